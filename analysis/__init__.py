@@ -1,0 +1,1 @@
+"""Design-based estimation, weighting, tables and reports."""

@@ -1,0 +1,1 @@
+"""Questionnaire definitions: the format, its loader and the expression engine."""

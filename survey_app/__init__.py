@@ -1,0 +1,1 @@
+"""The gesurvey collection web app."""

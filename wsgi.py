@@ -1,0 +1,1 @@
+"""WSGI entry point (the app factory arrives with the collection web app)."""
