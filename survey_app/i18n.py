@@ -1,12 +1,20 @@
 """Pick the interface language: the user's choice, else the session's, else Vietnamese."""
 
-from flask import current_app, session
+import os
+
+from flask import current_app, has_request_context, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
-    """Return 'vi' or 'en' for the current request."""
+    """Return 'vi' or 'en' for the current request.
+
+    Outside a request (the command line) messages follow GESURVEY_LANG, English by default.
+    """
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        lang = os.environ.get("GESURVEY_LANG", "en")
+        return lang if lang in languages else "en"
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     lang = session.get("lang")

@@ -42,9 +42,9 @@ def bundled_definitions() -> dict[str, dict[str, Any]]:
 
 def _parse(definition: dict[str, Any]):  # noqa: ANN202
     """Build the engine's Questionnaire from a stored definition."""
-    from questionnaires import loader
+    from questionnaires import questionnaire_from_dict
 
-    return loader.questionnaire_from_dict(definition)
+    return questionnaire_from_dict(definition)
 
 
 @lru_cache(maxsize=64)
@@ -63,7 +63,12 @@ def publish(definition: dict[str, Any], user: User | None = None) -> PublishResu
     A version number is immutable: publishing different content under a stored number is an
     error, so old submissions always keep the definition they were collected with.
     """
-    questionnaire = _parse(definition)
+    from questionnaires import QuestionnaireError
+
+    try:
+        questionnaire = _parse(definition)
+    except QuestionnaireError as error:
+        raise PublishError(f"questionnaire cannot be published: {error}") from None
     existing = db.session.scalar(
         select(QuestionnaireVersion).where(
             QuestionnaireVersion.questionnaire_id == questionnaire.id,

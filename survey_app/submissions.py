@@ -105,7 +105,7 @@ def parse_body(body: Any, known_ids: set[str]) -> tuple[dict, int, int]:
 def known_question_ids(version: QuestionnaireVersion) -> set[str]:
     """Every id an answers object may use: questions and repeat groups."""
     questionnaire = questionnaire_for(version)
-    ids = {question.id for question in questionnaire.iter_questions()}
+    ids = {question.id for question in questionnaire.iter_questions() if not question.group}
     for section in questionnaire.sections:
         for item in section.items:
             ids.add(item.id)
@@ -289,20 +289,10 @@ def correct(
 
 def _group_of(questionnaire: Any, question_id: str) -> str | None:
     """The repeat group a question belongs to, or None for a top-level question."""
-    for section in questionnaire.sections:
-        for item in section.items:
-            if getattr(item, "type", None) == "repeat":
-                for member in _walk(item):
-                    if member.id == question_id:
-                        return item.id
+    for question in questionnaire.iter_questions():
+        if question.id == question_id:
+            return question.group
     return None
-
-
-def _walk(group: Any):  # noqa: ANN202
-    for item in getattr(group, "items", ()):
-        yield item
-        if getattr(item, "type", None) == "repeat":
-            yield from _walk(item)
 
 
 def area_label(area: Area | None) -> str:

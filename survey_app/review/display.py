@@ -52,11 +52,17 @@ class SectionBlock:
 
 
 def _text(labels: Any, lang: str) -> str:
-    if isinstance(labels, dict):
-        return str(labels.get(lang) or labels.get("vi") or "")
+    """A label in lang from a {"vi", "en"} dict or the engine's Label."""
     if labels is None:
         return ""
+    if hasattr(labels, "get"):
+        return str(labels.get(lang) or labels.get("vi") or "")
     return str(labels)
+
+
+def is_group(item: Any) -> bool:
+    """True for a repeat group (it holds items), False for a question."""
+    return hasattr(item, "items") and not isinstance(item, dict)
 
 
 def _choices(questionnaire: Any, question: Any) -> list:
@@ -74,6 +80,8 @@ def _choice_label(choices: list, code: Any, lang: str) -> str:
         choice_code = choice.get("code") if isinstance(choice, dict) else choice.code
         if choice_code == code:
             label = choice.get("label") if isinstance(choice, dict) else choice.label
+            if hasattr(label, "to_dict"):
+                label = label.to_dict()
             return f"{code} {_text(label, lang)}"
     if code in MISSING_LABELS:
         return f"{code} {_text(MISSING_LABELS[code], lang)}"
@@ -117,7 +125,7 @@ def _row(questionnaire: Any, question: Any, answers: dict, lang: str) -> AnswerR
 def _items(questionnaire: Any, items: Any, answers: dict, lang: str) -> list[Any]:
     shown: list[Any] = []
     for item in items:
-        if getattr(item, "type", "") == "repeat":
+        if is_group(item):
             block = RosterBlock(item.id, _text(getattr(item, "label", None), lang))
             for row_answers in answers.get(item.id) or []:
                 if isinstance(row_answers, dict):

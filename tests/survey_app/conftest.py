@@ -6,9 +6,12 @@ skipped only when no server answers and GESURVEY_REQUIRE_POSTGRES is not set (CI
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -112,10 +115,22 @@ def client(app):  # noqa: ANN001, ANN201
     return app.test_client()
 
 
+class GesurveyRunner:
+    """Invoke the ``gesurvey`` command group against the test app."""
+
+    def __init__(self, app) -> None:  # noqa: ANN001
+        self._runner = app.test_cli_runner()
+
+    def invoke(self, args: list[str], **kwargs):  # noqa: ANN003, ANN201
+        from survey_app.cli import cli
+
+        return self._runner.invoke(cli, args=args, **kwargs)
+
+
 @pytest.fixture
-def runner(app):  # noqa: ANN001, ANN201
+def runner(app) -> GesurveyRunner:  # noqa: ANN001
     """A CLI runner bound to the app."""
-    return app.test_cli_runner()
+    return GesurveyRunner(app)
 
 
 class AuthActions:
@@ -137,3 +152,92 @@ class AuthActions:
 def auth(client) -> AuthActions:  # noqa: ANN001
     """Login helper."""
     return AuthActions(client)
+
+
+TEST_FORM = Path(__file__).parent / "data" / "test_household.json"
+
+
+def load_test_form() -> dict:
+    """The small household form used by the web tests (roster, skipped section, constraints)."""
+    return json.loads(TEST_FORM.read_text(encoding="utf-8"))
+
+
+@dataclass
+class World:
+    """Ids and names of the rows the access tests need."""
+
+    version_id: int
+    own_draft: str
+    own_submitted: str
+    other_submitted: str
+    assignment_id: int
+    other_assignment_id: int
+    users: dict[str, str] = field(default_factory=dict)
+
+
+ROLES_USERS = {
+    "admin": ("admin", None),
+    "supervisor": ("sup178", "178"),
+    "enumerator": ("enum178", "17801001"),
+    "analyst": ("analyst", None),
+    "viewer": ("viewer", None),
+}
+
+
+def build_world(app) -> World:  # noqa: ANN001
+    """Areas (province 20, districts 178 and 180, a commune and village in each), one user per
+    role plus a second supervisor and enumerator in district 180, the test form published, two
+    assignments and three submissions.
+    """
+    from survey_app.admin.services import create_assignment, create_user
+    from survey_app.models import Area, Status, Submission
+    from survey_app.questionnaire_store import publish
+    from survey_app.submissions import start
+
+    with app.app_context():
+        province = Area(code="20", name="Tỉnh Lạng Sơn", level="province")
+        d178 = Area(code="178", name="Thành phố Lạng Sơn", level="district", parent=province)
+        d180 = Area(code="180", name="Huyện Tràng Định", level="district", parent=province)
+        c1 = Area(code="17801", name="Phường Chi Lăng", level="commune", parent=d178)
+        c2 = Area(code="18001", name="Thị trấn Thất Khê", level="commune", parent=d180)
+        v1 = Area(code="17801001", name="Khối 1", level="village", parent=c1)
+        v2 = Area(code="18001001", name="Khu 1", level="village", parent=c2)
+        db.session.add_all([province, d178, d180, c1, c2, v1, v2])
+        db.session.flush()
+        users = {}
+        for role, (name, area) in ROLES_USERS.items():
+            create_user(name, role, TEST_PASSWORD, area_code=area)
+            users[role] = name
+        create_user("sup180", "supervisor", TEST_PASSWORD, area_code="180")
+        create_user("enum180", "enumerator", TEST_PASSWORD, area_code="18001001")
+        publish(load_test_form())
+        db.session.flush()
+        from survey_app.questionnaire_store import current_version
+
+        version = current_version("test_household")
+        a1 = create_assignment("enum178", "17801001", "test_household", 20)
+        a2 = create_assignment("enum180", "18001001", "test_household", 15)
+        enum178 = a1.enumerator
+        draft = start(enum178, a1, version, None)
+        submitted = start(enum178, a1, version, None)
+        submitted.status = Status.SUBMITTED.value
+        other = start(a2.enumerator, a2, version, None)
+        other.status = Status.SUBMITTED.value
+        db.session.add_all([draft, submitted, other])
+        db.session.commit()
+        assert isinstance(draft, Submission)
+        return World(
+            version_id=version.id,
+            own_draft=draft.uuid,
+            own_submitted=submitted.uuid,
+            other_submitted=other.uuid,
+            assignment_id=a1.id,
+            other_assignment_id=a2.id,
+            users=users,
+        )
+
+
+@pytest.fixture
+def world(app) -> World:  # noqa: ANN001
+    """A small populated database (see build_world)."""
+    return build_world(app)
