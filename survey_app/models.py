@@ -208,7 +208,7 @@ class QuestionnaireVersion(db.Model):
     @property
     def sensitive(self) -> bool:
         """True for the women's safety questionnaire, whose answers are never listed."""
-        return self.unit == "women"
+        return self.unit == "women" or bool((self.definition or {}).get("sensitive"))
 
 
 class Submission(db.Model):

@@ -1,6 +1,7 @@
 """Route the home page by role."""
 
 from flask import Blueprint, redirect, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -57,4 +58,5 @@ def template_helpers() -> dict:
         "role_label": role_label,
         "Role": Role,
         "current_lang": current_language(),
+        "format_datetime": format_datetime,
     }

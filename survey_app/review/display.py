@@ -107,7 +107,7 @@ def format_answer(questionnaire: Any, question: Any, value: Any, lang: str) -> s
 
 
 def _is_sensitive(questionnaire: Any, question: Any) -> bool:
-    if getattr(questionnaire, "unit", "") == "women":
+    if getattr(questionnaire, "unit", "") == "women" or getattr(questionnaire, "sensitive", False):
         return True
     return bool(getattr(question, "sensitive", False))
 
