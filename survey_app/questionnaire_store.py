@@ -48,13 +48,18 @@ def _parse(definition: dict[str, Any]):  # noqa: ANN202
 
 
 @lru_cache(maxsize=64)
-def _cached(content_hash: str, text: str):  # noqa: ANN202
+def _cached(text: str):  # noqa: ANN202
     return _parse(json.loads(text))
 
 
+def parse_definition(definition: dict[str, Any]):  # noqa: ANN201
+    """The engine's Questionnaire for a definition, parsed once per distinct content."""
+    return _cached(json.dumps(definition, sort_keys=True, ensure_ascii=False))
+
+
 def questionnaire_for(version: QuestionnaireVersion):  # noqa: ANN201
-    """The engine's Questionnaire for a published version (parsed once per content hash)."""
-    return _cached(version.content_hash, json.dumps(version.definition, sort_keys=True))
+    """The engine's Questionnaire for a published version."""
+    return parse_definition(version.definition)
 
 
 def publish(definition: dict[str, Any], user: User | None = None) -> PublishResult:
@@ -66,7 +71,7 @@ def publish(definition: dict[str, Any], user: User | None = None) -> PublishResu
     from questionnaires import QuestionnaireError
 
     try:
-        questionnaire = _parse(definition)
+        questionnaire = parse_definition(definition)
     except QuestionnaireError as error:
         raise PublishError(f"questionnaire cannot be published: {error}") from None
     existing = db.session.scalar(

@@ -98,15 +98,25 @@ def _empty_tables() -> None:
                 connection.execute(text(f'DELETE FROM "{name}"'))
 
 
-@pytest.fixture
-def app(database_url):  # noqa: ANN001, ANN201
-    """An app on a clean database (rows are removed after each test)."""
+@pytest.fixture(scope="session")
+def shared_app(database_url):  # noqa: ANN001, ANN201
+    """One app per database for the whole session (building one compiles every template)."""
     application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
     yield application
     with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(shared_app):  # noqa: ANN001, ANN201
+    """The app on a clean database: rows and config changes are undone after each test."""
+    saved = dict(shared_app.config)
+    yield shared_app
+    shared_app.config.clear()
+    shared_app.config.update(saved)
+    with shared_app.app_context():
         db.session.remove()
         _empty_tables()
-        db.engine.dispose()
 
 
 @pytest.fixture
