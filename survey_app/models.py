@@ -279,6 +279,16 @@ class AuditLog(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
 
     user: Mapped[User | None] = relationship()
+    submission: Mapped[Submission | None] = relationship()
+
+    @property
+    def hides_values(self) -> bool:
+        """True when old/new are answers of a sensitive questionnaire (never displayed)."""
+        return (
+            self.submission is not None
+            and self.submission.questionnaire_version.sensitive
+            and self.action == "submission.correct"
+        )
 
 
 class AuditLogIsAppendOnly(RuntimeError):
