@@ -9,8 +9,6 @@ own browser download is never used. Without chromium the tests are skipped local
 from __future__ import annotations
 
 import functools
-import html
-import json
 import os
 import shutil
 import threading
@@ -98,27 +96,3 @@ def page(browser: Any) -> Iterator[Any]:
     finally:
         context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
-
-
-def form_page_html(
-    static_base: str,
-    data: dict[str, Any],
-    *,
-    lang: str = "vi",
-    draft_url: str = "/collect/draft",
-    submit_url: str = "/collect/submit",
-    csrf_token: str = "test-token",
-) -> str:
-    """Return an interview page laid out as the server's template does (the mount contract)."""
-    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
-    return f"""<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="{static_base}/static/css/form.css"></head>
-<body>
-<div id="gesurvey-form" data-lang="{lang}" data-draft-url="{html.escape(draft_url)}"
-     data-submit-url="{html.escape(submit_url)}" data-csrf-token="{html.escape(csrf_token)}"></div>
-<script type="application/json" id="gesurvey-form-data">{payload}</script>
-<script src="{static_base}/static/js/expr.js"></script>
-<script src="{static_base}/static/js/form.js"></script>
-</body></html>"""
