@@ -55,10 +55,10 @@ def setup_command(admin_name: str) -> None:
     from .models import Role, User
     from .questionnaire_store import PublishError, publish_bundled
 
-    instance = Path(current_app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
-    key_file = instance / "secret_key"
+    Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
+    key_file = Path(current_app.config["SECRET_KEY_FILE"])
     if not key_file.exists() and not os.environ.get("GESURVEY_SECRET_KEY"):
+        key_file.parent.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_hex(32), encoding="utf-8")
         key_file.chmod(0o600)
         click.echo(f"Wrote a new session key to {key_file}")

@@ -20,14 +20,15 @@ def database_url(instance_path: str) -> str:
 
 
 def secret_key(instance_path: str) -> str:
-    """Return GESURVEY_SECRET_KEY, else the key `gesurvey setup` wrote under instance/.
+    """Return GESURVEY_SECRET_KEY, else the key `gesurvey setup` wrote (instance/secret_key, or
+    GESURVEY_SECRET_KEY_FILE).
 
     Without either, a random key is used: the app works but sessions end at restart.
     """
     key = os.environ.get("GESURVEY_SECRET_KEY")
     if key:
         return key
-    path = Path(instance_path) / "secret_key"
+    path = Path(os.environ.get("GESURVEY_SECRET_KEY_FILE") or Path(instance_path) / "secret_key")
     if path.is_file():
         return path.read_text(encoding="utf-8").strip()
     return secrets.token_hex(32)
@@ -38,6 +39,8 @@ def default_config(instance_path: str) -> dict:
     secure = os.environ.get("GESURVEY_SECURE_COOKIES", "0") == "1"
     return {
         "SECRET_KEY": secret_key(instance_path),
+        "SECRET_KEY_FILE": os.environ.get("GESURVEY_SECRET_KEY_FILE")
+        or str(Path(instance_path) / "secret_key"),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
