@@ -57,9 +57,20 @@ def parse_definition(definition: dict[str, Any]):  # noqa: ANN201
     return _cached(json.dumps(definition, sort_keys=True, ensure_ascii=False))
 
 
+_BY_HASH: dict[str, Any] = {}
+
+
 def questionnaire_for(version: QuestionnaireVersion):  # noqa: ANN201
-    """The engine's Questionnaire for a published version."""
-    return parse_definition(version.definition)
+    """The engine's Questionnaire for a published version.
+
+    Published versions are immutable, so the parsed form is kept per content hash and the
+    (large, deferred) definition column is read only the first time in each process.
+    """
+    questionnaire = _BY_HASH.get(version.content_hash)
+    if questionnaire is None:
+        questionnaire = parse_definition(version.definition)
+        _BY_HASH[version.content_hash] = questionnaire
+    return questionnaire
 
 
 def publish(definition: dict[str, Any], user: User | None = None) -> PublishResult:
