@@ -190,3 +190,23 @@ def test_enumerator_sees_only_own_interviews(client, enumerator) -> None:  # noq
 def test_unknown_interview_is_404(client, enumerator) -> None:  # noqa: ANN001
     assert client.get("/collect/interview/not-a-uuid").status_code == 404
     assert client.get("/collect/interview/0b7d7f0e-9a51-4c1e-8a56-1f2e3d4c5b6a").status_code == 404
+
+
+def test_tampered_start_for_someone_elses_assignment_is_refused(app, client, enumerator) -> None:  # noqa: ANN001
+    with app.app_context():
+        before = db.session.scalars(select(Submission.uuid)).all()
+    response = client.post(f"/collect/assignments/{enumerator.other_assignment_id}/start",
+                           data={"client_uuid": "0b7d7f0e-9a51-4c1e-8a56-1f2e3d4c5b6a"})
+    assert response.status_code == 404
+    bad_uuid = client.post(f"/collect/assignments/{enumerator.assignment_id}/start",
+                           data={"client_uuid": "not-a-uuid"}, follow_redirects=True)
+    assert "không hợp lệ" in bad_uuid.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Submission.uuid)).all() == before
+
+
+def test_reused_uuid_of_another_enumerator_is_refused(app, client, enumerator) -> None:  # noqa: ANN001
+    response = client.post(f"/collect/assignments/{enumerator.assignment_id}/start",
+                           data={"client_uuid": enumerator.other_submitted})
+    assert response.status_code == 409
+    assert stored(app, enumerator.other_submitted).status == "submitted"

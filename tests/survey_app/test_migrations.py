@@ -47,3 +47,23 @@ def test_migrations_downgrade_to_empty(empty_database) -> None:  # noqa: ANN001
         tables = set(db.inspect(db.engine).get_table_names()) - {"alembic_version"}
         db.engine.dispose()
     assert tables == set()
+
+
+def test_migrated_database_refuses_to_change_the_audit_log(empty_database) -> None:  # noqa: ANN001
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO audit_log (created_at, action, object_type, object_id, reason) "
+                "VALUES (CURRENT_TIMESTAMP, 'test', 'test', '1', '')"
+            ))
+        for statement in ("UPDATE audit_log SET reason = 'rewritten'", "DELETE FROM audit_log"):
+            with pytest.raises(DatabaseError, match="append-only"), db.engine.begin() as connection:
+                connection.execute(text(statement))
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT reason FROM audit_log")).scalars().all() == [""]
+        db.engine.dispose()
