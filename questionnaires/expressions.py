@@ -125,7 +125,10 @@ def _tokenize(text: str) -> list[_Token]:
         if ch in "'\"":
             end = text.find(ch, i + 1)
             if end < 0:
-                raise ExpressionSyntaxError(f"string starting with {ch} is not closed", col)
+                raise ExpressionSyntaxError(
+                    f"string starting with {ch} is not closed; close it with {ch}", col,
+                    f"chuỗi bắt đầu bằng {ch} chưa được đóng; hãy đóng bằng {ch}",
+                )
             tokens.append(_Token("string", text[i + 1 : end], col))
             i = end + 1
             continue
@@ -133,7 +136,8 @@ def _tokenize(text: str) -> list[_Token]:
             ident = _ID_RE.match(text, i + 2) if text.startswith("${", i) else None
             if not ident or not text.startswith("}", ident.end()):
                 raise ExpressionSyntaxError(
-                    "a reference must look like ${question_id}", col
+                    "a reference must look like ${question_id}", col,
+                    "tham chiếu phải có dạng ${mã_câu_hỏi}",
                 )
             tokens.append(_Token("ref", ident.group(), col))
             i = ident.end() + 1
@@ -148,7 +152,8 @@ def _tokenize(text: str) -> list[_Token]:
             i += 2
             continue
         if two == "==":
-            raise ExpressionSyntaxError("use '=' to compare, not '=='", col)
+            raise ExpressionSyntaxError("use '=' to compare, not '=='", col,
+                                        "dùng '=' để so sánh, không dùng '=='")
         if ch in _ONE_CHAR_OPS:
             tokens.append(_Token("op", "div" if ch == "/" else ch, col))
             i += 1
@@ -162,7 +167,8 @@ def _tokenize(text: str) -> list[_Token]:
                 tokens.append(_Token("name", word, col))
             i = name.end()
             continue
-        raise ExpressionSyntaxError(f"unexpected character {ch!r}", col)
+        raise ExpressionSyntaxError(f"unexpected character {ch!r}", col,
+                                    f"ký tự không hợp lệ {ch!r}")
     tokens.append(_Token("end", None, n + 1))
     return tokens
 
@@ -179,11 +185,11 @@ _LEVELS: tuple[frozenset[str], ...] = (
 )
 
 
-def _describe(token: _Token) -> str:
+def _describe(token: _Token, lang: str = "en") -> str:
     if token.kind == "end":
-        return "end of expression"
+        return "cuối biểu thức" if lang == "vi" else "end of expression"
     if token.kind == "string":
-        return f"string '{token.value}'"
+        return f"{'chuỗi' if lang == 'vi' else 'string'} '{token.value}'"
     if token.kind == "ref":
         return f"${{{token.value}}}"
     if token.kind == "current":
@@ -209,18 +215,23 @@ class _Parser:
     def expect(self, kind: str, what: str) -> _Token:
         token = self.peek()
         if token.kind != kind:
-            raise ExpressionSyntaxError(f"expected {what}, found {_describe(token)}", token.column)
+            raise ExpressionSyntaxError(
+                f"expected {what}, found {_describe(token)}", token.column,
+                f"cần {what.replace(' or ', ' hoặc ')}, nhưng gặp {_describe(token, 'vi')}",
+            )
         return self.take()
 
     def parse(self) -> Node:
         if self.peek().kind == "end":
-            raise ExpressionSyntaxError("the expression is empty", 1)
+            raise ExpressionSyntaxError("the expression is empty", 1, "biểu thức trống")
         node = self.binary(0)
         token = self.peek()
         if token.kind != "end":
             raise ExpressionSyntaxError(
                 f"unexpected {_describe(token)}; an operator or the end was expected",
                 token.column,
+                f"không mong đợi {_describe(token, 'vi')}; cần một toán tử hoặc kết thúc biểu "
+                f"thức",
             )
         return node
 
@@ -263,19 +274,23 @@ class _Parser:
                 return self.call(token)
             if token.value in FUNCTIONS:
                 raise ExpressionSyntaxError(
-                    f"'{token.value}' is a function: write {token.value}(...)", col
+                    f"'{token.value}' is a function: write {token.value}(...)", col,
+                    f"'{token.value}' là một hàm: hãy viết {token.value}(...)",
                 )
             return {"node": "attr", "name": token.value, "_col": col}
         if token.kind == "end":
-            raise ExpressionSyntaxError("the expression ends too early", col)
-        raise ExpressionSyntaxError(f"unexpected {_describe(token)}", col)
+            raise ExpressionSyntaxError("the expression ends too early", col,
+                                        "biểu thức kết thúc quá sớm")
+        raise ExpressionSyntaxError(f"unexpected {_describe(token)}", col,
+                                    f"không mong đợi {_describe(token, 'vi')}")
 
     def call(self, name_token: _Token) -> Node:
         name = name_token.value
         if name not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
             raise ExpressionSyntaxError(
-                f"unknown function '{name}()'; the functions are {known}", name_token.column
+                f"unknown function '{name}()'; the functions are {known}", name_token.column,
+                f"không có hàm '{name}()'; các hàm có sẵn: {known}",
             )
         self.expect("(", "'('")
         args: list[Node] = []
@@ -288,15 +303,16 @@ class _Parser:
         low, high = FUNCTIONS[name]
         if len(args) < low or (high is not None and len(args) > high):
             if high is None:
-                wanted = f"at least {low}"
+                wanted, wanted_vi = f"at least {low}", f"ít nhất {low}"
             elif low == high:
-                wanted = str(low)
+                wanted = wanted_vi = str(low)
             else:
-                wanted = f"{low} to {high}"
+                wanted, wanted_vi = f"{low} to {high}", f"{low} đến {high}"
             raise ExpressionSyntaxError(
                 f"{name}() takes {wanted} argument{'s' if wanted != '1' else ''}, "
                 f"not {len(args)}",
                 name_token.column,
+                f"{name}() nhận {wanted_vi} đối số, không phải {len(args)}",
             )
         return {"node": "call", "name": name, "args": args, "_col": name_token.column}
 
@@ -314,14 +330,15 @@ class _Resolver:
             groups.setdefault(group, None)
         self.groups = groups
 
-    def fail(self, node: Node, reason: str) -> None:
-        raise ExpressionSyntaxError(reason, node.get("_col", 1))
+    def fail(self, node: Node, reason: str, reason_vi: str) -> None:
+        raise ExpressionSyntaxError(reason, node.get("_col", 1), reason_vi)
 
     def check_known(self, node: Node) -> None:
         known = self.scope.known
         name = node["name"]
         if known is not None and name not in known and name not in self.groups:
-            self.fail(node, f"${{{name}}} is not a question of this questionnaire")
+            self.fail(node, f"${{{name}}} is not a question of this questionnaire",
+                      f"${{{name}}} không phải là câu hỏi của phiếu này")
 
     def walk(self, node: Node, group: str | None) -> None:
         kind = node["node"]
@@ -329,13 +346,16 @@ class _Resolver:
             self.ref(node, group)
         elif kind == "current":
             if not self.scope.allow_current:
-                self.fail(node, "'.' (the answer being checked) is only allowed in a constraint")
+                self.fail(node, "'.' (the answer being checked) is only allowed in a constraint",
+                          "'.' (câu trả lời đang được kiểm tra) chỉ dùng được trong constraint")
         elif kind == "attr":
             if not self.scope.attributes:
                 self.fail(
                     node,
                     f"bare name '{node['name']}' reads a choice attribute and is only allowed "
                     f"in choice_filter; to read a question write ${{{node['name']}}}",
+                    f"tên '{node['name']}' đọc thuộc tính của lựa chọn, chỉ dùng được trong "
+                    f"choice_filter; để đọc một câu hỏi hãy viết ${{{node['name']}}}",
                 )
         elif kind == "negate":
             self.walk(node["operand"], group)
@@ -356,16 +376,21 @@ class _Resolver:
                 node,
                 f"${{{name}}} is a repeat group; use it as count(${{{name}}}) "
                 f"or sum over one of its questions",
+                f"${{{name}}} là một nhóm lặp; hãy dùng count(${{{name}}}) hoặc sum() trên "
+                f"một câu hỏi của nhóm",
             )
         owner = self.scope.repeats.get(name)
         if owner is None:
             return
         if owner != group:
             where = "outside it" if group is None else f"from inside group '{group}'"
+            where_vi = "bên ngoài nhóm" if group is None else f"từ bên trong nhóm '{group}'"
             self.fail(
                 node,
                 f"${{{name}}} is a question of repeat group '{owner}' and cannot be read "
                 f"{where}; use it inside count(${{{owner}}}, ...) or sum(${{{name}}})",
+                f"${{{name}}} là câu hỏi của nhóm lặp '{owner}', không đọc được {where_vi}; "
+                f"hãy dùng trong count(${{{owner}}}, ...) hoặc sum(${{{name}}})",
             )
         node["repeat"] = owner
 
@@ -373,18 +398,23 @@ class _Resolver:
         """Resolve the group argument of count() and return the group id."""
         if node["node"] != "ref":
             self.fail(
-                node, "count() needs a repeat group as its first argument, e.g. count(${roster})"
+                node, "count() needs a repeat group as its first argument, e.g. count(${roster})",
+                "đối số đầu tiên của count() phải là một nhóm lặp, ví dụ count(${roster})",
             )
         self.check_known(node)
         name = node["name"]
         if name not in self.groups:
             self.fail(node, f"count() needs a repeat group as its first argument; "
-                            f"${{{name}}} is not a repeat group")
+                            f"${{{name}}} is not a repeat group",
+                      f"đối số đầu tiên của count() phải là một nhóm lặp; ${{{name}}} không "
+                      f"phải là nhóm lặp")
         parent = self.groups[name]
         if parent is not None:
             if parent != group:
                 self.fail(node, f"repeat group '{name}' lives inside '{parent}' and can only "
-                                f"be counted from a row of '{parent}'")
+                                f"be counted from a row of '{parent}'",
+                          f"nhóm lặp '{name}' nằm trong '{parent}', chỉ đếm được từ một dòng "
+                          f"của '{parent}'")
             node["repeat"] = parent
         return name
 
@@ -403,10 +433,14 @@ class _Resolver:
                 if is_ref:
                     self.check_known(first)
                 self.fail(first, "sum() needs a question of a repeat group as its first "
-                                 "argument, e.g. sum(${M04})")
+                                 "argument, e.g. sum(${M04})",
+                          "đối số đầu tiên của sum() phải là một câu hỏi trong nhóm lặp, ví dụ "
+                          "sum(${M04})")
             if self.groups.get(owner) is not None:
                 self.fail(first, f"sum() over the nested group '{owner}' is not supported; "
-                                 f"count rows with count(${{{owner}}}, condition) instead")
+                                 f"count rows with count(${{{owner}}}, condition) instead",
+                          f"không hỗ trợ sum() trên nhóm lồng '{owner}'; hãy đếm dòng bằng "
+                          f"count(${{{owner}}}, điều kiện)")
             first["repeat"] = owner
             if len(args) > 1:
                 self.walk(args[1], owner)
@@ -431,9 +465,11 @@ class _Resolver:
             return
         value = literal["value"]
         if value not in names:
-            listed = ", ".join(names) or "(none)"
+            listed = ", ".join(names) or "-"
             self.fail(literal, f"'{value}' is not a choice name of {question}; "
-                               f"its choices are {listed}")
+                               f"its choices are {listed}",
+                      f"'{value}' không phải là tên lựa chọn của {question}; các lựa chọn là "
+                      f"{listed}")
         literal["node"] = "number"
         literal["value"] = names[value]
 
@@ -453,7 +489,8 @@ def compile_expression(text: str, scope: Scope | None = None) -> Node:
     strings. Raises ExpressionSyntaxError (with a 1-based column) for any mistake.
     """
     if not isinstance(text, str):
-        raise ExpressionSyntaxError("an expression must be a string", 1)
+        raise ExpressionSyntaxError("an expression must be a string", 1,
+                                    "biểu thức phải là một chuỗi")
     tree = _Parser(text).parse()
     if scope is not None:
         _Resolver(scope).walk(tree, scope.group)
