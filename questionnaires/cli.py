@@ -57,7 +57,7 @@ def questionnaires() -> None:
 @questionnaires.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="en", show_default=True,
-              help="Language of the summary lines.")
+              help="Language of the messages.")
 def validate(paths: tuple[Path, ...], lang: str) -> None:
     """Check questionnaire files (all bundled forms when no PATH is given); exit 1 on errors."""
     targets = list(paths) or bundled_paths()
@@ -71,7 +71,7 @@ def validate(paths: tuple[Path, ...], lang: str) -> None:
         except QuestionnaireError as exc:
             bad += 1
             errors += len(exc.messages)
-            for message in exc.messages:
+            for message in exc.messages_in(lang):
                 click.echo(message, err=True)
             continue
         count = sum(1 for _ in q.iter_questions())
@@ -101,7 +101,7 @@ def show(ident: str, lang: str) -> None:
                 raise SystemExit(1)
             q = forms[ident]
     except QuestionnaireError as exc:
-        for message in exc.messages:
+        for message in exc.messages_in(lang):
             click.echo(message, err=True)
         raise SystemExit(1) from None
     click.echo("\n".join(outline(q, lang)))

@@ -102,4 +102,12 @@ def test_show_unknown_id(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_show_a_broken_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["questionnaires", "show", str(broken_copy(tmp_path))])
-    assert result.exit_code == 1 and "forms/mini.json: question" in result.stderr
+    assert result.exit_code == 1 and "forms/mini.json: câu hỏi HH02: label:" in result.stderr
+
+
+def test_validate_in_vietnamese(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["questionnaires", "validate", "--lang", "vi", str(broken_copy(tmp_path))]
+    )
+    assert result.exit_code == 1
+    assert "forms/mini.json: câu hỏi HH02: label: thiếu nội dung tiếng Anh (en)" in result.stderr
