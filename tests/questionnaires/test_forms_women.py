@@ -25,8 +25,8 @@ def women():
 
 def identification() -> dict[str, Any]:
     return {
-        "province": 20, "district": 183, "commune": 6016, "village": 12, "urban_rural": 2,
-        "hh_no": 5, "line_no": 2, "resp_sex": 2, "resp_age": 34, "interviewer": 101,
+        "province": 20, "district": 183, "commune": 6016, "village": 12, "residence": 2,
+        "household_no": 5, "resp_line": 2, "resp_sex": 2, "resp_age": 34, "interviewer_id": 101,
         "interview_date": "2026-11-30", "interview_language": 3,
     }
 
@@ -63,7 +63,7 @@ def test_form_identity_and_design_fields(women):
         "weight_final", "stratum", "psu")
     sex = women.question(women.analysis.sex)
     assert sex.required and sex.choices is not None
-    for qid in ("province", "district", "commune", "village", "urban_rural", "resp_age"):
+    for qid in ("province", "district", "commune", "village", "residence", "resp_age"):
         assert women.question(qid).required
 
 
