@@ -314,9 +314,9 @@ class _Builder:
             return None
         if listed not in self.choice_lists:
             close = difflib.get_close_matches(listed, list(self.choice_lists), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            self.problem(where, f"choice list '{listed}' is not defined{hint}; add it under "
-                                f"choice_lists")
+            hint = f" (or did you mean '{close[0]}'?)" if close else ""
+            self.problem(where, f"choice list '{listed}' is not defined; add it under "
+                                f"choice_lists{hint}")
             return None
         return self.choice_lists[listed]
 
