@@ -268,3 +268,11 @@ def test_identification_values_are_checked(women, qid, value):
     answers = full_disclosure()
     answers[qid] = value
     assert qid in error_ids(women, answers)
+
+
+def test_help_in_last_12_months_may_be_none_but_not_none_and_a_source(women):
+    answers = full_disclosure()
+    answers["W07_03"] = [0]
+    assert women.validate_answers(answers) == []
+    answers["W07_03"] = [0, 3]
+    assert "W07_03" in error_ids(women, answers)
