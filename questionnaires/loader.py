@@ -624,27 +624,26 @@ def questionnaire_from_dict(document: Any, source: str = "<questionnaire>",
     return _Builder(document, source, file_stem).build()
 
 
-_CACHE: dict[tuple[str, int, int], Questionnaire] = {}
+_CACHE: dict[tuple[str, str], Questionnaire] = {}
 
 
 def load_questionnaire(path: str | Path) -> Questionnaire:
     """Load, check and build one questionnaire file; raise QuestionnaireError on any mistake.
 
-    Loaded questionnaires are cached by path, size and modification time (they are frozen).
+    Loaded questionnaires are frozen, so they are cached by path and content.
     """
     path = Path(path)
     display = _display(path)
     try:
-        stat = path.stat()
-        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-        if key in _CACHE:
-            return _CACHE[key]
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise QuestionnaireError(f"{display}: file not found; check the path") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise QuestionnaireError(f"{display}: cannot be read ({exc}); save it as UTF-8 "
                                  f"text") from None
+    key = (str(path.resolve()), hashlib.sha256(text.encode("utf-8")).hexdigest())
+    if key in _CACHE:
+        return _CACHE[key]
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
