@@ -277,3 +277,21 @@ def test_help_in_last_12_months_may_be_none_but_not_none_and_a_source(women):
     assert women.validate_answers(answers) == []
     answers["W07_03"] = [0, 3]
     assert "W07_03" in error_ids(women, answers)
+
+
+def test_browser_gets_the_gate_for_every_content_section(women):
+    sections = {s["id"]: s for s in women.to_client_dict()["sections"]}
+    for section_id in CONTENT_SECTIONS:
+        refs = _refs(sections[section_id]["ast"]["relevant"])
+        assert {"W00_02", "W00_05", "W00_06", "W00_07"} <= refs, section_id
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["name"]} if node.get("node") == "ref" else set()
+        for value in node.values():
+            found |= _refs(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*map(_refs, node)) if node else set()
+    return set()
