@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from questionnaires import load_questionnaire
+from questionnaires import load_questionnaire, references
 
 FORM = Path(__file__).resolve().parents[2] / "questionnaires" / "forms" / "women.json"
 CONTENT_SECTIONS = ("W01", "W02", "W03", "W04", "W05", "W06", "W07", "W08")
@@ -282,16 +282,6 @@ def test_help_in_last_12_months_may_be_none_but_not_none_and_a_source(women):
 def test_browser_gets_the_gate_for_every_content_section(women):
     sections = {s["id"]: s for s in women.to_client_dict()["sections"]}
     for section_id in CONTENT_SECTIONS:
-        refs = _refs(sections[section_id]["ast"]["relevant"])
+        refs = references(sections[section_id]["ast"]["relevant"])
         assert {"W00_02", "W00_05", "W00_06", "W00_07"} <= refs, section_id
 
-
-def _refs(node: Any) -> set[str]:
-    if isinstance(node, dict):
-        found = {node["name"]} if node.get("node") == "ref" else set()
-        for value in node.values():
-            found |= _refs(value)
-        return found
-    if isinstance(node, list):
-        return set().union(*map(_refs, node)) if node else set()
-    return set()
