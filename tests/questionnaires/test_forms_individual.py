@@ -218,8 +218,8 @@ def single_man_without_children() -> dict[str, Any]:
         del answers[qid]
     answers.update({"form_type": 1, "resp_sex": 1, "resp_age": 40, "resp_ethnicity": 7,
                     "resp_name": "Lành Văn Sơn", "resp_marital": 1, "n_children": 0,
-                    "D1_04": [7], "SN01": [17], "SN04": [9]})
-    for qid in ("SN02_1", "SN02_2", "SN02_3", "SN03"):
+                    "D1_04": [7], "SN01": [17]})
+    for qid in ("SN02_1", "SN02_2", "SN02_3", "SN03", "SN04"):
         del answers[qid]
     return answers
 
