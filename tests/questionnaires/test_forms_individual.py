@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+from questionnaires import load_questionnaire
+from questionnaires.model import Questionnaire
+
 FORM_FILE = resources.files("questionnaires").joinpath("forms/individual.json")
 LABEL_KEYS = ("title", "label", "hint", "variable_label", "constraint_message")
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -173,11 +176,7 @@ def test_births_are_a_repeat_group_counted_by_d7_02(raw: dict[str, Any]) -> None
 
 
 @pytest.fixture(scope="module")
-def form() -> Any:
-    try:
-        from questionnaires import load_questionnaire
-    except ImportError:
-        pytest.skip("the questionnaire loader (branch engine) is not merged yet")
+def form() -> Questionnaire:
     return load_questionnaire(str(FORM_FILE))
 
 
@@ -224,11 +223,15 @@ def single_man_without_children() -> dict[str, Any]:
     return answers
 
 
-def error_ids(form: Any, answers: dict[str, Any]) -> set[str]:
+def error_ids(form: Questionnaire, answers: dict[str, Any]) -> set[str]:
     return {error.question_id for error in form.validate_answers(answers, lang="en")}
 
 
-def test_loader_reads_the_form_with_its_design_fields(form: Any) -> None:
+def errors(form: Questionnaire, answers: dict[str, Any]) -> set[tuple[str | None, str]]:
+    return {(e.question_id, e.code) for e in form.validate_answers(answers, lang="en")}
+
+
+def test_loader_reads_the_form_with_its_design_fields(form: Questionnaire) -> None:
     assert form.id == "individual" and form.unit == "individual"
     assert form.analysis.sex == "resp_sex" and form.analysis.weight == "weight_final"
     assert form.question("D7_03_SEX").type == "single"
@@ -236,17 +239,17 @@ def test_loader_reads_the_form_with_its_design_fields(form: Any) -> None:
 
 @pytest.mark.parametrize("answers", [woman_with_a_recent_birth(), single_man_without_children()],
                          ids=["form_b_woman", "form_a_man"])
-def test_a_complete_interview_has_no_errors(form: Any, answers: dict[str, Any]) -> None:
+def test_a_complete_interview_has_no_errors(form: Questionnaire, answers: dict[str, Any]) -> None:
     assert form.validate_answers(answers, lang="vi") == []
 
 
-def test_nothing_after_the_consent_question_is_asked_without_consent(form: Any) -> None:
+def test_nothing_after_the_consent_question_is_asked_without_consent(form: Questionnaire) -> None:
     answers = {k: v for k, v in woman_with_a_recent_birth().items()
                if k in {"form_type", "province", "district", "commune", "village", "residence",
                         "household_no", "resp_line", "interviewer_id", "interview_day",
                         "interview_month", "interview_year"}}
     assert form.validate_answers({**answers, "consent": 0}) == []
-    assert "D1_01" in error_ids(form, {**answers, "consent": 0, "D1_01": 1})
+    assert ("D1_01", "not_relevant") in errors(form, {**answers, "consent": 0, "D1_01": 1})
 
 
 @pytest.mark.parametrize(
@@ -263,54 +266,75 @@ def test_nothing_after_the_consent_question_is_asked_without_consent(form: Any) 
     ],
 )
 def test_skip_logic_rejects_answers_to_questions_that_were_skipped(
-    form: Any, change: dict[str, Any], wrong: str
+    form: Questionnaire, change: dict[str, Any], wrong: str
 ) -> None:
-    assert wrong in error_ids(form, {**woman_with_a_recent_birth(), **change})
+    assert (wrong, "not_relevant") in errors(form, {**woman_with_a_recent_birth(), **change})
 
 
-def test_a_man_is_not_asked_the_reproductive_health_questions(form: Any) -> None:
+def test_a_man_is_not_asked_the_reproductive_health_questions(form: Questionnaire) -> None:
     answers = {**single_man_without_children(), "D7_02": 0}
-    assert "D7_02" in error_ids(form, answers)
+    assert ("D7_02", "not_relevant") in errors(form, answers)
 
 
-def test_births_after_zero_are_skipped(form: Any) -> None:
+def test_births_after_zero_are_skipped(form: Questionnaire) -> None:
     answers = woman_with_a_recent_birth()
     answers.update({"D7_02": 0})
     for qid in ("D7_03", "D7_04", "D7_05"):
         del answers[qid]
     assert form.validate_answers(answers) == []
-    assert "D7_04" in error_ids(form, {**answers, "D7_04": 1})
+    assert ("D7_04", "not_relevant") in errors(form, {**answers, "D7_04": 1})
 
 
 @pytest.mark.parametrize(
-    ("change", "wrong"),
+    ("change", "wrong", "code"),
     [
-        ({"resp_sex": 1}, "resp_sex"),  # form B is for a woman
-        ({"resp_age": 17}, "resp_age"),
-        ({"n_children_u15": 3}, "n_children_u15"),  # more under-15s than children
-        ({"D8_01": 25}, "D8_01"),  # hours 0-24
-        ({"D6_04": -1}, "D6_04"),
-        ({"SN02_2": 2}, "SN02_2"),  # the same need cannot be ranked twice
-        ({"SN02_1": 5}, "SN02_1"),  # a priority must be one of the needs named in SN01
-        ({"A05": 97}, "A05"),  # only the declared missing codes are accepted
-        ({"D7_02": 98}, "D7_02"),
+        ({"resp_sex": 1}, "resp_sex", "constraint"),  # form B is for a woman
+        ({"resp_age": 17}, "resp_age", "constraint"),
+        ({"n_children_u15": 3}, "n_children_u15", "constraint"),  # more than all children
+        ({"D8_01": 25}, "D8_01", "constraint"),  # hours 0-24
+        ({"D6_04": -1}, "D6_04", "constraint"),
+        ({"SN02_2": 2}, "SN02_2", "filtered_out"),  # the same need cannot be ranked twice
+        ({"SN02_1": 5}, "SN02_1", "filtered_out"),  # priorities come from SN01's answers
+        ({"D1_04": [1, 7]}, "D1_04", "exclusive_choice"),  # "none" stands alone
+        ({"D7_02": 2}, "D7_03", "row_count"),  # one birth row per birth
     ],
 )
 def test_constraints_and_choice_filters_reject_bad_answers(
-    form: Any, change: dict[str, Any], wrong: str
+    form: Questionnaire, change: dict[str, Any], wrong: str, code: str
 ) -> None:
-    assert wrong in error_ids(form, {**woman_with_a_recent_birth(), **change})
+    assert (wrong, code) in errors(form, {**woman_with_a_recent_birth(), **change})
 
 
-def test_dont_know_and_refused_are_accepted_on_attitude_items(form: Any) -> None:
+@pytest.mark.parametrize(("question_id", "value"), [("A05", 97), ("D7_02", 98), ("SN01", 98)])
+def test_undeclared_missing_codes_are_rejected(
+    form: Questionnaire, question_id: str, value: int
+) -> None:
+    assert question_id in error_ids(form, {**woman_with_a_recent_birth(), question_id: value})
+
+
+def test_constraint_messages_come_in_the_interviewers_language(form: Questionnaire) -> None:
+    answers = {**woman_with_a_recent_birth(), "D8_01": 25}
+    assert [e.message for e in form.validate_answers(answers, lang="vi")] == ["Số giờ từ 0 đến 24"]
+    assert [e.message for e in form.validate_answers(answers, lang="en")] == [
+        "Hours must be 0 to 24"]
+
+
+def test_dont_know_and_refused_are_accepted_on_attitude_items(form: Questionnaire) -> None:
     answers = {**woman_with_a_recent_birth(), "A05": 98, "A12": 99, "A15e": 99,
                "P02": {"own_health": 99, "large_purchases": 2, "family_visits": 98,
                        "own_earnings": 1, "land_livestock": 3, "schooling": 2}}
     assert form.validate_answers(answers) == []
 
 
-def test_a_birth_must_fall_in_the_24_months_before_the_interview(form: Any) -> None:
+def test_a_birth_must_fall_in_the_24_months_before_the_interview(form: Questionnaire) -> None:
     answers = woman_with_a_recent_birth()
     answers["D7_03"] = [{**answers["D7_03"][0], "D7_03_YEAR": 2024}]  # 27 months earlier
     errors = form.validate_answers(answers, lang="en")
     assert [(e.question_id, e.row) for e in errors] == [("D7_03_YEAR", 0)]
+
+
+def test_knowledge_keys_are_readable_from_the_loaded_model(form: Questionnaire) -> None:
+    for i in range(1, 16):
+        question = form.question(f"K{i:02d}")
+        keyed = [c.name for c in question.choices if c.attributes.get("correct") == 1]
+        assert keyed == (["false"] if question.id in FALSE_KEYED else ["true"])
