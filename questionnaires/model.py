@@ -78,6 +78,10 @@ class Choice:
     exclusive: bool = False
     attributes: Mapping[str, Any] = field(default_factory=dict)
 
+    def __hash__(self) -> int:
+        # ``attributes`` is a dict, so hash what identifies the choice.
+        return hash((self.code, self.name, self.label))
+
     def context(self) -> dict[str, Any]:
         """Return what a ``choice_filter`` expression reads for this choice."""
         return {**self.attributes, "code": self.code, "name": self.name}
@@ -98,6 +102,9 @@ class ChoiceList:
     name: str
     choices: tuple[Choice, ...]
     builtin: bool = False
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.choices))
 
     def __iter__(self) -> Iterator[Choice]:
         return iter(self.choices)
@@ -157,6 +164,9 @@ class Question:
     choice_filter_ast: Node | None = field(default=None, repr=False, compare=False)
     calculation_ast: Node | None = field(default=None, repr=False, compare=False)
 
+    def __hash__(self) -> int:
+        return hash((self.id, self.type, self.section, self.group))
+
     @property
     def export_label(self) -> Label:
         """The variable label for exports: ``variable_label``, else the question's label."""
@@ -195,6 +205,9 @@ class RepeatGroup:
 
     type = "repeat"
 
+    def __hash__(self) -> int:
+        return hash((self.id, self.section, self.parent))
+
     def iter_questions(self) -> Iterator[Question]:
         """Every question of the group in order, nested groups included."""
         for item in self.items:
@@ -213,6 +226,9 @@ class Section:
     items: tuple[Question | RepeatGroup, ...]
     relevant: str | None = None
     relevant_ast: Node | None = field(default=None, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.title))
 
 
 @dataclass(frozen=True)
@@ -621,6 +637,9 @@ class Questionnaire:
     source: str = ""
     _questions: Mapping[str, Question] = field(default_factory=dict, repr=False, compare=False)
     _groups: Mapping[str, RepeatGroup] = field(default_factory=dict, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.version, self.content_hash))
 
     def question(self, question_id: str) -> Question:
         """Return the question with this id; KeyError names the questionnaire when absent."""
