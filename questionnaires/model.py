@@ -590,12 +590,18 @@ class _Checker:
             seen.add(int(code))
         if ok and len(seen) > 1:
             assert q.choices is not None
-            for code in seen:
+            for code in value:
                 choice = q.choices.by_code(code)
                 if choice is not None and choice.exclusive:
-                    self.add(q.id, index, parent_row, "exclusive_choice",
-                             label_vi=choice.label.vi, label_en=choice.label.en)
-                    ok = False
+                    label_vi, label_en = choice.label.vi, choice.label.en
+                elif code in MISSING_CODES:
+                    # "don't know" or "refused" together with real choices is contradictory.
+                    label_vi, label_en = MISSING_CODES[code]["vi"], MISSING_CODES[code]["en"]
+                else:
+                    continue
+                self.add(q.id, index, parent_row, "exclusive_choice",
+                         label_vi=label_vi, label_en=label_en)
+                ok = False
         return ok
 
     def grid(self, q: Question, value: Any, index: int | None, parent_row: int | None) -> bool:
