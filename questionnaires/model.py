@@ -701,6 +701,7 @@ class Questionnaire:
             "languages": list(self.languages),
             "default_language": self.default_language,
             "title": self.title.to_dict(),
+            **({"description": self.description.to_dict()} if self.description else {}),
             "unit": self.unit,
             "sensitive": self.sensitive,
             "analysis": {k: v for k, v in vars(self.analysis).items() if v is not None},
