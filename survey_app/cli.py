@@ -15,6 +15,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from questionnaires.cli import questionnaires
+
 
 def _create_app():  # noqa: ANN202
     from survey_app import create_app
@@ -155,3 +157,6 @@ def load_areas_command(file: str) -> None:
         db.session.rollback()
         _fail(str(error))
     click.echo(f"Areas: {result.created} created, {result.updated} updated.")
+
+
+cli.add_command(questionnaires)

@@ -43,6 +43,11 @@ def test_setup_then_run_serves_the_app(tmp_path: Path) -> None:
             == (11,)
         assert connection.execute("select role from user").fetchall() == [("admin",)]
         assert connection.execute("select version_num from alembic_version").fetchone()
+        published = {row[0] for row in connection.execute(
+            "select questionnaire_id from questionnaire_version")}
+    from questionnaires import load_bundled
+
+    assert published == set(load_bundled())
     again = subprocess.run([str(GESURVEY), "setup"], env=env, capture_output=True, text=True,
                            timeout=120)
     assert again.returncode == 0 and "shown only once" not in again.stdout
