@@ -154,6 +154,8 @@ def test_interview_round_trip(browser: Any, live_app: tuple[str, Any]) -> None:
     assert field(enumerator, "roster/1/M01").locator("input").input_value() == "Hoa"
     enumerator.locator(".gs-next").tap()
     choose(enumerator, "E01", 1)
+    # form.js sends submit with the row_version it holds; let the page-change saves land first.
+    wait_saved(enumerator)
     enumerator.locator(".gs-submit").tap()
     enumerator.wait_for_url(f"{base}/collect/")
     assert "Đã gửi phiếu" in enumerator.locator("main").inner_text()
@@ -180,6 +182,7 @@ def test_interview_round_trip(browser: Any, live_app: tuple[str, Any]) -> None:
     assert section(enumerator) == "R"
     field(enumerator, "roster/1/M04").locator("input").fill("15")
     enumerator.locator(".gs-next").tap()
+    wait_saved(enumerator)
     enumerator.locator(".gs-submit").tap()
     enumerator.wait_for_url(f"{base}/collect/")
     resubmitted = stored(app)
