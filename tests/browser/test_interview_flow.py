@@ -68,6 +68,9 @@ def new_tab(browser: Any) -> Any:
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A blocked asset or inline code shows up as a console error naming the policy.
+    tab.on("console", lambda msg: errors.append(msg.text)
+           if msg.type == "error" and "Content Security Policy" in msg.text else None)
     tab.errors = errors
     return tab
 
@@ -99,9 +102,7 @@ def wait_form(tab: Any) -> None:
 
 
 def wait_saved(tab: Any) -> None:
-    tab.wait_for_function(
-        "document.querySelector('.gs-status').classList.contains('gs-status-ok')"
-    )
+    tab.wait_for_selector(".gs-status.gs-status-ok")
 
 
 def stored(app: Any) -> Submission:
