@@ -583,3 +583,51 @@ def test_every_type_of_the_engine_fixture_renders(page: Any, static_server: str)
         seen.append(section(page))
     assert seen == sections
     assert page.locator("#gesurvey-form").get_attribute("data-expression-errors") == "0"
+
+
+def test_answers_from_the_browser_pass_the_server_engine(page: Any, static_server: str) -> None:
+    """What the form saves after a full interview is valid for the Python engine too."""
+    server = open_form(page, static_server)
+    fill_first_page(page, members=2)
+    choose(page, "HH03", 1)
+    choose(page, "HH04", 11)
+    choose(page, "HH05", 1)
+    field(page, "HH06").locator("input").fill("Tạp hóa")
+    field(page, "HH08").locator("input").fill("0,75")
+    next_page(page)
+    add = page.locator(".gs-repeat[data-group='roster'] .gs-add-row")
+    for i, (sex, age) in enumerate(((2, "38"), (1, "9"))):
+        add.click()
+        field(page, f"roster/{i}/M01").locator("input").fill(f"Người {i + 1}")
+        choose(page, f"roster/{i}/M03", sex)
+        field(page, f"roster/{i}/M04").locator("input").fill(age)
+    choose(page, "roster/0/M05", 1)
+    next_page(page)
+    assert section(page) == "V"
+    page.locator(".gs-field[data-path='visits/0/V01'] input").fill("2026-11-02")
+    next_page(page)
+    field(page, "D1_04").locator(".gs-missing-btn[data-code='98']").click()
+    choose(page, "A01", 5)
+    field(page, "P01").locator("[data-grid-row='cook'] .gs-choice[data-code='1']").click()
+    field(page, "P01").locator("[data-grid-row='clean'] .gs-choice[data-code='98']").click()
+    page.route(f"{static_server}/done", lambda route: route.fulfill(
+        status=200, content_type="text/html", body="<p id='done'>ok</p>"))
+    page.locator(".gs-submit").click()
+    page.wait_for_selector("#done")
+    answers = server.submits[0]["answers"]
+    assert answers["roster"][0]["M05"] == 1
+    assert answers["visits"] == [{"V01": "2026-11-02"}, {}]
+    questionnaire = questionnaire_from_dict(copy.deepcopy(FORM), source="tests/browser")
+    assert questionnaire.validate_answers(answers, lang="vi") == []
+
+
+def test_unsent_changes_are_saved_every_30_seconds(page: Any, static_server: str) -> None:
+    page.clock.install()
+    server = open_form(page, static_server)
+    field(page, "HH01").locator("input").fill("Lò Thị B")
+    page.clock.run_for(31_000)
+    page.wait_for_function("document.querySelector('.gs-status').textContent.includes(':')")
+    assert len(server.drafts) == 1
+    assert server.drafts[0]["answers"]["HH01"] == "Lò Thị B"
+    page.clock.run_for(31_000)
+    assert len(server.drafts) == 1, "nothing changed since: no new save"

@@ -62,6 +62,7 @@
       serverError: "Máy chủ báo lỗi ({status}). Phiếu vẫn được lưu trên máy; hãy thử lại.",
       language: "English",
       clear: "Xóa trả lời",
+      noChoices: "Chưa có lựa chọn nào (tùy câu trả lời trước).",
       end: "Hết phiếu. Kiểm tra lại rồi bấm “Nộp phiếu”.",
       badForm: "Không mở được phiếu: dữ liệu phiếu bị thiếu hoặc hỏng.",
       expressionProblem: "Lỗi biểu thức ở {id}; báo cho quản trị viên.",
@@ -97,6 +98,7 @@
         "device; try again.",
       language: "Tiếng Việt",
       clear: "Clear answer",
+      noChoices: "No choices yet (they depend on an earlier answer).",
       end: "End of the questionnaire. Check, then tap “Submit”.",
       badForm: "Cannot open the form: its data is missing or damaged.",
       expressionProblem: "Expression error in {id}; tell the administrator.",
@@ -1205,8 +1207,15 @@
             [input, h("span", { class: "gs-choice-label", text: text(choice.label, this.lang) })]));
         }
       };
+      const empty = h("p", { class: "gs-hint gs-no-choices", text: this.t("noChoices") });
+      const clear = multi ? null : h("button", { type: "button", class: "gs-btn gs-clear",
+        text: this.t("clear"), onclick: () => this.setAnswer(path, null) });
+      const wrap = h("div", { class: "gs-choice-wrap" }, [box, empty, clear]);
       view.sync = (state) => {
         const offered = state.offered || all;
+        empty.hidden = offered.length > 0;
+        if (clear) clear.hidden = q.required || isNull(state.value) ||
+          (q.missing_codes || []).includes(state.value);
         const offeredKey = offered.map((c) => c.code).join(",");
         if (offeredKey !== view.offeredKey) {
           view.offeredKey = offeredKey;
@@ -1222,7 +1231,7 @@
         }
         box.classList.toggle("gs-muted", isMissing);
       };
-      return box;
+      return wrap;
     }
 
     choose(q, path, choice, checked) {
