@@ -653,8 +653,7 @@
       const first = this.el.querySelector(".gs-has-error");
       if (!first) return;
       if (first.scrollIntoView) first.scrollIntoView({ block: "center" });
-      const input = first.querySelector("input, button");
-      if (input && input.focus) input.focus({ preventScroll: true });
+      /* Scroll only: focusing a text box would pop the tablet's keyboard over the message. */
     }
 
     /* ---------------------------------------------------------------- server communication */
@@ -906,6 +905,8 @@
       this.pageEl.appendChild(list);
       this.endEl = h("p", { class: "gs-end", text: this.t("end") });
       this.pageEl.appendChild(this.endEl);
+      this.problemsEl = h("p", { class: "gs-problems", role: "status", hidden: true });
+      this.pageEl.appendChild(this.problemsEl);
       this.refresh();
     }
 
@@ -935,17 +936,26 @@
       this.endEl.hidden = !last;
       this.el.dataset.page = String(this.page);
       this.el.dataset.expressionErrors = String(this.analysis.problems.length);
-      if (this.analysis.problems.length && !this.warned) {
-        this.warned = true;
-        for (const p of this.analysis.problems) {
-          if (root.console) root.console.warn("gesurvey: expression error in " + p.id + ": " +
-            p.message);
-        }
-      }
+      this.reportProblems();
       if (this.attempted.has(this.page) && this.pageErrors(this.page).length === 0 &&
           this.bannerEl && this.bannerEl.classList.contains("gs-banner-error") && !this.stale) {
         this.hideBanner();
       }
+    }
+
+    /* Expressions that failed (an author mistake): said once in the console, and on the page. */
+    reportProblems() {
+      const ids = Array.from(new Set(this.analysis.problems.map((p) => p.id)));
+      this.warned = this.warned || new Set();
+      for (const p of this.analysis.problems) {
+        if (this.warned.has(p.id)) continue;
+        this.warned.add(p.id);
+        if (root.console) root.console.warn("gesurvey: expression error in " + p.id + ": " +
+          p.message);
+      }
+      this.problemsEl.textContent = ids.map((id) => this.t("expressionProblem", { id }))
+        .join(" ");
+      this.problemsEl.hidden = ids.length === 0;
     }
 
     /* The message shown under a field: format, then server, then live errors. */
