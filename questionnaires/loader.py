@@ -73,6 +73,7 @@ _NO_MISSING_CODES = frozenset({"text", "date", "note", "calculate"})
 _NO_ANSWER = frozenset({"note", "calculate"})
 _PLAIN_REF = re.compile(r"^\s*\$\{([A-Za-z_][A-Za-z0-9_]*)\}\s*$")
 _LANG_NAMES = {"vi": "Vietnamese (vi)", "en": "English (en)"}
+_LANG_NAMES_VI = {"vi": "tiếng Việt (vi)", "en": "tiếng Anh (en)"}
 
 
 @functools.cache
@@ -147,8 +148,11 @@ def _walk_path(doc: Any, path: list[Any]) -> tuple[str | None, str]:
     return where, ".".join(rest)
 
 
-def _schema_problem(error: jsonschema.ValidationError) -> str:
-    """Say what is wrong and how to fix it for one JSON Schema error (the field is named apart)."""
+def _schema_problem(error: jsonschema.ValidationError) -> tuple[str, str]:
+    """Say what is wrong and how to fix it, in English and Vietnamese, for one schema error.
+
+    The field itself is named by the caller, in front of the text.
+    """
     path = list(error.absolute_path)
     field = str(path[-1]) if path else ""
     validator, value = error.validator, error.instance
@@ -156,53 +160,74 @@ def _schema_problem(error: jsonschema.ValidationError) -> str:
     shown = shown if len(shown) <= 40 else shown[:37] + "..."
     if validator == "required":
         match = re.search(r"'([^']+)' is a required property", error.message)
-        missing = match.group(1) if match else "a key"
+        missing = match.group(1) if match else "?"
         if missing in _LANG_NAMES:
-            return f"the {_LANG_NAMES[missing]} text is missing; add \"{missing}\": \"…\""
-        return f"'{missing}' is missing; add it"
+            en_name, vi_name = _LANG_NAMES[missing], _LANG_NAMES_VI[missing]
+            return (f"the {en_name} text is missing; add \"{missing}\": \"…\"",
+                    f"thiếu nội dung {vi_name}; hãy thêm \"{missing}\": \"…\"")
+        return f"'{missing}' is missing; add it", f"thiếu '{missing}'; hãy thêm vào"
     if validator == "additionalProperties":
         known = error.schema.get("properties", {})
         unknown = ", ".join(repr(key) for key in sorted(set(value) - set(known)))
-        return (f"unknown key {unknown}; remove it or fix its spelling "
-                f"(allowed: {', '.join(sorted(known))})")
+        allowed = ", ".join(sorted(known))
+        return (f"unknown key {unknown}; remove it or fix its spelling (allowed: {allowed})",
+                f"khóa không hợp lệ {unknown}; hãy xóa hoặc sửa chính tả (được phép: {allowed})")
     if validator == "pattern":
         if field in _LANG_NAMES:
-            return f"the {_LANG_NAMES[field]} text is empty; write it"
+            return (f"the {_LANG_NAMES[field]} text is empty; write it",
+                    f"nội dung {_LANG_NAMES_VI[field]} đang trống; hãy viết vào")
         if field == "version":
-            return f"{shown} is not a semantic version; write MAJOR.MINOR.PATCH such as 1.0.0"
+            return (f"{shown} is not a semantic version; write MAJOR.MINOR.PATCH such as 1.0.0",
+                    f"{shown} không phải là phiên bản dạng MAJOR.MINOR.PATCH; hãy viết ví dụ "
+                    f"1.0.0")
         if field in ("relevant", "constraint", "choice_filter", "calculation", "count"):
-            return "is empty; write an expression or remove the key"
+            return ("is empty; write an expression or remove the key",
+                    "đang trống; hãy viết biểu thức hoặc xóa khóa này")
         if field == "id":
-            return f"{shown} is not a valid id; use letters, digits and _, starting with a letter"
+            return (f"{shown} is not a valid id; use letters, digits and _, starting with a "
+                    f"letter",
+                    f"{shown} không phải là mã hợp lệ; hãy dùng chữ cái, chữ số và _, bắt đầu "
+                    f"bằng chữ cái")
         return (f"{shown} is not a valid name; use lower-case letters, digits and _, starting "
-                f"with a letter")
+                f"with a letter",
+                f"{shown} không phải là tên hợp lệ; hãy dùng chữ thường, chữ số và _, bắt đầu "
+                f"bằng chữ cái")
     if validator == "enum":
         options = ", ".join(json.dumps(option) for option in error.validator_value)
-        what = "a question type" if field == "type" else "allowed here"
-        return f"{shown} is not {what}; use one of {options}"
+        if field == "type":
+            return (f"{shown} is not a question type; use one of {options}",
+                    f"{shown} không phải là loại câu hỏi; hãy dùng một trong {options}")
+        return (f"{shown} is not allowed here; use one of {options}",
+                f"{shown} không được phép ở đây; hãy dùng một trong {options}")
     if validator == "const":
-        return f"must be {json.dumps(error.validator_value)}, not {shown}"
+        wanted = json.dumps(error.validator_value)
+        return f"must be {wanted}, not {shown}", f"phải là {wanted}, không phải {shown}"
     if validator == "type":
-        return f"must be of JSON type {error.validator_value}, not {shown}"
+        wanted = error.validator_value
+        return (f"must be of JSON type {wanted}, not {shown}",
+                f"phải có kiểu JSON {wanted}, không phải {shown}")
     if validator == "minItems":
-        return "is empty; add at least one"
+        return "is empty; add at least one", "đang trống; hãy thêm ít nhất một mục"
     if validator == "uniqueItems":
-        return "lists the same value twice; remove the duplicate"
+        return ("lists the same value twice; remove the duplicate",
+                "có giá trị lặp lại; hãy xóa giá trị trùng")
     if validator == "contains":
-        return "must list both \"vi\" and \"en\""
+        return "must list both \"vi\" and \"en\"", "phải có cả \"vi\" và \"en\""
     if validator == "propertyNames":
         return (f"choice list name {shown} is not valid; use lower-case letters, digits and _, "
-                f"starting with a letter")
-    return error.message
+                f"starting with a letter",
+                f"tên danh sách lựa chọn {shown} không hợp lệ; hãy dùng chữ thường, chữ số và "
+                f"_, bắt đầu bằng chữ cái")
+    return error.message, error.message
 
 
-def _schema_messages(doc: Any) -> list[tuple[str | None, str]]:
+def _schema_messages(doc: Any) -> list[tuple[str | None, str, str]]:
     out = []
     errors = sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     for error in errors:
         where, rest = _walk_path(doc, list(error.absolute_path))
-        problem = _schema_problem(error)
-        out.append((where, f"{rest}: {problem}" if rest else problem))
+        en, vi = _schema_problem(error)
+        out.append((where, f"{rest}: {en}" if rest else en, f"{rest}: {vi}" if rest else vi))
     return out
 
 
@@ -217,6 +242,7 @@ class _Builder:
         self.display = display
         self.stem = stem
         self.problems: list[str] = []
+        self.problems_vi: list[str] = []
         self.choice_lists: dict[str, ChoiceList] = dict(BUILTIN_CHOICE_LISTS)
         # id -> raw item, for questions and groups
         self.raw: dict[str, Mapping[str, Any]] = {}
@@ -224,9 +250,10 @@ class _Builder:
         self.parent: dict[str, str | None] = {}  # group id -> parent group id
         self.kind: dict[str, str] = {}  # id -> "section" | "question" | "group" | "grid row"
 
-    def problem(self, where: str | None, text: str) -> None:
-        self.problems.append(f"{self.display}: {where}: {text}" if where else
-                             f"{self.display}: {text}")
+    def problem(self, where: str | None, text: str, text_vi: str) -> None:
+        """Record one problem in English and Vietnamese (``where`` is written in English)."""
+        self.problems.append(_message(self.display, where, text))
+        self.problems_vi.append(_message(self.display, _where_vi(where), text_vi))
 
     # ---- pass 1: ids, lists, structure
 
@@ -239,8 +266,11 @@ class _Builder:
 
     def register(self, ident: str, kind: str, where: str) -> None:
         if ident in self.kind:
-            self.problem(where, f"id '{ident}' is already used by a {self.kind[ident]}; "
-                                f"give each section, question, group and grid row its own id")
+            kind = self.kind[ident]
+            self.problem(where, f"id '{ident}' is already used by a {kind}; "
+                                f"give each section, question, group and grid row its own id",
+                         f"mã '{ident}' đã được dùng cho một {_KIND_VI[kind]}; mỗi phần, câu "
+                         f"hỏi, nhóm và dòng của bảng cần một mã riêng")
             return
         self.kind[ident] = kind
 
@@ -260,7 +290,10 @@ class _Builder:
                     if group is not None and self.parent.get(group) is not None:
                         self.problem(where, f"repeat group '{ident}' is nested twice (in "
                                             f"'{group}' inside '{self.parent[group]}'); groups "
-                                            f"may nest only once")
+                                            f"may nest only once",
+                                     f"nhóm lặp '{ident}' lồng hai lần (trong '{group}' nằm "
+                                     f"trong '{self.parent[group]}'); nhóm chỉ được lồng một "
+                                     f"lần")
                 for grid_row in item.get("rows", []) if not is_group else []:
                     self.register(f"{ident}_{grid_row['id']}", "grid row", where)
 
@@ -269,7 +302,9 @@ class _Builder:
             where = f"choice list '{name}'"
             if name in BUILTIN_CHOICE_LISTS:
                 self.problem(where, f"'{name}' is a built-in list and may not be redefined; "
-                                    f"remove it or give your list another name")
+                                    f"remove it or give your list another name",
+                             f"'{name}' là danh sách có sẵn, không được định nghĩa lại; hãy "
+                             f"xóa nó hoặc đặt tên khác cho danh sách của bạn")
                 continue
             codes: set[int] = set()
             names: set[str] = set()
@@ -279,12 +314,17 @@ class _Builder:
                 if code in MISSING_CODES:
                     self.problem(where, f"code {code} is reserved for "
                                         f"'{MISSING_CODES[code]['en']}'; use another code and "
-                                        f"declare missing_codes [{code}] on the questions instead")
+                                        f"declare missing_codes [{code}] on the questions instead",
+                                 f"mã {code} dành riêng cho '{MISSING_CODES[code]['vi']}'; hãy "
+                                 f"dùng mã khác và khai báo missing_codes [{code}] ở câu hỏi")
                 if code in codes:
-                    self.problem(where, f"code {code} is used twice; give each choice its own code")
+                    self.problem(where, f"code {code} is used twice; give each choice its own code",
+                                 f"mã {code} bị dùng hai lần; mỗi lựa chọn cần một mã riêng")
                 if cname in names:
                     self.problem(where, f"name '{cname}' is used twice; give each choice its own "
-                                        f"name")
+                                        f"name",
+                                 f"tên '{cname}' bị dùng hai lần; mỗi lựa chọn cần một tên "
+                                 f"riêng")
                 codes.add(code)
                 names.add(cname)
                 extra = {k: v for k, v in raw.items()
@@ -301,22 +341,31 @@ class _Builder:
         if qtype in _BUILTIN_TYPES:
             if listed is not None and listed != _BUILTIN_TYPES[qtype]:
                 self.problem(where, f"type '{qtype}' always uses the built-in '{qtype}' list; "
-                                    f"remove \"choices\": \"{listed}\"")
+                                    f"remove \"choices\": \"{listed}\"",
+                             f"loại '{qtype}' luôn dùng danh sách có sẵn '{qtype}'; hãy xóa "
+                             f"\"choices\": \"{listed}\"")
             return self.choice_lists[_BUILTIN_TYPES[qtype]]
         if qtype not in _CHOICE_TYPES:
             if listed is not None:
                 self.problem(where, f"type '{qtype}' has no choices; remove \"choices\" or "
-                                    f"change the type to single, multi or grid")
+                                    f"change the type to single, multi or grid",
+                             f"loại '{qtype}' không có lựa chọn; hãy xóa \"choices\" hoặc đổi "
+                             f"loại thành single, multi hoặc grid")
             return None
         if listed is None:
             self.problem(where, f"type '{qtype}' needs a choice list; add \"choices\": "
-                                f"\"<list name>\" naming a list under choice_lists")
+                                f"\"<list name>\" naming a list under choice_lists",
+                         f"loại '{qtype}' cần một danh sách lựa chọn; hãy thêm \"choices\": "
+                         f"\"<tên danh sách>\" trỏ tới một danh sách trong choice_lists")
             return None
         if listed not in self.choice_lists:
             close = difflib.get_close_matches(listed, list(self.choice_lists), n=1)
             hint = f" (or did you mean '{close[0]}'?)" if close else ""
+            hint_vi = f" (hay ý bạn là '{close[0]}'?)" if close else ""
             self.problem(where, f"choice list '{listed}' is not defined; add it under "
-                                f"choice_lists{hint}")
+                                f"choice_lists{hint}",
+                         f"danh sách lựa chọn '{listed}' chưa được định nghĩa; hãy thêm vào "
+                         f"choice_lists{hint_vi}")
             return None
         return self.choice_lists[listed]
 
@@ -340,21 +389,30 @@ class _Builder:
         try:
             ast = compile_expression(text, scope)
         except ExpressionSyntaxError as exc:
-            reason = exc.reason
+            reason, reason_vi = exc.reason, exc.reason_vi
             if "is not a question of this questionnaire" in reason:
                 name = reason.split("}", 1)[0].lstrip("${")
                 close = difflib.get_close_matches(name, sorted(self.known), n=1)
-                fix = f"did you mean ${{{close[0]}}}?" if close else "check the id"
-                reason = f"{reason}; {fix}"
-            self.problem(where, f"{field} (column {exc.column}): {reason}")
+                if close:
+                    reason += f"; did you mean ${{{close[0]}}}?"
+                    reason_vi += f"; có phải ý bạn là ${{{close[0]}}}?"
+                else:
+                    reason += "; check the id"
+                    reason_vi += "; hãy kiểm tra mã câu hỏi"
+            self.problem(where, f"{field} (column {exc.column}): {reason}",
+                         f"{field} (cột {exc.column}): {reason_vi}")
             return None
         for name in sorted(references(ast)):
             if self.kind.get(name) == "question" and self.raw[name]["type"] == "note":
                 self.problem(where, f"{field} reads ${{{name}}}, a note, which has no answer; "
-                                    f"refer to a question instead")
+                                    f"refer to a question instead",
+                             f"{field} đọc ${{{name}}} là một ghi chú, không có câu trả lời; "
+                             f"hãy tham chiếu tới một câu hỏi")
             if owner is not None and name == owner and field != "constraint":
                 self.problem(where, f"{field} reads the question's own answer ${{{name}}}; "
-                                    f"use another question (or '.' in a constraint)")
+                                    f"use another question (or '.' in a constraint)",
+                             f"{field} đọc chính câu trả lời ${{{name}}} của câu hỏi; hãy dùng "
+                             f"câu hỏi khác (hoặc '.' trong constraint)")
         return ast
 
     def question(self, item: Mapping[str, Any], section: str, group: str | None) -> Question:
@@ -363,37 +421,54 @@ class _Builder:
         choice_list = self.choice_list_of(item, where)
         if qtype == "grid" and "rows" not in item:
             self.problem(where, "type 'grid' needs rows; add \"rows\": [{\"id\": …, "
-                                "\"label\": {…}}]")
+                                "\"label\": {…}}]",
+                         "loại 'grid' cần các dòng; hãy thêm \"rows\": [{\"id\": …, "
+                         "\"label\": {…}}]")
         if qtype != "grid" and "rows" in item:
             self.problem(where, f"only grid questions have rows; remove \"rows\" or change the "
-                                f"type '{qtype}' to grid")
+                                f"type '{qtype}' to grid",
+                         f"chỉ câu hỏi dạng bảng (grid) mới có dòng; hãy xóa \"rows\" hoặc đổi "
+                         f"loại '{qtype}' thành grid")
         rows = item.get("rows", [])
         seen_rows: set[str] = set()
         for grid_row in rows:
             if grid_row["id"] in seen_rows:
                 self.problem(where, f"grid row '{grid_row['id']}' is listed twice; give each row "
-                                    f"its own id")
+                                    f"its own id",
+                             f"dòng '{grid_row['id']}' có hai lần; mỗi dòng cần một mã riêng")
             seen_rows.add(grid_row["id"])
         has_constraint, has_message = "constraint" in item, "constraint_message" in item
         if has_constraint and not has_message:
             self.problem(where, "constraint has no constraint_message; add "
-                                "\"constraint_message\": {\"vi\": …, \"en\": …}")
+                                "\"constraint_message\": {\"vi\": …, \"en\": …}",
+                         "constraint chưa có constraint_message; hãy thêm "
+                         "\"constraint_message\": {\"vi\": …, \"en\": …}")
         if has_message and not has_constraint:
             self.problem(where, "constraint_message without a constraint; add the constraint "
-                                "or remove the message")
+                                "or remove the message",
+                         "có constraint_message nhưng không có constraint; hãy thêm constraint "
+                         "hoặc xóa thông báo")
         if qtype == "calculate" and "calculation" not in item:
             self.problem(where, "type 'calculate' needs a calculation; add \"calculation\": "
-                                "\"<expression>\"")
+                                "\"<expression>\"",
+                         "loại 'calculate' cần calculation; hãy thêm \"calculation\": "
+                         "\"<biểu thức>\"")
         if qtype != "calculate" and "calculation" in item:
             self.problem(where, f"only calculate questions have a calculation; remove it or "
-                                f"change the type '{qtype}' to calculate")
+                                f"change the type '{qtype}' to calculate",
+                         f"chỉ câu hỏi loại calculate mới có calculation; hãy xóa nó hoặc đổi "
+                         f"loại '{qtype}' thành calculate")
         if "choice_filter" in item and choice_list is None:
-            self.problem(where, "choice_filter needs a question with choices; remove it")
+            self.problem(where, "choice_filter needs a question with choices; remove it",
+                         "choice_filter chỉ dùng cho câu hỏi có lựa chọn; hãy xóa nó")
         if qtype in _NO_MISSING_CODES and item.get("missing_codes"):
-            self.problem(where, f"type '{qtype}' cannot take missing codes; remove missing_codes")
+            self.problem(where, f"type '{qtype}' cannot take missing codes; remove missing_codes",
+                         f"loại '{qtype}' không dùng mã thiếu; hãy xóa missing_codes")
         if qtype in _NO_ANSWER and item.get("required"):
             self.problem(where, f"a {qtype} question has no answer to require; remove "
-                                f"\"required\"")
+                                f"\"required\"",
+                         f"câu hỏi loại {qtype} không có câu trả lời để bắt buộc; hãy xóa "
+                         f"\"required\"")
         relevant = self.compile(item.get("relevant"), where, "relevant", self.scope(group), qid)
         current = qid if qid in self.names else ""
         constraint = self.compile(item.get("constraint"), where, "constraint",
@@ -436,9 +511,13 @@ class _Builder:
         for choice in choice_list:
             allowed.update(choice.attributes)
         for name in sorted(_attributes(ast) - allowed):
+            listed = ", ".join(sorted(allowed))
             self.problem(where, f"choice_filter reads '{name}', which the choices of "
                                 f"'{choice_list.name}' do not have; use one of "
-                                f"{', '.join(sorted(allowed))} or add '{name}' to the choices")
+                                f"{listed} or add '{name}' to the choices",
+                         f"choice_filter đọc '{name}' nhưng các lựa chọn của "
+                         f"'{choice_list.name}' không có thuộc tính này; hãy dùng một trong "
+                         f"{listed} hoặc thêm '{name}' vào các lựa chọn")
 
     def group(self, item: Mapping[str, Any], section: str, parent: str | None) -> RepeatGroup:
         gid = item["id"]
@@ -451,13 +530,22 @@ class _Builder:
             inside = self.inside(target, gid)
             if inside:
                 self.problem(where, f"count ${{{target}}} is a question of the group itself; "
-                                    f"count must read an integer question asked before the group")
+                                    f"count must read an integer question asked before the group",
+                             f"count ${{{target}}} là câu hỏi của chính nhóm này; count phải "
+                             f"đọc một câu hỏi số nguyên hỏi trước nhóm")
             elif self.kind.get(target) != "question" or self.raw[target]["type"] != "integer":
-                what = (f"a {self.raw[target]['type']} question"
-                        if self.kind.get(target) == "question" else f"a {self.kind.get(target)}")
+                kind = self.kind.get(target, "question")
+                if kind == "question":
+                    what = f"a {self.raw[target]['type']} question"
+                    what_vi = f"câu hỏi loại {self.raw[target]['type']}"
+                else:
+                    what, what_vi = f"a {kind}", _KIND_VI[kind]
                 self.problem(where, f"count ${{{target}}} points at {what}, not an integer "
                                     f"question; make {target} an integer question or count with "
-                                    f"another one")
+                                    f"another one",
+                             f"count ${{{target}}} trỏ tới {what_vi}, không phải câu hỏi số "
+                             f"nguyên; hãy đổi {target} thành câu hỏi integer hoặc đếm bằng "
+                             f"câu hỏi khác")
         relevant = self.compile(item.get("relevant"), where, "relevant", self.scope(parent))
         items = tuple(self.item(child, section, gid) for child in item["items"])
         return RepeatGroup(
@@ -503,7 +591,9 @@ class _Builder:
                 if state.get(nxt) == 1:
                     cycle = " → ".join([*trail[trail.index(nxt):], nxt]) if nxt in trail else nxt
                     self.problem(f"question {node}", f"calculations depend on each other in a "
-                                                     f"circle ({cycle}); break the circle")
+                                                     f"circle ({cycle}); break the circle",
+                                 f"các phép tính phụ thuộc lẫn nhau thành vòng ({cycle}); hãy "
+                                 f"phá vòng này")
                 elif nxt not in state:
                     visit(nxt, [*trail, nxt])
             state[node] = 2
@@ -516,7 +606,9 @@ class _Builder:
         doc = self.doc
         if self.stem is not None and doc["id"] != self.stem:
             self.problem(None, f"id '{doc['id']}' does not match the file name "
-                               f"'{self.stem}.json'; make them the same")
+                               f"'{self.stem}.json'; make them the same",
+                         f"id '{doc['id']}' không khớp với tên tệp '{self.stem}.json'; hãy đặt "
+                         f"giống nhau")
         self.collect()
         self.build_choice_lists()
         self.known = frozenset(ident for ident, kind in self.kind.items()
@@ -547,9 +639,11 @@ class _Builder:
         sex = analysis.get("sex")
         if sex is not None and sex not in questions:
             self.problem("analysis", f"sex names '{sex}', which is not a question; name the "
-                                     f"question that records the respondent's sex")
+                                     f"question that records the respondent's sex",
+                         f"sex trỏ tới '{sex}', không phải là câu hỏi; hãy ghi mã câu hỏi "
+                         f"ghi giới tính người trả lời")
         if self.problems:
-            raise QuestionnaireError(self.problems)
+            raise QuestionnaireError(self.problems, self.problems_vi)
         return Questionnaire(
             id=doc["id"],
             version=doc["version"],
@@ -573,6 +667,36 @@ class _Builder:
             _questions=questions,
             _groups=groups,
         )
+
+
+_KIND_VI = {
+    "section": "phần",
+    "question": "câu hỏi",
+    "repeat group": "nhóm lặp",
+    "grid row": "dòng của bảng",
+}
+_WHERE_VI = (
+    (re.compile(r"^question "), "câu hỏi "),
+    (re.compile(r"^group "), "nhóm "),
+    (re.compile(r"^section "), "phần "),
+    (re.compile(r"^choice list "), "danh sách lựa chọn "),
+    (re.compile(r", choice (\d+)"), r", lựa chọn \1"),
+    (re.compile(r"\(code (-?\d+)\)"), r"(mã \1)"),
+    (re.compile(r"number (\d+)$"), r"số \1"),
+)
+
+
+def _where_vi(where: str | None) -> str | None:
+    """Say ``question A05``-style places in Vietnamese (``câu hỏi A05``)."""
+    if where is None:
+        return None
+    for pattern, replacement in _WHERE_VI:
+        where = pattern.sub(replacement, where)
+    return where
+
+
+def _message(display: str, where: str | None, text: str) -> str:
+    return f"{display}: {where}: {text}" if where else f"{display}: {text}"
 
 
 def _label(raw: Mapping[str, str] | None) -> Label | None:
@@ -617,40 +741,44 @@ def questionnaire_from_dict(document: Any, source: str = "<questionnaire>",
     """
     problems = _schema_messages(document)
     if problems:
-        raise QuestionnaireError([
-            f"{source}: {where}: {text}" if where else f"{source}: {text}"
-            for where, text in problems
-        ])
+        raise QuestionnaireError(
+            [_message(source, where, en) for where, en, _ in problems],
+            [_message(source, _where_vi(where), vi) for where, _, vi in problems],
+        )
     return _Builder(document, source, file_stem).build()
 
 
-_CACHE: dict[tuple[str, int, int], Questionnaire] = {}
+_CACHE: dict[tuple[str, str], Questionnaire] = {}
 
 
 def load_questionnaire(path: str | Path) -> Questionnaire:
     """Load, check and build one questionnaire file; raise QuestionnaireError on any mistake.
 
-    Loaded questionnaires are cached by path, size and modification time (they are frozen).
+    Loaded questionnaires are frozen, so they are cached by path and content.
     """
     path = Path(path)
     display = _display(path)
     try:
-        stat = path.stat()
-        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-        if key in _CACHE:
-            return _CACHE[key]
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise QuestionnaireError(f"{display}: file not found; check the path") from None
+        raise QuestionnaireError(f"{display}: file not found; check the path",
+                                 f"{display}: không tìm thấy tệp; hãy kiểm tra đường dẫn") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise QuestionnaireError(f"{display}: cannot be read ({exc}); save it as UTF-8 "
-                                 f"text") from None
+        raise QuestionnaireError(
+            f"{display}: cannot be read ({exc}); save it as UTF-8 text",
+            f"{display}: không đọc được ({exc}); hãy lưu tệp dạng văn bản UTF-8",
+        ) from None
+    key = (str(path.resolve()), hashlib.sha256(text.encode("utf-8")).hexdigest())
+    if key in _CACHE:
+        return _CACHE[key]
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise QuestionnaireError(
             f"{display}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}); "
-            f"fix the JSON syntax"
+            f"fix the JSON syntax",
+            f"{display}: dòng {exc.lineno}, cột {exc.colno}: JSON không hợp lệ ({exc.msg}); "
+            f"hãy sửa cú pháp JSON",
         ) from None
     questionnaire = questionnaire_from_dict(document, display, path.stem)
     _CACHE[key] = questionnaire
@@ -670,13 +798,15 @@ def load_bundled() -> dict[str, Questionnaire]:
     """
     forms: dict[str, Questionnaire] = {}
     problems: list[str] = []
+    problems_vi: list[str] = []
     for path in bundled_paths():
         try:
             questionnaire = load_questionnaire(path)
         except QuestionnaireError as exc:
             problems.extend(exc.messages)
+            problems_vi.extend(exc.messages_vi)
             continue
         forms[questionnaire.id] = questionnaire
     if problems:
-        raise QuestionnaireError(problems)
+        raise QuestionnaireError(problems, problems_vi)
     return forms

@@ -2,8 +2,13 @@
 
 import click
 
+from questionnaires.cli import questionnaires
+
 
 @click.group()
 @click.version_option(package_name="gesurvey")
 def cli() -> None:
     """Gender-equality survey collection and analysis (gesurvey)."""
+
+
+cli.add_command(questionnaires)

@@ -72,7 +72,12 @@ def kap() -> dict[str, Any]:
 def problems(doc: dict[str, Any]) -> list[str]:
     with pytest.raises(QuestionnaireError) as caught:
         questionnaire_from_dict(doc, "forms/kap.json", "kap")
-    return caught.value.messages
+    error = caught.value
+    # Every message also exists in Vietnamese, for the same place.
+    assert len(error.messages_vi) == len(error.messages)
+    for en, vi in zip(error.messages, error.messages_vi, strict=True):
+        assert vi.startswith("forms/kap.json: ") and vi != en, (en, vi)
+    return error.messages
 
 
 def item(doc: dict[str, Any], ident: str) -> dict[str, Any]:
@@ -496,3 +501,21 @@ def test_file_name_must_match_id(tmp_path: Path) -> None:
 def test_not_an_object_is_reported() -> None:
     with pytest.raises(QuestionnaireError, match="must be of JSON type object"):
         questionnaire_from_dict([], "forms/kap.json", "kap")
+
+
+def test_messages_in_vietnamese_name_the_place_in_vietnamese() -> None:
+    doc = kap()
+    _set("A05", choices="agree5")(doc)
+    _set("roster", count="${T1}")(doc)
+    _choice("agree3", 1, code=98)(doc)
+    with pytest.raises(QuestionnaireError) as caught:
+        questionnaire_from_dict(doc, "forms/kap.json", "kap")
+    assert caught.value.messages_in("vi") == [
+        "forms/kap.json: danh sách lựa chọn 'agree3': mã 98 dành riêng cho 'Không biết'; hãy "
+        "dùng mã khác và khai báo missing_codes [98] ở câu hỏi",
+        "forms/kap.json: câu hỏi A05: danh sách lựa chọn 'agree5' chưa được định nghĩa; hãy "
+        "thêm vào choice_lists (hay ý bạn là 'agree3'?)",
+        "forms/kap.json: nhóm roster: count ${T1} trỏ tới câu hỏi loại text, không phải câu "
+        "hỏi số nguyên; hãy đổi T1 thành câu hỏi integer hoặc đếm bằng câu hỏi khác",
+    ]
+    assert caught.value.messages_in("en") == caught.value.messages
