@@ -351,6 +351,7 @@ def test_roster_rows_are_added_and_removed(page: Any, static_server: str) -> Non
         choose(page, f"roster/{i}/M03", sex)
         field(page, f"roster/{i}/M04").locator("input").fill(age)
     assert rows.count() == 3
+    assert rows.nth(1).locator(".gs-row-title").inner_text() == "Dòng 2 · Bình"
     assert field(page, "roster/1/M05").is_hidden(), "under 15: not asked"
     assert field(page, "roster/2/M05").is_visible()
     assert field(page, "NW").locator("output").inner_text() == "2"

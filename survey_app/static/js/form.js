@@ -20,6 +20,16 @@
  *     outbox that a service worker drains.
  *   - FormApp: the DOM.
  * Exposed as globalThis.GESurveyForm.
+ *
+ * Stable hooks for tests and other scripts (keep them when changing the markup):
+ *   #gesurvey-form[data-ready="true"] once mounted; data-page, data-expression-errors on it;
+ *   .gs-page[data-section] the section shown; .gs-field[data-qid][data-path] one question, where
+ *   data-path is "Q", "roster/0/M04" or "roster/0/births/1/B01" (rows from 0); inside it
+ *   input, .gs-choice[data-code], .gs-missing-btn[data-code], [data-grid-row], .gs-message,
+ *   output (calculations); .gs-repeat[data-group][data-path] with .gs-row[data-row], .gs-add-row,
+ *   .gs-remove-row (tap twice); .gs-prev, .gs-next, .gs-submit, .gs-lang, .gs-banner,
+ *   .gs-status (.gs-status-ok once the server has the draft); the element's gesurveyForm property
+ *   is the FormApp (body() gives what would be saved).
  */
 (function (root) {
   "use strict";
@@ -1000,6 +1010,7 @@
           view.counted = counted;
           this.renderRows(group, path, rowsEl, rows, counted);
         }
+        this.titleRows(group, key, rowsEl);
       };
       return view;
     }
@@ -1013,8 +1024,8 @@
       for (let i = 0; i < count; i += 1) {
         const rowPath = path.concat(i);
         const items = h("div", { class: "gs-row-items" });
-        const header = h("div", { class: "gs-row-header" },
-          [h("h4", { class: "gs-row-title", text: this.t("row", { n: i + 1 }) })]);
+        const title = h("h4", { class: "gs-row-title", text: this.t("row", { n: i + 1 }) });
+        const header = h("div", { class: "gs-row-header" }, [title]);
         if (!counted) header.appendChild(this.removeButton(rowPath));
         rowsEl.appendChild(h("div", { class: "gs-row", "data-row": String(i) }, [header, items]));
         this.renderItems(group.items || [], rowPath, items);
@@ -1022,6 +1033,19 @@
           if (key.startsWith(pathKey(rowPath) + "/")) view.update(this.analysis.states.get(key));
         }
       }
+    }
+
+    /* Name each row after its first text answer ("Dòng 2 · Hoa") so long rosters stay legible. */
+    titleRows(group, key, rowsEl) {
+      const first = (group.items || []).find((item) => item.type === "text");
+      rowsEl.querySelectorAll(":scope > .gs-row").forEach((rowEl) => {
+        const i = Number(rowEl.dataset.row);
+        const state = first ? this.analysis.states.get(key + "/" + i + "/" + first.id) : null;
+        const name = state && state.relevant && !isNull(state.value) ? String(state.value) : "";
+        const title = rowEl.querySelector(".gs-row-title");
+        const wanted = this.t("row", { n: i + 1 }) + (name ? " · " + name : "");
+        if (title.textContent !== wanted) title.textContent = wanted;
+      });
     }
 
     /* Two taps to remove a row, so a stray touch loses nothing. */
