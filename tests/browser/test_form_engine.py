@@ -431,11 +431,13 @@ def test_unsent_local_draft_is_restored(page: Any, static_server: str) -> None:
               "row_version": 3, "saved_at": "2026-01-01T00:00:00Z", "synced": False}
     page.add_init_script(
         f"localStorage.setItem('gesurvey:draft:{UUID}', {json.dumps(json.dumps(record))});")
-    open_form(page, static_server, answers={"HH01": "Trên máy chủ"})
+    server = open_form(page, static_server, answers={"HH01": "Trên máy chủ"})
     assert section(page) == "R"
     assert page.locator(".gs-banner").inner_text().startswith("Đã khôi phục")
     answers = page.evaluate("document.getElementById('gesurvey-form').gesurveyForm.body().answers")
     assert answers["HH01"] == "Trên máy"
+    page.wait_for_function("document.querySelector('.gs-status').textContent.includes(':')")
+    assert server.drafts[0]["answers"]["HH01"] == "Trên máy", "sent to the server at once"
 
 
 def test_older_local_draft_yields_to_the_server(page: Any, static_server: str) -> None:
@@ -773,3 +775,24 @@ def test_random_interviews_of_bundled_forms_are_accepted(page: Any, static_serve
                 continue  # the monkey could not satisfy a cross-question check: nothing to judge
             problems = questionnaire.validate_answers(result["answers"])
             assert problems == [], f"{path.name} seed {seed}: {problems[:5]}"
+
+
+def test_a_page_script_can_swap_storage_and_transport(page: Any, static_server: str) -> None:
+    """The hook the offline work builds on: GESurveyFormOptions replaces store and transport."""
+    page.add_init_script("""
+      window.sent = [];
+      window.kept = {};
+      window.GESurveyFormOptions = {
+        store: {get: async () => null, put: async (id, r) => { window.kept[id] = r; },
+                remove: async (id) => { delete window.kept[id]; }},
+        transport: {send: async (kind, body) => { window.sent.push([kind, body]);
+                                                  return {status: 200, body: {row_version: 9}}; }},
+      };""")
+    server = open_form(page, static_server)
+    fill_first_page(page)
+    next_page(page)
+    page.wait_for_function("window.sent.length === 1")
+    kind, body = page.evaluate("window.sent[0]")
+    assert kind == "draft" and body["answers"]["HH02"] == 2
+    assert page.evaluate(f"window.kept['{UUID}'].row_version") == 9
+    assert server.drafts == [], "the page's transport replaced fetch"

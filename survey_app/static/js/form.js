@@ -542,6 +542,7 @@
         if (document.visibilityState === "hidden") flush();
       });
       this.el.dataset.ready = "true";
+      if (this.dirty) this.saveDraft(); /* a restored draft goes to the server straight away */
       return this;
     }
 
@@ -1400,7 +1401,9 @@
       element.textContent = STRINGS[lang].badForm;
       return;
     }
-    mount(element, data);
+    /* A script loaded before this one may set globalThis.GESurveyFormOptions = {store, transport}
+       (e.g. an IndexedDB store and a service-worker outbox) without changing the page. */
+    mount(element, data, root.GESurveyFormOptions || {});
   }
 
   const api = { mount, analyse, Model, FormApp, LocalDraftStore, FetchTransport, STRINGS,
