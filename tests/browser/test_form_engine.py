@@ -796,3 +796,27 @@ def test_a_page_script_can_swap_storage_and_transport(page: Any, static_server: 
     assert kind == "draft" and body["answers"]["HH02"] == 2
     assert page.evaluate(f"window.kept['{UUID}'].row_version") == 9
     assert server.drafts == [], "the page's transport replaced fetch"
+
+
+def test_clearing_a_required_answer_says_so_at_once(page: Any, static_server: str) -> None:
+    open_form(page, static_server)
+    head = field(page, "HH01")
+    head.locator("input").fill("A")
+    head.locator("input").fill("")
+    assert head.locator(".gs-message").inner_text() == "Câu này bắt buộc trả lời"
+    assert head.locator("input").get_attribute("aria-invalid") == "true"
+
+
+def test_draft_422_shows_errors_without_losing_answers(page: Any, static_server: str) -> None:
+    server = Server()
+    server.draft_reply = (422, {"errors": [
+        {"question_id": "HH02", "row": None, "message": "Số không hợp lệ"},
+        {"question_id": None, "row": None, "message": "Phiếu đã khóa"}]})
+    open_form(page, static_server, server=server)
+    fill_first_page(page)
+    next_page(page)
+    page.wait_for_selector(".gs-general-errors li")
+    assert page.locator(".gs-general-errors").inner_text() == "Phiếu đã khóa"
+    page.locator(".gs-prev").click()
+    assert field(page, "HH02").locator(".gs-message").inner_text() == "Số không hợp lệ"
+    assert field(page, "HH01").locator("input").input_value() == "Hoàng Văn A"

@@ -505,6 +505,7 @@
       this.generalErrors = [];
       this.formatErrors = new Map(); /* path key -> message (text that is not a number/date) */
       this.attempted = new Set(); /* pages where Next or Submit was tried */
+      this.touched = new Set(); /* fields answered then cleared: say at once they are required */
       this.dirty = false;
       this.changeCount = 0;
       this.saving = null;
@@ -580,6 +581,7 @@
 
     setAnswer(path, value) {
       setIn(this.raw, path, value);
+      if (isNull(value)) this.touched.add(pathKey(path));
       this.serverErrors.delete(pathKey(path));
       this.changed();
     }
@@ -907,10 +909,8 @@
       this.pageEl.dataset.section = section.id;
       this.pageEl.appendChild(h("h2", { class: "gs-section-title",
         text: text(section.title, this.lang) }));
-      if (this.generalErrors.length) {
-        this.pageEl.appendChild(h("ul", { class: "gs-general-errors" },
-          this.generalErrors.map((m) => h("li", { text: m }))));
-      }
+      this.generalEl = h("ul", { class: "gs-general-errors", role: "alert" });
+      this.pageEl.appendChild(this.generalEl);
       const list = h("div", { class: "gs-items" });
       this.renderItems(section.items || [], [], list);
       this.pageEl.appendChild(list);
@@ -948,10 +948,23 @@
       this.el.dataset.page = String(this.page);
       this.el.dataset.expressionErrors = String(this.analysis.problems.length);
       this.reportProblems();
+      this.showGeneralErrors();
       if (this.attempted.has(this.page) && this.pageErrors(this.page).length === 0 &&
           this.bannerEl && this.bannerEl.classList.contains("gs-banner-error") && !this.stale) {
         this.hideBanner();
       }
+    }
+
+    /* Server errors that belong to no question (e.g. the whole interview) sit above the page. */
+    showGeneralErrors() {
+      const wanted = this.generalErrors.join("\n");
+      if (this.generalEl.dataset.shown === wanted) return;
+      this.generalEl.dataset.shown = wanted;
+      this.generalEl.innerHTML = "";
+      for (const message of this.generalErrors) {
+        this.generalEl.appendChild(h("li", { text: message }));
+      }
+      this.generalEl.hidden = this.generalErrors.length === 0;
     }
 
     /* Expressions that failed (an author mistake): said once in the console, and on the page. */
@@ -974,7 +987,8 @@
       if (this.formatErrors.has(key)) return this.formatErrors.get(key);
       if (this.serverErrors.has(key)) return this.serverErrors.get(key);
       if (!state || !state.error) return null;
-      if (state.error.kind === "required" && !this.attempted.has(this.page)) return null;
+      if (state.error.kind === "required" && !this.attempted.has(this.page) &&
+          !this.touched.has(key)) return null;
       return state.error.message;
     }
 
@@ -1117,7 +1131,7 @@
       const el = h("div", { class: "gs-field gs-type-" + q.type, "data-qid": q.id,
         "data-path": key, role: "group", "aria-labelledby": id + "-label" }, [label]);
       if (q.hint) el.appendChild(h("p", { class: "gs-hint", text: text(q.hint, this.lang) }));
-      const view = { key, el, q, path, offeredKey: null };
+      const view = { key, el, q, path, offeredKey: null, invalid: null };
       const input = this.inputFor(q, path, key, id, view);
       if (input) el.appendChild(input);
       const missing = (q.missing_codes || []).length && q.type !== "grid" &&
@@ -1133,6 +1147,13 @@
         message.textContent = text_ || "";
         message.hidden = !text_;
         el.classList.toggle("gs-has-error", Boolean(text_));
+        if (Boolean(text_) !== view.invalid) {
+          view.invalid = Boolean(text_);
+          for (const input of el.querySelectorAll("input")) {
+            input.setAttribute("aria-invalid", view.invalid ? "true" : "false");
+            input.setAttribute("aria-describedby", id + "-message");
+          }
+        }
       };
       return view;
     }
