@@ -820,3 +820,14 @@ def test_draft_422_shows_errors_without_losing_answers(page: Any, static_server:
     page.locator(".gs-prev").click()
     assert field(page, "HH02").locator(".gs-message").inner_text() == "Số không hợp lệ"
     assert field(page, "HH01").locator("input").input_value() == "Hoàng Văn A"
+
+
+def test_malformed_saved_answers_do_not_break_the_form(page: Any, static_server: str) -> None:
+    """Answers of the wrong shape (an old or tampered draft) are shown as best it can, no crash."""
+    answers = {"HH01": 5, "HH02": "many", "HH03": "abc", "HH04": None, "roster": "x",
+               "visits": {"a": 1}, "D1_04": 5, "P01": [1], "A01": {"x": 1}, "NW": "z"}
+    open_form(page, static_server, answers=answers)
+    for index in range(4):
+        page.evaluate("(i) => { const app = document.getElementById('gesurvey-form')"
+                      ".gesurveyForm; app.page = i; app.renderPage(); }", index)
+    assert page.errors == []
