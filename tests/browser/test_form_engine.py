@@ -831,3 +831,24 @@ def test_malformed_saved_answers_do_not_break_the_form(page: Any, static_server:
         page.evaluate("(i) => { const app = document.getElementById('gesurvey-form')"
                       ".gesurveyForm; app.page = i; app.renderPage(); }", index)
     assert page.errors == []
+
+
+def test_submit_waits_for_a_draft_save_in_flight(page: Any, static_server: str) -> None:
+    """Submitting while a draft save is on its way sends the row_version that save returns."""
+    page.add_init_script("""
+      window.sent = [];
+      window.GESurveyFormOptions = {transport: {send: async (kind, body) => {
+        window.sent.push([kind, body.row_version]);
+        if (kind === 'draft') {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          return {status: 200, body: {row_version: body.row_version + 1}};
+        }
+        return {status: 200, body: {}};
+      }}};""")
+    open_form(page, static_server, answers={"HH01": "A", "HH02": 9}, page_index=3)
+    page.evaluate("""async () => {
+      const app = document.getElementById('gesurvey-form').gesurveyForm;
+      app.saveDraft();
+      await app.submit();
+    }""")
+    assert page.evaluate("window.sent") == [["draft", 3], ["submit", 4]]

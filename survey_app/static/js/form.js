@@ -523,7 +523,10 @@
     /* Load the local draft when it is newer than the server's copy, then draw the page. */
     async start() {
       const local = await this.store.get(this.uuid);
-      if (local && !local.synced && local.answers &&
+      const sameForm = !local || !local.questionnaire ||
+        (local.questionnaire.id === this.model.def.id &&
+         local.questionnaire.version === this.model.def.version);
+      if (local && sameForm && !local.synced && local.answers &&
           (this.rowVersion === null || local.row_version === this.rowVersion)) {
         this.raw = clone(local.answers);
         if (Number.isInteger(local.page)) this.page = local.page;
@@ -672,7 +675,7 @@
     /* ---------------------------------------------------------------- server communication */
 
     async saveDraft() {
-      if (this.stale) return;
+      if (this.stale || this.submitting || this.finished) return;
       if (this.saving) {
         this.saveAgain = true;
         return;
@@ -738,15 +741,26 @@
       const button = this.el.querySelector(".gs-submit");
       if (button) button.disabled = true;
       this.setStatus(this.t("submitting"));
+      this.submitting = true;
+      /* A draft save still on its way would make this submit look stale: let it land first. */
+      while (this.saving) {
+        try {
+          await this.saving;
+        } catch (err) {
+          break;
+        }
+      }
       let response;
       try {
         response = await this.transport.send("submit", this.body());
       } catch (err) {
+        this.submitting = false;
         if (button) button.disabled = false;
         this.showBanner("error", this.t("offline"));
         this.setStatus(this.t("savedLocal"), "warn");
         return;
       }
+      this.submitting = false;
       if (button) button.disabled = false;
       const body = response.body || {};
       if (response.status === 200) {
