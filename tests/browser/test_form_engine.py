@@ -559,19 +559,25 @@ def test_tablet_touch_targets_and_no_external_requests(
     browser: Any, static_server: str, size: dict[str, int]
 ) -> None:
     context = browser.new_context(viewport=size, has_touch=True)
+    answers = {"HH01": "A", "HH02": 3, "HH05": 1, "HH03": 1,
+               "roster": [{"M01": "An", "M03": 1, "M04": 40}]}
     try:
         tab = context.new_page()
-        server = open_form(tab, static_server, page_index=3, answers={"HH01": "A", "HH02": 9})
-        sizes = tab.locator(".gs-choice, .gs-btn, .gs-lang, .gs-input").evaluate_all(
-            """els => els.filter(e => e.offsetParent !== null).map(e => {
-                 const r = e.getBoundingClientRect();
-                 return [e.className, r.width, r.height];
-               })""")
-        assert sizes
-        small = [s for s in sizes if s[1] < 48 or s[2] < 48]
-        assert not small, f"touch targets under 48px: {small}"
-        width = tab.evaluate("document.documentElement.scrollWidth")
-        assert width <= size["width"], "nothing may overflow sideways"
+        server = open_form(tab, static_server, page_index=0, answers=answers)
+        app = "document.getElementById('gesurvey-form').gesurveyForm"
+        for index in range(4):
+            tab.evaluate(f"{app}.page = {index}; {app}.renderPage()")
+            sizes = tab.locator(".gs-choice, .gs-btn, .gs-lang, .gs-input").evaluate_all(
+                """els => els.filter(e => e.offsetParent !== null).map(e => {
+                     const r = e.getBoundingClientRect();
+                     return [e.className, r.width, r.height];
+                   })""")
+            assert sizes
+            small = [s for s in sizes if s[1] < 48 or s[2] < 48]
+            assert not small, f"page {index}: touch targets under 48px: {small}"
+            width = tab.evaluate("document.documentElement.scrollWidth")
+            assert width <= size["width"], f"page {index}: nothing may overflow sideways"
+        tab.evaluate(f"{app}.page = 3; {app}.renderPage()")
         tab.locator(".gs-choice[data-code='1']").first.tap()
         assert tab.locator(".gs-choice[data-code='1'] input").first.is_checked()
         assert server.external == []
