@@ -37,7 +37,7 @@
   const Expr = root.GESurveyExpr;
   const AUTOSAVE_MS = 30000;
   const LOCAL_SAVE_DELAY_MS = 250;
-  const MAX_ROWS = 60;
+  const MAX_ROWS = 100; /* a roster longer than this is a typo in its count question */
 
   /* ------------------------------------------------------------------ UI strings (vi, en) */
 
