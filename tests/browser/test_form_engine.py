@@ -177,8 +177,12 @@ class Server:
         self.draft_reply: tuple[int, dict[str, Any]] | None = None
         self.submit_reply: tuple[int, dict[str, Any]] = (200, {"redirect": "/done"})
         self.external: list[str] = []
+        self.offline = False
 
     def draft(self, route: Any) -> None:
+        if self.offline:  # Playwright routes answer even offline: fail as the network would
+            route.abort("internetdisconnected")
+            return
         self.drafts.append(json.loads(route.request.post_data))
         self.headers.append(route.request.headers)
         if self.draft_reply is not None:
@@ -858,3 +862,25 @@ def test_submit_waits_for_a_draft_save_in_flight(page: Any, static_server: str) 
       await app.submit();
     }""")
     assert page.evaluate("window.sent") == [["draft", 3], ["submit", 4]]
+
+
+def test_offline_page_change_keeps_the_draft_and_sends_it_when_back_online(
+    page: Any, static_server: str
+) -> None:
+    server = open_form(page, static_server)
+    fill_first_page(page)
+    page.context.set_offline(True)
+    server.offline = True
+    next_page(page)
+    assert section(page) == "R", "moving on never waits for the network"
+    page.wait_for_function("document.querySelector('.gs-status').classList.contains("
+                           "'gs-status-warn')")
+    assert server.drafts == []
+    stored = page.evaluate(f"JSON.parse(localStorage.getItem('gesurvey:draft:{UUID}'))")
+    assert stored["answers"]["HH01"] == "Hoàng Văn A" and stored["synced"] is False
+    server.offline = False
+    page.context.set_offline(False)  # fires the page's 'online' event
+    page.wait_for_function("document.querySelector('.gs-status').classList.contains("
+                           "'gs-status-ok')")
+    assert server.drafts[-1]["answers"]["HH01"] == "Hoàng Văn A"
+    assert server.drafts[-1]["page"] == 1

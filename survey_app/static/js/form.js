@@ -540,6 +540,9 @@
       this.timer = root.setInterval(() => {
         if (this.dirty && !this.stale) this.saveDraft();
       }, this.autosaveMs);
+      root.addEventListener("online", () => {
+        if (this.dirty) this.saveDraft(); /* back in coverage: send what waited */
+      });
       const flush = () => this.storeLocalNow();
       root.addEventListener("pagehide", flush);
       document.addEventListener("visibilitychange", () => {
