@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..access import can_see_submission, role_required, visible_submissions
 from ..extensions import db
 from ..i18n import current_language
-from ..models import Assignment, Role, Submission
+from ..models import EDITABLE_STATUSES, Assignment, Role, Submission
 from ..questionnaire_store import current_version, questionnaire_for
 from ..submissions import SubmissionProblem, save_draft, start, submit, valid_uuid
 from .forms import StartInterviewForm
@@ -46,10 +46,19 @@ def assignments():  # noqa: ANN201
         )
     )
     versions = {a.questionnaire_id: current_version(a.questionnaire_id) for a in rows}
+    open_interviews: dict[int, list[Submission]] = {a.id: [] for a in rows}
+    for submission in db.session.scalars(
+        select(Submission)
+        .where(Submission.enumerator_id == current_user.id,
+               Submission.status.in_(EDITABLE_STATUSES))
+        .order_by(Submission.updated_at.desc())
+    ):
+        open_interviews.setdefault(submission.assignment_id, []).append(submission)
     return render_template(
         "collect/assignments.html",
         assignments=rows,
         progress=progress_by_assignment(rows),
+        open_interviews=open_interviews,
         versions=versions,
         form=StartInterviewForm(),
         lang=current_language(),

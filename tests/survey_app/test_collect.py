@@ -210,3 +210,9 @@ def test_reused_uuid_of_another_enumerator_is_refused(app, client, enumerator) -
                            data={"client_uuid": enumerator.other_submitted})
     assert response.status_code == 409
     assert stored(app, enumerator.other_submitted).status == "submitted"
+
+
+def test_assignment_list_links_to_open_drafts(client, enumerator) -> None:  # noqa: ANN001
+    page = client.get("/collect/").get_data(as_text=True)
+    assert f"/collect/interview/{enumerator.own_draft}" in page
+    assert f"/collect/interview/{enumerator.own_submitted}" not in page
