@@ -141,3 +141,10 @@ def test_form_validation_messages_are_vietnamese(client, admin) -> None:  # noqa
     assert "Mục này bắt buộc." in page
     assert "Phải có ít nhất 8 ký tự." in page
     assert "This field is required." not in page
+
+
+def test_assignment_to_an_unpublished_questionnaire_is_refused(app, world) -> None:  # noqa: ANN001
+    from survey_app.admin.services import AdminError, create_assignment
+
+    with app.app_context(), pytest.raises(AdminError, match="no_such_form"):
+        create_assignment("enum178", "17801001", "no_such_form", 5)
