@@ -204,3 +204,32 @@ def test_interview_round_trip(browser: Any, live_app: tuple[str, Any]) -> None:
     ]
     assert "Tuổi của Hoa cần kiểm tra lại" in supervisor.locator("#audit").inner_text()
     assert enumerator.errors == [] and supervisor.errors == []
+
+
+TOUCH_TARGETS = """els => els.filter(e => e.offsetParent !== null)
+    .map(e => [e.textContent.trim() || e.name || e.tagName, e.getBoundingClientRect().height])
+    .filter(([, height]) => height < 44)"""
+
+
+@pytest.mark.parametrize("viewport", [TABLET, {"width": 1280, "height": 800}],
+                         ids=["portrait", "landscape"])
+def test_app_pages_fit_the_tablet_with_large_touch_targets(
+    browser: Any, live_app: tuple[str, Any], viewport: dict[str, int]
+) -> None:
+    base, _app = live_app
+    for username, paths in (("lan", ["/collect/", "/collect/submissions"]),
+                            ("minh", ["/review/?status=all", "/admin/progress"])):
+        context = browser.new_context(viewport=viewport, has_touch=True, locale="vi-VN")
+        tab = context.new_page()
+        tab.goto(f"{base}/auth/login")
+        assert tab.locator("button, input, select, a.button").evaluate_all(TOUCH_TARGETS) == []
+        log_in(tab, base, username)
+        for path in paths:
+            tab.goto(base + path)
+            small = tab.locator(
+                "main button, main input:not([type=hidden]), main select, main a.button, nav a"
+            ).evaluate_all(TOUCH_TARGETS)
+            assert small == [], f"{path}: touch targets under 44 px: {small}"
+            overflow = tab.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow} px"
+        context.close()
