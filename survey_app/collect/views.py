@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import can_see_submission, role_required, visible_submissions
+from ..audit import record
 from ..extensions import db
 from ..i18n import current_language
 from ..models import EDITABLE_STATUSES, Assignment, Role, Submission
@@ -99,6 +100,10 @@ def start_interview(assignment_id: int):  # noqa: ANN201
         return redirect(url_for("collect.assignments"))
     submission = start(current_user, assignment, version, client_uuid)
     db.session.add(submission)
+    db.session.flush()
+    record("submission.start", user=current_user, object_type="submission",
+           object_id=submission.uuid, submission=submission, field="status",
+           new=submission.status)
     db.session.commit()
     return redirect(url_for("collect.interview", uuid=submission.uuid))
 

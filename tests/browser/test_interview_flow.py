@@ -200,7 +200,8 @@ def test_interview_round_trip(browser: Any, live_app: tuple[str, Any]) -> None:
         "rows => rows.map(r => r.dataset.action)"
     )
     assert actions == [
-        "submission.submit", "submission.return", "submission.resubmit", "submission.approve"
+        "submission.start", "submission.submit", "submission.return", "submission.resubmit",
+        "submission.approve",
     ]
     assert "Tuổi của Hoa cần kiểm tra lại" in supervisor.locator("#audit").inner_text()
     assert enumerator.errors == [] and supervisor.errors == []
