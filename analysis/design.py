@@ -418,7 +418,8 @@ class SurveyDesign:
         d = domain[keep]
         psu_key = np.unique(self.psu_codes[keep] * n_domains + d)
         psu_count = np.bincount(psu_key % n_domains, minlength=n_domains)
-        stratum_key = np.unique(self.psu_stratum[psu_key // n_domains] * n_domains + psu_key % n_domains)
+        stratum_of_key = self.psu_stratum[psu_key // n_domains]
+        stratum_key = np.unique(stratum_of_key * n_domains + psu_key % n_domains)
         stratum_count = np.bincount(stratum_key % n_domains, minlength=n_domains)
         return psu_count - stratum_count
 
