@@ -48,7 +48,7 @@ def test_orientation_does_not_matter(design: SurveyDesign) -> None:
 def test_tiny_p_values_do_not_underflow_to_zero() -> None:
     rng = np.random.default_rng(4)
     a = rng.choice(["p", "q"], size=3000)
-    b = np.where(rng.random(3000) < 0.4, a, "r")
+    b = np.where(rng.random(3000) < 0.12, a, "r")
     data = pd.DataFrame({"a": a, "b": b, "w": 1.5})
     for order in (1, 2):
         result = rao_scott(SurveyDesign(data, weight="w"), "a", "b", order=order)
