@@ -90,6 +90,8 @@ Margins = Union[Mapping[Any, Totals], Sequence[tuple[By, Totals]]]  # noqa: UP00
 RAKING_PROJECTION_SWEEPS = 10
 #: Margins whose totals differ by more than this fraction of the first cannot all be met.
 MARGIN_TOTAL_TOLERANCE = 1e-9
+#: Rounds of strict trimming before giving up (it converges geometrically).
+_STRICT_TRIM_ROUNDS = 10_000
 
 
 class WeightingError(AnalysisError):
@@ -727,7 +729,17 @@ def trim_weights(
             f"trimming needs lower < upper, got lower={lower:g}, upper={upper:g}",
             f"Cắt trọng số cần lower < upper, nhận lower={lower:g}, upper={upper:g}",
         )
-    for _ in range(len(w) + 1):
+    n = len(w)
+    if strict and not (n * lower <= w.sum() <= n * upper):
+        raise WeightingError(
+            f"strict trimming to [{lower:g}, {upper:g}] is impossible: the {n} weights sum to "
+            f"{_num(float(w.sum()))}, so their mean is outside the bounds",
+            f"Không thể cắt chặt về [{lower:g}, {upper:g}]: tổng {n} trọng số là "
+            f"{_num(float(w.sum()), 'vi')}, nên trung bình của chúng nằm ngoài khoảng",
+        )
+    # Strict trimming converges geometrically (capped weights get a share of the next excess);
+    # in floating point it settles once the shares fall below the weights' precision.
+    for _ in range(_STRICT_TRIM_ROUNDS):
         outside = (w < lower) | (w > upper)
         if not outside.any():
             return w
@@ -742,8 +754,9 @@ def trim_weights(
         w = new
         if not strict:
             return w
-    raise WeightingError(  # pragma: no cover - each round fixes at least one weight
-        "trimming did not settle", "cắt trọng số không ổn định"
+    raise WeightingError(
+        f"strict trimming did not settle in {_STRICT_TRIM_ROUNDS} rounds; widen the bounds",
+        f"Cắt chặt trọng số không ổn định sau {_STRICT_TRIM_ROUNDS} vòng; hãy nới khoảng",
     )
 
 
