@@ -764,9 +764,16 @@ def trim_weights(
 # calibrated designs: the projections the variance applies
 
 
-def _indicator(codes: np.ndarray, size: int) -> sparse.csr_matrix:
+def _rows_to_cells(codes: np.ndarray, values: np.ndarray, size: int) -> sparse.csr_matrix:
+    """Sparse ``size × n`` matrix with ``values[i]`` at ``(codes[i], i)``: weighted cell sums."""
     n = len(codes)
-    return sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(size, n))
+    return sparse.csr_matrix((values, (codes, np.arange(n))), shape=(size, n))
+
+
+def _cells_to_rows(codes: np.ndarray, values: np.ndarray, size: int) -> sparse.csr_matrix:
+    """Sparse ``n × size`` matrix with ``values[i]`` at ``(i, codes[i])``: spread cell values."""
+    n = len(codes)
+    return sparse.csr_matrix((values, (np.arange(n), codes)), shape=(n, size))
 
 
 def _as_matrix(scores: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -779,7 +786,8 @@ class PostStratification:
 
     ``project(x) = x - w_new × (Σ_c w_old x / w_new) / Σ_c w_old`` per column, the formula of
     R's ``svyrecvar`` for ``postStratify()`` designs (Lumley 2010, §7.2). ``cells`` codes the
-    rows' post-strata, ``labels`` names them.
+    rows' post-strata, ``labels`` names them. Both steps are sparse products, so a projection
+    costs two passes over the scores.
     """
 
     def __init__(
@@ -799,17 +807,18 @@ class PostStratification:
         psw[(psw == 0) & (oldw == 0)] = 1.0  # as R: rows outside every cell stay untouched
         self.weights = psw
         self.old_weights = oldw
-        self._sum = _indicator(self.cells, size)
         old_total = np.bincount(self.cells, weights=oldw, minlength=size)
         with np.errstate(divide="ignore", invalid="ignore"):
-            self._inv_old_total = np.where(old_total > 0, 1.0 / old_total, 0.0)
-        self._ratio = oldw / psw
+            inv_old_total = np.where(old_total > 0, 1.0 / old_total, 0.0)
+        self._cell_means = _rows_to_cells(
+            self.cells, oldw / psw * inv_old_total[self.cells], size
+        )
+        self._spread = _cells_to_rows(self.cells, psw, size)
 
     def project(self, scores: np.ndarray) -> np.ndarray:
         """Residuals of the n×k weighted scores on the post-strata."""
         x, flat = _as_matrix(scores)
-        means = np.asarray(self._sum @ (x * self._ratio[:, None])) * self._inv_old_total[:, None]
-        out = x - means[self.cells] * self.weights[:, None]
+        out = x - self._spread @ np.asarray(self._cell_means @ x)
         return out[:, 0] if flat else out
 
     def __repr__(self) -> str:
@@ -823,6 +832,12 @@ class Raking:
     are the weights right after margin ``m``'s step in the last raking pass and ``mean_c`` the
     plain mean over the rows in the same margin level (R's ``svyrecvar``, ``ave()``). Also
     carries how the raking ended: ``iterations``, ``converged``, ``max_change``.
+
+    The sweeps are done on the margins' level totals, not on the n rows: after any number of
+    steps ``x_now = x - Σ_j W_j a_j`` (``W_j`` spreads margin ``j``'s level values ``a_j`` to
+    the rows times ``w_j``), so a margin's means are ``B_m x - Σ_j (B_m W_j) a_j`` with
+    ``B_m`` the row-to-level means of ``x / w_m`` and the small matrices ``B_m W_j``
+    precomputed. The projection then costs two passes over the scores whatever the sweeps.
     """
 
     def __init__(self, result: RakeResult, sweeps: int = RAKING_PROJECTION_SWEEPS) -> None:
@@ -831,21 +846,34 @@ class Raking:
         self.converged = result.converged
         self.max_change = result.max_change
         self.sweeps = sweeps
-        self._steps = []
+        means, spreads = [], []
         for codes, weights in result.steps:
             size = int(codes.max()) + 1
             counts = np.bincount(codes, minlength=size).astype(float)
-            self._steps.append((codes, weights, _indicator(codes, size), 1.0 / counts))
+            means.append(_rows_to_cells(codes, 1.0 / (weights * counts[codes]), size))
+            spreads.append(_cells_to_rows(codes, weights, size))
+        self._sizes = [m.shape[0] for m in means]
+        self._offsets = np.concatenate([[0], np.cumsum(self._sizes)])
+        self._means = sparse.vstack(means, format="csr")
+        self._spread = sparse.hstack(spreads, format="csr")
+        # _cross[m][j] = B_m W_j: how margin j's level values move margin m's level means.
+        self._cross = [[np.asarray((b @ s).todense()) for s in spreads] for b in means]
 
     def project(self, scores: np.ndarray) -> np.ndarray:
         """Residuals of the n×k weighted scores on the raking margins."""
         x, flat = _as_matrix(scores)
-        x = x.copy()
+        b = np.asarray(self._means @ x)
+        o = self._offsets
+        parts = [b[o[m] : o[m + 1]] for m in range(len(self._sizes))]
+        acc = [np.zeros_like(p) for p in parts]
         for _ in range(self.sweeps):
-            for codes, w, indicator, inv_count in self._steps:
-                means = np.asarray(indicator @ (x / w[:, None])) * inv_count[:, None]
-                x -= means[codes] * w[:, None]
-        return x[:, 0] if flat else x
+            for m, base in enumerate(parts):
+                step = base.copy()
+                for j, a in enumerate(acc):
+                    step -= self._cross[m][j] @ a
+                acc[m] += step
+        out = x - self._spread @ np.vstack(acc)
+        return out[:, 0] if flat else out
 
     def __repr__(self) -> str:
         margins = [list(m) for m in self.margin_names]
