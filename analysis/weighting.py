@@ -69,6 +69,7 @@ __all__ = [
     "WeightingError",
     "WeightingWarning",
     "base_weights",
+    "calibrated_psu_totals",
     "nonresponse_adjust",
     "poststratify",
     "poststratify_weights",
@@ -781,7 +782,28 @@ def _as_matrix(scores: np.ndarray) -> tuple[np.ndarray, bool]:
     return (x[:, None], True) if x.ndim == 1 else (x, False)
 
 
-class PostStratification:
+class _LinearCalibration:
+    """A calibration projection of the form ``x - spread @ collect(x)``.
+
+    ``collect`` maps n×k scores (dense or scipy.sparse) to k columns of cell values, ``spread``
+    (sparse n×K) puts cell values back on the rows. Written this way a chain of calibrations
+    needs only small K×K products (see :func:`calibrated_psu_totals`).
+    """
+
+    spread: sparse.csr_matrix
+
+    def collect(self, scores: Any) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def project(self, scores: np.ndarray) -> np.ndarray:
+        """Residuals of the n×k weighted scores on the calibration cells."""
+        x, flat = _as_matrix(scores)
+        out = np.asarray(self.spread @ self.collect(x))
+        np.subtract(x, out, out=out)
+        return out[:, 0] if flat else out
+
+
+class PostStratification(_LinearCalibration):
     """Post-stratification remembered by a design: residuals on the post-strata (R).
 
     ``project(x) = x - w_new × (Σ_c w_old x / w_new) / Σ_c w_old`` per column, the formula of
@@ -813,19 +835,17 @@ class PostStratification:
         self._cell_means = _rows_to_cells(
             self.cells, oldw / psw * inv_old_total[self.cells], size
         )
-        self._spread = _cells_to_rows(self.cells, psw, size)
+        self.spread = _cells_to_rows(self.cells, psw, size)
 
-    def project(self, scores: np.ndarray) -> np.ndarray:
-        """Residuals of the n×k weighted scores on the post-strata."""
-        x, flat = _as_matrix(scores)
-        out = x - self._spread @ np.asarray(self._cell_means @ x)
-        return out[:, 0] if flat else out
+    def collect(self, scores: Any) -> np.ndarray:
+        """Per post-stratum, ``Σ_c w_old x / w_new / Σ_c w_old`` (K×k)."""
+        return _dense(self._cell_means @ scores)
 
     def __repr__(self) -> str:
         return f"PostStratification(by={list(self.names)}, cells={len(self.labels)})"
 
 
-class Raking:
+class Raking(_LinearCalibration):
     """Raking remembered by a design: R's fixed 10 sweeps of residuals over the margins.
 
     Each sweep replaces, margin by margin, ``x`` by ``x - w_m × mean_c(x / w_m)`` where ``w_m``
@@ -833,11 +853,12 @@ class Raking:
     plain mean over the rows in the same margin level (R's ``svyrecvar``, ``ave()``). Also
     carries how the raking ended: ``iterations``, ``converged``, ``max_change``.
 
-    The sweeps are done on the margins' level totals, not on the n rows: after any number of
-    steps ``x_now = x - Σ_j W_j a_j`` (``W_j`` spreads margin ``j``'s level values ``a_j`` to
-    the rows times ``w_j``), so a margin's means are ``B_m x - Σ_j (B_m W_j) a_j`` with
-    ``B_m`` the row-to-level means of ``x / w_m`` and the small matrices ``B_m W_j``
-    precomputed. The projection then costs two passes over the scores whatever the sweeps.
+    The sweeps are done on the margins' levels, not on the n rows: after any number of steps
+    ``x_now = x - Σ_j W_j a_j`` (``W_j`` spreads margin ``j``'s level values ``a_j`` to the
+    rows times ``w_j``), so a margin's means are ``B_m x - Σ_j (B_m W_j) a_j`` with ``B_m``
+    the row-to-level means of ``x / w_m``. The sweeps are linear in ``b = B x``, so they are
+    run once on the identity to give a small matrix ``T`` with ``a = T b``; a projection is
+    then ``x - W T B x``, two passes over the scores.
     """
 
     def __init__(self, result: RakeResult, sweeps: int = RAKING_PROJECTION_SWEEPS) -> None:
@@ -852,28 +873,33 @@ class Raking:
             counts = np.bincount(codes, minlength=size).astype(float)
             means.append(_rows_to_cells(codes, 1.0 / (weights * counts[codes]), size))
             spreads.append(_cells_to_rows(codes, weights, size))
-        self._sizes = [m.shape[0] for m in means]
-        self._offsets = np.concatenate([[0], np.cumsum(self._sizes)])
         self._means = sparse.vstack(means, format="csr")
-        self._spread = sparse.hstack(spreads, format="csr")
-        # _cross[m][j] = B_m W_j: how margin j's level values move margin m's level means.
-        self._cross = [[np.asarray((b @ s).todense()) for s in spreads] for b in means]
+        self.spread = sparse.hstack(spreads, format="csr")
+        self._sweeps = self._sweep_matrix(means, spreads, sweeps)
 
-    def project(self, scores: np.ndarray) -> np.ndarray:
-        """Residuals of the n×k weighted scores on the raking margins."""
-        x, flat = _as_matrix(scores)
-        b = np.asarray(self._means @ x)
-        o = self._offsets
-        parts = [b[o[m] : o[m + 1]] for m in range(len(self._sizes))]
+    @staticmethod
+    def _sweep_matrix(
+        means: list[sparse.csr_matrix], spreads: list[sparse.csr_matrix], sweeps: int
+    ) -> np.ndarray:
+        """``T`` with ``a = T b``: R's sweeps run on the margins' level means of the identity."""
+        sizes = [m.shape[0] for m in means]
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        total = int(offsets[-1])
+        cross = [[_dense(b @ s) for s in spreads] for b in means]  # B_m W_j
+        identity = np.eye(total)
+        parts = [identity[offsets[m] : offsets[m + 1]] for m in range(len(sizes))]
         acc = [np.zeros_like(p) for p in parts]
-        for _ in range(self.sweeps):
+        for _ in range(sweeps):
             for m, base in enumerate(parts):
                 step = base.copy()
                 for j, a in enumerate(acc):
-                    step -= self._cross[m][j] @ a
+                    step -= cross[m][j] @ a
                 acc[m] += step
-        out = x - self._spread @ np.vstack(acc)
-        return out[:, 0] if flat else out
+        return np.vstack(acc)
+
+    def collect(self, scores: Any) -> np.ndarray:
+        """The margins' level values ``a = T B x`` that the sweeps subtract (ΣK×k)."""
+        return self._sweeps @ _dense(self._means @ scores)
 
     def __repr__(self) -> str:
         margins = [list(m) for m in self.margin_names]
@@ -881,6 +907,42 @@ class Raking:
             f"Raking(margins={margins}, iterations={self.iterations}, "
             f"converged={self.converged})"
         )
+
+
+def _dense(matrix: Any) -> np.ndarray:
+    return matrix.toarray() if sparse.issparse(matrix) else np.asarray(matrix)
+
+
+def calibrated_psu_totals(design: SurveyDesign, scores: Any) -> np.ndarray:
+    """PSU totals (P×k) of n×k scores after the design's calibrations, without n×k temporaries.
+
+    Same numbers as ``design.psu_totals(scores)``, but ``scores`` may be a scipy.sparse matrix
+    (domain scores are mostly zeros) and the calibrated scores are never formed: with
+    projections ``x_i = x_{i-1} - S_i C_i x_{i-1}`` the result is ``x - Σ S_j a_j`` with
+    ``a_i = C_i x - Σ_{j<i} (C_i S_j) a_j``, so the PSU totals are ``P x - Σ (P S_j) a_j``
+    (``P`` sums rows into PSUs) and only K×k and P×K matrices are built. Calibrations that are
+    not post-stratification or raking fall back to ``design.psu_totals`` on dense scores.
+    """
+    steps = design.calibration
+    if not all(isinstance(step, _LinearCalibration) for step in steps):
+        return design.psu_totals(_dense(scores))
+    x = scores if sparse.issparse(scores) else _as_matrix(scores)[0]
+    if x.shape[0] != design.n:
+        raise ValueError(f"scores have {x.shape[0]} rows, the design {design.n}")
+    n = design.n
+    to_psu = sparse.csr_matrix(
+        (np.ones(n), (design.psu_codes, np.arange(n))), shape=(design.n_psu, n)
+    )
+    totals = _dense(to_psu @ x)
+    done: list[tuple[_LinearCalibration, np.ndarray]] = []
+    for step in steps:
+        a = step.collect(x)
+        for earlier, a_j in done:
+            a -= step.collect(earlier.spread) @ a_j
+        done.append((step, a))
+    for step, a in done:
+        totals -= _dense(to_psu @ step.spread) @ a
+    return totals
 
 
 # ------------------------------------------------------------------------------------------------

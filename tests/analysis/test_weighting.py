@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
 from analysis import estimators
 from analysis.design import SurveyDesign
@@ -19,6 +20,7 @@ from analysis.weighting import (
     WeightingError,
     WeightingWarning,
     base_weights,
+    calibrated_psu_totals,
     nonresponse_adjust,
     poststratify,
     poststratify_weights,
@@ -405,3 +407,37 @@ def test_projection_accepts_one_dimensional_scores(design: SurveyDesign) -> None
     step = calibrated.calibration[0]
     scores = calibrated.weights * calibrated.data["y"].to_numpy()
     np.testing.assert_allclose(step.project(scores), step.project(scores[:, None])[:, 0])
+
+
+def _domain_scores(design: SurveyDesign) -> sparse.csr_matrix:
+    """Sparse n×2 scores: the weighted outcome for women and for men, zero elsewhere."""
+    y = design.weights * design.data["y"].to_numpy()
+    column = (design.data["sex"] == "M").to_numpy().astype(int)
+    n = design.n
+    return sparse.csr_matrix((y, (np.arange(n), column)), shape=(n, 2))
+
+
+@pytest.mark.parametrize("chain", ["post", "rake", "post+rake+trim+rake"])
+def test_calibrated_psu_totals_equal_the_projected_scores(design: SurveyDesign, chain: str) -> None:
+    urban = {"rural": 3200.0, "urban": 800.0}
+    if chain == "post":
+        calibrated = poststratify(design, ["sex", "urban"], SEX_URBAN_TOTALS)
+    elif chain == "rake":
+        calibrated = rake(design, {"sex": SEX_TOTALS, "urban": urban})
+    else:
+        first = rake(poststratify(design, "sex", SEX_TOTALS), {"urban": urban})
+        trimmed = trim(first, upper=1.3 * float(np.median(first.weights)))
+        calibrated = rake(trimmed, {"sex": SEX_TOTALS, "urban": urban})
+    x = _domain_scores(calibrated)
+    expected = calibrated.psu_totals(x.toarray())
+    np.testing.assert_allclose(calibrated_psu_totals(calibrated, x), expected, atol=1e-9)
+    np.testing.assert_allclose(
+        calibrated_psu_totals(calibrated, x.toarray()), expected, atol=1e-9
+    )
+
+
+def test_calibrated_psu_totals_without_calibration_are_plain_sums(design: SurveyDesign) -> None:
+    x = _domain_scores(design)
+    np.testing.assert_allclose(
+        calibrated_psu_totals(design, x), design.psu_totals(x.toarray()), rtol=1e-13
+    )
