@@ -155,8 +155,18 @@ class _Cells:
         return _cell_name(self.names, self.labels[cell])
 
 
-def _cells(data: pd.DataFrame, by: By, role_en: str = "cell", role_vi: str = "ô") -> _Cells:
-    """Code the rows of ``data`` by the joint levels of the ``by`` columns (no missing allowed)."""
+def _cells(
+    data: pd.DataFrame,
+    by: By,
+    role_en: str = "cell",
+    role_vi: str = "ô",
+    cache: dict[str, tuple[np.ndarray, pd.Index]] | None = None,
+) -> _Cells:
+    """Code the rows of ``data`` by the joint levels of the ``by`` columns (no missing allowed).
+
+    ``cache`` keeps each column's factorisation for the next call (raking codes every margin
+    and then all margin columns crossed; text columns are slow to factorise).
+    """
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame")
     names = _by_list(by)
@@ -164,32 +174,24 @@ def _cells(data: pd.DataFrame, by: By, role_en: str = "cell", role_vi: str = "ô
         raise WeightingError(
             f"no {role_en} columns given", f"chưa chỉ định cột {role_vi} nào"
         )
+    cache = {} if cache is None else cache
     codes = np.zeros(len(data), dtype=np.int64)
     uniques: list[pd.Index] = []
     for name in names:
-        if name not in data.columns:
-            available = ", ".join(map(str, data.columns[:30]))
-            raise WeightingError(
-                f"{role_en} column '{name}' is not in the data; columns are: {available}",
-                f"Không có cột {role_vi} '{name}' trong dữ liệu; các cột hiện có: {available}",
-                column=name,
-            )
-        values = data[name]
-        missing = values.isna().to_numpy()
-        if missing.any():
-            rows = list(data.index[missing])
-            raise WeightingError(
-                f"{role_en} column '{name}' is missing in rows {format_rows(rows)}; every row "
-                f"needs a {role_en} to be weighted",
-                f"Cột {role_vi} '{name}' bị thiếu ở các dòng {format_rows(rows, 'vi')}; mọi dòng "
-                f"cần có {role_vi} để tính trọng số",
-                column=name,
-                rows=rows,
-            )
-        col_codes, col_uniques = pd.factorize(values, sort=True)
+        if name not in cache:
+            cache[name] = _factorize(data, name, role_en, role_vi)
+        col_codes, col_uniques = cache[name]
         codes = codes * len(col_uniques) + col_codes
         uniques.append(col_uniques)
-    present, inverse = np.unique(codes, return_inverse=True)
+    space = math.prod(len(u) for u in uniques)
+    if space <= 4 * len(data) + 1024:
+        # Compact the joint codes by counting (linear) rather than sorting.
+        present = np.flatnonzero(np.bincount(codes, minlength=space))
+        lookup = np.zeros(space, dtype=np.int64)
+        lookup[present] = np.arange(len(present))
+        inverse = lookup[codes]
+    else:
+        present, inverse = np.unique(codes, return_inverse=True)
     labels = []
     for key in present:
         parts = []
@@ -198,6 +200,32 @@ def _cells(data: pd.DataFrame, by: By, role_en: str = "cell", role_vi: str = "ô
             parts.append(col_uniques[code])
         labels.append(tuple(reversed(parts)))
     return _Cells(tuple(names), inverse.astype(np.int64).ravel(), labels, data.index)
+
+
+def _factorize(
+    data: pd.DataFrame, name: str, role_en: str, role_vi: str
+) -> tuple[np.ndarray, pd.Index]:
+    """Sorted level codes of one cell column; a missing column or value is an error."""
+    if name not in data.columns:
+        available = ", ".join(map(str, data.columns[:30]))
+        raise WeightingError(
+            f"{role_en} column '{name}' is not in the data; columns are: {available}",
+            f"Không có cột {role_vi} '{name}' trong dữ liệu; các cột hiện có: {available}",
+            column=name,
+        )
+    col_codes, col_uniques = pd.factorize(data[name], sort=True)
+    missing = col_codes < 0
+    if missing.any():
+        rows = list(data.index[missing])
+        raise WeightingError(
+            f"{role_en} column '{name}' is missing in rows {format_rows(rows)}; every row "
+            f"needs a {role_en} to be weighted",
+            f"Cột {role_vi} '{name}' bị thiếu ở các dòng {format_rows(rows, 'vi')}; mọi dòng "
+            f"cần có {role_vi} để tính trọng số",
+            column=name,
+            rows=rows,
+        )
+    return col_codes.astype(np.int64), pd.Index(col_uniques)
 
 
 def _totals_dict(names: Sequence[str], totals: Totals, what_en: str, what_vi: str) -> dict:
@@ -605,7 +633,8 @@ def _rake(
             f"epsilon phải dương, không phải {epsilon!r}",
         )
     specs = _margin_list(margins)
-    coded = [_cells(data, by, "raking margin", "biên cào") for by, _ in specs]
+    factorised: dict[str, tuple[np.ndarray, pd.Index]] = {}
+    coded = [_cells(data, by, "raking margin", "biên cào", factorised) for by, _ in specs]
     names = [", ".join(c.names) for c in coded]
     # Totals are normalised once; margins must agree on the population size.
     sums = []
@@ -627,7 +656,7 @@ def _rake(
     tolerance = epsilon * float(w.sum()) if epsilon < 1 else float(epsilon)
     # Convergence is checked on the cells of all margin variables crossed (R's svytable).
     all_names = list(dict.fromkeys(n for c in coded for n in c.names))
-    joint = _cells(data, all_names, "raking margin", "biên cào")
+    joint = _cells(data, all_names, "raking margin", "biên cào", factorised)
     old_table = np.bincount(joint.codes, weights=w, minlength=joint.size)
     iterations = 0
     converged = False
