@@ -19,10 +19,14 @@ A typical household-survey chain (the generator of issue 5 follows it)::
     w_base = base_weights(pps_probability(a_h, size, stratum_size), 20 / listed)
     w_adj = nonresponse_adjust(w_base, frame, cells="stratum", responded="responded")
     w_ind = w_adj * eligible_of_sex * 2           # Kish selection and form A/B
-    w_cal = rake_weights(w_ind, people, {"district": pop_district, ("sex", "age_group"): pop_sa},
-                         max_iter=100, epsilon=1e-10).weights
-    cap = 3.5 * np.median(w_cal[w_cal > 0])
-    w_final = rake_weights(trim_weights(w_cal, upper=cap), people, margins).weights
+    result = calibrate_weights(w_ind, people, ["district", "sex", "age_group"], census,
+                               fallback_margins=["district", ("sex", "age_group")])
+    w_cal, w_final = result.calibrated, result.weights   # post-stratified (or raked), trimmed
+
+:func:`calibrate_weights` is DOMAIN_BRIEF §4's calibration in one call: post-stratify on the
+census cells, or rake to margins when cells are sparse, then trim at 3.5 × median and re-rake.
+The pieces (:func:`poststratify_weights`, :func:`rake_weights`, :func:`trim_weights`) are
+public for other recipes.
 
 **Calibrated designs**: :func:`poststratify`, :func:`rake` and :func:`trim` take a
 :class:`~analysis.design.SurveyDesign` and return a new one with the calibrated weights and a
@@ -35,6 +39,9 @@ calibration:
 - post-stratification: ``x - w_new × (Σ_c w_old z / Σ_c w_old)`` with ``z = x / w_new``;
 - raking: 10 sweeps over the margins of ``x - w_m × mean_c(x / w_m)`` (``w_m`` the weights
   after margin ``m`` in the last raking pass), R's fixed number of sweeps.
+
+:func:`calibrated_psu_totals` gives the same PSU totals from sparse domain scores without
+forming the calibrated n×k scores (fast path for estimators on large samples).
 
 Population totals are given as a mapping ``{level: total}`` (tuples of levels for several
 variables), a pandas Series indexed by the level(s), or a DataFrame holding the cell columns and
@@ -63,12 +70,14 @@ from analysis.design import SurveyDesign
 from analysis.errors import AnalysisError, format_rows
 
 __all__ = [
+    "CalibrationResult",
     "PostStratification",
     "RakeResult",
     "Raking",
     "WeightingError",
     "WeightingWarning",
     "base_weights",
+    "calibrate_weights",
     "calibrated_psu_totals",
     "nonresponse_adjust",
     "poststratify",
@@ -752,8 +761,18 @@ def trim_weights(
     were inside the bounds, so the sum of the weights is kept. With ``strict=True`` this repeats
     until no weight is outside the bounds (the spreading can push some above ``upper``). Re-rake
     afterwards to restore the margins (DOMAIN_BRIEF §4: cap at 3.5 × median, then re-rake).
+    Zero weights (nonrespondents) take no part and stay zero.
     """
-    w = _as_weights(weights)
+    full = _as_weights(weights)
+    active = full > 0
+    if active.all():
+        return _trim_positive(full, upper, lower, strict)
+    out = full.copy()
+    out[active] = _trim_positive(full[active], upper, lower, strict)
+    return out
+
+
+def _trim_positive(w: np.ndarray, upper: float, lower: float, strict: bool) -> np.ndarray:
     if not lower < upper:
         raise WeightingError(
             f"trimming needs lower < upper, got lower={lower:g}, upper={upper:g}",
@@ -787,6 +806,117 @@ def trim_weights(
     raise WeightingError(
         f"strict trimming did not settle in {_STRICT_TRIM_ROUNDS} rounds; widen the bounds",
         f"Cắt chặt trọng số không ổn định sau {_STRICT_TRIM_ROUNDS} vòng; hãy nới khoảng",
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# the whole calibration step of DOMAIN_BRIEF §4
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """Weights from :func:`calibrate_weights`, keeping each stage apart (store them all).
+
+    ``calibrated``: after post-stratification or raking; ``weights``: after trimming and
+    re-raking (the final weights). ``method`` is ``"cells"`` (post-stratified on the crossed
+    cells) or ``"margins"`` (raked to the fallback margins because ``sparse_cells`` had fewer
+    respondents than asked). ``trim_cap`` is the cap used, ``n_trimmed`` how many weights it
+    cut, ``rake`` how the final re-raking ended.
+    """
+
+    weights: np.ndarray
+    calibrated: np.ndarray
+    method: str
+    sparse_cells: tuple[tuple[Any, ...], ...]
+    margins: tuple[tuple[str, ...], ...]
+    trim_cap: float
+    n_trimmed: int
+    rake: RakeResult = field(repr=False)
+
+
+def _margin_totals(
+    table: dict[tuple[str, ...], tuple[float, tuple[Any, ...]]],
+    names: Sequence[str],
+    margin: Sequence[str],
+) -> dict[tuple[Any, ...], float]:
+    """Sum crossed-cell totals over the variables a margin leaves out."""
+    positions = [names.index(m) for m in margin]
+    out: dict[tuple[Any, ...], float] = {}
+    for value, labels in table.values():
+        key = tuple(labels[i] for i in positions)
+        out[key] = out.get(key, 0.0) + value
+    return out
+
+
+def calibrate_weights(
+    weights: Any,
+    data: pd.DataFrame,
+    cells: Sequence[str],
+    totals: Totals,
+    *,
+    min_cell_size: int = 20,
+    fallback_margins: Sequence[By] | None = None,
+    trim_factor: float | None = 3.5,
+    max_iter: int = 100,
+    epsilon: float = 1e-10,
+) -> CalibrationResult:
+    """Calibrate to census cells, falling back to margins, then trim and re-rake (§4).
+
+    ``totals`` hold the population of every crossed cell of the ``cells`` columns (e.g.
+    district × sex × age group). When every cell has at least ``min_cell_size`` respondents
+    (rows with a positive weight) the weights are post-stratified on the cells; otherwise they
+    are raked to ``fallback_margins`` (default: each of the ``cells`` columns alone; give
+    e.g. ``["district", ("sex", "age_group")]``), whose totals are the cell totals summed.
+    Then weights above ``trim_factor`` × the median positive weight are trimmed
+    (:func:`trim_weights`) and the weights re-raked to the same targets (skip with
+    ``trim_factor=None``). After re-raking a few weights may again exceed the cap slightly;
+    that is the usual compromise (the margins matter more).
+    """
+    w = _as_weights(weights, len(data))
+    names = _by_list(cells)
+    coded = _cells(data, names, "calibration cell", "ô hiệu chỉnh")
+    table = _totals_dict(names, totals, "calibration cell", "ô hiệu chỉnh")
+    respondents = np.bincount(coded.codes, weights=(w > 0).astype(float), minlength=coded.size)
+    known = {tuple(_key(v) for v in labels) for labels in coded.labels}
+    sparse_cells = [coded.labels[c] for c in np.flatnonzero(respondents < min_cell_size)]
+    sparse_cells += [labels for text, (value, labels) in table.items()
+                     if text not in known and value > 0]
+    if not sparse_cells:
+        margins: list[tuple[list[str], Totals]] = [(names, totals)]
+        method = "cells"
+    else:
+        chosen = [_by_list(m) for m in (fallback_margins or names)]
+        unknown = [c for m in chosen for c in m if c not in names]
+        if unknown:
+            raise WeightingError(
+                f"fallback margin column(s) {', '.join(unknown)} are not among the cell columns "
+                f"{', '.join(names)}",
+                f"Cột biên dự phòng {', '.join(unknown)} không thuộc các cột ô "
+                f"{', '.join(names)}",
+            )
+        margins = [(m, _margin_totals(table, names, m)) for m in chosen]
+        method = "margins"
+    result = _rake(w, data, margins, max_iter, epsilon, "error")
+    calibrated = result.weights
+    cap = math.inf
+    n_trimmed = 0
+    final = result
+    if trim_factor is not None:
+        positive = calibrated[calibrated > 0]
+        cap = trim_factor * float(np.median(positive))
+        n_trimmed = int((calibrated > cap).sum())
+        if n_trimmed:
+            trimmed = trim_weights(calibrated, upper=cap)
+            final = _rake(trimmed, data, margins, max_iter, epsilon, "error")
+    return CalibrationResult(
+        weights=final.weights,
+        calibrated=calibrated,
+        method=method,
+        sparse_cells=tuple(sparse_cells),
+        margins=tuple(tuple(m) for m, _ in margins),
+        trim_cap=cap,
+        n_trimmed=n_trimmed,
+        rake=final,
     )
 
 
