@@ -134,8 +134,18 @@ def check_estimates(prefix: str, design: SurveyDesign) -> None:
     for name, row in checks:
         assert_rel(row.estimate, R[f"{prefix}.{name}.est"])
         assert_rel(row.std_error, R[f"{prefix}.{name}.se"])
+    assert_rel(e.deff, R[f"{prefix}.mean.deff"])
+    share = estimators.proportion(design, "trained_vocational").find("1")
+    assert_rel(share.ci_low, R[f"{prefix}.mean.xlogit.lci"])
+    assert_rel(share.ci_high, R[f"{prefix}.mean.xlogit.uci"])
+    (g,) = estimators.gap(design, "trained_vocational", ("sex", "F", "M"))
+    assert_rel(g.difference, R[f"{prefix}.gap.est"])
+    assert_rel(g.std_error, R[f"{prefix}.gap.se"])
+    assert_rel(g.ratio, R[f"{prefix}.gpi.est"])
+    assert_rel(g.ratio_std_error, R[f"{prefix}.gpi.se"])
     # Nothing R wrote for this design is left unchecked.
-    assert len(checks) == sum(1 for k in R if k.startswith(f"{prefix}.") and k.endswith(".est"))
+    n_est = sum(1 for k in R if k.startswith(f"{prefix}.") and k.endswith(".est"))
+    assert len(checks) + 2 == n_est
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
