@@ -192,11 +192,41 @@ def _level_label(value: Any) -> str:
     return str(value)
 
 
+def _codes_of(design: SurveyDesign, column: str) -> tuple[np.ndarray, pd.Index]:
+    """Sorted factor codes of a column (−1 for missing), cached: the design's data is frozen."""
+    cache: dict[str, tuple[np.ndarray, pd.Index]] = design.__dict__.setdefault("_codes_cache", {})
+    if column not in cache:
+        cache[column] = _factorize(_column(design, column))
+    return cache[column]
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values, sort=True)``, faster for small integer codes and for text."""
+    if pd.api.types.is_integer_dtype(values.dtype) and not isinstance(
+        values.dtype, pd.api.extensions.ExtensionDtype
+    ):
+        array = values.to_numpy()
+        if len(array) and array.min() >= 0 and array.max() < 10 * len(array) + 1000:
+            # Answer codes (districts, sex, choices): O(n) relabelling through a small table.
+            present = np.bincount(array) > 0
+            lookup = np.cumsum(present) - 1
+            return lookup[array].astype(np.int64), pd.Index(np.flatnonzero(present))
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes.astype(np.int64), pd.Index(uniques)
+    # Text: hash without sorting, then sort the few uniques and relabel.
+    codes, uniques = pd.factorize(values, sort=False)
+    order = np.argsort(np.asarray(uniques, dtype=object).astype(str), kind="stable")
+    relabel = np.empty(len(order) + 1, dtype=np.int64)
+    relabel[order] = np.arange(len(order))
+    relabel[-1] = -1
+    return relabel[codes], pd.Index(np.asarray(uniques, dtype=object)[order])
+
+
 def _categories(design: SurveyDesign, column: str) -> tuple[np.ndarray, list[str]]:
     """Level codes (−1 for missing) and level labels, in sorted level order."""
-    raw = _column(design, column)
-    codes, uniques = pd.factorize(raw, sort=True)
-    return codes.astype(np.int64), [_level_label(u) for u in uniques]
+    codes, uniques = _codes_of(design, column)
+    return codes, [_level_label(u) for u in uniques]
 
 
 @dataclass(frozen=True)
@@ -224,7 +254,7 @@ def _domains(design: SurveyDesign, by: Sequence[str]) -> _Domains:
     missing = np.zeros(n, dtype=bool)
     uniques_list = []
     for column in key:
-        codes, uniques = pd.factorize(_column(design, column), sort=True)
+        codes, uniques = _codes_of(design, column)
         missing |= codes < 0
         combined = combined * max(len(uniques), 1) + np.maximum(codes, 0)
         uniques_list.append(uniques)
@@ -234,6 +264,7 @@ def _domains(design: SurveyDesign, by: Sequence[str]) -> _Domains:
     lookup = np.full(space, -1, dtype=np.int64)
     lookup[present] = np.arange(int(present.sum()))
     codes_out = np.where(missing, -1, lookup[combined])
+    uniques_list = [[_plain(u) for u in uniques.tolist()] for uniques in uniques_list]
     labels = []
     for flat in np.flatnonzero(present):
         parts = []
@@ -243,7 +274,7 @@ def _domains(design: SurveyDesign, by: Sequence[str]) -> _Domains:
         parts.reverse()
         labels.append(
             {
-                column: _plain(uniques[i])
+                column: uniques[i]
                 for column, uniques, i in zip(key, uniques_list, parts, strict=True)
             }
         )
@@ -264,6 +295,45 @@ def _by_list(by: str | Sequence[str] | None) -> list[str]:
 # linearisation core
 
 
+@dataclass(frozen=True)
+class _Values:
+    """The analysed values of the rows kept: one numeric column, level codes, or a matrix."""
+
+    numeric: np.ndarray | None = None  # (m,)
+    levels: np.ndarray | None = None  # (m,) codes 0..n_levels-1
+    n_levels: int = 1
+    matrix: np.ndarray | None = None  # (m, k)
+
+    @property
+    def width(self) -> int:
+        if self.matrix is not None:
+            return self.matrix.shape[1]
+        return self.n_levels if self.levels is not None else 1
+
+    def dense(self) -> np.ndarray:
+        """The values as an m × width matrix (indicators for levels)."""
+        if self.matrix is not None:
+            return self.matrix
+        if self.levels is not None:
+            return (self.levels[:, None] == np.arange(self.n_levels)).astype(float)
+        assert self.numeric is not None
+        return self.numeric[:, None]
+
+    def grouped(self, key: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
+        """``sum(w * value)`` per group of ``key`` and per column: groups × width."""
+        if self.levels is not None and self.matrix is None:
+            flat = np.bincount(key * self.n_levels + self.levels, weights=w,
+                               minlength=groups * self.n_levels)
+            return flat.reshape(groups, self.n_levels)
+        if self.matrix is None:
+            assert self.numeric is not None
+            return np.bincount(key, weights=w * self.numeric, minlength=groups)[:, None]
+        return np.column_stack(
+            [np.bincount(key, weights=w * self.matrix[:, j], minlength=groups)
+             for j in range(self.matrix.shape[1])]
+        ).reshape(groups, self.matrix.shape[1])
+
+
 @dataclass
 class _Linear:
     """Estimates ``theta[d, l] = sum(w u_l) / s[d]`` and the PSU totals of their scores.
@@ -281,32 +351,38 @@ class _Linear:
 
 def _psu_totals(
     design: SurveyDesign,
-    rows: np.ndarray,
+    rows: np.ndarray | slice,
     d: np.ndarray,
+    key: np.ndarray,
     n_domains: int,
-    u: np.ndarray,
-    v: np.ndarray,
+    values: _Values,
+    v: np.ndarray | None,
     theta: np.ndarray,
     s: np.ndarray,
 ) -> np.ndarray:
-    """PSU totals (P × D·L) of the domain scores described in :class:`_Linear`."""
+    """PSU totals (P × D·L) of the domain scores described in :class:`_Linear`.
+
+    ``key`` is each kept row's PSU × domain cell (``psu * D + d``).
+    """
     w = design.weights[rows]
-    n_levels = u.shape[1]
+    n_levels = values.width
     n_psu = design.n_psu
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_s = np.where(s != 0, 1.0 / s, 0.0)
     if not design.calibration:
-        key = design.psu_codes[rows] * n_domains + d
         size = n_psu * n_domains
-        bv = np.bincount(key, weights=w * v, minlength=size).reshape(n_psu, n_domains)
-        out = np.empty((n_psu, n_domains, n_levels))
-        for level in range(n_levels):
-            a = np.bincount(key, weights=w * u[:, level], minlength=size)
-            out[:, :, level] = (a.reshape(n_psu, n_domains) - theta[:, level] * bv) * inv_s
-        return out.reshape(n_psu, n_domains * n_levels)
+        a = values.grouped(key, w, size).reshape(n_psu, n_domains, n_levels)
+        if v is not None:
+            bv = np.bincount(key, weights=w * v, minlength=size).reshape(n_psu, n_domains)
+            a -= theta[None, :, :] * bv[:, :, None]
+        a *= inv_s[None, :, None]
+        return a.reshape(n_psu, n_domains * n_levels)
     # Calibrated designs need row-level scores (projections mix rows): dense column chunks.
-    values = (w[:, None] * (u - theta[d] * v[:, None])) * inv_s[d][:, None]
+    u = values.dense()
+    vv = np.zeros(len(d)) if v is None else v
+    scores = (w[:, None] * (u - theta[d] * vv[:, None])) * inv_s[d][:, None]
     columns = d[:, None] * n_levels + np.arange(n_levels)
+    row_index = np.arange(design.n)[rows]
     k = n_domains * n_levels
     chunk = max(1, _DENSE_CELLS // max(design.n, 1))
     parts = []
@@ -314,8 +390,9 @@ def _psu_totals(
         stop = min(k, start + chunk)
         dense = np.zeros((design.n, stop - start))
         sel = (columns >= start) & (columns < stop)
-        row_index = np.broadcast_to(rows[:, None], columns.shape)[sel]
-        dense[row_index, columns[sel] - start] = values[sel]
+        dense[np.broadcast_to(row_index[:, None], columns.shape)[sel], columns[sel] - start] = (
+            scores[sel]
+        )
         parts.append(design.psu_totals(dense))
     return np.hstack(parts)
 
@@ -324,73 +401,74 @@ def _linearise(
     design: SurveyDesign,
     domains: _Domains,
     valid: np.ndarray,
-    u: np.ndarray,
+    values: _Values,
     v: np.ndarray | None,
     denominator: str,
 ) -> _Linear:
-    """Point estimates and score PSU totals for every domain × column of ``u`` at once.
+    """Point estimates and score PSU totals for every domain × column at once.
 
-    ``valid`` marks rows with a value (and a domain); ``u`` (and ``v``) hold those rows only.
-    ``denominator`` is "weights" (means, proportions), "one" (totals) or "v" (ratios).
+    ``valid`` marks rows with a value (and a domain); ``values`` (and ``v``) hold those rows
+    only. ``denominator`` is "weights" (means, proportions), "one" (totals) or "v" (ratios).
     """
-    rows = np.flatnonzero(valid)
+    rows: np.ndarray | slice = slice(None) if valid.all() else np.flatnonzero(valid)
     d = domains.codes[rows]
     n_domains = domains.count
     w = design.weights[rows]
-    n = np.bincount(d, minlength=n_domains)
+    # PSU × domain cells: which PSUs hold each domain (its df) and how many rows (its n).
+    key = design.psu_codes[rows] * n_domains + d
+    counts = np.bincount(key, minlength=design.n_psu * n_domains).reshape(design.n_psu, n_domains)
+    n = counts.sum(axis=0)
+    df = design.degf_from_presence(counts > 0)
     wsum = np.bincount(d, weights=w, minlength=n_domains)
-    numer = np.column_stack(
-        [np.bincount(d, weights=w * u[:, j], minlength=n_domains) for j in range(u.shape[1])]
-    ).reshape(n_domains, u.shape[1])
+    numer = values.grouped(d, w, n_domains)
     if denominator == "weights":
         s = wsum
-        vv = np.ones(len(rows))
+        vv: np.ndarray | None = np.ones(len(d))
     elif denominator == "one":
         s = np.ones(n_domains)
-        vv = np.zeros(len(rows))
+        vv = None
     else:
         assert v is not None
         s = np.bincount(d, weights=w * v, minlength=n_domains)
         vv = v
     with np.errstate(divide="ignore", invalid="ignore"):
         theta = numer / s[:, None]
-    if denominator == "one":
-        theta_for_scores = np.zeros_like(theta)
-    else:
-        theta_for_scores = np.where(np.isfinite(theta), theta, 0.0)
-    totals = _psu_totals(design, rows, d, n_domains, u, vv, theta_for_scores, s)
-    codes = np.full(design.n, -1, dtype=np.int64)
-    codes[rows] = d
-    df = design.domains_degf(codes, n_domains)
+    safe_theta = np.where(np.isfinite(theta), theta, 0.0)
+    totals = _psu_totals(design, rows, d, key, n_domains, values, vv, safe_theta, s)
     return _Linear(theta, totals, n, wsum, df)
 
 
-def _srs_variance(
-    design: SurveyDesign, valid: np.ndarray, domains: _Domains, resid: np.ndarray, lin: _Linear
-) -> np.ndarray:
-    """R's deff denominator for a mean: ``s^2 (N - n) / (N n)``, s^2 with Kish's n/(n-1)."""
-    rows = np.flatnonzero(valid)
-    d = domains.codes[rows]
-    w = design.weights[rows]
-    n_domains = domains.count
-    q = np.column_stack(
-        [
-            np.bincount(d, weights=w * resid[:, j] ** 2, minlength=n_domains)
-            for j in range(resid.shape[1])
-        ]
-    ).reshape(n_domains, resid.shape[1])
+def _srs_variance(lin: _Linear, squares: np.ndarray) -> np.ndarray:
+    """R's deff denominator for a mean: ``s^2 (N - n) / (N n)``, s^2 with Kish's n/(n-1).
+
+    ``squares`` (D × L) holds each domain's ``sum(w (u - centre)^2)``.
+    """
     n = lin.n[:, None].astype(float)
     big_n = lin.wsum[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        s2 = q / big_n * n / (n - 1)
+        s2 = squares / big_n * n / (n - 1)
         vsrs = s2 * (big_n - n) / (big_n * n)
     return np.where(big_n > n, vsrs, np.nan)
 
 
+def _squares(
+    design: SurveyDesign, domains: _Domains, valid: np.ndarray, resid: np.ndarray
+) -> np.ndarray:
+    """``sum(w * resid^2)`` per domain for a single residual column (D × 1)."""
+    rows = np.flatnonzero(valid)
+    return np.bincount(domains.codes[rows], weights=design.weights[rows] * resid**2,
+                       minlength=domains.count)[:, None]
+
+
 def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
+    """Student t quantile per domain df (computed once per distinct df: ppf is slow)."""
     df = np.asarray(df, dtype=float)
+    distinct, inverse = np.unique(df, return_inverse=True)
     with np.errstate(invalid="ignore"):
-        return np.where(df > 0, stats.t.ppf(0.5 + level / 2, np.maximum(df, 1)), np.nan)
+        values = np.where(
+            distinct > 0, stats.t.ppf(0.5 + level / 2, np.maximum(distinct, 1)), np.nan
+        )
+    return values[inverse].reshape(df.shape)
 
 
 def _check_level(level: float) -> None:
@@ -463,10 +541,10 @@ def mean(
     domains = _domains(design, _by_list(by))
     y = _numeric(design, variable)
     valid = ~np.isnan(y) & (domains.codes >= 0)
-    u = y[valid][:, None]
-    lin = _linearise(design, domains, valid, u, None, "weights")
-    resid = u - lin.theta[domains.codes[valid]]
-    vsrs = _srs_variance(design, valid, domains, resid, lin)
+    yv = y[valid]
+    lin = _linearise(design, domains, valid, _Values(numeric=yv), None, "weights")
+    resid = yv - lin.theta[domains.codes[valid], 0]
+    vsrs = _srs_variance(lin, _squares(design, domains, valid, resid))
     return _table(design, variable, "mean", domains, [None], lin, vsrs, level)
 
 
@@ -487,10 +565,11 @@ def proportion(
             f"column '{variable}' has no values", f"Cột '{variable}' không có giá trị nào",
             column=variable,
         )
-    u = (codes[valid][:, None] == np.arange(len(labels))).astype(float)
-    lin = _linearise(design, domains, valid, u, None, "weights")
-    resid = u - lin.theta[domains.codes[valid]]
-    vsrs = _srs_variance(design, valid, domains, resid, lin)
+    values = _Values(levels=codes[valid], n_levels=len(labels))
+    lin = _linearise(design, domains, valid, values, None, "weights")
+    # For an indicator, sum(w (u - p)^2) = W p (1 - p).
+    squares = lin.wsum[:, None] * lin.theta * (1 - lin.theta)
+    vsrs = _srs_variance(lin, squares)
     return _table(design, variable, "proportion", domains, labels, lin, vsrs, level, True)
 
 
@@ -502,12 +581,13 @@ def total(
     domains = _domains(design, _by_list(by))
     y = _numeric(design, variable)
     valid = ~np.isnan(y) & (domains.codes >= 0)
-    u = y[valid][:, None]
-    lin = _linearise(design, domains, valid, u, None, "one")
+    yv = y[valid]
+    lin = _linearise(design, domains, valid, _Values(numeric=yv), None, "one")
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean_y = lin.theta / lin.wsum[:, None]
-    resid = u - mean_y[domains.codes[valid]]
-    vsrs = _srs_variance(design, valid, domains, resid, lin) * lin.wsum[:, None] ** 2
+        mean_y = lin.theta[:, 0] / lin.wsum
+    resid = yv - mean_y[domains.codes[valid]]
+    squares = _squares(design, domains, valid, resid)
+    vsrs = _srs_variance(lin, squares) * lin.wsum[:, None] ** 2
     return _table(design, variable, "total", domains, [None], lin, vsrs, level)
 
 
@@ -524,15 +604,16 @@ def ratio(
     y = _numeric(design, numerator)
     x = _numeric(design, denominator)
     valid = ~np.isnan(y) & ~np.isnan(x) & (domains.codes >= 0)
-    u = y[valid][:, None]
+    yv = y[valid]
     v = x[valid]
-    lin = _linearise(design, domains, valid, u, v, "v")
+    lin = _linearise(design, domains, valid, _Values(numeric=yv), v, "v")
     d = domains.codes[valid]
     x_hat = np.bincount(d, weights=design.weights[valid] * v, minlength=domains.count)
     with np.errstate(divide="ignore", invalid="ignore"):
-        resid = (u - lin.theta[d] * v[:, None]) / x_hat[d][:, None]
+        resid = (yv - lin.theta[d, 0] * v) / x_hat[d]
     # R: deff(svytotal(r, design)) with r the ratio's linearised variable (mean of r is 0).
-    vsrs = _srs_variance(design, valid, domains, resid, lin) * lin.wsum[:, None] ** 2
+    squares = _squares(design, domains, valid, resid)
+    vsrs = _srs_variance(lin, squares) * lin.wsum[:, None] ** 2
     return _table(design, f"{numerator}/{denominator}", "ratio", domains, [None], lin, vsrs, level)
 
 
@@ -590,7 +671,7 @@ def quantile(
             qhat[i, j] = _qrule_math(xs, cw, p)
     # Woodruff: the CDF at each domain's quantile, as a mean of indicators on the full design.
     below = (yv[:, None] <= qhat[d]).astype(float)
-    lin = _linearise(design, domains, valid, below, None, "weights")
+    lin = _linearise(design, domains, valid, _Values(matrix=below), None, "weights")
     se_cdf = np.sqrt(design.psu_total_variance(lin.totals, full=False)).reshape(
         domains.count, n_q
     )
@@ -670,19 +751,23 @@ def gap(
             column=column,
         )
     outer = _domains(design, by_list)
-    raw = _column(design, column)
-    as_text = raw.astype(str).to_numpy()
-    in_a = (as_text == str(group_a)) & raw.notna().to_numpy()
-    in_b = (as_text == str(group_b)) & raw.notna().to_numpy()
-    for group, mask in ((group_a, in_a), (group_b, in_b)):
-        if not mask.any():
-            values = ", ".join(sorted(map(str, pd.unique(raw.dropna())))[:20])
-            raise AnalysisError(
-                f"no row has '{group}' in column '{column}'; its values are: {values}",
-                f"Không có dòng nào có giá trị '{group}' ở cột '{column}'; các giá trị là: "
-                f"{values}",
-                column=column,
-            )
+    group_codes, uniques = _codes_of(design, column)
+    labels = [str(u) for u in uniques]
+    masks = []
+    for group in (group_a, group_b):
+        # Match the value itself, or its text (the command line gives "2" for 2).
+        hits = [i for i, u in enumerate(uniques) if u == group or labels[i] == str(group)]
+        if hits:
+            masks.append(group_codes == hits[0])
+            continue
+        values = ", ".join(labels[:20])
+        raise AnalysisError(
+            f"no row has '{group}' in column '{column}'; its values are: {values}",
+            f"Không có dòng nào có giá trị '{group}' ở cột '{column}'; các giá trị là: "
+            f"{values}",
+            column=column,
+        )
+    in_a, in_b = masks
     # Inner domains: outer domain × group (a = 2d, b = 2d + 1).
     inner_codes = np.where(
         (outer.codes >= 0) & (in_a | in_b), outer.codes * 2 + np.where(in_a, 0, 1), -1
@@ -691,14 +776,14 @@ def gap(
     if stat == "mean":
         y = _numeric(design, variable)
         valid = ~np.isnan(y) & (inner.codes >= 0)
-        u = y[valid][:, None]
+        values = _Values(numeric=y[valid])
         levels: list[str | None] = [None]
     else:
         codes, labels = _categories(design, variable)
         valid = (codes >= 0) & (inner.codes >= 0)
-        u = (codes[valid][:, None] == np.arange(len(labels))).astype(float)
+        values = _Values(levels=codes[valid], n_levels=len(labels))
         levels = list(labels)
-    lin = _linearise(design, inner, valid, u, None, "weights")
+    lin = _linearise(design, inner, valid, values, None, "weights")
     n_outer = outer.count
     n_levels = len(levels)
     est = lin.theta.reshape(n_outer, 2, n_levels)
