@@ -35,7 +35,10 @@ HEADERS = {
         "ratio_ci_high": "ratio CI high", "estimate_a": "estimate (a)",
         "estimate_b": "estimate (b)", "statistic": "statistic", "ndf": "ndf", "ddf": "ddf",
         "method": "method", "design": "Design", "n": "n", "n_strata": "strata",
-        "n_psu": "PSUs", "degf": "design df",
+        "n_psu": "PSUs", "degf": "design df", "between": "between", "group_a": "group a",
+        "group_b": "group b", "ratio_std_error": "ratio std. error", "n_unweighted_a": "n (a)",
+        "n_unweighted_b": "n (b)", "rows": "rows", "cols": "columns", "order": "order",
+        "pearson": "Pearson X²", "adjusted_statistic": "adjusted statistic",
     },
     "vi": {
         "variable": "biến", "level": "mức", "estimate": "ước lượng",
@@ -46,7 +49,11 @@ HEADERS = {
         "estimate_a": "ước lượng (a)", "estimate_b": "ước lượng (b)",
         "statistic": "thống kê", "ndf": "bậc tự do tử", "ddf": "bậc tự do mẫu",
         "method": "phương pháp", "design": "Thiết kế", "n": "n", "n_strata": "số tầng",
-        "n_psu": "số PSU", "degf": "bậc tự do thiết kế",
+        "n_psu": "số PSU", "degf": "bậc tự do thiết kế", "between": "so sánh theo",
+        "group_a": "nhóm a", "group_b": "nhóm b", "ratio_std_error": "sai số chuẩn tỉ số",
+        "n_unweighted_a": "n (a)", "n_unweighted_b": "n (b)", "rows": "biến hàng",
+        "cols": "biến cột", "order": "bậc", "pearson": "X² Pearson",
+        "adjusted_statistic": "thống kê hiệu chỉnh",
     },
 }
 
@@ -89,7 +96,11 @@ def design_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--weight", required=True, help="Weight column / cột trọng số."),
         click.option("--strata", default=None, help="Stratum column / cột tầng."),
         click.option("--psu", default=None, help="PSU column / cột đơn vị mẫu cấp 1."),
-        click.option("--fpc", default=None, help="FPC column: population PSUs or fraction."),
+        click.option(
+            "--fpc", default=None,
+            help="FPC column: population PSUs or sampling fraction / cột fpc: số PSU tổng thể "
+            "hoặc tỉ lệ chọn mẫu.",
+        ),
         click.option(
             "--nest/--no-nest", default=False,
             help="PSU codes restart in each stratum (R nest=TRUE) / mã PSU đánh lại theo tầng.",
@@ -103,7 +114,8 @@ def design_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--missing-code", "missing_codes", type=int, multiple=True,
                      help="Answer code meaning missing, e.g. 98 and 99 / mã giá trị thiếu."),
         click.option("--format", "fmt", type=click.Choice(["json", "csv", "text"]),
-                     default="json", show_default=True),
+                     default="json", show_default=True,
+                     help="Output format / định dạng kết quả."),
         click.option("--lang", type=click.Choice(["vi", "en"]), default="vi",
                      show_default=True, help="Language of text output / ngôn ngữ."),
     ]
@@ -195,7 +207,7 @@ def analyze() -> None:
 @click.option("--var", "variables", multiple=True, required=True,
               help="Variable to estimate (repeatable) / biến cần ước lượng.")
 @click.option("--stat", type=click.Choice(["mean", "proportion", "total", "ratio", "quantile"]),
-              default="mean", show_default=True)
+              default="mean", show_default=True, help="Statistic / thống kê.")
 @click.option("--denominator", default=None, help="Denominator of --stat ratio / mẫu số.")
 @click.option("--quantile", "quantiles", type=float, multiple=True,
               help="Quantile for --stat quantile (default 0.25 0.5 0.75) / phân vị.")
@@ -239,7 +251,7 @@ def estimate(data: str, weight: str, strata: str | None, psu: str | None, fpc: s
 @click.option("--var", "variables", multiple=True, required=True,
               help="Variable to compare (repeatable) / biến cần so sánh.")
 @click.option("--stat", type=click.Choice(["mean", "proportion"]), default="mean",
-              show_default=True)
+              show_default=True, help="Statistic / thống kê.")
 @click.option("--between", nargs=3, required=True, metavar="COLUMN A B",
               help="Groups to compare, e.g. sex F M (gap = A − B) / hai nhóm so sánh.")
 @click.option("--by", multiple=True, help="Domain column (repeatable) / cột miền.")

@@ -50,8 +50,8 @@ __all__ = [
     "total",
 ]
 
-#: Build dense score chunks of at most this many cells for calibrated designs (~200 MB).
-_DENSE_CELLS = 25_000_000
+#: Build dense score chunks of at most this many cells for calibrated designs (~64 MB).
+_DENSE_CELLS = 8_000_000
 
 
 @dataclass(frozen=True)
