@@ -40,7 +40,7 @@ from scipy import sparse
 
 from analysis.errors import AnalysisError, format_rows
 
-__all__ = ["LONELY_PSU_RULES", "Calibration", "SurveyDesign"]
+__all__ = ["LONELY_PSU_RULES", "Calibration", "SurveyDesign", "factor_codes"]
 
 LONELY_PSU_RULES = ("fail", "remove", "certainty", "adjust", "average")
 
@@ -54,6 +54,30 @@ class Calibration(Protocol):
     def project(self, scores: np.ndarray) -> np.ndarray:
         """Residuals of the n×k scores on the calibration variables, column by column."""
         ...
+
+
+def factor_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values, sort=True)`` as (int64 codes, −1 missing; uniques), faster for
+    small integer codes and for text."""
+    if pd.api.types.is_integer_dtype(values.dtype) and not isinstance(
+        values.dtype, pd.api.extensions.ExtensionDtype
+    ):
+        array = values.to_numpy()
+        if len(array) and array.min() >= 0 and array.max() < 10 * len(array) + 1000:
+            # Answer codes (districts, sex, choices): O(n) relabelling through a small table.
+            present = np.bincount(array) > 0
+            lookup = np.cumsum(present) - 1
+            return lookup[array].astype(np.int64), pd.Index(np.flatnonzero(present))
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes.astype(np.int64), pd.Index(uniques)
+    # Text: hash without sorting, then sort the few uniques and relabel.
+    codes, uniques = pd.factorize(values, sort=False)
+    order = np.argsort(np.asarray(uniques, dtype=object).astype(str), kind="stable")
+    relabel = np.empty(len(order) + 1, dtype=np.int64)
+    relabel[order] = np.arange(len(order))
+    relabel[-1] = -1
+    return relabel[codes], pd.Index(np.asarray(uniques, dtype=object)[order])
 
 
 def _require_column(data: pd.DataFrame, column: str, role_en: str, role_vi: str) -> pd.Series:
@@ -187,8 +211,7 @@ class SurveyDesign:
                 column=column,
                 rows=rows,
             )
-        codes, labels = pd.factorize(values, sort=True)
-        return codes.astype(np.int64), labels
+        return factor_codes(values)
 
     def _build_structure(self) -> None:
         n = self.n
@@ -205,10 +228,22 @@ class SurveyDesign:
         else:
             psu_raw, psu_labels = self._codes(self.psu, "PSU", "PSU (đơn vị mẫu cấp 1)")
         # Key (stratum, psu): nested PSUs stay apart; unnested ones must sit in one stratum.
-        key = stratum * len(psu_labels) + psu_raw
-        unique_keys, psu = np.unique(key, return_inverse=True)
-        psu = psu.astype(np.int64)
-        psu_stratum = unique_keys // len(psu_labels)
+        if self.psu is None:
+            unique_keys = stratum * n + psu_raw
+            psu = psu_raw
+        else:
+            key = stratum * len(psu_labels) + psu_raw
+            space = n_strata * len(psu_labels)
+            if space <= 8 * n + 1_000_000:
+                # O(n) dense relabelling instead of sorting a million keys.
+                present = np.bincount(key, minlength=space) > 0
+                unique_keys = np.flatnonzero(present)
+                lookup = np.cumsum(present) - 1
+                psu = lookup[key]
+            else:
+                unique_keys, psu = np.unique(key, return_inverse=True)
+            psu = psu.astype(np.int64)
+        psu_stratum = unique_keys // (n if self.psu is None else len(psu_labels))
         if self.psu is not None and not self.nest and self.strata is not None:
             self._check_psu_nesting(unique_keys % len(psu_labels), psu_labels)
 
@@ -241,10 +276,8 @@ class SurveyDesign:
                 rows=rows,
             )
         self._lonely_strata = lonely
-        # Sparse indicators: rows -> PSU sums, PSUs -> stratum sums (fast group sums, no loops).
-        self._row_to_psu = sparse.csr_matrix(
-            (np.ones(n), (psu, np.arange(n))), shape=(n_psu, n)
-        )
+        # Sparse indicators: rows -> PSU sums (built when first needed), PSUs -> stratum sums.
+        self._row_to_psu_matrix: sparse.csr_matrix | None = None
         self._psu_to_stratum = sparse.csr_matrix(
             (np.ones(n_psu), (psu_stratum, np.arange(n_psu))), shape=(n_strata, n_psu)
         )
@@ -356,7 +389,11 @@ class SurveyDesign:
             z = np.asarray(step.project(z), dtype=float)
             if z.ndim == 1:
                 z = z[:, None]
-        return np.asarray(self._row_to_psu @ z)
+        if self._row_to_psu_matrix is None:
+            self._row_to_psu_matrix = sparse.csr_matrix(
+                (np.ones(self.n), (self.psu_codes, np.arange(self.n))), shape=(self.n_psu, self.n)
+            )
+        return np.asarray(self._row_to_psu_matrix @ z)
 
     def psu_total_variance(self, totals: np.ndarray, full: bool = True) -> np.ndarray:
         """Covariance (k×k, or its diagonal when ``full=False``) from P×k PSU totals.
@@ -415,13 +452,20 @@ class SurveyDesign:
     def domains_degf(self, domain: np.ndarray, n_domains: int) -> np.ndarray:
         """Degrees of freedom of many domains at once; ``domain`` holds codes, -1 for none."""
         keep = domain >= 0
-        d = domain[keep]
-        psu_key = np.unique(self.psu_codes[keep] * n_domains + d)
-        psu_count = np.bincount(psu_key % n_domains, minlength=n_domains)
-        stratum_of_key = self.psu_stratum[psu_key // n_domains]
-        stratum_key = np.unique(stratum_of_key * n_domains + psu_key % n_domains)
-        stratum_count = np.bincount(stratum_key % n_domains, minlength=n_domains)
-        return psu_count - stratum_count
+        if keep.all():
+            key = self.psu_codes * n_domains + domain
+        else:
+            key = self.psu_codes[keep] * n_domains + domain[keep]
+        present = np.bincount(key, minlength=self.n_psu * n_domains).reshape(
+            self.n_psu, n_domains
+        ) > 0
+        return self.degf_from_presence(present)
+
+    def degf_from_presence(self, present: np.ndarray) -> np.ndarray:
+        """Domain df from a P × D matrix saying which PSUs hold members of which domain."""
+        psu_count = present.sum(axis=0)
+        strata_count = (np.asarray(self._psu_to_stratum @ present.astype(float)) > 0).sum(axis=0)
+        return (psu_count - strata_count).astype(np.int64)
 
     def with_weights(
         self, weights: Sequence[float] | np.ndarray, calibration: Sequence[Calibration] = ()

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.design import SurveyDesign
+from analysis.design import SurveyDesign, factor_codes
 from analysis.errors import AnalysisError, format_rows
 
 __all__ = [
@@ -50,8 +50,8 @@ __all__ = [
     "total",
 ]
 
-#: Build dense score chunks of at most this many cells for calibrated designs (~200 MB).
-_DENSE_CELLS = 25_000_000
+#: Build dense score chunks of at most this many cells for calibrated designs (~64 MB).
+_DENSE_CELLS = 8_000_000
 
 
 @dataclass(frozen=True)
@@ -192,11 +192,18 @@ def _level_label(value: Any) -> str:
     return str(value)
 
 
+def _codes_of(design: SurveyDesign, column: str) -> tuple[np.ndarray, pd.Index]:
+    """Sorted factor codes of a column (−1 for missing), cached: the design's data is frozen."""
+    cache: dict[str, tuple[np.ndarray, pd.Index]] = design.__dict__.setdefault("_codes_cache", {})
+    if column not in cache:
+        cache[column] = factor_codes(_column(design, column))
+    return cache[column]
+
+
 def _categories(design: SurveyDesign, column: str) -> tuple[np.ndarray, list[str]]:
     """Level codes (−1 for missing) and level labels, in sorted level order."""
-    raw = _column(design, column)
-    codes, uniques = pd.factorize(raw, sort=True)
-    return codes.astype(np.int64), [_level_label(u) for u in uniques]
+    codes, uniques = _codes_of(design, column)
+    return codes, [_level_label(u) for u in uniques]
 
 
 @dataclass(frozen=True)
@@ -224,7 +231,7 @@ def _domains(design: SurveyDesign, by: Sequence[str]) -> _Domains:
     missing = np.zeros(n, dtype=bool)
     uniques_list = []
     for column in key:
-        codes, uniques = pd.factorize(_column(design, column), sort=True)
+        codes, uniques = _codes_of(design, column)
         missing |= codes < 0
         combined = combined * max(len(uniques), 1) + np.maximum(codes, 0)
         uniques_list.append(uniques)
@@ -234,6 +241,7 @@ def _domains(design: SurveyDesign, by: Sequence[str]) -> _Domains:
     lookup = np.full(space, -1, dtype=np.int64)
     lookup[present] = np.arange(int(present.sum()))
     codes_out = np.where(missing, -1, lookup[combined])
+    uniques_list = [[_plain(u) for u in uniques.tolist()] for uniques in uniques_list]
     labels = []
     for flat in np.flatnonzero(present):
         parts = []
@@ -243,7 +251,7 @@ def _domains(design: SurveyDesign, by: Sequence[str]) -> _Domains:
         parts.reverse()
         labels.append(
             {
-                column: _plain(uniques[i])
+                column: uniques[i]
                 for column, uniques, i in zip(key, uniques_list, parts, strict=True)
             }
         )
@@ -264,6 +272,51 @@ def _by_list(by: str | Sequence[str] | None) -> list[str]:
 # linearisation core
 
 
+@dataclass(frozen=True)
+class _Values:
+    """The analysed values of all n rows (anything at rows not kept): one numeric column,
+    level codes, or a matrix."""
+
+    numeric: np.ndarray | None = None  # (n,)
+    levels: np.ndarray | None = None  # (n,) codes 0..n_levels-1
+    n_levels: int = 1
+    matrix: np.ndarray | None = None  # (n, k)
+
+    @property
+    def width(self) -> int:
+        if self.matrix is not None:
+            return self.matrix.shape[1]
+        return self.n_levels if self.levels is not None else 1
+
+    def dense(self, rows: np.ndarray) -> np.ndarray:
+        """The values of ``rows`` as a matrix (indicators for levels)."""
+        if self.matrix is not None:
+            return self.matrix[rows]
+        if self.levels is not None:
+            return (self.levels[rows][:, None] == np.arange(self.n_levels)).astype(float)
+        assert self.numeric is not None
+        return self.numeric[rows][:, None]
+
+    def grouped(self, key: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
+        """``sum(w * value)`` per group of ``key`` and per column: groups × width.
+
+        ``w`` is zero wherever the value may be missing, so such rows add nothing.
+        """
+        if self.levels is not None and self.matrix is None:
+            flat = np.bincount(key * self.n_levels + np.maximum(self.levels, 0), weights=w,
+                               minlength=groups * self.n_levels)
+            return flat.reshape(groups, self.n_levels)
+        if self.matrix is None:
+            assert self.numeric is not None
+            wy = np.where(w != 0, w * self.numeric, 0.0)
+            return np.bincount(key, weights=wy, minlength=groups)[:, None]
+        return np.column_stack(
+            [np.bincount(key, weights=np.where(w != 0, w * self.matrix[:, j], 0.0),
+                         minlength=groups)
+             for j in range(self.matrix.shape[1])]
+        ).reshape(groups, self.matrix.shape[1])
+
+
 @dataclass
 class _Linear:
     """Estimates ``theta[d, l] = sum(w u_l) / s[d]`` and the PSU totals of their scores.
@@ -277,120 +330,139 @@ class _Linear:
     n: np.ndarray  # D, rows with a value
     wsum: np.ndarray  # D, their weights
     df: np.ndarray  # D
-
-
-def _psu_totals(
-    design: SurveyDesign,
-    rows: np.ndarray,
-    d: np.ndarray,
-    n_domains: int,
-    u: np.ndarray,
-    v: np.ndarray,
-    theta: np.ndarray,
-    s: np.ndarray,
-) -> np.ndarray:
-    """PSU totals (P × D·L) of the domain scores described in :class:`_Linear`."""
-    w = design.weights[rows]
-    n_levels = u.shape[1]
-    n_psu = design.n_psu
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv_s = np.where(s != 0, 1.0 / s, 0.0)
-    if not design.calibration:
-        key = design.psu_codes[rows] * n_domains + d
-        size = n_psu * n_domains
-        bv = np.bincount(key, weights=w * v, minlength=size).reshape(n_psu, n_domains)
-        out = np.empty((n_psu, n_domains, n_levels))
-        for level in range(n_levels):
-            a = np.bincount(key, weights=w * u[:, level], minlength=size)
-            out[:, :, level] = (a.reshape(n_psu, n_domains) - theta[:, level] * bv) * inv_s
-        return out.reshape(n_psu, n_domains * n_levels)
-    # Calibrated designs need row-level scores (projections mix rows): dense column chunks.
-    values = (w[:, None] * (u - theta[d] * v[:, None])) * inv_s[d][:, None]
-    columns = d[:, None] * n_levels + np.arange(n_levels)
-    k = n_domains * n_levels
-    chunk = max(1, _DENSE_CELLS // max(design.n, 1))
-    parts = []
-    for start in range(0, k, chunk):
-        stop = min(k, start + chunk)
-        dense = np.zeros((design.n, stop - start))
-        sel = (columns >= start) & (columns < stop)
-        row_index = np.broadcast_to(rows[:, None], columns.shape)[sel]
-        dense[row_index, columns[sel] - start] = values[sel]
-        parts.append(design.psu_totals(dense))
-    return np.hstack(parts)
+    cells: np.ndarray  # P×D, rows with a value per PSU and domain
+    s: np.ndarray  # D, the estimates' denominators
 
 
 def _linearise(
     design: SurveyDesign,
     domains: _Domains,
     valid: np.ndarray,
-    u: np.ndarray,
+    values: _Values,
     v: np.ndarray | None,
     denominator: str,
 ) -> _Linear:
-    """Point estimates and score PSU totals for every domain × column of ``u`` at once.
+    """Point estimates and score PSU totals for every domain × column at once.
 
-    ``valid`` marks rows with a value (and a domain); ``u`` (and ``v``) hold those rows only.
+    ``valid`` marks rows with a value (and a domain); ``values`` (and ``v``) are full length.
     ``denominator`` is "weights" (means, proportions), "one" (totals) or "v" (ratios).
+
+    One pass per aggregate over the rows gives PSU × domain cell sums (counts, weights,
+    weighted values); domain sums, estimates and score PSU totals all derive from those cells:
+    ``z_pd = (A_pd - theta_d B_pd) / s_d``.
+    """
+    n_domains = domains.count
+    n_psu = design.n_psu
+    cells = n_psu * n_domains
+    # Rows without a value go to one extra, discarded cell instead of being copied out.
+    key = np.where(valid, design.psu_codes * n_domains + domains.codes, cells)
+    w = np.where(valid, design.weights, 0.0)
+    counts = np.bincount(key, minlength=cells + 1)[:cells].reshape(n_psu, n_domains)
+    b = np.bincount(key, weights=w, minlength=cells + 1)[:cells].reshape(n_psu, n_domains)
+    width = values.width
+    a = values.grouped(key, w, cells + 1)[:cells].reshape(n_psu, n_domains, width)
+    if denominator == "weights":
+        bv: np.ndarray | None = b
+    elif denominator == "v":
+        assert v is not None
+        wv = np.where(valid, w * v, 0.0)
+        bv = np.bincount(key, weights=wv, minlength=cells + 1)[:cells].reshape(
+            n_psu, n_domains
+        )
+    else:
+        bv = None
+    wsum = b.sum(axis=0)
+    s = np.ones(n_domains) if bv is None else bv.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = a.sum(axis=0) / s[:, None]
+        inv_s = np.where(s != 0, 1.0 / s, 0.0)
+    safe_theta = np.where(np.isfinite(theta), theta, 0.0)
+    if not design.calibration:
+        if bv is not None:
+            a -= safe_theta[None, :, :] * bv[:, :, None]
+        a *= inv_s[None, :, None]
+        totals = a.reshape(n_psu, n_domains * width)
+    else:
+        totals = _calibrated_totals(design, domains, valid, values, v, denominator,
+                                    safe_theta, inv_s)
+    n = counts.sum(axis=0)
+    df = design.degf_from_presence(counts > 0)
+    return _Linear(theta, totals, n, wsum, df, counts, s)
+
+
+def _calibrated_totals(
+    design: SurveyDesign,
+    domains: _Domains,
+    valid: np.ndarray,
+    values: _Values,
+    v: np.ndarray | None,
+    denominator: str,
+    theta: np.ndarray,
+    inv_s: np.ndarray,
+) -> np.ndarray:
+    """Score PSU totals on a calibrated design: projections mix rows, so build row scores.
+
+    Scores are built as dense column chunks of at most ``_DENSE_CELLS`` cells.
     """
     rows = np.flatnonzero(valid)
     d = domains.codes[rows]
-    n_domains = domains.count
     w = design.weights[rows]
-    n = np.bincount(d, minlength=n_domains)
-    wsum = np.bincount(d, weights=w, minlength=n_domains)
-    numer = np.column_stack(
-        [np.bincount(d, weights=w * u[:, j], minlength=n_domains) for j in range(u.shape[1])]
-    ).reshape(n_domains, u.shape[1])
+    u = values.dense(rows)
+    n_levels = u.shape[1]
     if denominator == "weights":
-        s = wsum
         vv = np.ones(len(rows))
-    elif denominator == "one":
-        s = np.ones(n_domains)
-        vv = np.zeros(len(rows))
-    else:
+    elif denominator == "v":
         assert v is not None
-        s = np.bincount(d, weights=w * v, minlength=n_domains)
-        vv = v
-    with np.errstate(divide="ignore", invalid="ignore"):
-        theta = numer / s[:, None]
-    if denominator == "one":
-        theta_for_scores = np.zeros_like(theta)
+        vv = v[rows]
     else:
-        theta_for_scores = np.where(np.isfinite(theta), theta, 0.0)
-    totals = _psu_totals(design, rows, d, n_domains, u, vv, theta_for_scores, s)
-    codes = np.full(design.n, -1, dtype=np.int64)
-    codes[rows] = d
-    df = design.domains_degf(codes, n_domains)
-    return _Linear(theta, totals, n, wsum, df)
+        vv = np.zeros(len(rows))
+    scores = (w[:, None] * (u - theta[d] * vv[:, None])) * inv_s[d][:, None]
+    columns = d[:, None] * n_levels + np.arange(n_levels)
+    k = domains.count * n_levels
+    chunk = max(1, _DENSE_CELLS // max(design.n, 1))
+    parts = []
+    for start in range(0, k, chunk):
+        stop = min(k, start + chunk)
+        dense = np.zeros((design.n, stop - start))
+        sel = (columns >= start) & (columns < stop)
+        dense[np.broadcast_to(rows[:, None], columns.shape)[sel], columns[sel] - start] = (
+            scores[sel]
+        )
+        parts.append(design.psu_totals(dense))
+    return np.hstack(parts)
 
 
-def _srs_variance(
-    design: SurveyDesign, valid: np.ndarray, domains: _Domains, resid: np.ndarray, lin: _Linear
-) -> np.ndarray:
-    """R's deff denominator for a mean: ``s^2 (N - n) / (N n)``, s^2 with Kish's n/(n-1)."""
-    rows = np.flatnonzero(valid)
-    d = domains.codes[rows]
-    w = design.weights[rows]
-    n_domains = domains.count
-    q = np.column_stack(
-        [
-            np.bincount(d, weights=w * resid[:, j] ** 2, minlength=n_domains)
-            for j in range(resid.shape[1])
-        ]
-    ).reshape(n_domains, resid.shape[1])
+def _srs_variance(lin: _Linear, squares: np.ndarray) -> np.ndarray:
+    """R's deff denominator for a mean: ``s^2 (N - n) / (N n)``, s^2 with Kish's n/(n-1).
+
+    ``squares`` (D × L) holds each domain's ``sum(w (u - centre)^2)``.
+    """
     n = lin.n[:, None].astype(float)
     big_n = lin.wsum[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        s2 = q / big_n * n / (n - 1)
+        s2 = squares / big_n * n / (n - 1)
         vsrs = s2 * (big_n - n) / (big_n * n)
     return np.where(big_n > n, vsrs, np.nan)
 
 
+def _squares(
+    design: SurveyDesign, domains: _Domains, valid: np.ndarray, resid: np.ndarray
+) -> np.ndarray:
+    """``sum(w * resid^2)`` per domain (D × 1); ``resid`` is full length, used where valid."""
+    w2 = np.where(valid, design.weights * np.where(valid, resid, 0.0) ** 2, 0.0)
+    codes = np.where(valid, domains.codes, domains.count)
+    return np.bincount(codes, weights=w2, minlength=domains.count + 1)[: domains.count, None]
+
+
 def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
+    """Student t quantile per domain df (computed once per distinct df: ppf is slow)."""
     df = np.asarray(df, dtype=float)
+    distinct, inverse = np.unique(df, return_inverse=True)
     with np.errstate(invalid="ignore"):
-        return np.where(df > 0, stats.t.ppf(0.5 + level / 2, np.maximum(df, 1)), np.nan)
+        values = np.where(
+            distinct > 0, stats.t.ppf(0.5 + level / 2, np.maximum(distinct, 1)), np.nan
+        )
+    return values[inverse].reshape(df.shape)
 
 
 def _check_level(level: float) -> None:
@@ -463,10 +535,9 @@ def mean(
     domains = _domains(design, _by_list(by))
     y = _numeric(design, variable)
     valid = ~np.isnan(y) & (domains.codes >= 0)
-    u = y[valid][:, None]
-    lin = _linearise(design, domains, valid, u, None, "weights")
-    resid = u - lin.theta[domains.codes[valid]]
-    vsrs = _srs_variance(design, valid, domains, resid, lin)
+    lin = _linearise(design, domains, valid, _Values(numeric=y), None, "weights")
+    resid = y - lin.theta[domains.codes, 0]
+    vsrs = _srs_variance(lin, _squares(design, domains, valid, resid))
     return _table(design, variable, "mean", domains, [None], lin, vsrs, level)
 
 
@@ -487,10 +558,11 @@ def proportion(
             f"column '{variable}' has no values", f"Cột '{variable}' không có giá trị nào",
             column=variable,
         )
-    u = (codes[valid][:, None] == np.arange(len(labels))).astype(float)
-    lin = _linearise(design, domains, valid, u, None, "weights")
-    resid = u - lin.theta[domains.codes[valid]]
-    vsrs = _srs_variance(design, valid, domains, resid, lin)
+    values = _Values(levels=codes, n_levels=len(labels))
+    lin = _linearise(design, domains, valid, values, None, "weights")
+    # For an indicator, sum(w (u - p)^2) = W p (1 - p).
+    squares = lin.wsum[:, None] * lin.theta * (1 - lin.theta)
+    vsrs = _srs_variance(lin, squares)
     return _table(design, variable, "proportion", domains, labels, lin, vsrs, level, True)
 
 
@@ -502,12 +574,12 @@ def total(
     domains = _domains(design, _by_list(by))
     y = _numeric(design, variable)
     valid = ~np.isnan(y) & (domains.codes >= 0)
-    u = y[valid][:, None]
-    lin = _linearise(design, domains, valid, u, None, "one")
+    lin = _linearise(design, domains, valid, _Values(numeric=y), None, "one")
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean_y = lin.theta / lin.wsum[:, None]
-    resid = u - mean_y[domains.codes[valid]]
-    vsrs = _srs_variance(design, valid, domains, resid, lin) * lin.wsum[:, None] ** 2
+        mean_y = lin.theta[:, 0] / lin.wsum
+    resid = y - mean_y[domains.codes]
+    squares = _squares(design, domains, valid, resid)
+    vsrs = _srs_variance(lin, squares) * lin.wsum[:, None] ** 2
     return _table(design, variable, "total", domains, [None], lin, vsrs, level)
 
 
@@ -524,15 +596,13 @@ def ratio(
     y = _numeric(design, numerator)
     x = _numeric(design, denominator)
     valid = ~np.isnan(y) & ~np.isnan(x) & (domains.codes >= 0)
-    u = y[valid][:, None]
-    v = x[valid]
-    lin = _linearise(design, domains, valid, u, v, "v")
-    d = domains.codes[valid]
-    x_hat = np.bincount(d, weights=design.weights[valid] * v, minlength=domains.count)
+    lin = _linearise(design, domains, valid, _Values(numeric=y), x, "v")
+    d = domains.codes
     with np.errstate(divide="ignore", invalid="ignore"):
-        resid = (u - lin.theta[d] * v[:, None]) / x_hat[d][:, None]
+        resid = (y - lin.theta[d, 0] * x) / lin.s[d]
     # R: deff(svytotal(r, design)) with r the ratio's linearised variable (mean of r is 0).
-    vsrs = _srs_variance(design, valid, domains, resid, lin) * lin.wsum[:, None] ** 2
+    squares = _squares(design, domains, valid, resid)
+    vsrs = _srs_variance(lin, squares) * lin.wsum[:, None] ** 2
     return _table(design, f"{numerator}/{denominator}", "ratio", domains, [None], lin, vsrs, level)
 
 
@@ -590,7 +660,9 @@ def quantile(
             qhat[i, j] = _qrule_math(xs, cw, p)
     # Woodruff: the CDF at each domain's quantile, as a mean of indicators on the full design.
     below = (yv[:, None] <= qhat[d]).astype(float)
-    lin = _linearise(design, domains, valid, below, None, "weights")
+    below_all = np.zeros((design.n, n_q))
+    below_all[rows] = below
+    lin = _linearise(design, domains, valid, _Values(matrix=below_all), None, "weights")
     se_cdf = np.sqrt(design.psu_total_variance(lin.totals, full=False)).reshape(
         domains.count, n_q
     )
@@ -670,19 +742,23 @@ def gap(
             column=column,
         )
     outer = _domains(design, by_list)
-    raw = _column(design, column)
-    as_text = raw.astype(str).to_numpy()
-    in_a = (as_text == str(group_a)) & raw.notna().to_numpy()
-    in_b = (as_text == str(group_b)) & raw.notna().to_numpy()
-    for group, mask in ((group_a, in_a), (group_b, in_b)):
-        if not mask.any():
-            values = ", ".join(sorted(map(str, pd.unique(raw.dropna())))[:20])
-            raise AnalysisError(
-                f"no row has '{group}' in column '{column}'; its values are: {values}",
-                f"Không có dòng nào có giá trị '{group}' ở cột '{column}'; các giá trị là: "
-                f"{values}",
-                column=column,
-            )
+    group_codes, uniques = _codes_of(design, column)
+    labels = [str(u) for u in uniques]
+    masks = []
+    for group in (group_a, group_b):
+        # Match the value itself, or its text (the command line gives "2" for 2).
+        hits = [i for i, u in enumerate(uniques) if u == group or labels[i] == str(group)]
+        if hits:
+            masks.append(group_codes == hits[0])
+            continue
+        values = ", ".join(labels[:20])
+        raise AnalysisError(
+            f"no row has '{group}' in column '{column}'; its values are: {values}",
+            f"Không có dòng nào có giá trị '{group}' ở cột '{column}'; các giá trị là: "
+            f"{values}",
+            column=column,
+        )
+    in_a, in_b = masks
     # Inner domains: outer domain × group (a = 2d, b = 2d + 1).
     inner_codes = np.where(
         (outer.codes >= 0) & (in_a | in_b), outer.codes * 2 + np.where(in_a, 0, 1), -1
@@ -691,14 +767,14 @@ def gap(
     if stat == "mean":
         y = _numeric(design, variable)
         valid = ~np.isnan(y) & (inner.codes >= 0)
-        u = y[valid][:, None]
+        values = _Values(numeric=y)
         levels: list[str | None] = [None]
     else:
         codes, labels = _categories(design, variable)
         valid = (codes >= 0) & (inner.codes >= 0)
-        u = (codes[valid][:, None] == np.arange(len(labels))).astype(float)
+        values = _Values(levels=codes, n_levels=len(labels))
         levels = list(labels)
-    lin = _linearise(design, inner, valid, u, None, "weights")
+    lin = _linearise(design, inner, valid, values, None, "weights")
     n_outer = outer.count
     n_levels = len(levels)
     est = lin.theta.reshape(n_outer, 2, n_levels)
@@ -716,8 +792,9 @@ def gap(
     var_ratio = design.psu_total_variance(
         np.nan_to_num(z_ratio).reshape(design.n_psu, -1), full=False
     ).reshape(n_outer, n_levels)
-    union = np.where(valid, outer.codes, -1)
-    df = design.domains_degf(union, n_outer)
+    # The two groups together: a PSU counts if it holds either group.
+    union_cells = lin.cells.reshape(design.n_psu, n_outer, 2).sum(axis=2)
+    df = design.degf_from_presence(union_cells > 0)
     t = _t_quantile(level, df)[:, None]
     diff = a - b
     se = np.sqrt(var_gap)

@@ -26,7 +26,7 @@ from scipy import stats
 
 from analysis.design import SurveyDesign
 from analysis.errors import AnalysisError
-from analysis.estimators import _categories, _Domains, _linearise, _plain
+from analysis.estimators import _categories, _Domains, _linearise, _plain, _Values
 
 __all__ = ["ChisqResult", "rao_scott"]
 
@@ -77,9 +77,10 @@ def rao_scott(design: SurveyDesign, rows: str, cols: str, order: int = 2) -> Chi
     c = np.searchsorted(col_used, col_codes[valid])
     cell = r + nr * c  # rows vary fastest, as R's interaction(rows, cols)
     k = nr * nc
-    u = (cell[:, None] == np.arange(k)).astype(float)
     whole = _Domains(np.zeros(design.n, dtype=np.int64), [{}])
-    lin = _linearise(design, whole, valid, u, None, "weights")
+    cells = np.zeros(design.n, dtype=np.int64)
+    cells[valid] = cell
+    lin = _linearise(design, whole, valid, _Values(levels=cells, n_levels=k), None, "weights")
     p = lin.theta[0]
     v = design.psu_total_variance(lin.totals, full=True)
     n = int(lin.n[0])

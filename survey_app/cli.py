@@ -7,3 +7,8 @@ import click
 @click.version_option(package_name="gesurvey")
 def cli() -> None:
     """Gender-equality survey collection and analysis (gesurvey)."""
+
+
+from analysis.cli import analyze  # noqa: E402  (registered after the group is defined)
+
+cli.add_command(analyze)
