@@ -100,6 +100,8 @@ Margins = Union[Mapping[Any, Totals], Sequence[tuple[By, Totals]]]  # noqa: UP00
 RAKING_PROJECTION_SWEEPS = 10
 #: Margins whose totals differ by more than this fraction of the first cannot all be met.
 MARGIN_TOTAL_TOLERANCE = 1e-9
+#: Raking projections precompute their sweeps as one matrix up to this many margin levels.
+_SWEEP_MATRIX_MAX = 1500
 #: Rounds of strict trimming before giving up (it converges geometrically).
 _STRICT_TRIM_ROUNDS = 10_000
 
@@ -1034,31 +1036,30 @@ class Raking(_LinearCalibration):
             spreads.append(_cells_to_rows(codes, weights, size))
         self._means = sparse.vstack(means, format="csr")
         self.spread = sparse.hstack(spreads, format="csr")
-        self._sweeps = self._sweep_matrix(means, spreads, sweeps)
-
-    @staticmethod
-    def _sweep_matrix(
-        means: list[sparse.csr_matrix], spreads: list[sparse.csr_matrix], sweeps: int
-    ) -> np.ndarray:
-        """``T`` with ``a = T b``: R's sweeps run on the margins' level means of the identity."""
         sizes = [m.shape[0] for m in means]
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-        total = int(offsets[-1])
-        cross = [[_dense(b @ s) for s in spreads] for b in means]  # B_m W_j
-        identity = np.eye(total)
-        parts = [identity[offsets[m] : offsets[m + 1]] for m in range(len(sizes))]
+        self._offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        self._cross = [[_dense(b @ s) for s in spreads] for b in means]  # B_m W_j
+        total = int(self._offsets[-1])
+        # T costs sweeps × margins² products of K×K matrices: worth it unless K is large.
+        self._sweep_matrix = self._sweep(np.eye(total)) if total <= _SWEEP_MATRIX_MAX else None
+
+    def _sweep(self, b: np.ndarray) -> np.ndarray:
+        """R's sweeps on the margins' level means ``b = B x`` (ΣK×k): the level values ``a``."""
+        o = self._offsets
+        parts = [b[o[m] : o[m + 1]] for m in range(len(o) - 1)]
         acc = [np.zeros_like(p) for p in parts]
-        for _ in range(sweeps):
+        for _ in range(self.sweeps):
             for m, base in enumerate(parts):
                 step = base.copy()
                 for j, a in enumerate(acc):
-                    step -= cross[m][j] @ a
+                    step -= self._cross[m][j] @ a
                 acc[m] += step
         return np.vstack(acc)
 
     def collect(self, scores: Any) -> np.ndarray:
         """The margins' level values ``a = T B x`` that the sweeps subtract (ΣK×k)."""
-        return self._sweeps @ _dense(self._means @ scores)
+        b = _dense(self._means @ scores)
+        return self._sweep(b) if self._sweep_matrix is None else self._sweep_matrix @ b
 
     def __repr__(self) -> str:
         margins = [list(m) for m in self.margin_names]

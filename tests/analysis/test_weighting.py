@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from analysis import estimators
+from analysis import estimators, weighting
 from analysis.design import SurveyDesign
 from analysis.errors import AnalysisError
 from analysis.weighting import (
@@ -528,3 +528,17 @@ def test_trimming_leaves_zero_weights_alone() -> None:
     w = np.array([0.0, 1.0, 2.0, 3.0, 30.0])
     t = trim_weights(w, upper=10)
     assert t[0] == 0 and t.sum() == pytest.approx(w.sum()) and t[4] == 10
+
+
+def test_raking_projection_with_many_levels_sweeps_directly(
+    design: SurveyDesign, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    margins = {"sex": SEX_TOTALS, "urban": {"rural": 3200.0, "urban": 800.0}}
+    x = _domain_scores(design).toarray()
+    with_matrix = rake(design, margins)
+    monkeypatch.setattr(weighting, "_SWEEP_MATRIX_MAX", 1)
+    direct = rake(design, margins)
+    assert direct.calibration[0]._sweep_matrix is None
+    np.testing.assert_allclose(
+        direct.calibration[0].project(x), with_matrix.calibration[0].project(x), atol=1e-9
+    )
