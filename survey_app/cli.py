@@ -12,3 +12,7 @@ def cli() -> None:
 from analysis.cli import analyze  # noqa: E402  (registered after the group is defined)
 
 cli.add_command(analyze)
+
+from analysis.weighting_cli import weights  # noqa: E402
+
+cli.add_command(weights)
