@@ -60,7 +60,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -90,11 +90,11 @@ __all__ = [
 ]
 
 #: Totals: {level or tuple of levels: total}, a Series indexed by the level(s), or a DataFrame.
-Totals = Union[Mapping[Any, float], pd.Series, pd.DataFrame]  # noqa: UP007 (runtime alias)
+Totals = Mapping[Any, float] | pd.Series | pd.DataFrame
 #: Column name(s) that define cells or a margin.
-By = Union[str, Sequence[str]]  # noqa: UP007
+By = str | Sequence[str]
 #: Raking margins: {column(s): totals} or a sequence of (column(s), totals) pairs.
-Margins = Union[Mapping[Any, Totals], Sequence[tuple[By, Totals]]]  # noqa: UP007
+Margins = Mapping[Any, Totals] | Sequence[tuple[By, Totals]]
 
 #: R's ``svyrecvar`` sweeps the raking margins this many times when projecting scores.
 RAKING_PROJECTION_SWEEPS = 10
