@@ -943,6 +943,30 @@ def _as_matrix(scores: np.ndarray) -> tuple[np.ndarray, bool]:
     return (x[:, None], True) if x.ndim == 1 else (x, False)
 
 
+class _GroupSums:
+    """Stacked weighted group sums ``Σ_{i in g} f_i x_i`` for one or more row groupings.
+
+    Each grouping gives every row one group ``codes[i]`` and a factor ``f_i``; the sums are one
+    sparse matrix product (faster on CSR scores than scattering their nonzeros with bincount).
+    """
+
+    def __init__(self, groups: Sequence[tuple[np.ndarray, np.ndarray, int]]) -> None:
+        self.groups = list(groups)
+        self.size = sum(size for _, _, size in self.groups)
+        self._matrix: sparse.csr_matrix | None = None
+
+    @property
+    def matrix(self) -> sparse.csr_matrix:
+        if self._matrix is None:
+            self._matrix = sparse.vstack(
+                [_rows_to_cells(c, f, size) for c, f, size in self.groups], format="csr"
+            )
+        return self._matrix
+
+    def __call__(self, scores: Any) -> np.ndarray:
+        return _dense(self.matrix @ scores)
+
+
 class _LinearCalibration:
     """A calibration projection of the form ``x - spread @ collect(x)``.
 
@@ -993,14 +1017,14 @@ class PostStratification(_LinearCalibration):
         old_total = np.bincount(self.cells, weights=oldw, minlength=size)
         with np.errstate(divide="ignore", invalid="ignore"):
             inv_old_total = np.where(old_total > 0, 1.0 / old_total, 0.0)
-        self._cell_means = _rows_to_cells(
-            self.cells, oldw / psw * inv_old_total[self.cells], size
+        self._cell_means = _GroupSums(
+            [(self.cells, oldw / psw * inv_old_total[self.cells], size)]
         )
         self.spread = _cells_to_rows(self.cells, psw, size)
 
     def collect(self, scores: Any) -> np.ndarray:
         """Per post-stratum, ``Σ_c w_old x / w_new / Σ_c w_old`` (K×k)."""
-        return _dense(self._cell_means @ scores)
+        return self._cell_means(scores)
 
     def __repr__(self) -> str:
         return f"PostStratification(by={list(self.names)}, cells={len(self.labels)})"
@@ -1028,17 +1052,18 @@ class Raking(_LinearCalibration):
         self.converged = result.converged
         self.max_change = result.max_change
         self.sweeps = sweeps
-        means, spreads = [], []
+        groups, spreads = [], []
         for codes, weights in result.steps:
             size = int(codes.max()) + 1
             counts = np.bincount(codes, minlength=size).astype(float)
-            means.append(_rows_to_cells(codes, 1.0 / (weights * counts[codes]), size))
+            groups.append((codes, 1.0 / (weights * counts[codes]), size))
             spreads.append(_cells_to_rows(codes, weights, size))
-        self._means = sparse.vstack(means, format="csr")
+        self._means = _GroupSums(groups)
         self.spread = sparse.hstack(spreads, format="csr")
-        sizes = [m.shape[0] for m in means]
+        sizes = [size for _, _, size in groups]
         self._offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-        self._cross = [[_dense(b @ s) for s in spreads] for b in means]  # B_m W_j
+        # B_m W_j: how margin j's level values move margin m's level means.
+        self._cross = [[_GroupSums([g])(s) for s in spreads] for g in groups]
         total = int(self._offsets[-1])
         # T costs sweeps × margins² products of K×K matrices: worth it unless K is large.
         self._sweep_matrix = self._sweep(np.eye(total)) if total <= _SWEEP_MATRIX_MAX else None
@@ -1058,7 +1083,7 @@ class Raking(_LinearCalibration):
 
     def collect(self, scores: Any) -> np.ndarray:
         """The margins' level values ``a = T B x`` that the sweeps subtract (ΣK×k)."""
-        b = _dense(self._means @ scores)
+        b = self._means(scores)
         return self._sweep(b) if self._sweep_matrix is None else self._sweep_matrix @ b
 
     def __repr__(self) -> str:
@@ -1089,11 +1114,10 @@ def calibrated_psu_totals(design: SurveyDesign, scores: Any) -> np.ndarray:
     x = scores if sparse.issparse(scores) else _as_matrix(scores)[0]
     if x.shape[0] != design.n:
         raise ValueError(f"scores have {x.shape[0]} rows, the design {design.n}")
-    n = design.n
-    to_psu = sparse.csr_matrix(
-        (np.ones(n), (design.psu_codes, np.arange(n))), shape=(design.n_psu, n)
-    )
-    totals = _dense(to_psu @ x)
+    if sparse.issparse(x):
+        x = x.tocsr()  # row-ordered, as the sparse products below want
+    to_psu = _GroupSums([(design.psu_codes, np.ones(design.n), design.n_psu)])
+    totals = to_psu(x)
     done: list[tuple[_LinearCalibration, np.ndarray]] = []
     for step in steps:
         a = step.collect(x)
@@ -1101,7 +1125,7 @@ def calibrated_psu_totals(design: SurveyDesign, scores: Any) -> np.ndarray:
             a -= step.collect(earlier.spread) @ a_j
         done.append((step, a))
     for step, a in done:
-        totals -= _dense(to_psu @ step.spread) @ a
+        totals -= to_psu(step.spread) @ a
     return totals
 
 
