@@ -118,7 +118,12 @@ def check_weights(prefix: str, w: np.ndarray) -> None:
 
 
 def check_estimates(prefix: str, design: SurveyDesign) -> None:
-    """Every estimate weighting_reference.R's put_estimates() wrote for this design."""
+    """Every estimate weighting_reference.R's put_estimates() wrote for this design.
+
+    The estimators (analysis-core's) are the user's path; this checks that all of them —
+    means, totals, proportions, ratios, quantiles, domains, deff, CIs, gaps — see the
+    calibration as R does.
+    """
     checks = []
     e = estimators.mean(design, "trained_vocational")[0]
     checks.append(("mean", e))
@@ -131,6 +136,12 @@ def check_estimates(prefix: str, design: SurveyDesign) -> None:
             checks.append((f"by_{by}.{row.domain[by]}", row))
     for row in estimators.total(design, "trained_vocational", by="sex"):
         checks.append((f"total_by_sex.{row.domain['sex']}", row))
+    checks.append(("ratio", estimators.ratio(design, "trained_vocational", "age")[0]))
+    quartiles = estimators.quantile(design, "kap_score", (0.25, 0.5, 0.75))
+    for name, row in zip(("q25", "q50", "q75"), quartiles, strict=True):
+        checks.append((name, row))
+        assert_rel(row.ci_low, R[f"{prefix}.{name}.lci"])
+        assert_rel(row.ci_high, R[f"{prefix}.{name}.uci"])
     for name, row in checks:
         assert_rel(row.estimate, R[f"{prefix}.{name}.est"])
         assert_rel(row.std_error, R[f"{prefix}.{name}.se"])

@@ -27,8 +27,10 @@ put_weights <- function(prefix, w) {
   put(paste0(prefix, ".w.min"), min(w)); put(paste0(prefix, ".w.max"), max(w))
   put(paste0(prefix, ".w.dot"), sum(w * seq_along(w)))
 }
-# Mean (with deff and xlogit CI) and total of trained_vocational, the F - M gap and F/M ratio, mean of kap_score (missing values, na.rm = TRUE), the
-# support_need proportions, and means by sex and by district (svyby: domains on the full design).
+# Mean (with deff and xlogit CI) and total of trained_vocational, the F - M gap and F/M ratio,
+# its ratio to age, quartiles of kap_score (svyquantile defaults), the mean of kap_score
+# (missing values, na.rm = TRUE), the support_need proportions, and means by sex and by
+# district (svyby: domains on the full design).
 put_estimates <- function(prefix, ds) {
   m <- svymean(~trained_vocational, ds, deff = TRUE)
   put(paste0(prefix, ".mean.est"), coef(m)); put(paste0(prefix, ".mean.se"), SE(m))
@@ -59,6 +61,14 @@ put_estimates <- function(prefix, ds) {
       k <- paste0(prefix, ".by_", by, ".", b[[by]][i])
       put(paste0(k, ".est"), coef(b)[i]); put(paste0(k, ".se"), SE(b)[i])
     }
+  }
+  rt <- svyratio(~trained_vocational, ~age, ds)
+  put(paste0(prefix, ".ratio.est"), coef(rt)); put(paste0(prefix, ".ratio.se"), SE(rt))
+  q <- svyquantile(~kap_score, ds, c(0.25, 0.5, 0.75), na.rm = TRUE, ci = TRUE)[[1]]
+  for (i in 1:3) {
+    k <- paste0(prefix, ".", c("q25", "q50", "q75")[i])
+    put(paste0(k, ".est"), q[i, 1]); put(paste0(k, ".se"), q[i, 4])
+    put(paste0(k, ".lci"), q[i, 2]); put(paste0(k, ".uci"), q[i, 3])
   }
   b <- svyby(~trained_vocational, ~sex, ds, svytotal)
   for (i in seq_len(nrow(b))) {
