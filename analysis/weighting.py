@@ -40,6 +40,11 @@ calibration:
 - raking: 10 sweeps over the margins of ``x - w_m × mean_c(x / w_m)`` (``w_m`` the weights
   after margin ``m`` in the last raking pass), R's fixed number of sweeps.
 
+Data usually arrive with the final weights already calibrated. Calibrating such a design again
+to the same totals leaves the weights unchanged (raking stops after one pass) and attaches the
+calibration, so the SEs are the calibrated ones: ``rake(SurveyDesign(df, weight="weight_final",
+...), margins)``.
+
 :func:`calibrated_psu_totals` gives the same PSU totals from sparse domain scores without
 forming the calibrated n×k scores (fast path for estimators on large samples).
 

@@ -254,3 +254,23 @@ def test_calibrated_variance_through_total_variance_directly(design: SurveyDesig
     m = (w * y).sum() / w.sum()
     v = calibrated.total_variance(w * (y - m) / w.sum())
     assert_rel(float(np.sqrt(v[0, 0])), R_SHARED["poststrat.se"])
+
+
+def test_recalibrating_stored_final_weights_gives_the_calibrated_ses(
+    sample: pd.DataFrame, design: SurveyDesign, margins: dict, poststrat_totals: pd.DataFrame
+) -> None:
+    """Analysts get final weights in the data; calibrating them again leaves them unchanged
+    and brings back the calibration's SEs (to 1e-12 for post-strata, 1e-9 for raking)."""
+    post = poststratify(design, ["sex", "urban"], poststrat_totals)
+    stored = SurveyDesign(sample.assign(w_final=post.weights), weight="w_final",
+                          strata="district", psu="commune", nest=True)
+    again = poststratify(stored, ["sex", "urban"], poststrat_totals)
+    np.testing.assert_allclose(again.weights, post.weights, rtol=1e-12)
+    assert_rel(estimators.mean(again, "trained_vocational")[0].std_error, R["ps.mean.se"], 1e-12)
+
+    raked = rake(design, three_margins(margins), **TIGHT)
+    stored = SurveyDesign(sample.assign(w_final=raked.weights), weight="w_final",
+                          strata="district", psu="commune", nest=True)
+    again = rake(stored, three_margins(margins), **TIGHT)
+    assert again.calibration[-1].iterations == 1
+    assert_rel(estimators.mean(again, "trained_vocational")[0].std_error, R["rake.mean.se"])
