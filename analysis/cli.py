@@ -154,6 +154,11 @@ def _apply_missing(design: SurveyDesign, columns: Sequence[str], codes: Sequence
             design.data[column] = values.mask(hit)
 
 
+def _split(values: Sequence[str]) -> list[str]:
+    """Repeated options that may also be comma-separated: ``--by sex --by district,urban``."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
 def _load_form(reference: str) -> Any:
     """A questionnaire by bundled id (``individual``) or by path to its JSON file."""
     from questionnaires import QuestionnaireError, load_bundled, load_questionnaire
@@ -268,7 +273,8 @@ def analyze() -> None:
 @click.option("--denominator", default=None, help="Denominator of --stat ratio / mẫu số.")
 @click.option("--quantile", "quantiles", type=float, multiple=True,
               help="Quantile for --stat quantile (default 0.25 0.5 0.75) / phân vị.")
-@click.option("--by", multiple=True, help="Domain column (repeatable) / cột miền.")
+@click.option("--by", multiple=True,
+              help="Domain column (repeatable or comma-separated) / cột miền.")
 @_guard
 def estimate(data: str, weight: str, strata: str | None, psu: str | None, fpc: str | None,
              nest: bool, lonely_psu: str, level: float, missing_codes: tuple[int, ...],
@@ -290,17 +296,17 @@ def estimate(data: str, weight: str, strata: str | None, psu: str | None, fpc: s
     rows: list[dict[str, Any]] = []
     for variable in variables:
         if stat == "mean":
-            table = estimators.mean(design, variable, by=list(by), level=level)
+            table = estimators.mean(design, variable, by=_split(by), level=level)
         elif stat == "proportion":
-            table = estimators.proportion(design, variable, by=list(by), level=level)
+            table = estimators.proportion(design, variable, by=_split(by), level=level)
         elif stat == "total":
-            table = estimators.total(design, variable, by=list(by), level=level)
+            table = estimators.total(design, variable, by=_split(by), level=level)
         elif stat == "ratio":
             assert denominator is not None
-            table = estimators.ratio(design, variable, denominator, by=list(by), level=level)
+            table = estimators.ratio(design, variable, denominator, by=_split(by), level=level)
         else:
             table = estimators.quantile(design, variable, quantiles or (0.25, 0.5, 0.75),
-                                        by=list(by), level=level)
+                                        by=_split(by), level=level)
         for row in table:
             record = row.to_dict()
             record.pop("statistic")
@@ -316,7 +322,8 @@ def estimate(data: str, weight: str, strata: str | None, psu: str | None, fpc: s
               show_default=True, help="Statistic / thống kê.")
 @click.option("--between", nargs=3, required=True, metavar="COLUMN A B",
               help="Groups to compare, e.g. sex F M (gap = A − B) / hai nhóm so sánh.")
-@click.option("--by", multiple=True, help="Domain column (repeatable) / cột miền.")
+@click.option("--by", multiple=True,
+              help="Domain column (repeatable or comma-separated) / cột miền.")
 @_guard
 def gap(data: str, weight: str, strata: str | None, psu: str | None, fpc: str | None,
         nest: bool, lonely_psu: str, level: float, missing_codes: tuple[int, ...],
@@ -331,7 +338,7 @@ def gap(data: str, weight: str, strata: str | None, psu: str | None, fpc: str | 
     a, b = _match_group(design, column, group_a), _match_group(design, column, group_b)
     rows = []
     for variable in variables:
-        for row in estimators.gap(design, variable, (column, a, b), stat=stat, by=list(by),
+        for row in estimators.gap(design, variable, (column, a, b), stat=stat, by=_split(by),
                                   level=level):
             rows.append(row.to_dict())
     _emit({"design": design.summary(), "estimates": rows}, "estimates", fmt, lang)

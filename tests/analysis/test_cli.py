@@ -46,6 +46,8 @@ def test_parquet_input_gives_the_same_answer(tmp_path: Path) -> None:
     pd.read_csv(SAMPLE).to_parquet(parquet)
     args = [*DESIGN, "--var", "kap_score", "--stat", "mean", "--by", "sex", "--by", "district"]
     _, from_csv, _ = run("estimate", SAMPLE, *args)
+    _, comma, _ = run("estimate", SAMPLE, *args[:-4], "--by", "sex,district")
+    assert json.loads(comma) == json.loads(from_csv)
     code, from_parquet, _ = run("estimate", str(parquet), *args)
     assert code == 0
     assert json.loads(from_csv) == json.loads(from_parquet)
