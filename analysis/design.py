@@ -19,7 +19,8 @@ count as zeros), and ``f_h = (N_h - n_h) / N_h`` the finite population correctio
 - ``adjust``: the PSU total is centred on the grand mean of PSU totals (sum of scores / number
   of PSUs), as Stata's ``singleunit(centered)`` and survey >= 4.2 do; for means, proportions and
   ratios, whose scores sum to zero, this equals survey 4.1's centring on zero;
-- ``average``: the other strata's variance is scaled up by ``H / (H - lonely strata)``.
+- ``average``: the other strata's variance is scaled up by ``H / (H - lonely strata)``, with
+  ``H`` the design's strata (R counts only the strata a domain reaches when it subsets).
 
 Calibration (post-stratification, raking) is a hook: ``design.calibration`` holds objects with a
 ``project(scores) -> scores`` method returning the residuals of the scores on the calibration

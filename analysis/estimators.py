@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from analysis.design import SurveyDesign, factor_codes
 from analysis.errors import AnalysisError, format_rows
@@ -402,7 +402,10 @@ def _calibrated_totals(
 ) -> np.ndarray:
     """Score PSU totals on a calibrated design: projections mix rows, so build row scores.
 
-    Scores are built as dense column chunks of at most ``_DENSE_CELLS`` cells.
+    Domain scores are mostly zeros: when every calibration step is a linear projection that
+    ``analysis.weighting.calibrated_psu_totals`` handles (post-stratification, raking), the
+    sparse scores go there whole; otherwise they are built as dense column chunks of at most
+    ``_DENSE_CELLS`` cells and projected chunk by chunk.
     """
     rows = np.flatnonzero(valid)
     d = domains.codes[rows]
@@ -419,6 +422,12 @@ def _calibrated_totals(
     scores = (w[:, None] * (u - theta[d] * vv[:, None])) * inv_s[d][:, None]
     columns = d[:, None] * n_levels + np.arange(n_levels)
     k = domains.count * n_levels
+    fast = _sparse_calibrated_totals(design)
+    if fast is not None:
+        matrix = sparse.csr_matrix(
+            (scores.ravel(), (np.repeat(rows, n_levels), columns.ravel())), shape=(design.n, k)
+        )
+        return np.asarray(fast(design, matrix))
     chunk = max(1, _DENSE_CELLS // max(design.n, 1))
     parts = []
     for start in range(0, k, chunk):
@@ -443,6 +452,21 @@ def _srs_variance(lin: _Linear, squares: np.ndarray) -> np.ndarray:
         s2 = squares / big_n * n / (n - 1)
         vsrs = s2 * (big_n - n) / (big_n * n)
     return np.where(big_n > n, vsrs, np.nan)
+
+
+def _sparse_calibrated_totals(design: SurveyDesign) -> Any:
+    """``analysis.weighting.calibrated_psu_totals`` when it handles every calibration step.
+
+    It computes PSU totals of sparse scores after linear calibrations without n×k temporaries;
+    steps it does not know (anything without ``collect``/``spread``) use the dense chunks.
+    """
+    if not all(hasattr(step, "collect") and hasattr(step, "spread") for step in design.calibration):
+        return None
+    try:
+        from analysis.weighting import calibrated_psu_totals
+    except ImportError:
+        return None
+    return calibrated_psu_totals
 
 
 def _squares(

@@ -2,6 +2,9 @@
 
 import click
 
+from analysis.cli import analyze
+from questionnaires.cli import questionnaires
+
 
 @click.group()
 @click.version_option(package_name="gesurvey")
@@ -9,8 +12,7 @@ def cli() -> None:
     """Gender-equality survey collection and analysis (gesurvey)."""
 
 
-from analysis.cli import analyze  # noqa: E402  (registered after the group is defined)
-
+cli.add_command(questionnaires)
 cli.add_command(analyze)
 
 from analysis.weighting_cli import weights  # noqa: E402
