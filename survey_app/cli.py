@@ -15,6 +15,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from analysis.cli import analyze
 from questionnaires.cli import questionnaires
 
 
@@ -160,3 +161,4 @@ def load_areas_command(file: str) -> None:
 
 
 cli.add_command(questionnaires)
+cli.add_command(analyze)
