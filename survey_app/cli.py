@@ -16,6 +16,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from analysis.cli import analyze
+from analysis.weighting_cli import weights
 from questionnaires.cli import questionnaires
 
 
@@ -162,7 +163,4 @@ def load_areas_command(file: str) -> None:
 
 cli.add_command(questionnaires)
 cli.add_command(analyze)
-
-from analysis.weighting_cli import weights  # noqa: E402
-
 cli.add_command(weights)
