@@ -921,6 +921,7 @@
 
     renderPage() {
       this.views = new Map();
+      this.formatErrors.clear(); /* the boxes are drawn anew, so the bad text is gone too */
       this.pageEl.innerHTML = "";
       const section = this.model.sections[this.page];
       this.pageEl.dataset.section = section.id;
@@ -1158,7 +1159,10 @@
       view.update = (state) => {
         const relevant = Boolean(state && state.relevant);
         el.hidden = !relevant;
-        if (!relevant) return;
+        if (!relevant) {
+          el.classList.remove("gs-has-error");
+          return;
+        }
         if (view.sync) view.sync(state);
         const text_ = this.messageFor(key, state);
         message.textContent = text_ || "";
