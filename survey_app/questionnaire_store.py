@@ -8,6 +8,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from jinja2.utils import htmlsafe_json_dumps
 from sqlalchemy import select
 
 from .audit import record
@@ -71,6 +72,22 @@ def questionnaire_for(version: QuestionnaireVersion):  # noqa: ANN201
         questionnaire = parse_definition(version.definition)
         _BY_HASH[version.content_hash] = questionnaire
     return questionnaire
+
+
+_CLIENT_JSON: dict[str, str] = {}
+
+
+def client_json(version: QuestionnaireVersion) -> str:
+    """The browser's JSON of a published version, HTML-safe for a <script> block.
+
+    Serialising a large form takes milliseconds; a published version never changes, so it is
+    done once per process.
+    """
+    text = _CLIENT_JSON.get(version.content_hash)
+    if text is None:
+        text = str(htmlsafe_json_dumps(questionnaire_for(version).to_client_dict()))
+        _CLIENT_JSON[version.content_hash] = text
+    return text
 
 
 def publish(definition: dict[str, Any], user: User | None = None) -> PublishResult:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -13,7 +15,7 @@ from ..audit import record
 from ..extensions import db
 from ..i18n import current_language
 from ..models import EDITABLE_STATUSES, Assignment, Role, Submission
-from ..questionnaire_store import current_version, questionnaire_for
+from ..questionnaire_store import client_json, current_version
 from ..submissions import SubmissionProblem, save_draft, start, submit, valid_uuid
 from .forms import StartInterviewForm
 
@@ -146,9 +148,8 @@ def interview(uuid: str):  # noqa: ANN201
     if not submission.editable:
         flash(_("This interview is submitted; it can no longer be changed."), "info")
         return redirect(url_for("collect.submissions"))
-    questionnaire = questionnaire_for(submission.questionnaire_version)
-    data = {
-        "questionnaire": questionnaire.to_client_dict(),
+    # The mount contract's JSON; the questionnaire part is serialised once per version.
+    rest = htmlsafe_json_dumps({
         "answers": submission.answers or {},
         "page": submission.page,
         "submission": {
@@ -157,9 +158,14 @@ def interview(uuid: str):  # noqa: ANN201
             "row_version": submission.row_version,
         },
         "errors": [],
-    }
+    })
+    data_json = Markup(
+        '{"questionnaire": ' + str(client_json(submission.questionnaire_version)) + ", "
+        + str(rest)[1:]
+    )
     return render_template(
-        "collect/interview.html", submission=submission, data=data, lang=current_language()
+        "collect/interview.html", submission=submission, data_json=data_json,
+        lang=current_language(),
     )
 
 

@@ -237,3 +237,20 @@ def test_concurrent_writers_cannot_both_win(app, world) -> None:  # noqa: ANN001
             db.session.commit()
         db.session.rollback()
     assert stored(app, world.own_draft).answers == {"HH01": "B"}
+
+
+def test_embedded_form_data_parses_and_escapes_html(app, client, enumerator) -> None:  # noqa: ANN001
+    import json
+    import re
+
+    post(client, enumerator.own_draft, "draft",
+         {"answers": {"HH01": "</script><b>x</b>"}, "page": 0, "row_version": 1})
+    page = client.get(f"/collect/interview/{enumerator.own_draft}").get_data(as_text=True)
+    raw = re.search(r'id="gesurvey-form-data">(.*?)</script>', page, re.S).group(1)
+    assert "</script><b>" not in raw
+    data = json.loads(raw)
+    assert data["questionnaire"]["id"] == "test_household"
+    assert data["answers"] == {"HH01": "</script><b>x</b>"}
+    assert data["submission"] == {"uuid": enumerator.own_draft, "status": "draft",
+                                  "row_version": 2}
+    assert data["page"] == 0 and data["errors"] == []
