@@ -146,7 +146,7 @@ class Enumerator(threading.Thread):
                 if time.monotonic() > self.deadline:
                     break
                 self.interview()
-        except Exception as error:  # noqa: BLE001 - a load client reports, it does not crash
+        except Exception as error:  # a load client reports failures, it does not crash
             self.errors.append(f"{self.name_}: {error!r}")
 
     def interview(self) -> None:

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from analysis.cli import analyze
@@ -20,7 +20,7 @@ from analysis.weighting_cli import weights
 from questionnaires.cli import questionnaires
 
 
-def _create_app():  # noqa: ANN202
+def _create_app() -> Flask:
     from survey_app import create_app
 
     return create_app()

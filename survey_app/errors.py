@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -32,7 +33,7 @@ def register_error_handlers(app: Flask) -> None:
     """Install handlers for CSRF failures, HTTP errors and unexpected exceptions."""
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # noqa: ANN202
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
         message = _(
             "The form has expired or was changed outside the app (security token check "
             "failed). Reload the page and try again; nothing was saved."
@@ -42,7 +43,7 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("errors/error.html", code=400, message=message), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # noqa: ANN202
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
         message = _message(code)
         if wants_json():
@@ -50,7 +51,7 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("errors/error.html", code=code, message=message), code
 
     @app.errorhandler(Exception)
-    def server_error(error: Exception):  # noqa: ANN202
+    def server_error(error: Exception) -> ResponseReturnValue:
         db.session.rollback()
         app.logger.exception("unhandled error")
         if isinstance(error, HTTPException):

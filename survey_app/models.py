@@ -296,10 +296,10 @@ class AuditLogIsAppendOnly(RuntimeError):
 
 
 @event.listens_for(AuditLog, "before_update")
-def _refuse_audit_update(mapper, connection, target) -> None:  # noqa: ANN001
+def _refuse_audit_update(mapper, connection, target) -> None:
     raise AuditLogIsAppendOnly("audit log entries cannot be changed")
 
 
 @event.listens_for(AuditLog, "before_delete")
-def _refuse_audit_delete(mapper, connection, target) -> None:  # noqa: ANN001
+def _refuse_audit_delete(mapper, connection, target) -> None:
     raise AuditLogIsAppendOnly("audit log entries cannot be deleted")

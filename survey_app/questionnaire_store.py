@@ -11,6 +11,8 @@ from typing import Any
 from jinja2.utils import htmlsafe_json_dumps
 from sqlalchemy import select
 
+from questionnaires import Questionnaire
+
 from .audit import record
 from .extensions import db
 from .models import QuestionnaireVersion, User
@@ -41,7 +43,7 @@ def bundled_definitions() -> dict[str, dict[str, Any]]:
     return raw
 
 
-def _parse(definition: dict[str, Any]):  # noqa: ANN202
+def _parse(definition: dict[str, Any]) -> Questionnaire:
     """Build the engine's Questionnaire from a stored definition."""
     from questionnaires import questionnaire_from_dict
 
@@ -49,19 +51,19 @@ def _parse(definition: dict[str, Any]):  # noqa: ANN202
 
 
 @lru_cache(maxsize=64)
-def _cached(text: str):  # noqa: ANN202
+def _cached(text: str) -> Questionnaire:
     return _parse(json.loads(text))
 
 
-def parse_definition(definition: dict[str, Any]):  # noqa: ANN201
+def parse_definition(definition: dict[str, Any]) -> Questionnaire:
     """The engine's Questionnaire for a definition, parsed once per distinct content."""
     return _cached(json.dumps(definition, sort_keys=True, ensure_ascii=False))
 
 
-_BY_HASH: dict[str, Any] = {}
+_BY_HASH: dict[str, Questionnaire] = {}
 
 
-def questionnaire_for(version: QuestionnaireVersion):  # noqa: ANN201
+def questionnaire_for(version: QuestionnaireVersion) -> Questionnaire:
     """The engine's Questionnaire for a published version.
 
     Published versions are immutable, so the parsed form is kept per content hash and the

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -36,7 +37,7 @@ from .services import AdminError, create_assignment, create_user, find_area
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _flash_form_errors(form) -> None:  # noqa: ANN001
+def _flash_form_errors(form) -> None:
     for name, errors in form.errors.items():
         label = getattr(form, name).label.text if hasattr(form, name) else name
         for error in errors:
@@ -45,7 +46,7 @@ def _flash_form_errors(form) -> None:  # noqa: ANN001
 
 @bp.route("/users", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def users():  # noqa: ANN201
+def users() -> ResponseReturnValue:
     """List accounts and create one."""
     form = CreateUserForm()
     if form.validate_on_submit():
@@ -69,7 +70,7 @@ def users():  # noqa: ANN201
 
 @bp.route("/users/<int:user_id>/toggle", methods=["POST"])
 @role_required(Role.ADMIN)
-def toggle_user(user_id: int):  # noqa: ANN201
+def toggle_user(user_id: int) -> ResponseReturnValue:
     """Activate or deactivate an account."""
     user = db.session.get(User, user_id)
     if user is None:
@@ -88,7 +89,7 @@ def toggle_user(user_id: int):  # noqa: ANN201
 
 @bp.route("/areas", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def areas():  # noqa: ANN201
+def areas() -> ResponseReturnValue:
     """List areas and add one (communes and villages under the loaded districts)."""
     form = CreateAreaForm()
     if form.validate_on_submit():
@@ -127,7 +128,7 @@ def _questionnaire_ids() -> list[str]:
 
 @bp.route("/assignments", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def assignments():  # noqa: ANN201
+def assignments() -> ResponseReturnValue:
     """List assignments and create one."""
     form = CreateAssignmentForm()
     form.questionnaire_id.choices = [(q, q) for q in _questionnaire_ids()]
@@ -149,7 +150,7 @@ def assignments():  # noqa: ANN201
 
 @bp.route("/questionnaires")
 @role_required(Role.ADMIN)
-def questionnaires():  # noqa: ANN201
+def questionnaires() -> ResponseReturnValue:
     """Published questionnaire versions, newest first."""
     rows = list(
         db.session.scalars(
@@ -166,7 +167,7 @@ def questionnaires():  # noqa: ANN201
 
 @bp.route("/questionnaires/publish", methods=["POST"])
 @role_required(Role.ADMIN)
-def publish():  # noqa: ANN201
+def publish() -> ResponseReturnValue:
     """Publish the bundled questionnaires that have a new version number."""
     if not PublishQuestionnairesForm().validate_on_submit():
         abort(400)
@@ -190,7 +191,7 @@ COMPLETED = (Status.SUBMITTED.value, Status.APPROVED.value, Status.RETURNED.valu
 
 @bp.route("/progress")
 @role_required(Role.ADMIN, Role.SUPERVISOR, Role.ANALYST, Role.VIEWER)
-def progress():  # noqa: ANN201
+def progress() -> ResponseReturnValue:
     """Interviews completed, approved and returned by district and enumerator, against targets.
 
     Only counts: no page here shows an individual submission.
@@ -241,7 +242,7 @@ def progress():  # noqa: ANN201
 
 @bp.route("/audit")
 @role_required(Role.ADMIN)
-def audit():  # noqa: ANN201
+def audit() -> ResponseReturnValue:
     """The audit log, newest first (500 entries a page)."""
     page = max(request.args.get("page", 1, type=int), 1)
     entries = list(
@@ -254,7 +255,7 @@ def audit():  # noqa: ANN201
 
 @bp.route("/export/<questionnaire_id>.json")
 @role_required(Role.ADMIN, Role.ANALYST)
-def export(questionnaire_id: str):  # noqa: ANN201
+def export(questionnaire_id: str) -> ResponseReturnValue:
     """Submissions of a questionnaire as JSON for analysis: approved only unless ?status=all.
 
     Rows carry the questionnaire version, area codes and answers; no names of people.

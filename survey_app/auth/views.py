@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -38,7 +39,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # noqa: ANN201
+def login() -> ResponseReturnValue:
     """Show the login form and log the user in."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -57,14 +58,14 @@ def login():  # noqa: ANN201
 
 @bp.route("/logout", methods=["POST"])
 @login_required
-def logout():  # noqa: ANN201
+def logout() -> ResponseReturnValue:
     """Log out and go back to the login page."""
     logout_user()
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/language", methods=["POST"])
-def language():  # noqa: ANN201
+def language() -> ResponseReturnValue:
     """Remember the chosen language: on the user when logged in, else in the session."""
     form = ChooseLanguageForm()
     if form.validate_on_submit():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
@@ -39,7 +40,7 @@ def progress_by_assignment(assignments: list[Assignment]) -> dict[int, dict[str,
 
 @bp.route("/")
 @role_required(Role.ENUMERATOR)
-def assignments():  # noqa: ANN201
+def assignments() -> ResponseReturnValue:
     """The enumerator's assignments with progress against target."""
     rows = list(
         db.session.scalars(
@@ -70,7 +71,7 @@ def assignments():  # noqa: ANN201
 
 @bp.route("/assignments/<int:assignment_id>/start", methods=["POST"])
 @role_required(Role.ENUMERATOR)
-def start_interview(assignment_id: int):  # noqa: ANN201
+def start_interview(assignment_id: int) -> ResponseReturnValue:
     """Create a draft for the assignment and open it."""
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.enumerator_id != current_user.id:
@@ -112,7 +113,7 @@ def start_interview(assignment_id: int):  # noqa: ANN201
 
 @bp.route("/submissions")
 @role_required(Role.ENUMERATOR)
-def submissions():  # noqa: ANN201
+def submissions() -> ResponseReturnValue:
     """The enumerator's own interviews (drafts, submitted, returned...), newest first."""
     query = visible_submissions(current_user, select(Submission)).order_by(
         Submission.updated_at.desc()
@@ -142,7 +143,7 @@ def _own_submission(uuid: str) -> Submission:
 
 @bp.route("/interview/<uuid>")
 @role_required(Role.ENUMERATOR)
-def interview(uuid: str):  # noqa: ANN201
+def interview(uuid: str) -> ResponseReturnValue:
     """The interview page: the form engine renders the questionnaire from the embedded JSON."""
     submission = _own_submission(uuid)
     if not submission.editable:
@@ -169,7 +170,7 @@ def interview(uuid: str):  # noqa: ANN201
     )
 
 
-def _json_problem(problem: SubmissionProblem, submission: Submission):  # noqa: ANN202
+def _json_problem(problem: SubmissionProblem, submission: Submission) -> ResponseReturnValue:
     db.session.rollback()
     body: dict = {"error": problem.message, "row_version": submission.row_version}
     if problem.status == 422:
@@ -179,7 +180,7 @@ def _json_problem(problem: SubmissionProblem, submission: Submission):  # noqa: 
     return jsonify(body), problem.status
 
 
-def _stale(uuid: str):  # noqa: ANN202
+def _stale(uuid: str) -> ResponseReturnValue:
     db.session.rollback()
     current = db.session.scalar(select(Submission.row_version).where(Submission.uuid == uuid))
     return (
@@ -195,7 +196,7 @@ def _stale(uuid: str):  # noqa: ANN202
 
 @bp.route("/interview/<uuid>/draft", methods=["POST"])
 @role_required(Role.ENUMERATOR)
-def draft(uuid: str):  # noqa: ANN201
+def draft(uuid: str) -> ResponseReturnValue:
     """Save the answers as they are; 200 with the new row_version, 409 when stale."""
     submission = _own_submission(uuid)
     try:
@@ -210,7 +211,7 @@ def draft(uuid: str):  # noqa: ANN201
 
 @bp.route("/interview/<uuid>/submit", methods=["POST"])
 @role_required(Role.ENUMERATOR)
-def submit_interview(uuid: str):  # noqa: ANN201
+def submit_interview(uuid: str) -> ResponseReturnValue:
     """Validate on the server and submit; 422 with field errors in the user's language."""
     submission = _own_submission(uuid)
     try:

@@ -1,6 +1,7 @@
 """Route the home page by role."""
 
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, Response, redirect, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -21,7 +22,7 @@ HOME_BY_ROLE = {
 
 @bp.route("/")
 @login_required
-def index():  # noqa: ANN201
+def index() -> ResponseReturnValue:
     """Redirect to the user's starting screen."""
     return redirect(url_for(HOME_BY_ROLE[current_user.role]))
 
@@ -72,7 +73,7 @@ CONTENT_SECURITY_POLICY = (
 
 
 @bp.after_app_request
-def security_headers(response):  # noqa: ANN001, ANN201
+def security_headers(response: Response) -> Response:
     """Add the content security policy and the usual hardening headers to every response."""
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

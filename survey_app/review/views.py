@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..access import area_ids_within, can_see_submission, role_required, visible_submissions
 from ..extensions import db
 from ..i18n import current_language
-from ..models import Area, AreaLevel, AuditLog, Role, Status, Submission
+from ..models import Area, AreaLevel, AuditLog, Role, Status, Submission, User
 from ..questionnaire_store import questionnaire_for
 from ..submissions import SubmissionProblem, correct, review, valid_uuid
 from .display import answer_rows
@@ -22,7 +24,7 @@ from .forms import CorrectAnswerForm, ReviewSubmissionForm
 bp = Blueprint("review", __name__, url_prefix="/review")
 
 
-def districts_for(user) -> list[Area]:  # noqa: ANN001
+def districts_for(user: User) -> list[Area]:
     """Districts the user may filter by."""
     query = select(Area).where(Area.level == AreaLevel.DISTRICT.value).order_by(Area.code)
     ids = area_ids_within(user.area)
@@ -33,7 +35,7 @@ def districts_for(user) -> list[Area]:  # noqa: ANN001
 
 @bp.route("/")
 @role_required(Role.SUPERVISOR, Role.ADMIN)
-def queue():  # noqa: ANN201
+def queue() -> ResponseReturnValue:
     """Submissions to review, filtered by district and status (default: submitted)."""
     status = request.args.get("status", Status.SUBMITTED.value)
     district_code = request.args.get("district", "")
@@ -75,7 +77,7 @@ def _visible(uuid: str) -> Submission:
 
 @bp.route("/<uuid>")
 @role_required(Role.SUPERVISOR, Role.ADMIN)
-def detail(uuid: str):  # noqa: ANN201
+def detail(uuid: str) -> ResponseReturnValue:
     """One submission with question labels and answer labels, and its audit trail."""
     submission = _visible(uuid)
     lang = current_language()
@@ -100,7 +102,7 @@ def detail(uuid: str):  # noqa: ANN201
 
 @bp.route("/<uuid>/decide", methods=["POST"])
 @role_required(Role.SUPERVISOR, Role.ADMIN)
-def decide(uuid: str):  # noqa: ANN201
+def decide(uuid: str) -> ResponseReturnValue:
     """Approve, return with a comment, or reject."""
     submission = _visible(uuid)
     form = ReviewSubmissionForm()
@@ -121,7 +123,7 @@ def decide(uuid: str):  # noqa: ANN201
     return redirect(url_for("review.queue"))
 
 
-def parse_value(text: str):  # noqa: ANN201
+def parse_value(text: str) -> Any:
     """Read the correction box: JSON when it parses (numbers, lists, objects), else text."""
     text = (text or "").strip()
     if text == "":
@@ -134,7 +136,7 @@ def parse_value(text: str):  # noqa: ANN201
 
 @bp.route("/<uuid>/correct", methods=["POST"])
 @role_required(Role.SUPERVISOR, Role.ADMIN)
-def correct_answer(uuid: str):  # noqa: ANN201
+def correct_answer(uuid: str) -> ResponseReturnValue:
     """Correct one answer with a mandatory reason; the old and new values go to the audit log."""
     submission = _visible(uuid)
     form = CorrectAnswerForm()

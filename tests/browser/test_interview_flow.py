@@ -30,7 +30,7 @@ TABLET = {"width": 800, "height": 1280}
 
 
 @pytest.fixture(scope="module")
-def live_app(tmp_path_factory) -> Iterator[tuple[str, Any]]:  # noqa: ANN001
+def live_app(tmp_path_factory) -> Iterator[tuple[str, Any]]:
     """The app on a fresh SQLite database with a district, a village, users and the test form."""
     database = tmp_path_factory.mktemp("flow") / "flow.sqlite"
     app = create_app({

@@ -33,7 +33,7 @@ BASE_CONFIG = {
 }
 
 
-def _pg_admin_engine():  # noqa: ANN202
+def _pg_admin_engine():
     from sqlalchemy import create_engine
 
     return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={
@@ -99,7 +99,7 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture(scope="session")
-def shared_app(database_url):  # noqa: ANN001, ANN201
+def shared_app(database_url):
     """One app per database for the whole session (building one compiles every template)."""
     application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
     with application.app_context():
@@ -109,12 +109,12 @@ def shared_app(database_url):  # noqa: ANN001, ANN201
         db.engine.dispose()
 
 
-def skip_disk_flushes(engine) -> None:  # noqa: ANN001
+def skip_disk_flushes(engine) -> None:
     """Commit without waiting for the disk: test data need not survive a power cut, and the
     suite runs several times faster on a busy machine. Transactions behave as before."""
     from sqlalchemy import event
 
-    def on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+    def on_connect(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         if engine.dialect.name == "postgresql":
             cursor.execute("SET synchronous_commit = off")
@@ -128,7 +128,7 @@ def skip_disk_flushes(engine) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def app(shared_app):  # noqa: ANN001, ANN201
+def app(shared_app):
     """The app on a clean database: rows and config changes are undone after each test."""
     saved = dict(shared_app.config)
     yield shared_app
@@ -140,7 +140,7 @@ def app(shared_app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     """A test client."""
     return app.test_client()
 
@@ -148,17 +148,17 @@ def client(app):  # noqa: ANN001, ANN201
 class GesurveyRunner:
     """Invoke the ``gesurvey`` command group against the test app."""
 
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app) -> None:
         self._runner = app.test_cli_runner()
 
-    def invoke(self, args: list[str], **kwargs):  # noqa: ANN003, ANN201
+    def invoke(self, args: list[str], **kwargs):
         from survey_app.cli import cli
 
         return self._runner.invoke(cli, args=args, **kwargs)
 
 
 @pytest.fixture
-def runner(app) -> GesurveyRunner:  # noqa: ANN001
+def runner(app) -> GesurveyRunner:
     """A CLI runner bound to the app."""
     return GesurveyRunner(app)
 
@@ -166,20 +166,20 @@ def runner(app) -> GesurveyRunner:  # noqa: ANN001
 class AuthActions:
     """Log in and out through the real login form."""
 
-    def __init__(self, client) -> None:  # noqa: ANN001
+    def __init__(self, client) -> None:
         self._client = client
 
-    def login(self, username: str, password: str = TEST_PASSWORD):  # noqa: ANN201
+    def login(self, username: str, password: str = TEST_PASSWORD):
         return self._client.post(
             "/auth/login", data={"username": username, "password": password}
         )
 
-    def logout(self):  # noqa: ANN201
+    def logout(self):
         return self._client.post("/auth/logout")
 
 
 @pytest.fixture
-def auth(client) -> AuthActions:  # noqa: ANN001
+def auth(client) -> AuthActions:
     """Login helper."""
     return AuthActions(client)
 
@@ -214,7 +214,7 @@ ROLES_USERS = {
 }
 
 
-def build_world(app) -> World:  # noqa: ANN001
+def build_world(app) -> World:
     """Areas (province 20, districts 178 and 180, a commune and village in each), one user per
     role plus a second supervisor and enumerator in district 180, the test form published, two
     assignments and three submissions.
@@ -268,6 +268,6 @@ def build_world(app) -> World:  # noqa: ANN001
 
 
 @pytest.fixture
-def world(app) -> World:  # noqa: ANN001
+def world(app) -> World:
     """A small populated database (see build_world)."""
     return build_world(app)

@@ -53,7 +53,7 @@ def url_args(endpoint: str, world: World) -> dict:
 ENDPOINT_ARGS: dict[str, tuple] = {}
 
 
-def routes(app):  # noqa: ANN001, ANN201
+def routes(app):
     """(endpoint, method) for every rule, HEAD and OPTIONS aside."""
     found = []
     for rule in app.url_map.iter_rules():
@@ -63,7 +63,7 @@ def routes(app):  # noqa: ANN001, ANN201
     return sorted(found)
 
 
-def request(client, app, world: World, endpoint: str, method: str):  # noqa: ANN001, ANN201
+def request(client, app, world: World, endpoint: str, method: str):
     from flask import url_for
 
     with app.test_request_context():
@@ -76,12 +76,12 @@ def request(client, app, world: World, endpoint: str, method: str):  # noqa: ANN
     return client.post(url, data={})
 
 
-def test_every_route_is_in_the_matrix(app) -> None:  # noqa: ANN001
+def test_every_route_is_in_the_matrix(app) -> None:
     endpoints = {endpoint for endpoint, _ in routes(app)}
     assert endpoints == set(ALLOWED) | PUBLIC
 
 
-def test_anonymous_users_are_sent_to_login(app, client, world) -> None:  # noqa: ANN001
+def test_anonymous_users_are_sent_to_login(app, client, world) -> None:
     wrong = []
     for endpoint, method in routes(app):
         if endpoint in PUBLIC:
@@ -94,7 +94,7 @@ def test_anonymous_users_are_sent_to_login(app, client, world) -> None:  # noqa:
 
 
 @pytest.mark.parametrize("role", sorted(ROLES_USERS))
-def test_role_gets_allowed_or_forbidden(app, client, auth, world, role) -> None:  # noqa: ANN001
+def test_role_gets_allowed_or_forbidden(app, client, auth, world, role) -> None:
     auth.login(ROLES_USERS[role][0])
     wrong = []
     for endpoint, method in routes(app):
@@ -112,6 +112,6 @@ def test_role_gets_allowed_or_forbidden(app, client, auth, world, role) -> None:
     assert wrong == []
 
 
-def test_public_pages_answer_anonymous_users(client) -> None:  # noqa: ANN001
+def test_public_pages_answer_anonymous_users(client) -> None:
     assert client.get("/auth/login").status_code == 200
     assert client.get("/static/css/app.css").status_code == 200

@@ -13,17 +13,17 @@ from .conftest import load_test_form
 
 
 @pytest.fixture
-def admin(client, auth, world):  # noqa: ANN001, ANN201
+def admin(client, auth, world):
     auth.login("admin")
     return world
 
 
-def count(app, model) -> int:  # noqa: ANN001
+def count(app, model) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_admin_creates_a_user(app, client, admin) -> None:  # noqa: ANN001
+def test_admin_creates_a_user(app, client, admin) -> None:
     response = client.post("/admin/users", data={
         "username": "new.enum", "full_name": "Nông Thị Mai", "role": "enumerator",
         "area_code": "17801001", "password": "long enough", "language": "vi"})
@@ -33,7 +33,7 @@ def test_admin_creates_a_user(app, client, admin) -> None:  # noqa: ANN001
         assert user.area.code == "17801001" and user.check_password("long enough")
 
 
-def test_admin_user_form_errors_are_shown_and_nothing_saved(app, client, admin) -> None:  # noqa: ANN001
+def test_admin_user_form_errors_are_shown_and_nothing_saved(app, client, admin) -> None:
     before = count(app, User)
     page = client.post("/admin/users", data={
         "username": "x", "role": "enumerator", "area_code": "nowhere",
@@ -45,7 +45,7 @@ def test_admin_user_form_errors_are_shown_and_nothing_saved(app, client, admin) 
     assert count(app, User) == before
 
 
-def test_admin_cannot_deactivate_self_but_can_others(app, client, admin) -> None:  # noqa: ANN001
+def test_admin_cannot_deactivate_self_but_can_others(app, client, admin) -> None:
     with app.app_context():
         me = db.session.scalar(select(User.id).where(User.username == "admin"))
         other = db.session.scalar(select(User.id).where(User.username == "enum180"))
@@ -56,7 +56,7 @@ def test_admin_cannot_deactivate_self_but_can_others(app, client, admin) -> None
         assert not db.session.get(User, other).active
 
 
-def test_admin_adds_a_village_and_refuses_a_duplicate(app, client, admin) -> None:  # noqa: ANN001
+def test_admin_adds_a_village_and_refuses_a_duplicate(app, client, admin) -> None:
     data = {"code": "17801002", "name": "Khối 2", "level": "village", "parent_code": "17801"}
     client.post("/admin/areas", data=data)
     page = client.post("/admin/areas", data=data).get_data(as_text=True)
@@ -66,7 +66,7 @@ def test_admin_adds_a_village_and_refuses_a_duplicate(app, client, admin) -> Non
             select(func.count()).select_from(Area).where(Area.code == "17801002")) == 1
 
 
-def test_admin_creates_assignment_inside_the_enumerators_area(app, client, admin) -> None:  # noqa: ANN001
+def test_admin_creates_assignment_inside_the_enumerators_area(app, client, admin) -> None:
     client.post("/admin/areas", data={"code": "17801002", "name": "Khối 2", "level": "village",
                                       "parent_code": "17801"})
     before = count(app, Assignment)
@@ -84,13 +84,13 @@ def test_admin_creates_assignment_inside_the_enumerators_area(app, client, admin
     assert count(app, Assignment) == before + 1
 
 
-def test_publishing_the_same_version_twice_changes_nothing(app, world) -> None:  # noqa: ANN001
+def test_publishing_the_same_version_twice_changes_nothing(app, world) -> None:
     with app.app_context():
         assert publish(load_test_form()).outcome == "unchanged"
         assert db.session.scalar(select(func.count()).select_from(QuestionnaireVersion)) == 1
 
 
-def test_published_version_is_immutable(app, world) -> None:  # noqa: ANN001
+def test_published_version_is_immutable(app, world) -> None:
     changed = load_test_form()
     changed["title"]["vi"] = "Tên khác"
     with app.app_context(), pytest.raises(PublishError, match="raise its version number"):
@@ -98,7 +98,7 @@ def test_published_version_is_immutable(app, world) -> None:  # noqa: ANN001
 
 
 def test_new_version_is_used_for_new_interviews_old_ones_keep_theirs(
-    app, client, auth, world  # noqa: ANN001
+    app, client, auth, world
 ) -> None:
     newer = load_test_form()
     newer["version"] = "1.1.0"
@@ -120,7 +120,7 @@ def test_new_version_is_used_for_new_interviews_old_ones_keep_theirs(
     assert '"version": "1.0.0"' in page or '"version":"1.0.0"' in page
 
 
-def test_broken_questionnaire_is_not_published(app, world) -> None:  # noqa: ANN001
+def test_broken_questionnaire_is_not_published(app, world) -> None:
     broken = load_test_form()
     broken["version"] = "2.0.0"
     broken["sections"][0]["items"][1]["constraint"] = ". >= ${NOPE}"
@@ -128,13 +128,13 @@ def test_broken_questionnaire_is_not_published(app, world) -> None:  # noqa: ANN
         publish(broken)
 
 
-def test_publish_screen_reports_nothing_new(client, admin) -> None:  # noqa: ANN001
+def test_publish_screen_reports_nothing_new(client, admin) -> None:
     page = client.post("/admin/questionnaires/publish", follow_redirects=True)
     text = page.get_data(as_text=True)
     assert "Đã công bố" in text or "Không có phiên bản mới" in text
 
 
-def test_form_validation_messages_are_vietnamese(client, admin) -> None:  # noqa: ANN001
+def test_form_validation_messages_are_vietnamese(client, admin) -> None:
     page = client.post("/admin/users", data={
         "username": "", "role": "enumerator", "password": "short", "language": "vi",
     }).get_data(as_text=True)
@@ -143,7 +143,7 @@ def test_form_validation_messages_are_vietnamese(client, admin) -> None:  # noqa
     assert "This field is required." not in page
 
 
-def test_assignment_to_an_unpublished_questionnaire_is_refused(app, world) -> None:  # noqa: ANN001
+def test_assignment_to_an_unpublished_questionnaire_is_refused(app, world) -> None:
     from survey_app.admin.services import AdminError, create_assignment
 
     with app.app_context(), pytest.raises(AdminError, match="no_such_form"):

@@ -23,7 +23,7 @@ def test_templates_and_static_files_load_nothing_from_elsewhere() -> None:
     assert offenders == []
 
 
-def test_pages_carry_a_self_only_content_policy(client, auth, world) -> None:  # noqa: ANN001
+def test_pages_carry_a_self_only_content_policy(client, auth, world) -> None:
     auth.login("enum178")
     response = client.get(f"/collect/interview/{world.own_draft}")
     policy = response.headers["Content-Security-Policy"]

@@ -37,7 +37,7 @@ def sample_answers(items: Any) -> dict:
 
 
 @pytest.mark.parametrize("questionnaire_id", BUNDLED)
-def test_bundled_form_opens_and_reviews(app, client, auth, world, questionnaire_id) -> None:  # noqa: ANN001
+def test_bundled_form_opens_and_reviews(app, client, auth, world, questionnaire_id) -> None:
     forms = load_bundled()
     with app.app_context():
         publish_bundled()

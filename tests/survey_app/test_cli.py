@@ -9,7 +9,7 @@ from survey_app.extensions import db
 from survey_app.models import Area, User
 
 
-def test_areas_load_bundled_file_creates_province_and_11_districts(app, runner) -> None:  # noqa: ANN001
+def test_areas_load_bundled_file_creates_province_and_11_districts(app, runner) -> None:
     result = runner.invoke(args=["areas", "load", str(bundled_areas_file())])
     assert result.exit_code == 0, result.output
     assert "12 created" in result.output
@@ -21,13 +21,13 @@ def test_areas_load_bundled_file_creates_province_and_11_districts(app, runner) 
         assert db.session.scalar(select(Area).where(Area.code == "186")).parent.code == "20"
 
 
-def test_areas_load_twice_changes_nothing(app, runner) -> None:  # noqa: ANN001
+def test_areas_load_twice_changes_nothing(app, runner) -> None:
     runner.invoke(args=["areas", "load", str(bundled_areas_file())])
     result = runner.invoke(args=["areas", "load", str(bundled_areas_file())])
     assert "0 created, 0 updated" in result.output
 
 
-def test_areas_load_names_file_and_row_of_a_bad_parent(app, runner, tmp_path) -> None:  # noqa: ANN001
+def test_areas_load_names_file_and_row_of_a_bad_parent(app, runner, tmp_path) -> None:
     bad = tmp_path / "areas.csv"
     bad.write_text("code,name,level,parent_code\n20,Lạng Sơn,province,\n999,X,district,77\n",
                    encoding="utf-8")
@@ -39,7 +39,7 @@ def test_areas_load_names_file_and_row_of_a_bad_parent(app, runner, tmp_path) ->
         assert db.session.scalar(select(func.count()).select_from(Area)) == 0
 
 
-def test_areas_load_missing_column(app, runner, tmp_path) -> None:  # noqa: ANN001
+def test_areas_load_missing_column(app, runner, tmp_path) -> None:
     bad = tmp_path / "areas.csv"
     bad.write_text("code,name\n20,Lạng Sơn\n", encoding="utf-8")
     result = runner.invoke(args=["areas", "load", str(bad)])
@@ -47,7 +47,7 @@ def test_areas_load_missing_column(app, runner, tmp_path) -> None:  # noqa: ANN0
     assert "level" in result.output and "Traceback" not in result.output
 
 
-def test_users_create_with_password_from_environment(app, runner, monkeypatch) -> None:  # noqa: ANN001
+def test_users_create_with_password_from_environment(app, runner, monkeypatch) -> None:
     runner.invoke(args=["areas", "load", str(bundled_areas_file())])
     monkeypatch.setenv("GESURVEY_PASSWORD", "a long password")
     result = runner.invoke(args=["users", "create", "lan", "--role", "supervisor", "--area", "183"])
@@ -59,7 +59,7 @@ def test_users_create_with_password_from_environment(app, runner, monkeypatch) -
         assert user.check_password("a long password")
 
 
-def test_users_create_prompts_for_password(app, runner, monkeypatch) -> None:  # noqa: ANN001
+def test_users_create_prompts_for_password(app, runner, monkeypatch) -> None:
     monkeypatch.delenv("GESURVEY_PASSWORD", raising=False)
     result = runner.invoke(
         args=["users", "create", "hoa", "--role", "enumerator"],
@@ -72,14 +72,14 @@ def test_users_create_prompts_for_password(app, runner, monkeypatch) -> None:  #
         )
 
 
-def test_users_create_unknown_area_is_a_clear_error(app, runner, monkeypatch) -> None:  # noqa: ANN001
+def test_users_create_unknown_area_is_a_clear_error(app, runner, monkeypatch) -> None:
     monkeypatch.setenv("GESURVEY_PASSWORD", "a long password")
     result = runner.invoke(args=["users", "create", "x", "--role", "enumerator", "--area", "999"])
     assert result.exit_code != 0
     assert "999" in result.output and "Traceback" not in result.output
 
 
-def test_users_create_duplicate_name(app, runner, monkeypatch) -> None:  # noqa: ANN001
+def test_users_create_duplicate_name(app, runner, monkeypatch) -> None:
     monkeypatch.setenv("GESURVEY_PASSWORD", "a long password")
     runner.invoke(args=["users", "create", "x", "--role", "analyst"])
     result = runner.invoke(args=["users", "create", "x", "--role", "analyst"])

@@ -17,7 +17,7 @@ GOOD_ANSWERS = {
 }
 
 
-def stored(app, uuid: str) -> Submission:  # noqa: ANN001
+def stored(app, uuid: str) -> Submission:
     with app.app_context():
         submission = db.session.scalar(select(Submission).where(Submission.uuid == uuid))
         db.session.expunge(submission)
@@ -25,22 +25,22 @@ def stored(app, uuid: str) -> Submission:  # noqa: ANN001
 
 
 @pytest.fixture
-def enumerator(client, auth, world):  # noqa: ANN001, ANN201
+def enumerator(client, auth, world):
     auth.login("enum178")
     return world
 
 
-def post(client, uuid: str, what: str, body):  # noqa: ANN001, ANN201
+def post(client, uuid: str, what: str, body):
     return client.post(f"/collect/interview/{uuid}/{what}", json=body)
 
 
-def test_assignment_list_shows_progress(client, enumerator) -> None:  # noqa: ANN001
+def test_assignment_list_shows_progress(client, enumerator) -> None:
     page = client.get("/collect/").get_data(as_text=True)
     assert "Phiếu hộ (thử nghiệm)" in page
     assert "Đã hoàn thành 1 / 20" in page
 
 
-def test_start_interview_uses_the_tablet_uuid(app, client, enumerator) -> None:  # noqa: ANN001
+def test_start_interview_uses_the_tablet_uuid(app, client, enumerator) -> None:
     uuid = "0b7d7f0e-9a51-4c1e-8a56-1f2e3d4c5b6a"
     response = client.post(f"/collect/assignments/{enumerator.assignment_id}/start",
                            data={"client_uuid": uuid})
@@ -52,7 +52,7 @@ def test_start_interview_uses_the_tablet_uuid(app, client, enumerator) -> None: 
         assert len(db.session.scalars(select(Submission).where(Submission.uuid == uuid)).all()) == 1
 
 
-def test_interview_page_embeds_the_form_contract(client, enumerator) -> None:  # noqa: ANN001
+def test_interview_page_embeds_the_form_contract(client, enumerator) -> None:
     page = client.get(f"/collect/interview/{enumerator.own_draft}").get_data(as_text=True)
     assert 'id="gesurvey-form"' in page
     assert 'data-draft-url="/collect/interview/' in page
@@ -61,7 +61,7 @@ def test_interview_page_embeds_the_form_contract(client, enumerator) -> None:  #
     assert "js/expr.js" in page and "js/form.js" in page
 
 
-def test_draft_save_bumps_row_version(app, client, enumerator) -> None:  # noqa: ANN001
+def test_draft_save_bumps_row_version(app, client, enumerator) -> None:
     response = post(client, enumerator.own_draft, "draft",
                     {"answers": {"HH01": "X"}, "page": 1, "row_version": 1})
     assert response.status_code == 200
@@ -70,7 +70,7 @@ def test_draft_save_bumps_row_version(app, client, enumerator) -> None:  # noqa:
     assert submission.answers == {"HH01": "X"} and submission.page == 1
 
 
-def test_stale_draft_is_refused_and_keeps_the_newer_one(app, client, enumerator) -> None:  # noqa: ANN001
+def test_stale_draft_is_refused_and_keeps_the_newer_one(app, client, enumerator) -> None:
     post(client, enumerator.own_draft, "draft", {"answers": {"HH01": "new"}, "page": 1,
                                                  "row_version": 1})
     response = post(client, enumerator.own_draft, "draft",
@@ -90,7 +90,7 @@ def test_stale_draft_is_refused_and_keeps_the_newer_one(app, client, enumerator)
         {"answers": {"NOPE": 1}, "page": 0, "row_version": 1},
     ],
 )
-def test_malformed_draft_gets_422_and_changes_nothing(app, client, enumerator, body) -> None:  # noqa: ANN001
+def test_malformed_draft_gets_422_and_changes_nothing(app, client, enumerator, body) -> None:
     post(client, enumerator.own_draft, "draft", {"answers": {"HH01": "kept"}, "page": 0,
                                                  "row_version": 1})
     response = post(client, enumerator.own_draft, "draft", body)
@@ -100,7 +100,7 @@ def test_malformed_draft_gets_422_and_changes_nothing(app, client, enumerator, b
     assert submission.answers == {"HH01": "kept"} and submission.row_version == 2
 
 
-def test_submit_valid_answers(app, client, enumerator) -> None:  # noqa: ANN001
+def test_submit_valid_answers(app, client, enumerator) -> None:
     response = post(client, enumerator.own_draft, "submit",
                     {"answers": GOOD_ANSWERS, "page": 3, "row_version": 1})
     assert response.status_code == 200, response.get_json()
@@ -122,7 +122,7 @@ def test_submit_valid_answers(app, client, enumerator) -> None:  # noqa: ANN001
     ],
 )
 def test_invalid_submission_gets_field_errors_and_keeps_the_draft(
-    app, client, enumerator, change, question_id, words  # noqa: ANN001
+    app, client, enumerator, change, question_id, words
 ) -> None:
     post(client, enumerator.own_draft, "draft", {"answers": {"HH01": "kept"}, "page": 0,
                                                  "row_version": 1})
@@ -139,7 +139,7 @@ def test_invalid_submission_gets_field_errors_and_keeps_the_draft(
     assert submission.answers == {"HH01": "kept"} and submission.row_version == 2
 
 
-def test_field_errors_follow_the_users_language(app, client, enumerator) -> None:  # noqa: ANN001
+def test_field_errors_follow_the_users_language(app, client, enumerator) -> None:
     client.post("/auth/language", data={"language": "en"})
     response = post(client, enumerator.own_draft, "submit",
                     {"answers": {**GOOD_ANSWERS, "HH02": 25}, "page": 0, "row_version": 1})
@@ -147,7 +147,7 @@ def test_field_errors_follow_the_users_language(app, client, enumerator) -> None
     assert "Members must be 1 to 20" in messages
 
 
-def test_roster_row_error_names_the_row(client, enumerator) -> None:  # noqa: ANN001
+def test_roster_row_error_names_the_row(client, enumerator) -> None:
     roster = [{"M01": "A", "M03": 1, "M04": 40}, {"M01": "B", "M03": 2, "M04": 300}]
     response = post(client, enumerator.own_draft, "submit",
                     {"answers": {**GOOD_ANSWERS, "roster": roster}, "page": 0, "row_version": 1})
@@ -155,7 +155,7 @@ def test_roster_row_error_names_the_row(client, enumerator) -> None:  # noqa: AN
     assert {"question_id": "M04", "row": 1, "message": "Tuổi từ 0 đến 120"} in errors
 
 
-def test_unknown_questionnaire_version_is_refused(app, client, enumerator) -> None:  # noqa: ANN001
+def test_unknown_questionnaire_version_is_refused(app, client, enumerator) -> None:
     response = post(client, enumerator.own_draft, "submit", {
         "answers": GOOD_ANSWERS, "page": 0, "row_version": 1,
         "questionnaire": {"id": "test_household", "version": "9.9.9"},
@@ -166,14 +166,14 @@ def test_unknown_questionnaire_version_is_refused(app, client, enumerator) -> No
     assert stored(app, enumerator.own_draft).status == "draft"
 
 
-def test_submitted_interview_cannot_be_changed_by_the_enumerator(app, client, enumerator) -> None:  # noqa: ANN001
+def test_submitted_interview_cannot_be_changed_by_the_enumerator(app, client, enumerator) -> None:
     response = post(client, enumerator.own_submitted, "draft",
                     {"answers": {"HH01": "late"}, "page": 0, "row_version": 1})
     assert response.status_code == 409
     assert stored(app, enumerator.own_submitted).answers == {}
 
 
-def test_enumerator_cannot_touch_another_enumerators_interview(app, client, enumerator) -> None:  # noqa: ANN001
+def test_enumerator_cannot_touch_another_enumerators_interview(app, client, enumerator) -> None:
     for what in ("draft", "submit"):
         response = post(client, enumerator.other_submitted, what,
                         {"answers": {}, "page": 0, "row_version": 1})
@@ -181,18 +181,18 @@ def test_enumerator_cannot_touch_another_enumerators_interview(app, client, enum
     assert client.get(f"/collect/interview/{enumerator.other_submitted}").status_code == 403
 
 
-def test_enumerator_sees_only_own_interviews(client, enumerator) -> None:  # noqa: ANN001
+def test_enumerator_sees_only_own_interviews(client, enumerator) -> None:
     page = client.get("/collect/submissions").get_data(as_text=True)
     assert enumerator.own_draft in page and enumerator.own_submitted in page
     assert enumerator.other_submitted not in page
 
 
-def test_unknown_interview_is_404(client, enumerator) -> None:  # noqa: ANN001
+def test_unknown_interview_is_404(client, enumerator) -> None:
     assert client.get("/collect/interview/not-a-uuid").status_code == 404
     assert client.get("/collect/interview/0b7d7f0e-9a51-4c1e-8a56-1f2e3d4c5b6a").status_code == 404
 
 
-def test_tampered_start_for_someone_elses_assignment_is_refused(app, client, enumerator) -> None:  # noqa: ANN001
+def test_tampered_start_for_someone_elses_assignment_is_refused(app, client, enumerator) -> None:
     with app.app_context():
         before = db.session.scalars(select(Submission.uuid)).all()
     response = client.post(f"/collect/assignments/{enumerator.other_assignment_id}/start",
@@ -205,20 +205,20 @@ def test_tampered_start_for_someone_elses_assignment_is_refused(app, client, enu
         assert db.session.scalars(select(Submission.uuid)).all() == before
 
 
-def test_reused_uuid_of_another_enumerator_is_refused(app, client, enumerator) -> None:  # noqa: ANN001
+def test_reused_uuid_of_another_enumerator_is_refused(app, client, enumerator) -> None:
     response = client.post(f"/collect/assignments/{enumerator.assignment_id}/start",
                            data={"client_uuid": enumerator.other_submitted})
     assert response.status_code == 409
     assert stored(app, enumerator.other_submitted).status == "submitted"
 
 
-def test_assignment_list_links_to_open_drafts(client, enumerator) -> None:  # noqa: ANN001
+def test_assignment_list_links_to_open_drafts(client, enumerator) -> None:
     page = client.get("/collect/").get_data(as_text=True)
     assert f"/collect/interview/{enumerator.own_draft}" in page
     assert f"/collect/interview/{enumerator.own_submitted}" not in page
 
 
-def test_concurrent_writers_cannot_both_win(app, world) -> None:  # noqa: ANN001
+def test_concurrent_writers_cannot_both_win(app, world) -> None:
     """Two requests that read the same row_version: the second write fails (optimistic lock)."""
     from sqlalchemy import text
     from sqlalchemy.orm.exc import StaleDataError
@@ -239,7 +239,7 @@ def test_concurrent_writers_cannot_both_win(app, world) -> None:  # noqa: ANN001
     assert stored(app, world.own_draft).answers == {"HH01": "B"}
 
 
-def test_embedded_form_data_parses_and_escapes_html(app, client, enumerator) -> None:  # noqa: ANN001
+def test_embedded_form_data_parses_and_escapes_html(app, client, enumerator) -> None:
     import json
     import re
 

@@ -14,7 +14,7 @@ from .conftest import BASE_CONFIG, TEST_PASSWORD
 
 
 @pytest.fixture
-def csrf_app(app, database_url):  # noqa: ANN001, ANN201
+def csrf_app(app, database_url):
     """The same database as app, with CSRF checks on (as in production)."""
     application = create_app(
         {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True}
@@ -31,14 +31,14 @@ def token_from(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
-def test_login_post_without_token_is_refused(csrf_app) -> None:  # noqa: ANN001
+def test_login_post_without_token_is_refused(csrf_app) -> None:
     client = csrf_app.test_client()
     response = client.post("/auth/login", data={"username": "enum1", "password": TEST_PASSWORD})
     assert response.status_code == 400
     assert "mã bảo mật" in response.get_data(as_text=True)
 
 
-def test_login_post_with_token_works(csrf_app) -> None:  # noqa: ANN001
+def test_login_post_with_token_works(csrf_app) -> None:
     client = csrf_app.test_client()
     token = token_from(client.get("/auth/login").get_data(as_text=True))
     response = client.post(
@@ -48,7 +48,7 @@ def test_login_post_with_token_works(csrf_app) -> None:  # noqa: ANN001
     assert response.status_code == 302
 
 
-def test_tampered_token_is_refused(csrf_app) -> None:  # noqa: ANN001
+def test_tampered_token_is_refused(csrf_app) -> None:
     client = csrf_app.test_client()
     token = token_from(client.get("/auth/login").get_data(as_text=True))
     response = client.post(
@@ -58,7 +58,7 @@ def test_tampered_token_is_refused(csrf_app) -> None:  # noqa: ANN001
     assert response.status_code == 400
 
 
-def test_json_post_without_header_gets_json_error(csrf_app) -> None:  # noqa: ANN001
+def test_json_post_without_header_gets_json_error(csrf_app) -> None:
     client = csrf_app.test_client()
     response = client.post("/collect/interview/x/draft", json={"answers": {}})
     assert response.status_code == 400

@@ -14,7 +14,7 @@ from .conftest import BASE_CONFIG, create_pg_database, drop_pg_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_database(request, tmp_path):  # noqa: ANN001, ANN201
+def empty_database(request, tmp_path):
     """An empty database of each kind (no tables at all)."""
     if request.param == "sqlite":
         yield "sqlite:///" + str(tmp_path / "empty.sqlite")
@@ -26,7 +26,7 @@ def empty_database(request, tmp_path):  # noqa: ANN001, ANN201
     drop_pg_database(url)
 
 
-def test_migrations_on_empty_database_match_models(empty_database) -> None:  # noqa: ANN001
+def test_migrations_on_empty_database_match_models(empty_database) -> None:
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": empty_database})
     with app.app_context():
         upgrade()
@@ -39,7 +39,7 @@ def test_migrations_on_empty_database_match_models(empty_database) -> None:  # n
     assert differences == [], f"models and migrations differ: {differences}"
 
 
-def test_migrations_downgrade_to_empty(empty_database) -> None:  # noqa: ANN001
+def test_migrations_downgrade_to_empty(empty_database) -> None:
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": empty_database})
     with app.app_context():
         upgrade()
@@ -49,7 +49,7 @@ def test_migrations_downgrade_to_empty(empty_database) -> None:  # noqa: ANN001
     assert tables == set()
 
 
-def test_migrated_database_refuses_to_change_the_audit_log(empty_database) -> None:  # noqa: ANN001
+def test_migrated_database_refuses_to_change_the_audit_log(empty_database) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import DatabaseError
 

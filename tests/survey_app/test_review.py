@@ -16,7 +16,7 @@ from .conftest import load_test_form
 from .test_collect import GOOD_ANSWERS, post, stored
 
 
-def submit_own_draft(client, auth, world, answers=None):  # noqa: ANN001, ANN201
+def submit_own_draft(client, auth, world, answers=None):
     auth.login("enum178")
     response = post(client, world.own_draft, "submit",
                     {"answers": answers or GOOD_ANSWERS, "page": 3, "row_version": 1})
@@ -24,7 +24,7 @@ def submit_own_draft(client, auth, world, answers=None):  # noqa: ANN001, ANN201
     auth.logout()
 
 
-def audit_actions(app, uuid: str) -> list[str]:  # noqa: ANN001
+def audit_actions(app, uuid: str) -> list[str]:
     with app.app_context():
         submission = db.session.scalar(select(Submission).where(Submission.uuid == uuid))
         return list(db.session.scalars(
@@ -33,7 +33,7 @@ def audit_actions(app, uuid: str) -> list[str]:  # noqa: ANN001
         ))
 
 
-def test_return_fix_resubmit_approve_is_audited(app, client, auth, world) -> None:  # noqa: ANN001
+def test_return_fix_resubmit_approve_is_audited(app, client, auth, world) -> None:
     submit_own_draft(client, auth, world)
     auth.login("sup178")
     queue = client.get("/review/").get_data(as_text=True)
@@ -72,7 +72,7 @@ def test_return_fix_resubmit_approve_is_audited(app, client, auth, world) -> Non
     assert "Tuổi thành viên 2 sai" in history
 
 
-def test_reject_needs_a_comment(app, client, auth, world) -> None:  # noqa: ANN001
+def test_reject_needs_a_comment(app, client, auth, world) -> None:
     submit_own_draft(client, auth, world)
     auth.login("sup178")
     response = client.post(f"/review/{world.own_draft}/decide", data={"action": "reject"},
@@ -81,7 +81,7 @@ def test_reject_needs_a_comment(app, client, auth, world) -> None:  # noqa: ANN0
     assert stored(app, world.own_draft).status == "submitted"
 
 
-def test_correction_needs_reason_and_records_old_and_new(app, client, auth, world) -> None:  # noqa: ANN001
+def test_correction_needs_reason_and_records_old_and_new(app, client, auth, world) -> None:
     submit_own_draft(client, auth, world)
     auth.login("sup178")
     url = f"/review/{world.own_draft}/correct"
@@ -97,7 +97,7 @@ def test_correction_needs_reason_and_records_old_and_new(app, client, auth, worl
         )
 
 
-def test_invalid_correction_changes_nothing(app, client, auth, world) -> None:  # noqa: ANN001
+def test_invalid_correction_changes_nothing(app, client, auth, world) -> None:
     submit_own_draft(client, auth, world)
     auth.login("sup178")
     response = client.post(
@@ -110,7 +110,7 @@ def test_invalid_correction_changes_nothing(app, client, auth, world) -> None:  
     assert "submission.correct" not in audit_actions(app, world.own_draft)
 
 
-def test_audit_log_is_append_only(app, client, auth, world) -> None:  # noqa: ANN001
+def test_audit_log_is_append_only(app, client, auth, world) -> None:
     submit_own_draft(client, auth, world)
     from survey_app.models import AuditLogIsAppendOnly
 
@@ -126,7 +126,7 @@ def test_audit_log_is_append_only(app, client, auth, world) -> None:  # noqa: AN
         db.session.rollback()
 
 
-def test_supervisor_sees_only_their_district(client, auth, world) -> None:  # noqa: ANN001
+def test_supervisor_sees_only_their_district(client, auth, world) -> None:
     auth.login("sup180")
     queue = client.get("/review/").get_data(as_text=True)
     assert world.other_submitted in queue and world.own_submitted not in queue
@@ -135,7 +135,7 @@ def test_supervisor_sees_only_their_district(client, auth, world) -> None:  # no
                        data={"action": "approve"}).status_code == 403
 
 
-def test_queue_filters_by_district_and_status(client, auth, world) -> None:  # noqa: ANN001
+def test_queue_filters_by_district_and_status(client, auth, world) -> None:
     auth.login("admin")
     both = client.get("/review/?status=submitted").get_data(as_text=True)
     assert world.own_submitted in both and world.other_submitted in both
@@ -146,7 +146,7 @@ def test_queue_filters_by_district_and_status(client, auth, world) -> None:  # n
     assert client.get("/review/?status=bogus").status_code == 400
 
 
-def test_department_viewer_sees_counts_but_no_submission(client, auth, world) -> None:  # noqa: ANN001
+def test_department_viewer_sees_counts_but_no_submission(client, auth, world) -> None:
     auth.login("viewer")
     page = client.get("/admin/progress").get_data(as_text=True)
     assert "178 Thành phố Lạng Sơn" in page
@@ -157,13 +157,13 @@ def test_department_viewer_sees_counts_but_no_submission(client, auth, world) ->
     assert client.get("/admin/export/test_household.json").status_code == 403
 
 
-def test_progress_counts_against_targets(client, auth, world) -> None:  # noqa: ANN001
+def test_progress_counts_against_targets(client, auth, world) -> None:
     auth.login("admin")
     page = client.get("/admin/progress").get_data(as_text=True)
     assert "<td>enum178</td><td>20</td><td>1</td><td>0</td><td>0</td>" in page
 
 
-def test_export_counts_only_approved_by_default(app, client, auth, world) -> None:  # noqa: ANN001
+def test_export_counts_only_approved_by_default(app, client, auth, world) -> None:
     submit_own_draft(client, auth, world)
     auth.login("sup178")
     client.post(f"/review/{world.own_draft}/decide", data={"action": "approve"})
@@ -183,7 +183,7 @@ def women_form() -> dict:
     return form
 
 
-def test_womens_safety_answers_are_never_shown(app, client, auth, world) -> None:  # noqa: ANN001
+def test_womens_safety_answers_are_never_shown(app, client, auth, world) -> None:
     from survey_app.admin.services import create_assignment
     from survey_app.questionnaire_store import current_version
     from survey_app.submissions import start
@@ -203,7 +203,7 @@ def test_womens_safety_answers_are_never_shown(app, client, auth, world) -> None
     assert "SECRET-NAME" not in detail and "ẩn: thông tin nhạy cảm" in detail
 
 
-def test_corrections_of_womens_answers_hide_values_in_the_audit_log(app, client, auth, world) -> None:  # noqa: ANN001, E501
+def test_corrections_of_womens_answers_hide_values_in_the_audit_log(app, client, auth, world) -> None:  # noqa: E501
     from survey_app.admin.services import create_assignment
     from survey_app.questionnaire_store import current_version
     from survey_app.submissions import start

@@ -39,7 +39,7 @@ def test_every_string_has_a_vietnamese_translation() -> None:
     assert missing == [], "run pybabel extract/update and translate: " + "; ".join(missing)
 
 
-def _normal(value):  # noqa: ANN001, ANN202
+def _normal(value):
     return value if isinstance(value, str) else tuple(value)
 
 
