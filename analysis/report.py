@@ -119,8 +119,9 @@ def run_report(
                                 "files": {}, "departments": {}}
     xlsx = write_xlsx(tables, out / f"report_{lang}.xlsx", title, lang, notes)
     manifest["files"]["xlsx"] = xlsx.name
+    rendered: dict[str, bytes] = {}
     if pdf:
-        written = write_pdf(tables, out / f"report_{lang}.pdf", title, lang, notes)
+        written = write_pdf(tables, out / f"report_{lang}.pdf", title, lang, notes, rendered)
         manifest["files"]["pdf"] = written.name
     write_csv(tables, out / "csv")
     manifest["files"]["csv"] = "csv"
@@ -134,7 +135,7 @@ def run_report(
         files = [write_xlsx(own, folder / f"{dep_id}_{lang}.xlsx", dep_title, lang, notes).name]
         if pdf:
             files.append(write_pdf(own, folder / f"{dep_id}_{lang}.pdf", dep_title, lang,
-                                   notes).name)
+                                   notes, rendered).name)
         write_csv(own, folder / "csv")
         manifest["departments"][dep_id] = {"label": label[lang], "tables": [t.id for t in own],
                                            "files": files}

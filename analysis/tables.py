@@ -58,6 +58,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "gap": {"vi": "Chênh lệch Nữ − Nam (điểm %)", "en": "Gap W − M (points)"},
     "gap_mean": {"vi": "Chênh lệch Nữ − Nam", "en": "Gap W − M"},
     "gpi": {"vi": "GPI (Nữ/Nam)", "en": "GPI (W/M)"},
+    "difference": {"vi": "Chênh lệch", "en": "Difference"},
     "pct": {"vi": "%", "en": "%"},
     "mean": {"vi": "Trung bình", "en": "Mean"},
     "ratio": {"vi": "Tỷ số", "en": "Ratio"},
@@ -479,7 +480,8 @@ def sex_columns(stat: str, lang: str) -> list[Column]:
                     Column(f"{prefix}_ci", text("ci", lang), "ci", g),
                     Column(f"{prefix}_n", text("n", lang), "n", g)]
     gap = text("gap" if stat == "proportion" else "gap_mean", lang)
-    columns += [Column("gap", gap, "points"), Column("gap_ci", text("ci", lang), "ci", gap),
+    columns += [Column("gap", text("difference", lang), "points", gap),
+                Column("gap_ci", text("ci", lang), "ci", gap),
                 Column("p", text("p", lang), "p", gap), Column("gpi", text("gpi", lang), "gpi")]
     return columns
 
