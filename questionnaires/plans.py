@@ -173,7 +173,7 @@ def source_scope(
         known.add(question.id)
         for row in question.rows:
             known.add(f"{question.id}_{row.id}")
-        if question.choices is not None and question.type in ("single", "multi"):
+        if question.choices is not None and question.type != "grid":
             choice_names[question.id] = dict(question.choices.names())
     known.update(source.get("attach", ()))
     known.update(plan_doc.get("design", {}).values())
