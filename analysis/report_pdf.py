@@ -312,7 +312,7 @@ def write_pdf(tables: list[TableResult], path: str | Path, title: str, lang: str
     writer.append(PdfReader(io.BytesIO(_front(title, lang, notes or [], entries))))
     for (label, start), reader in zip(entries, readers, strict=True):
         writer.append(reader, import_outline=False)
-        writer.add_outline_item(label, start - 1)
+        writer.add_outline_item(title=label, page_number=start - 1)
     writer.add_metadata({"/Title": title, "/Author": "gesurvey"})
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

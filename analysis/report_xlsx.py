@@ -135,6 +135,8 @@ def _write_sheet(sheet: Any, table: TableResult, lang: str) -> None:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
                 continue
             cell.value = value
+            if value is None:
+                continue
             fmt = _FORMATS.get(base_kind, "General")
             if flag == PARENTHESES:
                 fmt = f'"("{fmt}")"'
