@@ -94,7 +94,8 @@ def _form_columns(form: Questionnaire, group: str | None
 
 
 def _key(plan: TablePlan, *frames: pd.DataFrame) -> list[str] | None:
-    candidates = [list(plan.document.get("household_key", ())), ["household_id"], ["hh_id"]]
+    candidates = [list(plan.document.get("household_key", ())), ["hh_id"], ["household_id"],
+                  ["district", "commune", "village", "household_no"]]
     for key in candidates:
         if key and all(all(k in f.columns for k in key) for f in frames):
             return key

@@ -50,6 +50,7 @@ def write_sample_data(out: str | Path, households: int = 600, seed: int = 1,
     n = len(hh_psu)
     psu_weight = rng.uniform(80, 160, n_psu)
     hh = pd.DataFrame({
+        "hh_id": np.arange(1, n + 1),
         "district": district[hh_psu], "commune": hh_psu // 3 + 1, "village": hh_psu + 1,
         "household_no": np.arange(n) % 20 + 1, "residence": residence[hh_psu],
         "stratum": stratum[hh_psu], "psu": hh_psu + 1,
@@ -72,7 +73,7 @@ def write_sample_data(out: str | Path, households: int = 600, seed: int = 1,
     sex = np.where(line == 1, rng.choice([1, 2], m, p=[0.8, 0.2]), rng.choice([1, 2], m))
     age = np.where(line <= 2, rng.integers(20, 65, m), rng.integers(0, 80, m))
     member = pd.DataFrame({c: hh[c].to_numpy()[member_hh] for c in (
-        "district", "commune", "village", "household_no", "stratum", "psu", "weight_final",
+        "hh_id", "district", "commune", "village", "household_no", "stratum", "psu", "weight_final",
         "residence")})
     member["line"] = line
     member["M02"] = np.where(line == 1, 1, np.where(line == 2, 2, 3))
@@ -105,7 +106,7 @@ def write_sample_data(out: str | Path, households: int = 600, seed: int = 1,
     loans, _ = _multi(rng, n, [1, 2, 3, 4, 5, 6], 0.3, 0)
     hh["D2_04"] = np.where(hh["D2_03"] == 1, loans, None)
     # individual: one adult per household, alternating form A (man) and B (woman)
-    ind = hh[["district", "commune", "village", "household_no", "stratum", "psu",
+    ind = hh[["hh_id", "district", "commune", "village", "household_no", "stratum", "psu",
               "residence"]].copy()
     ind["weight_final"] = hh["weight_final"].to_numpy() * 2
     ind["resp_sex"] = np.where(np.arange(n) % 2 == 0, 1, 2)
@@ -166,7 +167,7 @@ def write_sample_data(out: str | Path, households: int = 600, seed: int = 1,
     has_need = chosen.any(axis=1)
     ind["SN04"] = np.where(has_need, barriers, None)
     # women's module: female respondents who ever had a partner
-    women = ind.loc[woman, ["district", "commune", "village", "household_no", "stratum", "psu",
+    women = ind.loc[woman, ["hh_id", "district", "commune", "village", "household_no", "stratum", "psu",
                             "weight_final", "residence", "resp_sex", "resp_age",
                             "resp_ethnicity"]].copy()
     nw = len(women)
@@ -182,7 +183,7 @@ def write_sample_data(out: str | Path, households: int = 600, seed: int = 1,
     # births
     mothers = ind.loc[ind["D7_02"] > 0]
     births = mothers.loc[mothers.index.repeat(mothers["D7_02"].astype(int)),
-                         ["district", "commune", "village", "household_no"]].copy()
+                         ["hh_id", "district", "commune", "village", "household_no"]].copy()
     births["D7_03_SEX"] = rng.choice([1, 2], len(births), p=[0.53, 0.47])
     # communes
     communes = hh.groupby("commune").agg(district=("district", "first")).reset_index()
