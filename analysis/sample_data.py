@@ -167,9 +167,9 @@ def write_sample_data(out: str | Path, households: int = 600, seed: int = 1,
     has_need = chosen.any(axis=1)
     ind["SN04"] = np.where(has_need, barriers, None)
     # women's module: female respondents who ever had a partner
-    women = ind.loc[woman, ["hh_id", "district", "commune", "village", "household_no", "stratum", "psu",
-                            "weight_final", "residence", "resp_sex", "resp_age",
-                            "resp_ethnicity"]].copy()
+    women = ind.loc[woman, ["hh_id", "district", "commune", "village", "household_no",
+                            "stratum", "psu", "weight_final", "residence", "resp_sex",
+                            "resp_age", "resp_ethnicity"]].copy()
     nw = len(women)
     violent = rng.random(nw) < 0.3
     for q in ["W03_01", "W03_02", "W03_03", "W03_04", "W03_05", "W03_06", "W04_01", "W04_02",
