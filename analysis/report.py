@@ -25,6 +25,7 @@ from analysis.tables import (
     TableResult,
     WorkFrames,
     commune_table,
+    for_department,
     indicator_table,
     monitoring_table,
 )
@@ -126,7 +127,7 @@ def run_report(
     write_csv(tables, out / "csv")
     manifest["files"]["csv"] = "csv"
     for dep_id, label in plan.departments.items():
-        own = [t for t in tables if dep_id in t.departments]
+        own = [for_department(t, dep_id) for t in tables if dep_id in t.departments]
         if not own:
             continue
         folder = out / "departments" / dep_id

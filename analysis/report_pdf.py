@@ -298,9 +298,10 @@ def write_pdf(tables: list[TableResult], path: str | Path, title: str, lang: str
     rendered = {} if rendered is None else rendered
     readers = []
     for table in tables:
-        if table.id not in rendered:
-            rendered[table.id] = render_table(table, title, lang)
-        readers.append(PdfReader(io.BytesIO(rendered[table.id])))
+        key = table.extra.get("cache_key", table.id)
+        if key not in rendered:
+            rendered[key] = render_table(table, title, lang)
+        readers.append(PdfReader(io.BytesIO(rendered[key])))
     labels = [f"{t.id}. {t.title}" for t in tables]
     front_pages = len(PdfReader(io.BytesIO(_front(title, lang, notes or [],
                                                   [(label, 0) for label in labels]))).pages)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,7 @@ __all__ = [
     "TableResult",
     "WorkFrames",
     "commune_table",
+    "for_department",
     "format_cell",
     "indicator_table",
     "monitoring_table",
@@ -682,6 +683,7 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
             "source": text(target["source"], lang),
             "agency": "; ".join(_department_names(plan, target["departments"], lang)),
             "status": text(status, lang),
+            "_departments": list(target["departments"]),
         }, extra_flags(status)))
     columns = [Column("indicator", text("indicator", lang), "text"),
                Column("target", text("target", lang), "text"),
@@ -693,6 +695,14 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
     notes = [n[lang] for n in table.get("notes", ())]
     return TableResult(table["id"], table["title"][lang], list(table["departments"]), columns,
                        rows, notes, plan.title[lang])
+
+
+def for_department(table: TableResult, department: str) -> TableResult:
+    """The table as a department's pack shows it: M1 keeps only that department's targets."""
+    if not any("_departments" in row.values for row in table.rows):
+        return table
+    rows = [row for row in table.rows if department in row.values.get("_departments", ())]
+    return replace(table, rows=rows, extra={**table.extra, "cache_key": f"{table.id}@{department}"})
 
 
 def extra_flags(status: str) -> dict[str, str]:

@@ -151,6 +151,10 @@ def test_department_packs_hold_their_own_tables(report, plan_tables):
         folder = out / "departments" / dep_id
         book = load_workbook(folder / f"{dep_id}_vi.xlsx")
         assert book.sheetnames[1:] == expected
+    m1 = load_workbook(out / "departments" / "yte" / "yte_vi.xlsx")["M1"]
+    codes = {row[0].value for row in m1.iter_rows(min_row=5)}
+    assert {"MT4-CT1", "MT4-CT2", "MT4-CT3", "MT4-CT4"} <= codes
+    assert "MT1-CT1" not in codes  # the health pack shows the health targets only
     yte = PdfReader(out / "departments" / "yte" / "yte_vi.pdf")
     text = "\n".join(p.extract_text() for p in yte.pages)
     assert "D7.1." in text and "Sở Y tế" in text
