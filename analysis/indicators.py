@@ -62,7 +62,9 @@ class SurveyData:
     _designs: dict[str, SurveyDesign] = field(default_factory=dict, repr=False)
 
 
-def _read_table(folder: Path, names: list[str]) -> pd.DataFrame | None:
+def _read_table(folder: Path, names: list[str], keep: Callable[[str], bool] | None = None
+                ) -> pd.DataFrame | None:
+    """Read the first table found (Parquet, else CSV), only the columns ``keep`` accepts."""
     for name in names:
         for suffix in (".parquet", ".csv"):
             path = folder / f"{name}{suffix}"
@@ -70,14 +72,65 @@ def _read_table(folder: Path, names: list[str]) -> pd.DataFrame | None:
                 continue
             try:
                 if suffix == ".parquet":
-                    return pd.read_parquet(path)
-                return pd.read_csv(path, encoding="utf-8-sig", low_memory=False)
+                    columns = None
+                    if keep is not None:
+                        import pyarrow.parquet as pq
+
+                        columns = [c for c in pq.read_schema(path).names if keep(c)]
+                    return pd.read_parquet(path, columns=columns)
+                return pd.read_csv(path, encoding="utf-8-sig", low_memory=False, usecols=keep)
             except Exception as exc:  # pandas raises many types for a broken file
                 raise AnalysisError(
                     f"data file '{path}' cannot be read ({exc}); re-export it",
                     f"Không đọc được tệp dữ liệu '{path}' ({exc}); hãy xuất lại",
                 ) from None
     return None
+
+
+def _needed_columns(plan: TablePlan) -> Callable[[str], bool]:
+    """Which data columns the plan can use, so large tables are read only in part."""
+    from questionnaires.expressions import references
+
+    names: set[str] = set(plan.design.values()) | set(plan.document.get("household_key", ()))
+    names |= {"hh_id", "household_id", "district", "commune", "village", "household_no",
+              "residence", "line", "M02", "M03", "M05", "D2_02", "wealth_quintile"}
+    prefixes: list[str] = []
+    for entry in plan.asts.values():
+        # indicators hold {part: ast}; commune items and targets hold the ast itself
+        for ast in ([entry] if "node" in entry else entry.values()):
+            names |= references(ast)
+    for source in plan.sources.values():
+        names |= {v for v in (source.get("sex"), source.get("line")) if v}
+        names |= set(source.get("attach", ()))
+    for variable in plan.row_variables.values():
+        column = variable.get("column")
+        names |= set(column.values()) if isinstance(column, dict) else ({column} - {None})
+        names |= set(variable.get("assets", ()))
+    kap = plan.kap
+    for key in ("knowledge", "attitude", "wife_beating"):
+        names |= set(kap.get(key, {}).get("items", ()))
+    for key in ("decisions", "chores"):
+        if key in kap:
+            prefixes.append(f"{kap[key]['grid']}_")
+    names |= {g.get("column") for g in [kap.get("alpha_groups", {})] if g.get("column")}
+    names |= {kap.get("sex", "")}
+    if kap.get("married"):
+        from questionnaires.expressions import compile_expression
+
+        names |= references(compile_expression(kap["married"]))
+    support = plan.support_needs
+    names |= {support.get("need", ""), support.get("barriers", ""), support.get("sex", "")}
+    names |= set(support.get("priorities", ()))
+    for table in plan.tables:
+        for target in table.get("targets", ()):
+            names.add(target.get("register", ""))
+    wanted = frozenset(names - {""})
+    starts = tuple(prefixes)
+
+    def keep(column: str) -> bool:
+        return column in wanted or column.startswith(starts) if starts else column in wanted
+
+    return keep
 
 
 def _form_columns(form: Questionnaire, group: str | None
@@ -116,11 +169,12 @@ def read_data_dir(
         )
     raw: dict[str, pd.DataFrame] = {}
     data = SurveyData(frames={}, register={})
+    keep = _needed_columns(plan)
     for sid, source in plan.sources.items():
         names = [source["table"]]
         if source.get("group"):
             names += [source["group"], f"{source['form']}_{source['group']}"]
-        frame = _read_table(folder, names)
+        frame = _read_table(folder, names, keep)
         if frame is None:
             data.notes.append((
                 f"Table '{source['table']}' is not in {folder}; tables from it are left out.",
