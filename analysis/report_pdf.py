@@ -48,6 +48,10 @@ _SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")
 _WOMEN_COLOUR = colors.HexColor("#B2457A")
 _MEN_COLOUR = colors.HexColor("#3A6EA5")
 
+#: Relative column widths (by column key, else by kind) in the PDF tables.
+_SHARES = {"text": 3.0, "ci": 1.5, "indicator": 4.0, "agency": 3.0, "target": 1.2,
+           "source": 1.8, "status": 1.8}
+
 _PDF_TEXT = {
     "contents": {"vi": "Mục lục", "en": "Contents"},
     "made": {"vi": "Lập ngày {date}", "en": "Produced on {date}"},
@@ -172,12 +176,13 @@ def _chart(table: TableResult, width: float, lang: str) -> Drawing | None:
 def _table_flowable(table: TableResult, width: float, styles: dict[str, ParagraphStyle]
                     ) -> Table:
     label_width = 5.2 * cm if len(table.columns) > 4 else 8 * cm
-    kinds = [c.kind for c in table.columns]
-    text_cols = sum(1 for k in kinds if k == "text")
-    other = len(kinds) - text_cols
-    rest = width - label_width
-    unit = rest / (other + 3 * text_cols) if kinds else rest
-    widths = [label_width] + [unit * (3 if k == "text" else 1) for k in kinds]
+    if len(table.columns) > 12:
+        label_width = 4.2 * cm
+    if any(c.key == "agency" for c in table.columns):
+        label_width = 2.6 * cm  # M1: the label is the target's code
+    shares = [_SHARES.get(c.key, _SHARES.get(c.kind, 1.0)) for c in table.columns]
+    unit = (width - label_width) / sum(shares) if shares else 0.0
+    widths = [label_width] + [unit * share for share in shares]
     groups = [c.group or "" for c in table.columns]
     header_top = [Paragraph("", styles["head"])]
     header_bottom = [Paragraph("", styles["head"])]

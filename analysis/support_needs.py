@@ -41,6 +41,7 @@ _TEXT = {
     "points": {"vi": "Điểm ưu tiên", "en": "Priority points"},
     "first": {"vi": "% ưu tiên 1", "en": "% priority 1"},
     "rank": {"vi": "Hạng", "en": "Rank"},
+    "points_short": {"vi": "Điểm", "en": "Pts"},
     "need": {"vi": "Nhu cầu hỗ trợ", "en": "Support need"},
     "note_points": {
         "vi": "Ưu tiên 1, 2, 3 được 3, 2, 1 điểm; điểm ưu tiên là điểm trung bình gia quyền; "
@@ -170,7 +171,7 @@ def support_needs_table(work: Any, table: dict[str, Any]) -> TableResult:
                         Column(f"{key}_first", _t("first", lang), "pct", label),
                         Column(f"{key}_rank", _t("rank", lang), "int", label)]
         else:
-            columns += [Column(f"{key}_points", _t("points", lang), "mean2", label),
+            columns += [Column(f"{key}_points", _t("points_short", lang), "mean2", label),
                         Column(f"{key}_rank", _t("rank", lang), "int", label)]
     rows = []
     for j, choice in enumerate(choices):
