@@ -203,6 +203,10 @@ def read_data_dir(
                                       plan.sources[member_sid].get("line", "line")
                                       if member_sid else "line")
         household = _add_wealth(plan, household)
+        commune_sid = next((s for s, src in plan.sources.items() if src["form"] == "commune"),
+                           None)
+        if commune_sid in raw:
+            household = _add_commune_area(household, raw[commune_sid])
         raw[household_sid] = household
     for sid, frame in raw.items():
         if sid != household_sid:
@@ -262,6 +266,17 @@ def _derive_household(plan: TablePlan, household: pd.DataFrame, member: pd.DataF
         has_owner = household["D2_02"].map(_safe_multi).map(bool)
         household.loc[~has_owner, "owner_female"] = np.nan
     return household
+
+
+def _add_commune_area(household: pd.DataFrame, commune: pd.DataFrame) -> pd.DataFrame:
+    """Bring the commune's area class (COM_AREA: ethnic-minority area I–III) to its households."""
+    key = ["district", "commune"]
+    if "COM_AREA" in household.columns or not all(
+        k in household.columns and k in commune.columns for k in key
+    ) or "COM_AREA" not in commune.columns:
+        return household
+    areas = commune[key + ["COM_AREA"]].drop_duplicates(key)
+    return household.merge(areas, on=key, how="left")
 
 
 def _safe_multi(value: Any) -> list[int]:

@@ -188,6 +188,7 @@ def write_sample_data(out: str | Path, households: int = 600, seed: int = 1,
     # communes
     communes = hh.groupby("commune").agg(district=("district", "first")).reset_index()
     c = len(communes)
+    communes["COM_AREA"] = rng.choice([1, 2, 3, 4], c, p=[0.2, 0.3, 0.4, 0.1])
     communes["COM_P1_1"] = rng.integers(9, 16, c)
     communes["COM_P1_2"] = rng.binomial(communes["COM_P1_1"], 0.22)
     for k in (1, 2, 3):
