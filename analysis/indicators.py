@@ -328,7 +328,6 @@ def _attach(plan: TablePlan, sid: str, frame: pd.DataFrame, household: pd.DataFr
     wanted = [c for c in list(source.get("attach", ())) + design_cols if c not in frame.columns]
     if not wanted:
         return frame
-    frame = frame.copy()
     if household is not None:
         key = _key(plan, frame, household)
         cols = [c for c in wanted if c in household.columns]
