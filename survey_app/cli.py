@@ -12,3 +12,7 @@ def cli() -> None:
 
 
 cli.add_command(questionnaires)
+
+from analysis.cli import analyze  # noqa: E402  (registered after the group is defined)
+
+cli.add_command(analyze)
