@@ -189,6 +189,9 @@ def make_households(sampled: pd.DataFrame, districts: pd.DataFrame,
     person_marital = np.full(n, np.nan)
     person_marital[hh_index[sel_row]] = marital[sel_row]
     hh["person_marital"] = person_marital
+    person_age = np.zeros(n, int)
+    person_age[hh_index[sel_row]] = age[sel_row]
+    hh["person_age"] = person_age
     women = (form == 2) & (hh["person_consent"] == 1) & ~np.isnan(person_marital) & (
         person_marital != NEVER)
     hh["women_module"] = women.astype(int)
