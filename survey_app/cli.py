@@ -16,3 +16,7 @@ cli.add_command(questionnaires)
 from analysis.cli import analyze  # noqa: E402  (registered after the group is defined)
 
 cli.add_command(analyze)
+
+from analysis.synthetic.cli import simulate  # noqa: E402
+
+cli.add_command(simulate)

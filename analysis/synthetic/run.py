@@ -268,7 +268,8 @@ class Simulator:
         write_dictionary(directory / "data_dictionary.csv", [
             ("sample", SAMPLE_COLUMNS + ["weight_base", "weight_adjusted"], []),
             ("household", ["hh_id"] + weights_design, hh_cols),
-            ("member", ["hh_id", "line"] + weights_design, member_cols),
+            ("member", ["hh_id", "line"] + weights_design + ["district", "residence"],
+             member_cols),
             ("individual", ["hh_id"] + weights_design, ind_cols),
             ("birth", ["hh_id", "birth_no"] + weights_design, birth_cols),
             ("women", ["hh_id"] + weights_design, women_cols),
@@ -307,6 +308,10 @@ class Simulator:
         parent = roster.parent
         member_design = _design(hh.iloc[parent], hw.iloc[parent], final="weight_adjusted")
         member_design.insert(1, "line", _row_numbers(parent) + 1)
+        # District and residence are household answers; repeated here so that member tables
+        # can be tabulated by them without a join.
+        member_design["district"] = hh["district"].to_numpy()[parent]
+        member_design["residence"] = hh["residence"].to_numpy()[parent]
         writer.write("member", _join(member_design, level_frame(roster, member_cols)))
 
         form_input, levels = batch.forms["individual"]

@@ -14,8 +14,9 @@ Individuals (forms A and B):
   sex (collapsed to district × sex, then sex, when a cell has no respondent);
 - final: raked to the projected census counts by district × sex × age group (18–24, 25–34,
   35–44, 45–54, 55–64) — a full cross when every cell has at least ``min_cell`` respondents,
-  otherwise the margins district × sex and sex × age group — then trimmed at 3.5 × the median
-  and raked again (Lumley, *Complex Surveys*, §7.3).
+  otherwise the margins district × sex and sex × age group (coarser still for samples too
+  small to reach every district) — then trimmed at 3.5 × the median and raked again (Lumley,
+  *Complex Surveys*, §7.3).
 
 Base, adjusted and final weights are all kept.
 """
@@ -66,14 +67,27 @@ def household_weights(sample: pd.DataFrame) -> pd.DataFrame:
 
 def _margins(people: pd.DataFrame, totals: pd.DataFrame,
              min_cell: int) -> Mapping[object, pd.Series]:
-    counts = people.groupby(["district", "sex", "age_group"]).size()
-    cells = totals.set_index(["district", "sex", "age_group"])["total"]
-    complete = counts.reindex(cells.index, fill_value=0)
-    if (complete >= min_cell).all():
-        return {("district", "sex", "age_group"): cells}
-    by_district = totals.groupby(["district", "sex"])["total"].sum()
-    by_age = totals.groupby(["sex", "age_group"])["total"].sum()
-    return {("district", "sex"): by_district, ("sex", "age_group"): by_age}
+    """The richest calibration the sample supports (DOMAIN_BRIEF §4: fall back to margins).
+
+    District × sex × age group when every cell has ``min_cell`` respondents; else the margins
+    district × sex and sex × age group when none of their cells is empty; else sex × age group,
+    else sex (tiny samples that miss whole districts).
+    """
+    def filled(names: list[str], minimum: int) -> pd.Series | None:
+        cells = totals.groupby(names)["total"].sum()
+        counts = people.groupby(names).size().reindex(cells.index, fill_value=0)
+        return cells if (counts >= minimum).all() else None
+
+    full = filled(["district", "sex", "age_group"], min_cell)
+    if full is not None:
+        return {("district", "sex", "age_group"): full}
+    by_district = filled(["district", "sex"], 1)
+    by_age = filled(["sex", "age_group"], 1)
+    if by_district is not None and by_age is not None:
+        return {("district", "sex"): by_district, ("sex", "age_group"): by_age}
+    if by_age is not None:
+        return {("sex", "age_group"): by_age}
+    return {("sex",): totals.groupby(["sex"])["total"].sum()}
 
 
 def individual_weights(
