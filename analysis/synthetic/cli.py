@@ -42,7 +42,7 @@ def _fail(vi: str, en: str) -> None:
               help="Validate every interview with the questionnaire engine (slow) / Kiểm tra "
                    "mọi phiếu bằng bộ kiểm tra của phiếu hỏi.")
 def simulate(households: int, seed: int, out: Path | None, into_db: bool, check: bool) -> None:
-    """Generate a synthetic survey of Lạng Sơn (design, weights, answers) / Tạo điều tra mô phỏng."""
+    """Generate a synthetic Lạng Sơn survey (design, weights, answers) / Tạo điều tra mô phỏng."""
     if (out is None) == (not into_db):
         _fail("cần đúng một trong --out THƯ_MỤC hoặc --into-db",
               "give exactly one of --out DIR or --into-db")

@@ -72,7 +72,10 @@ DESIGN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def question_columns(items: Iterable[Question | RepeatGroup]) -> list[tuple[str, Question, str | None]]:
+Column = tuple[str, Question, str | None]
+
+
+def question_columns(items: Iterable[Question | RepeatGroup]) -> list[Column]:
     """Export columns of these items: ``(column, question, grid row id)``; groups are skipped."""
     out: list[tuple[str, Question, str | None]] = []
     for item in items:

@@ -1,4 +1,4 @@
-"""Compute the survey weights of the synthetic sample as DOMAIN_BRIEF §4 describes, with analysis.weighting.
+"""Compute the synthetic sample's weights as DOMAIN_BRIEF §4 describes, with analysis.weighting.
 
 Households (Lohr, *Sampling*, §6.2 and §8.5.2):
 
