@@ -175,6 +175,14 @@ def _default_text(q: Question, n: int, rng: np.random.Generator) -> np.ndarray:
     return np.full(n, "Khác", object)
 
 
+def _code_positions(codes: tuple[int, ...], values: np.ndarray) -> np.ndarray:
+    """Position of each value in ``codes`` (-1 when it is not one of them)."""
+    order = np.argsort(codes)
+    ordered = np.asarray(codes, float)[order]
+    where = np.clip(np.searchsorted(ordered, values), 0, len(codes) - 1)
+    return np.where(ordered[where] == values, order[where], -1)
+
+
 def _choice_weights(codes: tuple[int, ...]) -> np.ndarray:
     # "other" (96) is rare in real data.
     return np.array([0.1 if c == 96 else 1.0 for c in codes])
@@ -303,11 +311,10 @@ class _Filler:
         values = np.full(n, np.nan)
         if proposal is not None:
             values = np.asarray(proposal, float).copy()
-        code_index = {c: j for j, c in enumerate(codes)}
         ok = np.zeros(n, bool)
         valid_rows = ~np.isnan(values)
         if valid_rows.any():
-            idx = np.array([code_index.get(int(v), -1) for v in values[valid_rows]])
+            idx = _code_positions(codes, values[valid_rows])
             good = idx >= 0
             if allowed is not None:
                 rows = np.flatnonzero(valid_rows)[good]

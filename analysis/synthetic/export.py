@@ -23,17 +23,17 @@ import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from analysis.synthetic.vector import Level, MultiColumn
 from questionnaires.model import MISSING_CODES, Question, Questionnaire, RepeatGroup
 
-__all__ = ["DESIGN_LABELS", "TableWriter", "level_frame", "question_columns",
+__all__ = ["DESIGN_LABELS", "TableWriter", "level_arrays", "level_frame", "question_columns",
            "write_dictionary", "write_readme"]
 
 DESIGN_LABELS: dict[str, tuple[str, str]] = {
@@ -93,85 +93,106 @@ def top_items(q: Questionnaire) -> list[Question | RepeatGroup]:
     return [item for section in q.sections for item in section.items]
 
 
-def _multi_text(column: MultiColumn, rows: np.ndarray) -> pd.Series:
-    codes = column.codes
-    out: list[Any] = []
-    for i in rows:
-        if not column.answered[i]:
-            out.append(None)
-        elif not np.isnan(column.missing[i]):
-            out.append(str(int(column.missing[i])))
-        else:
-            out.append(" ".join(str(codes[j]) for j in np.flatnonzero(column.matrix[i])))
-    return pd.Series(out, dtype="string")
+def _multi_text(column: MultiColumn, rows: np.ndarray) -> pa.Array:
+    """Multi answers as text: codes joined by spaces, a bare missing code, or null.
+
+    Rows are grouped by their pattern of chosen codes (few distinct patterns), so the text is
+    built once per pattern rather than once per row.
+    """
+    matrix = column.matrix[rows]
+    answered = column.answered[rows]
+    missing = column.missing[rows]
+    if len(rows) == 0:
+        return pa.array([], pa.string())
+    packed = np.packbits(matrix, axis=1) if matrix.shape[1] else np.zeros((len(rows), 1), np.uint8)
+    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    texts = np.array([" ".join(str(column.codes[j]) for j in np.flatnonzero(matrix[i]))
+                      for i in first], object)
+    out = texts[inverse.ravel()]
+    has_missing = ~np.isnan(missing)
+    if has_missing.any():
+        out[has_missing] = [str(int(v)) for v in missing[has_missing]]
+    return pa.array(out, pa.string(), mask=~answered)
 
 
-def level_frame(level: Level, columns: Sequence[tuple[str, Question, str | None]],
-                rows: np.ndarray | None = None) -> pd.DataFrame:
-    """The answers of ``level`` (rows ``rows``, default all) as typed export columns."""
+def _int_array(values: np.ndarray) -> pa.Array:
+    nan = np.isnan(values)
+    return pa.array(np.where(nan, 0, np.round(values)).astype(np.int64), pa.int64(), mask=nan)
+
+
+def level_arrays(level: Level, columns: Sequence[Column],
+                 rows: np.ndarray | None = None) -> dict[str, pa.Array]:
+    """The answers of ``level`` (rows ``rows``, default all) as typed Arrow export columns."""
     rows = np.arange(level.n) if rows is None else rows
-    data: dict[str, pd.Series] = {}
+    data: dict[str, pa.Array] = {}
     for name, question, grid_row in columns:
         raw = level.columns.get(question.id)
         if raw is None:
-            raw = np.full(level.n, np.nan) if question.type not in ("text", "date") else \
-                np.full(level.n, None, object)
+            raw = np.full(level.n, None, object) if question.type in ("text", "date") else \
+                np.full(level.n, np.nan)
         if grid_row is not None:
-            values = raw[grid_row][rows]
-            data[name] = pd.array(np.where(np.isnan(values), None, values), dtype="Int64")
+            data[name] = _int_array(raw[grid_row][rows])
         elif isinstance(raw, MultiColumn):
             data[name] = _multi_text(raw, rows)
         elif question.type in ("text", "date") or raw.dtype == object:
-            data[name] = pd.Series(raw[rows], dtype="string")
+            data[name] = pa.array(raw[rows], pa.string())
         elif question.type == "decimal":
-            data[name] = pd.array(raw[rows], dtype="Float64")
-        else:
             values = raw[rows]
-            data[name] = pd.array(np.where(np.isnan(values), None, np.round(values)),
-                                  dtype="Int64")
-    return pd.DataFrame({k: pd.Series(v).reset_index(drop=True) for k, v in data.items()})
+            data[name] = pa.array(values, pa.float64(), mask=np.isnan(values))
+        else:
+            data[name] = _int_array(raw[rows])
+    return data
+
+
+def level_frame(level: Level, columns: Sequence[Column],
+                rows: np.ndarray | None = None) -> pd.DataFrame:
+    """:func:`level_arrays` as a pandas DataFrame (nullable integer columns)."""
+    table = pa.table(level_arrays(level, columns, rows))
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
 @dataclass
 class _Open:
-    csv_path: Path
+    csv: pacsv.CSVWriter
     parquet: pq.ParquetWriter
     schema: pa.Schema
-    columns: list[str]
 
 
 class TableWriter:
-    """Append batches of one table to ``<name>.csv`` and ``<name>.parquet`` (flat memory)."""
+    """Append batches of one table to ``<name>.csv`` and ``<name>.parquet`` (flat memory).
+
+    CSV: UTF-8, comma-separated, a header line, text in double quotes, numbers bare, missing
+    values empty.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.open: dict[str, _Open] = {}
         self.rows: dict[str, int] = {}
 
-    def write(self, name: str, frame: pd.DataFrame) -> None:
-        """Append ``frame`` (same columns every time) to table ``name``."""
+    def write(self, name: str, columns: dict[str, pa.Array]) -> None:
+        """Append a batch (the same columns, in the same order, every time) to table ``name``."""
+        table = pa.table(columns)
         if name not in self.open:
-            csv_path = self.directory / f"{name}.csv"
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            schema = table.schema.remove_metadata()
-            writer = pq.ParquetWriter(self.directory / f"{name}.parquet", schema,
-                                      compression="zstd")
-            self.open[name] = _Open(csv_path, writer, schema, list(frame.columns))
-            frame.to_csv(csv_path, index=False, lineterminator="\n")
+            schema = table.schema
+            csv_writer = pacsv.CSVWriter(
+                str(self.directory / f"{name}.csv"), schema,
+                write_options=pacsv.WriteOptions(quoting_style="needed"))
+            parquet = pq.ParquetWriter(self.directory / f"{name}.parquet", schema,
+                                       compression="zstd")
+            self.open[name] = _Open(csv_writer, parquet, schema)
             self.rows[name] = 0
-        else:
-            handle = self.open[name]
-            frame = frame[handle.columns]
-            frame.to_csv(handle.csv_path, index=False, header=False, mode="a",
-                         lineterminator="\n")
         handle = self.open[name]
-        table = pa.Table.from_pandas(frame, schema=handle.schema, preserve_index=False)
+        table = table.cast(handle.schema)
+        handle.csv.write_table(table)
         handle.parquet.write_table(table)
-        self.rows[name] += len(frame)
+        self.rows[name] += table.num_rows
 
     def close(self) -> None:
-        """Finish every Parquet file."""
+        """Finish every file."""
         for handle in self.open.values():
+            handle.csv.close()
             handle.parquet.close()
 
 
@@ -184,8 +205,7 @@ def _values_text(question: Question) -> tuple[str, str]:
 
 
 def write_dictionary(path: Path,
-                     tables: Sequence[tuple[str, Sequence[str],
-                                            Sequence[tuple[str, Question, str | None]]]]) -> None:
+                     tables: Sequence[tuple[str, Sequence[str], Sequence[Column]]]) -> None:
     """Write data_dictionary.csv: every column of every table with labels in vi and en.
 
     ``tables``: ``(table name, design/id column names, question columns)``.

@@ -21,13 +21,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analysis.synthetic import behaviour
 from analysis.synthetic.answers import FillSettings, fill, to_answer_dicts
 from analysis.synthetic.design import Sample, draw_sample, select_households
 from analysis.synthetic.export import (
     TableWriter,
-    level_frame,
+    level_arrays,
     question_columns,
     top_items,
     write_dictionary,
@@ -248,15 +249,15 @@ class Simulator:
                 if progress is not None:
                     progress(b + 1, len(self.batches))
             communes, _, levels = self.communes()
-            frame = level_frame(levels[None], commune_cols)
-            design = pd.DataFrame({
-                "stratum": communes["stratum"].to_numpy(),
-                "psu": communes["commune"].to_numpy(),
-                "weight_base": communes["weight_base"].to_numpy(),
-                "weight_adjusted": communes["weight_base"].to_numpy(),
-                "weight_final": communes["weight_base"].to_numpy(),
-            })
-            writer.write("commune", _join(design, frame))
+            weight = communes["weight_base"].to_numpy(float)
+            design = {
+                "stratum": pa.array(communes["stratum"].to_numpy(np.int64)),
+                "psu": pa.array(communes["commune"].to_numpy(np.int64)),
+                "weight_base": pa.array(weight),
+                "weight_adjusted": pa.array(weight),
+                "weight_final": pa.array(weight),
+            }
+            writer.write("commune", _join(design, level_arrays(levels[None], commune_cols)))
         finally:
             writer.close()
         for path in staging.iterdir():
@@ -295,42 +296,44 @@ class Simulator:
                      birth_cols: list, women_cols: list) -> None:
         hh = batch.households.hh
         hw = hh_w.loc[hh["hh_id"]]
-        sample = hh[SAMPLE_COLUMNS].reset_index(drop=True).copy()
-        sample["weight_base"] = hw["weight_base"].to_numpy()
-        sample["weight_adjusted"] = hw["weight_adjusted"].to_numpy()
+        sample = {name: pa.array(hh[name].to_numpy()) for name in SAMPLE_COLUMNS}
+        sample["weight_base"] = pa.array(hw["weight_base"].to_numpy(float))
+        sample["weight_adjusted"] = pa.array(hw["weight_adjusted"].to_numpy(float))
         writer.write("sample", sample)
 
         _, levels = batch.forms["household"]
         responded = np.flatnonzero(hh["responded"].to_numpy() == 1)
         design = _design(hh.iloc[responded], hw.iloc[responded], final="weight_adjusted")
-        writer.write("household", _join(design, level_frame(levels[None], hh_cols, responded)))
+        writer.write("household", _join(design, level_arrays(levels[None], hh_cols, responded)))
         roster = levels["roster"]
         parent = roster.parent
         member_design = _design(hh.iloc[parent], hw.iloc[parent], final="weight_adjusted")
-        member_design.insert(1, "line", _row_numbers(parent) + 1)
+        member_design = {"hh_id": member_design.pop("hh_id"),
+                         "line": pa.array(_row_numbers(parent) + 1), **member_design}
         # District and residence are household answers; repeated here so that member tables
         # can be tabulated by them without a join.
-        member_design["district"] = hh["district"].to_numpy()[parent]
-        member_design["residence"] = hh["residence"].to_numpy()[parent]
-        writer.write("member", _join(member_design, level_frame(roster, member_cols)))
+        member_design["district"] = pa.array(hh["district"].to_numpy(np.int64)[parent])
+        member_design["residence"] = pa.array(hh["residence"].to_numpy(np.int64)[parent])
+        writer.write("member", _join(member_design, level_arrays(roster, member_cols)))
 
         form_input, levels = batch.forms["individual"]
         consent = levels[None].columns["consent"] == 1
         rows = np.flatnonzero(consent)
         people = hh.iloc[form_input.index[rows]]
         iw = ind_w.loc[people["hh_id"]]
-        writer.write("individual", _join(_design(people, iw), level_frame(levels[None], ind_cols,
-                                                                          rows)))
+        writer.write("individual", _join(_design(people, iw),
+                                         level_arrays(levels[None], ind_cols, rows)))
         births = levels["D7_03"]
         mothers = hh.iloc[form_input.index[births.parent]]
         birth_design = _design(mothers, ind_w.loc[mothers["hh_id"]])
-        birth_design.insert(1, "birth_no", _row_numbers(births.parent) + 1)
-        writer.write("birth", _join(birth_design, level_frame(births, birth_cols)))
+        birth_design = {"hh_id": birth_design.pop("hh_id"),
+                        "birth_no": pa.array(_row_numbers(births.parent) + 1), **birth_design}
+        writer.write("birth", _join(birth_design, level_arrays(births, birth_cols)))
 
         form_input, levels = batch.forms["women"]
         women = hh.iloc[form_input.index]
         writer.write("women", _join(_design(women, ind_w.loc[women["hh_id"]]),
-                                    level_frame(levels[None], women_cols)))
+                                    level_arrays(levels[None], women_cols)))
 
 
 def _row_numbers(parent: np.ndarray) -> np.ndarray:
@@ -338,23 +341,25 @@ def _row_numbers(parent: np.ndarray) -> np.ndarray:
         return np.zeros(0, np.int64)
     starts = np.r_[0, np.flatnonzero(np.diff(parent)) + 1]
     lengths = np.diff(np.r_[starts, len(parent)])
-    return np.arange(len(parent)) - np.repeat(starts, lengths)
+    return (np.arange(len(parent)) - np.repeat(starts, lengths)).astype(np.int64)
 
 
-def _design(hh: pd.DataFrame, weights: pd.DataFrame, final: str = "weight_final") -> pd.DataFrame:
-    return pd.DataFrame({
-        "hh_id": hh["hh_id"].to_numpy(np.int64),
-        "stratum": hh["stratum"].to_numpy(np.int64),
-        "psu": hh["psu"].to_numpy(np.int64),
-        "weight_base": weights["weight_base"].to_numpy(float),
-        "weight_adjusted": weights["weight_adjusted"].to_numpy(float),
-        "weight_final": weights[final].to_numpy(float),
-    })
+def _design(hh: pd.DataFrame, weights: pd.DataFrame,
+            final: str = "weight_final") -> dict[str, pa.Array]:
+    return {
+        "hh_id": pa.array(hh["hh_id"].to_numpy(np.int64)),
+        "stratum": pa.array(hh["stratum"].to_numpy(np.int64)),
+        "psu": pa.array(hh["psu"].to_numpy(np.int64)),
+        "weight_base": pa.array(weights["weight_base"].to_numpy(float)),
+        "weight_adjusted": pa.array(weights["weight_adjusted"].to_numpy(float)),
+        "weight_final": pa.array(weights[final].to_numpy(float)),
+    }
 
 
-def _join(design: pd.DataFrame, answers: pd.DataFrame) -> pd.DataFrame:
-    answers = answers.drop(columns=[c for c in answers.columns if c in design.columns])
-    return pd.concat([design.reset_index(drop=True), answers.reset_index(drop=True)], axis=1)
+def _join(design: dict[str, pa.Array], answers: dict[str, pa.Array]) -> dict[str, pa.Array]:
+    out = dict(design)
+    out.update({name: array for name, array in answers.items() if name not in design})
+    return out
 
 
 def simulate(households: int, seed: int, out: Path, *,
