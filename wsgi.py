@@ -1,1 +1,5 @@
-"""WSGI entry point (the app factory arrives with the collection web app)."""
+"""WSGI entry point: ``gunicorn wsgi:app``."""
+
+from survey_app import create_app
+
+app = create_app()

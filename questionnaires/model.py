@@ -78,6 +78,10 @@ class Choice:
     exclusive: bool = False
     attributes: Mapping[str, Any] = field(default_factory=dict)
 
+    def __hash__(self) -> int:
+        # ``attributes`` is a dict, so hash what identifies the choice.
+        return hash((self.code, self.name, self.label))
+
     def context(self) -> dict[str, Any]:
         """Return what a ``choice_filter`` expression reads for this choice."""
         return {**self.attributes, "code": self.code, "name": self.name}
@@ -98,6 +102,9 @@ class ChoiceList:
     name: str
     choices: tuple[Choice, ...]
     builtin: bool = False
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.choices))
 
     def __iter__(self) -> Iterator[Choice]:
         return iter(self.choices)
@@ -157,6 +164,9 @@ class Question:
     choice_filter_ast: Node | None = field(default=None, repr=False, compare=False)
     calculation_ast: Node | None = field(default=None, repr=False, compare=False)
 
+    def __hash__(self) -> int:
+        return hash((self.id, self.type, self.section, self.group))
+
     @property
     def export_label(self) -> Label:
         """The variable label for exports: ``variable_label``, else the question's label."""
@@ -195,6 +205,9 @@ class RepeatGroup:
 
     type = "repeat"
 
+    def __hash__(self) -> int:
+        return hash((self.id, self.section, self.parent))
+
     def iter_questions(self) -> Iterator[Question]:
         """Every question of the group in order, nested groups included."""
         for item in self.items:
@@ -213,6 +226,9 @@ class Section:
     items: tuple[Question | RepeatGroup, ...]
     relevant: str | None = None
     relevant_ast: Node | None = field(default=None, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.title))
 
 
 @dataclass(frozen=True)
@@ -574,12 +590,18 @@ class _Checker:
             seen.add(int(code))
         if ok and len(seen) > 1:
             assert q.choices is not None
-            for code in seen:
+            for code in value:
                 choice = q.choices.by_code(code)
                 if choice is not None and choice.exclusive:
-                    self.add(q.id, index, parent_row, "exclusive_choice",
-                             label_vi=choice.label.vi, label_en=choice.label.en)
-                    ok = False
+                    label_vi, label_en = choice.label.vi, choice.label.en
+                elif code in MISSING_CODES:
+                    # "don't know" or "refused" together with real choices is contradictory.
+                    label_vi, label_en = MISSING_CODES[code]["vi"], MISSING_CODES[code]["en"]
+                else:
+                    continue
+                self.add(q.id, index, parent_row, "exclusive_choice",
+                         label_vi=label_vi, label_en=label_en)
+                ok = False
         return ok
 
     def grid(self, q: Question, value: Any, index: int | None, parent_row: int | None) -> bool:
@@ -621,6 +643,9 @@ class Questionnaire:
     source: str = ""
     _questions: Mapping[str, Question] = field(default_factory=dict, repr=False, compare=False)
     _groups: Mapping[str, RepeatGroup] = field(default_factory=dict, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.version, self.content_hash))
 
     def question(self, question_id: str) -> Question:
         """Return the question with this id; KeyError names the questionnaire when absent."""
@@ -676,6 +701,7 @@ class Questionnaire:
             "languages": list(self.languages),
             "default_language": self.default_language,
             "title": self.title.to_dict(),
+            **({"description": self.description.to_dict()} if self.description else {}),
             "unit": self.unit,
             "sensitive": self.sensitive,
             "analysis": {k: v for k, v in vars(self.analysis).items() if v is not None},

@@ -217,6 +217,17 @@ def test_multi_duplicates_and_exclusive_options(q: Questionnaire) -> None:
     assert check(q, answers) == []
 
 
+def test_a_missing_code_cannot_be_combined_with_choices(q: Questionnaire) -> None:
+    answers = good()
+    answers["D1_04"] = [99]
+    del answers["D1_05"]
+    assert check(q, answers) == []
+    answers["D1_04"] = [1, 99]
+    errors = q.validate_answers(answers, lang="en")
+    assert codes(errors) == [("D1_04", None, "exclusive_choice")]
+    assert errors[0].message == "Question D1_04: “refused” cannot be combined with other choices"
+
+
 def test_choice_filter_rejects_choices_not_offered(q: Questionnaire) -> None:
     answers = good()
     answers["SN02"] = 2  # not among SN01's selections

@@ -305,11 +305,20 @@ def test_constraints_and_choice_filters_reject_bad_answers(
     assert (wrong, code) in errors(form, {**woman_with_a_recent_birth(), **change})
 
 
-@pytest.mark.parametrize(("question_id", "value"), [("A05", 97), ("D7_02", 98), ("SN01", 98)])
-def test_undeclared_missing_codes_are_rejected(
-    form: Questionnaire, question_id: str, value: int
+@pytest.mark.parametrize(
+    ("question_id", "value", "code"),
+    [
+        ("D1_02", 98, "undeclared_missing_code"),  # D1_02 declares no "don't know"
+        ("A05", 97, "not_in_choices"),
+        ("SN01", 98, "wrong_type"),  # SN01 declares no missing code: a list is needed
+        ("D7_02", 98, "constraint"),  # an integer without missing codes reads 98 as births
+    ],
+)
+def test_only_declared_missing_codes_are_accepted(
+    form: Questionnaire, question_id: str, value: int, code: str
 ) -> None:
-    assert question_id in error_ids(form, {**woman_with_a_recent_birth(), question_id: value})
+    answers = {**woman_with_a_recent_birth(), question_id: value}
+    assert (question_id, code) in errors(form, answers)
 
 
 def test_constraint_messages_come_in_the_interviewers_language(form: Questionnaire) -> None:

@@ -133,6 +133,16 @@ def test_iter_questions_goes_in_order_into_groups() -> None:
     assert roster.count_ast == {"node": "ref", "name": "HH02"}
 
 
+def test_model_objects_are_hashable_and_compare_by_value() -> None:
+    q = load_questionnaire(MINI)
+    things = {q, *q.sections, *q.groups, *q.iter_questions(), *q.choice_lists.values()}
+    things |= {choice for choice_list in q.choice_lists.values() for choice in choice_list}
+    assert q in things and q.question("SN01") in things
+    again = questionnaire_from_dict(json.loads(MINI.read_text(encoding="utf-8")), "x", "mini")
+    assert again.question("SN01") == q.question("SN01")
+    assert hash(again.question("SN01")) == hash(q.question("SN01"))
+
+
 def test_question_fields_and_defaults() -> None:
     q = load_questionnaire(MINI)
     hh02 = q.question("HH02")

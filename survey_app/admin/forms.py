@@ -1,0 +1,60 @@
+"""Forms of the admin screens."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+ROLE_CHOICES = [
+    ("enumerator", _l("Enumerator")),
+    ("supervisor", _l("Supervisor")),
+    ("admin", _l("Administrator")),
+    ("analyst", _l("Analyst")),
+    ("viewer", _l("Department viewer")),
+]
+LEVEL_CHOICES = [
+    ("province", _l("Province")),
+    ("district", _l("District")),
+    ("commune", _l("Commune")),
+    ("village", _l("Village")),
+]
+
+
+class CreateUserForm(FlaskForm):
+    """A new account; the area limits what a supervisor or enumerator sees."""
+
+    username = StringField(
+        _l("User name"),
+        validators=[DataRequired(), Length(max=64), Regexp(r"^[A-Za-z0-9_.-]+$")],
+    )
+    full_name = StringField(_l("Full name"), validators=[Length(max=200)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    area_code = StringField(_l("Area code (empty: whole province)"), validators=[Optional()])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8)])
+    language = SelectField(_l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
+
+
+class ToggleUserForm(FlaskForm):
+    """Activate or deactivate an account (accounts are never deleted: the audit log names them)."""
+
+
+class CreateAreaForm(FlaskForm):
+    """A commune or village under an existing area."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    level = SelectField(_l("Level"), choices=LEVEL_CHOICES)
+    parent_code = StringField(_l("Parent area code"), validators=[Optional(), Length(max=32)])
+
+
+class CreateAssignmentForm(FlaskForm):
+    """Give an enumerator a questionnaire to fill in a village, with a household target."""
+
+    enumerator = StringField(_l("Enumerator user name"), validators=[DataRequired()])
+    area_code = StringField(_l("Village code"), validators=[DataRequired()])
+    questionnaire_id = SelectField(_l("Questionnaire"), choices=[])
+    target = IntegerField(_l("Target households"), validators=[NumberRange(min=0, max=10000)])
+
+
+class PublishQuestionnairesForm(FlaskForm):
+    """Publish every bundled questionnaire whose version is not stored yet."""

@@ -1,0 +1,187 @@
+"""Admin operations shared by the screens and the command line: users, areas, assignments."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..audit import record
+from ..extensions import db
+from ..models import AREA_LEVEL_ORDER, Area, AreaLevel, Assignment, Role, User
+
+AREA_COLUMNS = ("code", "name", "level", "parent_code")
+
+
+class AdminError(ValueError):
+    """Bad input to an admin operation; the message says what and where."""
+
+
+def find_area(code: str | None) -> Area | None:
+    """The area with code, None for an empty code; AdminError when no such area."""
+    if not code:
+        return None
+    area = db.session.scalar(select(Area).where(Area.code == code.strip()))
+    if area is None:
+        raise AdminError(_("No area has code %(code)s.", code=code))
+    return area
+
+
+def create_user(
+    username: str,
+    role: str,
+    password: str,
+    *,
+    area_code: str | None = None,
+    full_name: str = "",
+    language: str = "vi",
+    by: User | None = None,
+) -> User:
+    """Create an account; the password is hashed, never stored."""
+    username = username.strip()
+    if role not in {r.value for r in Role}:
+        raise AdminError(
+            _("Unknown role %(role)s; use one of %(roles)s.", role=role,
+              roles=", ".join(r.value for r in Role))
+        )
+    if len(password) < 8:
+        raise AdminError(_("The password must have at least 8 characters."))
+    if db.session.scalar(select(User).where(User.username == username)) is not None:
+        raise AdminError(_("User name %(name)s is taken.", name=username))
+    user = User(
+        username=username,
+        role=role,
+        full_name=full_name,
+        language=language if language in ("vi", "en") else "vi",
+        area=find_area(area_code),
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record(
+        "user.create",
+        user=by,
+        object_type="user",
+        object_id=user.id,
+        new={"username": username, "role": role, "area": area_code or None},
+    )
+    return user
+
+
+@dataclass(frozen=True)
+class AreaLoadResult:
+    """How many areas a load created and updated."""
+
+    created: int
+    updated: int
+
+
+def load_areas(path: str | Path, by: User | None = None) -> AreaLoadResult:
+    """Create or update areas from a CSV with columns code,name,level,parent_code.
+
+    Parents must come before children (or exist already). Errors name the file and row.
+    """
+    path = Path(path)
+    created = updated = 0
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as error:
+        raise AdminError(_("Cannot read %(path)s: %(error)s", path=path, error=error)) from None
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in AREA_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise AdminError(
+                _("%(path)s: missing columns %(columns)s (need %(need)s).", path=path,
+                  columns=", ".join(missing), need=",".join(AREA_COLUMNS))
+            )
+        for line, row in enumerate(reader, start=2):
+            code = (row["code"] or "").strip()
+            name = (row["name"] or "").strip()
+            level = (row["level"] or "").strip()
+            parent_code = (row["parent_code"] or "").strip()
+            where = f"{path}, row {line}"
+            if not code or not name:
+                raise AdminError(_("%(where)s: code and name are required.", where=where))
+            if level not in AREA_LEVEL_ORDER:
+                raise AdminError(
+                    _("%(where)s: level %(level)s is not one of %(levels)s.", where=where,
+                      level=level, levels=", ".join(AREA_LEVEL_ORDER))
+                )
+            parent = None
+            if parent_code:
+                parent = db.session.scalar(select(Area).where(Area.code == parent_code))
+                if parent is None:
+                    raise AdminError(
+                        _("%(where)s: parent area %(code)s is not loaded; list parents first.",
+                          where=where, code=parent_code)
+                    )
+                if AREA_LEVEL_ORDER.index(parent.level) >= AREA_LEVEL_ORDER.index(level):
+                    raise AdminError(
+                        _("%(where)s: a %(level)s cannot lie inside a %(parent)s.", where=where,
+                          level=level, parent=parent.level)
+                    )
+            elif level != AreaLevel.PROVINCE:
+                raise AdminError(_("%(where)s: only a province may have no parent.", where=where))
+            area = db.session.scalar(select(Area).where(Area.code == code))
+            if area is None:
+                area = Area(code=code, name=name, level=level, parent=parent)
+                db.session.add(area)
+                created += 1
+            elif (area.name, area.level, area.parent_id) != (
+                name, level, parent.id if parent else None
+            ):
+                area.name, area.level, area.parent = name, level, parent
+                updated += 1
+            db.session.flush()
+    record(
+        "areas.load",
+        user=by,
+        object_type="area",
+        object_id=path.name,
+        new={"created": created, "updated": updated},
+    )
+    return AreaLoadResult(created, updated)
+
+
+def create_assignment(
+    enumerator_name: str, area_code: str, questionnaire_id: str, target: int,
+    by: User | None = None,
+) -> Assignment:
+    """Assign an enumerator to a village (or commune) for one questionnaire."""
+    enumerator = db.session.scalar(select(User).where(User.username == enumerator_name.strip()))
+    if enumerator is None or enumerator.role != Role.ENUMERATOR:
+        raise AdminError(_("%(name)s is not an enumerator.", name=enumerator_name))
+    area = find_area(area_code)
+    if area is None or area.level not in (AreaLevel.VILLAGE, AreaLevel.COMMUNE):
+        raise AdminError(_("Assign a village or commune, not %(code)s.", code=area_code))
+    if not enumerator.covers(area):
+        raise AdminError(
+            _("%(code)s lies outside the enumerator's area.", code=area_code)
+        )
+    duplicate = db.session.scalar(
+        select(Assignment).where(
+            Assignment.enumerator_id == enumerator.id,
+            Assignment.area_id == area.id,
+            Assignment.questionnaire_id == questionnaire_id,
+        )
+    )
+    if duplicate is not None:
+        raise AdminError(_("This assignment exists already."))
+    assignment = Assignment(
+        enumerator=enumerator, area=area, questionnaire_id=questionnaire_id, target=target
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    record(
+        "assignment.create",
+        user=by,
+        object_type="assignment",
+        object_id=assignment.id,
+        new={"enumerator": enumerator.username, "area": area.code,
+             "questionnaire": questionnaire_id, "target": target},
+    )
+    return assignment

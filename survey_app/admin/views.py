@@ -1,0 +1,286 @@
+"""Admin screens, the fieldwork progress page and the analysis export."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..access import area_ids_within, role_required
+from ..audit import record
+from ..extensions import db
+from ..i18n import current_language
+from ..models import (
+    Area,
+    Assignment,
+    AuditLog,
+    QuestionnaireVersion,
+    Role,
+    Status,
+    Submission,
+    User,
+)
+from ..questionnaire_store import PublishError, publish_bundled
+from .forms import (
+    CreateAreaForm,
+    CreateAssignmentForm,
+    CreateUserForm,
+    PublishQuestionnairesForm,
+    ToggleUserForm,
+)
+from .services import AdminError, create_assignment, create_user, find_area
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _flash_form_errors(form) -> None:  # noqa: ANN001
+    for name, errors in form.errors.items():
+        label = getattr(form, name).label.text if hasattr(form, name) else name
+        for error in errors:
+            flash(f"{label}: {error}", "error")
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def users():  # noqa: ANN201
+    """List accounts and create one."""
+    form = CreateUserForm()
+    if form.validate_on_submit():
+        try:
+            create_user(
+                form.username.data, form.role.data, form.password.data,
+                area_code=form.area_code.data, full_name=form.full_name.data,
+                language=form.language.data, by=current_user,
+            )
+            db.session.commit()
+            flash(_("Account created."), "success")
+            return redirect(url_for("admin.users"))
+        except AdminError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    rows = list(db.session.scalars(select(User).order_by(User.username)))
+    return render_template("admin/users.html", users=rows, form=form, toggle=ToggleUserForm())
+
+
+@bp.route("/users/<int:user_id>/toggle", methods=["POST"])
+@role_required(Role.ADMIN)
+def toggle_user(user_id: int):  # noqa: ANN201
+    """Activate or deactivate an account."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if not ToggleUserForm().validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for("admin.users"))
+    user.active = not user.active
+    record("user.active", user=current_user, object_type="user", object_id=user.id,
+           field="active", old=not user.active, new=user.active)
+    db.session.commit()
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/areas", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def areas():  # noqa: ANN201
+    """List areas and add one (communes and villages under the loaded districts)."""
+    form = CreateAreaForm()
+    if form.validate_on_submit():
+        try:
+            parent = find_area(form.parent_code.data)
+            if db.session.scalar(select(Area).where(Area.code == form.code.data.strip())):
+                raise AdminError(_("Area code %(code)s exists already.", code=form.code.data))
+            area = Area(code=form.code.data.strip(), name=form.name.data.strip(),
+                        level=form.level.data, parent=parent)
+            db.session.add(area)
+            db.session.flush()
+            record("area.create", user=current_user, object_type="area", object_id=area.code,
+                   new={"name": area.name, "level": area.level,
+                        "parent": parent.code if parent else None})
+            db.session.commit()
+            flash(_("Area added."), "success")
+            return redirect(url_for("admin.areas"))
+        except AdminError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    rows = list(db.session.scalars(select(Area).order_by(Area.code)))
+    return render_template("admin/areas.html", areas=rows, form=form)
+
+
+def _questionnaire_ids() -> list[str]:
+    return list(
+        db.session.scalars(
+            select(QuestionnaireVersion.questionnaire_id)
+            .distinct()
+            .order_by(QuestionnaireVersion.questionnaire_id)
+        )
+    )
+
+
+@bp.route("/assignments", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def assignments():  # noqa: ANN201
+    """List assignments and create one."""
+    form = CreateAssignmentForm()
+    form.questionnaire_id.choices = [(q, q) for q in _questionnaire_ids()]
+    if form.validate_on_submit():
+        try:
+            create_assignment(form.enumerator.data, form.area_code.data,
+                              form.questionnaire_id.data, form.target.data, by=current_user)
+            db.session.commit()
+            flash(_("Assignment created."), "success")
+            return redirect(url_for("admin.assignments"))
+        except AdminError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    rows = list(db.session.scalars(select(Assignment).order_by(Assignment.id)))
+    return render_template("admin/assignments.html", assignments=rows, form=form)
+
+
+@bp.route("/questionnaires")
+@role_required(Role.ADMIN)
+def questionnaires():  # noqa: ANN201
+    """Published questionnaire versions, newest first."""
+    rows = list(
+        db.session.scalars(
+            select(QuestionnaireVersion).order_by(
+                QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.published_at.desc()
+            )
+        )
+    )
+    return render_template(
+        "admin/questionnaires.html", versions=rows, form=PublishQuestionnairesForm(),
+        lang=current_language(),
+    )
+
+
+@bp.route("/questionnaires/publish", methods=["POST"])
+@role_required(Role.ADMIN)
+def publish():  # noqa: ANN201
+    """Publish the bundled questionnaires that have a new version number."""
+    if not PublishQuestionnairesForm().validate_on_submit():
+        abort(400)
+    try:
+        results = publish_bundled(current_user)
+        db.session.commit()
+    except PublishError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("admin.questionnaires"))
+    published = [f"{r.questionnaire_id} {r.version}" for r in results if r.outcome == "published"]
+    if published:
+        flash(_("Published: %(list)s.", list=", ".join(published)), "success")
+    else:
+        flash(_("Nothing new to publish."), "info")
+    return redirect(url_for("admin.questionnaires"))
+
+
+COMPLETED = (Status.SUBMITTED.value, Status.APPROVED.value, Status.RETURNED.value)
+
+
+@bp.route("/progress")
+@role_required(Role.ADMIN, Role.SUPERVISOR, Role.ANALYST, Role.VIEWER)
+def progress():  # noqa: ANN201
+    """Interviews completed, approved and returned by district and enumerator, against targets.
+
+    Only counts: no page here shows an individual submission.
+    """
+    limit = area_ids_within(current_user.area) if current_user.role == Role.SUPERVISOR else None
+    targets: dict[tuple, int] = defaultdict(int)
+    assignment_query = select(Assignment)
+    if limit is not None:
+        assignment_query = assignment_query.where(Assignment.area_id.in_(limit))
+    for assignment in db.session.scalars(assignment_query):
+        district = assignment.area.district()
+        key = (district.label if district else "", assignment.enumerator.username)
+        targets[key] += assignment.target
+    counts: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    query = (
+        select(Area, User.username, Submission.status, func.count())
+        .join(Area, Submission.district_id == Area.id, isouter=True)
+        .join(User, Submission.enumerator_id == User.id)
+        .group_by(Area.id, User.username, Submission.status)
+    )
+    if limit is not None:
+        query = query.where(Submission.area_id.in_(limit))
+    for district, username, status, n in db.session.execute(query):
+        counts[(district.label if district else "", username)][status] += n
+    keys = sorted(set(targets) | set(counts))
+    show_names = current_user.role in (Role.ADMIN, Role.SUPERVISOR)
+    rows = []
+    by_district: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for key in keys:
+        c = counts.get(key, {})
+        row = {
+            "district": key[0],
+            "enumerator": key[1],
+            "target": targets.get(key, 0),
+            "completed": sum(c.get(s, 0) for s in COMPLETED),
+            "approved": c.get(Status.APPROVED.value, 0),
+            "returned": c.get(Status.RETURNED.value, 0),
+        }
+        rows.append(row)
+        for name in ("target", "completed", "approved", "returned"):
+            by_district[key[0]][name] += row[name]
+    return render_template(
+        "admin/progress.html",
+        rows=rows if show_names else [],
+        by_district=sorted(by_district.items()),
+    )
+
+
+@bp.route("/audit")
+@role_required(Role.ADMIN)
+def audit():  # noqa: ANN201
+    """The audit log, newest first (500 entries a page)."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    entries = list(
+        db.session.scalars(
+            select(AuditLog).order_by(AuditLog.id.desc()).offset((page - 1) * 500).limit(500)
+        )
+    )
+    return render_template("admin/audit.html", entries=entries, page=page)
+
+
+@bp.route("/export/<questionnaire_id>.json")
+@role_required(Role.ADMIN, Role.ANALYST)
+def export(questionnaire_id: str):  # noqa: ANN201
+    """Submissions of a questionnaire as JSON for analysis: approved only unless ?status=all.
+
+    Rows carry the questionnaire version, area codes and answers; no names of people.
+    """
+    status = request.args.get("status", Status.APPROVED.value)
+    query = (
+        select(Submission)
+        .join(QuestionnaireVersion)
+        .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
+        .order_by(Submission.id)
+    )
+    if status != "all":
+        if status not in {s.value for s in Status}:
+            abort(400)
+        query = query.where(Submission.status == status)
+    records = [
+        {
+            "uuid": s.uuid,
+            "questionnaire_id": s.questionnaire_version.questionnaire_id,
+            "version": s.questionnaire_version.version,
+            "status": s.status,
+            "area_code": s.area.code,
+            "district_code": s.district.code if s.district else None,
+            "submitted_at": s.submitted_at.isoformat() if s.submitted_at else None,
+            "answers": s.answers,
+        }
+        for s in db.session.scalars(query)
+    ]
+    return jsonify({"questionnaire_id": questionnaire_id, "status": status, "records": records})

@@ -1,0 +1,207 @@
+"""Enumerator screens and the JSON endpoints the browser form engine calls."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..access import can_see_submission, role_required, visible_submissions
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Assignment, Role, Submission
+from ..questionnaire_store import current_version, questionnaire_for
+from ..submissions import SubmissionProblem, save_draft, start, submit, valid_uuid
+from .forms import StartInterviewForm
+
+bp = Blueprint("collect", __name__, url_prefix="/collect")
+
+
+def progress_by_assignment(assignments: list[Assignment]) -> dict[int, dict[str, int]]:
+    """Count the submissions of each assignment by status."""
+    counts: dict[int, dict[str, int]] = {a.id: {} for a in assignments}
+    if not assignments:
+        return counts
+    rows = db.session.execute(
+        select(Submission.assignment_id, Submission.status, func.count())
+        .where(Submission.assignment_id.in_(list(counts)))
+        .group_by(Submission.assignment_id, Submission.status)
+    )
+    for assignment_id, status, n in rows:
+        counts[assignment_id][status] = n
+    return counts
+
+
+@bp.route("/")
+@role_required(Role.ENUMERATOR)
+def assignments():  # noqa: ANN201
+    """The enumerator's assignments with progress against target."""
+    rows = list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.enumerator_id == current_user.id)
+            .order_by(Assignment.id)
+        )
+    )
+    versions = {a.questionnaire_id: current_version(a.questionnaire_id) for a in rows}
+    return render_template(
+        "collect/assignments.html",
+        assignments=rows,
+        progress=progress_by_assignment(rows),
+        versions=versions,
+        form=StartInterviewForm(),
+        lang=current_language(),
+    )
+
+
+@bp.route("/assignments/<int:assignment_id>/start", methods=["POST"])
+@role_required(Role.ENUMERATOR)
+def start_interview(assignment_id: int):  # noqa: ANN201
+    """Create a draft for the assignment and open it."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.enumerator_id != current_user.id:
+        abort(404)
+    form = StartInterviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    client_uuid = form.client_uuid.data or None
+    if client_uuid and valid_uuid(client_uuid) is None:
+        flash(_("The interview id made by the tablet is not valid."), "error")
+        return redirect(url_for("collect.assignments"))
+    if client_uuid:
+        existing = db.session.scalar(
+            select(Submission).where(Submission.uuid == valid_uuid(client_uuid))
+        )
+        if existing is not None:
+            if existing.enumerator_id != current_user.id:
+                abort(409)
+            return redirect(url_for("collect.interview", uuid=existing.uuid))
+    version = current_version(assignment.questionnaire_id)
+    if version is None:
+        flash(
+            _(
+                "Questionnaire %(id)s is not published yet; ask the administrator.",
+                id=assignment.questionnaire_id,
+            ),
+            "error",
+        )
+        return redirect(url_for("collect.assignments"))
+    submission = start(current_user, assignment, version, client_uuid)
+    db.session.add(submission)
+    db.session.commit()
+    return redirect(url_for("collect.interview", uuid=submission.uuid))
+
+
+@bp.route("/submissions")
+@role_required(Role.ENUMERATOR)
+def submissions():  # noqa: ANN201
+    """The enumerator's own interviews (drafts, submitted, returned...), newest first."""
+    query = visible_submissions(current_user, select(Submission)).order_by(
+        Submission.updated_at.desc()
+    )
+    return render_template(
+        "collect/submissions.html",
+        submissions=list(db.session.scalars(query)),
+        lang=current_language(),
+    )
+
+
+def _own_submission(uuid: str) -> Submission:
+    canonical = valid_uuid(uuid)
+    submission = (
+        db.session.scalar(select(Submission).where(Submission.uuid == canonical))
+        if canonical
+        else None
+    )
+    if submission is None:
+        abort(404)
+    if submission.enumerator_id != current_user.id or not can_see_submission(
+        current_user, submission
+    ):
+        abort(403)
+    return submission
+
+
+@bp.route("/interview/<uuid>")
+@role_required(Role.ENUMERATOR)
+def interview(uuid: str):  # noqa: ANN201
+    """The interview page: the form engine renders the questionnaire from the embedded JSON."""
+    submission = _own_submission(uuid)
+    if not submission.editable:
+        flash(_("This interview is submitted; it can no longer be changed."), "info")
+        return redirect(url_for("collect.submissions"))
+    questionnaire = questionnaire_for(submission.questionnaire_version)
+    data = {
+        "questionnaire": questionnaire.to_client_dict(),
+        "answers": submission.answers or {},
+        "page": submission.page,
+        "submission": {
+            "uuid": submission.uuid,
+            "status": submission.status,
+            "row_version": submission.row_version,
+        },
+        "errors": [],
+    }
+    return render_template(
+        "collect/interview.html", submission=submission, data=data, lang=current_language()
+    )
+
+
+def _json_problem(problem: SubmissionProblem, submission: Submission):  # noqa: ANN202
+    db.session.rollback()
+    body: dict = {"error": problem.message, "row_version": submission.row_version}
+    if problem.status == 422:
+        body["errors"] = [p.as_dict() for p in problem.problems] or [
+            {"question_id": None, "row": None, "message": problem.message}
+        ]
+    return jsonify(body), problem.status
+
+
+def _stale(uuid: str):  # noqa: ANN202
+    db.session.rollback()
+    current = db.session.scalar(select(Submission.row_version).where(Submission.uuid == uuid))
+    return (
+        jsonify(
+            {
+                "error": _("This interview was saved from another page or device; reload."),
+                "row_version": current,
+            }
+        ),
+        409,
+    )
+
+
+@bp.route("/interview/<uuid>/draft", methods=["POST"])
+@role_required(Role.ENUMERATOR)
+def draft(uuid: str):  # noqa: ANN201
+    """Save the answers as they are; 200 with the new row_version, 409 when stale."""
+    submission = _own_submission(uuid)
+    try:
+        save_draft(submission, current_user, request.get_json(silent=True))
+        db.session.commit()
+    except SubmissionProblem as problem:
+        return _json_problem(problem, submission)
+    except StaleDataError:
+        return _stale(submission.uuid)
+    return jsonify({"row_version": submission.row_version})
+
+
+@bp.route("/interview/<uuid>/submit", methods=["POST"])
+@role_required(Role.ENUMERATOR)
+def submit_interview(uuid: str):  # noqa: ANN201
+    """Validate on the server and submit; 422 with field errors in the user's language."""
+    submission = _own_submission(uuid)
+    try:
+        submit(submission, current_user, request.get_json(silent=True), current_language())
+        db.session.commit()
+    except SubmissionProblem as problem:
+        return _json_problem(problem, submission)
+    except StaleDataError:
+        return _stale(submission.uuid)
+    flash(_("Interview submitted. Thank you."), "success")
+    return jsonify(
+        {"redirect": url_for("collect.assignments"), "row_version": submission.row_version}
+    )
+

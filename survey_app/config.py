@@ -1,0 +1,59 @@
+"""Configuration defaults: SQLite under instance/ unless DATABASE_URL names another database."""
+
+import os
+import secrets
+from pathlib import Path
+
+LANGUAGES = ("vi", "en")
+
+
+def database_url(instance_path: str) -> str:
+    """Return the SQLAlchemy URL: DATABASE_URL when set, else instance/gesurvey.sqlite."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "gesurvey.sqlite")
+    # Heroku-style and plain postgresql:// URLs both mean psycopg 3 here.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """Return GESURVEY_SECRET_KEY, else the key `gesurvey setup` wrote (instance/secret_key, or
+    GESURVEY_SECRET_KEY_FILE).
+
+    Without either, a random key is used: the app works but sessions end at restart.
+    """
+    key = os.environ.get("GESURVEY_SECRET_KEY")
+    if key:
+        return key
+    path = Path(os.environ.get("GESURVEY_SECRET_KEY_FILE") or Path(instance_path) / "secret_key")
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    return secrets.token_hex(32)
+
+
+def default_config(instance_path: str) -> dict:
+    """Build the default configuration for an app whose instance folder is instance_path."""
+    secure = os.environ.get("GESURVEY_SECURE_COOKIES", "0") == "1"
+    return {
+        "SECRET_KEY": secret_key(instance_path),
+        "SECRET_KEY_FILE": os.environ.get("GESURVEY_SECRET_KEY_FILE")
+        or str(Path(instance_path) / "secret_key"),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "WTF_CSRF_TIME_LIMIT": None,  # an interview can stay open all day on a tablet
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": LANGUAGES,
+        # Tests lower this to a fast method; production keeps werkzeug's scrypt default.
+        "PASSWORD_HASH_METHOD": "scrypt",
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }

@@ -1,0 +1,62 @@
+"""Route the home page by role."""
+
+from flask import Blueprint, redirect, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..i18n import current_language
+from ..models import Role
+
+bp = Blueprint("main", __name__)
+
+HOME_BY_ROLE = {
+    Role.ADMIN: "admin.progress",
+    Role.SUPERVISOR: "review.queue",
+    Role.ENUMERATOR: "collect.assignments",
+    Role.ANALYST: "admin.progress",
+    Role.VIEWER: "admin.progress",
+}
+
+
+@bp.route("/")
+@login_required
+def index():  # noqa: ANN201
+    """Redirect to the user's starting screen."""
+    return redirect(url_for(HOME_BY_ROLE[current_user.role]))
+
+
+def status_label(status: str) -> str:
+    """A submission status in the user's language."""
+    labels = {
+        "draft": _("Draft"),
+        "submitted": _("Submitted"),
+        "returned": _("Returned for correction"),
+        "approved": _("Approved"),
+        "rejected": _("Rejected"),
+    }
+    return labels.get(status, status)
+
+
+def role_label(role: str) -> str:
+    """A role in the user's language."""
+    labels = {
+        "admin": _("Administrator"),
+        "supervisor": _("Supervisor"),
+        "enumerator": _("Enumerator"),
+        "analyst": _("Analyst"),
+        "viewer": _("Department viewer"),
+    }
+    return labels.get(role, role)
+
+
+@bp.app_context_processor
+def template_helpers() -> dict:
+    """Helpers every template can use."""
+    return {
+        "status_label": status_label,
+        "role_label": role_label,
+        "Role": Role,
+        "current_lang": current_language(),
+        "format_datetime": format_datetime,
+    }

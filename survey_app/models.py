@@ -1,0 +1,305 @@
+"""Database models: users, areas, assignments, questionnaire versions, submissions, audit log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (every timestamp is stored in UTC)."""
+    return datetime.now(UTC)
+
+
+class Role(enum.StrEnum):
+    """What a user may do; stored as its value."""
+
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    ENUMERATOR = "enumerator"
+    ANALYST = "analyst"
+    VIEWER = "viewer"  # department viewer: aggregate progress only, never a submission
+
+
+class AreaLevel(enum.StrEnum):
+    """Levels of the area hierarchy, from the top."""
+
+    PROVINCE = "province"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+    VILLAGE = "village"
+
+
+AREA_LEVEL_ORDER = [level.value for level in AreaLevel]
+
+
+class Status(enum.StrEnum):
+    """Life of a submission: draft → submitted → approved | returned (→ submitted) | rejected."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+EDITABLE_STATUSES = (Status.DRAFT.value, Status.RETURNED.value)
+
+
+class Area(db.Model):
+    """A unit of the province → district → commune → village hierarchy, keyed by its code."""
+
+    __tablename__ = "area"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+
+    parent: Mapped[Area | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Area]] = relationship(back_populates="parent")
+
+    __table_args__ = (
+        CheckConstraint(
+            "level IN ('province', 'district', 'commune', 'village')", name="level_known"
+        ),
+    )
+
+    def ancestors(self) -> list[Area]:
+        """Return this area and its ancestors, nearest first."""
+        chain: list[Area] = []
+        node: Area | None = self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+    def district(self) -> Area | None:
+        """Return the district this area lies in (itself for a district), or None above it."""
+        for node in self.ancestors():
+            if node.level == AreaLevel.DISTRICT:
+                return node
+        return None
+
+    def contains(self, other: Area) -> bool:
+        """True when other is this area or lies inside it."""
+        return any(node.id == self.id for node in other.ancestors())
+
+    @property
+    def label(self) -> str:
+        """Code and name, for lists."""
+        return f"{self.code} {self.name}"
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in; role decides what they may see, area limits where."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(2), default="vi")
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    area: Mapped[Area | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('admin', 'supervisor', 'enumerator', 'analyst', 'viewer')",
+            name="role_known",
+        ),
+        CheckConstraint("language IN ('vi', 'en')", name="language_known"),
+    )
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of password (werkzeug's scrypt unless the config says otherwise)."""
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        """True when password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        """Deactivated users cannot log in (Flask-Login reads this)."""
+        return self.active
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the user's role is one of roles."""
+        return self.role in roles
+
+    def covers(self, area: Area | None) -> bool:
+        """True when area lies inside the user's area; a user without an area covers all."""
+        if self.area is None:
+            return True
+        return area is not None and self.area.contains(area)
+
+
+class Assignment(db.Model):
+    """An enumerator's task: a questionnaire in a village with a target number of households."""
+
+    __tablename__ = "assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enumerator_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(64))
+    target: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    enumerator: Mapped[User] = relationship()
+    area: Mapped[Area] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("enumerator_id", "area_id", "questionnaire_id"),
+        CheckConstraint("target >= 0", name="target_not_negative"),
+    )
+
+
+class QuestionnaireVersion(db.Model):
+    """A published questionnaire definition; immutable once published."""
+
+    __tablename__ = "questionnaire_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+    content_hash: Mapped[str] = mapped_column(String(128))
+    title_vi: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(32))
+    definition: Mapped[dict] = mapped_column(JSON, deferred=True)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    published_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("questionnaire_id", "version"),)
+
+    def title(self, lang: str) -> str:
+        """The title in lang (Vietnamese unless lang is 'en')."""
+        return self.title_en if lang == "en" else self.title_vi
+
+    @property
+    def sensitive(self) -> bool:
+        """True for the women's safety questionnaire, whose answers are never listed."""
+        return self.unit == "women" or bool((self.definition or {}).get("sensitive"))
+
+
+class Submission(db.Model):
+    """One interview, keyed by the UUID the tablet made; answers are keyed by question id."""
+
+    __tablename__ = "submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_version.id"), index=True
+    )
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    # Denormalised from area so the review queue filters by district with one index.
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    enumerator_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"), index=True)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    page: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default=Status.DRAFT.value, index=True)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    area: Mapped[Area] = relationship(foreign_keys=[area_id])
+    district: Mapped[Area | None] = relationship(foreign_keys=[district_id])
+    enumerator: Mapped[User] = relationship()
+    assignment: Mapped[Assignment | None] = relationship()
+
+    # SQLAlchemy bumps row_version on every UPDATE and adds it to the WHERE clause, so two
+    # writers that read the same version cannot both win (optimistic locking).
+    __mapper_args__ = {"version_id_col": row_version}
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'submitted', 'returned', 'approved', 'rejected')",
+            name="status_known",
+        ),
+    )
+
+    @property
+    def editable(self) -> bool:
+        """True while the enumerator may still change the answers."""
+        return self.status in EDITABLE_STATUSES
+
+
+class AuditLog(db.Model):
+    """One change, append-only: who, when, what, old and new value, and why."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"), index=True)
+    field: Mapped[str | None] = mapped_column(String(128))
+    old: Mapped[object | None] = mapped_column(JSON)
+    new: Mapped[object | None] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User | None] = relationship()
+    submission: Mapped[Submission | None] = relationship()
+
+    @property
+    def hides_values(self) -> bool:
+        """True when old/new are answers of a sensitive questionnaire (never displayed)."""
+        return (
+            self.submission is not None
+            and self.submission.questionnaire_version.sensitive
+            and self.action == "submission.correct"
+        )
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit record."""
+
+
+@event.listens_for(AuditLog, "before_update")
+def _refuse_audit_update(mapper, connection, target) -> None:  # noqa: ANN001
+    raise AuditLogIsAppendOnly("audit log entries cannot be changed")
+
+
+@event.listens_for(AuditLog, "before_delete")
+def _refuse_audit_delete(mapper, connection, target) -> None:  # noqa: ANN001
+    raise AuditLogIsAppendOnly("audit log entries cannot be deleted")

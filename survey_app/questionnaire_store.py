@@ -1,0 +1,135 @@
+"""Publish bundled questionnaires and load published versions back as engine objects."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select
+
+from .audit import record
+from .extensions import db
+from .models import QuestionnaireVersion, User
+
+
+class PublishError(ValueError):
+    """A questionnaire cannot be published (e.g. changed without a new version number)."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What publishing one questionnaire did: 'published' or 'unchanged'."""
+
+    questionnaire_id: str
+    version: str
+    outcome: str
+
+
+def bundled_definitions() -> dict[str, dict[str, Any]]:
+    """Return the raw JSON of every bundled form, by questionnaire id, checked by the engine."""
+    from questionnaires import load_bundled
+
+    forms = load_bundled()
+    folder = resources.files("questionnaires") / "forms"
+    raw: dict[str, dict[str, Any]] = {}
+    for qid in sorted(forms):
+        raw[qid] = json.loads((folder / f"{qid}.json").read_text(encoding="utf-8"))
+    return raw
+
+
+def _parse(definition: dict[str, Any]):  # noqa: ANN202
+    """Build the engine's Questionnaire from a stored definition."""
+    from questionnaires import questionnaire_from_dict
+
+    return questionnaire_from_dict(definition)
+
+
+@lru_cache(maxsize=64)
+def _cached(text: str):  # noqa: ANN202
+    return _parse(json.loads(text))
+
+
+def parse_definition(definition: dict[str, Any]):  # noqa: ANN201
+    """The engine's Questionnaire for a definition, parsed once per distinct content."""
+    return _cached(json.dumps(definition, sort_keys=True, ensure_ascii=False))
+
+
+_BY_HASH: dict[str, Any] = {}
+
+
+def questionnaire_for(version: QuestionnaireVersion):  # noqa: ANN201
+    """The engine's Questionnaire for a published version.
+
+    Published versions are immutable, so the parsed form is kept per content hash and the
+    (large, deferred) definition column is read only the first time in each process.
+    """
+    questionnaire = _BY_HASH.get(version.content_hash)
+    if questionnaire is None:
+        questionnaire = parse_definition(version.definition)
+        _BY_HASH[version.content_hash] = questionnaire
+    return questionnaire
+
+
+def publish(definition: dict[str, Any], user: User | None = None) -> PublishResult:
+    """Store definition as a new published version, unless that exact version is stored.
+
+    A version number is immutable: publishing different content under a stored number is an
+    error, so old submissions always keep the definition they were collected with.
+    """
+    from questionnaires import QuestionnaireError
+
+    try:
+        questionnaire = parse_definition(definition)
+    except QuestionnaireError as error:
+        raise PublishError(f"questionnaire cannot be published: {error}") from None
+    existing = db.session.scalar(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire_id == questionnaire.id,
+            QuestionnaireVersion.version == questionnaire.version,
+        )
+    )
+    if existing is not None:
+        if existing.content_hash == questionnaire.content_hash:
+            return PublishResult(questionnaire.id, questionnaire.version, "unchanged")
+        raise PublishError(
+            f"questionnaire {questionnaire.id} version {questionnaire.version} is already "
+            "published with different content; raise its version number to publish the change"
+        )
+    row = QuestionnaireVersion(
+        questionnaire_id=questionnaire.id,
+        version=questionnaire.version,
+        content_hash=questionnaire.content_hash,
+        title_vi=questionnaire.title["vi"],
+        title_en=questionnaire.title["en"],
+        unit=questionnaire.unit,
+        definition=definition,
+        published_by_id=user.id if user is not None else None,
+    )
+    db.session.add(row)
+    db.session.flush()
+    record(
+        "questionnaire.publish",
+        user=user,
+        object_type="questionnaire_version",
+        object_id=row.id,
+        new={"id": row.questionnaire_id, "version": row.version, "hash": row.content_hash},
+    )
+    return PublishResult(questionnaire.id, questionnaire.version, "published")
+
+
+def publish_bundled(user: User | None = None) -> list[PublishResult]:
+    """Publish every bundled questionnaire whose version is not stored yet."""
+    return [publish(definition, user) for definition in bundled_definitions().values()]
+
+
+def current_version(questionnaire_id: str) -> QuestionnaireVersion | None:
+    """The most recently published version of a questionnaire (used for new interviews)."""
+    return db.session.scalar(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
+        .order_by(QuestionnaireVersion.published_at.desc(), QuestionnaireVersion.id.desc())
+        .limit(1)
+    )

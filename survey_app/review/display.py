@@ -1,0 +1,152 @@
+"""Turn stored answers into labelled rows for the supervisor's screen.
+
+Sensitive questions (and every answer of the women's safety questionnaire) are replaced by a
+"hidden" marker: the app never shows them after submission.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+
+BUILTIN_LISTS = {
+    "yesno": [
+        {"code": 1, "label": {"vi": "Có", "en": "Yes"}},
+        {"code": 0, "label": {"vi": "Không", "en": "No"}},
+    ],
+}
+MISSING_LABELS = {
+    98: {"vi": "Không biết", "en": "Don't know"},
+    99: {"vi": "Từ chối", "en": "Refused"},
+}
+
+
+@dataclass
+class AnswerRow:
+    """One question and its answer as shown."""
+
+    question_id: str
+    label: str
+    value: str
+    hidden: bool = False
+
+
+@dataclass
+class RosterBlock:
+    """A repeat group: one list of AnswerRow per roster row."""
+
+    group_id: str
+    label: str
+    rows: list[list[AnswerRow]] = field(default_factory=list)
+
+
+@dataclass
+class SectionBlock:
+    """A section's title and its items (AnswerRow or RosterBlock)."""
+
+    section_id: str
+    title: str
+    items: list[Any] = field(default_factory=list)
+
+
+def _text(labels: Any, lang: str) -> str:
+    """A label in lang from a {"vi", "en"} dict or the engine's Label."""
+    if labels is None:
+        return ""
+    if hasattr(labels, "get"):
+        return str(labels.get(lang) or labels.get("vi") or "")
+    return str(labels)
+
+
+def is_group(item: Any) -> bool:
+    """True for a repeat group (it holds items), False for a question."""
+    return hasattr(item, "items") and not isinstance(item, dict)
+
+
+def _choices(questionnaire: Any, question: Any) -> list:
+    choices = getattr(question, "choices", None)
+    if choices is None:
+        return BUILTIN_LISTS.get(getattr(question, "type", ""), [])
+    if isinstance(choices, str):
+        lists = getattr(questionnaire, "choice_lists", {}) or {}
+        return list(lists.get(choices, []))
+    return list(choices)
+
+
+def _choice_label(choices: list, code: Any, lang: str) -> str:
+    for choice in choices:
+        choice_code = choice.get("code") if isinstance(choice, dict) else choice.code
+        if choice_code == code:
+            label = choice.get("label") if isinstance(choice, dict) else choice.label
+            if hasattr(label, "to_dict"):
+                label = label.to_dict()
+            return f"{code} {_text(label, lang)}"
+    if code in MISSING_LABELS:
+        return f"{code} {_text(MISSING_LABELS[code], lang)}"
+    return str(code)
+
+
+def format_answer(questionnaire: Any, question: Any, value: Any, lang: str) -> str:
+    """An answer as text: choice codes with their labels, lists joined, likert as number."""
+    if value is None:
+        return ""
+    qtype = getattr(question, "type", "")
+    if qtype in ("single", "yesno"):
+        return _choice_label(_choices(questionnaire, question), value, lang)
+    if qtype == "multi" and isinstance(value, list):
+        choices = _choices(questionnaire, question)
+        return "; ".join(_choice_label(choices, code, lang) for code in value)
+    if qtype == "grid" and isinstance(value, dict):
+        choices = _choices(questionnaire, question)
+        return "; ".join(
+            f"{row}: {_choice_label(choices, code, lang)}" for row, code in value.items()
+        )
+    return str(value)
+
+
+def _is_sensitive(questionnaire: Any, question: Any) -> bool:
+    if getattr(questionnaire, "unit", "") == "women" or getattr(questionnaire, "sensitive", False):
+        return True
+    return bool(getattr(question, "sensitive", False))
+
+
+def _row(questionnaire: Any, question: Any, answers: dict, lang: str) -> AnswerRow | None:
+    if getattr(question, "type", "") == "note" or question.id not in answers:
+        return None
+    label = _text(getattr(question, "label", None), lang)
+    if _is_sensitive(questionnaire, question):
+        return AnswerRow(question.id, label, _("(hidden: sensitive)"), hidden=True)
+    value = format_answer(questionnaire, question, answers[question.id], lang)
+    return AnswerRow(question.id, label, value)
+
+
+def _items(questionnaire: Any, items: Any, answers: dict, lang: str) -> list[Any]:
+    shown: list[Any] = []
+    for item in items:
+        if is_group(item):
+            block = RosterBlock(item.id, _text(getattr(item, "label", None), lang))
+            for row_answers in answers.get(item.id) or []:
+                if isinstance(row_answers, dict):
+                    block.rows.append(
+                        [r for r in _items(questionnaire, item.items, row_answers, lang)]
+                    )
+            shown.append(block)
+        else:
+            row = _row(questionnaire, item, answers, lang)
+            if row is not None:
+                shown.append(row)
+    return shown
+
+
+def answer_rows(questionnaire: Any, answers: dict, lang: str) -> list[SectionBlock]:
+    """Every answered question by section, labelled in lang, sensitive answers hidden."""
+    return [
+        SectionBlock(
+            section.id,
+            _text(getattr(section, "title", None), lang),
+            _items(questionnaire, section.items, answers, lang),
+        )
+        for section in questionnaire.sections
+    ]

@@ -1,0 +1,168 @@
+"""Review queue, submission detail with labels, decisions and corrections."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..access import area_ids_within, can_see_submission, role_required, visible_submissions
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Area, AreaLevel, AuditLog, Role, Status, Submission
+from ..questionnaire_store import questionnaire_for
+from ..submissions import SubmissionProblem, correct, review, valid_uuid
+from .display import answer_rows
+from .forms import CorrectAnswerForm, ReviewSubmissionForm
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+def districts_for(user) -> list[Area]:  # noqa: ANN001
+    """Districts the user may filter by."""
+    query = select(Area).where(Area.level == AreaLevel.DISTRICT.value).order_by(Area.code)
+    ids = area_ids_within(user.area)
+    if ids is not None:
+        query = query.where(Area.id.in_(ids))
+    return list(db.session.scalars(query))
+
+
+@bp.route("/")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def queue():  # noqa: ANN201
+    """Submissions to review, filtered by district and status (default: submitted)."""
+    status = request.args.get("status", Status.SUBMITTED.value)
+    district_code = request.args.get("district", "")
+    query = visible_submissions(current_user, select(Submission))
+    if status != "all":
+        if status not in {s.value for s in Status}:
+            abort(400)
+        query = query.where(Submission.status == status)
+    if district_code:
+        district = db.session.scalar(select(Area).where(Area.code == district_code))
+        if district is None:
+            abort(400)
+        query = query.where(Submission.district_id == district.id)
+    query = query.order_by(Submission.submitted_at.desc().nullslast(), Submission.id.desc())
+    return render_template(
+        "review/queue.html",
+        submissions=list(db.session.scalars(query.limit(500))),
+        districts=districts_for(current_user),
+        status=status,
+        district_code=district_code,
+        statuses=[s.value for s in Status],
+        lang=current_language(),
+    )
+
+
+def _visible(uuid: str) -> Submission:
+    canonical = valid_uuid(uuid)
+    submission = (
+        db.session.scalar(select(Submission).where(Submission.uuid == canonical))
+        if canonical
+        else None
+    )
+    if submission is None:
+        abort(404)
+    if not can_see_submission(current_user, submission):
+        abort(403)
+    return submission
+
+
+@bp.route("/<uuid>")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def detail(uuid: str):  # noqa: ANN201
+    """One submission with question labels and answer labels, and its audit trail."""
+    submission = _visible(uuid)
+    lang = current_language()
+    questionnaire = questionnaire_for(submission.questionnaire_version)
+    audit = list(
+        db.session.scalars(
+            select(AuditLog)
+            .where(AuditLog.submission_id == submission.id)
+            .order_by(AuditLog.id)
+        )
+    )
+    return render_template(
+        "review/detail.html",
+        submission=submission,
+        sections=answer_rows(questionnaire, submission.answers or {}, lang),
+        audit=audit,
+        review_form=ReviewSubmissionForm(),
+        correct_form=CorrectAnswerForm(),
+        lang=lang,
+    )
+
+
+@bp.route("/<uuid>/decide", methods=["POST"])
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def decide(uuid: str):  # noqa: ANN201
+    """Approve, return with a comment, or reject."""
+    submission = _visible(uuid)
+    form = ReviewSubmissionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        review(submission, current_user, form.action.data, form.comment.data)
+        db.session.commit()
+    except SubmissionProblem as problem:
+        db.session.rollback()
+        flash(problem.message, "error")
+        return redirect(url_for("review.detail", uuid=submission.uuid))
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Someone else changed this record; reload the page."), "error")
+        return redirect(url_for("review.detail", uuid=submission.uuid))
+    flash(_("Decision saved."), "success")
+    return redirect(url_for("review.queue"))
+
+
+def parse_value(text: str):  # noqa: ANN201
+    """Read the correction box: JSON when it parses (numbers, lists, objects), else text."""
+    text = (text or "").strip()
+    if text == "":
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+@bp.route("/<uuid>/correct", methods=["POST"])
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def correct_answer(uuid: str):  # noqa: ANN201
+    """Correct one answer with a mandatory reason; the old and new values go to the audit log."""
+    submission = _visible(uuid)
+    form = CorrectAnswerForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("review.detail", uuid=submission.uuid))
+    row = form.row.data - 1 if form.row.data is not None else None
+    try:
+        correct(
+            submission,
+            current_user,
+            form.question_id.data.strip(),
+            row,
+            parse_value(form.value.data),
+            form.reason.data,
+            current_language(),
+        )
+        db.session.commit()
+    except SubmissionProblem as problem:
+        db.session.rollback()
+        flash(problem.message, "error")
+        for item in problem.problems:
+            flash(f"{item.question_id}: {item.message}", "error")
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Someone else changed this record; reload the page."), "error")
+    else:
+        flash(_("Correction saved."), "success")
+    return redirect(url_for("review.detail", uuid=submission.uuid))

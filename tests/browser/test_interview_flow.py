@@ -1,0 +1,202 @@
+"""The whole collection round trip in Debian chromium on a tablet, against the real app.
+
+An enumerator logs in in Vietnamese, fills a household interview (roster, a skipped section, a
+constraint message), leaves and resumes the draft, submits; the supervisor returns it with a
+comment; the enumerator fixes and resubmits; the supervisor approves; the audit trail shows every
+step. The app runs on 127.0.0.1 with its own SQLite database.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from survey_app import create_app
+from survey_app.admin.services import create_assignment, create_user
+from survey_app.extensions import db
+from survey_app.models import Area, Submission
+from survey_app.questionnaire_store import publish
+
+TEST_FORM = Path(__file__).resolve().parents[1] / "survey_app" / "data" / "test_household.json"
+PASSWORD = "mật khẩu thử 123"
+TABLET = {"width": 800, "height": 1280}
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory) -> Iterator[tuple[str, Any]]:  # noqa: ANN001
+    """The app on a fresh SQLite database with a district, a village, users and the test form."""
+    database = tmp_path_factory.mktemp("flow") / "flow.sqlite"
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "SECRET_KEY": "browser-flow",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    })
+    with app.app_context():
+        db.create_all()
+        province = Area(code="20", name="Tỉnh Lạng Sơn", level="province")
+        district = Area(code="178", name="Thành phố Lạng Sơn", level="district", parent=province)
+        commune = Area(code="17801", name="Phường Chi Lăng", level="commune", parent=district)
+        village = Area(code="17801001", name="Khối 1", level="village", parent=commune)
+        db.session.add_all([province, district, commune, village])
+        db.session.flush()
+        create_user("lan", "enumerator", PASSWORD, area_code="17801001")
+        create_user("minh", "supervisor", PASSWORD, area_code="178")
+        publish(json.loads(TEST_FORM.read_text(encoding="utf-8")))
+        db.session.flush()
+        create_assignment("lan", "17801001", "test_household", 20)
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app
+    finally:
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def new_tab(browser: Any) -> Any:
+    context = browser.new_context(viewport=TABLET, has_touch=True, locale="vi-VN")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.errors = errors
+    return tab
+
+
+def log_in(tab: Any, base: str, username: str) -> None:
+    tab.goto(f"{base}/auth/login")
+    assert tab.locator("h1").inner_text() == "Đăng nhập"
+    tab.get_by_label("Tên đăng nhập").fill(username)
+    tab.get_by_label("Mật khẩu").fill(PASSWORD)
+    tab.locator("#login-submit").tap()
+    tab.wait_for_url(lambda url: "/auth/login" not in url)
+    tab.wait_for_load_state()
+
+
+def field(tab: Any, path: str) -> Any:
+    return tab.locator(f".gs-field[data-path='{path}']")
+
+
+def choose(tab: Any, path: str, code: int) -> None:
+    field(tab, path).locator(f".gs-choice[data-code='{code}']").tap()
+
+
+def section(tab: Any) -> str:
+    return tab.locator(".gs-page").get_attribute("data-section")
+
+
+def wait_form(tab: Any) -> None:
+    tab.wait_for_selector("#gesurvey-form[data-ready='true']")
+
+
+def wait_saved(tab: Any) -> None:
+    tab.wait_for_function(
+        "document.querySelector('.gs-status').classList.contains('gs-status-ok')"
+    )
+
+
+def stored(app: Any) -> Submission:
+    with app.app_context():
+        submission = db.session.scalars(select(Submission)).one()
+        db.session.expunge(submission)
+        return submission
+
+
+@pytest.mark.slow
+def test_interview_round_trip(browser: Any, live_app: tuple[str, Any]) -> None:
+    base, app = live_app
+    enumerator = new_tab(browser)
+    log_in(enumerator, base, "lan")
+    assert enumerator.locator("h1").inner_text() == "Việc được giao"
+    enumerator.get_by_role("button", name="Bắt đầu phiếu mới").tap()
+    wait_form(enumerator)
+    assert section(enumerator) == "H"
+
+    # Household page: a constraint message appears live, then the answer is fixed.
+    field(enumerator, "HH01").locator("input").fill("Hoàng Văn Lâm")
+    field(enumerator, "HH02").locator("input").fill("25")
+    message = field(enumerator, "HH02").locator(".gs-message")
+    assert message.inner_text() == "Số thành viên từ 1 đến 20"
+    field(enumerator, "HH02").locator("input").fill("2")
+    assert message.is_hidden()
+    choose(enumerator, "HH03", 0)  # no business: section B must be skipped
+    enumerator.locator(".gs-next").tap()
+    assert section(enumerator) == "R"
+    wait_saved(enumerator)
+
+    # Roster: one row per member (count comes from HH02).
+    for i, (name, sex, age) in enumerate([("Lâm", 1, "45"), ("Hoa", 2, "14")]):
+        field(enumerator, f"roster/{i}/M01").locator("input").fill(name)
+        choose(enumerator, f"roster/{i}/M03", sex)
+        field(enumerator, f"roster/{i}/M04").locator("input").fill(age)
+    enumerator.locator(".gs-next").tap()
+    assert section(enumerator) == "E", "the business section does not apply"
+    wait_saved(enumerator)
+    saved = stored(app)
+    assert saved.page == 3 and saved.answers["roster"][1]["M01"] == "Hoa"
+    assert "B01" not in saved.answers
+
+    # Leave the interview and come back to it from the list.
+    enumerator.goto(f"{base}/collect/submissions")
+    enumerator.get_by_role("link", name="Tiếp tục").tap()
+    wait_form(enumerator)
+    assert section(enumerator) == "E"
+    enumerator.locator(".gs-prev").tap()
+    assert field(enumerator, "roster/1/M01").locator("input").input_value() == "Hoa"
+    enumerator.locator(".gs-next").tap()
+    choose(enumerator, "E01", 1)
+    enumerator.locator(".gs-submit").tap()
+    enumerator.wait_for_url(f"{base}/collect/")
+    assert "Đã gửi phiếu" in enumerator.locator("main").inner_text()
+    assert stored(app).status == "submitted"
+
+    # The supervisor returns it with a comment.
+    supervisor = new_tab(browser)
+    log_in(supervisor, base, "minh")
+    supervisor.get_by_role("link", name="Mở").tap()
+    supervisor.wait_for_url(lambda url: "/review/" in url and not url.endswith("/review/"))
+    assert "Hoàng Văn Lâm" in supervisor.locator("main").inner_text()
+    supervisor.get_by_label("Nhận xét cho điều tra viên").fill("Tuổi của Hoa cần kiểm tra lại")
+    supervisor.locator("#return").tap()
+    supervisor.wait_for_url(f"{base}/review/")
+    assert stored(app).status == "returned"
+
+    # The enumerator sees the comment, fixes the age and resubmits.
+    enumerator.goto(f"{base}/collect/submissions")
+    assert "Tuổi của Hoa cần kiểm tra lại" in enumerator.locator("main").inner_text()
+    enumerator.get_by_role("link", name="Sửa").tap()
+    wait_form(enumerator)
+    assert "Tuổi của Hoa cần kiểm tra lại" in enumerator.locator("#review-comment").inner_text()
+    enumerator.locator(".gs-prev").tap()
+    assert section(enumerator) == "R"
+    field(enumerator, "roster/1/M04").locator("input").fill("15")
+    enumerator.locator(".gs-next").tap()
+    enumerator.locator(".gs-submit").tap()
+    enumerator.wait_for_url(f"{base}/collect/")
+    resubmitted = stored(app)
+    assert resubmitted.status == "submitted"
+    assert resubmitted.answers["roster"][1]["M04"] == 15
+
+    # The supervisor approves; the history shows every step.
+    supervisor.goto(f"{base}/review/{resubmitted.uuid}")
+    supervisor.locator("#approve").tap()
+    supervisor.wait_for_url(f"{base}/review/")
+    assert stored(app).status == "approved"
+    supervisor.goto(f"{base}/review/{resubmitted.uuid}")
+    actions = supervisor.locator("#audit .audit-entry").evaluate_all(
+        "rows => rows.map(r => r.dataset.action)"
+    )
+    assert actions == [
+        "submission.submit", "submission.return", "submission.resubmit", "submission.approve"
+    ]
+    assert "Tuổi của Hoa cần kiểm tra lại" in supervisor.locator("#audit").inner_text()
+    assert enumerator.errors == [] and supervisor.errors == []

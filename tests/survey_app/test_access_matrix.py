@@ -1,0 +1,117 @@
+"""Every route against every role: allowed, redirected to login, or 403 Forbidden."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import ROLES_USERS, World
+
+ALL = {"admin", "supervisor", "enumerator", "analyst", "viewer"}
+
+# endpoint -> roles allowed. Anonymous users are redirected to the login page everywhere
+# except the endpoints in PUBLIC.
+ALLOWED: dict[str, set[str]] = {
+    "main.index": ALL,
+    "auth.logout": ALL,
+    "collect.assignments": {"enumerator"},
+    "collect.start_interview": {"enumerator"},
+    "collect.submissions": {"enumerator"},
+    "collect.interview": {"enumerator"},
+    "collect.draft": {"enumerator"},
+    "collect.submit_interview": {"enumerator"},
+    "review.queue": {"supervisor", "admin"},
+    "review.detail": {"supervisor", "admin"},
+    "review.decide": {"supervisor", "admin"},
+    "review.correct_answer": {"supervisor", "admin"},
+    "admin.users": {"admin"},
+    "admin.toggle_user": {"admin"},
+    "admin.areas": {"admin"},
+    "admin.assignments": {"admin"},
+    "admin.questionnaires": {"admin"},
+    "admin.publish": {"admin"},
+    "admin.audit": {"admin"},
+    "admin.progress": {"admin", "supervisor", "analyst", "viewer"},
+    "admin.export": {"admin", "analyst"},
+}
+PUBLIC = {"auth.login", "auth.language", "static"}
+
+
+def url_args(endpoint: str, world: World) -> dict:
+    """Arguments that make each URL point at a row the allowed roles may see."""
+    if endpoint.startswith("collect.") and "uuid" in ENDPOINT_ARGS.get(endpoint, ()):
+        return {"uuid": world.own_draft}
+    if endpoint.startswith("review.") and endpoint != "review.queue":
+        return {"uuid": world.own_submitted}
+    return {
+        "collect.start_interview": {"assignment_id": world.assignment_id},
+        "admin.toggle_user": {"user_id": 1},
+        "admin.export": {"questionnaire_id": "test_household"},
+        "static": {"filename": "css/app.css"},
+    }.get(endpoint, {})
+
+
+ENDPOINT_ARGS: dict[str, tuple] = {}
+
+
+def routes(app):  # noqa: ANN001, ANN201
+    """(endpoint, method) for every rule, HEAD and OPTIONS aside."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        ENDPOINT_ARGS[rule.endpoint] = tuple(rule.arguments)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method))
+    return sorted(found)
+
+
+def request(client, app, world: World, endpoint: str, method: str):  # noqa: ANN001, ANN201
+    from flask import url_for
+
+    with app.test_request_context():
+        routes(app)
+        url = url_for(endpoint, **url_args(endpoint, world))
+    if method == "GET":
+        return client.get(url)
+    if endpoint in ("collect.draft", "collect.submit_interview"):
+        return client.post(url, json={"answers": {}, "page": 0, "row_version": 1})
+    return client.post(url, data={})
+
+
+def test_every_route_is_in_the_matrix(app) -> None:  # noqa: ANN001
+    endpoints = {endpoint for endpoint, _ in routes(app)}
+    assert endpoints == set(ALLOWED) | PUBLIC
+
+
+def test_anonymous_users_are_sent_to_login(app, client, world) -> None:  # noqa: ANN001
+    wrong = []
+    for endpoint, method in routes(app):
+        if endpoint in PUBLIC:
+            continue
+        response = request(client, app, world, endpoint, method)
+        location = response.headers.get("Location", "")
+        if response.status_code != 302 or "/auth/login" not in location:
+            wrong.append((endpoint, method, response.status_code, location))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("role", sorted(ROLES_USERS))
+def test_role_gets_allowed_or_forbidden(app, client, auth, world, role) -> None:  # noqa: ANN001
+    auth.login(ROLES_USERS[role][0])
+    wrong = []
+    for endpoint, method in routes(app):
+        if endpoint in PUBLIC or endpoint == "auth.logout":
+            continue
+        response = request(client, app, world, endpoint, method)
+        location = response.headers.get("Location", "")
+        allowed = role in ALLOWED[endpoint]
+        if allowed and (response.status_code == 403 or "/auth/login" in location):
+            wrong.append((endpoint, method, "expected allowed", response.status_code))
+        if allowed and response.status_code >= 500:
+            wrong.append((endpoint, method, "server error", response.status_code))
+        if not allowed and response.status_code != 403:
+            wrong.append((endpoint, method, "expected 403", response.status_code))
+    assert wrong == []
+
+
+def test_public_pages_answer_anonymous_users(client) -> None:  # noqa: ANN001
+    assert client.get("/auth/login").status_code == 200
+    assert client.get("/static/css/app.css").status_code == 200

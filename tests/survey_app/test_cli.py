@@ -1,0 +1,87 @@
+"""The gesurvey command's users and areas subcommands."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from survey_app.cli import bundled_areas_file
+from survey_app.extensions import db
+from survey_app.models import Area, User
+
+
+def test_areas_load_bundled_file_creates_province_and_11_districts(app, runner) -> None:  # noqa: ANN001
+    result = runner.invoke(args=["areas", "load", str(bundled_areas_file())])
+    assert result.exit_code == 0, result.output
+    assert "12 created" in result.output
+    with app.app_context():
+        districts = db.session.scalars(
+            select(Area.code).where(Area.level == "district").order_by(Area.code)
+        ).all()
+        assert districts == ["178", *[str(code) for code in range(180, 190)]]
+        assert db.session.scalar(select(Area).where(Area.code == "186")).parent.code == "20"
+
+
+def test_areas_load_twice_changes_nothing(app, runner) -> None:  # noqa: ANN001
+    runner.invoke(args=["areas", "load", str(bundled_areas_file())])
+    result = runner.invoke(args=["areas", "load", str(bundled_areas_file())])
+    assert "0 created, 0 updated" in result.output
+
+
+def test_areas_load_names_file_and_row_of_a_bad_parent(app, runner, tmp_path) -> None:  # noqa: ANN001
+    bad = tmp_path / "areas.csv"
+    bad.write_text("code,name,level,parent_code\n20,Lạng Sơn,province,\n999,X,district,77\n",
+                   encoding="utf-8")
+    result = runner.invoke(args=["areas", "load", str(bad)])
+    assert result.exit_code != 0
+    assert "areas.csv, row 3" in result.output
+    assert "77" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Area)) == 0
+
+
+def test_areas_load_missing_column(app, runner, tmp_path) -> None:  # noqa: ANN001
+    bad = tmp_path / "areas.csv"
+    bad.write_text("code,name\n20,Lạng Sơn\n", encoding="utf-8")
+    result = runner.invoke(args=["areas", "load", str(bad)])
+    assert result.exit_code != 0
+    assert "level" in result.output and "Traceback" not in result.output
+
+
+def test_users_create_with_password_from_environment(app, runner, monkeypatch) -> None:  # noqa: ANN001
+    runner.invoke(args=["areas", "load", str(bundled_areas_file())])
+    monkeypatch.setenv("GESURVEY_PASSWORD", "a long password")
+    result = runner.invoke(args=["users", "create", "lan", "--role", "supervisor", "--area", "183"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "lan"))
+        assert user.role == "supervisor"
+        assert user.area.code == "183"
+        assert user.check_password("a long password")
+
+
+def test_users_create_prompts_for_password(app, runner, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.delenv("GESURVEY_PASSWORD", raising=False)
+    result = runner.invoke(
+        args=["users", "create", "hoa", "--role", "enumerator"],
+        input="secret pass\nsecret pass\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "hoa")).check_password(
+            "secret pass"
+        )
+
+
+def test_users_create_unknown_area_is_a_clear_error(app, runner, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("GESURVEY_PASSWORD", "a long password")
+    result = runner.invoke(args=["users", "create", "x", "--role", "enumerator", "--area", "999"])
+    assert result.exit_code != 0
+    assert "999" in result.output and "Traceback" not in result.output
+
+
+def test_users_create_duplicate_name(app, runner, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("GESURVEY_PASSWORD", "a long password")
+    runner.invoke(args=["users", "create", "x", "--role", "analyst"])
+    result = runner.invoke(args=["users", "create", "x", "--role", "analyst"])
+    assert result.exit_code != 0
+    assert "x" in result.output

@@ -1,0 +1,212 @@
+"""Draft saves, submission with server validation, and bad input that must change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from survey_app.extensions import db
+from survey_app.models import AuditLog, Submission
+
+GOOD_ANSWERS = {
+    "HH01": "Hoàng Văn A",
+    "HH02": 2,
+    "HH03": 0,
+    "roster": [{"M01": "A", "M03": 1, "M04": 40}, {"M01": "B", "M03": 2, "M04": 38}],
+    "E01": 1,
+}
+
+
+def stored(app, uuid: str) -> Submission:  # noqa: ANN001
+    with app.app_context():
+        submission = db.session.scalar(select(Submission).where(Submission.uuid == uuid))
+        db.session.expunge(submission)
+        return submission
+
+
+@pytest.fixture
+def enumerator(client, auth, world):  # noqa: ANN001, ANN201
+    auth.login("enum178")
+    return world
+
+
+def post(client, uuid: str, what: str, body):  # noqa: ANN001, ANN201
+    return client.post(f"/collect/interview/{uuid}/{what}", json=body)
+
+
+def test_assignment_list_shows_progress(client, enumerator) -> None:  # noqa: ANN001
+    page = client.get("/collect/").get_data(as_text=True)
+    assert "Phiếu hộ (thử nghiệm)" in page
+    assert "Đã hoàn thành 1 / 20" in page
+
+
+def test_start_interview_uses_the_tablet_uuid(app, client, enumerator) -> None:  # noqa: ANN001
+    uuid = "0b7d7f0e-9a51-4c1e-8a56-1f2e3d4c5b6a"
+    response = client.post(f"/collect/assignments/{enumerator.assignment_id}/start",
+                           data={"client_uuid": uuid})
+    assert response.headers["Location"].endswith(f"/collect/interview/{uuid}")
+    again = client.post(f"/collect/assignments/{enumerator.assignment_id}/start",
+                        data={"client_uuid": uuid})
+    assert again.headers["Location"].endswith(f"/collect/interview/{uuid}")
+    with app.app_context():
+        assert len(db.session.scalars(select(Submission).where(Submission.uuid == uuid)).all()) == 1
+
+
+def test_interview_page_embeds_the_form_contract(client, enumerator) -> None:  # noqa: ANN001
+    page = client.get(f"/collect/interview/{enumerator.own_draft}").get_data(as_text=True)
+    assert 'id="gesurvey-form"' in page
+    assert 'data-draft-url="/collect/interview/' in page
+    assert 'id="gesurvey-form-data"' in page
+    assert '"row_version": 1' in page or '"row_version":1' in page
+    assert "js/expr.js" in page and "js/form.js" in page
+
+
+def test_draft_save_bumps_row_version(app, client, enumerator) -> None:  # noqa: ANN001
+    response = post(client, enumerator.own_draft, "draft",
+                    {"answers": {"HH01": "X"}, "page": 1, "row_version": 1})
+    assert response.status_code == 200
+    assert response.get_json() == {"row_version": 2}
+    submission = stored(app, enumerator.own_draft)
+    assert submission.answers == {"HH01": "X"} and submission.page == 1
+
+
+def test_stale_draft_is_refused_and_keeps_the_newer_one(app, client, enumerator) -> None:  # noqa: ANN001
+    post(client, enumerator.own_draft, "draft", {"answers": {"HH01": "new"}, "page": 1,
+                                                 "row_version": 1})
+    response = post(client, enumerator.own_draft, "draft",
+                    {"answers": {"HH01": "old"}, "page": 0, "row_version": 1})
+    assert response.status_code == 409
+    assert response.get_json()["row_version"] == 2
+    assert stored(app, enumerator.own_draft).answers == {"HH01": "new"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [1, 2],
+        {"answers": [], "page": 0, "row_version": 1},
+        {"answers": {}, "page": "two", "row_version": 1},
+        {"answers": {}, "page": 0},
+        {"answers": {"NOPE": 1}, "page": 0, "row_version": 1},
+    ],
+)
+def test_malformed_draft_gets_422_and_changes_nothing(app, client, enumerator, body) -> None:  # noqa: ANN001
+    post(client, enumerator.own_draft, "draft", {"answers": {"HH01": "kept"}, "page": 0,
+                                                 "row_version": 1})
+    response = post(client, enumerator.own_draft, "draft", body)
+    assert response.status_code == 422
+    assert response.get_json()["errors"]
+    submission = stored(app, enumerator.own_draft)
+    assert submission.answers == {"HH01": "kept"} and submission.row_version == 2
+
+
+def test_submit_valid_answers(app, client, enumerator) -> None:  # noqa: ANN001
+    response = post(client, enumerator.own_draft, "submit",
+                    {"answers": GOOD_ANSWERS, "page": 3, "row_version": 1})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["redirect"] == "/collect/"
+    submission = stored(app, enumerator.own_draft)
+    assert submission.status == "submitted" and submission.answers == GOOD_ANSWERS
+    with app.app_context():
+        actions = db.session.scalars(select(AuditLog.action)).all()
+    assert "submission.submit" in actions
+
+
+@pytest.mark.parametrize(
+    ("change", "question_id", "words"),
+    [
+        ({"B01": 3}, "B01", "không áp dụng"),  # answer to a question that is not relevant
+        ({"HH02": "hai"}, "HH02", "số nguyên"),  # wrong type
+        ({"HH01": None}, "HH01", "bắt buộc"),  # missing required answer
+        ({"HH02": 25}, "HH02", "Số thành viên từ 1 đến 20"),  # constraint message
+    ],
+)
+def test_invalid_submission_gets_field_errors_and_keeps_the_draft(
+    app, client, enumerator, change, question_id, words  # noqa: ANN001
+) -> None:
+    post(client, enumerator.own_draft, "draft", {"answers": {"HH01": "kept"}, "page": 0,
+                                                 "row_version": 1})
+    answers = {**GOOD_ANSWERS, **change}
+    response = post(client, enumerator.own_draft, "submit",
+                    {"answers": answers, "page": 3, "row_version": 2})
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    mine = [e for e in errors if e["question_id"] == question_id]
+    assert mine and words in mine[0]["message"], errors
+    assert set(mine[0]) == {"question_id", "row", "message"}
+    submission = stored(app, enumerator.own_draft)
+    assert submission.status == "draft"
+    assert submission.answers == {"HH01": "kept"} and submission.row_version == 2
+
+
+def test_field_errors_follow_the_users_language(app, client, enumerator) -> None:  # noqa: ANN001
+    client.post("/auth/language", data={"language": "en"})
+    response = post(client, enumerator.own_draft, "submit",
+                    {"answers": {**GOOD_ANSWERS, "HH02": 25}, "page": 0, "row_version": 1})
+    messages = [e["message"] for e in response.get_json()["errors"]]
+    assert "Members must be 1 to 20" in messages
+
+
+def test_roster_row_error_names_the_row(client, enumerator) -> None:  # noqa: ANN001
+    roster = [{"M01": "A", "M03": 1, "M04": 40}, {"M01": "B", "M03": 2, "M04": 300}]
+    response = post(client, enumerator.own_draft, "submit",
+                    {"answers": {**GOOD_ANSWERS, "roster": roster}, "page": 0, "row_version": 1})
+    errors = response.get_json()["errors"]
+    assert {"question_id": "M04", "row": 1, "message": "Tuổi từ 0 đến 120"} in errors
+
+
+def test_unknown_questionnaire_version_is_refused(app, client, enumerator) -> None:  # noqa: ANN001
+    response = post(client, enumerator.own_draft, "submit", {
+        "answers": GOOD_ANSWERS, "page": 0, "row_version": 1,
+        "questionnaire": {"id": "test_household", "version": "9.9.9"},
+    })
+    assert response.status_code == 422
+    assert "9.9.9" not in response.get_json()["error"]
+    assert "1.0.0" in response.get_json()["error"]
+    assert stored(app, enumerator.own_draft).status == "draft"
+
+
+def test_submitted_interview_cannot_be_changed_by_the_enumerator(app, client, enumerator) -> None:  # noqa: ANN001
+    response = post(client, enumerator.own_submitted, "draft",
+                    {"answers": {"HH01": "late"}, "page": 0, "row_version": 1})
+    assert response.status_code == 409
+    assert stored(app, enumerator.own_submitted).answers == {}
+
+
+def test_enumerator_cannot_touch_another_enumerators_interview(app, client, enumerator) -> None:  # noqa: ANN001
+    for what in ("draft", "submit"):
+        response = post(client, enumerator.other_submitted, what,
+                        {"answers": {}, "page": 0, "row_version": 1})
+        assert response.status_code == 403
+    assert client.get(f"/collect/interview/{enumerator.other_submitted}").status_code == 403
+
+
+def test_enumerator_sees_only_own_interviews(client, enumerator) -> None:  # noqa: ANN001
+    page = client.get("/collect/submissions").get_data(as_text=True)
+    assert enumerator.own_draft in page and enumerator.own_submitted in page
+    assert enumerator.other_submitted not in page
+
+
+def test_unknown_interview_is_404(client, enumerator) -> None:  # noqa: ANN001
+    assert client.get("/collect/interview/not-a-uuid").status_code == 404
+    assert client.get("/collect/interview/0b7d7f0e-9a51-4c1e-8a56-1f2e3d4c5b6a").status_code == 404
+
+
+def test_tampered_start_for_someone_elses_assignment_is_refused(app, client, enumerator) -> None:  # noqa: ANN001
+    with app.app_context():
+        before = db.session.scalars(select(Submission.uuid)).all()
+    response = client.post(f"/collect/assignments/{enumerator.other_assignment_id}/start",
+                           data={"client_uuid": "0b7d7f0e-9a51-4c1e-8a56-1f2e3d4c5b6a"})
+    assert response.status_code == 404
+    bad_uuid = client.post(f"/collect/assignments/{enumerator.assignment_id}/start",
+                           data={"client_uuid": "not-a-uuid"}, follow_redirects=True)
+    assert "không hợp lệ" in bad_uuid.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Submission.uuid)).all() == before
+
+
+def test_reused_uuid_of_another_enumerator_is_refused(app, client, enumerator) -> None:  # noqa: ANN001
+    response = client.post(f"/collect/assignments/{enumerator.assignment_id}/start",
+                           data={"client_uuid": enumerator.other_submitted})
+    assert response.status_code == 409
+    assert stored(app, enumerator.other_submitted).status == "submitted"

@@ -1,0 +1,225 @@
+"""Supervisor review: return with comment, resubmit, approve, corrections, audit trail, and who
+may see what (districts, department viewers, the women's safety module)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from sqlalchemy import select
+
+from survey_app.extensions import db
+from survey_app.models import AuditLog, Submission
+from survey_app.questionnaire_store import publish
+
+from .conftest import load_test_form
+from .test_collect import GOOD_ANSWERS, post, stored
+
+
+def submit_own_draft(client, auth, world, answers=None):  # noqa: ANN001, ANN201
+    auth.login("enum178")
+    response = post(client, world.own_draft, "submit",
+                    {"answers": answers or GOOD_ANSWERS, "page": 3, "row_version": 1})
+    assert response.status_code == 200, response.get_json()
+    auth.logout()
+
+
+def audit_actions(app, uuid: str) -> list[str]:  # noqa: ANN001
+    with app.app_context():
+        submission = db.session.scalar(select(Submission).where(Submission.uuid == uuid))
+        return list(db.session.scalars(
+            select(AuditLog.action).where(AuditLog.submission_id == submission.id)
+            .order_by(AuditLog.id)
+        ))
+
+
+def test_return_fix_resubmit_approve_is_audited(app, client, auth, world) -> None:  # noqa: ANN001
+    submit_own_draft(client, auth, world)
+    auth.login("sup178")
+    queue = client.get("/review/").get_data(as_text=True)
+    assert world.own_draft in queue
+    detail = client.get(f"/review/{world.own_draft}").get_data(as_text=True)
+    assert "Số thành viên trong hộ" in detail and "1 Nam" in detail
+    empty = client.post(f"/review/{world.own_draft}/decide", data={"action": "return"})
+    assert empty.status_code == 302 and stored(app, world.own_draft).status == "submitted"
+    client.post(f"/review/{world.own_draft}/decide",
+                data={"action": "return", "comment": "Tuổi thành viên 2 sai"})
+    assert stored(app, world.own_draft).status == "returned"
+    auth.logout()
+
+    auth.login("enum178")
+    mine = client.get("/collect/submissions").get_data(as_text=True)
+    assert "Tuổi thành viên 2 sai" in mine
+    page = client.get(f"/collect/interview/{world.own_draft}")
+    assert page.status_code == 200
+    fixed = copy.deepcopy(GOOD_ANSWERS)
+    fixed["roster"][1]["M04"] = 39
+    version = stored(app, world.own_draft).row_version
+    assert post(client, world.own_draft, "draft",
+                {"answers": fixed, "page": 1, "row_version": version}).status_code == 200
+    response = post(client, world.own_draft, "submit",
+                    {"answers": fixed, "page": 3, "row_version": version + 1})
+    assert response.status_code == 200
+    auth.logout()
+
+    auth.login("sup178")
+    client.post(f"/review/{world.own_draft}/decide", data={"action": "approve"})
+    assert stored(app, world.own_draft).status == "approved"
+    assert audit_actions(app, world.own_draft) == [
+        "submission.submit", "submission.return", "submission.resubmit", "submission.approve"
+    ]
+    history = client.get(f"/review/{world.own_draft}").get_data(as_text=True)
+    assert "Tuổi thành viên 2 sai" in history
+
+
+def test_reject_needs_a_comment(app, client, auth, world) -> None:  # noqa: ANN001
+    submit_own_draft(client, auth, world)
+    auth.login("sup178")
+    response = client.post(f"/review/{world.own_draft}/decide", data={"action": "reject"},
+                           follow_redirects=True)
+    assert "Hãy ghi nhận xét" in response.get_data(as_text=True)
+    assert stored(app, world.own_draft).status == "submitted"
+
+
+def test_correction_needs_reason_and_records_old_and_new(app, client, auth, world) -> None:  # noqa: ANN001
+    submit_own_draft(client, auth, world)
+    auth.login("sup178")
+    url = f"/review/{world.own_draft}/correct"
+    client.post(url, data={"question_id": "M04", "row": "2", "value": "37", "reason": ""})
+    assert stored(app, world.own_draft).answers["roster"][1]["M04"] == 38
+    client.post(url, data={"question_id": "M04", "row": "2", "value": "37",
+                           "reason": "Xem giấy khai sinh"})
+    assert stored(app, world.own_draft).answers["roster"][1]["M04"] == 37
+    with app.app_context():
+        entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "submission.correct"))
+        assert (entry.field, entry.old, entry.new, entry.reason) == (
+            "M04[1]", 38, 37, "Xem giấy khai sinh"
+        )
+
+
+def test_invalid_correction_changes_nothing(app, client, auth, world) -> None:  # noqa: ANN001
+    submit_own_draft(client, auth, world)
+    auth.login("sup178")
+    response = client.post(
+        f"/review/{world.own_draft}/correct",
+        data={"question_id": "HH02", "value": "40", "reason": "typo"},
+        follow_redirects=True,
+    )
+    assert "Số thành viên từ 1 đến 20" in response.get_data(as_text=True)
+    assert stored(app, world.own_draft).answers == GOOD_ANSWERS
+    assert "submission.correct" not in audit_actions(app, world.own_draft)
+
+
+def test_audit_log_is_append_only(app, client, auth, world) -> None:  # noqa: ANN001
+    submit_own_draft(client, auth, world)
+    from survey_app.models import AuditLogIsAppendOnly
+
+    with app.app_context():
+        entry = db.session.scalar(select(AuditLog))
+        entry.reason = "rewritten"
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.flush()
+        db.session.rollback()
+        db.session.delete(db.session.scalar(select(AuditLog)))
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_supervisor_sees_only_their_district(client, auth, world) -> None:  # noqa: ANN001
+    auth.login("sup180")
+    queue = client.get("/review/").get_data(as_text=True)
+    assert world.other_submitted in queue and world.own_submitted not in queue
+    assert client.get(f"/review/{world.own_submitted}").status_code == 403
+    assert client.post(f"/review/{world.own_submitted}/decide",
+                       data={"action": "approve"}).status_code == 403
+
+
+def test_queue_filters_by_district_and_status(client, auth, world) -> None:  # noqa: ANN001
+    auth.login("admin")
+    both = client.get("/review/?status=submitted").get_data(as_text=True)
+    assert world.own_submitted in both and world.other_submitted in both
+    only_180 = client.get("/review/?district=180").get_data(as_text=True)
+    assert world.other_submitted in only_180 and world.own_submitted not in only_180
+    drafts = client.get("/review/?status=draft").get_data(as_text=True)
+    assert world.own_draft in drafts and world.own_submitted not in drafts
+    assert client.get("/review/?status=bogus").status_code == 400
+
+
+def test_department_viewer_sees_counts_but_no_submission(client, auth, world) -> None:  # noqa: ANN001
+    auth.login("viewer")
+    page = client.get("/admin/progress").get_data(as_text=True)
+    assert "178 Thành phố Lạng Sơn" in page
+    assert "enum178" not in page
+    for uuid in (world.own_submitted, world.other_submitted):
+        assert uuid not in page
+        assert client.get(f"/review/{uuid}").status_code == 403
+    assert client.get("/admin/export/test_household.json").status_code == 403
+
+
+def test_progress_counts_against_targets(client, auth, world) -> None:  # noqa: ANN001
+    auth.login("admin")
+    page = client.get("/admin/progress").get_data(as_text=True)
+    assert "<td>enum178</td><td>20</td><td>1</td><td>0</td><td>0</td>" in page
+
+
+def test_export_counts_only_approved_by_default(app, client, auth, world) -> None:  # noqa: ANN001
+    submit_own_draft(client, auth, world)
+    auth.login("sup178")
+    client.post(f"/review/{world.own_draft}/decide", data={"action": "approve"})
+    auth.logout()
+    auth.login("analyst")
+    default = client.get("/admin/export/test_household.json").get_json()
+    assert [r["uuid"] for r in default["records"]] == [world.own_draft]
+    everything = client.get("/admin/export/test_household.json?status=all").get_json()
+    assert len(everything["records"]) == 3
+
+
+def women_form() -> dict:
+    form = load_test_form()
+    form["id"] = "test_women"
+    form["unit"] = "women"
+    form["title"] = {"vi": "Phiếu phụ nữ (thử)", "en": "Women (test)"}
+    return form
+
+
+def test_womens_safety_answers_are_never_shown(app, client, auth, world) -> None:  # noqa: ANN001
+    from survey_app.admin.services import create_assignment
+    from survey_app.questionnaire_store import current_version
+    from survey_app.submissions import start
+
+    with app.app_context():
+        publish(women_form())
+        assignment = create_assignment("enum178", "17801001", "test_women", 5)
+        submission = start(assignment.enumerator, assignment, current_version("test_women"), None)
+        submission.status = "submitted"
+        submission.answers = {**GOOD_ANSWERS, "HH01": "SECRET-NAME"}
+        db.session.add(submission)
+        db.session.commit()
+        uuid = submission.uuid
+    auth.login("sup178")
+    assert "SECRET-NAME" not in client.get("/review/?status=all").get_data(as_text=True)
+    detail = client.get(f"/review/{uuid}").get_data(as_text=True)
+    assert "SECRET-NAME" not in detail and "ẩn: thông tin nhạy cảm" in detail
+
+
+def test_corrections_of_womens_answers_hide_values_in_the_audit_log(app, client, auth, world) -> None:  # noqa: ANN001, E501
+    from survey_app.admin.services import create_assignment
+    from survey_app.questionnaire_store import current_version
+    from survey_app.submissions import start
+
+    with app.app_context():
+        publish(women_form())
+        assignment = create_assignment("enum178", "17801001", "test_women", 5)
+        submission = start(assignment.enumerator, assignment, current_version("test_women"), None)
+        submission.status = "submitted"
+        submission.answers = dict(GOOD_ANSWERS)
+        db.session.add(submission)
+        db.session.commit()
+        uuid = submission.uuid
+    auth.login("admin")
+    client.post(f"/review/{uuid}/correct",
+                data={"question_id": "HH01", "value": "SECRET-NEW", "reason": "spelling"})
+    assert stored(app, uuid).answers["HH01"] == "SECRET-NEW"
+    assert "SECRET-NEW" not in client.get("/admin/audit").get_data(as_text=True)
+    assert "SECRET-NEW" not in client.get(f"/review/{uuid}").get_data(as_text=True)

@@ -1,0 +1,71 @@
+"""The README's first command gives a newcomer a working app (run as real processes)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+GESURVEY = Path(sys.executable).parent / "gesurvey"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_setup_then_run_serves_the_app(tmp_path: Path) -> None:
+    database = tmp_path / "gesurvey.sqlite"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "GESURVEY_SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+    }
+    env.pop("GESURVEY_PASSWORD", None)
+    env.pop("GESURVEY_SECRET_KEY", None)
+    setup = subprocess.run([str(GESURVEY), "setup"], env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert setup.returncode == 0, setup.stderr + setup.stdout
+    password = re.search(r"password \(shown only once\): (\S+)", setup.stdout).group(1)
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("select count(*) from area where level='district'").fetchone() \
+            == (11,)
+        assert connection.execute("select role from user").fetchall() == [("admin",)]
+        assert connection.execute("select version_num from alembic_version").fetchone()
+        published = {row[0] for row in connection.execute(
+            "select questionnaire_id from questionnaire_version")}
+    from questionnaires import load_bundled
+
+    assert published == set(load_bundled())
+    again = subprocess.run([str(GESURVEY), "setup"], env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert again.returncode == 0 and "shown only once" not in again.stdout
+
+    port = free_port()
+    server = subprocess.Popen([str(GESURVEY), "run", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        page = ""
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login") as response:
+                    page = response.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert "Đăng nhập" in page
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert len(password) >= 12
