@@ -107,7 +107,53 @@ def _land_title(ctx: Context) -> np.ndarray:
     return ctx.categorical([1, 2, 3, 4, 5], [0.55, 0.1, 0.2, 0.05, 0.1])
 
 
+def _by_wealth(codes: list[int], poor: list[float], rich: list[float]
+               ) -> Callable[[Context], np.ndarray]:
+    """Choose among ``codes`` with weights moving from ``poor`` to ``rich`` as wealth rises."""
+    poor_w, rich_w = np.asarray(poor, float), np.asarray(rich, float)
+
+    def draw(ctx: Context) -> np.ndarray:
+        t = _logistic(1.5 * ctx.cov("wealth"))[:, None]
+        return ctx.categorical(codes, (1 - t) * poor_w[None, :] + t * rich_w[None, :])
+
+    return draw
+
+
+_ASSET_LEVEL = {"tv": 1.8, "fridge": 0.3, "washing_machine": -0.8, "air_conditioner": -2.0,
+                "water_heater": -1.0, "computer": -1.3, "motorbike": 2.0, "car": -3.0,
+                "bicycle": 0.0, "farm_machine": -1.0}
+
+
+def _assets(ctx: Context) -> dict[str, np.ndarray]:
+    wealth = ctx.cov("wealth")
+    out = {}
+    for asset, level in _ASSET_LEVEL.items():
+        x = level + 1.3 * wealth + (0.8 * ctx.cov("farm") if asset == "farm_machine" else 0)
+        out[asset] = ctx.bernoulli(_logistic(x))
+    return out
+
+
+def _loan_sources(ctx: Context) -> np.ndarray:
+    poor = (ctx.cov("poverty") <= 2).astype(float)
+    p = _columns(ctx, 0.25 + 0.45 * poor, 0.25 - 0.1 * poor, 0.05, 0.1, 0.2, 0.03, 0.08)
+    return ctx.rng.random(p.shape) < p
+
+
 HOUSEHOLD: dict[str, Callable[[Context], Any]] = {
+    "HH12": _by_wealth([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 96],
+                       [0.05, 0.05, 0.1, 0.15, 0.15, 0.15, 0.2, 0.05, 0.0, 0.1, 0.0],
+                       [0.6, 0.05, 0.1, 0.05, 0.0, 0.05, 0.0, 0.0, 0.15, 0.0, 0.0]),
+    "HH13": _by_wealth([1, 2, 3, 4, 5, 6, 7, 96],
+                       [0.1, 0.05, 0.15, 0.3, 0.2, 0.05, 0.15, 0.0],
+                       [0.85, 0.05, 0.03, 0.05, 0.02, 0.0, 0.0, 0.0]),
+    "HH14": _by_wealth([1, 2, 3, 4, 5, 6, 0, 96],
+                       [0.02, 0.05, 0.0, 0.02, 0.8, 0.1, 0.01, 0.0],
+                       [0.3, 0.55, 0.0, 0.02, 0.12, 0.0, 0.01, 0.0]),
+    "HH15": _by_wealth([1, 2, 3, 4, 96], [0.4, 0.25, 0.3, 0.05, 0.0], [0.0, 0.05, 0.3, 0.65, 0.0]),
+    "HH16": _by_wealth([1, 2, 3, 4, 96], [0.02, 0.4, 0.4, 0.18, 0.0], [0.0, 0.02, 0.03, 0.95, 0.0]),
+    "HH17": _by_wealth([1, 2, 3, 4, 96], [0.15, 0.55, 0.3, 0.0, 0.0], [0.0, 0.15, 0.35, 0.5, 0.0]),
+    "HH18": _assets,
+    "D2_04": _loan_sources,
     "D3_01": _worked,
     "D3_02": _employment,
     "D3_05": lambda ctx: np.clip(np.round(ctx.rng.normal(42, 12, ctx.n)), 1, 84),

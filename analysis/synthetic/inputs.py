@@ -89,6 +89,7 @@ def household_input(batch: Households) -> FormInput:
             "remote": hh["remote"].to_numpy(float),
             "farm": hh["farm"].to_numpy(float),
             "poverty": hh["poverty"].to_numpy(float),
+            "wealth": hh["wealth"].to_numpy(float),
         },
         "roster": {
             "sex": members["sex"].to_numpy(float),

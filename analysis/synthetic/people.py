@@ -151,6 +151,10 @@ def make_households(sampled: pd.DataFrame, districts: pd.DataFrame,
     poor_p = np.where(urban, 0.03, 0.12 + 0.10 * remote) + 0.05 * (hh["ethnicity"] == 9)
     w = rng.random(n)
     hh["poverty"] = np.where(w < poor_p, 1, np.where(w < poor_p + 0.08, 2, 3))
+    # A latent wealth score drives housing and assets (the wealth index's first component).
+    hh["wealth"] = (rng.normal(0, 1, n) + 0.9 * urban - 0.4 * remote
+                    - 0.9 * (hh["poverty"].to_numpy() == 1) - 0.4 * (hh["poverty"].to_numpy() == 2)
+                    + 0.3 * (hh["ethnicity"].to_numpy() == 1))
     contact = rng.random(n)
     p_contact = np.where(urban, 0.92, 0.96)
     hh["contact"] = np.where(contact < p_contact, 1, rng.integers(2, 6, n))
