@@ -11,11 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from analysis.errors import AnalysisError
-from analysis.synthetic.run import SimulationError, Simulator
+if TYPE_CHECKING:
+    from analysis.synthetic.run import Simulator
 
 __all__ = ["DB_LOADERS", "simulate"]
 
@@ -52,6 +53,11 @@ def simulate(households: int, seed: int, out: Path | None, into_db: bool, check:
     if into_db and not DB_LOADERS:
         _fail("ứng dụng web chưa có chức năng nạp bài nộp vào CSDL; dùng --out THƯ_MỤC",
               "the web app provides no database loader for submissions yet; use --out DIR")
+    # numpy, pandas and pyarrow load only when the command runs, so ``gesurvey run`` and the
+    # other commands start fast.
+    from analysis.errors import AnalysisError
+    from analysis.synthetic.run import SimulationError, Simulator
+
     started = time.perf_counter()
     try:
         simulator = Simulator(households, seed)

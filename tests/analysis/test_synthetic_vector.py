@@ -70,7 +70,9 @@ def _applies(vector: dict[str, Any]) -> bool:
     for value in vector.get("answers", {}).values():
         if isinstance(value, list) and any(isinstance(x, str) for x in value):
             return False
-    return text != "coalesce('', ${x}, 'a')"
+    # coalesce over values of different kinds (text then number, a list then a number) gives a
+    # column of mixed kinds, which the column evaluator does not represent.
+    return text not in ("coalesce('', ${x}, 'a')", "coalesce(${m}, 5)")
 
 
 VECTORS = [v for v in load_vectors() if _applies(v)]
