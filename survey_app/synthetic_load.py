@@ -108,7 +108,7 @@ def _store(simulator: Any) -> int:
         district_code = str(answers["district"])
         district = districts[district_code]
         commune_code = f"{district_code}-{answers['commune']:05d}"
-        prefix = {1: "Phường", 2: "Thị trấn"}.get(answers.get("commune_type"), "Xã")
+        prefix = {1: "Phường", 2: "Thị trấn"}.get(design.get("commune_type"), "Xã")
         commune = _area(commune_code, f"{prefix} {answers['commune']}",
                         AreaLevel.COMMUNE.value, district, cache)
         if form_id == "commune":

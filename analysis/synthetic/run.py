@@ -192,7 +192,11 @@ class Simulator:
         return communes, form_input, levels
 
     def iter_answer_dicts(self) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
-        """Every interview as ``(form id, answers, design fields)`` (for checks and the DB)."""
+        """Every interview as ``(form id, answers, design fields)`` (for checks and the DB).
+
+        Design fields: ``hh_id`` (households' forms), ``stratum``, ``psu`` and ``commune_type``
+        (1 ward, 2 township, 3 rural commune).
+        """
         for b in range(len(self.batches)):
             batch = self.interviews(b)
             hh = batch.households.hh
@@ -201,11 +205,13 @@ class Simulator:
                 rows = hh.iloc[form_input.index]
                 for record, row in zip(answers, rows.itertuples(index=False), strict=True):
                     yield form_id, record, {"hh_id": int(row.hh_id), "stratum": int(row.stratum),
-                                            "psu": int(row.psu)}
+                                            "psu": int(row.psu),
+                                            "commune_type": int(row.commune_type)}
         communes, _, levels = self.communes()
         for record, row in zip(to_answer_dicts(self.forms["commune"], levels),
                                communes.itertuples(index=False), strict=True):
-            yield "commune", record, {"stratum": int(row.stratum), "psu": int(row.commune)}
+            yield "commune", record, {"stratum": int(row.stratum), "psu": int(row.commune),
+                                      "commune_type": int(row.commune_type)}
 
     def check(self) -> int:
         """Validate every generated interview with the engine; return how many were checked."""
