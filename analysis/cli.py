@@ -21,7 +21,7 @@ from analysis import estimators
 from analysis.design import LONELY_PSU_RULES, SurveyDesign
 from analysis.errors import AnalysisError
 from analysis.tests_of_association import rao_scott
-from analysis.variables import missing_to_nan
+from analysis.variables import missing_to_nan, question_columns
 
 __all__ = ["analyze", "read_table"]
 
@@ -35,7 +35,10 @@ HEADERS = {
         "ratio_ci_high": "ratio CI high", "estimate_a": "estimate (a)",
         "estimate_b": "estimate (b)", "statistic": "statistic", "ndf": "ndf", "ddf": "ddf",
         "method": "method", "design": "Design", "n": "n", "n_strata": "strata",
-        "n_psu": "PSUs", "degf": "design df",
+        "n_psu": "PSUs", "degf": "design df", "between": "between", "group_a": "group a",
+        "group_b": "group b", "ratio_std_error": "ratio std. error", "n_unweighted_a": "n (a)",
+        "n_unweighted_b": "n (b)", "rows": "rows", "cols": "columns", "order": "order",
+        "pearson": "Pearson X²", "adjusted_statistic": "adjusted statistic",
     },
     "vi": {
         "variable": "biến", "level": "mức", "estimate": "ước lượng",
@@ -46,7 +49,11 @@ HEADERS = {
         "estimate_a": "ước lượng (a)", "estimate_b": "ước lượng (b)",
         "statistic": "thống kê", "ndf": "bậc tự do tử", "ddf": "bậc tự do mẫu",
         "method": "phương pháp", "design": "Thiết kế", "n": "n", "n_strata": "số tầng",
-        "n_psu": "số PSU", "degf": "bậc tự do thiết kế",
+        "n_psu": "số PSU", "degf": "bậc tự do thiết kế", "between": "so sánh theo",
+        "group_a": "nhóm a", "group_b": "nhóm b", "ratio_std_error": "sai số chuẩn tỉ số",
+        "n_unweighted_a": "n (a)", "n_unweighted_b": "n (b)", "rows": "biến hàng",
+        "cols": "biến cột", "order": "bậc", "pearson": "X² Pearson",
+        "adjusted_statistic": "thống kê hiệu chỉnh",
     },
 }
 
@@ -89,7 +96,11 @@ def design_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--weight", required=True, help="Weight column / cột trọng số."),
         click.option("--strata", default=None, help="Stratum column / cột tầng."),
         click.option("--psu", default=None, help="PSU column / cột đơn vị mẫu cấp 1."),
-        click.option("--fpc", default=None, help="FPC column: population PSUs or fraction."),
+        click.option(
+            "--fpc", default=None,
+            help="FPC column: population PSUs or sampling fraction / cột fpc: số PSU tổng thể "
+            "hoặc tỉ lệ chọn mẫu.",
+        ),
         click.option(
             "--nest/--no-nest", default=False,
             help="PSU codes restart in each stratum (R nest=TRUE) / mã PSU đánh lại theo tầng.",
@@ -102,8 +113,15 @@ def design_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Confidence level / mức tin cậy."),
         click.option("--missing-code", "missing_codes", type=int, multiple=True,
                      help="Answer code meaning missing, e.g. 98 and 99 / mã giá trị thiếu."),
+        click.option(
+            "--form", default=None,
+            help="Questionnaire (bundled id or .json path): its missing codes become missing "
+            "and multi-choice questions become 0/1 columns / bảng hỏi dùng để xử lý mã thiếu "
+            "và câu nhiều lựa chọn.",
+        ),
         click.option("--format", "fmt", type=click.Choice(["json", "csv", "text"]),
-                     default="json", show_default=True),
+                     default="json", show_default=True,
+                     help="Output format / định dạng kết quả."),
         click.option("--lang", type=click.Choice(["vi", "en"]), default="vi",
                      show_default=True, help="Language of text output / ngôn ngữ."),
     ]
@@ -134,6 +152,62 @@ def _apply_missing(design: SurveyDesign, columns: Sequence[str], codes: Sequence
             as_text = values.astype(str)
             hit = values.isin(list(codes)) | as_text.isin([str(c) for c in codes])
             design.data[column] = values.mask(hit)
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    """Repeated options that may also be comma-separated: ``--by sex --by district,urban``."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _load_form(reference: str) -> Any:
+    """A questionnaire by bundled id (``individual``) or by path to its JSON file."""
+    from questionnaires import QuestionnaireError, load_bundled, load_questionnaire
+
+    try:
+        if reference.endswith(".json") or Path(reference).exists():
+            return load_questionnaire(reference)
+        forms = load_bundled()
+    except (QuestionnaireError, OSError) as exc:
+        raise AnalysisError(
+            f"cannot load questionnaire '{reference}': {exc}",
+            f"Không tải được bảng hỏi '{reference}': {exc}",
+        ) from exc
+    if reference not in forms:
+        known = ", ".join(sorted(forms))
+        raise AnalysisError(
+            f"no bundled questionnaire '{reference}'; bundled: {known}",
+            f"Không có bảng hỏi '{reference}'; các bảng hỏi có sẵn: {known}",
+        )
+    return forms[reference]
+
+
+def _apply_form(design: SurveyDesign, form: Any, variables: Sequence[str]) -> list[str]:
+    """Prepare the analysed columns from their questions; multi questions expand to 0/1 columns.
+
+    Returns the variables to analyse (a multi question is replaced by its choice columns).
+    """
+    grid_rows = {
+        f"{q.id}_{row.id}": q for q in form.iter_questions() if q.type == "grid" for row in q.rows
+    }
+    analysed: list[str] = []
+    for variable in variables:
+        try:
+            question = form.question(variable)
+        except KeyError:
+            question = None
+        if question is None and variable in grid_rows and variable in design.data.columns:
+            codes = grid_rows[variable].missing_codes or ()
+            design.data[variable] = missing_to_nan(design.data[variable], codes)
+            analysed.append(variable)
+            continue
+        if question is None or question.type in ("text", "date", "note"):
+            analysed.append(variable)
+            continue
+        columns = question_columns(design.data, question, column=variable)
+        for column in columns.columns:
+            design.data[column] = columns[column]
+        analysed.extend(columns.columns if question.type in ("multi", "grid") else [variable])
+    return analysed
 
 
 def _records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -195,15 +269,16 @@ def analyze() -> None:
 @click.option("--var", "variables", multiple=True, required=True,
               help="Variable to estimate (repeatable) / biến cần ước lượng.")
 @click.option("--stat", type=click.Choice(["mean", "proportion", "total", "ratio", "quantile"]),
-              default="mean", show_default=True)
+              default="mean", show_default=True, help="Statistic / thống kê.")
 @click.option("--denominator", default=None, help="Denominator of --stat ratio / mẫu số.")
 @click.option("--quantile", "quantiles", type=float, multiple=True,
               help="Quantile for --stat quantile (default 0.25 0.5 0.75) / phân vị.")
-@click.option("--by", multiple=True, help="Domain column (repeatable) / cột miền.")
+@click.option("--by", multiple=True,
+              help="Domain column (repeatable or comma-separated) / cột miền.")
 @_guard
 def estimate(data: str, weight: str, strata: str | None, psu: str | None, fpc: str | None,
              nest: bool, lonely_psu: str, level: float, missing_codes: tuple[int, ...],
-             fmt: str, lang: str, variables: tuple[str, ...], stat: str,
+             form: str | None, fmt: str, lang: str, variables: tuple[str, ...], stat: str,
              denominator: str | None, quantiles: tuple[float, ...], by: tuple[str, ...]) -> None:
     """Estimate means, proportions, totals, ratios or quantiles, by domain."""
     design = _build(data, weight, strata, psu, fpc, nest, lonely_psu)
@@ -211,22 +286,27 @@ def estimate(data: str, weight: str, strata: str | None, psu: str | None, fpc: s
         raise AnalysisError("--stat ratio needs --denominator",
                             "--stat ratio cần --denominator")
     numeric = stat != "proportion"
+    if form:
+        questionnaire = _load_form(form)
+        variables = tuple(_apply_form(design, questionnaire, variables))
+        if denominator:
+            _apply_form(design, questionnaire, [denominator])
     analysed = list(variables) + ([denominator] if denominator else [])
     _apply_missing(design, analysed, missing_codes, numeric)
     rows: list[dict[str, Any]] = []
     for variable in variables:
         if stat == "mean":
-            table = estimators.mean(design, variable, by=list(by), level=level)
+            table = estimators.mean(design, variable, by=_split(by), level=level)
         elif stat == "proportion":
-            table = estimators.proportion(design, variable, by=list(by), level=level)
+            table = estimators.proportion(design, variable, by=_split(by), level=level)
         elif stat == "total":
-            table = estimators.total(design, variable, by=list(by), level=level)
+            table = estimators.total(design, variable, by=_split(by), level=level)
         elif stat == "ratio":
             assert denominator is not None
-            table = estimators.ratio(design, variable, denominator, by=list(by), level=level)
+            table = estimators.ratio(design, variable, denominator, by=_split(by), level=level)
         else:
             table = estimators.quantile(design, variable, quantiles or (0.25, 0.5, 0.75),
-                                        by=list(by), level=level)
+                                        by=_split(by), level=level)
         for row in table:
             record = row.to_dict()
             record.pop("statistic")
@@ -239,23 +319,26 @@ def estimate(data: str, weight: str, strata: str | None, psu: str | None, fpc: s
 @click.option("--var", "variables", multiple=True, required=True,
               help="Variable to compare (repeatable) / biến cần so sánh.")
 @click.option("--stat", type=click.Choice(["mean", "proportion"]), default="mean",
-              show_default=True)
+              show_default=True, help="Statistic / thống kê.")
 @click.option("--between", nargs=3, required=True, metavar="COLUMN A B",
               help="Groups to compare, e.g. sex F M (gap = A − B) / hai nhóm so sánh.")
-@click.option("--by", multiple=True, help="Domain column (repeatable) / cột miền.")
+@click.option("--by", multiple=True,
+              help="Domain column (repeatable or comma-separated) / cột miền.")
 @_guard
 def gap(data: str, weight: str, strata: str | None, psu: str | None, fpc: str | None,
-        nest: bool, lonely_psu: str, level: float, missing_codes: tuple[int, ...], fmt: str,
-        lang: str, variables: tuple[str, ...], stat: str, between: tuple[str, str, str],
-        by: tuple[str, ...]) -> None:
+        nest: bool, lonely_psu: str, level: float, missing_codes: tuple[int, ...],
+        form: str | None, fmt: str, lang: str, variables: tuple[str, ...], stat: str,
+        between: tuple[str, str, str], by: tuple[str, ...]) -> None:
     """Gap A − B (e.g. women − men) and parity index A / B, keeping their covariance."""
     design = _build(data, weight, strata, psu, fpc, nest, lonely_psu)
+    if form:
+        variables = tuple(_apply_form(design, _load_form(form), variables))
     _apply_missing(design, variables, missing_codes, stat == "mean")
     column, group_a, group_b = between
     a, b = _match_group(design, column, group_a), _match_group(design, column, group_b)
     rows = []
     for variable in variables:
-        for row in estimators.gap(design, variable, (column, a, b), stat=stat, by=list(by),
+        for row in estimators.gap(design, variable, (column, a, b), stat=stat, by=_split(by),
                                   level=level):
             rows.append(row.to_dict())
     _emit({"design": design.summary(), "estimates": rows}, "estimates", fmt, lang)
@@ -281,10 +364,18 @@ def _match_group(design: SurveyDesign, column: str, value: str) -> Any:
               help="Rao-Scott order: 1 chi-squared, 2 F / bậc hiệu chỉnh.")
 @_guard
 def chisq(data: str, weight: str, strata: str | None, psu: str | None, fpc: str | None,
-          nest: bool, lonely_psu: str, level: float, missing_codes: tuple[int, ...], fmt: str,
-          lang: str, row_var: str, col_var: str, order: str) -> None:
+          nest: bool, lonely_psu: str, level: float, missing_codes: tuple[int, ...],
+          form: str | None, fmt: str, lang: str, row_var: str, col_var: str, order: str) -> None:
     """Rao-Scott test of association of two categorical variables."""
     design = _build(data, weight, strata, psu, fpc, nest, lonely_psu)
+    if form:
+        questionnaire = _load_form(form)
+        for column in (row_var, col_var):
+            try:
+                codes = questionnaire.question(column).missing_codes or ()
+            except KeyError:
+                codes = ()
+            missing_codes = (*missing_codes, *codes)
     _apply_missing(design, [row_var, col_var], missing_codes, numeric=False)
     result = rao_scott(design, row_var, col_var, order=int(order))
     payload = {"design": design.summary(), **result.to_dict()}

@@ -19,7 +19,8 @@ count as zeros), and ``f_h = (N_h - n_h) / N_h`` the finite population correctio
 - ``adjust``: the PSU total is centred on the grand mean of PSU totals (sum of scores / number
   of PSUs), as Stata's ``singleunit(centered)`` and survey >= 4.2 do; for means, proportions and
   ratios, whose scores sum to zero, this equals survey 4.1's centring on zero;
-- ``average``: the other strata's variance is scaled up by ``H / (H - lonely strata)``.
+- ``average``: the other strata's variance is scaled up by ``H / (H - lonely strata)``, with
+  ``H`` the design's strata (R counts only the strata a domain reaches when it subsets).
 
 Calibration (post-stratification, raking) is a hook: ``design.calibration`` holds objects with a
 ``project(scores) -> scores`` method returning the residuals of the scores on the calibration
@@ -40,7 +41,7 @@ from scipy import sparse
 
 from analysis.errors import AnalysisError, format_rows
 
-__all__ = ["LONELY_PSU_RULES", "Calibration", "SurveyDesign"]
+__all__ = ["LONELY_PSU_RULES", "Calibration", "SurveyDesign", "factor_codes"]
 
 LONELY_PSU_RULES = ("fail", "remove", "certainty", "adjust", "average")
 
@@ -54,6 +55,30 @@ class Calibration(Protocol):
     def project(self, scores: np.ndarray) -> np.ndarray:
         """Residuals of the n×k scores on the calibration variables, column by column."""
         ...
+
+
+def factor_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values, sort=True)`` as (int64 codes, −1 missing; uniques), faster for
+    small integer codes and for text."""
+    if pd.api.types.is_integer_dtype(values.dtype) and not isinstance(
+        values.dtype, pd.api.extensions.ExtensionDtype
+    ):
+        array = values.to_numpy()
+        if len(array) and array.min() >= 0 and array.max() < 10 * len(array) + 1000:
+            # Answer codes (districts, sex, choices): O(n) relabelling through a small table.
+            present = np.bincount(array) > 0
+            lookup = np.cumsum(present) - 1
+            return lookup[array].astype(np.int64), pd.Index(np.flatnonzero(present))
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes.astype(np.int64), pd.Index(uniques)
+    # Text: hash without sorting, then sort the few uniques and relabel.
+    codes, uniques = pd.factorize(values, sort=False)
+    order = np.argsort(np.asarray(uniques, dtype=object).astype(str), kind="stable")
+    relabel = np.empty(len(order) + 1, dtype=np.int64)
+    relabel[order] = np.arange(len(order))
+    relabel[-1] = -1
+    return relabel[codes], pd.Index(np.asarray(uniques, dtype=object)[order])
 
 
 def _require_column(data: pd.DataFrame, column: str, role_en: str, role_vi: str) -> pd.Series:
@@ -187,8 +212,7 @@ class SurveyDesign:
                 column=column,
                 rows=rows,
             )
-        codes, labels = pd.factorize(values, sort=True)
-        return codes.astype(np.int64), labels
+        return factor_codes(values)
 
     def _build_structure(self) -> None:
         n = self.n

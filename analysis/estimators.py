@@ -33,9 +33,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
-from analysis.design import SurveyDesign
+from analysis.design import SurveyDesign, factor_codes
 from analysis.errors import AnalysisError, format_rows
 
 __all__ = [
@@ -50,8 +50,8 @@ __all__ = [
     "total",
 ]
 
-#: Build dense score chunks of at most this many cells for calibrated designs (~200 MB).
-_DENSE_CELLS = 25_000_000
+#: Build dense score chunks of at most this many cells for calibrated designs (~64 MB).
+_DENSE_CELLS = 8_000_000
 
 
 @dataclass(frozen=True)
@@ -196,31 +196,8 @@ def _codes_of(design: SurveyDesign, column: str) -> tuple[np.ndarray, pd.Index]:
     """Sorted factor codes of a column (−1 for missing), cached: the design's data is frozen."""
     cache: dict[str, tuple[np.ndarray, pd.Index]] = design.__dict__.setdefault("_codes_cache", {})
     if column not in cache:
-        cache[column] = _factorize(_column(design, column))
+        cache[column] = factor_codes(_column(design, column))
     return cache[column]
-
-
-def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize(values, sort=True)``, faster for small integer codes and for text."""
-    if pd.api.types.is_integer_dtype(values.dtype) and not isinstance(
-        values.dtype, pd.api.extensions.ExtensionDtype
-    ):
-        array = values.to_numpy()
-        if len(array) and array.min() >= 0 and array.max() < 10 * len(array) + 1000:
-            # Answer codes (districts, sex, choices): O(n) relabelling through a small table.
-            present = np.bincount(array) > 0
-            lookup = np.cumsum(present) - 1
-            return lookup[array].astype(np.int64), pd.Index(np.flatnonzero(present))
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        codes, uniques = pd.factorize(values, sort=True)
-        return codes.astype(np.int64), pd.Index(uniques)
-    # Text: hash without sorting, then sort the few uniques and relabel.
-    codes, uniques = pd.factorize(values, sort=False)
-    order = np.argsort(np.asarray(uniques, dtype=object).astype(str), kind="stable")
-    relabel = np.empty(len(order) + 1, dtype=np.int64)
-    relabel[order] = np.arange(len(order))
-    relabel[-1] = -1
-    return relabel[codes], pd.Index(np.asarray(uniques, dtype=object)[order])
 
 
 def _categories(design: SurveyDesign, column: str) -> tuple[np.ndarray, list[str]]:
@@ -297,12 +274,13 @@ def _by_list(by: str | Sequence[str] | None) -> list[str]:
 
 @dataclass(frozen=True)
 class _Values:
-    """The analysed values of the rows kept: one numeric column, level codes, or a matrix."""
+    """The analysed values of all n rows (anything at rows not kept): one numeric column,
+    level codes, or a matrix."""
 
-    numeric: np.ndarray | None = None  # (m,)
-    levels: np.ndarray | None = None  # (m,) codes 0..n_levels-1
+    numeric: np.ndarray | None = None  # (n,)
+    levels: np.ndarray | None = None  # (n,) codes 0..n_levels-1
     n_levels: int = 1
-    matrix: np.ndarray | None = None  # (m, k)
+    matrix: np.ndarray | None = None  # (n, k)
 
     @property
     def width(self) -> int:
@@ -310,26 +288,31 @@ class _Values:
             return self.matrix.shape[1]
         return self.n_levels if self.levels is not None else 1
 
-    def dense(self) -> np.ndarray:
-        """The values as an m × width matrix (indicators for levels)."""
+    def dense(self, rows: np.ndarray) -> np.ndarray:
+        """The values of ``rows`` as a matrix (indicators for levels)."""
         if self.matrix is not None:
-            return self.matrix
+            return self.matrix[rows]
         if self.levels is not None:
-            return (self.levels[:, None] == np.arange(self.n_levels)).astype(float)
+            return (self.levels[rows][:, None] == np.arange(self.n_levels)).astype(float)
         assert self.numeric is not None
-        return self.numeric[:, None]
+        return self.numeric[rows][:, None]
 
     def grouped(self, key: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
-        """``sum(w * value)`` per group of ``key`` and per column: groups × width."""
+        """``sum(w * value)`` per group of ``key`` and per column: groups × width.
+
+        ``w`` is zero wherever the value may be missing, so such rows add nothing.
+        """
         if self.levels is not None and self.matrix is None:
-            flat = np.bincount(key * self.n_levels + self.levels, weights=w,
+            flat = np.bincount(key * self.n_levels + np.maximum(self.levels, 0), weights=w,
                                minlength=groups * self.n_levels)
             return flat.reshape(groups, self.n_levels)
         if self.matrix is None:
             assert self.numeric is not None
-            return np.bincount(key, weights=w * self.numeric, minlength=groups)[:, None]
+            wy = np.where(w != 0, w * self.numeric, 0.0)
+            return np.bincount(key, weights=wy, minlength=groups)[:, None]
         return np.column_stack(
-            [np.bincount(key, weights=w * self.matrix[:, j], minlength=groups)
+            [np.bincount(key, weights=np.where(w != 0, w * self.matrix[:, j], 0.0),
+                         minlength=groups)
              for j in range(self.matrix.shape[1])]
         ).reshape(groups, self.matrix.shape[1])
 
@@ -347,54 +330,8 @@ class _Linear:
     n: np.ndarray  # D, rows with a value
     wsum: np.ndarray  # D, their weights
     df: np.ndarray  # D
-
-
-def _psu_totals(
-    design: SurveyDesign,
-    rows: np.ndarray | slice,
-    d: np.ndarray,
-    key: np.ndarray,
-    n_domains: int,
-    values: _Values,
-    v: np.ndarray | None,
-    theta: np.ndarray,
-    s: np.ndarray,
-) -> np.ndarray:
-    """PSU totals (P × D·L) of the domain scores described in :class:`_Linear`.
-
-    ``key`` is each kept row's PSU × domain cell (``psu * D + d``).
-    """
-    w = design.weights[rows]
-    n_levels = values.width
-    n_psu = design.n_psu
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv_s = np.where(s != 0, 1.0 / s, 0.0)
-    if not design.calibration:
-        size = n_psu * n_domains
-        a = values.grouped(key, w, size).reshape(n_psu, n_domains, n_levels)
-        if v is not None:
-            bv = np.bincount(key, weights=w * v, minlength=size).reshape(n_psu, n_domains)
-            a -= theta[None, :, :] * bv[:, :, None]
-        a *= inv_s[None, :, None]
-        return a.reshape(n_psu, n_domains * n_levels)
-    # Calibrated designs need row-level scores (projections mix rows): dense column chunks.
-    u = values.dense()
-    vv = np.zeros(len(d)) if v is None else v
-    scores = (w[:, None] * (u - theta[d] * vv[:, None])) * inv_s[d][:, None]
-    columns = d[:, None] * n_levels + np.arange(n_levels)
-    row_index = np.arange(design.n)[rows]
-    k = n_domains * n_levels
-    chunk = max(1, _DENSE_CELLS // max(design.n, 1))
-    parts = []
-    for start in range(0, k, chunk):
-        stop = min(k, start + chunk)
-        dense = np.zeros((design.n, stop - start))
-        sel = (columns >= start) & (columns < stop)
-        dense[np.broadcast_to(row_index[:, None], columns.shape)[sel], columns[sel] - start] = (
-            scores[sel]
-        )
-        parts.append(design.psu_totals(dense))
-    return np.hstack(parts)
+    cells: np.ndarray  # P×D, rows with a value per PSU and domain
+    s: np.ndarray  # D, the estimates' denominators
 
 
 def _linearise(
@@ -407,35 +344,101 @@ def _linearise(
 ) -> _Linear:
     """Point estimates and score PSU totals for every domain × column at once.
 
-    ``valid`` marks rows with a value (and a domain); ``values`` (and ``v``) hold those rows
-    only. ``denominator`` is "weights" (means, proportions), "one" (totals) or "v" (ratios).
+    ``valid`` marks rows with a value (and a domain); ``values`` (and ``v``) are full length.
+    ``denominator`` is "weights" (means, proportions), "one" (totals) or "v" (ratios).
+
+    One pass per aggregate over the rows gives PSU × domain cell sums (counts, weights,
+    weighted values); domain sums, estimates and score PSU totals all derive from those cells:
+    ``z_pd = (A_pd - theta_d B_pd) / s_d``.
     """
-    rows: np.ndarray | slice = slice(None) if valid.all() else np.flatnonzero(valid)
-    d = domains.codes[rows]
     n_domains = domains.count
-    w = design.weights[rows]
-    # PSU × domain cells: which PSUs hold each domain (its df) and how many rows (its n).
-    key = design.psu_codes[rows] * n_domains + d
-    counts = np.bincount(key, minlength=design.n_psu * n_domains).reshape(design.n_psu, n_domains)
+    n_psu = design.n_psu
+    cells = n_psu * n_domains
+    # Rows without a value go to one extra, discarded cell instead of being copied out.
+    key = np.where(valid, design.psu_codes * n_domains + domains.codes, cells)
+    w = np.where(valid, design.weights, 0.0)
+    counts = np.bincount(key, minlength=cells + 1)[:cells].reshape(n_psu, n_domains)
+    b = np.bincount(key, weights=w, minlength=cells + 1)[:cells].reshape(n_psu, n_domains)
+    width = values.width
+    a = values.grouped(key, w, cells + 1)[:cells].reshape(n_psu, n_domains, width)
+    if denominator == "weights":
+        bv: np.ndarray | None = b
+    elif denominator == "v":
+        assert v is not None
+        wv = np.where(valid, w * v, 0.0)
+        bv = np.bincount(key, weights=wv, minlength=cells + 1)[:cells].reshape(
+            n_psu, n_domains
+        )
+    else:
+        bv = None
+    wsum = b.sum(axis=0)
+    s = np.ones(n_domains) if bv is None else bv.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = a.sum(axis=0) / s[:, None]
+        inv_s = np.where(s != 0, 1.0 / s, 0.0)
+    safe_theta = np.where(np.isfinite(theta), theta, 0.0)
+    if not design.calibration:
+        if bv is not None:
+            a -= safe_theta[None, :, :] * bv[:, :, None]
+        a *= inv_s[None, :, None]
+        totals = a.reshape(n_psu, n_domains * width)
+    else:
+        totals = _calibrated_totals(design, domains, valid, values, v, denominator,
+                                    safe_theta, inv_s)
     n = counts.sum(axis=0)
     df = design.degf_from_presence(counts > 0)
-    wsum = np.bincount(d, weights=w, minlength=n_domains)
-    numer = values.grouped(d, w, n_domains)
+    return _Linear(theta, totals, n, wsum, df, counts, s)
+
+
+def _calibrated_totals(
+    design: SurveyDesign,
+    domains: _Domains,
+    valid: np.ndarray,
+    values: _Values,
+    v: np.ndarray | None,
+    denominator: str,
+    theta: np.ndarray,
+    inv_s: np.ndarray,
+) -> np.ndarray:
+    """Score PSU totals on a calibrated design: projections mix rows, so build row scores.
+
+    Domain scores are mostly zeros: when every calibration step is a linear projection that
+    ``analysis.weighting.calibrated_psu_totals`` handles (post-stratification, raking), the
+    sparse scores go there whole; otherwise they are built as dense column chunks of at most
+    ``_DENSE_CELLS`` cells and projected chunk by chunk.
+    """
+    rows = np.flatnonzero(valid)
+    d = domains.codes[rows]
+    w = design.weights[rows]
+    u = values.dense(rows)
+    n_levels = u.shape[1]
     if denominator == "weights":
-        s = wsum
-        vv: np.ndarray | None = np.ones(len(d))
-    elif denominator == "one":
-        s = np.ones(n_domains)
-        vv = None
-    else:
+        vv = np.ones(len(rows))
+    elif denominator == "v":
         assert v is not None
-        s = np.bincount(d, weights=w * v, minlength=n_domains)
-        vv = v
-    with np.errstate(divide="ignore", invalid="ignore"):
-        theta = numer / s[:, None]
-    safe_theta = np.where(np.isfinite(theta), theta, 0.0)
-    totals = _psu_totals(design, rows, d, key, n_domains, values, vv, safe_theta, s)
-    return _Linear(theta, totals, n, wsum, df)
+        vv = v[rows]
+    else:
+        vv = np.zeros(len(rows))
+    scores = (w[:, None] * (u - theta[d] * vv[:, None])) * inv_s[d][:, None]
+    columns = d[:, None] * n_levels + np.arange(n_levels)
+    k = domains.count * n_levels
+    fast = _sparse_calibrated_totals(design)
+    if fast is not None:
+        matrix = sparse.csr_matrix(
+            (scores.ravel(), (np.repeat(rows, n_levels), columns.ravel())), shape=(design.n, k)
+        )
+        return np.asarray(fast(design, matrix))
+    chunk = max(1, _DENSE_CELLS // max(design.n, 1))
+    parts = []
+    for start in range(0, k, chunk):
+        stop = min(k, start + chunk)
+        dense = np.zeros((design.n, stop - start))
+        sel = (columns >= start) & (columns < stop)
+        dense[np.broadcast_to(rows[:, None], columns.shape)[sel], columns[sel] - start] = (
+            scores[sel]
+        )
+        parts.append(design.psu_totals(dense))
+    return np.hstack(parts)
 
 
 def _srs_variance(lin: _Linear, squares: np.ndarray) -> np.ndarray:
@@ -451,13 +454,28 @@ def _srs_variance(lin: _Linear, squares: np.ndarray) -> np.ndarray:
     return np.where(big_n > n, vsrs, np.nan)
 
 
+def _sparse_calibrated_totals(design: SurveyDesign) -> Any:
+    """``analysis.weighting.calibrated_psu_totals`` when it handles every calibration step.
+
+    It computes PSU totals of sparse scores after linear calibrations without n×k temporaries;
+    steps it does not know (anything without ``collect``/``spread``) use the dense chunks.
+    """
+    if not all(hasattr(step, "collect") and hasattr(step, "spread") for step in design.calibration):
+        return None
+    try:
+        from analysis.weighting import calibrated_psu_totals
+    except ImportError:
+        return None
+    return calibrated_psu_totals
+
+
 def _squares(
     design: SurveyDesign, domains: _Domains, valid: np.ndarray, resid: np.ndarray
 ) -> np.ndarray:
-    """``sum(w * resid^2)`` per domain for a single residual column (D × 1)."""
-    rows = np.flatnonzero(valid)
-    return np.bincount(domains.codes[rows], weights=design.weights[rows] * resid**2,
-                       minlength=domains.count)[:, None]
+    """``sum(w * resid^2)`` per domain (D × 1); ``resid`` is full length, used where valid."""
+    w2 = np.where(valid, design.weights * np.where(valid, resid, 0.0) ** 2, 0.0)
+    codes = np.where(valid, domains.codes, domains.count)
+    return np.bincount(codes, weights=w2, minlength=domains.count + 1)[: domains.count, None]
 
 
 def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
@@ -541,9 +559,8 @@ def mean(
     domains = _domains(design, _by_list(by))
     y = _numeric(design, variable)
     valid = ~np.isnan(y) & (domains.codes >= 0)
-    yv = y[valid]
-    lin = _linearise(design, domains, valid, _Values(numeric=yv), None, "weights")
-    resid = yv - lin.theta[domains.codes[valid], 0]
+    lin = _linearise(design, domains, valid, _Values(numeric=y), None, "weights")
+    resid = y - lin.theta[domains.codes, 0]
     vsrs = _srs_variance(lin, _squares(design, domains, valid, resid))
     return _table(design, variable, "mean", domains, [None], lin, vsrs, level)
 
@@ -565,7 +582,7 @@ def proportion(
             f"column '{variable}' has no values", f"Cột '{variable}' không có giá trị nào",
             column=variable,
         )
-    values = _Values(levels=codes[valid], n_levels=len(labels))
+    values = _Values(levels=codes, n_levels=len(labels))
     lin = _linearise(design, domains, valid, values, None, "weights")
     # For an indicator, sum(w (u - p)^2) = W p (1 - p).
     squares = lin.wsum[:, None] * lin.theta * (1 - lin.theta)
@@ -581,11 +598,10 @@ def total(
     domains = _domains(design, _by_list(by))
     y = _numeric(design, variable)
     valid = ~np.isnan(y) & (domains.codes >= 0)
-    yv = y[valid]
-    lin = _linearise(design, domains, valid, _Values(numeric=yv), None, "one")
+    lin = _linearise(design, domains, valid, _Values(numeric=y), None, "one")
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_y = lin.theta[:, 0] / lin.wsum
-    resid = yv - mean_y[domains.codes[valid]]
+    resid = y - mean_y[domains.codes]
     squares = _squares(design, domains, valid, resid)
     vsrs = _srs_variance(lin, squares) * lin.wsum[:, None] ** 2
     return _table(design, variable, "total", domains, [None], lin, vsrs, level)
@@ -604,13 +620,10 @@ def ratio(
     y = _numeric(design, numerator)
     x = _numeric(design, denominator)
     valid = ~np.isnan(y) & ~np.isnan(x) & (domains.codes >= 0)
-    yv = y[valid]
-    v = x[valid]
-    lin = _linearise(design, domains, valid, _Values(numeric=yv), v, "v")
-    d = domains.codes[valid]
-    x_hat = np.bincount(d, weights=design.weights[valid] * v, minlength=domains.count)
+    lin = _linearise(design, domains, valid, _Values(numeric=y), x, "v")
+    d = domains.codes
     with np.errstate(divide="ignore", invalid="ignore"):
-        resid = (yv - lin.theta[d, 0] * v) / x_hat[d]
+        resid = (y - lin.theta[d, 0] * x) / lin.s[d]
     # R: deff(svytotal(r, design)) with r the ratio's linearised variable (mean of r is 0).
     squares = _squares(design, domains, valid, resid)
     vsrs = _srs_variance(lin, squares) * lin.wsum[:, None] ** 2
@@ -671,7 +684,9 @@ def quantile(
             qhat[i, j] = _qrule_math(xs, cw, p)
     # Woodruff: the CDF at each domain's quantile, as a mean of indicators on the full design.
     below = (yv[:, None] <= qhat[d]).astype(float)
-    lin = _linearise(design, domains, valid, _Values(matrix=below), None, "weights")
+    below_all = np.zeros((design.n, n_q))
+    below_all[rows] = below
+    lin = _linearise(design, domains, valid, _Values(matrix=below_all), None, "weights")
     se_cdf = np.sqrt(design.psu_total_variance(lin.totals, full=False)).reshape(
         domains.count, n_q
     )
@@ -776,12 +791,12 @@ def gap(
     if stat == "mean":
         y = _numeric(design, variable)
         valid = ~np.isnan(y) & (inner.codes >= 0)
-        values = _Values(numeric=y[valid])
+        values = _Values(numeric=y)
         levels: list[str | None] = [None]
     else:
         codes, labels = _categories(design, variable)
         valid = (codes >= 0) & (inner.codes >= 0)
-        values = _Values(levels=codes[valid], n_levels=len(labels))
+        values = _Values(levels=codes, n_levels=len(labels))
         levels = list(labels)
     lin = _linearise(design, inner, valid, values, None, "weights")
     n_outer = outer.count
@@ -801,8 +816,9 @@ def gap(
     var_ratio = design.psu_total_variance(
         np.nan_to_num(z_ratio).reshape(design.n_psu, -1), full=False
     ).reshape(n_outer, n_levels)
-    union = np.where(valid, outer.codes, -1)
-    df = design.domains_degf(union, n_outer)
+    # The two groups together: a PSU counts if it holds either group.
+    union_cells = lin.cells.reshape(design.n_psu, n_outer, 2).sum(axis=2)
+    df = design.degf_from_presence(union_cells > 0)
     t = _t_quantile(level, df)[:, None]
     diff = a - b
     se = np.sqrt(var_gap)

@@ -78,7 +78,9 @@ def rao_scott(design: SurveyDesign, rows: str, cols: str, order: int = 2) -> Chi
     cell = r + nr * c  # rows vary fastest, as R's interaction(rows, cols)
     k = nr * nc
     whole = _Domains(np.zeros(design.n, dtype=np.int64), [{}])
-    lin = _linearise(design, whole, valid, _Values(levels=cell, n_levels=k), None, "weights")
+    cells = np.zeros(design.n, dtype=np.int64)
+    cells[valid] = cell
+    lin = _linearise(design, whole, valid, _Values(levels=cells, n_levels=k), None, "weights")
     p = lin.theta[0]
     v = design.psu_total_variance(lin.totals, full=True)
     n = int(lin.n[0])

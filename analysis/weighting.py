@@ -19,10 +19,14 @@ A typical household-survey chain (the generator of issue 5 follows it)::
     w_base = base_weights(pps_probability(a_h, size, stratum_size), 20 / listed)
     w_adj = nonresponse_adjust(w_base, frame, cells="stratum", responded="responded")
     w_ind = w_adj * eligible_of_sex * 2           # Kish selection and form A/B
-    w_cal = rake_weights(w_ind, people, {"district": pop_district, ("sex", "age_group"): pop_sa},
-                         max_iter=100, epsilon=1e-10).weights
-    cap = 3.5 * np.median(w_cal[w_cal > 0])
-    w_final = rake_weights(trim_weights(w_cal, upper=cap), people, margins).weights
+    result = calibrate_weights(w_ind, people, ["district", "sex", "age_group"], census,
+                               fallback_margins=["district", ("sex", "age_group")])
+    w_cal, w_final = result.calibrated, result.weights   # post-stratified (or raked), trimmed
+
+:func:`calibrate_weights` is DOMAIN_BRIEF §4's calibration in one call: post-stratify on the
+census cells, or rake to margins when cells are sparse, then trim at 3.5 × median and re-rake.
+The pieces (:func:`poststratify_weights`, :func:`rake_weights`, :func:`trim_weights`) are
+public for other recipes.
 
 **Calibrated designs**: :func:`poststratify`, :func:`rake` and :func:`trim` take a
 :class:`~analysis.design.SurveyDesign` and return a new one with the calibrated weights and a
@@ -35,6 +39,14 @@ calibration:
 - post-stratification: ``x - w_new × (Σ_c w_old z / Σ_c w_old)`` with ``z = x / w_new``;
 - raking: 10 sweeps over the margins of ``x - w_m × mean_c(x / w_m)`` (``w_m`` the weights
   after margin ``m`` in the last raking pass), R's fixed number of sweeps.
+
+Data usually arrive with the final weights already calibrated. Calibrating such a design again
+to the same totals leaves the weights unchanged (raking stops after one pass) and attaches the
+calibration, so the SEs are the calibrated ones: ``rake(SurveyDesign(df, weight="weight_final",
+...), margins)``.
+
+:func:`calibrated_psu_totals` gives the same PSU totals from sparse domain scores without
+forming the calibrated n×k scores (fast path for estimators on large samples).
 
 Population totals are given as a mapping ``{level: total}`` (tuples of levels for several
 variables), a pandas Series indexed by the level(s), or a DataFrame holding the cell columns and
@@ -53,7 +65,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,12 +75,14 @@ from analysis.design import SurveyDesign
 from analysis.errors import AnalysisError, format_rows
 
 __all__ = [
+    "CalibrationResult",
     "PostStratification",
     "RakeResult",
     "Raking",
     "WeightingError",
     "WeightingWarning",
     "base_weights",
+    "calibrate_weights",
     "calibrated_psu_totals",
     "nonresponse_adjust",
     "poststratify",
@@ -81,16 +95,18 @@ __all__ = [
 ]
 
 #: Totals: {level or tuple of levels: total}, a Series indexed by the level(s), or a DataFrame.
-Totals = Union[Mapping[Any, float], pd.Series, pd.DataFrame]  # noqa: UP007 (runtime alias)
+Totals = Mapping[Any, float] | pd.Series | pd.DataFrame
 #: Column name(s) that define cells or a margin.
-By = Union[str, Sequence[str]]  # noqa: UP007
+By = str | Sequence[str]
 #: Raking margins: {column(s): totals} or a sequence of (column(s), totals) pairs.
-Margins = Union[Mapping[Any, Totals], Sequence[tuple[By, Totals]]]  # noqa: UP007
+Margins = Mapping[Any, Totals] | Sequence[tuple[By, Totals]]
 
 #: R's ``svyrecvar`` sweeps the raking margins this many times when projecting scores.
 RAKING_PROJECTION_SWEEPS = 10
 #: Margins whose totals differ by more than this fraction of the first cannot all be met.
 MARGIN_TOTAL_TOLERANCE = 1e-9
+#: Raking projections precompute their sweeps as one matrix up to this many margin levels.
+_SWEEP_MATRIX_MAX = 1500
 #: Rounds of strict trimming before giving up (it converges geometrically).
 _STRICT_TRIM_ROUNDS = 10_000
 
@@ -155,8 +171,18 @@ class _Cells:
         return _cell_name(self.names, self.labels[cell])
 
 
-def _cells(data: pd.DataFrame, by: By, role_en: str = "cell", role_vi: str = "ô") -> _Cells:
-    """Code the rows of ``data`` by the joint levels of the ``by`` columns (no missing allowed)."""
+def _cells(
+    data: pd.DataFrame,
+    by: By,
+    role_en: str = "cell",
+    role_vi: str = "ô",
+    cache: dict[str, tuple[np.ndarray, pd.Index]] | None = None,
+) -> _Cells:
+    """Code the rows of ``data`` by the joint levels of the ``by`` columns (no missing allowed).
+
+    ``cache`` keeps each column's factorisation for the next call (raking codes every margin
+    and then all margin columns crossed; text columns are slow to factorise).
+    """
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame")
     names = _by_list(by)
@@ -164,32 +190,24 @@ def _cells(data: pd.DataFrame, by: By, role_en: str = "cell", role_vi: str = "ô
         raise WeightingError(
             f"no {role_en} columns given", f"chưa chỉ định cột {role_vi} nào"
         )
+    cache = {} if cache is None else cache
     codes = np.zeros(len(data), dtype=np.int64)
     uniques: list[pd.Index] = []
     for name in names:
-        if name not in data.columns:
-            available = ", ".join(map(str, data.columns[:30]))
-            raise WeightingError(
-                f"{role_en} column '{name}' is not in the data; columns are: {available}",
-                f"Không có cột {role_vi} '{name}' trong dữ liệu; các cột hiện có: {available}",
-                column=name,
-            )
-        values = data[name]
-        missing = values.isna().to_numpy()
-        if missing.any():
-            rows = list(data.index[missing])
-            raise WeightingError(
-                f"{role_en} column '{name}' is missing in rows {format_rows(rows)}; every row "
-                f"needs a {role_en} to be weighted",
-                f"Cột {role_vi} '{name}' bị thiếu ở các dòng {format_rows(rows, 'vi')}; mọi dòng "
-                f"cần có {role_vi} để tính trọng số",
-                column=name,
-                rows=rows,
-            )
-        col_codes, col_uniques = pd.factorize(values, sort=True)
+        if name not in cache:
+            cache[name] = _factorize(data, name, role_en, role_vi)
+        col_codes, col_uniques = cache[name]
         codes = codes * len(col_uniques) + col_codes
         uniques.append(col_uniques)
-    present, inverse = np.unique(codes, return_inverse=True)
+    space = math.prod(len(u) for u in uniques)
+    if space <= 4 * len(data) + 1024:
+        # Compact the joint codes by counting (linear) rather than sorting.
+        present = np.flatnonzero(np.bincount(codes, minlength=space))
+        lookup = np.zeros(space, dtype=np.int64)
+        lookup[present] = np.arange(len(present))
+        inverse = lookup[codes]
+    else:
+        present, inverse = np.unique(codes, return_inverse=True)
     labels = []
     for key in present:
         parts = []
@@ -198,6 +216,32 @@ def _cells(data: pd.DataFrame, by: By, role_en: str = "cell", role_vi: str = "ô
             parts.append(col_uniques[code])
         labels.append(tuple(reversed(parts)))
     return _Cells(tuple(names), inverse.astype(np.int64).ravel(), labels, data.index)
+
+
+def _factorize(
+    data: pd.DataFrame, name: str, role_en: str, role_vi: str
+) -> tuple[np.ndarray, pd.Index]:
+    """Sorted level codes of one cell column; a missing column or value is an error."""
+    if name not in data.columns:
+        available = ", ".join(map(str, data.columns[:30]))
+        raise WeightingError(
+            f"{role_en} column '{name}' is not in the data; columns are: {available}",
+            f"Không có cột {role_vi} '{name}' trong dữ liệu; các cột hiện có: {available}",
+            column=name,
+        )
+    col_codes, col_uniques = pd.factorize(data[name], sort=True)
+    missing = col_codes < 0
+    if missing.any():
+        rows = list(data.index[missing])
+        raise WeightingError(
+            f"{role_en} column '{name}' is missing in rows {format_rows(rows)}; every row "
+            f"needs a {role_en} to be weighted",
+            f"Cột {role_vi} '{name}' bị thiếu ở các dòng {format_rows(rows, 'vi')}; mọi dòng "
+            f"cần có {role_vi} để tính trọng số",
+            column=name,
+            rows=rows,
+        )
+    return col_codes.astype(np.int64), pd.Index(col_uniques)
 
 
 def _totals_dict(names: Sequence[str], totals: Totals, what_en: str, what_vi: str) -> dict:
@@ -605,7 +649,8 @@ def _rake(
             f"epsilon phải dương, không phải {epsilon!r}",
         )
     specs = _margin_list(margins)
-    coded = [_cells(data, by, "raking margin", "biên cào") for by, _ in specs]
+    factorised: dict[str, tuple[np.ndarray, pd.Index]] = {}
+    coded = [_cells(data, by, "raking margin", "biên cào", factorised) for by, _ in specs]
     names = [", ".join(c.names) for c in coded]
     # Totals are normalised once; margins must agree on the population size.
     sums = []
@@ -627,7 +672,7 @@ def _rake(
     tolerance = epsilon * float(w.sum()) if epsilon < 1 else float(epsilon)
     # Convergence is checked on the cells of all margin variables crossed (R's svytable).
     all_names = list(dict.fromkeys(n for c in coded for n in c.names))
-    joint = _cells(data, all_names, "raking margin", "biên cào")
+    joint = _cells(data, all_names, "raking margin", "biên cào", factorised)
     old_table = np.bincount(joint.codes, weights=w, minlength=joint.size)
     iterations = 0
     converged = False
@@ -723,8 +768,18 @@ def trim_weights(
     were inside the bounds, so the sum of the weights is kept. With ``strict=True`` this repeats
     until no weight is outside the bounds (the spreading can push some above ``upper``). Re-rake
     afterwards to restore the margins (DOMAIN_BRIEF §4: cap at 3.5 × median, then re-rake).
+    Zero weights (nonrespondents) take no part and stay zero.
     """
-    w = _as_weights(weights)
+    full = _as_weights(weights)
+    active = full > 0
+    if active.all():
+        return _trim_positive(full, upper, lower, strict)
+    out = full.copy()
+    out[active] = _trim_positive(full[active], upper, lower, strict)
+    return out
+
+
+def _trim_positive(w: np.ndarray, upper: float, lower: float, strict: bool) -> np.ndarray:
     if not lower < upper:
         raise WeightingError(
             f"trimming needs lower < upper, got lower={lower:g}, upper={upper:g}",
@@ -762,6 +817,117 @@ def trim_weights(
 
 
 # ------------------------------------------------------------------------------------------------
+# the whole calibration step of DOMAIN_BRIEF §4
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """Weights from :func:`calibrate_weights`, keeping each stage apart (store them all).
+
+    ``calibrated``: after post-stratification or raking; ``weights``: after trimming and
+    re-raking (the final weights). ``method`` is ``"cells"`` (post-stratified on the crossed
+    cells) or ``"margins"`` (raked to the fallback margins because ``sparse_cells`` had fewer
+    respondents than asked). ``trim_cap`` is the cap used, ``n_trimmed`` how many weights it
+    cut, ``rake`` how the final re-raking ended.
+    """
+
+    weights: np.ndarray
+    calibrated: np.ndarray
+    method: str
+    sparse_cells: tuple[tuple[Any, ...], ...]
+    margins: tuple[tuple[str, ...], ...]
+    trim_cap: float
+    n_trimmed: int
+    rake: RakeResult = field(repr=False)
+
+
+def _margin_totals(
+    table: dict[tuple[str, ...], tuple[float, tuple[Any, ...]]],
+    names: Sequence[str],
+    margin: Sequence[str],
+) -> dict[tuple[Any, ...], float]:
+    """Sum crossed-cell totals over the variables a margin leaves out."""
+    positions = [names.index(m) for m in margin]
+    out: dict[tuple[Any, ...], float] = {}
+    for value, labels in table.values():
+        key = tuple(labels[i] for i in positions)
+        out[key] = out.get(key, 0.0) + value
+    return out
+
+
+def calibrate_weights(
+    weights: Any,
+    data: pd.DataFrame,
+    cells: Sequence[str],
+    totals: Totals,
+    *,
+    min_cell_size: int = 20,
+    fallback_margins: Sequence[By] | None = None,
+    trim_factor: float | None = 3.5,
+    max_iter: int = 100,
+    epsilon: float = 1e-10,
+) -> CalibrationResult:
+    """Calibrate to census cells, falling back to margins, then trim and re-rake (§4).
+
+    ``totals`` hold the population of every crossed cell of the ``cells`` columns (e.g.
+    district × sex × age group). When every cell has at least ``min_cell_size`` respondents
+    (rows with a positive weight) the weights are post-stratified on the cells; otherwise they
+    are raked to ``fallback_margins`` (default: each of the ``cells`` columns alone; give
+    e.g. ``["district", ("sex", "age_group")]``), whose totals are the cell totals summed.
+    Then weights above ``trim_factor`` × the median positive weight are trimmed
+    (:func:`trim_weights`) and the weights re-raked to the same targets (skip with
+    ``trim_factor=None``). After re-raking a few weights may again exceed the cap slightly;
+    that is the usual compromise (the margins matter more).
+    """
+    w = _as_weights(weights, len(data))
+    names = _by_list(cells)
+    coded = _cells(data, names, "calibration cell", "ô hiệu chỉnh")
+    table = _totals_dict(names, totals, "calibration cell", "ô hiệu chỉnh")
+    respondents = np.bincount(coded.codes, weights=(w > 0).astype(float), minlength=coded.size)
+    known = {tuple(_key(v) for v in labels) for labels in coded.labels}
+    sparse_cells = [coded.labels[c] for c in np.flatnonzero(respondents < min_cell_size)]
+    sparse_cells += [labels for text, (value, labels) in table.items()
+                     if text not in known and value > 0]
+    if not sparse_cells:
+        margins: list[tuple[list[str], Totals]] = [(names, totals)]
+        method = "cells"
+    else:
+        chosen = [_by_list(m) for m in (fallback_margins or names)]
+        unknown = [c for m in chosen for c in m if c not in names]
+        if unknown:
+            raise WeightingError(
+                f"fallback margin column(s) {', '.join(unknown)} are not among the cell columns "
+                f"{', '.join(names)}",
+                f"Cột biên dự phòng {', '.join(unknown)} không thuộc các cột ô "
+                f"{', '.join(names)}",
+            )
+        margins = [(m, _margin_totals(table, names, m)) for m in chosen]
+        method = "margins"
+    result = _rake(w, data, margins, max_iter, epsilon, "error")
+    calibrated = result.weights
+    cap = math.inf
+    n_trimmed = 0
+    final = result
+    if trim_factor is not None:
+        positive = calibrated[calibrated > 0]
+        cap = trim_factor * float(np.median(positive))
+        n_trimmed = int((calibrated > cap).sum())
+        if n_trimmed:
+            trimmed = trim_weights(calibrated, upper=cap)
+            final = _rake(trimmed, data, margins, max_iter, epsilon, "error")
+    return CalibrationResult(
+        weights=final.weights,
+        calibrated=calibrated,
+        method=method,
+        sparse_cells=tuple(sparse_cells),
+        margins=tuple(tuple(m) for m, _ in margins),
+        trim_cap=cap,
+        n_trimmed=n_trimmed,
+        rake=final,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
 # calibrated designs: the projections the variance applies
 
 
@@ -780,6 +946,30 @@ def _cells_to_rows(codes: np.ndarray, values: np.ndarray, size: int) -> sparse.c
 def _as_matrix(scores: np.ndarray) -> tuple[np.ndarray, bool]:
     x = np.asarray(scores, dtype=float)
     return (x[:, None], True) if x.ndim == 1 else (x, False)
+
+
+class _GroupSums:
+    """Stacked weighted group sums ``Σ_{i in g} f_i x_i`` for one or more row groupings.
+
+    Each grouping gives every row one group ``codes[i]`` and a factor ``f_i``; the sums are one
+    sparse matrix product (faster on CSR scores than scattering their nonzeros with bincount).
+    """
+
+    def __init__(self, groups: Sequence[tuple[np.ndarray, np.ndarray, int]]) -> None:
+        self.groups = list(groups)
+        self.size = sum(size for _, _, size in self.groups)
+        self._matrix: sparse.csr_matrix | None = None
+
+    @property
+    def matrix(self) -> sparse.csr_matrix:
+        if self._matrix is None:
+            self._matrix = sparse.vstack(
+                [_rows_to_cells(c, f, size) for c, f, size in self.groups], format="csr"
+            )
+        return self._matrix
+
+    def __call__(self, scores: Any) -> np.ndarray:
+        return _dense(self.matrix @ scores)
 
 
 class _LinearCalibration:
@@ -832,14 +1022,14 @@ class PostStratification(_LinearCalibration):
         old_total = np.bincount(self.cells, weights=oldw, minlength=size)
         with np.errstate(divide="ignore", invalid="ignore"):
             inv_old_total = np.where(old_total > 0, 1.0 / old_total, 0.0)
-        self._cell_means = _rows_to_cells(
-            self.cells, oldw / psw * inv_old_total[self.cells], size
+        self._cell_means = _GroupSums(
+            [(self.cells, oldw / psw * inv_old_total[self.cells], size)]
         )
         self.spread = _cells_to_rows(self.cells, psw, size)
 
     def collect(self, scores: Any) -> np.ndarray:
         """Per post-stratum, ``Σ_c w_old x / w_new / Σ_c w_old`` (K×k)."""
-        return _dense(self._cell_means @ scores)
+        return self._cell_means(scores)
 
     def __repr__(self) -> str:
         return f"PostStratification(by={list(self.names)}, cells={len(self.labels)})"
@@ -867,39 +1057,39 @@ class Raking(_LinearCalibration):
         self.converged = result.converged
         self.max_change = result.max_change
         self.sweeps = sweeps
-        means, spreads = [], []
+        groups, spreads = [], []
         for codes, weights in result.steps:
             size = int(codes.max()) + 1
             counts = np.bincount(codes, minlength=size).astype(float)
-            means.append(_rows_to_cells(codes, 1.0 / (weights * counts[codes]), size))
+            groups.append((codes, 1.0 / (weights * counts[codes]), size))
             spreads.append(_cells_to_rows(codes, weights, size))
-        self._means = sparse.vstack(means, format="csr")
+        self._means = _GroupSums(groups)
         self.spread = sparse.hstack(spreads, format="csr")
-        self._sweeps = self._sweep_matrix(means, spreads, sweeps)
+        sizes = [size for _, _, size in groups]
+        self._offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        # B_m W_j: how margin j's level values move margin m's level means.
+        self._cross = [[_GroupSums([g])(s) for s in spreads] for g in groups]
+        total = int(self._offsets[-1])
+        # T costs sweeps × margins² products of K×K matrices: worth it unless K is large.
+        self._sweep_matrix = self._sweep(np.eye(total)) if total <= _SWEEP_MATRIX_MAX else None
 
-    @staticmethod
-    def _sweep_matrix(
-        means: list[sparse.csr_matrix], spreads: list[sparse.csr_matrix], sweeps: int
-    ) -> np.ndarray:
-        """``T`` with ``a = T b``: R's sweeps run on the margins' level means of the identity."""
-        sizes = [m.shape[0] for m in means]
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-        total = int(offsets[-1])
-        cross = [[_dense(b @ s) for s in spreads] for b in means]  # B_m W_j
-        identity = np.eye(total)
-        parts = [identity[offsets[m] : offsets[m + 1]] for m in range(len(sizes))]
+    def _sweep(self, b: np.ndarray) -> np.ndarray:
+        """R's sweeps on the margins' level means ``b = B x`` (ΣK×k): the level values ``a``."""
+        o = self._offsets
+        parts = [b[o[m] : o[m + 1]] for m in range(len(o) - 1)]
         acc = [np.zeros_like(p) for p in parts]
-        for _ in range(sweeps):
+        for _ in range(self.sweeps):
             for m, base in enumerate(parts):
                 step = base.copy()
                 for j, a in enumerate(acc):
-                    step -= cross[m][j] @ a
+                    step -= self._cross[m][j] @ a
                 acc[m] += step
         return np.vstack(acc)
 
     def collect(self, scores: Any) -> np.ndarray:
         """The margins' level values ``a = T B x`` that the sweeps subtract (ΣK×k)."""
-        return self._sweeps @ _dense(self._means @ scores)
+        b = self._means(scores)
+        return self._sweep(b) if self._sweep_matrix is None else self._sweep_matrix @ b
 
     def __repr__(self) -> str:
         margins = [list(m) for m in self.margin_names]
@@ -929,11 +1119,10 @@ def calibrated_psu_totals(design: SurveyDesign, scores: Any) -> np.ndarray:
     x = scores if sparse.issparse(scores) else _as_matrix(scores)[0]
     if x.shape[0] != design.n:
         raise ValueError(f"scores have {x.shape[0]} rows, the design {design.n}")
-    n = design.n
-    to_psu = sparse.csr_matrix(
-        (np.ones(n), (design.psu_codes, np.arange(n))), shape=(design.n_psu, n)
-    )
-    totals = _dense(to_psu @ x)
+    if sparse.issparse(x):
+        x = x.tocsr()  # row-ordered, as the sparse products below want
+    to_psu = _GroupSums([(design.psu_codes, np.ones(design.n), design.n_psu)])
+    totals = to_psu(x)
     done: list[tuple[_LinearCalibration, np.ndarray]] = []
     for step in steps:
         a = step.collect(x)
@@ -941,7 +1130,7 @@ def calibrated_psu_totals(design: SurveyDesign, scores: Any) -> np.ndarray:
             a -= step.collect(earlier.spread) @ a_j
         done.append((step, a))
     for step, a in done:
-        totals -= _dense(to_psu @ step.spread) @ a
+        totals -= to_psu(step.spread) @ a
     return totals
 
 

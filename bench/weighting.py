@@ -5,8 +5,9 @@ age groups and five ethnic groups, then times: raking the weights to district, s
 and ethnicity margins; post-stratifying the design on district × sex × age group (110 cells);
 raking the design; and, on each calibrated design, the mean of a score and the proportions of a
 5-level variable for the 110 domains sex × district × ethnicity plus the female − male gap table
-(55 domains). Prints wall times and the peak resident memory (issue 6's targets for the
-uncalibrated table: under 1 s, under 1 GB).
+(55 domains), and the calibrated PSU totals of sparse domain scores through
+``calibrated_psu_totals`` (the fast path estimators can take). Prints wall times and the peak
+resident memory (issue 6's targets for the uncalibrated table: under 1 s, under 1 GB).
 
 Usage: python bench/weighting.py [--rows 1000000] [--psus 2200]
 """
@@ -21,13 +22,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 # Keep this folder off the import path (bench/analysis.py shares the package's name).
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from analysis.design import SurveyDesign  # noqa: E402
 from analysis.estimators import gap, mean, proportion  # noqa: E402
-from analysis.weighting import poststratify, rake, rake_weights  # noqa: E402
+from analysis.weighting import (  # noqa: E402
+    calibrated_psu_totals,
+    poststratify,
+    rake,
+    rake_weights,
+)
 
 AGE_GROUPS = np.array(["18-24", "25-34", "35-44", "45-54", "55-64"])
 ETHNIC = np.array(["Nung", "Tay", "Kinh", "Dao", "Other"])
@@ -81,6 +88,17 @@ def table(design: SurveyDesign) -> None:
     gap(design, "score", ("sex", "F", "M"), by=["district", "ethnicity"])
 
 
+def sparse_domain_scores(design: SurveyDesign) -> sparse.csr_matrix:
+    """Sparse n × 550 scores: one column per (sex × district × ethnicity) domain × need level."""
+    data = design.data
+    domain = data.groupby(["sex", "district", "ethnicity"]).ngroup().to_numpy()
+    level = data["support_need"].to_numpy() - 1
+    n, columns = len(data), (domain.max() + 1) * 5
+    return sparse.csr_matrix(
+        (design.weights, (np.arange(n), domain * 5 + level)), shape=(n, columns)
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -106,6 +124,12 @@ def main() -> None:
     timed("110-domain mean + proportion + gap, post-stratified", table, post)
     raked = timed("rake design, 3 margins", rake, design, margins)
     timed("110-domain mean + proportion + gap, raked", table, raked)
+    # What the estimators' calibrated path costs when given sparse domain scores.
+    scores = sparse_domain_scores(raked)
+    timed("PSU totals of 550 raked domain scores (sparse, fast path)",
+          calibrated_psu_totals, raked, scores)
+    timed("PSU totals of 550 post-stratified domain scores (sparse)",
+          calibrated_psu_totals, post, scores)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory {peak:,.0f} MB")
 

@@ -15,6 +15,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from analysis.cli import analyze
+from analysis.weighting_cli import weights
 from questionnaires.cli import questionnaires
 
 
@@ -160,10 +162,8 @@ def load_areas_command(file: str) -> None:
 
 
 cli.add_command(questionnaires)
-
-from analysis.cli import analyze  # noqa: E402  (registered after the group is defined)
-
 cli.add_command(analyze)
+cli.add_command(weights)
 
 from analysis.synthetic.cli import DB_LOADERS, simulate  # noqa: E402
 

@@ -330,10 +330,14 @@ def _call(node: Mapping[str, Any], env: _Env) -> _Value:
     if name == "count-selected":
         value = _eval(args[0], env)
         if value.kind == "multi":
+            # A bare don't-know / refused code selects nothing.
             col = value.data
-            counts = col.matrix.sum(axis=1) + ~np.isnan(col.missing)
+            counts = col.matrix.sum(axis=1)
             return _Value("num", np.where(col.answered, counts, 0).astype(float))
-        if (~_null(value)).any():
+        present = ~_null(value)
+        if value.kind == "num" and np.isin(value.data[present], (98, 99)).all():
+            return _Value("num", np.zeros(n))
+        if present.any():
             raise VectorError("count-selected() needs a multiple-choice answer")
         return _Value("num", np.zeros(n))
     if name == "string-length":

@@ -46,6 +46,8 @@ def test_parquet_input_gives_the_same_answer(tmp_path: Path) -> None:
     pd.read_csv(SAMPLE).to_parquet(parquet)
     args = [*DESIGN, "--var", "kap_score", "--stat", "mean", "--by", "sex", "--by", "district"]
     _, from_csv, _ = run("estimate", SAMPLE, *args)
+    _, comma, _ = run("estimate", SAMPLE, *args[:-4], "--by", "sex,district")
+    assert json.loads(comma) == json.loads(from_csv)
     code, from_parquet, _ = run("estimate", str(parquet), *args)
     assert code == 0
     assert json.loads(from_csv) == json.loads(from_parquet)
@@ -135,3 +137,23 @@ def test_unsupported_file_suffix_exits_2(tmp_path: Path) -> None:
     path.write_text("a,b\n1,2\n")
     code, _, err = run("estimate", str(path), "--weight", "a", "--var", "b")
     assert code == 2 and ".csv or .parquet" in err
+
+
+def test_form_option_applies_missing_codes_and_expands_multi(tmp_path: Path) -> None:
+    pytest.importorskip("questionnaires")
+    data = pd.DataFrame({
+        "P06": ["[1, 3]", "99", "[2]", "[1]"],
+        "P01_cook": [1, 98, 2, 3],
+        "w": [1.0, 1.0, 2.0, 1.0],
+    })
+    path = tmp_path / "individual.csv"
+    data.to_csv(path, index=False)
+    code, out, err = run("estimate", str(path), "--weight", "w", "--form", "individual",
+                         "--var", "P06", "--var", "P01_cook")
+    assert code == 0, err
+    rows = {r["variable"]: r for r in json.loads(out)["estimates"]}
+    assert rows["P06_talk_calmly"]["estimate"] == pytest.approx(2 / 4)
+    assert rows["P06_talk_calmly"]["n_unweighted"] == 3
+    assert rows["P01_cook"]["estimate"] == pytest.approx((1 + 2 * 2 + 3) / 4)
+    code, _, err = run("estimate", str(path), "--weight", "w", "--form", "nope", "--var", "P06")
+    assert code == 2 and "nope" in err

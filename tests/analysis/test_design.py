@@ -133,3 +133,21 @@ def test_with_weights_keeps_structure_and_calibration_hook(sample: pd.DataFrame)
     assert new.sum_weights == pytest.approx(2 * design.sum_weights)
     assert new.total_variance(np.ones(design.n)) == pytest.approx(np.zeros((1, 1)))
     assert design.calibration == ()
+
+
+def test_fpc_must_be_constant_in_a_stratum_and_not_exceed_the_population() -> None:
+    data = pd.DataFrame({"w": 1.0, "s": ["a", "a", "b", "b"], "N": [10, 11, 5, 5]})
+    with pytest.raises(AnalysisError, match="varies within stratum 'a'"):
+        SurveyDesign(data, weight="w", strata="s", fpc="N")
+    data["N"] = [10, 10, 1.5, 1.5]
+    with pytest.raises(AnalysisError, match="more than 100% sampling in stratum 'b'"):
+        SurveyDesign(data, weight="w", strata="s", fpc="N")
+
+
+def test_clusters_without_strata_have_psus_minus_one_df() -> None:
+    data = pd.DataFrame({"w": 1.0, "c": [1, 1, 2, 2, 3, 3, 3]})
+    design = SurveyDesign(data, weight="w", psu="c")
+    assert (design.n_strata, design.n_psu, design.degf) == (1, 3, 2)
+    # Cluster totals 2, 2, 3 of y = 1: var(total) = 3/2 * sum((t - mean t)^2).
+    variance = design.total_variance(np.ones(7))[0, 0]
+    assert variance == pytest.approx(1.5 * ((2 - 7 / 3) ** 2 * 2 + (3 - 7 / 3) ** 2))

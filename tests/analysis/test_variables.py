@@ -81,3 +81,19 @@ def test_question_adapter_reads_type_codes_and_choices() -> None:
     assert question_columns(data, text)["M02"].tolist() == ["a", "b", "c"]
     with pytest.raises(AnalysisError, match="question 'K01'"):
         question_columns(data, SimpleNamespace(id="K01", type="yesno", missing_codes=[]))
+
+
+def test_adapter_reads_the_bundled_questionnaires() -> None:
+    questionnaires = pytest.importorskip("questionnaires")
+    individual = questionnaires.load_bundled()["individual"]
+    p06 = individual.question("P06")  # multi, missing codes 98 and 99
+    p01 = individual.question("P01")  # grid, missing codes 98 and 99
+    codes = [c.code for c in p06.choices]
+    data = pd.DataFrame({"P06": [[codes[0], codes[2]], 99, None],
+                         **{f"P01_{row.id}": [1, 98, 2] for row in p01.rows}})
+    multi = question_columns(data, p06)
+    assert list(multi.columns) == [f"P06_{c.name}" for c in p06.choices]
+    assert multi.iloc[0].sum() == 2 and multi.iloc[1:].isna().all().all()
+    grid = question_columns(data, p01)
+    assert list(grid.columns) == [f"P01_{row.id}" for row in p01.rows]
+    assert grid.iloc[1].isna().all() and (grid.iloc[0] == 1).all()

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from analysis import estimators
+from analysis import estimators, weighting
 from analysis.design import SurveyDesign
 from analysis.errors import AnalysisError
 from analysis.weighting import (
@@ -20,6 +20,7 @@ from analysis.weighting import (
     WeightingError,
     WeightingWarning,
     base_weights,
+    calibrate_weights,
     calibrated_psu_totals,
     nonresponse_adjust,
     poststratify,
@@ -440,4 +441,104 @@ def test_calibrated_psu_totals_without_calibration_are_plain_sums(design: Survey
     x = _domain_scores(design)
     np.testing.assert_allclose(
         calibrated_psu_totals(design, x), design.psu_totals(x.toarray()), rtol=1e-13
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the whole calibration step (DOMAIN_BRIEF §4)
+
+
+@pytest.fixture
+def census(people: pd.DataFrame) -> pd.DataFrame:
+    """Population of every stratum × sex cell (the 'census' the survey is calibrated to)."""
+    return pd.DataFrame(
+        {
+            "stratum": ["A", "A", "B", "B"],
+            "sex": ["F", "M", "F", "M"],
+            "population": [1000.0, 900.0, 1100.0, 1000.0],
+        }
+    )
+
+
+def test_dense_cells_are_poststratified_then_trimmed_and_reraked(
+    people: pd.DataFrame, census: pd.DataFrame
+) -> None:
+    w = people["weight"].to_numpy().copy()
+    w[5] = 2000.0  # one wild weight for trimming to catch
+    result = calibrate_weights(w, people, ["stratum", "sex"], census, min_cell_size=5)
+    assert result.method == "cells" and result.sparse_cells == ()
+    np.testing.assert_allclose(
+        result.calibrated,
+        poststratify_weights(w, people, ["stratum", "sex"], census),
+        rtol=1e-12,
+    )
+    assert result.n_trimmed == 1
+    assert result.trim_cap == pytest.approx(3.5 * np.median(result.calibrated))
+    cells = zip(census["stratum"], census["sex"], strict=True)
+    expected = dict(zip(cells, census["population"], strict=True))
+    assert cell_sums(result.weights, people, ["stratum", "sex"]) == pytest.approx(expected)
+    assert result.weights[5] < result.calibrated[5]
+
+
+def test_sparse_cells_fall_back_to_margins(people: pd.DataFrame, census: pd.DataFrame) -> None:
+    result = calibrate_weights(
+        people["weight"], people, ["stratum", "sex"], census, min_cell_size=11
+    )
+    assert result.method == "margins"
+    assert len(result.sparse_cells) == 4  # every cell has 10 people
+    assert result.margins == (("stratum",), ("sex",))
+    assert cell_sums(result.weights, people, ["stratum"]) == pytest.approx({"A": 1900, "B": 2100})
+    assert cell_sums(result.weights, people, ["sex"]) == pytest.approx({"F": 2100, "M": 1900})
+
+
+def test_sparse_cell_of_respondents_falls_back_and_keeps_zero_weights(
+    people: pd.DataFrame, census: pd.DataFrame
+) -> None:
+    w = people["weight"].to_numpy().copy()
+    w[121 - 100] = 0.0  # a B man who did not respond: his cell has 9 respondents
+    result = calibrate_weights(w, people, ["stratum", "sex"], census, min_cell_size=10)
+    assert result.method == "margins" and result.sparse_cells == (("B", "M"),)
+    assert result.weights[21] == 0 and result.calibrated[21] == 0
+    assert result.weights.sum() == pytest.approx(4000)
+
+
+def test_margins_that_an_empty_cell_makes_unreachable_do_not_converge(
+    people: pd.DataFrame, census: pd.DataFrame
+) -> None:
+    w = people["weight"].to_numpy().copy()
+    w[((people["stratum"] == "B") & (people["sex"] == "M")).to_numpy()] = 0.0
+    # Stratum B's 2,100 must all be women, leaving none for stratum A's women: impossible.
+    with pytest.raises(WeightingError, match="margins that conflict"):
+        calibrate_weights(w, people, ["stratum", "sex"], census, max_iter=20)
+
+
+def test_calibration_without_trimming_and_bad_fallback(
+    people: pd.DataFrame, census: pd.DataFrame
+) -> None:
+    result = calibrate_weights(people["weight"], people, ["stratum", "sex"], census,
+                               min_cell_size=5, trim_factor=None)
+    np.testing.assert_array_equal(result.weights, result.calibrated)
+    assert result.n_trimmed == 0
+    with pytest.raises(WeightingError, match="fallback margin column"):
+        calibrate_weights(people["weight"], people, ["stratum", "sex"], census,
+                          min_cell_size=50, fallback_margins=["urban"])
+
+
+def test_trimming_leaves_zero_weights_alone() -> None:
+    w = np.array([0.0, 1.0, 2.0, 3.0, 30.0])
+    t = trim_weights(w, upper=10)
+    assert t[0] == 0 and t.sum() == pytest.approx(w.sum()) and t[4] == 10
+
+
+def test_raking_projection_with_many_levels_sweeps_directly(
+    design: SurveyDesign, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    margins = {"sex": SEX_TOTALS, "urban": {"rural": 3200.0, "urban": 800.0}}
+    x = _domain_scores(design).toarray()
+    with_matrix = rake(design, margins)
+    monkeypatch.setattr(weighting, "_SWEEP_MATRIX_MAX", 1)
+    direct = rake(design, margins)
+    assert direct.calibration[0]._sweep_matrix is None
+    np.testing.assert_allclose(
+        direct.calibration[0].project(x), with_matrix.calibration[0].project(x), atol=1e-9
     )

@@ -118,7 +118,12 @@ def check_weights(prefix: str, w: np.ndarray) -> None:
 
 
 def check_estimates(prefix: str, design: SurveyDesign) -> None:
-    """Every estimate weighting_reference.R's put_estimates() wrote for this design."""
+    """Every estimate weighting_reference.R's put_estimates() wrote for this design.
+
+    The estimators (analysis-core's) are the user's path; this checks that all of them —
+    means, totals, proportions, ratios, quantiles, domains, deff, CIs, gaps — see the
+    calibration as R does.
+    """
     checks = []
     e = estimators.mean(design, "trained_vocational")[0]
     checks.append(("mean", e))
@@ -131,11 +136,27 @@ def check_estimates(prefix: str, design: SurveyDesign) -> None:
             checks.append((f"by_{by}.{row.domain[by]}", row))
     for row in estimators.total(design, "trained_vocational", by="sex"):
         checks.append((f"total_by_sex.{row.domain['sex']}", row))
+    checks.append(("ratio", estimators.ratio(design, "trained_vocational", "age")[0]))
+    quartiles = estimators.quantile(design, "kap_score", (0.25, 0.5, 0.75))
+    for name, row in zip(("q25", "q50", "q75"), quartiles, strict=True):
+        checks.append((name, row))
+        assert_rel(row.ci_low, R[f"{prefix}.{name}.lci"])
+        assert_rel(row.ci_high, R[f"{prefix}.{name}.uci"])
     for name, row in checks:
         assert_rel(row.estimate, R[f"{prefix}.{name}.est"])
         assert_rel(row.std_error, R[f"{prefix}.{name}.se"])
+    assert_rel(e.deff, R[f"{prefix}.mean.deff"])
+    share = estimators.proportion(design, "trained_vocational").find("1")
+    assert_rel(share.ci_low, R[f"{prefix}.mean.xlogit.lci"])
+    assert_rel(share.ci_high, R[f"{prefix}.mean.xlogit.uci"])
+    (g,) = estimators.gap(design, "trained_vocational", ("sex", "F", "M"))
+    assert_rel(g.difference, R[f"{prefix}.gap.est"])
+    assert_rel(g.std_error, R[f"{prefix}.gap.se"])
+    assert_rel(g.ratio, R[f"{prefix}.gpi.est"])
+    assert_rel(g.ratio_std_error, R[f"{prefix}.gpi.se"])
     # Nothing R wrote for this design is left unchecked.
-    assert len(checks) == sum(1 for k in R if k.startswith(f"{prefix}.") and k.endswith(".est"))
+    n_est = sum(1 for k in R if k.startswith(f"{prefix}.") and k.endswith(".est"))
+    assert len(checks) + 2 == n_est
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
@@ -233,3 +254,23 @@ def test_calibrated_variance_through_total_variance_directly(design: SurveyDesig
     m = (w * y).sum() / w.sum()
     v = calibrated.total_variance(w * (y - m) / w.sum())
     assert_rel(float(np.sqrt(v[0, 0])), R_SHARED["poststrat.se"])
+
+
+def test_recalibrating_stored_final_weights_gives_the_calibrated_ses(
+    sample: pd.DataFrame, design: SurveyDesign, margins: dict, poststrat_totals: pd.DataFrame
+) -> None:
+    """Analysts get final weights in the data; calibrating them again leaves them unchanged
+    and brings back the calibration's SEs (to 1e-12 for post-strata, 1e-9 for raking)."""
+    post = poststratify(design, ["sex", "urban"], poststrat_totals)
+    stored = SurveyDesign(sample.assign(w_final=post.weights), weight="w_final",
+                          strata="district", psu="commune", nest=True)
+    again = poststratify(stored, ["sex", "urban"], poststrat_totals)
+    np.testing.assert_allclose(again.weights, post.weights, rtol=1e-12)
+    assert_rel(estimators.mean(again, "trained_vocational")[0].std_error, R["ps.mean.se"], 1e-12)
+
+    raked = rake(design, three_margins(margins), **TIGHT)
+    stored = SurveyDesign(sample.assign(w_final=raked.weights), weight="w_final",
+                          strata="district", psu="commune", nest=True)
+    again = rake(stored, three_margins(margins), **TIGHT)
+    assert again.calibration[-1].iterations == 1
+    assert_rel(estimators.mean(again, "trained_vocational")[0].std_error, R["rake.mean.se"])

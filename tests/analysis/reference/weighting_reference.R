@@ -13,6 +13,8 @@ d <- read.csv(args[1])
 d$sex <- factor(d$sex, levels = c("F", "M"))
 d$agegrp <- cut(d$age, c(-Inf, 24, 34, 44, 54, Inf),
                 labels = c("18-24", "25-34", "35-44", "45-54", "55+"))
+d$yF <- d$trained_vocational * (d$sex == "F"); d$iF <- as.numeric(d$sex == "F")
+d$yM <- d$trained_vocational * (d$sex == "M"); d$iM <- as.numeric(d$sex == "M")
 options(survey.lonely.psu = "fail")
 des <- svydesign(ids = ~commune, strata = ~district, weights = ~weight, nest = TRUE, data = d)
 out <- list()
@@ -25,11 +27,25 @@ put_weights <- function(prefix, w) {
   put(paste0(prefix, ".w.min"), min(w)); put(paste0(prefix, ".w.max"), max(w))
   put(paste0(prefix, ".w.dot"), sum(w * seq_along(w)))
 }
-# Mean and total of trained_vocational, mean of kap_score (missing values, na.rm = TRUE), the
-# support_need proportions, and means by sex and by district (svyby: domains on the full design).
+# Mean (with deff and xlogit CI) and total of trained_vocational, the F - M gap and F/M ratio,
+# its ratio to age, quartiles of kap_score (svyquantile defaults), the mean of kap_score
+# (missing values, na.rm = TRUE), the support_need proportions, and means by sex and by
+# district (svyby: domains on the full design).
 put_estimates <- function(prefix, ds) {
-  m <- svymean(~trained_vocational, ds)
+  m <- svymean(~trained_vocational, ds, deff = TRUE)
   put(paste0(prefix, ".mean.est"), coef(m)); put(paste0(prefix, ".mean.se"), SE(m))
+  put(paste0(prefix, ".mean.deff"), deff(m))
+  cp <- svyciprop(~trained_vocational, ds, method = "xlogit")
+  put(paste0(prefix, ".mean.xlogit.lci"), attr(cp, "ci")[1])
+  put(paste0(prefix, ".mean.xlogit.uci"), attr(cp, "ci")[2])
+  # female - male gap and F/M parity index with the domain covariance. svyby(covmat = TRUE)
+  # fails on calibrated designs in survey 4.1.1, so the domain means are written as ratios of
+  # totals (the same linearisation; it reproduces results.csv's gap and gpi keys).
+  t <- svytotal(~yF + iF + yM + iM, ds)
+  g <- svycontrast(t, quote(yF / iF - yM / iM))
+  put(paste0(prefix, ".gap.est"), coef(g)); put(paste0(prefix, ".gap.se"), SE(g))
+  r <- svycontrast(t, quote((yF / iF) / (yM / iM)))
+  put(paste0(prefix, ".gpi.est"), coef(r)); put(paste0(prefix, ".gpi.se"), SE(r))
   t <- svytotal(~trained_vocational, ds)
   put(paste0(prefix, ".total.est"), coef(t)); put(paste0(prefix, ".total.se"), SE(t))
   m <- svymean(~kap_score, ds, na.rm = TRUE)
@@ -45,6 +61,14 @@ put_estimates <- function(prefix, ds) {
       k <- paste0(prefix, ".by_", by, ".", b[[by]][i])
       put(paste0(k, ".est"), coef(b)[i]); put(paste0(k, ".se"), SE(b)[i])
     }
+  }
+  rt <- svyratio(~trained_vocational, ~age, ds)
+  put(paste0(prefix, ".ratio.est"), coef(rt)); put(paste0(prefix, ".ratio.se"), SE(rt))
+  q <- svyquantile(~kap_score, ds, c(0.25, 0.5, 0.75), na.rm = TRUE, ci = TRUE)[[1]]
+  for (i in 1:3) {
+    k <- paste0(prefix, ".", c("q25", "q50", "q75")[i])
+    put(paste0(k, ".est"), q[i, 1]); put(paste0(k, ".se"), q[i, 4])
+    put(paste0(k, ".lci"), q[i, 2]); put(paste0(k, ".uci"), q[i, 3])
   }
   b <- svyby(~trained_vocational, ~sex, ds, svytotal)
   for (i in seq_len(nrow(b))) {
