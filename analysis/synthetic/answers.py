@@ -376,16 +376,12 @@ class _Filler:
             matrix[:, exclusive] = self.rng.random((n, int(exclusive.sum()))) < 0.1
         else:
             matrix = np.asarray(proposal, bool).copy()
+        allowed = np.ones((n, len(codes)), bool)
         if q.choice_filter_ast is not None:
-            for j, choice in enumerate(q.choices):
-                matrix[:, j] &= truth(evaluate_columns(
-                    q.choice_filter_ast, self.levels, group, None, choice.context()))
-            allowed = np.ones((n, len(codes)), bool)
             for j, choice in enumerate(q.choices):
                 allowed[:, j] = truth(evaluate_columns(
                     q.choice_filter_ast, self.levels, group, None, choice.context()))
-        else:
-            allowed = np.ones((n, len(codes)), bool)
+            matrix &= allowed
         if exclusive.any():
             others = (matrix & ~exclusive).any(axis=1)
             matrix[others[:, None] & exclusive[None, :]] = False
@@ -433,10 +429,17 @@ class _Filler:
                       else _default_text(q, n, self.rng))
         else:
             values = np.asarray(proposal, object).copy()
-        if q.constraint_ast is not None:
+        for attempt in range(5):
+            if q.constraint_ast is None:
+                break
             bad = relevant & ~truth(evaluate_columns(q.constraint_ast, self.levels, group,
                                                      values))
-            values[bad] = None if not q.required else values[bad]
+            if not bad.any():
+                break
+            if q.required and attempt < 4:
+                values[bad] = _default_text(q, int(bad.sum()), self.rng)
+            else:
+                values[bad] = None
         values[~relevant] = None
         return values
 

@@ -95,3 +95,20 @@ def test_column_evaluator_matches_shared_vector(vector: dict[str, Any]) -> None:
         assert got == pytest.approx(expected)
     else:
         assert got == expected
+
+
+@pytest.mark.parametrize("path", [
+    "tests/questionnaires/forms/mini.json",
+    "tests/survey_app/data/test_household.json",
+])
+def test_generic_generation_validates_forms_it_has_no_behaviour_for(path: str) -> None:
+    from pathlib import Path
+
+    from analysis.synthetic.answers import fill, to_answer_dicts
+    from questionnaires import load_questionnaire
+
+    root = Path(__file__).resolve().parents[2]
+    questionnaire = load_questionnaire(root / path)
+    levels = fill(questionnaire, 300, np.random.default_rng(1))
+    for answers in to_answer_dicts(questionnaire, levels):
+        assert questionnaire.validate_answers(answers, lang="en") == []
