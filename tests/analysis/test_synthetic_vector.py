@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from analysis.synthetic.answers import fill, to_answer_dicts
 from analysis.synthetic.vector import Level, MultiColumn, evaluate_columns
+from questionnaires import load_questionnaire
 from questionnaires.expressions import compile_vector, load_vectors
 
 
@@ -102,11 +105,6 @@ def test_column_evaluator_matches_shared_vector(vector: dict[str, Any]) -> None:
     "tests/survey_app/data/test_household.json",
 ])
 def test_generic_generation_validates_forms_it_has_no_behaviour_for(path: str) -> None:
-    from pathlib import Path
-
-    from analysis.synthetic.answers import fill, to_answer_dicts
-    from questionnaires import load_questionnaire
-
     root = Path(__file__).resolve().parents[2]
     questionnaire = load_questionnaire(root / path)
     levels = fill(questionnaire, 300, np.random.default_rng(1))
