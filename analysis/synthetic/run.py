@@ -221,8 +221,8 @@ class Simulator:
             if errors:
                 details = "; ".join(f"{e.question_id} (row {e.row}): {e.message}"
                                     for e in errors[:5])
-                raise SimulationError(f"{form_id} interview {design} does not validate: "
-                                      f"{details}")
+                raise SimulationError(f"phiếu {form_id} {design} không hợp lệ / {form_id} "
+                                      f"interview {design} does not validate: {details}")
             checked += 1
         return checked
 
