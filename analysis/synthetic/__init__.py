@@ -11,6 +11,6 @@ Simulator`; the modules follow the pipeline:
   questionnaire within its own rules; :mod:`~analysis.synthetic.behaviour`: the effect sizes;
 - :mod:`~analysis.synthetic.weights`: base, adjusted and final weights (analysis.weighting);
 - :mod:`~analysis.synthetic.export`: the tables, data dictionary and README.
-"""
 
 Nothing is imported here, so that ``gesurvey`` starts without loading numpy and pandas for it.
+"""
