@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -14,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
+# The console script installed next to this Python (pip install -e .), else the one on PATH.
 GESURVEY = Path(sys.executable).parent / "gesurvey"
+if not GESURVEY.exists():
+    GESURVEY = Path(shutil.which("gesurvey") or GESURVEY)
 
 
 def free_port() -> int:
