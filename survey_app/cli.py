@@ -164,3 +164,23 @@ def load_areas_command(file: str) -> None:
 cli.add_command(questionnaires)
 cli.add_command(analyze)
 cli.add_command(weights)
+
+from analysis.synthetic.cli import DB_LOADERS, simulate  # noqa: E402
+
+
+def _load_simulation(simulator):  # noqa: ANN001, ANN202
+    """Store a synthetic survey in the app the command group was started with."""
+    from flask.cli import ScriptInfo
+
+    from .synthetic_load import load_simulation
+
+    context = click.get_current_context(silent=True)
+    info = context.find_object(ScriptInfo) if context is not None else None
+    if info is None:
+        return load_simulation(simulator)
+    with info.load_app().app_context():
+        return load_simulation(simulator)
+
+
+DB_LOADERS.append(_load_simulation)
+cli.add_command(simulate)
