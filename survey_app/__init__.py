@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .collect import bp as collect_bp
     from .errors import register_error_handlers
     from .main import bp as main_bp
+    from .offline import bp as offline_bp
     from .review import bp as review_bp
 
     app.register_blueprint(main_bp)
@@ -49,5 +50,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(offline_bp)
     register_error_handlers(app)
     return app
