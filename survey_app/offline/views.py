@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from flask import (
@@ -92,9 +93,16 @@ def conflicts():  # noqa: ANN201
         sent = (conflict.content or {}).get("answers") or {}
         changed = sorted(key for key in set(stored) | set(sent) if stored.get(key) != sent.get(key))
         sensitive = conflict.submission.questionnaire_version.sensitive
-        rows.append({"conflict": conflict, "changed": changed, "stored": stored, "sent": sent,
-                     "sensitive": sensitive})
+        rows.append({"conflict": conflict, "sensitive": sensitive, "changed": [
+            (key, _shown(stored.get(key)), _shown(sent.get(key))) for key in changed]})
     return render_template("offline/conflicts.html", rows=rows, lang=current_language())
+
+
+def _shown(value: object) -> str:
+    """An answer as text for the conflict table (text as is, anything else as JSON)."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 @bp.route("/admin/import-outbox", methods=["GET", "POST"])
