@@ -15,6 +15,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from analysis.cli import analyze
+from analysis.weighting_cli import weights
 from questionnaires.cli import questionnaires
 
 
@@ -179,3 +181,5 @@ def load_areas_command(file: str) -> None:
 
 
 cli.add_command(questionnaires)
+cli.add_command(analyze)
+cli.add_command(weights)
