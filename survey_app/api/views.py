@@ -15,11 +15,17 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf, db
 from ..i18n import current_language
-from ..models import Assignment, QuestionnaireVersion, Submission
+from ..models import Assignment, QuestionnaireVersion, Role, Submission
 from ..questionnaire_store import current_version, questionnaire_for
 from . import bp
 from .openapi import openapi_document
-from .services import EnvelopeInvalid, receive, stored_record, user_for_token
+from .services import (
+    UUID_PATTERN,
+    EnvelopeInvalid,
+    receive,
+    stored_record,
+    user_for_token,
+)
 
 DEFAULT_MAX_SUBMISSION_BYTES = 1024 * 1024
 PUBLIC_ENDPOINTS = {"api.openapi"}
@@ -45,6 +51,9 @@ def authenticate():  # noqa: ANN201
         if user is None:
             return _unauthorised()
         g.api_user = user
+        # Flask-Login reads the request's user from g._login_user: messages then follow the
+        # token owner's language, and no session cookie is read or written.
+        g._login_user = user
         return None
     if not current_user.is_authenticated:
         return _unauthorised()
@@ -81,6 +90,11 @@ def openapi():  # noqa: ANN201
     return jsonify(openapi_document())
 
 
+def _plain(text: str) -> bool:
+    """True for a path value that can name a row (short, no NUL, which PostgreSQL refuses)."""
+    return 0 < len(text) <= 64 and "\x00" not in text
+
+
 def _version_summary(version: QuestionnaireVersion, lang: str) -> dict:
     return {
         "id": version.questionnaire_id,
@@ -105,6 +119,8 @@ def questionnaires():  # noqa: ANN201
 @bp.get("/questionnaires/<questionnaire_id>/versions/<version>")
 def questionnaire_version(questionnaire_id: str, version: str):  # noqa: ANN201
     """One published version: the browser definition with every compiled expression AST."""
+    if not (_plain(questionnaire_id) and _plain(version)):
+        return error(404, _("Not found."))
     row = db.session.scalar(select(QuestionnaireVersion).where(
         QuestionnaireVersion.questionnaire_id == questionnaire_id,
         QuestionnaireVersion.version == version))
@@ -145,6 +161,9 @@ def assignments():  # noqa: ANN201
 @bp.post("/submissions")
 def submissions():  # noqa: ANN201
     """Store one finished interview exactly once: 201 new, 200 same content, 409 different."""
+    if not g.api_user.has_role(Role.ENUMERATOR):
+        return error(403, _("Only enumerators send interviews; this account is not an "
+                            "enumerator."))
     request.max_content_length = current_app.config.get(
         "API_MAX_SUBMISSION_BYTES", DEFAULT_MAX_SUBMISSION_BYTES)
     body = request.get_json(silent=True)
@@ -172,6 +191,8 @@ def submissions():  # noqa: ANN201
 @bp.get("/submissions/<uuid>")
 def submission(uuid: str):  # noqa: ANN201
     """The stored record of one of the user's own interviews."""
+    if not UUID_PATTERN.match(uuid):
+        return error(404, _("Not found."))
     row = db.session.scalar(select(Submission).where(Submission.uuid == uuid))
     if row is None or row.enumerator_id != g.api_user.id:
         return error(404, _("Not found."))

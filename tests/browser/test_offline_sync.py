@@ -220,6 +220,14 @@ def test_offline_interviews_reach_the_server_exactly_once(
         with app.app_context():
             kept = db.session.scalar(select(Submission).where(Submission.uuid == uuids[0]))
             assert kept.answers["HH01"] == "Hoàng Văn Lâm"
+
+        # The outbox exports what the server has not taken, for an admin to import.
+        with tab.expect_download() as download:
+            tab.locator("#outbox-export").tap()
+        exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+        assert exported["format"] == "gesurvey-outbox" and exported["username"] == "lan"
+        assert [item["uuid"] for item in exported["submissions"]] == [uuids[0]]
+        assert exported["submissions"][0]["answers"]["HH01"] == "Hoàng Văn Lâm (sửa)"
     finally:
         context.close()
     assert not errors, f"uncaught errors in the page: {errors}"

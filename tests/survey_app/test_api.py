@@ -254,3 +254,19 @@ def test_csrf_applies_to_session_requests_but_not_tokens(csrf_app, token) -> Non
     assert client.post(URL, json=envelope(), headers={"X-CSRFToken": csrf}).status_code == 201
     anonymous = csrf_app.test_client()
     assert anonymous.post(URL, json=envelope(), headers=bearer(token)).status_code == 201
+
+
+@pytest.mark.parametrize("language,message", [("vi", "Một số trường không hợp lệ."),
+                                              ("en", "Some fields are not valid.")])
+def test_token_requests_answer_in_the_owners_language(app, client, token, language,
+                                                      message) -> None:  # noqa: ANN001
+    from survey_app.models import User
+
+    with app.app_context():
+        db.session.scalar(select(User).where(User.username == "enum178")).language = language
+        db.session.commit()
+    body = envelope()
+    body["uuid"] = "nope"
+    response = client.post(URL, json=body, headers=bearer(token))
+    assert response.get_json()["error"] == message
+    assert "Set-Cookie" not in response.headers

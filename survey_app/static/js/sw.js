@@ -55,15 +55,28 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
+const NETWORK_TIMEOUT_MS = 6000;
+
+async function cachedCopy(cache, request) {
+  return (await cache.match(request)) || (await cache.match(request, { ignoreSearch: true }));
+}
+
 async function networkFirst(request) {
   const cache = await caches.open(CACHE);
-  try {
-    const response = await fetch(request);
+  const network = fetch(request).then(async (response) => {
     if (cacheable(response)) await cache.put(request, response.clone());
     return response;
+  });
+  try {
+    /* A weak signal can hang a request for minutes: after a while, the kept copy will do. */
+    const slow = new Promise((resolve) => setTimeout(resolve, NETWORK_TIMEOUT_MS, null));
+    const first = await Promise.race([network, slow]);
+    if (first) return first;
+    const cached = await cachedCopy(cache, request);
+    if (cached) return cached;
+    return await network;
   } catch (err) {
-    const cached = await cache.match(request) ||
-      await cache.match(request, { ignoreSearch: true });
+    const cached = await cachedCopy(cache, request);
     if (cached) return cached;
     if (request.mode === "navigate") {
       const home = await cache.match("/collect/offline/");
