@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -110,7 +110,6 @@ class Received:
     outcome: str
     submission: Submission
     conflict: SubmissionConflict | None = None
-    problems: list[EnvelopeProblem] = field(default_factory=list)
 
     @property
     def status(self) -> int:
@@ -242,7 +241,7 @@ def check_envelope(user: User, body: Any, lang: str) -> Envelope:
             EnvelopeProblem("answers", _("This question is not in the questionnaire."), key)
             for key in unknown[:50]
         ])
-    errors = validate_answers_safely(version, answers, lang)
+    errors = answer_problems(version, answers, lang)
     if errors:
         raise EnvelopeInvalid(errors)
     if content_hash(body) != sha:
@@ -252,9 +251,9 @@ def check_envelope(user: User, body: Any, lang: str) -> Envelope:
     return Envelope(uuid, version, area, assignment, answers, started, ended, sha, body)
 
 
-def validate_answers_safely(version: QuestionnaireVersion, answers: dict,
+def answer_problems(version: QuestionnaireVersion, answers: dict,
                             lang: str) -> list[EnvelopeProblem]:
-    """The questionnaire's validation as field problems."""
+    """The questionnaire's own validation (Questionnaire.validate_answers) as field problems."""
     return [
         EnvelopeProblem("answers", problem.message, problem.question_id, problem.row)
         for problem in validate(_VersionHolder(version), answers, lang)

@@ -25,6 +25,7 @@ from ..models import Role
 from . import bp
 from .services import ImportFileError, import_outbox
 
+IMPORT_MAX_BYTES = 50 * 1024 * 1024
 STATIC_JS = Path(__file__).resolve().parent.parent / "static" / "js"
 
 
@@ -111,6 +112,8 @@ def import_file():  # noqa: ANN201
     """Upload an outbox file exported from a tablet; the exactly-once rules apply."""
     report = None
     if request.method == "POST":
+        # An outbox of a long trip offline is larger than one interview: allow 50 MB here.
+        request.max_content_length = IMPORT_MAX_BYTES
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             flash(_("Choose an outbox file exported from a tablet."), "error")

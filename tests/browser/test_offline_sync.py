@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,13 +36,25 @@ class CountingMiddleware:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.count = 0
+        self.paths: list[str] = []
         self.lock = threading.Lock()
+
+    @property
+    def count(self) -> int:
+        return len(self.paths)
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         with self.lock:
-            self.count += 1
+            self.paths.append(environ["REQUEST_METHOD"] + " " + environ["PATH_INFO"])
         return self.app(environ, start_response)
+
+    def settle(self, quiet_seconds: float = 1.0) -> int:
+        """Wait until no request has arrived for quiet_seconds (background refreshes done)."""
+        last = -1
+        while last != self.count:
+            last = self.count
+            time.sleep(quiet_seconds)
+        return last
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +172,8 @@ def test_offline_interviews_reach_the_server_exactly_once(
                 canonical_json(sample)
 
         # Offline: a new version is published meanwhile on the server.
+        tab.wait_for_load_state("networkidle")
+        counter.settle()
         context.set_offline(True)
         with app.app_context():
             newer = json.loads(TEST_FORM.read_text(encoding="utf-8"))
@@ -179,7 +194,8 @@ def test_offline_interviews_reach_the_server_exactly_once(
         tab.wait_for_selector("#outbox-list .outbox-item")
         assert items(tab, "pending").count() == 2
         assert tab.locator("#outbox-summary").get_attribute("data-pending") == "2"
-        assert counter.count == before, "requests reached the server while offline"
+        assert counter.count == before, \
+            f"requests reached the server while offline: {counter.paths[before:]}"
         assert stored_count(app) == 0
 
         # Back online: both arrive, once, on the version they were started on.

@@ -25,6 +25,7 @@
   const API = "/api/v1/submissions";
   const BACKOFF_BASE_MS = 2000;
   const BACKOFF_MAX_MS = 5 * 60 * 1000;
+  const KEEP_SENT_MS = 30 * 24 * 3600 * 1000;
   const listeners = new Set();
   let dbPromise = null;
   let running = null;
@@ -175,6 +176,16 @@
     return status;
   }
 
+  /* Forget interviews the server confirmed long ago (the outbox would grow for ever). */
+  async function prune(items) {
+    const limit = Date.now() - KEEP_SENT_MS;
+    for (const item of items) {
+      if (item.state === "sent" && Date.parse(item.sent_at) < limit) {
+        await remove("outbox", item.uuid);
+      }
+    }
+  }
+
   /* Send every pending item that is due (or all pending ones when force is true). */
   async function sync(force) {
     if (running) return running;
@@ -188,6 +199,7 @@
         if (status === 0) break; /* no network: the others would fail the same way */
         if (status === 200 || status === 201) sent += 1;
       }
+      await prune(items);
       return sent;
     };
     running = (root.navigator.locks ?
