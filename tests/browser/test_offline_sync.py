@@ -183,7 +183,8 @@ def test_offline_interviews_reach_the_server_exactly_once(
         before = counter.count
         tab.goto(f"{base}/collect/offline/")
         tab.reload()
-        assert tab.locator("#net-status").is_visible()
+        tab.locator("#net-status").wait_for(state="visible")
+        tab.locator(".offline-assignment .offline-start").wait_for()
         uuids = []
         for head in ("Hoàng Văn Lâm", "Nông Thị Hoa"):
             tab.goto(f"{base}/collect/offline/")

@@ -3,8 +3,9 @@
  * assignments and static files open with no network.
  *
  * Pages and API reads: network first (fresh when online), the cached copy when not.
- * Static files: the cached copy at once, refreshed in the background. Writes (POST) are never
- * touched here: the outbox (outbox.js) sends them and keeps them until the server has them.
+ * Static files: the cached copy at once, refreshed in the background. Writes (POST) go to the
+ * network unchanged and are never cached: the outbox (outbox.js) sends interviews and keeps them
+ * until the server has them.
  */
 "use strict";
 
@@ -104,9 +105,14 @@ async function staleWhileRevalidate(event) {
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
-  if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (request.method !== "GET") {
+    /* Writes go straight to the network, from here rather than by fallback, so that every
+       request of a controlled page takes one path (and one network state). */
+    event.respondWith(fetch(request));
+    return;
+  }
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(staleWhileRevalidate(event));
     return;
