@@ -75,9 +75,11 @@ def live_app(tmp_path_factory) -> Iterator[tuple[str, Any, CountingMiddleware]]:
         db.session.flush()
         create_user("lan", "enumerator", PASSWORD, area_code="17801001")
         create_user("minh", "supervisor", PASSWORD, area_code="178")
+        create_user("mai", "enumerator", PASSWORD, area_code="17801001")
         publish(json.loads(TEST_FORM.read_text(encoding="utf-8")))
         db.session.flush()
         create_assignment("lan", "17801001", "test_household", 20)
+        create_assignment("mai", "17801001", "test_household", 20)
         db.session.commit()
     counter = CountingMiddleware(app.wsgi_app)
     app.wsgi_app = counter
@@ -245,6 +247,27 @@ def test_offline_interviews_reach_the_server_exactly_once(
         assert exported["format"] == "gesurvey-outbox" and exported["username"] == "lan"
         assert [item["uuid"] for item in exported["submissions"]] == [uuids[0]]
         assert exported["submissions"][0]["answers"]["HH01"] == "Hoàng Văn Lâm (sửa)"
+
+        # Another enumerator on the same tablet neither sees nor sends Lan's interviews.
+        tab.locator("#logout").tap()
+        tab.wait_for_url(lambda url: "/auth/login" in url)
+        log_in(tab, base, "mai")
+        tab.goto(f"{base}/collect/outbox")
+        tab.wait_for_selector("#outbox-list li")
+        assert tab.locator("#outbox-list .outbox-item").count() == 0
+        tab.evaluate("""async (id) => {
+            const item = await GESurveyOutbox.get('outbox', id);
+            item.state = 'pending';
+            item.next_attempt = 0;
+            await GESurveyOutbox.put('outbox', item.uuid, item);
+            await GESurveyOutbox.sync(true);
+        }""", uuids[1])
+        assert tab.evaluate("id => GESurveyOutbox.get('outbox', id).then(i => i.state)",
+                            uuids[1]) == "pending"
+        assert stored_count(app) == 2
+        with app.app_context():
+            assert {s.enumerator.username for s in db.session.scalars(select(Submission))} \
+                == {"lan"}
     finally:
         context.close()
     assert not errors, f"uncaught errors in the page: {errors}"

@@ -117,6 +117,7 @@
     const uuid = root.crypto.randomUUID();
     await Outbox.put("drafts", uuid, {
       uuid,
+      username: Outbox.currentUser(),
       assignment_id: assignment.id,
       area: assignment.area.code,
       area_name: assignment.area.name,
@@ -133,7 +134,7 @@
   async function drafts() {
     const list = doc.getElementById("offline-drafts");
     if (!list) return;
-    const items = (await Outbox.all("drafts")).sort((a, b) =>
+    const items = (await Outbox.all("drafts")).filter(Outbox.mine).sort((a, b) =>
       String(b.saved_at).localeCompare(String(a.saved_at)));
     list.textContent = "";
     if (!items.length) list.appendChild(el("li", { text: t("noDrafts") }));
@@ -206,7 +207,7 @@
   async function interview() {
     const uuid = new URLSearchParams(root.location.search).get("uuid");
     const draft = uuid ? await Outbox.get("drafts", uuid) : null;
-    if (!draft) {
+    if (!draft || !Outbox.mine(draft)) {
       problem(t("missingDraft"));
       return;
     }
@@ -233,7 +234,7 @@
   async function outboxPage() {
     const list = doc.getElementById("outbox-list");
     const render = async () => {
-      const items = (await Outbox.all("outbox")).sort((a, b) =>
+      const items = (await Outbox.all("outbox")).filter(Outbox.mine).sort((a, b) =>
         String(b.finalised_at).localeCompare(String(a.finalised_at)));
       const waiting = items.filter((i) => i.state === "pending").length;
       doc.getElementById("outbox-summary").textContent = t("summary", { n: waiting });
@@ -282,7 +283,7 @@
     const e = item.envelope;
     const meta = item.meta || {};
     await Outbox.put("drafts", e.uuid, {
-      uuid: e.uuid, area: e.area, area_name: meta.area_name, title: meta.title,
+      uuid: e.uuid, username: item.username, area: e.area, area_name: meta.area_name, title: meta.title,
       questionnaire: { id: e.questionnaire_id, version: e.questionnaire_version },
       answers: e.answers, page: 0, started_at: e.started_at,
       saved_at: new Date().toISOString(),

@@ -103,11 +103,23 @@
     }
   }
 
+  /* The logged-in enumerator: a shared tablet keeps each person's interviews apart, and only
+     the person who made an interview sends it (the server records them as its author). */
+  function currentUser() {
+    const meta = root.document && root.document.querySelector("meta[name=gesurvey-user]");
+    return meta ? meta.content : "";
+  }
+
+  function mine(item) {
+    return !item.username || item.username === currentUser();
+  }
+
   /* Finalise an interview: seal its envelope, put it in the outbox, drop the draft. */
   async function finalise(content, meta) {
     const envelope = await seal(content);
     await put("outbox", envelope.uuid, {
       uuid: envelope.uuid,
+      username: currentUser(),
       envelope,
       meta: meta || {},
       state: "pending",
@@ -193,7 +205,7 @@
       const items = await all("outbox");
       let sent = 0;
       for (const item of items) {
-        if (item.state !== "pending") continue;
+        if (item.state !== "pending" || !mine(item)) continue;
         if (!force && item.next_attempt > Date.now()) continue;
         const status = await sendOne(item);
         if (status === 0) break; /* no network: the others would fail the same way */
@@ -219,7 +231,8 @@
   function schedule() {
     if (timer) root.clearTimeout(timer);
     all("outbox").then((items) => {
-      const due = items.filter((i) => i.state === "pending").map((i) => i.next_attempt || 0);
+      const due = items.filter((i) => i.state === "pending" && mine(i))
+        .map((i) => i.next_attempt || 0);
       if (!due.length) return;
       const wait = Math.max(1000, Math.min(...due) - Date.now());
       timer = root.setTimeout(() => sync(false).finally(schedule), wait);
@@ -234,7 +247,7 @@
       version: 1,
       username,
       exported_at: new Date().toISOString(),
-      submissions: items.filter((i) => includeSent || i.state !== "sent")
+      submissions: items.filter((i) => mine(i) && (includeSent || i.state !== "sent"))
         .map((i) => i.envelope),
     };
   }
@@ -244,7 +257,7 @@
   }
 
   root.GESurveyOutbox = {
-    openDb, get, put, remove, all, canonicalJson, sha256Hex, seal, finalise, sync, resend,
+    openDb, get, put, remove, all, canonicalJson, currentUser, mine, sha256Hex, seal, finalise, sync, resend,
     schedule, exportDocument, onChange, backoff,
   };
 })(typeof globalThis !== "undefined" ? globalThis : this);
