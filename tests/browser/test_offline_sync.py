@@ -197,8 +197,10 @@ def test_offline_interviews_reach_the_server_exactly_once(
         tab.wait_for_selector("#outbox-list .outbox-item")
         assert items(tab, "pending").count() == 2
         assert tab.locator("#outbox-summary").get_attribute("data-pending") == "2"
-        assert counter.count == before, \
-            f"requests reached the server while offline: {counter.paths[before:]}"
+        # The browser's own update check of the service worker script (made by chromium's
+        # browser process on navigation) is outside the page's emulated network: not ours.
+        leaked = [path for path in counter.paths[before:] if path != "GET /sw.js"]
+        assert leaked == [], f"requests reached the server while offline: {leaked}"
         assert stored_count(app) == 0
 
         # Back online: both arrive, once, on the version they were started on.
