@@ -24,6 +24,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(default_config(app.instance_path))
     if config:
         app.config.from_mapping(config)
+    if app.config.get("SECRET_KEY_IS_RANDOM") and not (config or {}).get("SECRET_KEY"):
+        app.logger.warning(
+            "no session key: set GESURVEY_SECRET_KEY or run `gesurvey setup`; with a random key "
+            "sessions end at restart and differ between worker processes"
+        )
 
     from . import auth as auth_module
     from .i18n import select_locale, select_timezone

@@ -6,6 +6,7 @@ built by ``create_app``; other packages add their groups with ``cli.add_command`
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 from importlib import resources
@@ -15,9 +16,27 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from analysis.cli import analyze
-from analysis.weighting_cli import weights
-from questionnaires.cli import questionnaires
+# Command groups of the other packages, imported only when named: the analysis groups pull in
+# scipy and pandas, which would slow every `gesurvey run` and `gesurvey setup` by seconds.
+LAZY_COMMANDS = {
+    "questionnaires": "questionnaires.cli:questionnaires",
+    "analyze": "analysis.cli:analyze",
+    "weights": "analysis.weighting_cli:weights",
+}
+
+
+class GesurveyGroup(FlaskGroup):
+    """The Flask command group plus the lazily imported groups of ``LAZY_COMMANDS``."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = LAZY_COMMANDS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = target.split(":")
+        return getattr(importlib.import_module(module_name), attribute)
 
 
 def _create_app():  # noqa: ANN202
@@ -26,7 +45,7 @@ def _create_app():  # noqa: ANN202
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+@click.group(cls=GesurveyGroup, create_app=_create_app, add_version_option=False)
 @click.version_option(package_name="gesurvey")
 def cli() -> None:
     """Gender-equality survey collection and analysis (gesurvey)."""
@@ -180,6 +199,23 @@ def load_areas_command(file: str) -> None:
     click.echo(f"Areas: {result.created} created, {result.updated} updated.")
 
 
-cli.add_command(questionnaires)
-cli.add_command(analyze)
-cli.add_command(weights)
+
+from analysis.synthetic.cli import DB_LOADERS, simulate  # noqa: E402
+
+
+def _load_simulation(simulator):  # noqa: ANN001, ANN202
+    """Store a synthetic survey in the app the command group was started with."""
+    from flask.cli import ScriptInfo
+
+    from .synthetic_load import load_simulation
+
+    context = click.get_current_context(silent=True)
+    info = context.find_object(ScriptInfo) if context is not None else None
+    if info is None:
+        return load_simulation(simulator)
+    with info.load_app().app_context():
+        return load_simulation(simulator)
+
+
+DB_LOADERS.append(_load_simulation)
+cli.add_command(simulate)

@@ -19,26 +19,28 @@ def database_url(instance_path: str) -> str:
     return url
 
 
-def secret_key(instance_path: str) -> str:
-    """Return GESURVEY_SECRET_KEY, else the key `gesurvey setup` wrote (instance/secret_key, or
-    GESURVEY_SECRET_KEY_FILE).
+def secret_key(instance_path: str) -> tuple[str, bool]:
+    """Return (key, is_random): GESURVEY_SECRET_KEY, else the key `gesurvey setup` wrote
+    (instance/secret_key, or GESURVEY_SECRET_KEY_FILE).
 
     Without either, a random key is used: the app works but sessions end at restart.
     """
     key = os.environ.get("GESURVEY_SECRET_KEY")
     if key:
-        return key
+        return key, False
     path = Path(os.environ.get("GESURVEY_SECRET_KEY_FILE") or Path(instance_path) / "secret_key")
     if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
-    return secrets.token_hex(32)
+        return path.read_text(encoding="utf-8").strip(), False
+    return secrets.token_hex(32), True
 
 
 def default_config(instance_path: str) -> dict:
     """Build the default configuration for an app whose instance folder is instance_path."""
     secure = os.environ.get("GESURVEY_SECURE_COOKIES", "0") == "1"
+    key, is_random = secret_key(instance_path)
     return {
-        "SECRET_KEY": secret_key(instance_path),
+        "SECRET_KEY": key,
+        "SECRET_KEY_IS_RANDOM": is_random,
         "SECRET_KEY_FILE": os.environ.get("GESURVEY_SECRET_KEY_FILE")
         or str(Path(instance_path) / "secret_key"),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),

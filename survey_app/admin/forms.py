@@ -1,9 +1,10 @@
 """Forms of the admin screens."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from ..forms_base import BaseForm
 
 ROLE_CHOICES = [
     ("enumerator", _l("Enumerator")),
@@ -20,7 +21,7 @@ LEVEL_CHOICES = [
 ]
 
 
-class CreateUserForm(FlaskForm):
+class CreateUserForm(BaseForm):
     """A new account; the area limits what a supervisor or enumerator sees."""
 
     username = StringField(
@@ -34,11 +35,11 @@ class CreateUserForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
 
 
-class ToggleUserForm(FlaskForm):
+class ToggleUserForm(BaseForm):
     """Activate or deactivate an account (accounts are never deleted: the audit log names them)."""
 
 
-class CreateAreaForm(FlaskForm):
+class CreateAreaForm(BaseForm):
     """A commune or village under an existing area."""
 
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
@@ -47,7 +48,7 @@ class CreateAreaForm(FlaskForm):
     parent_code = StringField(_l("Parent area code"), validators=[Optional(), Length(max=32)])
 
 
-class CreateAssignmentForm(FlaskForm):
+class CreateAssignmentForm(BaseForm):
     """Give an enumerator a questionnaire to fill in a village, with a household target."""
 
     enumerator = StringField(_l("Enumerator user name"), validators=[DataRequired()])
@@ -56,5 +57,5 @@ class CreateAssignmentForm(FlaskForm):
     target = IntegerField(_l("Target households"), validators=[NumberRange(min=0, max=10000)])
 
 
-class PublishQuestionnairesForm(FlaskForm):
+class PublishQuestionnairesForm(BaseForm):
     """Publish every bundled questionnaire whose version is not stored yet."""

@@ -11,7 +11,15 @@ from sqlalchemy import select
 
 from ..audit import record
 from ..extensions import db
-from ..models import AREA_LEVEL_ORDER, Area, AreaLevel, Assignment, Role, User
+from ..models import (
+    AREA_LEVEL_ORDER,
+    Area,
+    AreaLevel,
+    Assignment,
+    QuestionnaireVersion,
+    Role,
+    User,
+)
 
 AREA_COLUMNS = ("code", "name", "level", "parent_code")
 
@@ -161,6 +169,14 @@ def create_assignment(
     if not enumerator.covers(area):
         raise AdminError(
             _("%(code)s lies outside the enumerator's area.", code=area_code)
+        )
+    if db.session.scalar(
+        select(QuestionnaireVersion.id).where(
+            QuestionnaireVersion.questionnaire_id == questionnaire_id
+        ).limit(1)
+    ) is None:
+        raise AdminError(
+            _("Questionnaire %(id)s is not published; publish it first.", id=questionnaire_id)
         )
     duplicate = db.session.scalar(
         select(Assignment).where(

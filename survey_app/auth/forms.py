@@ -1,12 +1,13 @@
 """Forms of the login screens."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from ..forms_base import BaseForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(BaseForm):
     """User name and password."""
 
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
@@ -14,7 +15,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ChooseLanguageForm(FlaskForm):
+class ChooseLanguageForm(BaseForm):
     """Switch the interface between Vietnamese and English."""
 
     language = SelectField(

@@ -1,10 +1,11 @@
 """Forms of the enumerator screens."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from ..forms_base import BaseForm
 
-class StartInterviewForm(FlaskForm):
+
+class StartInterviewForm(BaseForm):
     """Start an interview; the tablet fills client_uuid with a UUID it made."""
 
     client_uuid = HiddenField()

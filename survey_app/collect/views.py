@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import can_see_submission, role_required, visible_submissions
+from ..audit import record
 from ..extensions import db
 from ..i18n import current_language
-from ..models import Assignment, Role, Submission
+from ..models import EDITABLE_STATUSES, Assignment, Role, Submission
 from ..questionnaire_store import current_version, questionnaire_for
 from ..submissions import SubmissionProblem, save_draft, start, submit, valid_uuid
 from .forms import StartInterviewForm
@@ -46,10 +47,19 @@ def assignments():  # noqa: ANN201
         )
     )
     versions = {a.questionnaire_id: current_version(a.questionnaire_id) for a in rows}
+    open_interviews: dict[int, list[Submission]] = {a.id: [] for a in rows}
+    for submission in db.session.scalars(
+        select(Submission)
+        .where(Submission.enumerator_id == current_user.id,
+               Submission.status.in_(EDITABLE_STATUSES))
+        .order_by(Submission.updated_at.desc())
+    ):
+        open_interviews.setdefault(submission.assignment_id, []).append(submission)
     return render_template(
         "collect/assignments.html",
         assignments=rows,
         progress=progress_by_assignment(rows),
+        open_interviews=open_interviews,
         versions=versions,
         form=StartInterviewForm(),
         lang=current_language(),
@@ -90,6 +100,10 @@ def start_interview(assignment_id: int):  # noqa: ANN201
         return redirect(url_for("collect.assignments"))
     submission = start(current_user, assignment, version, client_uuid)
     db.session.add(submission)
+    db.session.flush()
+    record("submission.start", user=current_user, object_type="submission",
+           object_id=submission.uuid, submission=submission, field="status",
+           new=submission.status)
     db.session.commit()
     return redirect(url_for("collect.interview", uuid=submission.uuid))
 

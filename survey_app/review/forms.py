@@ -1,19 +1,20 @@
 """Forms of the supervisor screens."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms_base import BaseForm
 
-class ReviewSubmissionForm(FlaskForm):
+
+class ReviewSubmissionForm(BaseForm):
     """Approve, return or reject, with a comment (required to return or reject)."""
 
     action = HiddenField(validators=[DataRequired()])
     comment = TextAreaField(_l("Comment for the enumerator"), validators=[Length(max=2000)])
 
 
-class CorrectAnswerForm(FlaskForm):
+class CorrectAnswerForm(BaseForm):
     """Change one answer; the reason is mandatory and goes to the audit log."""
 
     question_id = StringField(_l("Question id"), validators=[DataRequired(), Length(max=128)])

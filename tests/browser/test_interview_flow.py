@@ -68,6 +68,9 @@ def new_tab(browser: Any) -> Any:
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A blocked asset or inline code shows up as a console error naming the policy.
+    tab.on("console", lambda msg: errors.append(msg.text)
+           if msg.type == "error" and "Content Security Policy" in msg.text else None)
     tab.errors = errors
     return tab
 
@@ -99,9 +102,7 @@ def wait_form(tab: Any) -> None:
 
 
 def wait_saved(tab: Any) -> None:
-    tab.wait_for_function(
-        "document.querySelector('.gs-status').classList.contains('gs-status-ok')"
-    )
+    tab.wait_for_selector(".gs-status.gs-status-ok")
 
 
 def stored(app: Any) -> Submission:
@@ -154,6 +155,8 @@ def test_interview_round_trip(browser: Any, live_app: tuple[str, Any]) -> None:
     assert field(enumerator, "roster/1/M01").locator("input").input_value() == "Hoa"
     enumerator.locator(".gs-next").tap()
     choose(enumerator, "E01", 1)
+    # form.js sends submit with the row_version it holds; let the page-change saves land first.
+    wait_saved(enumerator)
     enumerator.locator(".gs-submit").tap()
     enumerator.wait_for_url(f"{base}/collect/")
     assert "Đã gửi phiếu" in enumerator.locator("main").inner_text()
@@ -180,6 +183,7 @@ def test_interview_round_trip(browser: Any, live_app: tuple[str, Any]) -> None:
     assert section(enumerator) == "R"
     field(enumerator, "roster/1/M04").locator("input").fill("15")
     enumerator.locator(".gs-next").tap()
+    wait_saved(enumerator)
     enumerator.locator(".gs-submit").tap()
     enumerator.wait_for_url(f"{base}/collect/")
     resubmitted = stored(app)
@@ -196,7 +200,37 @@ def test_interview_round_trip(browser: Any, live_app: tuple[str, Any]) -> None:
         "rows => rows.map(r => r.dataset.action)"
     )
     assert actions == [
-        "submission.submit", "submission.return", "submission.resubmit", "submission.approve"
+        "submission.start", "submission.submit", "submission.return", "submission.resubmit",
+        "submission.approve",
     ]
     assert "Tuổi của Hoa cần kiểm tra lại" in supervisor.locator("#audit").inner_text()
     assert enumerator.errors == [] and supervisor.errors == []
+
+
+TOUCH_TARGETS = """els => els.filter(e => e.offsetParent !== null)
+    .map(e => [e.textContent.trim() || e.name || e.tagName, e.getBoundingClientRect().height])
+    .filter(([, height]) => height < 44)"""
+
+
+@pytest.mark.parametrize("viewport", [TABLET, {"width": 1280, "height": 800}],
+                         ids=["portrait", "landscape"])
+def test_app_pages_fit_the_tablet_with_large_touch_targets(
+    browser: Any, live_app: tuple[str, Any], viewport: dict[str, int]
+) -> None:
+    base, _app = live_app
+    for username, paths in (("lan", ["/collect/", "/collect/submissions"]),
+                            ("minh", ["/review/?status=all", "/admin/progress"])):
+        context = browser.new_context(viewport=viewport, has_touch=True, locale="vi-VN")
+        tab = context.new_page()
+        tab.goto(f"{base}/auth/login")
+        assert tab.locator("button, input, select, a.button").evaluate_all(TOUCH_TARGETS) == []
+        log_in(tab, base, username)
+        for path in paths:
+            tab.goto(base + path)
+            small = tab.locator(
+                "main button, main input:not([type=hidden]), main select, main a.button, nav a"
+            ).evaluate_all(TOUCH_TARGETS)
+            assert small == [], f"{path}: touch targets under 44 px: {small}"
+            overflow = tab.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow} px"
+        context.close()

@@ -132,3 +132,19 @@ def test_publish_screen_reports_nothing_new(client, admin) -> None:  # noqa: ANN
     page = client.post("/admin/questionnaires/publish", follow_redirects=True)
     text = page.get_data(as_text=True)
     assert "Đã công bố" in text or "Không có phiên bản mới" in text
+
+
+def test_form_validation_messages_are_vietnamese(client, admin) -> None:  # noqa: ANN001
+    page = client.post("/admin/users", data={
+        "username": "", "role": "enumerator", "password": "short", "language": "vi",
+    }).get_data(as_text=True)
+    assert "Mục này bắt buộc." in page
+    assert "Phải có ít nhất 8 ký tự." in page
+    assert "This field is required." not in page
+
+
+def test_assignment_to_an_unpublished_questionnaire_is_refused(app, world) -> None:  # noqa: ANN001
+    from survey_app.admin.services import AdminError, create_assignment
+
+    with app.app_context(), pytest.raises(AdminError, match="no_such_form"):
+        create_assignment("enum178", "17801001", "no_such_form", 5)

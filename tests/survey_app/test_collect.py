@@ -210,3 +210,30 @@ def test_reused_uuid_of_another_enumerator_is_refused(app, client, enumerator) -
                            data={"client_uuid": enumerator.other_submitted})
     assert response.status_code == 409
     assert stored(app, enumerator.other_submitted).status == "submitted"
+
+
+def test_assignment_list_links_to_open_drafts(client, enumerator) -> None:  # noqa: ANN001
+    page = client.get("/collect/").get_data(as_text=True)
+    assert f"/collect/interview/{enumerator.own_draft}" in page
+    assert f"/collect/interview/{enumerator.own_submitted}" not in page
+
+
+def test_concurrent_writers_cannot_both_win(app, world) -> None:  # noqa: ANN001
+    """Two requests that read the same row_version: the second write fails (optimistic lock)."""
+    from sqlalchemy import text
+    from sqlalchemy.orm.exc import StaleDataError
+
+    with app.app_context():
+        submission = db.session.scalar(select(Submission).where(Submission.uuid == world.own_draft))
+        assert submission.row_version == 1
+        with db.engine.begin() as other:  # another request commits first
+            other.execute(
+                text("UPDATE submission SET row_version = 2, answers = :answers "
+                     "WHERE uuid = :uuid"),
+                {"uuid": world.own_draft, "answers": '{"HH01": "B"}'},
+            )
+        submission.answers = {"HH01": "A"}
+        with pytest.raises(StaleDataError):
+            db.session.commit()
+        db.session.rollback()
+    assert stored(app, world.own_draft).answers == {"HH01": "B"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -14,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
+# The console script installed next to this Python (pip install -e .), else the one on PATH.
 GESURVEY = Path(sys.executable).parent / "gesurvey"
+if not GESURVEY.exists():
+    GESURVEY = Path(shutil.which("gesurvey") or GESURVEY)
 
 
 def free_port() -> int:
@@ -57,7 +61,9 @@ def test_setup_then_run_serves_the_app(tmp_path: Path) -> None:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         page = ""
-        for _ in range(100):
+        # Poll until the server answers; generous, since a loaded CI machine starts it slowly.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and server.poll() is None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login") as response:
                     page = response.read().decode()

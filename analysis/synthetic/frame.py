@@ -1,0 +1,138 @@
+"""Build a synthetic frame of Lạng Sơn: districts → communes → villages with household counts.
+
+The indicative census figures (DOMAIN_BRIEF §4: GSO code, names, 2019 population, communes,
+urban units and share, remoteness, ethnic shares) live in ``analysis/data/langson_frame.csv`` and
+the adult age-sex structure in ``analysis/data/langson_age_sex.csv``, so they can be corrected
+without touching code. From them a frame of villages (thôn/bản/tổ dân phố) is drawn: each
+district's households (population / mean household size) are split between its urban units
+(wards, townships) and rural communes, then over villages with uneven sizes, as census lists are.
+
+The frame is the *population*: it is drawn from a fixed seed so that surveys with different
+seeds sample the same villages list. ``scale`` multiplies the number of communes (and so the
+population and the census totals) for benchmarks at national size.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ETHNIC_CODES",
+    "FRAME_SEED",
+    "MEAN_HOUSEHOLD_SIZE",
+    "Frame",
+    "build_frame",
+    "census_totals",
+    "load_age_sex",
+    "load_districts",
+]
+
+FRAME_SEED = 2019
+MEAN_HOUSEHOLD_SIZE = 3.9
+# Column suffix in langson_frame.csv → code of the household form's ethnicity list.
+ETHNIC_CODES = {
+    "tay": 2, "nung": 7, "kinh": 1, "dao": 9, "san_chay": 15, "hoa": 4, "hmong": 8, "other": 96,
+}
+# Population growth from the 2019 census to the survey year (indicative, ~1%/year).
+PROJECTION_FACTOR = 1.06
+
+
+def _data_text(name: str) -> str:
+    return resources.files("analysis").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def load_districts() -> pd.DataFrame:
+    """The district table of ``analysis/data/langson_frame.csv`` (one row per district)."""
+    import io
+
+    return pd.read_csv(io.StringIO(_data_text("langson_frame.csv")))
+
+
+def load_age_sex() -> pd.DataFrame:
+    """Shares of the whole population by sex × age group, ages 18–64 (langson_age_sex.csv)."""
+    rows = list(csv.DictReader(_data_text("langson_age_sex.csv").splitlines()))
+    out = pd.DataFrame(rows)
+    out["sex"] = out["sex"].astype(int)
+    out["age_min"] = out["age_min"].astype(int)
+    out["age_max"] = out["age_max"].astype(int)
+    out["share_of_population"] = out["share_of_population"].astype(float)
+    return out
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The synthetic frame: ``villages`` (one row per village) and ``districts``.
+
+    ``villages`` columns: ``psu`` (global village id), ``district``, ``commune`` (global code),
+    ``commune_type`` (1 ward, 2 township, 3 rural commune), ``residence`` (1 urban, 2 rural),
+    ``village`` (number inside the commune), ``households`` (measure of size M_hi), ``stratum``
+    (district × 10 + residence) and ``remote``.
+    """
+
+    villages: pd.DataFrame
+    districts: pd.DataFrame
+    scale: int
+
+
+def build_frame(scale: int = 1, seed: int = FRAME_SEED) -> Frame:
+    """Draw the frame of villages from the census figures (deterministic for ``scale``/``seed``)."""
+    districts = load_districts()
+    rng = np.random.default_rng(np.random.SeedSequence([seed, scale]))
+    parts = []
+    commune_code = 0
+    for row in districts.itertuples(index=False):
+        households = row.population_2019 * PROJECTION_FACTOR * scale / MEAN_HOUSEHOLD_SIZE
+        n_urban = int(row.urban_units) * scale
+        n_rural = max(1, int(row.communes) - int(row.urban_units)) * scale
+        for residence, units, share in ((1, n_urban, row.urban_share),
+                                        (2, n_rural, 1 - row.urban_share)):
+            if units == 0:
+                continue
+            # Commune sizes vary (Dirichlet), villages per commune too.
+            commune_shares = rng.dirichlet(np.full(units, 6.0))
+            for c in range(units):
+                commune_code += 1
+                n_villages = int(rng.integers(8, 19)) if residence == 2 else int(
+                    rng.integers(10, 25))
+                commune_households = households * share * commune_shares[c]
+                village_shares = rng.dirichlet(np.full(n_villages, 4.0))
+                sizes = np.maximum(25, np.round(commune_households * village_shares)).astype(int)
+                if residence == 1:
+                    commune_type = 1 if int(row.district_code) == 178 else 2
+                else:
+                    commune_type = 3
+                parts.append(pd.DataFrame({
+                    "district": int(row.district_code),
+                    "commune": commune_code,
+                    "commune_type": commune_type,
+                    "residence": residence,
+                    "village": np.arange(1, n_villages + 1),
+                    "households": sizes,
+                    "remote": int(row.remote),
+                }))
+    villages = pd.concat(parts, ignore_index=True)
+    villages.insert(0, "psu", np.arange(1, len(villages) + 1))
+    villages["stratum"] = villages["district"] * 10 + villages["residence"]
+    return Frame(villages=villages, districts=districts, scale=scale)
+
+
+def census_totals(frame: Frame) -> pd.DataFrame:
+    """Projected census counts of persons 18–64 by district × sex × age group (the raking targets).
+
+    Population 2019 × projection factor × scale × the age-sex share of the whole population.
+    Columns ``district``, ``sex``, ``age_group``, ``total``.
+    """
+    shares = load_age_sex()
+    rows = []
+    for d in frame.districts.itertuples(index=False):
+        population = d.population_2019 * PROJECTION_FACTOR * frame.scale
+        for s in shares.itertuples(index=False):
+            rows.append({"district": int(d.district_code), "sex": int(s.sex),
+                         "age_group": s.age_group,
+                         "total": float(round(population * s.share_of_population))})
+    return pd.DataFrame(rows)

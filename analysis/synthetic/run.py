@@ -1,0 +1,374 @@
+"""Run the whole synthetic survey: frame → sample → people → weights → answers → files.
+
+Memory stays flat in the number of households: villages are processed in batches, twice.
+The first pass draws only the people of each batch (who lives where, who was selected, who
+responded) and keeps the few design columns the weights need; the weights are then computed
+over the whole sample (nonresponse cells and raking need every respondent); the second pass
+draws the same people again (same random streams) plus every answer, and appends each batch to
+the output tables. Each batch has its own random streams derived from the seed and the batch
+number (``numpy.random.SeedSequence``), so the output is byte-identical for a seed.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from analysis.synthetic import behaviour
+from analysis.synthetic.answers import FillSettings, fill, to_answer_dicts
+from analysis.synthetic.design import Sample, draw_sample, select_households
+from analysis.synthetic.export import (
+    TableWriter,
+    level_arrays,
+    question_columns,
+    top_items,
+    write_dictionary,
+    write_readme,
+)
+from analysis.synthetic.frame import Frame, build_frame, census_totals
+from analysis.synthetic.inputs import (
+    FormInput,
+    commune_input,
+    household_input,
+    individual_input,
+    women_input,
+)
+from analysis.synthetic.people import Households, make_households
+from analysis.synthetic.vector import Level
+from analysis.synthetic.weights import household_weights, individual_weights
+from questionnaires import load_bundled
+from questionnaires.model import Questionnaire
+
+__all__ = ["SimulationError", "SimulationResult", "Simulator", "simulate"]
+
+BATCH_VILLAGES = 250
+# The real frame (≈2,600 villages) carries the brief's ≈180-cluster design; larger samples get
+# a proportionally larger frame, keeping the sampling fractions realistic.
+CLUSTERS_PER_FRAME = 250
+
+SAMPLE_COLUMNS = [
+    "hh_id", "stratum", "psu", "district", "commune", "village", "residence", "household_no",
+    "a_h", "pi1", "listed", "pi2", "form", "contact", "consent", "responded",
+    "eligible_household", "eligible_men", "eligible_women", "selected_line", "person_consent",
+    "women_module",
+]
+
+
+class SimulationError(RuntimeError):
+    """A generated interview does not validate (a bug in the generator): names form and rows."""
+
+
+@dataclass
+class SimulationResult:
+    """What was generated: rows per table, the weights' calibration totals, and the frame."""
+
+    households: int
+    persons: int
+    tables: dict[str, int] = field(default_factory=dict)
+    calibration_total: float = 0.0
+    directory: Path | None = None
+
+
+@dataclass
+class Interviews:
+    """One batch's generated interviews: answer levels per form and the rows they belong to."""
+
+    households: Households
+    forms: dict[str, tuple[FormInput, dict[str | None, Level]]]
+
+
+def _scale(households: int) -> int:
+    clusters = max(1, math.ceil(households / 20))
+    return max(1, math.ceil(clusters / CLUSTERS_PER_FRAME))
+
+
+class Simulator:
+    """Draw a synthetic survey of about ``households`` households from ``seed``."""
+
+    def __init__(self, households: int, seed: int, batch_villages: int = BATCH_VILLAGES,
+                 forms: dict[str, Questionnaire] | None = None) -> None:
+        if households < 20:
+            raise SimulationError(
+                "--households must be at least 20 (one village) / --households phải ít nhất là "
+                "20 (một thôn)")
+        self.households = households
+        self.seed = seed
+        self.forms = forms or load_bundled()
+        for needed in ("household", "individual", "women", "commune"):
+            if needed not in self.forms:
+                raise SimulationError(f"the bundled questionnaire '{needed}' is missing / "
+                                      f"thiếu phiếu '{needed}'")
+        self.frame: Frame = build_frame(_scale(households))
+        self.sample: Sample = draw_sample(
+            self.frame, households, np.random.default_rng(np.random.SeedSequence([seed, 0])))
+        villages = self.sample.villages
+        self.batches = [villages.iloc[i:i + batch_villages]
+                        for i in range(0, len(villages), batch_villages)]
+        self.settings = FillSettings(missing_rates=behaviour.missing_rates())
+        self.totals = census_totals(self.frame)
+        self._weights: dict[str, pd.DataFrame] | None = None
+
+    # -- pass 1: people ------------------------------------------------------------------------
+
+    def _streams(self, b: int) -> list[np.random.Generator]:
+        return [np.random.default_rng(s) for s in np.random.SeedSequence([self.seed, 1, b])
+                .spawn(3)]
+
+    def people(self, b: int) -> Households:
+        """The households of batch ``b`` (identical every time it is asked for)."""
+        select_rng, people_rng, _ = self._streams(b)
+        sampled = select_households(self.batches[b], select_rng)
+        sampled["hh_id"] = sampled["psu"] * 1000 + sampled["household_no"]
+        return make_households(sampled, self.frame.districts, people_rng)
+
+    def weights(self) -> dict[str, pd.DataFrame]:
+        """Household and individual weights over the whole sample (computed once)."""
+        if self._weights is not None:
+            return self._weights
+        parts = []
+        for b in range(len(self.batches)):
+            hh = self.people(b).hh
+            parts.append(hh[["hh_id", "stratum", "district", "pi1", "pi2", "responded",
+                             "eligible_household", "form", "eligible", "person_consent",
+                             "person_age"]])
+        sample = pd.concat(parts, ignore_index=True)
+        hh_w = household_weights(sample)
+        sample = sample.join(hh_w)
+        persons = sample[sample["person_consent"] >= 0].copy()
+        persons = persons.rename(columns={
+            "form": "sex", "person_age": "age", "person_consent": "responded_person",
+            "weight_base": "hh_weight_base", "weight_adjusted": "hh_weight_adjusted"})
+        persons["responded"] = persons["responded_person"]
+        ind_w = individual_weights(persons, self.totals)
+        ind_w.insert(0, "hh_id", persons["hh_id"].to_numpy())
+        hh_w.insert(0, "hh_id", sample["hh_id"].to_numpy())
+        self._weights = {"household": hh_w.set_index("hh_id"),
+                         "individual": ind_w.set_index("hh_id")}
+        return self._weights
+
+    # -- pass 2: answers -----------------------------------------------------------------------
+
+    def interviews(self, b: int, households: Households | None = None) -> Interviews:
+        """Every form's answers for batch ``b``."""
+        households = households or self.people(b)
+        answer_rng = self._streams(b)[2]
+        out: dict[str, tuple[FormInput, dict[str | None, Level]]] = {}
+        plan: list[tuple[str, Callable[[], FormInput], dict[str, Any]]] = [
+            ("household", lambda: household_input(households), behaviour.HOUSEHOLD),
+            ("individual", lambda: individual_input(households, answer_rng),
+             behaviour.INDIVIDUAL),
+            ("women", lambda: women_input(households, answer_rng), behaviour.WOMEN),
+        ]
+        for form_id, make_input, model in plan:
+            form_input = make_input()
+            levels = fill(self.forms[form_id], len(form_input.index), answer_rng,
+                          form_input.presets, model, form_input.covariates, self.settings)
+            out[form_id] = (form_input, levels)
+        return Interviews(households, out)
+
+    def communes(self) -> tuple[pd.DataFrame, FormInput, dict[str | None, Level]]:
+        """The commune forms: one per commune holding a sampled village, with its weight."""
+        villages = self.sample.villages
+        frame = self.frame.villages
+        commune_size = frame.groupby("commune")["households"].sum()
+        stratum_size = frame.groupby("stratum")["households"].sum()
+        communes = villages.drop_duplicates("commune").reset_index(drop=True)
+        pi = (communes["a_h"].to_numpy() * commune_size.loc[communes["commune"]].to_numpy()
+              / stratum_size.loc[communes["stratum"]].to_numpy())
+        communes["weight_base"] = 1 / np.minimum(pi, 1.0)
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, 2]))
+        form_input = commune_input(communes)
+        levels = fill(self.forms["commune"], len(communes), rng, form_input.presets,
+                      behaviour.COMMUNE, form_input.covariates, self.settings)
+        return communes, form_input, levels
+
+    def iter_answer_dicts(self) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+        """Every interview as ``(form id, answers, design fields)`` (for checks and the DB).
+
+        Design fields: ``hh_id`` (households' forms), ``stratum``, ``psu`` and ``commune_type``
+        (1 ward, 2 township, 3 rural commune).
+        """
+        for b in range(len(self.batches)):
+            batch = self.interviews(b)
+            hh = batch.households.hh
+            for form_id, (form_input, levels) in batch.forms.items():
+                answers = to_answer_dicts(self.forms[form_id], levels)
+                rows = hh.iloc[form_input.index]
+                for record, row in zip(answers, rows.itertuples(index=False), strict=True):
+                    yield form_id, record, {"hh_id": int(row.hh_id), "stratum": int(row.stratum),
+                                            "psu": int(row.psu),
+                                            "commune_type": int(row.commune_type)}
+        communes, _, levels = self.communes()
+        for record, row in zip(to_answer_dicts(self.forms["commune"], levels),
+                               communes.itertuples(index=False), strict=True):
+            yield "commune", record, {"stratum": int(row.stratum), "psu": int(row.commune),
+                                      "commune_type": int(row.commune_type)}
+
+    def check(self) -> int:
+        """Validate every generated interview with the engine; return how many were checked."""
+        checked = 0
+        for form_id, answers, design in self.iter_answer_dicts():
+            errors = self.forms[form_id].validate_answers(answers, lang="en")
+            if errors:
+                details = "; ".join(f"{e.question_id} (row {e.row}): {e.message}"
+                                    for e in errors[:5])
+                raise SimulationError(f"phiếu {form_id} {design} không hợp lệ / {form_id} "
+                                      f"interview {design} does not validate: {details}")
+            checked += 1
+        return checked
+
+    # -- files ---------------------------------------------------------------------------------
+
+    def write(self, directory: Path, progress: Callable[[int, int], None] | None = None
+              ) -> SimulationResult:
+        """Write every table (CSV + Parquet), data_dictionary.csv and README.md."""
+        directory.mkdir(parents=True, exist_ok=True)
+        weights = self.weights()
+        hh_w, ind_w = weights["household"], weights["individual"]
+        forms = self.forms
+        hh_cols = question_columns(top_items(forms["household"]))
+        member_cols = question_columns(forms["household"].group("roster").items)
+        ind_cols = question_columns(top_items(forms["individual"]))
+        birth_cols = question_columns(forms["individual"].group("D7_03").items)
+        women_cols = question_columns(top_items(forms["women"]))
+        commune_cols = question_columns(top_items(forms["commune"]))
+        result = SimulationResult(households=0, persons=0, directory=directory)
+        staging = Path(tempfile.mkdtemp(prefix=".simulate-", dir=directory))
+        writer = TableWriter(staging)
+        try:
+            for b in range(len(self.batches)):
+                batch = self.interviews(b)
+                hh = batch.households.hh
+                result.households += len(hh)
+                result.persons += len(batch.households.members)
+                self._write_batch(writer, batch, hh_w, ind_w, hh_cols, member_cols, ind_cols,
+                                  birth_cols, women_cols)
+                if progress is not None:
+                    progress(b + 1, len(self.batches))
+            communes, _, levels = self.communes()
+            weight = communes["weight_base"].to_numpy(float)
+            design = {
+                "stratum": pa.array(communes["stratum"].to_numpy(np.int64)),
+                "psu": pa.array(communes["commune"].to_numpy(np.int64)),
+                "weight_base": pa.array(weight),
+                "weight_adjusted": pa.array(weight),
+                "weight_final": pa.array(weight),
+            }
+            writer.write("commune", _join(design, level_arrays(levels[None], commune_cols)))
+        finally:
+            writer.close()
+        for path in staging.iterdir():
+            path.replace(directory / path.name)
+        shutil.rmtree(staging, ignore_errors=True)
+        result.tables = dict(writer.rows)
+        result.calibration_total = float(self.totals["total"].sum())
+        weights_design = ["stratum", "psu", "weight_base", "weight_adjusted", "weight_final"]
+        write_dictionary(directory / "data_dictionary.csv", [
+            ("sample", SAMPLE_COLUMNS + ["weight_base", "weight_adjusted"], []),
+            ("household", ["hh_id"] + weights_design, hh_cols),
+            ("member", ["hh_id", "line"] + weights_design + ["district", "residence"],
+             member_cols),
+            ("individual", ["hh_id"] + weights_design, ind_cols),
+            ("birth", ["hh_id", "birth_no"] + weights_design, birth_cols),
+            ("women", ["hh_id"] + weights_design, women_cols),
+            ("commune", weights_design, commune_cols),
+        ])
+        units = {
+            "sample": ("selected household / hộ được chọn", "base (household)"),
+            "household": ("household / hộ", "adjusted = final"),
+            "member": ("household member / thành viên hộ", "household's"),
+            "individual": ("man or woman 18–64 / nam hoặc nữ 18–64", "raked"),
+            "birth": ("birth in 24 months / lần sinh 24 tháng", "mother's"),
+            "women": ("woman, module W / phụ nữ, mô-đun W", "respondent's"),
+            "commune": ("commune / xã", "1 / π(commune)"),
+        }
+        write_readme(directory / "README.md", self.households, self.seed, [
+            (name, units[name][0], result.tables.get(name, 0), units[name][1])
+            for name in units
+        ])
+        return result
+
+    def _write_batch(self, writer: TableWriter, batch: Interviews, hh_w: pd.DataFrame,
+                     ind_w: pd.DataFrame, hh_cols: list, member_cols: list, ind_cols: list,
+                     birth_cols: list, women_cols: list) -> None:
+        hh = batch.households.hh
+        hw = hh_w.loc[hh["hh_id"]]
+        sample = {name: pa.array(hh[name].to_numpy()) for name in SAMPLE_COLUMNS}
+        sample["weight_base"] = pa.array(hw["weight_base"].to_numpy(float))
+        sample["weight_adjusted"] = pa.array(hw["weight_adjusted"].to_numpy(float))
+        writer.write("sample", sample)
+
+        _, levels = batch.forms["household"]
+        responded = np.flatnonzero(hh["responded"].to_numpy() == 1)
+        design = _design(hh.iloc[responded], hw.iloc[responded], final="weight_adjusted")
+        writer.write("household", _join(design, level_arrays(levels[None], hh_cols, responded)))
+        roster = levels["roster"]
+        parent = roster.parent
+        member_design = _design(hh.iloc[parent], hw.iloc[parent], final="weight_adjusted")
+        member_design = {"hh_id": member_design.pop("hh_id"),
+                         "line": pa.array(_row_numbers(parent) + 1), **member_design}
+        # District and residence are household answers; repeated here so that member tables
+        # can be tabulated by them without a join.
+        member_design["district"] = pa.array(hh["district"].to_numpy(np.int64)[parent])
+        member_design["residence"] = pa.array(hh["residence"].to_numpy(np.int64)[parent])
+        writer.write("member", _join(member_design, level_arrays(roster, member_cols)))
+
+        form_input, levels = batch.forms["individual"]
+        consent = levels[None].columns["consent"] == 1
+        rows = np.flatnonzero(consent)
+        people = hh.iloc[form_input.index[rows]]
+        iw = ind_w.loc[people["hh_id"]]
+        writer.write("individual", _join(_design(people, iw),
+                                         level_arrays(levels[None], ind_cols, rows)))
+        births = levels["D7_03"]
+        mothers = hh.iloc[form_input.index[births.parent]]
+        birth_design = _design(mothers, ind_w.loc[mothers["hh_id"]])
+        birth_design = {"hh_id": birth_design.pop("hh_id"),
+                        "birth_no": pa.array(_row_numbers(births.parent) + 1), **birth_design}
+        writer.write("birth", _join(birth_design, level_arrays(births, birth_cols)))
+
+        form_input, levels = batch.forms["women"]
+        women = hh.iloc[form_input.index]
+        writer.write("women", _join(_design(women, ind_w.loc[women["hh_id"]]),
+                                    level_arrays(levels[None], women_cols)))
+
+
+def _row_numbers(parent: np.ndarray) -> np.ndarray:
+    if len(parent) == 0:
+        return np.zeros(0, np.int64)
+    starts = np.r_[0, np.flatnonzero(np.diff(parent)) + 1]
+    lengths = np.diff(np.r_[starts, len(parent)])
+    return (np.arange(len(parent)) - np.repeat(starts, lengths)).astype(np.int64)
+
+
+def _design(hh: pd.DataFrame, weights: pd.DataFrame,
+            final: str = "weight_final") -> dict[str, pa.Array]:
+    return {
+        "hh_id": pa.array(hh["hh_id"].to_numpy(np.int64)),
+        "stratum": pa.array(hh["stratum"].to_numpy(np.int64)),
+        "psu": pa.array(hh["psu"].to_numpy(np.int64)),
+        "weight_base": pa.array(weights["weight_base"].to_numpy(float)),
+        "weight_adjusted": pa.array(weights["weight_adjusted"].to_numpy(float)),
+        "weight_final": pa.array(weights[final].to_numpy(float)),
+    }
+
+
+def _join(design: dict[str, pa.Array], answers: dict[str, pa.Array]) -> dict[str, pa.Array]:
+    out = dict(design)
+    out.update({name: array for name, array in answers.items() if name not in design})
+    return out
+
+
+def simulate(households: int, seed: int, out: Path, *,
+             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+    """Generate the survey and write it to ``out`` (see :class:`Simulator`)."""
+    return Simulator(households, seed).write(Path(out), progress)

@@ -1,0 +1,49 @@
+"""gesurvey simulate --into-db: the synthetic survey as approved submissions the app shows."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from analysis.synthetic.run import Simulator
+from survey_app.admin.services import create_user
+from survey_app.extensions import db
+from survey_app.models import QuestionnaireVersion, Status, Submission
+from survey_app.synthetic_load import load_simulation
+
+from .conftest import TEST_PASSWORD
+
+
+def test_simulated_survey_is_stored_as_approved_submissions(app, client, auth) -> None:  # noqa: ANN001
+    simulator = Simulator(60, 3)
+    expected = Counter(form_id for form_id, _, _ in simulator.iter_answer_dicts())
+    with app.app_context():
+        stored = load_simulation(simulator)
+        assert stored == sum(expected.values())
+        rows = db.session.execute(
+            select(QuestionnaireVersion.questionnaire_id, Submission.status, func.count())
+            .join(Submission.questionnaire_version)
+            .group_by(QuestionnaireVersion.questionnaire_id, Submission.status)
+        ).all()
+        assert {(form, status): n for form, status, n in rows} == {
+            (form, Status.APPROVED.value): n for form, n in expected.items()
+        }
+        assert db.session.scalar(
+            select(func.count()).select_from(Submission).where(Submission.district_id.is_(None))
+        ) == 0
+        assert load_simulation(simulator) == 0  # same seed: nothing added twice
+        create_user("admin", "admin", TEST_PASSWORD)
+        db.session.commit()
+    auth.login("admin")
+    page = client.get("/review/?status=approved")
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).count("/review/") >= 10
+
+
+def test_cli_into_db_fills_the_database(app, runner) -> None:  # noqa: ANN001
+    result = runner.invoke(["simulate", "--households", "20", "--seed", "4", "--into-db"])
+    assert result.exit_code == 0, result.output
+    assert "approved submissions stored" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Submission)) > 20
