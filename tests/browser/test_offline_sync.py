@@ -134,6 +134,15 @@ def fill_interview(tab: Any, head: str) -> None:
     tab.wait_for_url(lambda url: url.endswith("/collect/outbox"))
 
 
+def wait_until(tab: Any, function: str, arg: Any = None, seconds: float = 30) -> None:
+    """Poll a JS function until it is truthy. (page.wait_for_function compiles its predicate
+    with eval, which the app's content security policy rightly forbids.)"""
+    deadline = time.monotonic() + seconds
+    while not tab.evaluate(function, arg):
+        assert time.monotonic() < deadline, f"timed out waiting for {function}"
+        time.sleep(0.2)
+
+
 def items(tab: Any, state: str) -> Any:
     return tab.locator(f"#outbox-list .outbox-item[data-state='{state}']")
 
@@ -157,10 +166,10 @@ def test_offline_interviews_reach_the_server_exactly_once(
         tab.goto(f"{base}/collect/offline/")
         tab.wait_for_selector(".offline-assignment .offline-start")
         tab.evaluate("navigator.serviceWorker.ready.then(() => true)")
-        tab.wait_for_function(
-            "GESurveyOutbox.get('forms', 'test_household@1.0.0').then(Boolean)", polling=200)
+        wait_until(tab, "() => GESurveyOutbox.get('forms', 'test_household@1.0.0')"
+                   ".then(Boolean)")
         tab.reload()
-        tab.wait_for_function("navigator.serviceWorker.controller !== null")
+        wait_until(tab, "() => navigator.serviceWorker.controller !== null")
         tab.goto(f"{base}/collect/outbox")
         state = tab.evaluate("document.documentElement.dataset.persistentStorage")
         assert state in ("granted", "refused")
@@ -205,9 +214,8 @@ def test_offline_interviews_reach_the_server_exactly_once(
 
         # Back online: both arrive, once, on the version they were started on.
         context.set_offline(False)
-        tab.wait_for_function(
-            "document.querySelectorAll(\"#outbox-list .outbox-item[data-state='sent']\")"
-            ".length === 2", timeout=30_000)
+        items(tab, "sent").nth(1).wait_for(timeout=30_000)
+        assert items(tab, "sent").count() == 2
         with app.app_context():
             rows = db.session.scalars(select(Submission)).all()
             assert sorted(r.uuid for r in rows) == sorted(uuids)
@@ -215,11 +223,12 @@ def test_offline_interviews_reach_the_server_exactly_once(
             assert {r.status for r in rows} == {"submitted"}
 
         # A forced resend of the same interview leaves one record.
+        attempts = tab.evaluate("id => GESurveyOutbox.get('outbox', id).then(i => i.attempts)",
+                                uuids[0])
         first = tab.locator(f".outbox-item[data-uuid='{uuids[0]}']")
         first.locator(".outbox-resend").tap()
-        tab.wait_for_function(
-            "id => GESurveyOutbox.get('outbox', id).then(i => i.attempts === 2 && "
-            "i.last_status === 200)", arg=uuids[0])
+        wait_until(tab, "([id, n]) => GESurveyOutbox.get('outbox', id).then(i => "
+                   "i.attempts === n + 1 && i.last_status === 200)", [uuids[0], attempts])
         assert stored_count(app) == 2
 
         # An edited resend under the same UUID: 409, shown in the outbox, stored copy kept.
