@@ -41,10 +41,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth_module.init_login(login_manager)
 
     from .admin import bp as admin_bp
+    from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .collect import bp as collect_bp
     from .errors import register_error_handlers
     from .main import bp as main_bp
+    from .offline import bp as offline_bp
     from .review import bp as review_bp
 
     app.register_blueprint(main_bp)
@@ -52,5 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(collect_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(offline_bp)
     register_error_handlers(app)
     return app

@@ -158,6 +158,25 @@ def create_user_command(
     click.echo(f"Created {role} {name}.")
 
 
+@users_group.command("token")
+@click.argument("name")
+@with_appcontext
+def token_command(name: str) -> None:
+    """Print a new personal API token for NAME (the previous one stops working)."""
+    from sqlalchemy import select
+
+    from .api.services import issue_token
+    from .extensions import db
+    from .models import User
+
+    user = db.session.scalar(select(User).where(User.username == name))
+    if user is None:
+        _fail(f"no user named {name!r}; create it first with `gesurvey users create`")
+    token = issue_token(user)
+    db.session.commit()
+    click.echo(token)
+
+
 @cli.group("areas")
 def areas_group() -> None:
     """Manage the area hierarchy."""

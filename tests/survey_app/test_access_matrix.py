@@ -33,7 +33,23 @@ ALLOWED: dict[str, set[str]] = {
     "admin.progress": {"admin", "supervisor", "analyst", "viewer"},
     "admin.export": {"admin", "analyst"},
 }
-PUBLIC = {"auth.login", "auth.language", "static"}
+PUBLIC = {"auth.login", "auth.language", "static", "offline.service_worker", "offline.manifest",
+          "api.openapi"}
+ALLOWED.update({
+    "offline.home": {"enumerator"},
+    "offline.interview": {"enumerator"},
+    "offline.outbox": {"enumerator"},
+    "offline.conflicts": {"supervisor", "admin"},
+    "offline.import_file": {"admin"},
+})
+# The JSON API answers anonymous requests with 401 (no login redirect); test_api.py has details.
+API_ALLOWED: dict[str, set[str]] = {
+    "api.questionnaires": ALL,
+    "api.questionnaire_version": ALL,
+    "api.assignments": ALL,
+    "api.submissions": {"enumerator"},
+    "api.submission": ALL,
+}
 
 
 def url_args(endpoint: str, world: World) -> dict:
@@ -47,6 +63,8 @@ def url_args(endpoint: str, world: World) -> dict:
         "admin.toggle_user": {"user_id": 1},
         "admin.export": {"questionnaire_id": "test_household"},
         "static": {"filename": "css/app.css"},
+        "api.questionnaire_version": {"questionnaire_id": "test_household", "version": "1.0.0"},
+        "api.submission": {"uuid": world.own_draft},
     }.get(endpoint, {})
 
 
@@ -78,7 +96,7 @@ def request(client, app, world: World, endpoint: str, method: str):
 
 def test_every_route_is_in_the_matrix(app) -> None:
     endpoints = {endpoint for endpoint, _ in routes(app)}
-    assert endpoints == set(ALLOWED) | PUBLIC
+    assert endpoints == set(ALLOWED) | PUBLIC | set(API_ALLOWED)
 
 
 def test_anonymous_users_are_sent_to_login(app, client, world) -> None:
@@ -88,6 +106,10 @@ def test_anonymous_users_are_sent_to_login(app, client, world) -> None:
             continue
         response = request(client, app, world, endpoint, method)
         location = response.headers.get("Location", "")
+        if endpoint in API_ALLOWED:
+            if response.status_code != 401:
+                wrong.append((endpoint, method, response.status_code, location))
+            continue
         if response.status_code != 302 or "/auth/login" not in location:
             wrong.append((endpoint, method, response.status_code, location))
     assert wrong == []
@@ -102,7 +124,7 @@ def test_role_gets_allowed_or_forbidden(app, client, auth, world, role) -> None:
             continue
         response = request(client, app, world, endpoint, method)
         location = response.headers.get("Location", "")
-        allowed = role in ALLOWED[endpoint]
+        allowed = role in (ALLOWED.get(endpoint) or API_ALLOWED[endpoint])
         if allowed and (response.status_code == 403 or "/auth/login" in location):
             wrong.append((endpoint, method, "expected allowed", response.status_code))
         if allowed and response.status_code >= 500:

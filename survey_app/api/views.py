@@ -1,0 +1,199 @@
+"""Routes of the sync API. Every answer is JSON; errors carry a message in the user's language.
+
+Authentication: the browser session (then unsafe methods need the CSRF token, like any form), or
+``Authorization: Bearer TOKEN`` with a personal token (then CSRF does not apply: no cookie is
+involved). Anonymous requests get 401.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import csrf, db
+from ..i18n import current_language
+from ..models import Assignment, QuestionnaireVersion, Role, Submission
+from ..questionnaire_store import current_version, questionnaire_for
+from . import bp
+from .openapi import openapi_document
+from .services import (
+    UUID_PATTERN,
+    EnvelopeInvalid,
+    receive,
+    stored_record,
+    user_for_token,
+)
+
+DEFAULT_MAX_SUBMISSION_BYTES = 1024 * 1024
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+csrf.exempt(bp)  # checked in authenticate() for session-authenticated requests only
+
+
+def error(status: int, message: str, **extra: object):  # noqa: ANN201
+    """A JSON error response."""
+    return jsonify({"error": message, **extra}), status
+
+
+@bp.before_request
+def authenticate():  # noqa: ANN201
+    """Find the user (token or session), refuse anonymous requests, check CSRF for sessions."""
+    g.api_user = None
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _sep, token = header.partition(" ")
+        user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            return _unauthorised()
+        g.api_user = user
+        # Flask-Login reads the request's user from g._login_user: messages then follow the
+        # token owner's language, and no session cookie is read or written.
+        g._login_user = user
+        return None
+    if not current_user.is_authenticated:
+        return _unauthorised()
+    g.api_user = current_user._get_current_object()
+    unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+    if unsafe and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+    return None
+
+
+def _unauthorised():  # noqa: ANN202
+    response, status = error(401, _(
+        "Log in, or send a personal API token as 'Authorization: Bearer TOKEN'."))
+    response.headers["WWW-Authenticate"] = 'Bearer realm="gesurvey"'
+    return response, status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):  # noqa: ANN201
+    """JSON for every HTTP error inside the API (413, 404, 405 ...)."""
+    messages = {
+        400: _("The request could not be understood (CSRF token missing or body not JSON)."),
+        404: _("Not found."),
+        405: _("This method is not allowed here."),
+        413: _("The data sent is too large."),
+    }
+    code = exc.code or 500
+    return error(code, messages.get(code, _("The request could not be completed.")))
+
+
+@bp.get("/openapi.json")
+def openapi():  # noqa: ANN201
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document())
+
+
+def _plain(text: str) -> bool:
+    """True for a path value that can name a row (short, no NUL, which PostgreSQL refuses)."""
+    return 0 < len(text) <= 64 and "\x00" not in text
+
+
+def _version_summary(version: QuestionnaireVersion, lang: str) -> dict:
+    return {
+        "id": version.questionnaire_id,
+        "version": version.version,
+        "title": version.title(lang),
+        "unit": version.unit,
+        "content_hash": version.content_hash,
+        "url": url_for("api.questionnaire_version", questionnaire_id=version.questionnaire_id,
+                       version=version.version),
+    }
+
+
+@bp.get("/questionnaires")
+def questionnaires():  # noqa: ANN201
+    """The newest published version of every questionnaire (summaries with links)."""
+    lang = current_language()
+    ids = db.session.scalars(select(QuestionnaireVersion.questionnaire_id).distinct())
+    versions = [current_version(qid) for qid in sorted(ids)]
+    return jsonify({"questionnaires": [_version_summary(v, lang) for v in versions if v]})
+
+
+@bp.get("/questionnaires/<questionnaire_id>/versions/<version>")
+def questionnaire_version(questionnaire_id: str, version: str):  # noqa: ANN201
+    """One published version: the browser definition with every compiled expression AST."""
+    if not (_plain(questionnaire_id) and _plain(version)):
+        return error(404, _("Not found."))
+    row = db.session.scalar(select(QuestionnaireVersion).where(
+        QuestionnaireVersion.questionnaire_id == questionnaire_id,
+        QuestionnaireVersion.version == version))
+    if row is None:
+        return error(404, _("Questionnaire %(id)s version %(version)s is not published.",
+                            id=questionnaire_id, version=version))
+    response = jsonify(questionnaire_for(row).to_client_dict())
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response
+
+
+@bp.get("/assignments")
+def assignments():  # noqa: ANN201
+    """The user's assignments with the questionnaire version new interviews use."""
+    user = g.api_user
+    lang = current_language()
+    rows = list(db.session.scalars(
+        select(Assignment).where(Assignment.enumerator_id == user.id).order_by(Assignment.id)))
+    done = dict(db.session.execute(
+        select(Submission.assignment_id, func.count())
+        .where(Submission.assignment_id.in_([a.id for a in rows] or [-1]),
+               Submission.status != "draft")
+        .group_by(Submission.assignment_id)).all())
+    items = []
+    for assignment in rows:
+        version = current_version(assignment.questionnaire_id)
+        items.append({
+            "id": assignment.id,
+            "area": {"code": assignment.area.code, "name": assignment.area.name},
+            "questionnaire_id": assignment.questionnaire_id,
+            "target": assignment.target,
+            "done": done.get(assignment.id, 0),
+            "current_version": _version_summary(version, lang) if version else None,
+        })
+    return jsonify({"user": user.username, "assignments": items})
+
+
+@bp.post("/submissions")
+def submissions():  # noqa: ANN201
+    """Store one finished interview exactly once: 201 new, 200 same content, 409 different."""
+    if not g.api_user.has_role(Role.ENUMERATOR):
+        return error(403, _("Only enumerators send interviews; this account is not an "
+                            "enumerator."))
+    request.max_content_length = current_app.config.get(
+        "API_MAX_SUBMISSION_BYTES", DEFAULT_MAX_SUBMISSION_BYTES)
+    body = request.get_json(silent=True)
+    if body is None:
+        return error(422, _("The request body must be JSON (Content-Type: application/json)."),
+                     errors=[{"field": "", "question_id": None, "row": None,
+                              "message": _("The body is not valid JSON.")}])
+    try:
+        result = receive(g.api_user, body, lang=current_language(), channel="api")
+    except EnvelopeInvalid as invalid:
+        db.session.rollback()
+        message = (_("Some fields are not valid.") if invalid.status == 422
+                   else invalid.problems[0].message)
+        return error(invalid.status, message, errors=[p.as_dict() for p in invalid.problems])
+    stored = stored_record(result.submission)
+    if result.outcome == "conflict":
+        return error(409, _(
+            "Another interview with this id is already stored with different content. Both "
+            "copies are kept; a supervisor will decide."),
+            uuid=result.submission.uuid, conflict_id=result.conflict.id,
+            stored_sha256=stored["sha256"])
+    return jsonify(stored), result.status
+
+
+@bp.get("/submissions/<uuid>")
+def submission(uuid: str):  # noqa: ANN201
+    """The stored record of one of the user's own interviews."""
+    if not UUID_PATTERN.match(uuid):
+        return error(404, _("Not found."))
+    row = db.session.scalar(select(Submission).where(Submission.uuid == uuid))
+    if row is None or row.enumerator_id != g.api_user.id:
+        return error(404, _("Not found."))
+    return jsonify(stored_record(row))

@@ -1,0 +1,318 @@
+/*
+ * The offline pages: the start page (assignments, interviews in progress, new interview), the
+ * interview shell (form.js on a questionnaire version kept in IndexedDB) and the outbox page.
+ * Translated strings come from the page (#offline-strings, made by the server's catalogue).
+ * Stable hooks for tests: .offline-assignment[data-assignment] .offline-start,
+ * .offline-draft[data-uuid] .offline-continue, #outbox-list .outbox-item[data-uuid][data-state]
+ * with .outbox-resend and .outbox-edit, #outbox-send, #outbox-export, #outbox-summary.
+ */
+(function (root) {
+  "use strict";
+
+  const Outbox = root.GESurveyOutbox;
+  const doc = root.document;
+
+  function strings() {
+    const script = doc.getElementById("offline-strings");
+    try {
+      return script ? JSON.parse(script.textContent) : {};
+    } catch (err) {
+      return {};
+    }
+  }
+  const S = strings();
+
+  function t(key, values) {
+    let text = S[key] || key;
+    for (const [name, value] of Object.entries(values || {})) {
+      text = text.split("{" + name + "}").join(String(value));
+    }
+    return text;
+  }
+
+  function el(tag, attrs, children) {
+    const node = doc.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "text") node.textContent = value;
+      else if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of [].concat(children || [])) {
+      if (child) node.appendChild(typeof child === "string" ? doc.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  function lang() {
+    return doc.documentElement.lang === "en" ? "en" : "vi";
+  }
+
+  function when(iso) {
+    if (!iso) return "";
+    return new Date(iso).toLocaleString(lang() === "vi" ? "vi-VN" : "en-GB",
+      { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
+  }
+
+  async function getJson(url) {
+    const response = await root.fetch(url, { credentials: "same-origin",
+      headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    return response.json();
+  }
+
+  /* A questionnaire version, from the tablet first (versions never change once published). */
+  async function formFor(id, version, url) {
+    const key = id + "@" + version;
+    const kept = await Outbox.get("forms", key);
+    if (kept) return kept;
+    const definition = await getJson(url ||
+      "/api/v1/questionnaires/" + encodeURIComponent(id) + "/versions/" +
+      encodeURIComponent(version));
+    await Outbox.put("forms", key, definition);
+    return definition;
+  }
+
+  function showNetwork() {
+    const box = doc.getElementById("net-status");
+    if (!box) return;
+    box.hidden = root.navigator.onLine;
+    box.textContent = t("offline");
+  }
+
+  /* ---------------------------------------------------------------- start page */
+
+  async function home() {
+    const list = doc.getElementById("offline-assignments");
+    let data = null;
+    try {
+      data = await getJson("/api/v1/assignments");
+      await Outbox.put("forms", "assignments", data);
+    } catch (err) {
+      data = await Outbox.get("forms", "assignments");
+    }
+    list.textContent = "";
+    const assignments = (data && data.assignments) || [];
+    if (!assignments.length) list.appendChild(el("li", { text: t("noAssignments") }));
+    for (const a of assignments) {
+      const version = a.current_version;
+      if (version) formFor(version.id, version.version, version.url).catch(() => {});
+      list.appendChild(el("li", { class: "card offline-assignment",
+        "data-assignment": a.id }, [
+        el("h2", { text: version ? version.title : a.questionnaire_id }),
+        el("p", { text: a.area.code + " " + a.area.name }),
+        el("button", { class: "button primary offline-start", type: "button",
+          disabled: !version, text: t("start"),
+          onclick: () => startInterview(a) }),
+      ]));
+    }
+    await drafts();
+    showNetwork();
+  }
+
+  async function startInterview(assignment) {
+    const version = assignment.current_version;
+    await formFor(version.id, version.version, version.url);
+    const uuid = root.crypto.randomUUID();
+    await Outbox.put("drafts", uuid, {
+      uuid,
+      username: Outbox.currentUser(),
+      assignment_id: assignment.id,
+      area: assignment.area.code,
+      area_name: assignment.area.name,
+      title: version.title,
+      questionnaire: { id: version.id, version: version.version },
+      answers: {},
+      page: 0,
+      started_at: new Date().toISOString(),
+      saved_at: new Date().toISOString(),
+    });
+    root.location.assign("/collect/offline/interview?uuid=" + uuid);
+  }
+
+  async function drafts() {
+    const list = doc.getElementById("offline-drafts");
+    if (!list) return;
+    const items = (await Outbox.all("drafts")).filter(Outbox.mine).sort((a, b) =>
+      String(b.saved_at).localeCompare(String(a.saved_at)));
+    list.textContent = "";
+    if (!items.length) list.appendChild(el("li", { text: t("noDrafts") }));
+    for (const d of items) {
+      list.appendChild(el("li", { class: "card offline-draft", "data-uuid": d.uuid }, [
+        el("h2", { text: d.title || d.questionnaire.id }),
+        el("p", { text: d.area + " " + (d.area_name || "") + " · " +
+          t("started", { time: when(d.started_at) }) }),
+        el("a", { class: "button offline-continue",
+          href: "/collect/offline/interview?uuid=" + d.uuid, text: t("continue") }),
+      ]));
+    }
+  }
+
+  /* ---------------------------------------------------------------- interview */
+
+  class IdbDraftStore {
+    constructor(draft) {
+      this.draft = draft;
+    }
+
+    async get() {
+      return null; /* the page mounts with the IndexedDB draft already */
+    }
+
+    async put(uuid, record) {
+      const current = (await Outbox.get("drafts", uuid)) || this.draft;
+      if (!current) return;
+      current.answers = record.answers;
+      current.page = record.page;
+      current.saved_at = record.saved_at;
+      await Outbox.put("drafts", uuid, current);
+    }
+
+    async remove() {
+      /* finalise() already moved the interview from drafts to the outbox */
+    }
+  }
+
+  class OutboxTransport {
+    constructor(draft, store) {
+      this.draft = draft;
+      this.store = store;
+    }
+
+    async send(kind, body) {
+      await this.store.put(this.draft.uuid, { answers: body.answers, page: body.page,
+        saved_at: new Date().toISOString() });
+      if (kind === "draft") return { status: 200, body: { row_version: 0 } };
+      await Outbox.finalise({
+        uuid: this.draft.uuid,
+        questionnaire_id: this.draft.questionnaire.id,
+        questionnaire_version: this.draft.questionnaire.version,
+        area: this.draft.area,
+        answers: body.answers,
+        started_at: this.draft.started_at,
+        ended_at: new Date().toISOString(),
+      }, { title: this.draft.title, area_name: this.draft.area_name });
+      Outbox.sync(true).catch(() => {});
+      return { status: 200, body: { row_version: 0, redirect: "/collect/outbox" } };
+    }
+  }
+
+  function problem(message) {
+    const box = doc.getElementById("offline-problem");
+    box.textContent = message;
+    box.hidden = false;
+  }
+
+  async function interview() {
+    const uuid = new URLSearchParams(root.location.search).get("uuid");
+    const draft = uuid ? await Outbox.get("drafts", uuid) : null;
+    if (!draft || !Outbox.mine(draft)) {
+      problem(t("missingDraft"));
+      return;
+    }
+    let definition;
+    try {
+      definition = await formFor(draft.questionnaire.id, draft.questionnaire.version);
+    } catch (err) {
+      problem(t("missingForm"));
+      return;
+    }
+    const element = doc.getElementById("gesurvey-form");
+    const store = new IdbDraftStore(draft);
+    await root.GESurveyForm.mount(element, {
+      questionnaire: definition,
+      answers: draft.answers || {},
+      page: draft.page || 0,
+      submission: { uuid: draft.uuid, status: "draft", row_version: 0 },
+      errors: [],
+    }, { store, transport: new OutboxTransport(draft, store) });
+  }
+
+  /* ---------------------------------------------------------------- outbox page */
+
+  async function outboxPage() {
+    const list = doc.getElementById("outbox-list");
+    const render = async () => {
+      const items = (await Outbox.all("outbox")).filter(Outbox.mine).sort((a, b) =>
+        String(b.finalised_at).localeCompare(String(a.finalised_at)));
+      const waiting = items.filter((i) => i.state === "pending").length;
+      doc.getElementById("outbox-summary").textContent = t("summary", { n: waiting });
+      doc.getElementById("outbox-summary").dataset.pending = String(waiting);
+      list.textContent = "";
+      if (!items.length) list.appendChild(el("li", { text: t("empty") }));
+      for (const item of items) {
+        const e = item.envelope;
+        const meta = item.meta || {};
+        const lines = [
+          el("h2", { text: (meta.title || e.questionnaire_id) + " · " + e.area + " " +
+            (meta.area_name || "") }),
+          el("p", { class: "outbox-state", text: t(item.state) +
+            (item.state === "sent" ? " " + when(item.sent_at) : "") }),
+          el("p", { class: "outbox-meta", text: t("finalised", { time: when(item.finalised_at) }) +
+            " · " + t("attempts", { n: item.attempts }) +
+            (item.state === "pending" && item.next_attempt > Date.now() ?
+              " · " + t("nextTry", { time: when(new Date(item.next_attempt).toISOString()) }) :
+              "") }),
+        ];
+        if (item.message) lines.push(el("p", { class: "outbox-message", text: item.message }));
+        for (const error of item.errors || []) {
+          lines.push(el("p", { class: "outbox-message", text: [error.field, error.question_id]
+            .filter(Boolean).join(" ") + ": " + error.message }));
+        }
+        const buttons = el("div", { class: "buttons" }, [
+          el("button", { class: "button outbox-resend", type: "button", text: t("resend"),
+            onclick: () => Outbox.resend(item.uuid) }),
+          item.state === "pending" ? null : el("button", { class: "button outbox-edit",
+            type: "button", text: t("edit"), onclick: () => editAgain(item) }),
+        ]);
+        lines.push(buttons);
+        list.appendChild(el("li", { class: "card outbox-item outbox-" + item.state,
+          "data-uuid": item.uuid, "data-state": item.state }, lines));
+      }
+    };
+    Outbox.onChange(() => render().catch(() => {}));
+    doc.getElementById("outbox-send").addEventListener("click",
+      () => Outbox.sync(true).catch(() => {}));
+    doc.getElementById("outbox-export").addEventListener("click", exportFile);
+    await render();
+  }
+
+  /* Reopen a finalised interview under the same UUID (what the server then decides: 409). */
+  async function editAgain(item) {
+    const e = item.envelope;
+    const meta = item.meta || {};
+    await Outbox.put("drafts", e.uuid, {
+      uuid: e.uuid, username: item.username, area: e.area, area_name: meta.area_name, title: meta.title,
+      questionnaire: { id: e.questionnaire_id, version: e.questionnaire_version },
+      answers: e.answers, page: 0, started_at: e.started_at,
+      saved_at: new Date().toISOString(),
+    });
+    root.location.assign("/collect/offline/interview?uuid=" + e.uuid);
+  }
+
+  async function exportFile() {
+    const button = doc.getElementById("outbox-export");
+    const document = await Outbox.exportDocument(button.dataset.username, false);
+    const blob = new Blob([JSON.stringify(document, null, 1)], { type: "application/json" });
+    const link = el("a", { href: URL.createObjectURL(blob),
+      download: "gesurvey-outbox-" + button.dataset.username + "-" +
+        new Date().toISOString().slice(0, 19).replace(/[:T]/g, "") + ".json" });
+    doc.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
+  function start() {
+    const app = doc.getElementById("offline-app");
+    const page = app ? app.dataset.page : null;
+    root.addEventListener("online", showNetwork);
+    root.addEventListener("offline", showNetwork);
+    const run = { home, interview, outbox: outboxPage }[page];
+    if (run) run().catch((err) => problem(String(err)));
+  }
+
+  root.GESurveyOffline = { formFor, IdbDraftStore, OutboxTransport };
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", start);
+  else start();
+})(globalThis);

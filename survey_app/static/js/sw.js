@@ -1,0 +1,122 @@
+/*
+ * gesurvey service worker: after one online visit the enumerator's pages, questionnaires,
+ * assignments and static files open with no network.
+ *
+ * Pages and API reads: network first (fresh when online), the cached copy when not.
+ * Static files: the cached copy at once, refreshed in the background. Writes (POST) go to the
+ * network unchanged and are never cached: the outbox (outbox.js) sends interviews and keeps them
+ * until the server has them.
+ */
+"use strict";
+
+const CACHE = "gesurvey-v1";
+const PRECACHE = [
+  "/collect/offline/",
+  "/collect/offline/interview",
+  "/collect/outbox",
+  "/api/v1/assignments",
+  "/api/v1/questionnaires",
+  "/manifest.webmanifest",
+  "/static/css/app.css",
+  "/static/css/form.css",
+  "/static/js/expr.js",
+  "/static/js/form.js",
+  "/static/js/outbox.js",
+  "/static/js/offline.js",
+  "/static/js/pwa.js",
+  "/static/img/icon.svg",
+];
+
+function cacheable(response) {
+  return response && response.ok && !response.redirected && response.type === "basic";
+}
+
+async function precache() {
+  const cache = await caches.open(CACHE);
+  await Promise.all(PRECACHE.map(async (url) => {
+    try {
+      const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+      if (cacheable(response)) await cache.put(url, response);
+    } catch (err) {
+      /* offline during install: the page caches itself on the next visit */
+    }
+  }));
+}
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(precache().then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const key of await caches.keys()) {
+      if (key !== CACHE) await caches.delete(key);
+    }
+    await self.clients.claim();
+  })());
+});
+
+const NETWORK_TIMEOUT_MS = 6000;
+
+async function cachedCopy(cache, request) {
+  return (await cache.match(request)) || (await cache.match(request, { ignoreSearch: true }));
+}
+
+async function networkFirst(request) {
+  const cache = await caches.open(CACHE);
+  const network = fetch(request).then(async (response) => {
+    if (cacheable(response)) await cache.put(request, response.clone());
+    return response;
+  });
+  try {
+    /* A weak signal can hang a request for minutes: after a while, the kept copy will do. */
+    const slow = new Promise((resolve) => setTimeout(resolve, NETWORK_TIMEOUT_MS, null));
+    const first = await Promise.race([network, slow]);
+    if (first) return first;
+    const cached = await cachedCopy(cache, request);
+    if (cached) return cached;
+    return await network;
+  } catch (err) {
+    const cached = await cachedCopy(cache, request);
+    if (cached) return cached;
+    if (request.mode === "navigate") {
+      const home = await cache.match("/collect/offline/");
+      if (home) return home;
+    }
+    return new Response(JSON.stringify({ error: "offline" }), {
+      status: 503, headers: { "Content-Type": "application/json" },
+    });
+  }
+}
+
+async function staleWhileRevalidate(event) {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(event.request, { ignoreSearch: true });
+  const refresh = fetch(event.request).then(async (response) => {
+    if (cacheable(response)) await cache.put(event.request, response.clone());
+    return response;
+  });
+  if (cached) {
+    event.waitUntil(refresh.catch(() => null));
+    return cached;
+  }
+  return refresh;
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method !== "GET") {
+    /* Writes go straight to the network, from here rather than by fallback, so that every
+       request of a controlled page takes one path (and one network state). */
+    event.respondWith(fetch(request));
+    return;
+  }
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(staleWhileRevalidate(event));
+    return;
+  }
+  if (url.pathname === "/sw.js") return;
+  event.respondWith(networkFirst(request));
+});
