@@ -160,3 +160,7 @@ def load_areas_command(file: str) -> None:
 
 
 cli.add_command(questionnaires)
+
+from .export_cli import export_command  # noqa: E402
+
+cli.add_command(export_command)
