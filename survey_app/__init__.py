@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .collect import bp as collect_bp
     from .errors import register_error_handlers
     from .main import bp as main_bp
+    from .results import bp as results_bp
     from .review import bp as review_bp
 
     app.register_blueprint(main_bp)
@@ -47,5 +48,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(collect_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(results_bp)
     register_error_handlers(app)
     return app

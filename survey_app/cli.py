@@ -164,3 +164,7 @@ cli.add_command(questionnaires)
 from .export_cli import export_command  # noqa: E402
 
 cli.add_command(export_command)
+
+from .results.cli import results_group  # noqa: E402
+
+cli.add_command(results_group)

@@ -32,6 +32,15 @@ ALLOWED: dict[str, set[str]] = {
     "admin.audit": {"admin"},
     "admin.progress": {"admin", "supervisor", "analyst", "viewer"},
     "admin.export": {"admin", "analyst"},
+    "results.index": {"admin", "analyst", "supervisor", "viewer"},
+    "results.run": {"admin", "analyst", "supervisor", "viewer"},
+    "results.download": {"admin", "analyst", "supervisor", "viewer"},
+    "results.pack": {"admin", "analyst", "supervisor", "viewer"},
+    "results.upload": {"admin", "analyst"},
+    "results.run_report": {"admin", "analyst"},
+    "results.publish_run": {"admin", "analyst"},
+    "results.withdraw_run": {"admin", "analyst"},
+    "results.departments": {"admin"},
 }
 PUBLIC = {"auth.login", "auth.language", "static"}
 
@@ -46,6 +55,11 @@ def url_args(endpoint: str, world: World) -> dict:
         "collect.start_interview": {"assignment_id": world.assignment_id},
         "admin.toggle_user": {"user_id": 1},
         "admin.export": {"questionnaire_id": "test_household"},
+        "results.run": {"run_id": 1},
+        "results.download": {"run_id": 1, "filename": "report_vi.pdf"},
+        "results.pack": {"run_id": 1, "department": "yte"},
+        "results.publish_run": {"run_id": 1},
+        "results.withdraw_run": {"run_id": 1},
         "static": {"filename": "css/app.css"},
     }.get(endpoint, {})
 
