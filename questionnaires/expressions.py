@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from questionnaires.codes import MISSING_CODES
 from questionnaires.errors import ExpressionError, ExpressionSyntaxError
 
 __all__ = [
@@ -797,6 +798,11 @@ def _f_selected(node: Node, args: list[Compiled]) -> Compiled:
     return lambda ctx: _selected(answer(ctx), wanted(ctx))
 
 
+def _is_missing_code(value: Any) -> bool:
+    """A bare 98/99 where a multi answer belongs: don't know / refused, so nothing selected."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and value in MISSING_CODES
+
+
 def _f_count_selected(node: Node, args: list[Compiled]) -> Compiled:
     arg = args[0]
 
@@ -806,6 +812,8 @@ def _f_count_selected(node: Node, args: list[Compiled]) -> Compiled:
             return 0
         if isinstance(answer, list):
             return len(answer)
+        if _is_missing_code(answer):
+            return 0
         raise ExpressionError(
             f"count-selected() needs a multiple-choice answer, got {_kind(answer)}"
         )

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from questionnaires.codes import MISSING_CODES
 from questionnaires.errors import ExpressionError
 from questionnaires.expressions import evaluate, truthy
 
@@ -37,11 +38,6 @@ QUESTION_TYPES = (
     "text", "integer", "decimal", "single", "multi", "yesno", "likert5", "date", "note",
     "calculate", "grid",
 )
-# 98 don't know / Không biết, 99 refused / Từ chối (FORMAT.md, "missing_codes").
-MISSING_CODES: Mapping[int, Mapping[str, str]] = {
-    98: {"vi": "Không biết", "en": "don't know"},
-    99: {"vi": "Từ chối", "en": "refused"},
-}
 LANGUAGES = ("vi", "en")
 
 

@@ -15,7 +15,12 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from analysis.cli import analyze
+from analysis.weighting_cli import weights
 from questionnaires.cli import questionnaires
+
+from .export_cli import export_command
+from .results.cli import results_group
 
 
 def _create_app():  # noqa: ANN202
@@ -160,11 +165,7 @@ def load_areas_command(file: str) -> None:
 
 
 cli.add_command(questionnaires)
-
-from .export_cli import export_command  # noqa: E402
-
+cli.add_command(analyze)
+cli.add_command(weights)
 cli.add_command(export_command)
-
-from .results.cli import results_group  # noqa: E402
-
 cli.add_command(results_group)

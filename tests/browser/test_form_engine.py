@@ -18,6 +18,7 @@ import pytest
 
 from questionnaires import questionnaire_from_dict
 
+HERE = Path(__file__).resolve().parent
 UUID = "3f1c9d2e-7a4b-4c1d-9e8f-0a1b2c3d4e5f"
 PORTRAIT = {"width": 800, "height": 1280}
 LANDSCAPE = {"width": 1280, "height": 800}
@@ -156,6 +157,15 @@ def form_page_html(
 </body></html>"""
 
 
+def html_route(body: str) -> Any:
+    """A route handler that answers with the given HTML page."""
+
+    def handler(route: Any) -> None:
+        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=body)
+
+    return handler
+
+
 class Server:
     """Answers the form's draft and submit POSTs and records what it was sent."""
 
@@ -167,8 +177,12 @@ class Server:
         self.draft_reply: tuple[int, dict[str, Any]] | None = None
         self.submit_reply: tuple[int, dict[str, Any]] = (200, {"redirect": "/done"})
         self.external: list[str] = []
+        self.offline = False
 
     def draft(self, route: Any) -> None:
+        if self.offline:  # Playwright routes answer even offline: fail as the network would
+            route.abort("internetdisconnected")
+            return
         self.drafts.append(json.loads(route.request.post_data))
         self.headers.append(route.request.headers)
         if self.draft_reply is not None:
@@ -341,6 +355,7 @@ def test_roster_rows_are_added_and_removed(page: Any, static_server: str) -> Non
         choose(page, f"roster/{i}/M03", sex)
         field(page, f"roster/{i}/M04").locator("input").fill(age)
     assert rows.count() == 3
+    assert rows.nth(1).locator(".gs-row-title").inner_text() == "Dòng 2 · Bình"
     assert field(page, "roster/1/M05").is_hidden(), "under 15: not asked"
     assert field(page, "roster/2/M05").is_visible()
     assert field(page, "NW").locator("output").inner_text() == "2"
@@ -420,11 +435,13 @@ def test_unsent_local_draft_is_restored(page: Any, static_server: str) -> None:
               "row_version": 3, "saved_at": "2026-01-01T00:00:00Z", "synced": False}
     page.add_init_script(
         f"localStorage.setItem('gesurvey:draft:{UUID}', {json.dumps(json.dumps(record))});")
-    open_form(page, static_server, answers={"HH01": "Trên máy chủ"})
+    server = open_form(page, static_server, answers={"HH01": "Trên máy chủ"})
     assert section(page) == "R"
     assert page.locator(".gs-banner").inner_text().startswith("Đã khôi phục")
     answers = page.evaluate("document.getElementById('gesurvey-form').gesurveyForm.body().answers")
     assert answers["HH01"] == "Trên máy"
+    page.wait_for_function("document.querySelector('.gs-status').textContent.includes(':')")
+    assert server.drafts[0]["answers"]["HH01"] == "Trên máy", "sent to the server at once"
 
 
 def test_older_local_draft_yields_to_the_server(page: Any, static_server: str) -> None:
@@ -546,19 +563,25 @@ def test_tablet_touch_targets_and_no_external_requests(
     browser: Any, static_server: str, size: dict[str, int]
 ) -> None:
     context = browser.new_context(viewport=size, has_touch=True)
+    answers = {"HH01": "A", "HH02": 3, "HH05": 1, "HH03": 1,
+               "roster": [{"M01": "An", "M03": 1, "M04": 40}]}
     try:
         tab = context.new_page()
-        server = open_form(tab, static_server, page_index=3, answers={"HH01": "A", "HH02": 9})
-        sizes = tab.locator(".gs-choice, .gs-btn, .gs-lang, .gs-input").evaluate_all(
-            """els => els.filter(e => e.offsetParent !== null).map(e => {
-                 const r = e.getBoundingClientRect();
-                 return [e.className, r.width, r.height];
-               })""")
-        assert sizes
-        small = [s for s in sizes if s[1] < 48 or s[2] < 48]
-        assert not small, f"touch targets under 48px: {small}"
-        width = tab.evaluate("document.documentElement.scrollWidth")
-        assert width <= size["width"], "nothing may overflow sideways"
+        server = open_form(tab, static_server, page_index=0, answers=answers)
+        app = "document.getElementById('gesurvey-form').gesurveyForm"
+        for index in range(4):
+            tab.evaluate(f"{app}.page = {index}; {app}.renderPage()")
+            sizes = tab.locator(".gs-choice, .gs-btn, .gs-lang, .gs-input").evaluate_all(
+                """els => els.filter(e => e.offsetParent !== null).map(e => {
+                     const r = e.getBoundingClientRect();
+                     return [e.className, r.width, r.height];
+                   })""")
+            assert sizes
+            small = [s for s in sizes if s[1] < 48 or s[2] < 48]
+            assert not small, f"page {index}: touch targets under 48px: {small}"
+            width = tab.evaluate("document.documentElement.scrollWidth")
+            assert width <= size["width"], f"page {index}: nothing may overflow sideways"
+        tab.evaluate(f"{app}.page = 3; {app}.renderPage()")
         tab.locator(".gs-choice[data-code='1']").first.tap()
         assert tab.locator(".gs-choice[data-code='1'] input").first.is_checked()
         assert server.external == []
@@ -583,3 +606,281 @@ def test_every_type_of_the_engine_fixture_renders(page: Any, static_server: str)
         seen.append(section(page))
     assert seen == sections
     assert page.locator("#gesurvey-form").get_attribute("data-expression-errors") == "0"
+
+
+def test_answers_from_the_browser_pass_the_server_engine(page: Any, static_server: str) -> None:
+    """What the form saves after a full interview is valid for the Python engine too."""
+    server = open_form(page, static_server)
+    fill_first_page(page, members=2)
+    choose(page, "HH03", 1)
+    choose(page, "HH04", 11)
+    choose(page, "HH05", 1)
+    field(page, "HH06").locator("input").fill("Tạp hóa")
+    field(page, "HH08").locator("input").fill("0,75")
+    next_page(page)
+    add = page.locator(".gs-repeat[data-group='roster'] .gs-add-row")
+    for i, (sex, age) in enumerate(((2, "38"), (1, "9"))):
+        add.click()
+        field(page, f"roster/{i}/M01").locator("input").fill(f"Người {i + 1}")
+        choose(page, f"roster/{i}/M03", sex)
+        field(page, f"roster/{i}/M04").locator("input").fill(age)
+    choose(page, "roster/0/M05", 1)
+    next_page(page)
+    assert section(page) == "V"
+    page.locator(".gs-field[data-path='visits/0/V01'] input").fill("2026-11-02")
+    next_page(page)
+    field(page, "D1_04").locator(".gs-missing-btn[data-code='98']").click()
+    choose(page, "A01", 5)
+    field(page, "P01").locator("[data-grid-row='cook'] .gs-choice[data-code='1']").click()
+    field(page, "P01").locator("[data-grid-row='clean'] .gs-choice[data-code='98']").click()
+    page.route(f"{static_server}/done", lambda route: route.fulfill(
+        status=200, content_type="text/html", body="<p id='done'>ok</p>"))
+    page.locator(".gs-submit").click()
+    page.wait_for_selector("#done")
+    answers = server.submits[0]["answers"]
+    assert answers["roster"][0]["M05"] == 1
+    assert answers["visits"] == [{"V01": "2026-11-02"}, {}]
+    questionnaire = questionnaire_from_dict(copy.deepcopy(FORM), source="tests/browser")
+    assert questionnaire.validate_answers(answers, lang="vi") == []
+
+
+def test_unsent_changes_are_saved_every_30_seconds(page: Any, static_server: str) -> None:
+    page.clock.install()
+    server = open_form(page, static_server)
+    field(page, "HH01").locator("input").fill("Lò Thị B")
+    page.clock.run_for(31_000)
+    page.wait_for_function("document.querySelector('.gs-status').textContent.includes(':')")
+    assert len(server.drafts) == 1
+    assert server.drafts[0]["answers"]["HH01"] == "Lò Thị B"
+    page.clock.run_for(31_000)
+    assert len(server.drafts) == 1, "nothing changed since: no new save"
+
+
+NESTED: dict[str, Any] = {
+    "id": "nested_test",
+    "version": "1.0.0",
+    "languages": ["vi", "en"],
+    "default_language": "vi",
+    "title": L("Phiếu lồng nhau", "Nested form"),
+    "unit": "individual",
+    "analysis": {"weight": "w", "stratum": "s", "psu": "p", "sex": "M03"},
+    "choice_lists": {"sex": FORM["choice_lists"]["sex"]},
+    "sections": [{
+        "id": "I",
+        "title": L("Thành viên", "Members"),
+        "items": [{
+            "id": "roster", "type": "repeat", "unit": "member",
+            "label": L("Thành viên", "Members"),
+            "items": [
+                {"id": "M03", "type": "single", "choices": "sex", "label": L("Giới tính", "Sex")},
+                {"id": "births", "type": "repeat", "unit": "birth", "relevant": "${M03} = 2",
+                 "label": L("Các lần sinh", "Births"),
+                 "items": [{"id": "B01", "type": "single", "choices": "sex",
+                            "label": L("Giới tính con", "Child's sex")}]},
+                {"id": "NB", "type": "calculate", "calculation": "count(${births}, ${B01} = 2)",
+                 "label": L("Số con gái", "Daughters")},
+            ],
+        }],
+    }],
+}
+
+
+def test_nested_repeat_groups(page: Any, static_server: str) -> None:
+    server = open_form(page, static_server, form=NESTED)
+    page.locator(".gs-repeat[data-group='roster'] > .gs-add-row").click()
+    births = page.locator(".gs-repeat[data-path='roster/0/births']")
+    assert births.is_hidden(), "births are asked of women only"
+    choose(page, "roster/0/M03", 2)
+    assert births.is_visible()
+    for sex in (2, 1, 2):
+        births.locator(".gs-add-row").click()
+        i = births.locator(".gs-row").count() - 1
+        choose(page, f"roster/0/births/{i}/B01", sex)
+    assert field(page, "roster/0/NB").locator("output").inner_text() == "2"
+    page.route(f"{static_server}/done", lambda route: route.fulfill(
+        status=200, content_type="text/html", body="<p id='done'>ok</p>"))
+    page.locator(".gs-submit").click()
+    page.wait_for_selector("#done")
+    answers = server.submits[0]["answers"]
+    assert answers == {"roster": [{"M03": 2, "NB": 2, "births": [
+        {"B01": 2}, {"B01": 1}, {"B01": 2}]}]}
+    questionnaire = questionnaire_from_dict(copy.deepcopy(NESTED), source="tests/browser")
+    assert questionnaire.validate_answers(answers) == []
+
+
+def test_nested_server_error_lands_on_the_right_row(page: Any, static_server: str) -> None:
+    answers = {"roster": [{"M03": 1}, {"M03": 2, "births": [{"B01": 1}, {"B01": 2}]}]}
+    errors = [{"question_id": "B01", "row": 1, "parent_row": 1, "message": "Sai"}]
+    open_form(page, static_server, form=NESTED, answers=answers, errors=errors)
+    assert field(page, "roster/1/births/1/B01").locator(".gs-message").inner_text() == "Sai"
+    assert field(page, "roster/1/births/0/B01").locator(".gs-message").is_hidden()
+
+
+BUNDLED = sorted((Path(__file__).resolve().parents[2] / "questionnaires" / "forms").glob("*.json"))
+
+
+def test_bundled_questionnaires_render_every_section(page: Any, static_server: str) -> None:
+    """Each bundled questionnaire opens and every section draws with no expression error."""
+    from questionnaires import load_questionnaire
+
+    server = Server()
+    page.route(f"{static_server}/collect/draft", server.draft)
+    app = "document.getElementById('gesurvey-form').gesurveyForm"
+    for path in BUNDLED:
+        client = load_questionnaire(path).to_client_dict()
+        data = {"questionnaire": client, "answers": {}, "page": 0,
+                "submission": {"uuid": path.stem, "status": "draft", "row_version": 1},
+                "errors": []}
+        page_html = form_page_html(static_server, data)
+        page.route(f"{static_server}/interview/{path.stem}", html_route(page_html))
+        page.goto(f"{static_server}/interview/{path.stem}")
+        page.wait_for_selector("#gesurvey-form[data-ready='true']")
+        for index, section_def in enumerate(client["sections"]):
+            page.evaluate(f"{app}.page = {index}; {app}.renderPage()")
+            assert section(page) == section_def["id"], path.name
+            problems = page.locator("#gesurvey-form").get_attribute("data-expression-errors")
+            assert problems == "0", f"{path.name} section {section_def['id']}"
+
+
+MONKEY = (HERE / "monkey.js").read_text(encoding="utf-8")
+
+
+def random_interview(page: Any, static_server: str, client: dict[str, Any],
+                     seed: int) -> dict[str, Any]:
+    """Fill a whole interview at random in the browser; return the monkey's result."""
+    data = {"questionnaire": client, "answers": {}, "page": 0,
+            "submission": {"uuid": f"monkey-{client['id']}-{seed}", "status": "draft",
+                           "row_version": 1},
+            "errors": []}
+    server = Server()
+    page.route(f"{static_server}/collect/draft", server.draft)
+    page.route(f"{static_server}/monkey/{seed}", html_route(form_page_html(static_server, data)))
+    page.goto(f"{static_server}/monkey/{seed}")
+    page.wait_for_selector("#gesurvey-form[data-ready='true']")
+    return page.evaluate(MONKEY, seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 7, 42])
+def test_random_interviews_are_accepted_by_the_engine(
+    page: Any, static_server: str, seed: int
+) -> None:
+    """Whatever path a random enumerator takes, the engine accepts what the form submits."""
+    result = random_interview(page, static_server, client_dict(), seed)
+    assert result["done"], result
+    questionnaire = questionnaire_from_dict(copy.deepcopy(FORM), source="tests/browser")
+    assert questionnaire.validate_answers(result["answers"]) == []
+
+
+@pytest.mark.slow
+def test_random_interviews_of_bundled_forms_are_accepted(page: Any, static_server: str) -> None:
+    """Walks each bundled form at random; a completed walk must pass the engine's checks."""
+    from questionnaires import load_questionnaire
+
+    for path in BUNDLED:
+        questionnaire = load_questionnaire(path)
+        for seed in (3, 11):
+            result = random_interview(page, static_server, questionnaire.to_client_dict(), seed)
+            if not result["done"]:
+                continue  # the monkey could not satisfy a cross-question check: nothing to judge
+            problems = questionnaire.validate_answers(result["answers"])
+            assert problems == [], f"{path.name} seed {seed}: {problems[:5]}"
+
+
+def test_a_page_script_can_swap_storage_and_transport(page: Any, static_server: str) -> None:
+    """The hook the offline work builds on: GESurveyFormOptions replaces store and transport."""
+    page.add_init_script("""
+      window.sent = [];
+      window.kept = {};
+      window.GESurveyFormOptions = {
+        store: {get: async () => null, put: async (id, r) => { window.kept[id] = r; },
+                remove: async (id) => { delete window.kept[id]; }},
+        transport: {send: async (kind, body) => { window.sent.push([kind, body]);
+                                                  return {status: 200, body: {row_version: 9}}; }},
+      };""")
+    server = open_form(page, static_server)
+    fill_first_page(page)
+    next_page(page)
+    page.wait_for_function("window.sent.length === 1")
+    kind, body = page.evaluate("window.sent[0]")
+    assert kind == "draft" and body["answers"]["HH02"] == 2
+    assert page.evaluate(f"window.kept['{UUID}'].row_version") == 9
+    assert server.drafts == [], "the page's transport replaced fetch"
+
+
+def test_clearing_a_required_answer_says_so_at_once(page: Any, static_server: str) -> None:
+    open_form(page, static_server)
+    head = field(page, "HH01")
+    head.locator("input").fill("A")
+    head.locator("input").fill("")
+    assert head.locator(".gs-message").inner_text() == "Câu này bắt buộc trả lời"
+    assert head.locator("input").get_attribute("aria-invalid") == "true"
+
+
+def test_draft_422_shows_errors_without_losing_answers(page: Any, static_server: str) -> None:
+    server = Server()
+    server.draft_reply = (422, {"errors": [
+        {"question_id": "HH02", "row": None, "message": "Số không hợp lệ"},
+        {"question_id": None, "row": None, "message": "Phiếu đã khóa"}]})
+    open_form(page, static_server, server=server)
+    fill_first_page(page)
+    next_page(page)
+    page.wait_for_selector(".gs-general-errors li")
+    assert page.locator(".gs-general-errors").inner_text() == "Phiếu đã khóa"
+    page.locator(".gs-prev").click()
+    assert field(page, "HH02").locator(".gs-message").inner_text() == "Số không hợp lệ"
+    assert field(page, "HH01").locator("input").input_value() == "Hoàng Văn A"
+
+
+def test_malformed_saved_answers_do_not_break_the_form(page: Any, static_server: str) -> None:
+    """Answers of the wrong shape (an old or tampered draft) are shown as best it can, no crash."""
+    answers = {"HH01": 5, "HH02": "many", "HH03": "abc", "HH04": None, "roster": "x",
+               "visits": {"a": 1}, "D1_04": 5, "P01": [1], "A01": {"x": 1}, "NW": "z"}
+    open_form(page, static_server, answers=answers)
+    for index in range(4):
+        page.evaluate("(i) => { const app = document.getElementById('gesurvey-form')"
+                      ".gesurveyForm; app.page = i; app.renderPage(); }", index)
+    assert page.errors == []
+
+
+def test_submit_waits_for_a_draft_save_in_flight(page: Any, static_server: str) -> None:
+    """Submitting while a draft save is on its way sends the row_version that save returns."""
+    page.add_init_script("""
+      window.sent = [];
+      window.GESurveyFormOptions = {transport: {send: async (kind, body) => {
+        window.sent.push([kind, body.row_version]);
+        if (kind === 'draft') {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          return {status: 200, body: {row_version: body.row_version + 1}};
+        }
+        return {status: 200, body: {}};
+      }}};""")
+    open_form(page, static_server, answers={"HH01": "A", "HH02": 9}, page_index=3)
+    page.evaluate("""async () => {
+      const app = document.getElementById('gesurvey-form').gesurveyForm;
+      app.saveDraft();
+      await app.submit();
+    }""")
+    assert page.evaluate("window.sent") == [["draft", 3], ["submit", 4]]
+
+
+def test_offline_page_change_keeps_the_draft_and_sends_it_when_back_online(
+    page: Any, static_server: str
+) -> None:
+    server = open_form(page, static_server)
+    fill_first_page(page)
+    page.context.set_offline(True)
+    server.offline = True
+    next_page(page)
+    assert section(page) == "R", "moving on never waits for the network"
+    page.wait_for_function("document.querySelector('.gs-status').classList.contains("
+                           "'gs-status-warn')")
+    assert server.drafts == []
+    stored = page.evaluate(f"JSON.parse(localStorage.getItem('gesurvey:draft:{UUID}'))")
+    assert stored["answers"]["HH01"] == "Hoàng Văn A" and stored["synced"] is False
+    server.offline = False
+    page.context.set_offline(False)  # fires the page's 'online' event
+    page.wait_for_function("document.querySelector('.gs-status').classList.contains("
+                           "'gs-status-ok')")
+    assert server.drafts[-1]["answers"]["HH01"] == "Hoàng Văn A"
+    assert server.drafts[-1]["page"] == 1

@@ -177,6 +177,8 @@
       const answer = ev(args[0], ctx);
       if (isNull(answer)) return 0;
       if (Array.isArray(answer)) return answer.length;
+      /* a bare 98/99 where a multi answer belongs (don't know / refused) selects nothing */
+      if (answer === 98 || answer === 99) return 0;
       throw new ExpressionError(
         "count-selected() needs a multiple-choice answer, got " + kind(answer));
     },

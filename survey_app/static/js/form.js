@@ -20,6 +20,16 @@
  *     outbox that a service worker drains.
  *   - FormApp: the DOM.
  * Exposed as globalThis.GESurveyForm.
+ *
+ * Stable hooks for tests and other scripts (keep them when changing the markup):
+ *   #gesurvey-form[data-ready="true"] once mounted; data-page, data-expression-errors on it;
+ *   .gs-page[data-section] the section shown; .gs-field[data-qid][data-path] one question, where
+ *   data-path is "Q", "roster/0/M04" or "roster/0/births/1/B01" (rows from 0); inside it
+ *   input, .gs-choice[data-code], .gs-missing-btn[data-code], [data-grid-row], .gs-message,
+ *   output (calculations); .gs-repeat[data-group][data-path] with .gs-row[data-row], .gs-add-row,
+ *   .gs-remove-row (tap twice); .gs-prev, .gs-next, .gs-submit, .gs-lang, .gs-banner,
+ *   .gs-status (.gs-status-ok once the server has the draft); the element's gesurveyForm property
+ *   is the FormApp (body() gives what would be saved).
  */
 (function (root) {
   "use strict";
@@ -27,7 +37,7 @@
   const Expr = root.GESurveyExpr;
   const AUTOSAVE_MS = 30000;
   const LOCAL_SAVE_DELAY_MS = 250;
-  const MAX_ROWS = 60;
+  const MAX_ROWS = 100; /* a roster longer than this is a typo in its count question */
 
   /* ------------------------------------------------------------------ UI strings (vi, en) */
 
@@ -62,6 +72,7 @@
       serverError: "Máy chủ báo lỗi ({status}). Phiếu vẫn được lưu trên máy; hãy thử lại.",
       language: "English",
       clear: "Xóa trả lời",
+      noChoices: "Chưa có lựa chọn nào (tùy câu trả lời trước).",
       end: "Hết phiếu. Kiểm tra lại rồi bấm “Nộp phiếu”.",
       badForm: "Không mở được phiếu: dữ liệu phiếu bị thiếu hoặc hỏng.",
       expressionProblem: "Lỗi biểu thức ở {id}; báo cho quản trị viên.",
@@ -97,6 +108,7 @@
         "device; try again.",
       language: "Tiếng Việt",
       clear: "Clear answer",
+      noChoices: "No choices yet (they depend on an earlier answer).",
       end: "End of the questionnaire. Check, then tap “Submit”.",
       badForm: "Cannot open the form: its data is missing or damaged.",
       expressionProblem: "Expression error in {id}; tell the administrator.",
@@ -493,6 +505,7 @@
       this.generalErrors = [];
       this.formatErrors = new Map(); /* path key -> message (text that is not a number/date) */
       this.attempted = new Set(); /* pages where Next or Submit was tried */
+      this.touched = new Set(); /* fields answered then cleared: say at once they are required */
       this.dirty = false;
       this.changeCount = 0;
       this.saving = null;
@@ -510,7 +523,10 @@
     /* Load the local draft when it is newer than the server's copy, then draw the page. */
     async start() {
       const local = await this.store.get(this.uuid);
-      if (local && !local.synced && local.answers &&
+      const sameForm = !local || !local.questionnaire ||
+        (local.questionnaire.id === this.model.def.id &&
+         local.questionnaire.version === this.model.def.version);
+      if (local && sameForm && !local.synced && local.answers &&
           (this.rowVersion === null || local.row_version === this.rowVersion)) {
         this.raw = clone(local.answers);
         if (Number.isInteger(local.page)) this.page = local.page;
@@ -524,12 +540,16 @@
       this.timer = root.setInterval(() => {
         if (this.dirty && !this.stale) this.saveDraft();
       }, this.autosaveMs);
+      root.addEventListener("online", () => {
+        if (this.dirty) this.saveDraft(); /* back in coverage: send what waited */
+      });
       const flush = () => this.storeLocalNow();
       root.addEventListener("pagehide", flush);
       document.addEventListener("visibilitychange", () => {
         if (document.visibilityState === "hidden") flush();
       });
       this.el.dataset.ready = "true";
+      if (this.dirty) this.saveDraft(); /* a restored draft goes to the server straight away */
       return this;
     }
 
@@ -567,6 +587,7 @@
 
     setAnswer(path, value) {
       setIn(this.raw, path, value);
+      if (isNull(value)) this.touched.add(pathKey(path));
       this.serverErrors.delete(pathKey(path));
       this.changed();
     }
@@ -651,14 +672,13 @@
       const first = this.el.querySelector(".gs-has-error");
       if (!first) return;
       if (first.scrollIntoView) first.scrollIntoView({ block: "center" });
-      const input = first.querySelector("input, button");
-      if (input && input.focus) input.focus({ preventScroll: true });
+      /* Scroll only: focusing a text box would pop the tablet's keyboard over the message. */
     }
 
     /* ---------------------------------------------------------------- server communication */
 
     async saveDraft() {
-      if (this.stale) return;
+      if (this.stale || this.submitting || this.finished) return;
       if (this.saving) {
         this.saveAgain = true;
         return;
@@ -724,15 +744,26 @@
       const button = this.el.querySelector(".gs-submit");
       if (button) button.disabled = true;
       this.setStatus(this.t("submitting"));
+      this.submitting = true;
+      /* A draft save still on its way would make this submit look stale: let it land first. */
+      while (this.saving) {
+        try {
+          await this.saving;
+        } catch (err) {
+          break;
+        }
+      }
       let response;
       try {
         response = await this.transport.send("submit", this.body());
       } catch (err) {
+        this.submitting = false;
         if (button) button.disabled = false;
         this.showBanner("error", this.t("offline"));
         this.setStatus(this.t("savedLocal"), "warn");
         return;
       }
+      this.submitting = false;
       if (button) button.disabled = false;
       const body = response.body || {};
       if (response.status === 200) {
@@ -890,20 +921,21 @@
 
     renderPage() {
       this.views = new Map();
+      this.formatErrors.clear(); /* the boxes are drawn anew, so the bad text is gone too */
       this.pageEl.innerHTML = "";
       const section = this.model.sections[this.page];
       this.pageEl.dataset.section = section.id;
       this.pageEl.appendChild(h("h2", { class: "gs-section-title",
         text: text(section.title, this.lang) }));
-      if (this.generalErrors.length) {
-        this.pageEl.appendChild(h("ul", { class: "gs-general-errors" },
-          this.generalErrors.map((m) => h("li", { text: m }))));
-      }
+      this.generalEl = h("ul", { class: "gs-general-errors", role: "alert" });
+      this.pageEl.appendChild(this.generalEl);
       const list = h("div", { class: "gs-items" });
       this.renderItems(section.items || [], [], list);
       this.pageEl.appendChild(list);
       this.endEl = h("p", { class: "gs-end", text: this.t("end") });
       this.pageEl.appendChild(this.endEl);
+      this.problemsEl = h("p", { class: "gs-problems", role: "status", hidden: true });
+      this.pageEl.appendChild(this.problemsEl);
       this.refresh();
     }
 
@@ -933,17 +965,39 @@
       this.endEl.hidden = !last;
       this.el.dataset.page = String(this.page);
       this.el.dataset.expressionErrors = String(this.analysis.problems.length);
-      if (this.analysis.problems.length && !this.warned) {
-        this.warned = true;
-        for (const p of this.analysis.problems) {
-          if (root.console) root.console.warn("gesurvey: expression error in " + p.id + ": " +
-            p.message);
-        }
-      }
+      this.reportProblems();
+      this.showGeneralErrors();
       if (this.attempted.has(this.page) && this.pageErrors(this.page).length === 0 &&
           this.bannerEl && this.bannerEl.classList.contains("gs-banner-error") && !this.stale) {
         this.hideBanner();
       }
+    }
+
+    /* Server errors that belong to no question (e.g. the whole interview) sit above the page. */
+    showGeneralErrors() {
+      const wanted = this.generalErrors.join("\n");
+      if (this.generalEl.dataset.shown === wanted) return;
+      this.generalEl.dataset.shown = wanted;
+      this.generalEl.innerHTML = "";
+      for (const message of this.generalErrors) {
+        this.generalEl.appendChild(h("li", { text: message }));
+      }
+      this.generalEl.hidden = this.generalErrors.length === 0;
+    }
+
+    /* Expressions that failed (an author mistake): said once in the console, and on the page. */
+    reportProblems() {
+      const ids = Array.from(new Set(this.analysis.problems.map((p) => p.id)));
+      this.warned = this.warned || new Set();
+      for (const p of this.analysis.problems) {
+        if (this.warned.has(p.id)) continue;
+        this.warned.add(p.id);
+        if (root.console) root.console.warn("gesurvey: expression error in " + p.id + ": " +
+          p.message);
+      }
+      this.problemsEl.textContent = ids.map((id) => this.t("expressionProblem", { id }))
+        .join(" ");
+      this.problemsEl.hidden = ids.length === 0;
     }
 
     /* The message shown under a field: format, then server, then live errors. */
@@ -951,7 +1005,8 @@
       if (this.formatErrors.has(key)) return this.formatErrors.get(key);
       if (this.serverErrors.has(key)) return this.serverErrors.get(key);
       if (!state || !state.error) return null;
-      if (state.error.kind === "required" && !this.attempted.has(this.page)) return null;
+      if (state.error.kind === "required" && !this.attempted.has(this.page) &&
+          !this.touched.has(key)) return null;
       return state.error.message;
     }
 
@@ -988,6 +1043,7 @@
           view.counted = counted;
           this.renderRows(group, path, rowsEl, rows, counted);
         }
+        this.titleRows(group, key, rowsEl);
       };
       return view;
     }
@@ -1001,8 +1057,8 @@
       for (let i = 0; i < count; i += 1) {
         const rowPath = path.concat(i);
         const items = h("div", { class: "gs-row-items" });
-        const header = h("div", { class: "gs-row-header" },
-          [h("h4", { class: "gs-row-title", text: this.t("row", { n: i + 1 }) })]);
+        const title = h("h4", { class: "gs-row-title", text: this.t("row", { n: i + 1 }) });
+        const header = h("div", { class: "gs-row-header" }, [title]);
         if (!counted) header.appendChild(this.removeButton(rowPath));
         rowsEl.appendChild(h("div", { class: "gs-row", "data-row": String(i) }, [header, items]));
         this.renderItems(group.items || [], rowPath, items);
@@ -1010,6 +1066,19 @@
           if (key.startsWith(pathKey(rowPath) + "/")) view.update(this.analysis.states.get(key));
         }
       }
+    }
+
+    /* Name each row after its first text answer ("Dòng 2 · Hoa") so long rosters stay legible. */
+    titleRows(group, key, rowsEl) {
+      const first = (group.items || []).find((item) => item.type === "text");
+      rowsEl.querySelectorAll(":scope > .gs-row").forEach((rowEl) => {
+        const i = Number(rowEl.dataset.row);
+        const state = first ? this.analysis.states.get(key + "/" + i + "/" + first.id) : null;
+        const name = state && state.relevant && !isNull(state.value) ? String(state.value) : "";
+        const title = rowEl.querySelector(".gs-row-title");
+        const wanted = this.t("row", { n: i + 1 }) + (name ? " · " + name : "");
+        if (title.textContent !== wanted) title.textContent = wanted;
+      });
     }
 
     /* Two taps to remove a row, so a stray touch loses nothing. */
@@ -1080,7 +1149,7 @@
       const el = h("div", { class: "gs-field gs-type-" + q.type, "data-qid": q.id,
         "data-path": key, role: "group", "aria-labelledby": id + "-label" }, [label]);
       if (q.hint) el.appendChild(h("p", { class: "gs-hint", text: text(q.hint, this.lang) }));
-      const view = { key, el, q, path, offeredKey: null };
+      const view = { key, el, q, path, offeredKey: null, invalid: null };
       const input = this.inputFor(q, path, key, id, view);
       if (input) el.appendChild(input);
       const missing = (q.missing_codes || []).length && q.type !== "grid" &&
@@ -1090,12 +1159,22 @@
       view.update = (state) => {
         const relevant = Boolean(state && state.relevant);
         el.hidden = !relevant;
-        if (!relevant) return;
+        if (!relevant) {
+          el.classList.remove("gs-has-error");
+          return;
+        }
         if (view.sync) view.sync(state);
         const text_ = this.messageFor(key, state);
         message.textContent = text_ || "";
         message.hidden = !text_;
         el.classList.toggle("gs-has-error", Boolean(text_));
+        if (Boolean(text_) !== view.invalid) {
+          view.invalid = Boolean(text_);
+          for (const input of el.querySelectorAll("input")) {
+            input.setAttribute("aria-invalid", view.invalid ? "true" : "false");
+            input.setAttribute("aria-describedby", id + "-message");
+          }
+        }
       };
       return view;
     }
@@ -1205,8 +1284,15 @@
             [input, h("span", { class: "gs-choice-label", text: text(choice.label, this.lang) })]));
         }
       };
+      const empty = h("p", { class: "gs-hint gs-no-choices", text: this.t("noChoices") });
+      const clear = multi ? null : h("button", { type: "button", class: "gs-btn gs-clear",
+        text: this.t("clear"), onclick: () => this.setAnswer(path, null) });
+      const wrap = h("div", { class: "gs-choice-wrap" }, [box, empty, clear]);
       view.sync = (state) => {
         const offered = state.offered || all;
+        empty.hidden = offered.length > 0;
+        if (clear) clear.hidden = q.required || isNull(state.value) ||
+          (q.missing_codes || []).includes(state.value);
         const offeredKey = offered.map((c) => c.code).join(",");
         if (offeredKey !== view.offeredKey) {
           view.offeredKey = offeredKey;
@@ -1222,7 +1308,7 @@
         }
         box.classList.toggle("gs-muted", isMissing);
       };
-      return box;
+      return wrap;
     }
 
     choose(q, path, choice, checked) {
@@ -1357,7 +1443,9 @@
       element.textContent = STRINGS[lang].badForm;
       return;
     }
-    mount(element, data);
+    /* A script loaded before this one may set globalThis.GESurveyFormOptions = {store, transport}
+       (e.g. an IndexedDB store and a service-worker outbox) without changing the page. */
+    mount(element, data, root.GESurveyFormOptions || {});
   }
 
   const api = { mount, analyse, Model, FormApp, LocalDraftStore, FetchTransport, STRINGS,

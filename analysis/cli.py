@@ -1,0 +1,382 @@
+"""The ``gesurvey analyze`` commands: design-based estimates, gaps and Rao-Scott tests from files.
+
+Data files are CSV or Parquet (chosen by suffix). Rows are numbered from 1 after the header in
+messages. Bad input (unknown column, non-numeric weight, a PSU in two strata, ...) exits with
+status 2 and a message in Vietnamese and English naming the column and the rows.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from analysis import estimators
+from analysis.design import LONELY_PSU_RULES, SurveyDesign
+from analysis.errors import AnalysisError
+from analysis.tests_of_association import rao_scott
+from analysis.variables import missing_to_nan, question_columns
+
+__all__ = ["analyze", "read_table"]
+
+# Column headers of the text format, by language.
+HEADERS = {
+    "en": {
+        "variable": "variable", "level": "level", "estimate": "estimate",
+        "std_error": "std. error", "ci_low": "CI low", "ci_high": "CI high", "df": "df",
+        "deff": "deff", "n_unweighted": "n", "sum_weights": "weighted N",
+        "difference": "gap", "p_value": "p-value", "ratio": "ratio", "ratio_ci_low": "ratio CI low",
+        "ratio_ci_high": "ratio CI high", "estimate_a": "estimate (a)",
+        "estimate_b": "estimate (b)", "statistic": "statistic", "ndf": "ndf", "ddf": "ddf",
+        "method": "method", "design": "Design", "n": "n", "n_strata": "strata",
+        "n_psu": "PSUs", "degf": "design df", "between": "between", "group_a": "group a",
+        "group_b": "group b", "ratio_std_error": "ratio std. error", "n_unweighted_a": "n (a)",
+        "n_unweighted_b": "n (b)", "rows": "rows", "cols": "columns", "order": "order",
+        "pearson": "Pearson X²", "adjusted_statistic": "adjusted statistic",
+    },
+    "vi": {
+        "variable": "biến", "level": "mức", "estimate": "ước lượng",
+        "std_error": "sai số chuẩn", "ci_low": "KTC dưới", "ci_high": "KTC trên", "df": "bậc tự do",
+        "deff": "hiệu ứng thiết kế", "n_unweighted": "n", "sum_weights": "N gia quyền",
+        "difference": "chênh lệch", "p_value": "giá trị p", "ratio": "tỉ số",
+        "ratio_ci_low": "KTC dưới tỉ số", "ratio_ci_high": "KTC trên tỉ số",
+        "estimate_a": "ước lượng (a)", "estimate_b": "ước lượng (b)",
+        "statistic": "thống kê", "ndf": "bậc tự do tử", "ddf": "bậc tự do mẫu",
+        "method": "phương pháp", "design": "Thiết kế", "n": "n", "n_strata": "số tầng",
+        "n_psu": "số PSU", "degf": "bậc tự do thiết kế", "between": "so sánh theo",
+        "group_a": "nhóm a", "group_b": "nhóm b", "ratio_std_error": "sai số chuẩn tỉ số",
+        "n_unweighted_a": "n (a)", "n_unweighted_b": "n (b)", "rows": "biến hàng",
+        "cols": "biến cột", "order": "bậc", "pearson": "X² Pearson",
+        "adjusted_statistic": "thống kê hiệu chỉnh",
+    },
+}
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV or Parquet file; rows are labelled 1, 2, ... as in messages."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            data = pd.read_csv(path)
+        elif suffix in (".parquet", ".pq"):
+            data = pd.read_parquet(path)
+        else:
+            raise AnalysisError(
+                f"data file '{path}' must end in .csv or .parquet",
+                f"Tệp dữ liệu '{path}' phải có đuôi .csv hoặc .parquet",
+            )
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        if isinstance(exc, AnalysisError):
+            raise
+        raise AnalysisError(
+            f"cannot read data file '{path}': {exc}",
+            f"Không đọc được tệp dữ liệu '{path}': {exc}",
+        ) from exc
+    data.index = pd.RangeIndex(1, len(data) + 1)
+    return data
+
+
+def _fail(error: AnalysisError) -> None:
+    click.echo(f"Lỗi: {error.message('vi')}", err=True)
+    click.echo(f"Error: {error.message('en')}", err=True)
+    raise SystemExit(2)
+
+
+def design_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Options every analyze command shares: the data file and the design."""
+    options = [
+        click.argument("data", type=click.Path(exists=True, dir_okay=False)),
+        click.option("--weight", required=True, help="Weight column / cột trọng số."),
+        click.option("--strata", default=None, help="Stratum column / cột tầng."),
+        click.option("--psu", default=None, help="PSU column / cột đơn vị mẫu cấp 1."),
+        click.option(
+            "--fpc", default=None,
+            help="FPC column: population PSUs or sampling fraction / cột fpc: số PSU tổng thể "
+            "hoặc tỉ lệ chọn mẫu.",
+        ),
+        click.option(
+            "--nest/--no-nest", default=False,
+            help="PSU codes restart in each stratum (R nest=TRUE) / mã PSU đánh lại theo tầng.",
+        ),
+        click.option(
+            "--lonely-psu", type=click.Choice(LONELY_PSU_RULES), default="fail",
+            show_default=True, help="Rule for strata with one PSU / quy tắc tầng một PSU.",
+        ),
+        click.option("--level", type=float, default=0.95, show_default=True,
+                     help="Confidence level / mức tin cậy."),
+        click.option("--missing-code", "missing_codes", type=int, multiple=True,
+                     help="Answer code meaning missing, e.g. 98 and 99 / mã giá trị thiếu."),
+        click.option(
+            "--form", default=None,
+            help="Questionnaire (bundled id or .json path): its missing codes become missing "
+            "and multi-choice questions become 0/1 columns / bảng hỏi dùng để xử lý mã thiếu "
+            "và câu nhiều lựa chọn.",
+        ),
+        click.option("--format", "fmt", type=click.Choice(["json", "csv", "text"]),
+                     default="json", show_default=True,
+                     help="Output format / định dạng kết quả."),
+        click.option("--lang", type=click.Choice(["vi", "en"]), default="vi",
+                     show_default=True, help="Language of text output / ngôn ngữ."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _build(data_path: str, weight: str, strata: str | None, psu: str | None,
+           fpc: str | None, nest: bool, lonely_psu: str) -> SurveyDesign:
+    data = read_table(data_path)
+    return SurveyDesign(data, weight=weight, strata=strata, psu=psu, fpc=fpc,
+                        lonely_psu=lonely_psu, nest=nest)
+
+
+def _apply_missing(design: SurveyDesign, columns: Sequence[str], codes: Sequence[int],
+                   numeric: bool) -> None:
+    """Declared missing codes become NaN in the analysed columns (never averaged)."""
+    if not codes:
+        return
+    for column in columns:
+        if column not in design.data.columns:
+            continue
+        values = design.data[column]
+        if numeric:
+            design.data[column] = missing_to_nan(values, codes)
+        else:
+            as_text = values.astype(str)
+            hit = values.isin(list(codes)) | as_text.isin([str(c) for c in codes])
+            design.data[column] = values.mask(hit)
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    """Repeated options that may also be comma-separated: ``--by sex --by district,urban``."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _load_form(reference: str) -> Any:
+    """A questionnaire by bundled id (``individual``) or by path to its JSON file."""
+    from questionnaires import QuestionnaireError, load_bundled, load_questionnaire
+
+    try:
+        if reference.endswith(".json") or Path(reference).exists():
+            return load_questionnaire(reference)
+        forms = load_bundled()
+    except (QuestionnaireError, OSError) as exc:
+        raise AnalysisError(
+            f"cannot load questionnaire '{reference}': {exc}",
+            f"Không tải được bảng hỏi '{reference}': {exc}",
+        ) from exc
+    if reference not in forms:
+        known = ", ".join(sorted(forms))
+        raise AnalysisError(
+            f"no bundled questionnaire '{reference}'; bundled: {known}",
+            f"Không có bảng hỏi '{reference}'; các bảng hỏi có sẵn: {known}",
+        )
+    return forms[reference]
+
+
+def _apply_form(design: SurveyDesign, form: Any, variables: Sequence[str]) -> list[str]:
+    """Prepare the analysed columns from their questions; multi questions expand to 0/1 columns.
+
+    Returns the variables to analyse (a multi question is replaced by its choice columns).
+    """
+    grid_rows = {
+        f"{q.id}_{row.id}": q for q in form.iter_questions() if q.type == "grid" for row in q.rows
+    }
+    analysed: list[str] = []
+    for variable in variables:
+        try:
+            question = form.question(variable)
+        except KeyError:
+            question = None
+        if question is None and variable in grid_rows and variable in design.data.columns:
+            codes = grid_rows[variable].missing_codes or ()
+            design.data[variable] = missing_to_nan(design.data[variable], codes)
+            analysed.append(variable)
+            continue
+        if question is None or question.type in ("text", "date", "note"):
+            analysed.append(variable)
+            continue
+        columns = question_columns(design.data, question, column=variable)
+        for column in columns.columns:
+            design.data[column] = columns[column]
+        analysed.extend(columns.columns if question.type in ("multi", "grid") else [variable])
+    return analysed
+
+
+def _records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    flat = []
+    for record in records:
+        row = {f"domain.{k}": v for k, v in (record.get("domain") or {}).items()}
+        row.update({k: v for k, v in record.items() if k != "domain"})
+        flat.append(row)
+    return pd.DataFrame.from_records(flat)
+
+
+def _emit(payload: dict[str, Any], rows_key: str | None, fmt: str, lang: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(payload, ensure_ascii=False, allow_nan=False, indent=2))
+        return
+    if rows_key is None:
+        frame = pd.DataFrame([{k: v for k, v in payload.items() if k != "design"}])
+    else:
+        frame = _records_frame(payload[rows_key])
+    if fmt == "csv":
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False)
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    names = HEADERS[lang]
+    design = payload["design"]
+    click.echo(
+        f"{names['design']}: {names['n']}={design['n']}, {names['n_strata']}="
+        f"{design['n_strata']}, {names['n_psu']}={design['n_psu']}, {names['degf']}="
+        f"{design['degf']}, {names['sum_weights']}={design['sum_weights']:.6g}"
+    )
+    shown = frame.rename(columns={k: v for k, v in names.items() if k in frame.columns})
+    click.echo(shown.to_string(index=False, na_rep="—", float_format=lambda x: f"{x:.6g}"))
+
+
+def _guard(function: Callable[..., None]) -> Callable[..., None]:
+    """Turn AnalysisError into exit status 2 with a bilingual message."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            function(*args, **kwargs)
+        except AnalysisError as error:
+            _fail(error)
+
+    return wrapper
+
+
+@click.group()
+def analyze() -> None:
+    """Design-based estimates, gaps and tests.
+
+    Ước lượng theo thiết kế mẫu, chênh lệch giới và kiểm định.
+    """
+
+
+@analyze.command()
+@design_options
+@click.option("--var", "variables", multiple=True, required=True,
+              help="Variable to estimate (repeatable) / biến cần ước lượng.")
+@click.option("--stat", type=click.Choice(["mean", "proportion", "total", "ratio", "quantile"]),
+              default="mean", show_default=True, help="Statistic / thống kê.")
+@click.option("--denominator", default=None, help="Denominator of --stat ratio / mẫu số.")
+@click.option("--quantile", "quantiles", type=float, multiple=True,
+              help="Quantile for --stat quantile (default 0.25 0.5 0.75) / phân vị.")
+@click.option("--by", multiple=True,
+              help="Domain column (repeatable or comma-separated) / cột miền.")
+@_guard
+def estimate(data: str, weight: str, strata: str | None, psu: str | None, fpc: str | None,
+             nest: bool, lonely_psu: str, level: float, missing_codes: tuple[int, ...],
+             form: str | None, fmt: str, lang: str, variables: tuple[str, ...], stat: str,
+             denominator: str | None, quantiles: tuple[float, ...], by: tuple[str, ...]) -> None:
+    """Estimate means, proportions, totals, ratios or quantiles, by domain."""
+    design = _build(data, weight, strata, psu, fpc, nest, lonely_psu)
+    if stat == "ratio" and not denominator:
+        raise AnalysisError("--stat ratio needs --denominator",
+                            "--stat ratio cần --denominator")
+    numeric = stat != "proportion"
+    if form:
+        questionnaire = _load_form(form)
+        variables = tuple(_apply_form(design, questionnaire, variables))
+        if denominator:
+            _apply_form(design, questionnaire, [denominator])
+    analysed = list(variables) + ([denominator] if denominator else [])
+    _apply_missing(design, analysed, missing_codes, numeric)
+    rows: list[dict[str, Any]] = []
+    for variable in variables:
+        if stat == "mean":
+            table = estimators.mean(design, variable, by=_split(by), level=level)
+        elif stat == "proportion":
+            table = estimators.proportion(design, variable, by=_split(by), level=level)
+        elif stat == "total":
+            table = estimators.total(design, variable, by=_split(by), level=level)
+        elif stat == "ratio":
+            assert denominator is not None
+            table = estimators.ratio(design, variable, denominator, by=_split(by), level=level)
+        else:
+            table = estimators.quantile(design, variable, quantiles or (0.25, 0.5, 0.75),
+                                        by=_split(by), level=level)
+        for row in table:
+            record = row.to_dict()
+            record.pop("statistic")
+            rows.append(record)
+    _emit({"design": design.summary(), "estimates": rows}, "estimates", fmt, lang)
+
+
+@analyze.command()
+@design_options
+@click.option("--var", "variables", multiple=True, required=True,
+              help="Variable to compare (repeatable) / biến cần so sánh.")
+@click.option("--stat", type=click.Choice(["mean", "proportion"]), default="mean",
+              show_default=True, help="Statistic / thống kê.")
+@click.option("--between", nargs=3, required=True, metavar="COLUMN A B",
+              help="Groups to compare, e.g. sex F M (gap = A − B) / hai nhóm so sánh.")
+@click.option("--by", multiple=True,
+              help="Domain column (repeatable or comma-separated) / cột miền.")
+@_guard
+def gap(data: str, weight: str, strata: str | None, psu: str | None, fpc: str | None,
+        nest: bool, lonely_psu: str, level: float, missing_codes: tuple[int, ...],
+        form: str | None, fmt: str, lang: str, variables: tuple[str, ...], stat: str,
+        between: tuple[str, str, str], by: tuple[str, ...]) -> None:
+    """Gap A − B (e.g. women − men) and parity index A / B, keeping their covariance."""
+    design = _build(data, weight, strata, psu, fpc, nest, lonely_psu)
+    if form:
+        variables = tuple(_apply_form(design, _load_form(form), variables))
+    _apply_missing(design, variables, missing_codes, stat == "mean")
+    column, group_a, group_b = between
+    a, b = _match_group(design, column, group_a), _match_group(design, column, group_b)
+    rows = []
+    for variable in variables:
+        for row in estimators.gap(design, variable, (column, a, b), stat=stat, by=_split(by),
+                                  level=level):
+            rows.append(row.to_dict())
+    _emit({"design": design.summary(), "estimates": rows}, "estimates", fmt, lang)
+
+
+def _match_group(design: SurveyDesign, column: str, value: str) -> Any:
+    """The column's value written as ``value`` on the command line (e.g. 2 for "2")."""
+    if column not in design.data.columns:
+        return value
+    for candidate in pd.unique(design.data[column].dropna()):
+        if str(candidate) == value or (
+            isinstance(candidate, float) and candidate.is_integer() and str(int(candidate)) == value
+        ):
+            return candidate
+    return value
+
+
+@analyze.command()
+@design_options
+@click.option("--rows", "row_var", required=True, help="Row variable / biến hàng.")
+@click.option("--cols", "col_var", required=True, help="Column variable / biến cột.")
+@click.option("--order", type=click.Choice(["1", "2"]), default="2", show_default=True,
+              help="Rao-Scott order: 1 chi-squared, 2 F / bậc hiệu chỉnh.")
+@_guard
+def chisq(data: str, weight: str, strata: str | None, psu: str | None, fpc: str | None,
+          nest: bool, lonely_psu: str, level: float, missing_codes: tuple[int, ...],
+          form: str | None, fmt: str, lang: str, row_var: str, col_var: str, order: str) -> None:
+    """Rao-Scott test of association of two categorical variables."""
+    design = _build(data, weight, strata, psu, fpc, nest, lonely_psu)
+    if form:
+        questionnaire = _load_form(form)
+        for column in (row_var, col_var):
+            try:
+                codes = questionnaire.question(column).missing_codes or ()
+            except KeyError:
+                codes = ()
+            missing_codes = (*missing_codes, *codes)
+    _apply_missing(design, [row_var, col_var], missing_codes, numeric=False)
+    result = rao_scott(design, row_var, col_var, order=int(order))
+    payload = {"design": design.summary(), **result.to_dict()}
+    _emit(payload, None, fmt, lang)

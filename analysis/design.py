@@ -1,0 +1,508 @@
+"""Describe a stratified cluster sample once and estimate the variance of totals on it.
+
+``SurveyDesign`` plays the part of R's ``svydesign(ids=~psu, strata=~stratum, weights=~w,
+fpc=~fpc)`` (Lumley, *Complex Surveys*, ch. 1-2): it checks the design columns once, codes strata
+and PSUs as integers, and offers one variance entry point, :meth:`SurveyDesign.total_variance`,
+that every estimator calls with its linearised scores (Taylor linearisation, Binder 1983).
+
+The variance is the with-replacement ("ultimate cluster") approximation of R's ``svyrecvar``::
+
+    V = sum_h f_h * n_h / (n_h - 1) * sum_i (z_hi - mean_h(z_h.))' (z_hi - mean_h(z_h.))
+
+where ``z_hi`` is the total of the scores in PSU ``i`` of stratum ``h``, ``n_h`` the number of
+PSUs the stratum has in the *whole* sample (domains never change it: PSUs without domain members
+count as zeros), and ``f_h = (N_h - n_h) / N_h`` the finite population correction (1 without
+``fpc``). Strata with one PSU follow R's ``options(survey.lonely.psu=)`` rules:
+
+- ``fail``: refuse to build the design;
+- ``certainty`` and ``remove``: the stratum adds nothing to the variance;
+- ``adjust``: the PSU total is centred on the grand mean of PSU totals (sum of scores / number
+  of PSUs), as Stata's ``singleunit(centered)`` and survey >= 4.2 do; for means, proportions and
+  ratios, whose scores sum to zero, this equals survey 4.1's centring on zero;
+- ``average``: the other strata's variance is scaled up by ``H / (H - lonely strata)``, with
+  ``H`` the design's strata (R counts only the strata a domain reaches when it subsets).
+
+Calibration (post-stratification, raking) is a hook: ``design.calibration`` holds objects with a
+``project(scores) -> scores`` method returning the residuals of the scores on the calibration
+variables (the g-weight approach of R's ``postStratify``/``rake``/``calibrate``, Särndal, Swensson
+& Wretman 1992, §6.6); :meth:`total_variance` applies them in order before the PSU sums. A
+projection must act on each score column separately (it is linear, column by column).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from analysis.errors import AnalysisError, format_rows
+
+__all__ = ["LONELY_PSU_RULES", "Calibration", "SurveyDesign", "factor_codes"]
+
+LONELY_PSU_RULES = ("fail", "remove", "certainty", "adjust", "average")
+
+#: Strata whose sampling fraction leaves less than this unsampled are self-representing (R).
+_SELF_REPRESENTING = 1e-7
+
+
+class Calibration(Protocol):
+    """A calibration step remembered by a calibrated design (see module docstring)."""
+
+    def project(self, scores: np.ndarray) -> np.ndarray:
+        """Residuals of the n×k scores on the calibration variables, column by column."""
+        ...
+
+
+def factor_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values, sort=True)`` as (int64 codes, −1 missing; uniques), faster for
+    small integer codes and for text."""
+    if pd.api.types.is_integer_dtype(values.dtype) and not isinstance(
+        values.dtype, pd.api.extensions.ExtensionDtype
+    ):
+        array = values.to_numpy()
+        if len(array) and array.min() >= 0 and array.max() < 10 * len(array) + 1000:
+            # Answer codes (districts, sex, choices): O(n) relabelling through a small table.
+            present = np.bincount(array) > 0
+            lookup = np.cumsum(present) - 1
+            return lookup[array].astype(np.int64), pd.Index(np.flatnonzero(present))
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes.astype(np.int64), pd.Index(uniques)
+    # Text: hash without sorting, then sort the few uniques and relabel.
+    codes, uniques = pd.factorize(values, sort=False)
+    order = np.argsort(np.asarray(uniques, dtype=object).astype(str), kind="stable")
+    relabel = np.empty(len(order) + 1, dtype=np.int64)
+    relabel[order] = np.arange(len(order))
+    relabel[-1] = -1
+    return relabel[codes], pd.Index(np.asarray(uniques, dtype=object)[order])
+
+
+def _require_column(data: pd.DataFrame, column: str, role_en: str, role_vi: str) -> pd.Series:
+    if column not in data.columns:
+        available = ", ".join(map(str, data.columns[:30]))
+        raise AnalysisError(
+            f"{role_en} column '{column}' is not in the data; columns are: {available}",
+            f"Không có cột {role_vi} '{column}' trong dữ liệu; các cột hiện có: {available}",
+            column=column,
+        )
+    return data[column]
+
+
+def _missing_rows(values: pd.Series) -> list[Any]:
+    return list(values.index[values.isna().to_numpy()])
+
+
+class SurveyDesign:
+    """A stratified (optionally clustered, optionally finite-population) sample design.
+
+    Build it once and reuse it for every estimate::
+
+        design = SurveyDesign(df, weight="weight", strata="district", psu="commune", nest=True)
+
+    ``weight`` names a column (or gives an array of n weights); ``strata`` and ``psu`` name
+    columns and may be ``None`` (one stratum; each row its own PSU). ``fpc`` names a column of
+    population PSU counts per stratum (all >= 1) or sampling fractions (all <= 1), constant within
+    a stratum. ``nest=True`` treats PSU codes as local to their stratum (R's ``nest=TRUE``);
+    without it a PSU code found in two strata is an error, because it usually means a data-entry
+    slip. ``lonely_psu`` is one of :data:`LONELY_PSU_RULES`.
+
+    Attributes: ``data`` (the DataFrame), ``weights`` (float ndarray), ``n``, ``n_strata``,
+    ``n_psu``, ``degf`` (PSUs minus strata), ``sum_weights``, ``calibration`` (tuple).
+    """
+
+    data: pd.DataFrame
+    weights: np.ndarray
+    calibration: tuple[Calibration, ...]
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        weight: str | Sequence[float] | np.ndarray,
+        strata: str | None = None,
+        psu: str | None = None,
+        fpc: str | None = None,
+        lonely_psu: str = "fail",
+        *,
+        nest: bool = False,
+        calibration: Sequence[Calibration] = (),
+    ) -> None:
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError("data must be a pandas DataFrame")
+        if lonely_psu not in LONELY_PSU_RULES:
+            rules = ", ".join(LONELY_PSU_RULES)
+            raise AnalysisError(
+                f"lonely_psu must be one of {rules}, not '{lonely_psu}'",
+                f"lonely_psu phải là một trong {rules}, không phải '{lonely_psu}'",
+            )
+        self.data = data
+        self.weight = weight if isinstance(weight, str) else None
+        self.strata = strata
+        self.psu = psu
+        self.fpc = fpc
+        self.lonely_psu = lonely_psu
+        self.nest = nest
+        self.calibration = tuple(calibration)
+        self.weights = self._check_weights(weight)
+        self.n = len(data)
+        if self.n == 0:
+            raise AnalysisError("the data have no rows", "dữ liệu không có dòng nào")
+        self._build_structure()
+        self.sum_weights = float(self.weights.sum())
+
+    # ----------------------------------------------------------------------------------------
+    # construction and checks
+
+    def _check_weights(self, weight: str | Sequence[float] | np.ndarray) -> np.ndarray:
+        data = self.data
+        if isinstance(weight, str):
+            raw = _require_column(data, weight, "Weight", "trọng số")
+            name = weight
+        else:
+            raw = pd.Series(np.asarray(weight), index=data.index)
+            if len(raw) != len(data):
+                raise AnalysisError(
+                    f"{len(raw)} weights given for {len(data)} rows",
+                    f"Có {len(raw)} trọng số cho {len(data)} dòng",
+                )
+            name = "weight"
+        values = pd.to_numeric(raw, errors="coerce")
+        bad = values.isna() & raw.notna()
+        if bad.any():
+            rows = list(raw.index[bad.to_numpy()])
+            raise AnalysisError(
+                f"weight column '{name}' has non-numeric values in rows {format_rows(rows)}",
+                f"Cột trọng số '{name}' có giá trị không phải số ở các dòng "
+                f"{format_rows(rows, 'vi')}",
+                column=name,
+                rows=rows,
+            )
+        if values.isna().any():
+            rows = _missing_rows(values)
+            raise AnalysisError(
+                f"weight column '{name}' is missing in rows {format_rows(rows)}",
+                f"Cột trọng số '{name}' bị thiếu ở các dòng {format_rows(rows, 'vi')}",
+                column=name,
+                rows=rows,
+            )
+        w = values.to_numpy(dtype=float)
+        nonpositive = ~(w > 0) | ~np.isfinite(w)
+        if nonpositive.any():
+            rows = list(data.index[nonpositive])
+            raise AnalysisError(
+                f"weight column '{name}' must be positive and finite; rows "
+                f"{format_rows(rows)} are not",
+                f"Cột trọng số '{name}' phải dương và hữu hạn; các dòng "
+                f"{format_rows(rows, 'vi')} không thỏa",
+                column=name,
+                rows=rows,
+            )
+        return w
+
+    def _codes(self, column: str, role_en: str, role_vi: str) -> tuple[np.ndarray, pd.Index]:
+        values = _require_column(self.data, column, role_en, role_vi)
+        if values.isna().any():
+            rows = _missing_rows(values)
+            raise AnalysisError(
+                f"{role_en} column '{column}' is missing in rows {format_rows(rows)}",
+                f"Cột {role_vi} '{column}' bị thiếu ở các dòng {format_rows(rows, 'vi')}",
+                column=column,
+                rows=rows,
+            )
+        return factor_codes(values)
+
+    def _build_structure(self) -> None:
+        n = self.n
+        if self.strata is None:
+            stratum = np.zeros(n, dtype=np.int64)
+            self.stratum_labels = pd.Index(["(all)"])
+        else:
+            stratum, self.stratum_labels = self._codes(self.strata, "Stratum", "tầng")
+        n_strata = len(self.stratum_labels)
+
+        if self.psu is None:
+            psu_raw = np.arange(n, dtype=np.int64)
+            psu_labels: pd.Index = pd.RangeIndex(n)
+        else:
+            psu_raw, psu_labels = self._codes(self.psu, "PSU", "PSU (đơn vị mẫu cấp 1)")
+        # Key (stratum, psu): nested PSUs stay apart; unnested ones must sit in one stratum.
+        if self.psu is None:
+            unique_keys = stratum * n + psu_raw
+            psu = psu_raw
+        else:
+            key = stratum * len(psu_labels) + psu_raw
+            space = n_strata * len(psu_labels)
+            if space <= 8 * n + 1_000_000:
+                # O(n) dense relabelling instead of sorting a million keys.
+                present = np.bincount(key, minlength=space) > 0
+                unique_keys = np.flatnonzero(present)
+                lookup = np.cumsum(present) - 1
+                psu = lookup[key]
+            else:
+                unique_keys, psu = np.unique(key, return_inverse=True)
+            psu = psu.astype(np.int64)
+        psu_stratum = unique_keys // (n if self.psu is None else len(psu_labels))
+        if self.psu is not None and not self.nest and self.strata is not None:
+            self._check_psu_nesting(unique_keys % len(psu_labels), psu_labels)
+
+        n_psu = len(unique_keys)
+        n_h = np.bincount(psu_stratum, minlength=n_strata)
+        self.psu_codes = psu
+        self.stratum_codes = stratum
+        self.psu_stratum = psu_stratum
+        self.psu_per_stratum = n_h
+        self.n_strata = int(n_strata)
+        self.n_psu = int(n_psu)
+        self.degf = int(n_psu - n_strata)
+        self._fpc_factor = self._fpc_factors(n_h, stratum)
+
+        lonely = n_h == 1
+        if lonely.any() and self.lonely_psu == "fail":
+            h = int(np.flatnonzero(lonely)[0])
+            label = self.stratum_labels[h]
+            rows = list(self.data.index[stratum == h])
+            column = self.strata or ""
+            raise AnalysisError(
+                f"stratum '{label}' (column '{column}') has only one PSU (rows "
+                f"{format_rows(rows)}); its variance cannot be estimated. Merge it with a "
+                f"neighbouring stratum or choose a lonely-PSU rule (remove, certainty, adjust, "
+                f"average)",
+                f"Tầng '{label}' (cột '{column}') chỉ có một PSU (các dòng "
+                f"{format_rows(rows, 'vi')}); không ước lượng được phương sai. Hãy gộp với tầng "
+                f"bên cạnh hoặc chọn quy tắc PSU đơn lẻ (remove, certainty, adjust, average)",
+                column=column,
+                rows=rows,
+            )
+        self._lonely_strata = lonely
+        # Sparse indicators: rows -> PSU sums (built when first needed), PSUs -> stratum sums.
+        self._row_to_psu_matrix: sparse.csr_matrix | None = None
+        self._psu_to_stratum = sparse.csr_matrix(
+            (np.ones(n_psu), (psu_stratum, np.arange(n_psu))), shape=(n_strata, n_psu)
+        )
+
+    def _check_psu_nesting(self, psu_of_key: np.ndarray, psu_labels: pd.Index) -> None:
+        counts = np.bincount(psu_of_key, minlength=len(psu_labels))
+        if (counts > 1).any():
+            code = int(np.flatnonzero(counts > 1)[0])
+            label = psu_labels[code]
+            mask = self.data[self.psu].to_numpy() == label
+            strata = sorted(map(str, pd.unique(self.data.loc[mask, self.strata])))
+            rows = list(self.data.index[mask])
+            raise AnalysisError(
+                f"PSU '{label}' (column '{self.psu}') appears in strata {', '.join(strata)} "
+                f"(column '{self.strata}'), rows {format_rows(rows)}. Give PSUs codes that are "
+                f"unique across strata, or pass nest=True (--nest) if PSU codes restart in "
+                f"each stratum (R's nest=TRUE)",
+                f"PSU '{label}' (cột '{self.psu}') nằm trong nhiều tầng {', '.join(strata)} "
+                f"(cột '{self.strata}'), các dòng {format_rows(rows, 'vi')}. Hãy dùng mã PSU "
+                f"không trùng giữa các tầng, hoặc dùng nest=True (--nest) nếu mã PSU đánh lại "
+                f"trong từng tầng (như nest=TRUE của R)",
+                column=self.psu,
+                rows=rows,
+            )
+
+    def _fpc_factors(self, n_h: np.ndarray, stratum: np.ndarray) -> np.ndarray:
+        """Per-stratum ``f_h = (N_h - n_h) / N_h`` (1 without an fpc), as R's ``as.fpc``."""
+        if self.fpc is None:
+            return np.ones(len(n_h))
+        column = self.fpc
+        raw = _require_column(self.data, column, "FPC", "hiệu chỉnh quần thể hữu hạn (fpc)")
+        values = pd.to_numeric(raw, errors="coerce")
+        if values.isna().any():
+            rows = _missing_rows(values)
+            raise AnalysisError(
+                f"fpc column '{column}' is missing or not numeric in rows {format_rows(rows)}",
+                f"Cột fpc '{column}' bị thiếu hoặc không phải số ở các dòng "
+                f"{format_rows(rows, 'vi')}",
+                column=column,
+                rows=rows,
+            )
+        fpc = values.to_numpy(dtype=float)
+        as_population = bool((fpc > 1).any())
+        if as_population and (fpc < 1).any():
+            rows = list(self.data.index[fpc < 1])
+            raise AnalysisError(
+                f"fpc column '{column}' mixes population counts (>1) and sampling fractions "
+                f"(<1): rows {format_rows(rows)}",
+                f"Cột fpc '{column}' trộn số PSU tổng thể (>1) với tỉ lệ chọn mẫu (<1): các dòng "
+                f"{format_rows(rows, 'vi')}",
+                column=column,
+                rows=rows,
+            )
+        if not as_population and (fpc <= 0).any():
+            rows = list(self.data.index[fpc <= 0])
+            raise AnalysisError(
+                f"fpc column '{column}' must be positive: rows {format_rows(rows)}",
+                f"Cột fpc '{column}' phải dương: các dòng {format_rows(rows, 'vi')}",
+                column=column,
+                rows=rows,
+            )
+        lo = np.full(len(n_h), np.inf)
+        hi = np.full(len(n_h), -np.inf)
+        np.minimum.at(lo, stratum, fpc)
+        np.maximum.at(hi, stratum, fpc)
+        varying = np.flatnonzero(lo != hi)
+        if len(varying):
+            h = int(varying[0])
+            rows = list(self.data.index[stratum == h])
+            label = self.stratum_labels[h]
+            raise AnalysisError(
+                f"fpc column '{column}' varies within stratum '{label}' (rows "
+                f"{format_rows(rows)}); it must be constant in a stratum",
+                f"Cột fpc '{column}' thay đổi trong tầng '{label}' (các dòng "
+                f"{format_rows(rows, 'vi')}); giá trị phải giống nhau trong một tầng",
+                column=column,
+                rows=rows,
+            )
+        population = lo if as_population else n_h / lo
+        too_small = np.flatnonzero(population < n_h)
+        if len(too_small):
+            h = int(too_small[0])
+            rows = list(self.data.index[stratum == h])
+            raise AnalysisError(
+                f"fpc column '{column}' implies more than 100% sampling in stratum "
+                f"'{self.stratum_labels[h]}' ({n_h[h]} PSUs sampled of {population[h]:g}); "
+                f"rows {format_rows(rows)}",
+                f"Cột fpc '{column}' cho tỉ lệ chọn mẫu trên 100% ở tầng "
+                f"'{self.stratum_labels[h]}' ({n_h[h]} PSU được chọn trên {population[h]:g}); "
+                f"các dòng {format_rows(rows, 'vi')}",
+                column=column,
+                rows=rows,
+            )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f = np.where(np.isinf(population), 1.0, (population - n_h) / population)
+        return f
+
+    # ----------------------------------------------------------------------------------------
+    # variance
+
+    def psu_totals(self, scores: np.ndarray) -> np.ndarray:
+        """Sum n×k scores within PSUs (after calibration projections): a P×k matrix."""
+        z = np.asarray(scores, dtype=float)
+        if z.ndim == 1:
+            z = z[:, None]
+        if z.shape[0] != self.n:
+            raise ValueError(f"scores have {z.shape[0]} rows, the design {self.n}")
+        for step in self.calibration:
+            z = np.asarray(step.project(z), dtype=float)
+            if z.ndim == 1:
+                z = z[:, None]
+        if self._row_to_psu_matrix is None:
+            self._row_to_psu_matrix = sparse.csr_matrix(
+                (np.ones(self.n), (self.psu_codes, np.arange(self.n))), shape=(self.n_psu, self.n)
+            )
+        return np.asarray(self._row_to_psu_matrix @ z)
+
+    def psu_total_variance(self, totals: np.ndarray, full: bool = True) -> np.ndarray:
+        """Covariance (k×k, or its diagonal when ``full=False``) from P×k PSU totals.
+
+        Scores must already be calibrated (:meth:`psu_totals` does it). This is R's
+        ``onestage``/``onestrat`` for the with-replacement approximation (Lumley 2010, §2.2).
+        """
+        t = np.asarray(totals, dtype=float)
+        if t.ndim == 1:
+            t = t[:, None]
+        n_h = self.psu_per_stratum
+        stratum_mean = np.asarray(self._psu_to_stratum @ t) / n_h[:, None]
+        centred = t - stratum_mean[self.psu_stratum]
+        lonely = self._lonely_strata
+        f = self._fpc_factor
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale_h = np.where(n_h > 1, f * n_h / np.maximum(n_h - 1, 1), f)
+        scale_h = np.where(f < _SELF_REPRESENTING, 0.0, scale_h)
+        expand = 1.0
+        if lonely.any():
+            lonely_psu = lonely[self.psu_stratum]
+            if self.lonely_psu == "adjust":
+                grand_mean = t.sum(axis=0) / self.n_psu
+                centred[lonely_psu] = t[lonely_psu] - grand_mean
+            elif self.lonely_psu == "average":
+                scale_h = np.where(lonely, 0.0, scale_h)
+                n_ok = int((~lonely).sum())
+                expand = self.n_strata / n_ok if n_ok else 0.0
+            else:
+                # certainty / remove: a lonely PSU is its stratum's mean, it adds nothing.
+                centred[lonely_psu] = 0.0
+        scale = scale_h[self.psu_stratum]
+        if full:
+            return expand * ((centred * scale[:, None]).T @ centred)
+        return expand * np.einsum("pk,pk,p->k", centred, centred, scale)
+
+    def total_variance(self, scores: np.ndarray) -> np.ndarray:
+        """Covariance matrix (k×k) of the estimated totals whose n×k weighted scores are given.
+
+        ``scores`` are per-observation contributions to the totals (influence values already
+        multiplied by the weights). Calibration projections are applied first, then the
+        with-replacement PSU variance with the fpc and the lonely-PSU rule.
+        """
+        return self.psu_total_variance(self.psu_totals(scores), full=True)
+
+    # ----------------------------------------------------------------------------------------
+    # domains and derived designs
+
+    def domain_degf(self, mask: np.ndarray) -> int:
+        """Degrees of freedom of a domain: its PSUs minus its strata (R's ``degf(subset())``)."""
+        mask = np.asarray(mask, dtype=bool)
+        present = np.bincount(self.psu_codes[mask], minlength=self.n_psu) > 0
+        strata = np.unique(self.psu_stratum[present])
+        return int(present.sum() - len(strata))
+
+    def domains_degf(self, domain: np.ndarray, n_domains: int) -> np.ndarray:
+        """Degrees of freedom of many domains at once; ``domain`` holds codes, -1 for none."""
+        keep = domain >= 0
+        if keep.all():
+            key = self.psu_codes * n_domains + domain
+        else:
+            key = self.psu_codes[keep] * n_domains + domain[keep]
+        present = np.bincount(key, minlength=self.n_psu * n_domains).reshape(
+            self.n_psu, n_domains
+        ) > 0
+        return self.degf_from_presence(present)
+
+    def degf_from_presence(self, present: np.ndarray) -> np.ndarray:
+        """Domain df from a P × D matrix saying which PSUs hold members of which domain."""
+        psu_count = present.sum(axis=0)
+        strata_count = (np.asarray(self._psu_to_stratum @ present.astype(float)) > 0).sum(axis=0)
+        return (psu_count - strata_count).astype(np.int64)
+
+    def with_weights(
+        self, weights: Sequence[float] | np.ndarray, calibration: Sequence[Calibration] = ()
+    ) -> SurveyDesign:
+        """A design with the same data, strata and PSUs but new weights (e.g. calibrated)."""
+        w = np.asarray(weights, dtype=float)
+        if w.shape != (self.n,):
+            raise ValueError(f"{w.shape} weights given for a design of {self.n} rows")
+        bad = ~np.isfinite(w)
+        if bad.any():
+            rows = list(self.data.index[bad])
+            raise AnalysisError(
+                f"new weights are missing or infinite in rows {format_rows(rows)}",
+                f"Trọng số mới bị thiếu hoặc vô hạn ở các dòng {format_rows(rows, 'vi')}",
+                rows=rows,
+            )
+        new = copy.copy(self)
+        new.weights = w
+        new.weight = None
+        new.sum_weights = float(w.sum())
+        new.calibration = tuple(calibration)
+        return new
+
+    def summary(self) -> dict[str, Any]:
+        """The design block of the JSON output: n, n_strata, n_psu, degf, sum_weights."""
+        return {
+            "n": self.n,
+            "n_strata": self.n_strata,
+            "n_psu": self.n_psu,
+            "degf": self.degf,
+            "sum_weights": self.sum_weights,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"SurveyDesign(n={self.n}, strata={self.strata!r} ({self.n_strata}), "
+            f"psu={self.psu!r} ({self.n_psu}), degf={self.degf}, lonely_psu={self.lonely_psu!r}, "
+            f"calibrated={bool(self.calibration)})"
+        )
