@@ -8,10 +8,12 @@ a chunked writer, so memory does not grow with the number of submissions:
 
 - CSV, Excel (openpyxl's write-only mode) and Parquet (``pyarrow.parquet.ParquetWriter``)
   append each batch to the file;
-- Stata and SPSS cannot be appended to by pyreadstat (or pandas): batches are spooled to a
-  Parquet file and the whole table is read back once at the end with compact column types
-  (16-bit codes, nullable integers) and written in one call. That step's memory grows with the
-  rows, at a few bytes per cell.
+- Stata: batches are spooled to a Parquet file (noting each column's range and longest text)
+  and then written batch by batch by our own ``.dta`` writer (:mod:`survey_app.stata`);
+- SPSS: pyreadstat (like pandas) cannot append to a ``.sav``: batches are spooled to Parquet and
+  the whole table is read back once at the end with compact column types (16-bit codes,
+  nullable integers) and written in one call. That step's memory grows with the rows, at a few
+  bytes per cell.
 
 Who may export what: :data:`EXPORT_ROLES` may export; identifying questions need
 :data:`IDENTIFYING_ROLES` and the women's module (and any sensitive question) needs
@@ -251,7 +253,12 @@ def _truncate_bytes(text: str, limit: int) -> str:
 
 
 class LabelledWriter:
-    """Stata or SPSS through pyreadstat: batches spooled to Parquet, written once at close."""
+    """Stata or SPSS: batches spooled to Parquet, then written with labels at close.
+
+    Stata is written batch by batch from the spool (:mod:`survey_app.stata`), with each
+    column's range and longest text collected while spooling. SPSS goes through pyreadstat,
+    which needs the whole table: the spool is read back once with compact column types.
+    """
 
     def __init__(self, path: Path, table: UnitTable, lang: str, kind: str) -> None:
         self.path = path
@@ -260,48 +267,78 @@ class LabelledWriter:
         self.kind = kind
         self._spool_dir = Path(tempfile.mkdtemp(prefix="gesurvey-export-"))
         self._spool = ParquetTableWriter(self._spool_dir / "spool.parquet", table, lang)
+        self._low: dict[str, int] = {}
+        self._high: dict[str, int] = {}
+        self._width: dict[str, int] = {}
+        self._rows = 0
 
     def write(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Spool rows."""
+        """Spool rows, noting integer ranges and string lengths."""
         self._spool.write(rows)
+        self._rows += len(rows)
+        for column in self.table.columns:
+            values = [r[column.name] for r in rows if r[column.name] is not None]
+            if not values:
+                continue
+            name = column.name
+            if column.kind == "str":
+                longest = max(len(str(v).encode("utf-8")) for v in values)
+                self._width[name] = max(self._width.get(name, 1), longest)
+            elif column.kind == "int":
+                self._low[name] = min(self._low.get(name, 0), min(values))
+                self._high[name] = max(self._high.get(name, 0), max(values))
 
     def close(self) -> None:
-        """Read the spooled rows with compact types and write the labelled file."""
+        """Write the labelled file from the spool."""
+        self._spool.close()
+        try:
+            if self.kind == "dta":
+                self._write_dta()
+            else:
+                self._write_sav()
+        finally:
+            shutil.rmtree(self._spool_dir, ignore_errors=True)
+
+    def _value_labels(self, column: Column) -> dict[int, str]:
+        return {code: _truncate_bytes(label[self.lang], _SPSS_VALUE_LABEL_BYTES)
+                for code, label in column.value_labels.items()}
+
+    def _write_dta(self) -> None:
+        import pyarrow.parquet as pq
+
+        from .stata import StataColumn, write_dta
+
+        columns = [
+            StataColumn(c.name, c.label[self.lang][:_STATA_LABEL], c.kind,
+                        low=self._low.get(c.name), high=self._high.get(c.name),
+                        width=self._width.get(c.name, 1),
+                        value_labels=self._value_labels(c) if c.value_labels else None)
+            for c in self.table.columns
+        ]
+        spool = pq.ParquetFile(self._spool.path)
+        batches = (batch.to_pydict() for batch in spool.iter_batches(batch_size=BATCH))
+        write_dta(self.path, columns, self._rows, batches, file_label=self.table.name)
+
+    def _write_sav(self) -> None:
         import pandas as pd
         import pyarrow as pa
         import pyarrow.parquet as pq
         import pyreadstat
 
-        self._spool.close()
-        try:
-            arrow = pq.read_table(self._spool.path)
-            frame = arrow.to_pandas(types_mapper={
-                pa.int16(): pd.Int16Dtype(), pa.int64(): pd.Int64Dtype(),
-                pa.string(): pd.StringDtype(),
-            }.get)
-            del arrow
-            lang = self.lang
-            if self.kind == "dta":
-                labels = [c.label[lang][:_STATA_LABEL] for c in self.table.columns]
-            else:
-                labels = [c.label[lang] for c in self.table.columns]
-            value_labels = {
-                c.name: {code: _truncate_bytes(label[lang], _SPSS_VALUE_LABEL_BYTES)
-                         for code, label in c.value_labels.items()}
-                for c in self.table.columns if c.value_labels
-            }
-            if self.kind == "dta":
-                pyreadstat.write_dta(frame, str(self.path), column_labels=labels,
-                                     variable_value_labels=value_labels,
-                                     file_label=self.table.name)
-            else:
-                missing = {c.name: list(c.missing_codes) for c in self.table.columns
-                           if c.missing_codes and c.kind != "str"}
-                pyreadstat.write_sav(frame, str(self.path), column_labels=labels,
-                                     variable_value_labels=value_labels,
-                                     missing_ranges=missing, file_label=self.table.name)
-        finally:
-            shutil.rmtree(self._spool_dir, ignore_errors=True)
+        arrow = pq.read_table(self._spool.path)
+        frame = arrow.to_pandas(types_mapper={
+            pa.int16(): pd.Int16Dtype(), pa.int64(): pd.Int64Dtype(),
+            pa.string(): pd.StringDtype(),
+        }.get)
+        del arrow
+        labels = [c.label[self.lang] for c in self.table.columns]
+        value_labels = {c.name: self._value_labels(c) for c in self.table.columns
+                        if c.value_labels}
+        missing = {c.name: list(c.missing_codes) for c in self.table.columns
+                   if c.missing_codes and c.kind != "str"}
+        pyreadstat.write_sav(frame, str(self.path), column_labels=labels,
+                             variable_value_labels=value_labels, missing_ranges=missing,
+                             file_label=self.table.name)
 
 
 def open_writer(fmt: str, path: Path, table: UnitTable, lang: str) -> TableWriter:

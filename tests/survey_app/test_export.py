@@ -208,3 +208,15 @@ def test_cli_status_all_and_unknown_user(app, survey, runner, tmp_path) -> None:
     result = runner.invoke(["export", "--format", "csv", "--out", str(tmp_path), "--user",
                             "nobody"])
     assert result.exit_code != 0 and "no user 'nobody'" in result.output
+
+
+def test_stata_rows_match_the_csv_rows(app, survey, tmp_path) -> None:  # noqa: ANN001
+    run_export(app, "dta", tmp_path / "dta", statuses=("approved", "submitted"))
+    run_export(app, "csv", tmp_path / "csv", statuses=("approved", "submitted"))
+    stata = pd.read_stata(tmp_path / "dta" / "member.dta", convert_categoricals=False)
+    text = pd.read_csv(tmp_path / "csv" / "member.csv", encoding="utf-8-sig")
+    assert list(stata["submission_uuid"]) == list(text["submission_uuid"])
+    assert list(stata["hh_id"]) == list(text["hh_id"])
+    assert list(stata["weight_final"]) == list(text["weight_final"])
+    assert list(stata["M04"]) == list(text["M04"])
+    assert stata["M06"].isna().all() and text["M06"].isna().all()
