@@ -10,10 +10,8 @@ a chunked writer, so memory does not grow with the number of submissions:
   append each batch to the file;
 - Stata: batches are spooled to a Parquet file (noting each column's range and longest text)
   and then written batch by batch by our own ``.dta`` writer (:mod:`survey_app.stata`);
-- SPSS: pyreadstat (like pandas) cannot append to a ``.sav``: batches are spooled to Parquet and
-  the whole table is read back once at the end with compact column types (16-bit codes,
-  nullable integers) and written in one call. That step's memory grows with the rows, at a few
-  bytes per cell.
+- SPSS: likewise, spooled then written batch by batch by our own ``.sav`` writer
+  (:mod:`survey_app.spss`); pyreadstat and pandas can only write a whole DataFrame.
 
 Who may export what: :data:`EXPORT_ROLES` may export; identifying questions need
 :data:`IDENTIFYING_ROLES` and the women's module (and any sensitive question) needs
@@ -253,12 +251,8 @@ def _truncate_bytes(text: str, limit: int) -> str:
 
 
 class LabelledWriter:
-    """Stata or SPSS: batches spooled to Parquet, then written with labels at close.
-
-    Stata is written batch by batch from the spool (:mod:`survey_app.stata`), with each
-    column's range and longest text collected while spooling. SPSS goes through pyreadstat,
-    which needs the whole table: the spool is read back once with compact column types.
-    """
+    """Stata or SPSS: batches spooled to Parquet, then written with labels at close, batch by
+    batch from the spool, with each column's range and longest text collected while spooling."""
 
     def __init__(self, path: Path, table: UnitTable, lang: str, kind: str) -> None:
         self.path = path
@@ -320,25 +314,19 @@ class LabelledWriter:
         write_dta(self.path, columns, self._rows, batches, file_label=self.table.name)
 
     def _write_sav(self) -> None:
-        import pandas as pd
-        import pyarrow as pa
         import pyarrow.parquet as pq
-        import pyreadstat
 
-        arrow = pq.read_table(self._spool.path)
-        frame = arrow.to_pandas(types_mapper={
-            pa.int16(): pd.Int16Dtype(), pa.int64(): pd.Int64Dtype(),
-            pa.string(): pd.StringDtype(),
-        }.get)
-        del arrow
-        labels = [c.label[self.lang] for c in self.table.columns]
-        value_labels = {c.name: self._value_labels(c) for c in self.table.columns
-                        if c.value_labels}
-        missing = {c.name: list(c.missing_codes) for c in self.table.columns
-                   if c.missing_codes and c.kind != "str"}
-        pyreadstat.write_sav(frame, str(self.path), column_labels=labels,
-                             variable_value_labels=value_labels, missing_ranges=missing,
-                             file_label=self.table.name)
+        from .spss import SpssColumn, write_sav
+
+        columns = [
+            SpssColumn(c.name, c.label[self.lang], c.kind, width=self._width.get(c.name, 1),
+                       value_labels=self._value_labels(c) if c.value_labels else None,
+                       missing_codes=c.missing_codes)
+            for c in self.table.columns
+        ]
+        spool = pq.ParquetFile(self._spool.path)
+        batches = (batch.to_pydict() for batch in spool.iter_batches(batch_size=BATCH))
+        write_sav(self.path, columns, self._rows, batches, file_label=self.table.name)
 
 
 def open_writer(fmt: str, path: Path, table: UnitTable, lang: str) -> TableWriter:

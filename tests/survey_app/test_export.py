@@ -220,3 +220,14 @@ def test_stata_rows_match_the_csv_rows(app, survey, tmp_path) -> None:  # noqa: 
     assert list(stata["weight_final"]) == list(text["weight_final"])
     assert list(stata["M04"]) == list(text["M04"])
     assert stata["M06"].isna().all() and text["M06"].isna().all()
+
+
+def test_spss_rows_match_the_csv_rows(app, survey, tmp_path) -> None:  # noqa: ANN001
+    run_export(app, "sav", tmp_path / "sav", statuses=("approved", "submitted"))
+    run_export(app, "csv", tmp_path / "csv", statuses=("approved", "submitted"))
+    spss, _meta = pyreadstat.read_sav(str(tmp_path / "sav" / "household.sav"))
+    text = pd.read_csv(tmp_path / "csv" / "household.csv", encoding="utf-8-sig")
+    assert list(spss["submission_uuid"]) == list(text["submission_uuid"])
+    assert list(spss["hh_id"]) == list(text["hh_id"])
+    assert list(spss["weight_final"]) == list(text["weight_final"])
+    assert list(spss["questionnaire_version"]) == list(text["questionnaire_version"])
