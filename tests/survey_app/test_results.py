@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -132,6 +133,7 @@ def test_path_outside_the_run_is_refused(client, results) -> None:  # noqa: ANN0
 
 def test_analyst_uploads_then_publishes(client, app, results, tmp_path) -> None:  # noqa: ANN001
     folder = write_report(tmp_path / "up" / "report_out", lang="en")
+    (folder / "report_en.pdf").write_bytes(os.urandom(3 * 1024 * 1024))  # above the app's 2 MB
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in folder.rglob("*"):
