@@ -380,3 +380,8 @@ def chisq(data: str, weight: str, strata: str | None, psu: str | None, fpc: str 
     result = rao_scott(design, row_var, col_var, order=int(order))
     payload = {"design": design.summary(), **result.to_dict()}
     _emit(payload, None, fmt, lang)
+
+
+from analysis.report_cli import report  # noqa: E402  (defined in its own module)
+
+analyze.add_command(report)

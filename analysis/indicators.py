@@ -1,0 +1,624 @@
+"""Read a survey data folder, evaluate a table plan's indicators over it, and monitor the plan.
+
+A data folder (``DATA_DIR``) holds one table per unit of observation, as written by
+``gesurvey simulate --out`` or an export: ``household``, ``member`` (the roster), ``individual``,
+``women``, ``birth`` and ``commune`` (``.parquet`` preferred, else ``.csv``), with the design
+columns ``stratum``, ``psu`` and ``weight_final``; optionally ``register.csv`` (``code,value``)
+with the administrative values the plan compares directly. The reader is tolerant: a missing
+table only leaves out the tables that need it (with a note), a missing background column only
+leaves out its block of rows.
+
+Indicator expressions are the questionnaire expression language (FORMAT.md) compiled once by
+the plan loader and evaluated here vectorised over columns (:func:`evaluate_frame`), with the
+same null rules as the form engine: a declared missing code (98, 99) or a blank is ``null``;
+arithmetic with ``null`` is ``null``; ``=`` is true when both sides are ``null``; ``<`` and
+friends with a ``null`` side are false; ``and``/``or``/``not`` treat ``null`` and 0 as false.
+
+Plan monitoring (table M1) follows the domain brief's status rule: a survey estimate is
+"achieved" when its CI bound on the target's side meets the target (the lower bound for ``≥``
+and ``>`` targets, the upper bound for ``<`` and ``≤``), "not achieved" when the whole CI misses
+it, and "not distinguishable" otherwise; for ``=`` the target must lie inside the CI. Register
+and commune-form values have no CI and are compared directly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.design import SurveyDesign
+from analysis.errors import AnalysisError
+from analysis.variables import parse_multi
+from questionnaires.model import Questionnaire
+from questionnaires.plans import TablePlan
+
+__all__ = [
+    "SurveyData",
+    "evaluate_frame",
+    "indicator_values",
+    "monitoring_status",
+    "read_data_dir",
+    "source_design",
+]
+
+_TRUE_NULL = object()
+
+
+@dataclass
+class SurveyData:
+    """The tables of one survey run, prepared for a plan: one DataFrame per plan source."""
+
+    frames: dict[str, pd.DataFrame]
+    register: dict[str, float]
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    missing_codes: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
+    multi: dict[str, set[str]] = field(default_factory=dict)
+    _designs: dict[str, SurveyDesign] = field(default_factory=dict, repr=False)
+
+
+def _read_table(folder: Path, names: list[str], keep: Callable[[str], bool] | None = None
+                ) -> pd.DataFrame | None:
+    """Read the first table found (Parquet, else CSV), only the columns ``keep`` accepts."""
+    for name in names:
+        for suffix in (".parquet", ".csv"):
+            path = folder / f"{name}{suffix}"
+            if not path.is_file():
+                continue
+            try:
+                if suffix == ".parquet":
+                    columns = None
+                    if keep is not None:
+                        import pyarrow.parquet as pq
+
+                        columns = [c for c in pq.read_schema(path).names if keep(c)]
+                    return pd.read_parquet(path, columns=columns)
+                return pd.read_csv(path, encoding="utf-8-sig", low_memory=False, usecols=keep)
+            except Exception as exc:  # pandas raises many types for a broken file
+                raise AnalysisError(
+                    f"data file '{path}' cannot be read ({exc}); re-export it",
+                    f"Không đọc được tệp dữ liệu '{path}' ({exc}); hãy xuất lại",
+                ) from None
+    return None
+
+
+def _needed_columns(plan: TablePlan) -> Callable[[str], bool]:
+    """Which data columns the plan can use, so large tables are read only in part."""
+    from questionnaires.expressions import references
+
+    names: set[str] = set(plan.design.values()) | set(plan.document.get("household_key", ()))
+    names |= {"hh_id", "household_id", "district", "commune", "village", "household_no",
+              "residence", "line", "M02", "M03", "M05", "D2_02", "wealth_quintile"}
+    prefixes: list[str] = []
+    for entry in plan.asts.values():
+        # indicators hold {part: ast}; commune items and targets hold the ast itself
+        for ast in ([entry] if "node" in entry else entry.values()):
+            names |= references(ast)
+    for source in plan.sources.values():
+        names |= {v for v in (source.get("sex"), source.get("line")) if v}
+        names |= set(source.get("attach", ()))
+    for variable in plan.row_variables.values():
+        column = variable.get("column")
+        names |= set(column.values()) if isinstance(column, dict) else ({column} - {None})
+        names |= set(variable.get("assets", ()))
+    kap = plan.kap
+    for key in ("knowledge", "attitude", "wife_beating"):
+        names |= set(kap.get(key, {}).get("items", ()))
+    for key in ("decisions", "chores"):
+        if key in kap:
+            prefixes.append(f"{kap[key]['grid']}_")
+    names |= {g.get("column") for g in [kap.get("alpha_groups", {})] if g.get("column")}
+    names |= {kap.get("sex", "")}
+    if kap.get("married"):
+        from questionnaires.expressions import compile_expression
+
+        names |= references(compile_expression(kap["married"]))
+    support = plan.support_needs
+    names |= {support.get("need", ""), support.get("barriers", ""), support.get("sex", "")}
+    names |= set(support.get("priorities", ()))
+    for table in plan.tables:
+        for target in table.get("targets", ()):
+            names.add(target.get("register", ""))
+    wanted = frozenset(names - {""})
+    starts = tuple(prefixes)
+
+    def keep(column: str) -> bool:
+        return column in wanted or column.startswith(starts) if starts else column in wanted
+
+    return keep
+
+
+def _form_columns(form: Questionnaire, group: str | None
+                  ) -> tuple[dict[str, tuple[int, ...]], set[str]]:
+    missing: dict[str, tuple[int, ...]] = {}
+    multi: set[str] = set()
+    for question in form.iter_questions():
+        missing[question.id] = tuple(question.missing_codes)
+        for row in question.rows:
+            missing[f"{question.id}_{row.id}"] = tuple(question.missing_codes)
+        if question.type == "multi":
+            multi.add(question.id)
+    return missing, multi
+
+
+def _key(plan: TablePlan, *frames: pd.DataFrame) -> list[str] | None:
+    candidates = [list(plan.document.get("household_key", ())), ["hh_id"], ["household_id"],
+                  ["district", "commune", "village", "household_no"]]
+    for key in candidates:
+        if key and all(all(k in f.columns for k in key) for f in frames):
+            return key
+    return None
+
+
+def read_data_dir(
+    data_dir: str | Path, plan: TablePlan, forms: dict[str, Questionnaire]
+) -> SurveyData:
+    """Read the tables a plan needs from a data folder and add derived and attached columns."""
+    folder = Path(data_dir)
+    if not folder.is_dir():
+        raise AnalysisError(
+            f"data folder '{folder}' does not exist; give the folder the simulator or the "
+            f"export wrote",
+            f"Không có thư mục dữ liệu '{folder}'; hãy chỉ thư mục do lệnh simulate hoặc "
+            f"export tạo ra",
+        )
+    raw: dict[str, pd.DataFrame] = {}
+    data = SurveyData(frames={}, register={})
+    keep = _needed_columns(plan)
+    for sid, source in plan.sources.items():
+        names = [source["table"]]
+        if source.get("group"):
+            names += [source["group"], f"{source['form']}_{source['group']}"]
+        frame = _read_table(folder, names, keep)
+        if frame is None:
+            data.notes.append((
+                f"Table '{source['table']}' is not in {folder}; tables from it are left out.",
+                f"Không có bảng '{source['table']}' trong {folder}; các bảng dùng nó bị bỏ qua.",
+            ))
+            continue
+        raw[sid] = frame
+        missing, multi = _form_columns(forms[source["form"]], source.get("group"))
+        data.missing_codes[sid] = missing
+        data.multi[sid] = multi
+    household_sid = next((s for s, src in plan.sources.items()
+                          if src["form"] == "household" and not src.get("group")), None)
+    member_sid = next((s for s, src in plan.sources.items()
+                       if src["form"] == "household" and src.get("group")), None)
+    household = raw.get(household_sid) if household_sid else None
+    member = raw.get(member_sid) if member_sid else None
+    if member is not None and household is not None:
+        key = _key(plan, member, household)
+        line = plan.sources[member_sid].get("line", "line")
+        if key is not None and line not in member.columns:
+            member = member.copy()
+            member[line] = member.groupby(key, sort=False).cumcount() + 1
+            raw[member_sid] = member
+    if household is not None:
+        household = _derive_household(plan, household, member,
+                                      plan.sources[member_sid].get("line", "line")
+                                      if member_sid else "line")
+        household = _add_wealth(plan, household)
+        commune_sid = next((s for s, src in plan.sources.items() if src["form"] == "commune"),
+                           None)
+        if commune_sid in raw:
+            household = _add_commune_area(household, raw[commune_sid])
+        raw[household_sid] = household
+    for sid, frame in raw.items():
+        if sid != household_sid:
+            frame = _attach(plan, sid, frame, household, member,
+                            plan.sources[member_sid].get("line", "line") if member_sid else "line",
+                            data)
+        data.frames[sid] = frame
+    register = folder / "register.csv"
+    if register.is_file():
+        data.register = _read_register(register)
+    return data
+
+
+def _read_register(path: Path) -> dict[str, float]:
+    table = pd.read_csv(path, encoding="utf-8-sig")
+    if not {"code", "value"} <= set(table.columns):
+        raise AnalysisError(
+            f"{path}: needs the columns code and value (one row per plan target)",
+            f"{path}: cần các cột code và value (mỗi chỉ tiêu một dòng)",
+        )
+    values = pd.to_numeric(table["value"], errors="coerce")
+    bad = [int(i) + 2 for i in np.flatnonzero(values.isna().to_numpy())]
+    if bad:
+        raise AnalysisError(
+            f"{path}: rows {', '.join(map(str, bad))} have a value that is not a number",
+            f"{path}: các dòng {', '.join(map(str, bad))} có giá trị không phải số",
+        )
+    return dict(zip(table["code"].astype(str), values.astype(float), strict=True))
+
+
+def _derive_household(plan: TablePlan, household: pd.DataFrame, member: pd.DataFrame | None,
+                      line: str) -> pd.DataFrame:
+    """Add the head's sex and ethnicity and whether a business owner is a woman (D2_02)."""
+    household = household.copy()
+    if member is None:
+        return household
+    key = _key(plan, household, member)
+    if key is None or "M02" not in member.columns:
+        return household
+    heads = member.loc[pd.to_numeric(member["M02"], errors="coerce") == 1]
+    heads = heads.drop_duplicates(key)
+    take = {c: n for c, n in (("M03", "head_sex"), ("M05", "head_ethnicity")) if c in heads}
+    household = household.drop(columns=[n for n in take.values() if n in household.columns])
+    household = household.merge(heads[key + list(take)].rename(columns=take), on=key,
+                                how="left")
+    if "D2_02" in household.columns and "M03" in member.columns:
+        owners = household[key + ["D2_02"]].copy()
+        owners["_line"] = owners["D2_02"].map(_safe_multi)
+        owners = owners.explode("_line").dropna(subset=["_line"])
+        owners["_line"] = owners["_line"].astype(int)
+        sexes = member[key + [line, "M03"]].rename(columns={line: "_line"})
+        owners = owners.merge(sexes, on=key + ["_line"], how="left")
+        female = (pd.to_numeric(owners["M03"], errors="coerce") == 2).groupby(
+            [owners[k] for k in key]).any().rename("owner_female").astype(float).reset_index()
+        household = household.drop(columns=["owner_female"], errors="ignore").merge(
+            female, on=key, how="left")
+        has_owner = household["D2_02"].map(_safe_multi).map(bool)
+        household.loc[~has_owner, "owner_female"] = np.nan
+    return household
+
+
+def _add_commune_area(household: pd.DataFrame, commune: pd.DataFrame) -> pd.DataFrame:
+    """Bring the commune's area class (COM_AREA: ethnic-minority area I–III) to its households."""
+    key = ["district", "commune"]
+    if "COM_AREA" in household.columns or not all(
+        k in household.columns and k in commune.columns for k in key
+    ) or "COM_AREA" not in commune.columns:
+        return household
+    areas = commune[key + ["COM_AREA"]].drop_duplicates(key)
+    return household.merge(areas, on=key, how="left")
+
+
+def _safe_multi(value: Any) -> list[int]:
+    try:
+        codes = parse_multi(value)
+    except (ValueError, TypeError):
+        return []
+    return [c for c in (codes or []) if c not in (98, 99)]
+
+
+def _add_wealth(plan: TablePlan, household: pd.DataFrame) -> pd.DataFrame:
+    """Wealth quintile: first principal component of the asset indicators (DHS), weighted."""
+    spec = next((v for v in plan.row_variables.values()
+                 if v.get("derived") == "wealth_quintile"), None)
+    if spec is None or "wealth_quintile" in household.columns:
+        return household
+    assets = [c for c in spec.get("assets", ()) if c in household.columns]
+    if len(assets) < 2:
+        return household
+    x = household[assets].apply(pd.to_numeric, errors="coerce")
+    x = x.where(~x.isin([98, 99]))
+    x = x.fillna(x.mean())
+    std = x.std(ddof=0).replace(0, np.nan)
+    z = ((x - x.mean()) / std).fillna(0.0).to_numpy()
+    if not np.any(z):
+        return household
+    _, _, vt = np.linalg.svd(z, full_matrices=False)
+    loading = vt[0]
+    if loading.sum() < 0:  # more assets means richer
+        loading = -loading
+    score = z @ loading
+    weight_col = plan.design["weight"]
+    w = (pd.to_numeric(household[weight_col], errors="coerce").fillna(0).to_numpy()
+         if weight_col in household.columns else np.ones(len(household)))
+    order = np.argsort(score, kind="stable")
+    cum = np.cumsum(w[order])
+    total = cum[-1] if len(cum) and cum[-1] > 0 else 1.0
+    quintile = np.empty(len(score), dtype=float)
+    quintile[order] = np.minimum(np.floor(5 * (cum - w[order] / 2) / total), 4) + 1
+    household = household.copy()
+    household["wealth_quintile"] = quintile
+    return household
+
+
+def _attach(plan: TablePlan, sid: str, frame: pd.DataFrame, household: pd.DataFrame | None,
+            member: pd.DataFrame | None, member_line: str, data: SurveyData) -> pd.DataFrame:
+    source = plan.sources[sid]
+    design_cols = list(plan.design.values())
+    wanted = [c for c in list(source.get("attach", ())) + design_cols if c not in frame.columns]
+    if not wanted:
+        return frame
+    if household is not None:
+        key = _key(plan, frame, household)
+        cols = [c for c in wanted if c in household.columns]
+        if key is not None and cols:
+            frame = frame.merge(household[key + cols].drop_duplicates(key), on=key, how="left")
+            wanted = [c for c in wanted if c not in cols]
+    line = source.get("line")
+    if member is not None and line and line in frame.columns and wanted:
+        key = _key(plan, frame, member)
+        cols = [c for c in wanted if c in member.columns]
+        if key is not None and cols:
+            lookup = member[key + [member_line] + cols].rename(columns={member_line: line})
+            frame = frame.merge(lookup.drop_duplicates(key + [line]), on=key + [line], how="left")
+    return frame
+
+
+# --------------------------------------------------------------------------------------------
+# vectorised expressions
+
+
+class _Evaluator:
+    """Evaluate a compiled expression over every row of a frame at once."""
+
+    def __init__(self, frame: pd.DataFrame, missing: dict[str, tuple[int, ...]],
+                 multi: set[str]) -> None:
+        self.frame = frame
+        self.missing = missing
+        self.multi = multi
+        self.n = len(frame)
+        self._columns: dict[str, np.ndarray] = {}
+        self._selected: dict[tuple[str, float], np.ndarray] = {}
+        self._lists: dict[str, list[list[int] | None]] = {}
+
+    def column(self, name: str) -> np.ndarray:
+        if name not in self._columns:
+            if name not in self.frame.columns:
+                self._columns[name] = np.full(self.n, np.nan)
+            else:
+                raw = self.frame[name]
+                values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+                codes = self.missing.get(name, ())
+                if codes:
+                    values = np.where(np.isin(values, codes), np.nan, values)
+                self._columns[name] = values
+        return self._columns[name]
+
+    def lists(self, name: str) -> list[list[int] | None]:
+        if name not in self._lists:
+            if name not in self.frame.columns:
+                self._lists[name] = [None] * self.n
+            else:
+                codes = set(self.missing.get(name, ()))
+                out: list[list[int] | None] = []
+                for value in self.frame[name].tolist():
+                    try:
+                        parsed = parse_multi(value)
+                    except (ValueError, TypeError):
+                        parsed = None
+                    if parsed is not None and len(parsed) == 1 and parsed[0] in codes:
+                        parsed = None
+                    out.append(parsed)
+                self._lists[name] = out
+        return self._lists[name]
+
+    def selected(self, name: str, value: float) -> np.ndarray:
+        key = (name, value)
+        if key not in self._selected:
+            column = f"{name}_{int(value)}"
+            if name not in self.frame.columns and column in self.frame.columns:
+                self._selected[key] = self.column(column) == 1
+            else:
+                target = int(value)
+                self._selected[key] = np.fromiter(
+                    (v is not None and target in v for v in self.lists(name)), bool, self.n)
+        return self._selected[key]
+
+    def run(self, node: dict[str, Any]) -> np.ndarray:
+        kind = node["node"]
+        if kind == "number":
+            return np.full(self.n, float(node["value"]))
+        if kind == "string":
+            raise AnalysisError(
+                f"text value '{node['value']}' cannot be compared over data columns; use a "
+                f"choice name of a choice question",
+                f"Giá trị chữ '{node['value']}' không so sánh được trên cột dữ liệu; hãy dùng "
+                f"tên lựa chọn của câu hỏi có lựa chọn",
+            )
+        if kind == "ref":
+            return self.column(node["name"])
+        if kind == "negate":
+            return -self.run(node["operand"])
+        if kind == "binary":
+            return self._binary(node)
+        if kind == "call":
+            return self._call(node)
+        raise AnalysisError(f"expression node '{kind}' is not allowed in a table plan",
+                            f"Nút biểu thức '{kind}' không dùng được trong kế hoạch bảng")
+
+    def _binary(self, node: dict[str, Any]) -> np.ndarray:
+        op = node["op"]
+        if op in ("and", "or"):
+            left = _truthy(self.run(node["left"]))
+            right = _truthy(self.run(node["right"]))
+            return (left & right if op == "and" else left | right).astype(float)
+        a = self.run(node["left"])
+        b = self.run(node["right"])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if op == "=":
+                return ((a == b) | (np.isnan(a) & np.isnan(b))).astype(float)
+            if op == "!=":
+                return ~((a == b) | (np.isnan(a) & np.isnan(b))) * 1.0
+            if op in ("<", "<=", ">", ">="):
+                fn: Callable[[np.ndarray, np.ndarray], np.ndarray] = {
+                    "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+                }[op]
+                return fn(a, b).astype(float)
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "*":
+                return a * b
+            if op == "div":
+                return np.where(b == 0, np.nan, a / np.where(b == 0, 1, b))
+            if op == "mod":
+                return np.where(b == 0, np.nan, np.fmod(a, np.where(b == 0, 1, b)))
+        raise AnalysisError(f"operator '{op}' is not supported", f"Không hỗ trợ toán tử '{op}'")
+
+    def _call(self, node: dict[str, Any]) -> np.ndarray:
+        name, args = node["name"], node["args"]
+        if name == "selected":
+            ref = args[0]
+            value = self.run(args[1])[0] if self.n else 0.0
+            if ref["node"] != "ref":
+                raise AnalysisError("selected() needs a question as its first argument",
+                                    "selected() cần một câu hỏi ở đối số đầu")
+            if ref["name"] in self.multi or (
+                ref["name"] in self.frame.columns and self.frame[ref["name"]].dtype == object
+            ):
+                return self.selected(ref["name"], value).astype(float)
+            return (self.column(ref["name"]) == value).astype(float)
+        if name == "count-selected":
+            ref = args[0]
+            return np.fromiter((len(v) if v else 0 for v in self.lists(ref["name"])), float,
+                               self.n)
+        if name == "not":
+            return (~_truthy(self.run(args[0]))).astype(float)
+        if name == "if":
+            cond = _truthy(self.run(args[0]))
+            return np.where(cond, self.run(args[1]), self.run(args[2]))
+        if name == "coalesce":
+            out = self.run(args[0])
+            for arg in args[1:]:
+                out = np.where(np.isnan(out), self.run(arg), out)
+            return out
+        if name in ("min", "max"):
+            stack = np.vstack([self.run(a) for a in args])
+            with np.errstate(invalid="ignore"), _quiet():
+                return np.nanmin(stack, axis=0) if name == "min" else np.nanmax(stack, axis=0)
+        if name == "int":
+            return np.trunc(self.run(args[0]))
+        if name == "round":
+            digits = self.run(args[1])[0] if len(args) > 1 and self.n else 0.0
+            x = self.run(args[0])
+            scale = 10.0 ** digits
+            return np.sign(x) * np.floor(np.abs(x) * scale + 0.5) / scale
+        raise AnalysisError(
+            f"function '{name}' cannot be used in a table plan (it needs the row's roster)",
+            f"Hàm '{name}' không dùng được trong kế hoạch bảng (cần danh sách thành viên)",
+        )
+
+
+class _quiet:
+    def __enter__(self) -> None:
+        import warnings
+
+        self._catch = warnings.catch_warnings()
+        self._catch.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc: object) -> None:
+        self._catch.__exit__(*exc)
+
+
+def _truthy(values: np.ndarray) -> np.ndarray:
+    return ~np.isnan(values) & (values != 0)
+
+
+def evaluate_frame(
+    ast: dict[str, Any],
+    frame: pd.DataFrame,
+    missing_codes: dict[str, tuple[int, ...]] | None = None,
+    multi: set[str] | None = None,
+) -> np.ndarray:
+    """Value of a compiled expression for every row, as floats (NaN = null, 1/0 = true/false)."""
+    return _Evaluator(frame, missing_codes or {}, multi or set()).run(ast)
+
+
+def indicator_values(data: SurveyData, plan: TablePlan, indicator_id: str
+                     ) -> tuple[str, np.ndarray, np.ndarray | None]:
+    """The per-row analysis values of an indicator in its source frame.
+
+    Returns ``(source id, values, denominator values or None)``; rows outside the population
+    (or with an ``answered`` question unanswered) are NaN, so estimators leave them out.
+    """
+    spec = plan.indicators[indicator_id]
+    sid = spec["source"]
+    frame = data.frames[sid]
+    asts = plan.asts[indicator_id]
+    evaluator = _Evaluator(frame, data.missing_codes.get(sid, {}), data.multi.get(sid, set()))
+    keep = np.ones(len(frame), dtype=bool)
+    if "population" in asts:
+        keep &= _truthy(evaluator.run(asts["population"]))
+    for qid in spec.get("answered", ()):
+        keep &= ~np.isnan(evaluator.column(qid))
+    numerator = evaluator.run(asts["numerator"])
+    if spec["type"] == "proportion":
+        numerator = _truthy(numerator).astype(float)
+    values = np.where(keep, numerator, np.nan)
+    denominator = None
+    if spec["type"] == "ratio":
+        den = _truthy(evaluator.run(asts["denominator"])).astype(float)
+        values = np.where(keep, _truthy(numerator).astype(float), np.nan)
+        denominator = np.where(keep, den, np.nan)
+    return sid, values, denominator
+
+
+def source_design(data: SurveyData, plan: TablePlan, sid: str,
+                  frame: pd.DataFrame | None = None) -> SurveyDesign:
+    """The survey design over one source (R: ``svydesign(ids=~psu, strata=~stratum, ...)``).
+
+    Strata with one PSU are centred on the grand mean (``lonely_psu="adjust"``), so a report
+    on a thin sample still runs; PSU codes are taken as nested in strata.
+    """
+    if frame is None and sid in data._designs:
+        return data._designs[sid]
+    design_spec = plan.design
+    target = data.frames[sid] if frame is None else frame
+    weight = design_spec["weight"]
+    if weight not in target.columns:
+        raise AnalysisError(
+            f"table of source '{sid}' has no weight column '{weight}'; the data folder must "
+            f"carry the design columns",
+            f"Bảng của nguồn '{sid}' không có cột trọng số '{weight}'; dữ liệu phải có các cột "
+            f"thiết kế mẫu",
+            column=weight,
+        )
+    strata = design_spec["stratum"] if design_spec["stratum"] in target.columns else None
+    psu = design_spec["psu"] if design_spec["psu"] in target.columns else None
+    design = SurveyDesign(target, weight=weight, strata=strata, psu=psu, lonely_psu="adjust",
+                          nest=True)
+    if frame is None:
+        data._designs[sid] = design
+    return design
+
+
+# --------------------------------------------------------------------------------------------
+# plan monitoring
+
+
+def monitoring_status(comparator: str, target: float, estimate: float,
+                      ci_low: float | None = None, ci_high: float | None = None) -> str:
+    """``achieved``, ``not_achieved``, ``not_distinguishable`` or ``no_data`` (domain brief §5).
+
+    With a CI (survey estimates) the bound on the target's side decides; without one (register
+    and commune-form values) the value is compared directly.
+    """
+    if estimate is None or (isinstance(estimate, float) and math.isnan(estimate)):
+        return "no_data"
+    compare: dict[str, Callable[[float, float], bool]] = {
+        ">=": lambda a, b: a >= b, ">": lambda a, b: a > b,
+        "<=": lambda a, b: a <= b, "<": lambda a, b: a < b,
+        "=": lambda a, b: math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9),
+    }
+    if comparator not in compare:
+        raise AnalysisError(f"comparator '{comparator}' is not one of >=, >, <=, <, =",
+                            f"Phép so sánh '{comparator}' không thuộc >=, >, <=, <, =")
+    has_ci = ci_low is not None and ci_high is not None and not (
+        math.isnan(ci_low) or math.isnan(ci_high))
+    if not has_ci:
+        return "achieved" if compare[comparator](estimate, target) else "not_achieved"
+    if comparator == "=":
+        return "achieved" if ci_low <= target <= ci_high else "not_achieved"
+    if comparator in (">=", ">"):
+        if compare[comparator](ci_low, target):
+            return "achieved"
+        if not compare[comparator](ci_high, target):
+            return "not_achieved"
+        return "not_distinguishable"
+    if compare[comparator](ci_high, target):
+        return "achieved"
+    if not compare[comparator](ci_low, target):
+        return "not_achieved"
+    return "not_distinguishable"

@@ -1,0 +1,145 @@
+"""Run a table plan over a survey data folder and write the report files of one run.
+
+One run writes, into the output folder:
+
+- ``report_<lang>.xlsx``: one formatted sheet per table (analysis/report_xlsx.py);
+- ``report_<lang>.pdf``: the PDF report with contents, notes and charts (analysis/report_pdf.py);
+- ``csv/<table id>.csv``: each table as UTF-8 with a byte-order mark, so Excel shows Vietnamese;
+- ``departments/<department id>/``: the Excel, PDF and CSV files holding only the tables the
+  plan assigns to that department;
+- ``manifest.json``: what was written, for the web app's results page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from analysis.indicators import read_data_dir
+from analysis.kap import add_kap_columns, kap_table
+from analysis.support_needs import barriers_table, support_needs_table
+from analysis.tables import (
+    TableResult,
+    WorkFrames,
+    commune_table,
+    for_department,
+    indicator_table,
+    monitoring_table,
+)
+from questionnaires import load_bundled
+from questionnaires.model import Questionnaire
+from questionnaires.plans import TablePlan, load_plan
+
+__all__ = ["build_tables", "run_report", "write_csv"]
+
+_BUILDERS: dict[str, Callable[[WorkFrames, dict[str, Any]], TableResult]] = {
+    "indicator": indicator_table,
+    "knowledge": kap_table,
+    "attitude": kap_table,
+    "wife_beating": kap_table,
+    "decisions": kap_table,
+    "chores": kap_table,
+    "support_needs": support_needs_table,
+    "barriers": barriers_table,
+    "commune": commune_table,
+    "monitoring": monitoring_table,
+}
+
+
+def build_tables(
+    data_dir: str | Path,
+    plan: TablePlan,
+    lang: str = "vi",
+    forms: dict[str, Questionnaire] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[list[TableResult], list[str]]:
+    """Compute every table of the plan; return the tables and the run's general notes."""
+    forms = load_bundled() if forms is None else forms
+    data = read_data_dir(data_dir, plan, forms)
+    work = WorkFrames(data, plan, forms, lang)
+    add_kap_columns(work)
+    results = []
+    for table in plan.tables:
+        results.append(_BUILDERS[table["kind"]](work, table))
+        if progress is not None:
+            progress(table["id"])
+    notes = [vi if lang == "vi" else en for en, vi in data.notes]
+    return results, notes
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def write_csv(tables: list[TableResult], folder: Path) -> list[Path]:
+    """One CSV per table, UTF-8 with BOM; title first, then the table, notes and source."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for table in tables:
+        path = folder / f"{_safe_name(table.id)}.csv"
+        frame = table.to_frame()
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            handle.write(_csv_line([f"{table.id}. {table.title}"]))
+            frame.to_csv(handle, index=False, lineterminator="\n")
+            for note in table.notes:
+                handle.write(_csv_line([note]))
+            if table.source:
+                handle.write(_csv_line([table.source]))
+        paths.append(path)
+    return paths
+
+
+def _csv_line(cells: list[str]) -> str:
+    quoted = ['"' + c.replace('"', '""') + '"' for c in cells]
+    return ",".join(quoted) + "\n"
+
+
+def run_report(
+    data_dir: str | Path,
+    plan_path: str | Path,
+    out: str | Path,
+    lang: str = "vi",
+    progress: Callable[[str], None] | None = None,
+    pdf: bool = True,
+) -> dict[str, Any]:
+    """Build every table and write the Excel, PDF, CSV files and department packs."""
+    from analysis.report_pdf import write_pdf
+    from analysis.report_xlsx import write_xlsx
+
+    forms = load_bundled()
+    plan = load_plan(plan_path, forms)
+    tables, notes = build_tables(data_dir, plan, lang, forms, progress)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    title = plan.title[lang]
+    manifest: dict[str, Any] = {"plan": plan.id, "plan_version": plan.version, "lang": lang,
+                                "tables": [t.id for t in tables], "notes": notes,
+                                "files": {}, "departments": {}}
+    xlsx = write_xlsx(tables, out / f"report_{lang}.xlsx", title, lang, notes)
+    manifest["files"]["xlsx"] = xlsx.name
+    rendered: dict[str, bytes] = {}
+    if pdf:
+        written = write_pdf(tables, out / f"report_{lang}.pdf", title, lang, notes, rendered)
+        manifest["files"]["pdf"] = written.name
+    write_csv(tables, out / "csv")
+    manifest["files"]["csv"] = "csv"
+    for dep_id, label in plan.departments.items():
+        own = [for_department(t, dep_id) for t in tables if dep_id in t.departments]
+        if not own:
+            continue
+        folder = out / "departments" / dep_id
+        folder.mkdir(parents=True, exist_ok=True)
+        dep_title = f"{title} – {label[lang]}"
+        files = [write_xlsx(own, folder / f"{dep_id}_{lang}.xlsx", dep_title, lang, notes).name]
+        if pdf:
+            files.append(write_pdf(own, folder / f"{dep_id}_{lang}.pdf", dep_title, lang,
+                                   notes, rendered).name)
+        write_csv(own, folder / "csv")
+        manifest["departments"][dep_id] = {"label": label[lang], "tables": [t.id for t in own],
+                                           "files": files}
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1),
+                                       encoding="utf-8")
+    return manifest

@@ -1,0 +1,56 @@
+"""The ``gesurvey analyze report`` command: every table of a plan as Excel, PDF, CSV and packs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from analysis.errors import AnalysisError
+from questionnaires.errors import QuestionnaireError
+from questionnaires.plans import bundled_plan_path
+
+__all__ = ["report"]
+
+
+@click.command()
+@click.argument("data_dir", type=click.Path(file_okay=False))
+@click.option("--plan", "plan_path", default=None,
+              help="Table plan JSON (default: the bundled langson plan) / kế hoạch bảng.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+              help="Output folder / thư mục kết quả.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Report language / ngôn ngữ báo cáo.")
+@click.option("--no-pdf", is_flag=True, help="Skip the PDF files / không tạo tệp PDF.")
+def report(data_dir: str, plan_path: str | None, out: str, lang: str, no_pdf: bool) -> None:
+    """Write the report of a survey data folder: Excel, PDF, CSV and department packs.
+
+    Lập báo cáo từ thư mục dữ liệu khảo sát: Excel, PDF, CSV và bộ bảng cho từng sở, ngành.
+    """
+    from analysis.report import run_report
+    from questionnaires.plans import load_plan
+
+    plan_file = Path(plan_path) if plan_path else bundled_plan_path()
+    try:
+        total = len(load_plan(plan_file).tables)
+        label = "Đang lập bảng" if lang == "vi" else "Building tables"
+        with click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"),
+                               show_pos=True) as bar:
+            manifest = run_report(data_dir, plan_file, out, lang,
+                                  progress=lambda _table_id: bar.update(1), pdf=not no_pdf)
+    except AnalysisError as error:
+        click.echo(f"Lỗi: {error.message('vi')}", err=True)
+        click.echo(f"Error: {error.message('en')}", err=True)
+        raise SystemExit(2) from None
+    except QuestionnaireError as error:
+        for line in error.messages_vi:
+            click.echo(f"Lỗi: {line}", err=True)
+        for line in error.messages:
+            click.echo(f"Error: {line}", err=True)
+        raise SystemExit(2) from None
+    done = "Đã ghi" if lang == "vi" else "Wrote"
+    click.echo(f"{done} {len(manifest['tables'])} {'bảng' if lang == 'vi' else 'tables'} → {out}")
+    for name in manifest["files"].values():
+        click.echo(f"  {Path(out) / name}")
+    for dep_id, pack in manifest["departments"].items():
+        click.echo(f"  {Path(out) / 'departments' / dep_id}: {len(pack['tables'])}")

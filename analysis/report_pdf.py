@@ -1,0 +1,334 @@
+"""Write report tables to a PDF (reportlab): contents, each table with its notes, and charts.
+
+The font is DejaVu Sans Condensed, a free font with every Vietnamese diacritic, embedded in the
+PDF as a TrueType subset. Debian's ``fonts-dejavu-core`` copy is used when present; otherwise
+the copy shipped in ``analysis/fonts/`` (Bitstream Vera licence, ``LICENSE-DejaVu.txt``).
+Pages are A4 landscape so the ten standard columns fit; each table starts a page and long tables
+continue with their header repeated. Each headline indicator gets a bar chart of women and men
+with 95% CI whiskers. Tables are rendered once and joined with pypdf behind a title page and a
+contents page, so department packs reuse the pages of the main report.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import math
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from pypdf import PdfReader, PdfWriter
+from reportlab.graphics.shapes import Drawing, Line, Rect, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from analysis.tables import SUPPRESSED, TableResult, format_cell, text
+
+__all__ = ["register_fonts", "render_table", "write_pdf"]
+
+FONT = "DejaVuSansCondensed"
+FONT_BOLD = "DejaVuSansCondensed-Bold"
+_SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")
+_WOMEN_COLOUR = colors.HexColor("#B2457A")
+_MEN_COLOUR = colors.HexColor("#3A6EA5")
+
+#: Relative column widths (by column key, else by kind) in the PDF tables.
+_SHARES = {"text": 3.0, "ci": 1.5, "indicator": 4.0, "agency": 3.0, "target": 1.2,
+           "source": 1.8, "status": 1.8}
+
+_PDF_TEXT = {
+    "contents": {"vi": "Mục lục", "en": "Contents"},
+    "made": {"vi": "Lập ngày {date}", "en": "Produced on {date}"},
+    "chart": {"vi": "Biểu đồ: {label}, theo giới (thanh: ước lượng; vạch: KTC 95%)",
+              "en": "Chart: {label}, by sex (bars: estimate; whiskers: 95% CI)"},
+    "no_rows": {"vi": "Không có dòng nào.", "en": "No rows."},
+}
+
+
+def _t(key: str, lang: str, **values: Any) -> str:
+    template = _PDF_TEXT[key]["vi" if lang == "vi" else "en"]
+    return template.format(**values) if values else template
+
+
+def _font_path(name: str) -> Path:
+    system = _SYSTEM_FONTS / f"{name}.ttf"
+    if system.is_file():
+        return system
+    return Path(str(resources.files("analysis"))) / "fonts" / f"{name}.ttf"
+
+
+def register_fonts() -> None:
+    """Register the embedded Unicode fonts with reportlab (once)."""
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    pdfmetrics.registerFont(TTFont(FONT, str(_font_path(FONT))))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_font_path(FONT_BOLD))))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT,
+                                  boldItalic=FONT_BOLD)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    return {
+        "title": ParagraphStyle("title", fontName=FONT_BOLD, fontSize=20, leading=26,
+                                spaceAfter=12),
+        "h1": ParagraphStyle("TableHeading", fontName=FONT_BOLD, fontSize=12, leading=15,
+                             spaceBefore=6, spaceAfter=6),
+        "body": ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12),
+        "note": ParagraphStyle("note", fontName=FONT, fontSize=7.5, leading=9.5),
+        "source": ParagraphStyle("source", fontName=FONT, fontSize=7.5, leading=9.5,
+                                 textColor=colors.HexColor("#444444")),
+        "cell": ParagraphStyle("cell", fontName=FONT, fontSize=7, leading=8.5),
+        "head": ParagraphStyle("head", fontName=FONT_BOLD, fontSize=7, leading=8.5,
+                               alignment=1),
+        "toc0": ParagraphStyle("toc0", fontName=FONT, fontSize=9, leading=12, leftIndent=0),
+    }
+
+
+class _Document(BaseDocTemplate):
+    """A4 landscape page with a footer line."""
+
+    def __init__(self, target: Any, lang: str, **kwargs: Any) -> None:
+        super().__init__(target, pagesize=landscape(A4), leftMargin=1.5 * cm,
+                         rightMargin=1.5 * cm, topMargin=1.5 * cm, bottomMargin=1.5 * cm,
+                         **kwargs)
+        self.lang = lang
+        self.footer_text = ""
+        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
+        self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._footer)])
+
+    def _footer(self, canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 7.5)
+        canvas.drawString(self.leftMargin, 0.8 * cm, self.footer_text)
+        canvas.restoreState()
+
+
+def _chart(table: TableResult, width: float, lang: str) -> Drawing | None:
+    items = [c for c in table.chart or () if not c.get("suppressed")
+             and c.get("w_est") is not None and c.get("m_est") is not None]
+    if not items:
+        return None
+    height = 5.5 * cm
+    drawing = Drawing(width, height + 1.2 * cm)
+    left, bottom = 1.2 * cm, 0.9 * cm
+    plot_w, plot_h = min(width - left - 4 * cm, 3.2 * cm * len(items)), height - 0.3 * cm
+    highs = []
+    for c in items:
+        for key in ("w", "m"):
+            ci = c.get(f"{key}_ci") or (math.nan, math.nan)
+            highs.append(ci[1] if ci[1] == ci[1] else c[f"{key}_est"])
+    top = 100.0 if table.chart_unit == "%" else max(highs) * 1.15 or 1.0
+    scale = plot_h / top
+    drawing.add(Line(left, bottom, left + plot_w, bottom, strokeColor=colors.black))
+    drawing.add(Line(left, bottom, left, bottom + plot_h, strokeColor=colors.black))
+    for tick in range(0, 5):
+        value = top * tick / 4
+        y = bottom + value * scale
+        drawing.add(Line(left - 3, y, left, y, strokeColor=colors.black))
+        drawing.add(String(left - 5, y - 3, f"{value:.0f}", fontName=FONT, fontSize=7,
+                           textAnchor="end"))
+    slot = plot_w / len(items)
+    bar = slot * 0.3
+    for i, c in enumerate(items):
+        x0 = left + i * slot + slot * 0.2
+        for j, (key, colour) in enumerate((("w", _WOMEN_COLOUR), ("m", _MEN_COLOUR))):
+            est = c[f"{key}_est"]
+            x = x0 + j * bar
+            drawing.add(Rect(x, bottom, bar * 0.9, max(est, 0) * scale, fillColor=colour,
+                             strokeColor=None))
+            low, high = c.get(f"{key}_ci") or (math.nan, math.nan)
+            if low == low and high == high:
+                mid = x + bar * 0.45
+                y1, y2 = bottom + low * scale, bottom + min(high, top) * scale
+                drawing.add(Line(mid, y1, mid, y2, strokeColor=colors.black, strokeWidth=0.8))
+                drawing.add(Line(mid - 3, y1, mid + 3, y1, strokeColor=colors.black))
+                drawing.add(Line(mid - 3, y2, mid + 3, y2, strokeColor=colors.black))
+            drawing.add(String(x + bar * 0.45, bottom + max(est, 0) * scale + 2,
+                               f"{est:.1f}", fontName=FONT, fontSize=6, textAnchor="middle"))
+        drawing.add(String(x0 + bar, bottom - 10, c["label"][:28], fontName=FONT, fontSize=7,
+                           textAnchor="middle"))
+    legend_x = left + plot_w + 0.6 * cm
+    for j, (key, colour) in enumerate((("women", _WOMEN_COLOUR), ("men", _MEN_COLOUR))):
+        y = bottom + plot_h - 24 - j * 14
+        drawing.add(Rect(legend_x, y, 8, 8, fillColor=colour, strokeColor=None))
+        drawing.add(String(legend_x + 12, y, text(key, lang), fontName=FONT, fontSize=8))
+    drawing.add(String(left, height + 0.6 * cm, _t("chart", lang, label=table.extra.get(
+        "label", table.title))[:150], fontName=FONT_BOLD, fontSize=8))
+    return drawing
+
+
+def _table_flowable(table: TableResult, width: float, styles: dict[str, ParagraphStyle]
+                    ) -> Table:
+    label_width = 5.2 * cm if len(table.columns) > 4 else 8 * cm
+    if len(table.columns) > 12:
+        label_width = 4.2 * cm
+    if any(c.key == "agency" for c in table.columns):
+        label_width = 2.6 * cm  # M1: the label is the target's code
+    shares = [_SHARES.get(c.key, _SHARES.get(c.kind, 1.0)) for c in table.columns]
+    unit = (width - label_width) / sum(shares) if shares else 0.0
+    widths = [label_width] + [unit * share for share in shares]
+    groups = [c.group or "" for c in table.columns]
+    header_top = [Paragraph("", styles["head"])]
+    header_bottom = [Paragraph("", styles["head"])]
+    for column, group in zip(table.columns, groups, strict=True):
+        header_top.append(Paragraph(escape(group), styles["head"]))
+        header_bottom.append(Paragraph(escape(column.header), styles["head"]))
+    data = [header_top, header_bottom]
+    style = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), 7),
+        ("LEADING", (0, 0), (-1, -1), 8.5),
+        ("BACKGROUND", (0, 0), (-1, 1), colors.HexColor("#DDE6F0")),
+        ("LINEBELOW", (0, 1), (-1, 1), 0.6, colors.black),
+        ("LINEABOVE", (0, 0), (-1, 0), 0.6, colors.black),
+        ("ALIGN", (1, 2), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]
+    # Merge equal group headers side by side.
+    start = 0
+    for j in range(1, len(groups) + 1):
+        if j == len(groups) or groups[j] != groups[start]:
+            if groups[start] and j - start > 1:
+                style.append(("SPAN", (start + 1, 0), (j, 0)))
+            start = j
+    block = None
+    for row in table.rows:
+        if row.block and row.block != block:
+            block = row.block
+            data.append([Paragraph(f"<b>{escape(block)}</b>", styles["cell"])]
+                        + [""] * len(table.columns))
+            r = len(data) - 1
+            style += [("SPAN", (0, r), (-1, r)),
+                      ("BACKGROUND", (0, r), (-1, r), colors.HexColor("#F2F2F2"))]
+        elif not row.block:
+            block = None
+        if len(row.label) <= 38:
+            cells: list[Any] = [("   " if row.block else "") + row.label]
+        else:
+            indent = "&nbsp;&nbsp;&nbsp;" if row.block else ""
+            cells = [Paragraph(indent + escape(row.label), styles["cell"])]
+        for column in table.columns:
+            shown = format_cell(row.values.get(column.key), column.kind,
+                                row.flags.get(column.key))
+            if column.kind == "text":
+                cells.append(Paragraph(escape(shown), styles["cell"]))
+            else:
+                cells.append(shown)
+        data.append(cells)
+    if len(data) > 2:
+        style.append(("LINEBELOW", (0, -1), (-1, -1), 0.6, colors.black))
+    flowable = Table(data, colWidths=widths, repeatRows=2, hAlign="LEFT")
+    flowable.setStyle(TableStyle(style))
+    return flowable
+
+
+def render_table(table: TableResult, title: str, lang: str) -> bytes:
+    """One table (heading, table, notes, source, chart) as a PDF of its own, in one pass."""
+    register_fonts()
+    styles = _styles()
+    buffer = io.BytesIO()
+    doc = _Document(buffer, lang, title=title, author="gesurvey")
+    doc.footer_text = f"{title} – {table.id}"
+    story: list[Any] = [Paragraph(escape(f"{table.id}. {table.title}"), styles["h1"])]
+    if table.rows:
+        story.append(_table_flowable(table, doc.width, styles))
+    else:
+        story.append(Paragraph(escape(_t("no_rows", lang)), styles["body"]))
+    tail: list[Any] = [Spacer(1, 4)]
+    for note in table.notes:
+        tail.append(Paragraph(escape(note), styles["note"]))
+    if table.source:
+        tail.append(Paragraph(escape(table.source), styles["source"]))
+    story.append(KeepTogether(tail))
+    chart = _chart(table, doc.width, lang)
+    if chart is not None:
+        story += [Spacer(1, 6), KeepTogether([chart])]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _front(title: str, lang: str, notes: list[str], entries: list[tuple[str, int]]) -> bytes:
+    """Title page and contents (table titles with the page each starts on)."""
+    styles = _styles()
+    buffer = io.BytesIO()
+    doc = _Document(buffer, lang, title=title, author="gesurvey")
+    doc.footer_text = title
+    story: list[Any] = [Paragraph(escape(title), styles["title"]),
+                        Paragraph(escape(_t("made", lang, date=_dt.date.today().isoformat())),
+                                  styles["body"]), Spacer(1, 8)]
+    for note in notes:
+        story.append(Paragraph(escape(note), styles["note"]))
+    story += [Spacer(1, 10), Paragraph(escape(_t("contents", lang)), styles["h1"])]
+    rows = [[Paragraph(escape(label), styles["toc0"]), str(page)] for label, page in entries]
+    if rows:
+        toc = Table(rows, colWidths=[doc.width - 2 * cm, 2 * cm], hAlign="LEFT")
+        toc.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
+                                 ("FONTSIZE", (0, 0), (-1, -1), 9),
+                                 ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                                 ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story.append(toc)
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def write_pdf(tables: list[TableResult], path: str | Path, title: str, lang: str = "vi",
+              notes: list[str] | None = None, rendered: dict[str, bytes] | None = None
+              ) -> Path:
+    """Write the PDF report and return its path.
+
+    Each table is rendered once (``rendered`` caches them by table id, so the department packs
+    reuse the main report's pages); the front matter is laid out after, when the page each
+    table starts on is known, and the pieces are joined with pypdf, with one outline entry per
+    table.
+    """
+    register_fonts()
+    rendered = {} if rendered is None else rendered
+    readers = []
+    for table in tables:
+        key = table.extra.get("cache_key", table.id)
+        if key not in rendered:
+            rendered[key] = render_table(table, title, lang)
+        readers.append(PdfReader(io.BytesIO(rendered[key])))
+    labels = [f"{t.id}. {t.title}" for t in tables]
+    front_pages = len(PdfReader(io.BytesIO(_front(title, lang, notes or [],
+                                                  [(label, 0) for label in labels]))).pages)
+    entries, page = [], front_pages + 1
+    for label, reader in zip(labels, readers, strict=True):
+        entries.append((label, page))
+        page += len(reader.pages)
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(_front(title, lang, notes or [], entries))))
+    for (label, start), reader in zip(entries, readers, strict=True):
+        writer.append(reader, import_outline=False)
+        writer.add_outline_item(title=label, page_number=start - 1)
+    writer.add_metadata({"/Title": title, "/Author": "gesurvey"})
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        writer.write(handle)
+    return path
+
+
+def suppressed_share(table: TableResult) -> float:
+    """Share of estimate cells that are suppressed (a quick quality figure for a table)."""
+    cells = [row.flags.get(c.key) for row in table.rows for c in table.columns
+             if c.key.endswith("est")]
+    return sum(1 for f in cells if f == SUPPRESSED) / len(cells) if cells else 0.0

@@ -1,0 +1,499 @@
+"""Load and check table plans (``questionnaires/tables/<id>.json``) against the questionnaires.
+
+A table plan says which tables a report holds and how each number is computed: indicators as a
+population filter plus a numerator (and, for ratios, a denominator) written in the questionnaire
+expression language over question ids, background row variables, the KAP and support-needs
+scoring items, and the plan-monitoring targets. Like a questionnaire, a plan is checked in two
+passes: structure (``tables/schema.json``) and meaning (every form, question, indicator, row
+variable and department it names exists; every expression compiles against its source form).
+All problems are reported together in one :class:`QuestionnaireError`, each message saying
+where, what and how to fix it, in English and Vietnamese::
+
+    tables/langson.json: table D4.3: indicator 'I4.9' is not defined; add it under indicators
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from questionnaires.errors import ExpressionSyntaxError, QuestionnaireError
+from questionnaires.expressions import Scope, compile_expression
+from questionnaires.loader import load_bundled
+from questionnaires.model import Questionnaire
+
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "HOUSEHOLD_DERIVED",
+    "KAP_DERIVED",
+    "TablePlan",
+    "bundled_plan_path",
+    "load_plan",
+    "plan_from_dict",
+    "source_scope",
+]
+
+#: Settings a plan may override: suppression and parentheses thresholds (unweighted n), GPI band.
+DEFAULT_SETTINGS: dict[str, float] = {
+    "suppress_below": 25,
+    "parentheses_below": 50,
+    "gpi_low": 0.97,
+    "gpi_high": 1.03,
+    "confidence": 0.95,
+}
+
+#: Columns the report derives for each household from its roster (analysis/indicators.py):
+#: the head's sex and ethnicity (M02 = head) and whether a business owner (D2_02) is a woman.
+HOUSEHOLD_DERIVED = ("head_sex", "head_ethnicity", "owner_female")
+
+#: Columns analysis/kap.py adds to the KAP source, usable in indicator expressions.
+KAP_DERIVED = (
+    "kap_knowledge_score",
+    "kap_knowledge_adequate",
+    "kap_knowledge_level",
+    "kap_attitude_index",
+    "kap_attitude_band",
+    "kap_wb_any",
+    "kap_wb_count",
+    "kap_chore_index",
+    "kap_decide_all_three",
+    "kap_decide_none",
+)
+
+_KAP_ITEM_LISTS = ("knowledge", "attitude", "wife_beating")
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """A checked table plan: the JSON document plus the compiled indicator expressions."""
+
+    id: str
+    version: str
+    source_file: str
+    document: dict[str, Any] = field(repr=False)
+    asts: dict[str, dict[str, Any]] = field(repr=False)
+
+    @property
+    def settings(self) -> dict[str, float]:
+        """Thresholds, with the defaults filled in."""
+        return {**DEFAULT_SETTINGS, **self.document.get("settings", {})}
+
+    @property
+    def title(self) -> dict[str, str]:
+        return self.document["title"]
+
+    @property
+    def tables(self) -> list[dict[str, Any]]:
+        return self.document["tables"]
+
+    @property
+    def indicators(self) -> dict[str, dict[str, Any]]:
+        return self.document["indicators"]
+
+    @property
+    def sources(self) -> dict[str, dict[str, Any]]:
+        return self.document["sources"]
+
+    @property
+    def row_variables(self) -> dict[str, dict[str, Any]]:
+        return self.document["row_variables"]
+
+    @property
+    def departments(self) -> dict[str, dict[str, str]]:
+        return self.document["departments"]
+
+    @property
+    def design(self) -> dict[str, str]:
+        return self.document["design"]
+
+    @property
+    def kap(self) -> dict[str, Any]:
+        return self.document.get("kap", {})
+
+    @property
+    def support_needs(self) -> dict[str, Any]:
+        return self.document.get("support_needs", {})
+
+
+def bundled_plan_path(plan_id: str = "langson") -> Path:
+    """Path of a bundled plan (``questionnaires/tables/<id>.json``)."""
+    return Path(str(resources.files("questionnaires"))) / "tables" / f"{plan_id}.json"
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    text = resources.files("questionnaires").joinpath("tables/schema.json").read_text("utf-8")
+    return jsonschema.Draft202012Validator(json.loads(text))
+
+
+def load_plan(path: str | Path, forms: dict[str, Questionnaire] | None = None) -> TablePlan:
+    """Read, check and compile a table plan file; raise QuestionnaireError listing every problem."""
+    path = Path(path)
+    display = f"tables/{path.name}" if path.parent.name == "tables" else str(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise QuestionnaireError(f"{display}: file not found; check the path",
+                                 f"{display}: không tìm thấy tệp; hãy kiểm tra đường dẫn") from None
+    except json.JSONDecodeError as exc:
+        raise QuestionnaireError(
+            f"{display}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}); "
+            f"fix the JSON syntax",
+            f"{display}: dòng {exc.lineno}, cột {exc.colno}: JSON không hợp lệ ({exc.msg}); "
+            f"hãy sửa cú pháp JSON",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QuestionnaireError(
+            f"{display}: cannot be read ({exc}); save it as UTF-8 text",
+            f"{display}: không đọc được ({exc}); hãy lưu tệp dạng văn bản UTF-8",
+        ) from None
+    return plan_from_dict(document, display, forms)
+
+
+def source_scope(
+    plan_doc: dict[str, Any], source_id: str, forms: dict[str, Questionnaire]
+) -> Scope:
+    """The names an expression over one source may use, with the form's choice names.
+
+    A source is flat (one row per household, roster member, respondent…), so repeat-group
+    members are plain columns; attached household columns and the derived household columns
+    are names too.
+    """
+    source = plan_doc["sources"][source_id]
+    form = forms[source["form"]]
+    known: set[str] = set()
+    choice_names: dict[str, dict[str, int]] = {}
+    for question in form.iter_questions():
+        known.add(question.id)
+        for row in question.rows:
+            known.add(f"{question.id}_{row.id}")
+        if question.choices is not None and question.type != "grid":
+            choice_names[question.id] = dict(question.choices.names())
+    known.update(source.get("attach", ()))
+    known.update(plan_doc.get("design", {}).values())
+    if source.get("line"):
+        known.add(source["line"])
+    if source.get("group") is None and form.unit == "household":
+        known.update(HOUSEHOLD_DERIVED)
+    if plan_doc.get("kap", {}).get("source") == source_id:
+        known.update(KAP_DERIVED)
+    household = forms.get("household")
+    if household is not None:
+        for name in source.get("attach", ()):
+            try:
+                question = household.question(name)
+            except (KeyError, LookupError):
+                continue
+            if question.choices is not None and question.type in ("single", "multi"):
+                choice_names[name] = dict(question.choices.names())
+    return Scope(choice_names=choice_names, known=frozenset(known), allow_current=False,
+                 attributes=False)
+
+
+class _Problems:
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.en: list[str] = []
+        self.vi: list[str] = []
+
+    def add(self, where: str, where_vi: str, en: str, vi: str) -> None:
+        self.en.append(f"{self.display}: {where}: {en}")
+        self.vi.append(f"{self.display}: {where_vi}: {vi}")
+
+
+def _schema_where(path: list[Any], doc: Any) -> str:
+    parts: list[str] = []
+    node = doc
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(step, int) and isinstance(node, dict) and "id" in node:
+            parts.append(f"[{node['id']}]")
+        elif isinstance(step, int) and isinstance(node, dict) and "code" in node:
+            parts.append(f"[{node['code']}]")
+        elif isinstance(step, int):
+            parts.append(f"[{step + 1}]")
+        else:
+            parts.append(("." if parts else "") + str(step))
+    return "".join(parts) or "top level"
+
+
+def plan_from_dict(
+    document: Any, display: str = "tables/plan.json", forms: dict[str, Questionnaire] | None = None
+) -> TablePlan:
+    """Check a plan held in memory and compile its expressions (tests build broken plans so)."""
+    errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        en, vi = [], []
+        for error in errors[:20]:
+            where = _schema_where(list(error.absolute_path), document)
+            en.append(f"{display}: {where}: {error.message}; fix it as tables/schema.json says")
+            vi.append(f"{display}: {where}: {error.message}; hãy sửa theo tables/schema.json")
+        raise QuestionnaireError(en, vi)
+    forms = load_bundled() if forms is None else forms
+    problems = _Problems(display)
+    asts: dict[str, dict[str, Any]] = {}
+    _check_settings(document, problems)
+    _check_sources(document, forms, problems)
+    _check_row_variables(document, forms, problems)
+    _check_indicators(document, forms, problems, asts)
+    _check_sections(document, forms, problems)
+    _check_tables(document, forms, problems, asts)
+    if problems.en:
+        raise QuestionnaireError(problems.en, problems.vi)
+    return TablePlan(document["id"], document["version"], display, document, asts)
+
+
+def _check_settings(doc: dict[str, Any], problems: _Problems) -> None:
+    settings = {**DEFAULT_SETTINGS, **doc.get("settings", {})}
+    if settings["parentheses_below"] < settings["suppress_below"]:
+        problems.add("settings", "settings",
+                     "parentheses_below is smaller than suppress_below; make it at least as large",
+                     "parentheses_below nhỏ hơn suppress_below; hãy đặt lớn hơn hoặc bằng")
+    if settings["gpi_low"] >= settings["gpi_high"]:
+        problems.add("settings", "settings", "gpi_low must be below gpi_high; swap them",
+                     "gpi_low phải nhỏ hơn gpi_high; hãy đổi chỗ")
+
+
+def _question_ids(form: Questionnaire) -> set[str]:
+    ids = set()
+    for question in form.iter_questions():
+        ids.add(question.id)
+        ids.update(f"{question.id}_{row.id}" for row in question.rows)
+    return ids
+
+
+def _check_sources(doc: dict[str, Any], forms: dict[str, Questionnaire],
+                   problems: _Problems) -> None:
+    for sid, source in doc["sources"].items():
+        where, where_vi = f"source {sid}", f"nguồn {sid}"
+        form = forms.get(source["form"])
+        if form is None:
+            known = ", ".join(sorted(forms))
+            problems.add(where, where_vi,
+                         f"form '{source['form']}' is not a bundled questionnaire; use one of "
+                         f"{known}",
+                         f"phiếu '{source['form']}' không có; hãy dùng một trong {known}")
+            continue
+        group = source.get("group")
+        if group is not None and group not in {g.id for g in form.groups}:
+            problems.add(where, where_vi,
+                         f"form '{form.id}' has no repeat group '{group}'; name one of its groups",
+                         f"phiếu '{form.id}' không có nhóm lặp '{group}'; hãy ghi đúng tên nhóm")
+        sex = source.get("sex")
+        if sex is not None and sex not in _question_ids(form):
+            problems.add(where, where_vi,
+                         f"sex column '{sex}' is not a question of form '{form.id}'; name the "
+                         f"question that records sex",
+                         f"cột giới tính '{sex}' không phải câu hỏi của phiếu '{form.id}'; hãy "
+                         f"ghi câu hỏi ghi giới tính")
+
+
+def _check_row_variables(doc: dict[str, Any], forms: dict[str, Questionnaire],
+                         problems: _Problems) -> None:
+    for rid, variable in doc["row_variables"].items():
+        where, where_vi = f"row variable {rid}", f"biến dòng {rid}"
+        if "column" not in variable and "derived" not in variable:
+            problems.add(where, where_vi, "needs 'column' or 'derived'; add one",
+                         "cần 'column' hoặc 'derived'; hãy thêm một trong hai")
+        column = variable.get("column")
+        if isinstance(column, dict):
+            for sid in column:
+                if sid not in doc["sources"]:
+                    problems.add(where, where_vi,
+                                 f"column given for unknown source '{sid}'; use a source id",
+                                 f"cột ghi cho nguồn không có '{sid}'; hãy dùng mã nguồn")
+        choices = variable.get("choices")
+        if choices is not None:
+            form = forms.get(choices["form"])
+            if form is None or choices["question"] not in _question_ids(form):
+                problems.add(where, where_vi,
+                             f"choices come from question '{choices['question']}' of form "
+                             f"'{choices['form']}', which does not exist; fix the names",
+                             f"nhãn lấy từ câu '{choices['question']}' của phiếu "
+                             f"'{choices['form']}' không tồn tại; hãy sửa tên")
+        bins = variable.get("bins")
+        if bins is not None and sorted(bins) != list(bins):
+            problems.add(where, where_vi, "bins must increase; sort them",
+                         "bins phải tăng dần; hãy sắp xếp lại")
+
+
+def _compile(text: str, scope: Scope, where: str, where_vi: str, what: str,
+             problems: _Problems) -> dict[str, Any] | None:
+    try:
+        return compile_expression(text, scope)
+    except ExpressionSyntaxError as exc:
+        problems.add(where, where_vi,
+                     f"{what} '{text}': column {exc.column}: {exc.reason}; fix the expression",
+                     f"{what} '{text}': cột {exc.column}: {exc.reason_vi}; hãy sửa biểu thức")
+        return None
+
+
+def _check_indicators(doc: dict[str, Any], forms: dict[str, Questionnaire], problems: _Problems,
+                      asts: dict[str, dict[str, Any]]) -> None:
+    for iid, indicator in doc["indicators"].items():
+        where, where_vi = f"indicator {iid}", f"chỉ số {iid}"
+        sid = indicator["source"]
+        if sid not in doc["sources"] or doc["sources"][sid]["form"] not in forms:
+            problems.add(where, where_vi,
+                         f"source '{sid}' is not defined; add it under sources",
+                         f"nguồn '{sid}' chưa khai báo; hãy thêm vào sources")
+            continue
+        scope = source_scope(doc, sid, forms)
+        compiled: dict[str, Any] = {}
+        for key in ("population", "numerator", "denominator"):
+            if key in indicator:
+                ast = _compile(indicator[key], scope, where, where_vi, key, problems)
+                if ast is not None:
+                    compiled[key] = ast
+        if indicator["type"] == "ratio" and "denominator" not in indicator:
+            problems.add(where, where_vi, "a ratio needs a denominator; add one",
+                         "tỷ số cần mẫu số (denominator); hãy thêm")
+        for qid in indicator.get("answered", ()):
+            if scope.known is not None and qid not in scope.known:
+                problems.add(where, where_vi,
+                             f"answered lists '{qid}', which is not a question of source '{sid}'",
+                             f"answered có '{qid}', không phải câu hỏi của nguồn '{sid}'")
+        asts[iid] = compiled
+
+
+def _check_sections(doc: dict[str, Any], forms: dict[str, Questionnaire],
+                    problems: _Problems) -> None:
+    """KAP and support-needs items must be questions of their source's form."""
+    for section in ("kap", "support_needs"):
+        spec = doc.get(section)
+        if not spec:
+            continue
+        sid = spec.get("source")
+        if sid not in doc["sources"] or doc["sources"][sid]["form"] not in forms:
+            problems.add(section, section, f"source '{sid}' is not defined; add it under sources",
+                         f"nguồn '{sid}' chưa khai báo; hãy thêm vào sources")
+            continue
+        ids = _question_ids(forms[doc["sources"][sid]["form"]])
+        names: list[str] = []
+        if section == "kap":
+            for key in _KAP_ITEM_LISTS:
+                names.extend(spec.get(key, {}).get("items", ()))
+            names.extend(spec.get("attitude", {}).get("reverse", ()))
+            for key in ("decisions", "chores"):
+                if key in spec:
+                    names.append(spec[key]["grid"])
+        else:
+            names.extend([spec.get("need", ""), spec.get("barriers", "")])
+            names.extend(spec.get("priorities", ()))
+        for name in names:
+            if name and name not in ids:
+                problems.add(section, section,
+                             f"item '{name}' is not a question of form "
+                             f"'{doc['sources'][sid]['form']}'; fix the id",
+                             f"mục '{name}' không phải câu hỏi của phiếu "
+                             f"'{doc['sources'][sid]['form']}'; hãy sửa mã")
+
+
+def _check_tables(doc: dict[str, Any], forms: dict[str, Questionnaire], problems: _Problems,
+                  asts: dict[str, dict[str, Any]]) -> None:
+    seen: set[str] = set()
+    departments = doc["departments"]
+    for table in doc["tables"]:
+        tid = table["id"]
+        where, where_vi = f"table {tid}", f"bảng {tid}"
+        if tid in seen:
+            problems.add(where, where_vi, "the id is used twice; give each table its own id",
+                         "mã bảng bị trùng; mỗi bảng cần một mã riêng")
+        seen.add(tid)
+        for dep in table["departments"]:
+            if dep not in departments:
+                problems.add(where, where_vi,
+                             f"department '{dep}' is not defined; add it under departments",
+                             f"sở/ngành '{dep}' chưa khai báo; hãy thêm vào departments")
+        for rid in table.get("rows", ()):
+            if rid not in doc["row_variables"]:
+                problems.add(where, where_vi,
+                             f"row variable '{rid}' is not defined; add it under row_variables",
+                             f"biến dòng '{rid}' chưa khai báo; hãy thêm vào row_variables")
+        kind = table["kind"]
+        if kind == "indicator" and table.get("indicator") not in doc["indicators"]:
+            problems.add(where, where_vi,
+                         f"indicator '{table.get('indicator')}' is not defined; add it under "
+                         f"indicators",
+                         f"chỉ số '{table.get('indicator')}' chưa khai báo; hãy thêm vào "
+                         f"indicators")
+        if kind in ("knowledge", "attitude", "wife_beating", "decisions", "chores") and not doc.get(
+            "kap"
+        ):
+            problems.add(where, where_vi, "a KAP table needs the 'kap' section; add it",
+                         "bảng KAP cần mục 'kap'; hãy thêm")
+        if kind in ("support_needs", "barriers") and not doc.get("support_needs"):
+            problems.add(where, where_vi, "needs the 'support_needs' section; add it",
+                         "cần mục 'support_needs'; hãy thêm")
+        if kind == "commune":
+            _check_commune_items(doc, forms, table, where, where_vi, problems, asts)
+        if kind == "monitoring":
+            _check_targets(doc, forms, table, where, where_vi, problems, asts)
+
+
+def _commune_scope(doc: dict[str, Any], forms: dict[str, Questionnaire]) -> Scope | None:
+    for sid, source in doc["sources"].items():
+        if source["form"] == "commune" and "commune" in forms:
+            return source_scope(doc, sid, forms)
+    return None
+
+
+def _check_commune_items(doc: dict[str, Any], forms: dict[str, Questionnaire],
+                         table: dict[str, Any], where: str, where_vi: str,
+                         problems: _Problems, asts: dict[str, dict[str, Any]]) -> None:
+    scope = _commune_scope(doc, forms)
+    if scope is None:
+        problems.add(where, where_vi, "needs a source on the commune form; add one",
+                     "cần một nguồn là phiếu xã; hãy thêm")
+        return
+    for number, item in enumerate(table.get("items", ()), start=1):
+        for key in ("numerator", "denominator"):
+            if key in item:
+                ast = _compile(item[key], scope, where, where_vi, f"item {number} {key}",
+                               problems)
+                if ast is not None:
+                    asts[f"{table['id']}#{number}.{key}"] = ast
+
+
+def _check_targets(doc: dict[str, Any], forms: dict[str, Questionnaire], table: dict[str, Any],
+                   where: str, where_vi: str, problems: _Problems,
+                   asts: dict[str, dict[str, Any]]) -> None:
+    scope = _commune_scope(doc, forms)
+    for target in table.get("targets", ()):
+        code = target["code"]
+        t_where, t_where_vi = f"{where}, target {code}", f"{where_vi}, chỉ tiêu {code}"
+        for dep in target["departments"]:
+            if dep not in doc["departments"]:
+                problems.add(t_where, t_where_vi,
+                             f"department '{dep}' is not defined; add it under departments",
+                             f"sở/ngành '{dep}' chưa khai báo; hãy thêm vào departments")
+        source = target["source"]
+        if source == "survey" and target.get("indicator") not in doc["indicators"]:
+            problems.add(t_where, t_where_vi,
+                         f"indicator '{target.get('indicator')}' is not defined; name a "
+                         f"survey indicator",
+                         f"chỉ số '{target.get('indicator')}' chưa khai báo; hãy ghi một chỉ số")
+        if source == "commune":
+            if "numerator" not in target or "denominator" not in target or scope is None:
+                problems.add(t_where, t_where_vi,
+                             "a commune-form target needs numerator and denominator over the "
+                             "commune form; add both",
+                             "chỉ tiêu từ phiếu xã cần numerator và denominator; hãy thêm")
+                continue
+            for key in ("numerator", "denominator"):
+                ast = _compile(target[key], scope, t_where, t_where_vi, key, problems)
+                if ast is not None:
+                    asts[f"{table['id']}#{code}.{key}"] = ast
+        if source == "register" and not target.get("register"):
+            problems.add(t_where, t_where_vi,
+                         "a register target needs 'register' (its row code in register.csv)",
+                         "chỉ tiêu từ sổ đăng ký cần 'register' (mã dòng trong register.csv)")

@@ -1,0 +1,197 @@
+"""The whole report on a small synthetic survey: PDF, Excel, CSV, department packs, command."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from analysis.report import run_report
+from analysis.sample_data import write_sample_data
+from questionnaires.plans import bundled_plan_path, load_plan
+from survey_app.cli import cli
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_sample_data(tmp_path_factory.mktemp("data"), households=440, seed=5)
+
+
+@pytest.fixture(scope="module")
+def report(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("report")
+    manifest = run_report(data_dir, bundled_plan_path(), out, "vi")
+    return out, manifest
+
+
+@pytest.fixture(scope="module")
+def plan_tables() -> list[dict]:
+    return load_plan(bundled_plan_path()).tables
+
+
+@pytest.fixture(scope="module")
+def pdf_text(report) -> str:
+    out, _ = report
+    reader = PdfReader(out / "report_vi.pdf")
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_pdf_shows_vietnamese_text(pdf_text):
+    assert "Báo cáo khảo sát bình đẳng giới tỉnh Lạng Sơn" in pdf_text
+    assert "Tỷ lệ biết chữ của phụ nữ và nam giới 15–40 tuổi" in pdf_text
+    assert "Huyện Lộc Bình" in pdf_text
+    assert "Mục lục" in pdf_text
+
+
+def test_pdf_holds_every_table_of_the_plan(pdf_text, plan_tables):
+    for table in plan_tables:
+        assert f"{table['id']}. {table['title']['vi']}"[:40] in pdf_text, table["id"]
+
+
+def test_pdf_embeds_its_font(report):
+    out, _ = report
+    reader = PdfReader(out / "report_vi.pdf")
+    fonts = set()
+    for page in reader.pages[:3]:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if font["/Subtype"] == "/TrueType":
+                descriptor = font["/FontDescriptor"].get_object()
+                assert "/FontFile2" in descriptor
+                fonts.add(str(font["/BaseFont"]))
+    assert any("DejaVuSansCondensed" in f for f in fonts)
+
+
+def test_pdf_outline_lists_the_tables(report, plan_tables):
+    out, _ = report
+    outline = PdfReader(out / "report_vi.pdf").outline
+    titles = [item.title for item in outline]
+    assert len(titles) == len(plan_tables)
+    assert titles[0].startswith("D1.1.")
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+def test_pdf_page_renders_to_an_image(report, tmp_path):
+    out, _ = report
+    prefix = tmp_path / "page"
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", "-f", "3", "-l", "3",
+                    str(out / "report_vi.pdf"), str(prefix)], check=True)
+    image = next(tmp_path.glob("page*.pgm"))
+    raw = image.read_bytes()
+    # binary PGM: "P5\n<w> <h>\n255\n" then one byte per pixel
+    header = raw.split(b"\n", 3)
+    assert header[0] == b"P5"
+    width, height = map(int, header[1].split())
+    pixels = np.frombuffer(header[3], dtype=np.uint8)
+    assert pixels.size == width * height
+    assert width > height  # landscape
+    assert (pixels < 128).mean() > 0.005  # text and rules were drawn
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdftotext_reads_the_diacritics(report):
+    out, _ = report
+    text = subprocess.run(["pdftotext", "-f", "1", "-l", "2", str(out / "report_vi.pdf"), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    assert "Tỷ lệ phụ nữ và nam giới 18–64 tuổi dự họp thôn" in text
+
+
+def test_excel_has_a_sheet_per_table_with_numbers(report, plan_tables):
+    out, _ = report
+    book = load_workbook(out / "report_vi.xlsx")
+    assert len(book.sheetnames) == len(plan_tables) + 1
+    sheet = book["D4.1"]
+    assert sheet["A1"].value.startswith("D4.1. Tỷ lệ biết chữ")
+    assert sheet.freeze_panes == "B5"  # two header rows stay visible
+    numbers = [c.value for row in sheet.iter_rows(min_row=5) for c in row
+               if isinstance(c.value, (int, float))]
+    assert len(numbers) > 50
+    formats = {c.number_format for row in sheet.iter_rows(min_row=5) for c in row}
+    assert "0.0" in formats
+    texts = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("Nguồn:") for t in texts)
+
+
+def test_excel_marks_keep_numbers(report):
+    out, manifest = report
+    book = load_workbook(out / "report_vi.xlsx")
+    found_paren = found_star = False
+    for name in book.sheetnames[1:]:
+        for row in book[name].iter_rows(min_row=5):
+            for cell in row:
+                if cell.number_format.startswith('"("'):
+                    assert isinstance(cell.value, (int, float))
+                    found_paren = True
+                if cell.value == "*":
+                    found_star = True
+    assert found_paren and found_star
+
+
+def test_csv_files_have_a_bom_and_vietnamese(report, plan_tables):
+    out, _ = report
+    files = sorted((out / "csv").glob("*.csv"))
+    assert len(files) == len(plan_tables)
+    raw = (out / "csv" / "D4.1.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert "Tỷ lệ biết chữ" in raw.decode("utf-8-sig")
+
+
+def test_department_packs_hold_their_own_tables(report, plan_tables):
+    out, manifest = report
+    for dep_id, pack in manifest["departments"].items():
+        expected = [t["id"] for t in plan_tables if dep_id in t["departments"]]
+        assert pack["tables"] == expected
+        folder = out / "departments" / dep_id
+        book = load_workbook(folder / f"{dep_id}_vi.xlsx")
+        assert book.sheetnames[1:] == expected
+    m1 = load_workbook(out / "departments" / "yte" / "yte_vi.xlsx")["M1"]
+    codes = {row[0].value for row in m1.iter_rows(min_row=5)}
+    assert {"MT4-CT1", "MT4-CT2", "MT4-CT3", "MT4-CT4"} <= codes
+    assert "MT1-CT1" not in codes  # the health pack shows the health targets only
+    yte = PdfReader(out / "departments" / "yte" / "yte_vi.pdf")
+    text = "\n".join(p.extract_text() for p in yte.pages)
+    assert "D7.1." in text and "Sở Y tế" in text
+    assert "D1.1." not in text
+
+
+def test_manifest_describes_the_run(report, plan_tables):
+    out, manifest = report
+    stored = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert stored["tables"] == [t["id"] for t in plan_tables]
+    assert stored["files"]["pdf"] == "report_vi.pdf"
+
+
+def test_command_writes_an_english_report_and_tolerates_missing_tables(data_dir, tmp_path):
+    partial = tmp_path / "data"
+    shutil.copytree(data_dir, partial)
+    (partial / "women.csv").unlink()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["analyze", "report", str(partial), "--out", str(out),
+                                      "--lang", "en", "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 33 tables" in result.output
+    book = load_workbook(out / "report_en.xlsx")
+    assert book["D4.1"]["A1"].value.startswith("D4.1. Literacy rate of women and men")
+    notes = [c.value for row in book[book.sheetnames[0]].iter_rows() for c in row if c.value]
+    assert any("Table 'women' is not in" in str(n) for n in notes)
+
+
+def test_command_reports_bad_input_without_a_traceback(tmp_path):
+    result = CliRunner().invoke(cli, ["analyze", "report", str(tmp_path / "none"), "--out",
+                                      str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "Error: data folder" in result.output and "Lỗi:" in result.output
+    bad_plan = tmp_path / "plan.json"
+    bad_plan.write_text("{}", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["analyze", "report", str(tmp_path), "--plan",
+                                      str(bad_plan), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "plan.json" in result.output
+    assert "Traceback" not in result.output
