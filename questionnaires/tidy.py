@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from questionnaires.model import MISSING_CODES, Label, Question, Questionnaire, RepeatGroup
@@ -233,7 +233,7 @@ class TidyLayout:
         unique: list[Column] = []
         for column in columns:
             if column.name in taken:  # a multi dummy clashing with a question id
-                column = Column(**{**column.__dict__, "name": f"{column.name}_c"})
+                column = replace(column, name=f"{column.name}_c")
             taken.add(column.name)
             unique.append(column)
         self.tables.append(UnitTable(table_name(q, unit), unit, q.id, groups,
