@@ -156,7 +156,8 @@ def main() -> None:
         url = args.db or "sqlite:///" + os.path.join(tmp, "bench.sqlite")
         start = time.perf_counter()
         build(url, args.n, args.seed)
-        print(f"inserted {args.n:,} submissions in {time.perf_counter() - start:.0f} s")
+        print(f"inserted {args.n:,} submissions in {time.perf_counter() - start:.0f} s",
+              flush=True)
         print(f"{'format':8} {'status':9} {'subm.':>8} {'rows':>9} {'wall s':>7} {'cpu s':>7} "
               f"{'peak MB':>8}")
         for fmt in args.formats.split(","):
@@ -166,11 +167,11 @@ def main() -> None:
                     [sys.executable, __file__, "--child", url, fmt, out, status],
                     capture_output=True, text=True, check=False)
                 if done.returncode != 0:
-                    print(f"{fmt:8} {status:9} failed: {done.stderr.strip()[-300:]}")
+                    print(f"{fmt:8} {status:9} failed: {done.stderr.strip()[-300:]}", flush=True)
                     continue
                 r = json.loads(done.stdout.strip().splitlines()[-1])
                 print(f"{fmt:8} {status:9} {r['submissions']:>8,} {r['rows']:>9,} "
-                      f"{r['wall_s']:>7} {r['cpu_s']:>7} {r['peak_rss_mb']:>8}")
+                      f"{r['wall_s']:>7} {r['cpu_s']:>7} {r['peak_rss_mb']:>8}", flush=True)
 
 
 if __name__ == "__main__":
