@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .errors import register_error_handlers
     from .main import bp as main_bp
     from .offline import bp as offline_bp
+    from .results import bp as results_bp
     from .review import bp as review_bp
 
     app.register_blueprint(main_bp)
@@ -56,5 +57,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(offline_bp)
+    app.register_blueprint(results_bp)
     register_error_handlers(app)
     return app

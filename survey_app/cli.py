@@ -22,6 +22,8 @@ LAZY_COMMANDS = {
     "questionnaires": "questionnaires.cli:questionnaires",
     "analyze": "analysis.cli:analyze",
     "weights": "analysis.weighting_cli:weights",
+    "export": "survey_app.export_cli:export_command",
+    "results": "survey_app.results.cli:results_group",
 }
 
 

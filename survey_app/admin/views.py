@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -24,7 +25,12 @@ from ..models import (
     Submission,
     User,
 )
-from ..questionnaire_store import PublishError, publish_bundled
+from ..questionnaire_store import (
+    PublishError,
+    current_version,
+    publish_bundled,
+    questionnaire_for,
+)
 from .forms import (
     CreateAreaForm,
     CreateAssignmentForm,
@@ -253,13 +259,39 @@ def audit() -> ResponseReturnValue:
     return render_template("admin/audit.html", entries=entries, page=page)
 
 
+def _withheld_ids(version: QuestionnaireVersion) -> frozenset[str]:
+    """Ids of the questions whose answers this endpoint never returns."""
+    questionnaire = questionnaire_for(version)
+    return frozenset(
+        q.id for q in questionnaire.iter_questions() if q.identifying or q.sensitive
+    )
+
+
+def _without_withheld(answers: Any, withheld: frozenset[str]) -> Any:
+    """The answers with withheld questions removed, inside roster rows too."""
+    if isinstance(answers, dict):
+        return {
+            key: _without_withheld(value, withheld)
+            for key, value in answers.items()
+            if key not in withheld
+        }
+    if isinstance(answers, list):
+        return [_without_withheld(item, withheld) for item in answers]
+    return answers
+
+
 @bp.route("/export/<questionnaire_id>.json")
 @role_required(Role.ADMIN, Role.ANALYST)
 def export(questionnaire_id: str) -> ResponseReturnValue:
     """Submissions of a questionnaire as JSON for analysis: approved only unless ?status=all.
 
-    Rows carry the questionnaire version, area codes and answers; no names of people.
+    Rows carry the questionnaire version, area codes and answers, without identifying or
+    sensitive answers (names, phones, the women's module): those leave the server only through
+    ``gesurvey export`` with its explicit, audited options.
     """
+    current = current_version(questionnaire_id)
+    if current is not None and questionnaire_for(current).sensitive:
+        abort(403)
     status = request.args.get("status", Status.APPROVED.value)
     query = (
         select(Submission)
@@ -280,7 +312,7 @@ def export(questionnaire_id: str) -> ResponseReturnValue:
             "area_code": s.area.code,
             "district_code": s.district.code if s.district else None,
             "submitted_at": s.submitted_at.isoformat() if s.submitted_at else None,
-            "answers": s.answers,
+            "answers": _without_withheld(s.answers, _withheld_ids(s.questionnaire_version)),
         }
         for s in db.session.scalars(query)
     ]

@@ -223,3 +223,29 @@ def test_corrections_of_womens_answers_hide_values_in_the_audit_log(app, client,
     assert stored(app, uuid).answers["HH01"] == "SECRET-NEW"
     assert "SECRET-NEW" not in client.get("/admin/audit").get_data(as_text=True)
     assert "SECRET-NEW" not in client.get(f"/review/{uuid}").get_data(as_text=True)
+
+
+def test_json_export_withholds_names_and_the_womens_module(app, client, auth, world) -> None:
+    from survey_app.admin.services import create_assignment
+    from survey_app.questionnaire_store import current_version
+    from survey_app.submissions import start
+
+    submit_own_draft(client, auth, world)
+    auth.login("sup178")
+    client.post(f"/review/{world.own_draft}/decide", data={"action": "approve"})
+    auth.logout()
+    with app.app_context():
+        publish(women_form())
+        assignment = create_assignment("enum178", "17801001", "test_women", 5)
+        submission = start(assignment.enumerator, assignment, current_version("test_women"), None)
+        submission.status = "approved"
+        submission.answers = dict(GOOD_ANSWERS)
+        db.session.add(submission)
+        db.session.commit()
+    auth.login("analyst")
+    export = client.get("/admin/export/test_household.json")
+    assert export.status_code == 200
+    (record,) = export.get_json()["records"]
+    assert "HH01" not in record["answers"]  # the household head's name
+    assert all("M01" not in row for row in record["answers"]["roster"])  # members' names
+    assert client.get("/admin/export/test_women.json").status_code == 403

@@ -1,0 +1,317 @@
+"""Store, run, publish and serve report runs, and decide who may see which file.
+
+A run is a folder under the results directory (``RESULTS_DIR``, default ``instance/results``),
+as ``gesurvey analyze report --out`` writes it: the full report at the top (``report_<lang>.pdf``,
+``report_<lang>.xlsx``, ``csv/…``, ``manifest.json``) and one pack per department under
+``departments/<code>/``.
+
+Who sees what:
+
+- administrators and analysts: every run, published or not, and every file; they add runs
+  (upload or run on the approved data), publish and withdraw them;
+- supervisors: published runs, every file (tables are aggregates, small cells suppressed);
+- department viewers: published runs, only the pack of their own department;
+- enumerators: nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..audit import record
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Role, User, utcnow
+from .models import ReportRun, ViewerDepartment
+
+MANAGE_ROLES = (Role.ADMIN.value, Role.ANALYST.value)
+READ_ROLES = (*MANAGE_ROLES, Role.SUPERVISOR.value, Role.VIEWER.value)
+DEPARTMENT_CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+MAX_UNPACKED = 500 * 1024 * 1024
+
+ReportRunner = Callable[..., Any]
+
+
+class ResultsError(Exception):
+    """A run cannot be added or changed; the message is already in the user's language."""
+
+
+def results_dir() -> Path:
+    """Folder holding one sub-folder per run."""
+    configured = current_app.config.get("RESULTS_DIR")
+    path = Path(configured) if configured else Path(current_app.instance_path) / "results"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def run_folder(run: ReportRun) -> Path:
+    """The run's folder on disk."""
+    return results_dir() / run.folder
+
+
+def may_manage(user: User) -> bool:
+    """True for the roles that add, publish and withdraw runs."""
+    return user.role in MANAGE_ROLES
+
+
+def department_of(user: User) -> str | None:
+    """The department a viewer belongs to, or None."""
+    link = db.session.get(ViewerDepartment, user.id)
+    return link.department if link is not None else None
+
+
+def visible_runs(user: User) -> list[ReportRun]:
+    """Runs the user may see, newest first."""
+    query = select(ReportRun).order_by(ReportRun.created_at.desc(), ReportRun.id.desc())
+    if not may_manage(user):
+        if user.role not in READ_ROLES:
+            return []
+        query = query.where(ReportRun.published_at.is_not(None))
+    return list(db.session.scalars(query))
+
+
+def may_see_run(user: User, run: ReportRun) -> bool:
+    """True when the run is on the user's results page."""
+    if may_manage(user):
+        return True
+    return run.published and user.role in READ_ROLES
+
+
+def may_see_path(user: User, run: ReportRun, relative: str) -> bool:
+    """True when the user may download this file of the run (path relative to its folder)."""
+    if not may_see_run(user, run):
+        return False
+    if user.role != Role.VIEWER.value:
+        return True
+    parts = PurePosixPath(relative).parts
+    own = department_of(user)
+    return own is not None and len(parts) >= 3 and parts[0] == "departments" and parts[1] == own
+
+
+def _files(folder: Path) -> list[str]:
+    if not folder.is_dir():
+        return []
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def report_files(run: ReportRun) -> list[str]:
+    """Files of the full report (everything outside departments/)."""
+    return [f for f in _files(run_folder(run)) if not f.startswith("departments/")]
+
+
+def pack_files(run: ReportRun, department: str) -> list[str]:
+    """Files of one department's pack, relative to the run folder."""
+    return [f"departments/{department}/{f}"
+            for f in _files(run_folder(run) / "departments" / department)]
+
+
+def packs_for(user: User, run: ReportRun) -> dict[str, str]:
+    """Department code → label of the packs the user may download from this run."""
+    folder = run_folder(run) / "departments"
+    on_disk = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    labels = run.departments()
+    packs = {code: labels.get(code, code) for code in on_disk}
+    if user.role == Role.VIEWER.value:
+        own = department_of(user)
+        return {code: label for code, label in packs.items() if code == own}
+    return packs
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / "manifest.json"
+    if not path.is_file():
+        return {}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ResultsError(_("manifest.json in the report folder is not valid JSON.")) from None
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _new_run(folder: Path, title: str, source: str, user: User | None) -> ReportRun:
+    manifest = _read_manifest(folder)
+    if not _files(folder):
+        raise ResultsError(_("The report folder is empty."))
+    run = ReportRun(
+        title=title.strip() or manifest.get("plan", "") or _("Report"),
+        source=source,
+        lang=manifest.get("lang", "vi") if manifest.get("lang") in ("vi", "en") else "vi",
+        plan=str(manifest.get("plan", ""))[:64],
+        folder=folder.name,
+        manifest=manifest,
+        created_by_id=user.id if user is not None else None,
+    )
+    db.session.add(run)
+    db.session.flush()
+    record("results.add", user=user, object_type="report_run", object_id=run.id,
+           new={"title": run.title, "source": source})
+    return run
+
+
+def add_folder(source_folder: str | Path, title: str, user: User | None) -> ReportRun:
+    """Copy a report folder (written by ``analyze report``) into the results area."""
+    source = Path(source_folder)
+    if not source.is_dir():
+        raise ResultsError(_("No report folder at %(path)s.", path=str(source)))
+    target = results_dir() / uuid.uuid4().hex
+    shutil.copytree(source, target)
+    try:
+        return _new_run(target, title, "upload", user)
+    except ResultsError:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+
+
+def add_zip(stream: IO[bytes], title: str, user: User | None) -> ReportRun:
+    """Unpack an uploaded zip of a report folder into the results area (paths checked)."""
+    target = results_dir() / uuid.uuid4().hex
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if sum(m.file_size for m in members) > MAX_UNPACKED:
+                raise ResultsError(_("The zip file unpacks to more than 500 MB."))
+            names = [PurePosixPath(m.filename) for m in members]
+            if any(n.is_absolute() or ".." in n.parts for n in names):
+                raise ResultsError(_("The zip file holds paths outside its folder."))
+            # A zip of the folder itself has one top-level directory: strip it.
+            tops = {n.parts[0] for n in names if len(n.parts) > 1}
+            strip = len(tops) == 1 and all(len(n.parts) > 1 for n in names)
+            for member, name in zip(members, names, strict=True):
+                parts = name.parts[1:] if strip else name.parts
+                destination = target.joinpath(*parts)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(member) as src, destination.open("wb") as dst:
+                    shutil.copyfileobj(src, dst)
+    except zipfile.BadZipFile:
+        shutil.rmtree(target, ignore_errors=True)
+        raise ResultsError(_("The file is not a zip archive.")) from None
+    except ResultsError:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    try:
+        return _new_run(target, title, "upload", user)
+    except ResultsError:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+
+
+def bundled_plan() -> Path:
+    """The table plan the app runs (``RESULTS_PLAN``, default the bundled Lạng Sơn plan)."""
+    configured = current_app.config.get("RESULTS_PLAN")
+    if configured:
+        return Path(configured)
+    return Path(str(resources.files("questionnaires") / "tables" / "langson.json"))
+
+
+def _default_runner() -> ReportRunner:
+    try:
+        from analysis.report import run_report
+    except ImportError:
+        raise ResultsError(
+            _("The report module is not installed; run the report with gesurvey analyze "
+              "report and upload its folder.")) from None
+    return run_report
+
+
+def run_on_approved(title: str, lang: str, user: User,
+                    runner: ReportRunner | None = None) -> ReportRun:
+    """Export the approved submissions, run the table plan on them and store the run.
+
+    The export includes the women's module (its tables are aggregates with small cells
+    suppressed) and never identifying fields; the exported files are deleted afterwards.
+    """
+    from ..export import ExportError, ExportOptions, export_submissions
+
+    runner = runner or current_app.config.get("RESULTS_RUNNER") or _default_runner()
+    target = results_dir() / uuid.uuid4().hex
+    with tempfile.TemporaryDirectory(prefix="gesurvey-report-") as data_dir:
+        try:
+            export_submissions(data_dir, ExportOptions(format="parquet", include_women=True,
+                                                       lang=lang), user)
+        except ExportError as error:
+            raise ResultsError(error.in_language(lang)) from None
+        try:
+            runner(data_dir, bundled_plan(), target, lang=lang)
+        except Exception as error:  # the analysis reports bad data in many ways
+            current_app.logger.exception("report run failed")
+            shutil.rmtree(target, ignore_errors=True)
+            message = getattr(error, "message_vi" if lang == "vi" else "message", None)
+            raise ResultsError(_("The report could not be made: %(error)s",
+                                 error=message or str(error))) from None
+    try:
+        run = _new_run(target, title, "approved", user)
+    except ResultsError:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    run.lang = lang
+    return run
+
+
+def publish(run: ReportRun, user: User | None) -> None:
+    """Show the run to supervisors and department viewers."""
+    if run.published:
+        return
+    run.published_at = utcnow()
+    run.published_by_id = user.id if user is not None else None
+    record("results.publish", user=user, object_type="report_run", object_id=run.id)
+
+
+def withdraw(run: ReportRun, user: User | None) -> None:
+    """Hide the run again from everyone but administrators and analysts."""
+    if not run.published:
+        return
+    run.published_at = None
+    run.published_by_id = None
+    record("results.withdraw", user=user, object_type="report_run", object_id=run.id)
+
+
+def set_department(viewer: User, department: str | None, by: User | None) -> None:
+    """Give a department viewer their department (None or '' removes it)."""
+    if viewer.role != Role.VIEWER.value:
+        raise ResultsError(_("Only department viewers belong to a department."))
+    department = (department or "").strip()
+    if department and not DEPARTMENT_CODE.match(department):
+        raise ResultsError(_("A department code is lower-case letters, digits and _, such as "
+                             "yte or ldtbxh."))
+    link = db.session.get(ViewerDepartment, viewer.id)
+    old = link.department if link is not None else None
+    if not department:
+        if link is not None:
+            db.session.delete(link)
+    elif link is None:
+        db.session.add(ViewerDepartment(user_id=viewer.id, department=department))
+    else:
+        link.department = department
+    record("results.department", user=by, object_type="user", object_id=viewer.id,
+           field="department", old=old, new=department or None)
+
+
+def known_departments() -> dict[str, str]:
+    """Department code → label from the bundled plan and every stored run."""
+    found: dict[str, str] = {}
+    lang = current_language()
+    plan = bundled_plan()
+    if plan.is_file():
+        try:
+            document = json.loads(plan.read_text(encoding="utf-8"))
+            for code, label in (document.get("departments") or {}).items():
+                found[code] = label.get(lang, code) if isinstance(label, dict) else str(label)
+        except (OSError, ValueError):
+            pass
+    for run in db.session.scalars(select(ReportRun)):
+        for code, label in run.departments().items():
+            found.setdefault(code, label)
+    return dict(sorted(found.items()))

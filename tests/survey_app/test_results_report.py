@@ -1,0 +1,48 @@
+"""The results page serves what ``gesurvey analyze report`` really writes."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from survey_app.extensions import db
+
+from .conftest import TEST_PASSWORD
+
+
+@pytest.mark.slow
+def test_real_report_folder_is_published_and_packed(app, client, tmp_path) -> None:  # noqa: ANN001
+    from analysis.report import run_report
+    from analysis.sample_data import write_sample_data
+    from survey_app.admin.services import create_user
+    from survey_app.models import User
+    from survey_app.results.services import add_folder, bundled_plan, publish, set_department
+
+    app.config["RESULTS_DIR"] = str(tmp_path / "results")
+    write_sample_data(tmp_path / "data", households=200, seed=3)
+    with app.app_context():
+        manifest = run_report(tmp_path / "data", bundled_plan(), tmp_path / "out", pdf=False)
+        for name, role in [("analyst", "analyst"), ("viewer_yte", "viewer"),
+                           ("viewer_gddt", "viewer")]:
+            create_user(name, role, TEST_PASSWORD)
+        db.session.flush()
+        users = {u.username: u for u in db.session.query(User)}
+        set_department(users["viewer_yte"], "yte", None)
+        set_department(users["viewer_gddt"], "gddt", None)
+        run = add_folder(tmp_path / "out", "", users["analyst"])
+        publish(run, users["analyst"])
+        db.session.commit()
+        run_id = run.id
+    assert {"yte", "gddt"} <= set(manifest["departments"])
+    client.post("/auth/login", data={"username": "viewer_yte", "password": TEST_PASSWORD})
+    page = client.get(f"/results/{run_id}").get_data(as_text=True)
+    assert manifest["departments"]["yte"]["label"] in page
+    assert manifest["departments"]["gddt"]["label"] not in page
+    response = client.get(f"/results/{run_id}/packs/yte.zip")
+    assert response.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
+    assert "yte/yte_vi.xlsx" in names
+    assert client.get(f"/results/{run_id}/packs/gddt.zip").status_code == 403
+    assert client.get(f"/results/{run_id}/files/report_vi.xlsx").status_code == 403
