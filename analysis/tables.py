@@ -354,15 +354,6 @@ def _domain_key(value: Any) -> float:
     return float(value)
 
 
-def _has_values(design: SurveyDesign, column: str, sex: str | None = None) -> bool:
-    """Whether any row has a value (and a sex): estimators need at least one case."""
-    values = pd.to_numeric(design.data[column], errors="coerce").to_numpy(dtype=float)
-    present = np.isfinite(values)
-    if sex is not None:
-        present &= np.isfinite(design.data[sex].to_numpy(dtype=float))
-    return bool(present.any())
-
-
 def sex_cells(design: SurveyDesign, column: str, stat: str, sex: str, women: Any, men: Any,
               by: str | None, settings: dict[str, float], scale: float = 1.0
               ) -> dict[float, tuple[dict[str, Any], dict[str, str]]]:
@@ -372,8 +363,6 @@ def sex_cells(design: SurveyDesign, column: str, stat: str, sex: str, women: Any
     Returns ``{by value: (values, flags)}``; without ``by`` the key is 0.0.
     """
     level = settings["confidence"]
-    if not _has_values(design, column, sex):
-        return {}
     by_list = [by, sex] if by else [sex]
     if stat == "proportion":
         table = estimators.proportion(design, column, by=by_list, level=level)
@@ -383,6 +372,10 @@ def sex_cells(design: SurveyDesign, column: str, stat: str, sex: str, women: Any
         table = estimators.mean(design, column, by=by_list, level=level)
         pick = None
         factor = scale
+    # Domains without a case (estimate NaN, n 0) are rows the table does not show.
+    table = [est for est in table if est.n_unweighted > 0]
+    if not table:
+        return {}
     sides: dict[tuple[float, float], estimators.Estimate] = {}
     for est in table:
         if est.level != pick:
@@ -442,8 +435,6 @@ def single_cells(design: SurveyDesign, column: str, stat: str, by: str | None,
                  ) -> dict[float, tuple[dict[str, Any], dict[str, str]]]:
     """Estimate, CI, unweighted n and weighted N per ``by`` value (no sex split)."""
     level = settings["confidence"]
-    if not _has_values(design, column):
-        return {}
     if stat == "proportion":
         table = estimators.proportion(design, column, by=by, level=level)
         pick, factor = "1", 100.0
@@ -455,6 +446,8 @@ def single_cells(design: SurveyDesign, column: str, stat: str, by: str | None,
         pick, factor = None, scale
     out: dict[float, tuple[dict[str, Any], dict[str, str]]] = {}
     for est in table:
+        if est.n_unweighted == 0:  # a domain without a case is not a row of the table
+            continue
         key = _domain_key(est.domain[by]) if by else 0.0
         values, flags = out.setdefault(key, ({}, {}))
         values["n"] = est.n_unweighted
