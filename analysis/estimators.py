@@ -196,7 +196,9 @@ def _codes_of(design: SurveyDesign, column: str) -> tuple[np.ndarray, pd.Index]:
     """Sorted factor codes of a column (−1 for missing), cached: the design's data is frozen."""
     cache: dict[str, tuple[np.ndarray, pd.Index]] = design.__dict__.setdefault("_codes_cache", {})
     if column not in cache:
-        cache[column] = factor_codes(_column(design, column))
+        codes, uniques = factor_codes(_column(design, column))
+        # int32 codes: the cache holds one array per column used, 4 bytes a row is enough.
+        cache[column] = (codes.astype(np.int32), uniques)
     return cache[column]
 
 
@@ -224,7 +226,7 @@ def _domains(design: SurveyDesign, by: Sequence[str]) -> _Domains:
         return cache[key]
     n = design.n
     if not key:
-        result = _Domains(np.zeros(n, dtype=np.int64), [{}])
+        result = _Domains(np.zeros(n, dtype=np.int32), [{}])
         cache[key] = result
         return result
     combined = np.zeros(n, dtype=np.int64)
@@ -240,7 +242,7 @@ def _domains(design: SurveyDesign, by: Sequence[str]) -> _Domains:
     present = np.bincount(combined[~missing], minlength=space) > 0
     lookup = np.full(space, -1, dtype=np.int64)
     lookup[present] = np.arange(int(present.sum()))
-    codes_out = np.where(missing, -1, lookup[combined])
+    codes_out = np.where(missing, -1, lookup[combined]).astype(np.int32)
     uniques_list = [[_plain(u) for u in uniques.tolist()] for uniques in uniques_list]
     labels = []
     for flat in np.flatnonzero(present):

@@ -236,6 +236,7 @@ class WorkFrames:
         self.forms = forms
         self.lang = lang
         self._row_labels: dict[tuple[str, str], list[tuple[float, str]] | None] = {}
+        self._added: set[tuple[str, str]] = set()
 
     def design(self, sid: str) -> SurveyDesign:
         return source_design(self.data, self.plan, sid)
@@ -266,13 +267,30 @@ class WorkFrames:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
             frame[name] = values
+        self._forget(sid, name)
+        self._added.add((sid, name))
+        return name
+
+    def _forget(self, sid: str, name: str) -> None:
         design = self.data._designs.get(sid)
         if design is not None:
             design.__dict__.get("_codes_cache", {}).pop(name, None)
             domains = design.__dict__.get("_domain_cache", {})
             for key in [k for k in domains if name in k]:
                 del domains[key]
-        return name
+
+    def release(self) -> None:
+        """Drop the analysis columns :meth:`add` put in (and their cached codes).
+
+        Called after each table: on a million persons every column is 8 MB, and a table's
+        columns are not used by the next one; the coded row variables are kept.
+        """
+        for sid, name in self._added:
+            frame = self.frame(sid)
+            if name in frame.columns:
+                del frame[name]
+            self._forget(sid, name)
+        self._added.clear()
 
     def row_variable(self, sid: str, rid: str) -> tuple[str, list[tuple[float, str]]] | None:
         """Code a row variable in a source: the column name and its (code, label) rows."""

@@ -74,10 +74,10 @@ def main() -> None:
         data = base / f"data_{size}"
         start = time.perf_counter()
         if (data / "household.parquet").is_file():  # simulated by an earlier run with --keep
-            persons, generated = sum(_rows(data).get(n, 0) for n in ("member",)), 0.0
+            made = "data reused from --keep"
         else:
             persons = _generate(households, data)
-            generated = time.perf_counter() - start
+            made = f"{persons:,} persons simulated in {time.perf_counter() - start:.1f} s"
         rows = _rows(data)
         command = [sys.executable, __file__, "--child", str(data), str(base / f"report_{size}")]
         if args.no_pdf:
@@ -85,7 +85,7 @@ def main() -> None:
         result = subprocess.run(command, check=True, capture_output=True, text=True)
         figures = json.loads(result.stdout.strip().splitlines()[-1])
         print(f"{households:>9,} households ({', '.join(f'{k} {v:,}' for k, v in rows.items())}; "
-              f"{persons:,} persons simulated in {generated:.1f} s)")
+              f"{made})")
         print(f"          report: {figures['tables']} tables in {figures['seconds']:.1f} s wall "
               f"({figures['cpu']:.1f} s CPU, imports included), "
               f"peak memory {figures['peak_mb']:.0f} MB"
