@@ -196,7 +196,9 @@ def _codes_of(design: SurveyDesign, column: str) -> tuple[np.ndarray, pd.Index]:
     """Sorted factor codes of a column (−1 for missing), cached: the design's data is frozen."""
     cache: dict[str, tuple[np.ndarray, pd.Index]] = design.__dict__.setdefault("_codes_cache", {})
     if column not in cache:
-        cache[column] = factor_codes(_column(design, column))
+        codes, uniques = factor_codes(_column(design, column))
+        # int32 codes: the cache holds one array per column used, 4 bytes a row is enough.
+        cache[column] = (codes.astype(np.int32), uniques)
     return cache[column]
 
 
@@ -224,7 +226,7 @@ def _domains(design: SurveyDesign, by: Sequence[str]) -> _Domains:
         return cache[key]
     n = design.n
     if not key:
-        result = _Domains(np.zeros(n, dtype=np.int64), [{}])
+        result = _Domains(np.zeros(n, dtype=np.int32), [{}])
         cache[key] = result
         return result
     combined = np.zeros(n, dtype=np.int64)
@@ -240,7 +242,7 @@ def _domains(design: SurveyDesign, by: Sequence[str]) -> _Domains:
     present = np.bincount(combined[~missing], minlength=space) > 0
     lookup = np.full(space, -1, dtype=np.int64)
     lookup[present] = np.arange(int(present.sum()))
-    codes_out = np.where(missing, -1, lookup[combined])
+    codes_out = np.where(missing, -1, lookup[combined]).astype(np.int32)
     uniques_list = [[_plain(u) for u in uniques.tolist()] for uniques in uniques_list]
     labels = []
     for flat in np.flatnonzero(present):
@@ -478,6 +480,13 @@ def _squares(
     return np.bincount(codes, weights=w2, minlength=domains.count + 1)[: domains.count, None]
 
 
+def _per_row(per_domain: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """A per-domain value on every row; NaN on rows outside every domain (code −1)."""
+    if len(per_domain) == 0:
+        return np.full(len(codes), np.nan)
+    return np.where(codes >= 0, per_domain[np.maximum(codes, 0)], np.nan)
+
+
 def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
     """Student t quantile per domain df (computed once per distinct df: ppf is slow)."""
     df = np.asarray(df, dtype=float)
@@ -523,10 +532,12 @@ def _table(
             ci_low = est - t * se
             ci_high = est + t * se
         deff = var / vsrs
+    # A domain without a valid value has no estimate (R: NaN), not a zero-variance one.
+    empty = lin.n == 0
+    for array in (est, se, ci_low, ci_high, deff):
+        array[empty] = np.nan
     rows = []
     for i in range(n_domains):
-        if lin.n[i] == 0:
-            continue
         for j in range(n_levels):
             rows.append(
                 Estimate(
@@ -560,7 +571,7 @@ def mean(
     y = _numeric(design, variable)
     valid = ~np.isnan(y) & (domains.codes >= 0)
     lin = _linearise(design, domains, valid, _Values(numeric=y), None, "weights")
-    resid = y - lin.theta[domains.codes, 0]
+    resid = y - _per_row(lin.theta[:, 0], domains.codes)
     vsrs = _srs_variance(lin, _squares(design, domains, valid, resid))
     return _table(design, variable, "mean", domains, [None], lin, vsrs, level)
 
@@ -578,10 +589,12 @@ def proportion(
     codes, labels = _categories(design, variable)
     valid = (codes >= 0) & (domains.codes >= 0)
     if not labels:
-        raise AnalysisError(
-            f"column '{variable}' has no values", f"Cột '{variable}' không có giá trị nào",
-            column=variable,
-        )
+        # No level was observed: one row per domain, estimate NaN and n 0 (R gives NaN).
+        return EstimateTable(tuple(
+            Estimate(variable=variable, level=None, domain=label, statistic="proportion",
+                     estimate=math.nan, std_error=math.nan, ci_low=math.nan, ci_high=math.nan,
+                     df=0, deff=math.nan, n_unweighted=0, sum_weights=0.0)
+            for label in domains.labels), design)
     values = _Values(levels=codes, n_levels=len(labels))
     lin = _linearise(design, domains, valid, values, None, "weights")
     # For an indicator, sum(w (u - p)^2) = W p (1 - p).
@@ -601,7 +614,7 @@ def total(
     lin = _linearise(design, domains, valid, _Values(numeric=y), None, "one")
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_y = lin.theta[:, 0] / lin.wsum
-    resid = y - mean_y[domains.codes]
+    resid = y - _per_row(mean_y, domains.codes)
     squares = _squares(design, domains, valid, resid)
     vsrs = _srs_variance(lin, squares) * lin.wsum[:, None] ** 2
     return _table(design, variable, "total", domains, [None], lin, vsrs, level)
@@ -623,7 +636,7 @@ def ratio(
     lin = _linearise(design, domains, valid, _Values(numeric=y), x, "v")
     d = domains.codes
     with np.errstate(divide="ignore", invalid="ignore"):
-        resid = (y - lin.theta[d, 0] * x) / lin.s[d]
+        resid = (y - _per_row(lin.theta[:, 0], d) * x) / _per_row(lin.s, d)
     # R: deff(svytotal(r, design)) with r the ratio's linearised variable (mean of r is 0).
     squares = _squares(design, domains, valid, resid)
     vsrs = _srs_variance(lin, squares) * lin.wsum[:, None] ** 2
@@ -798,6 +811,8 @@ def gap(
         valid = (codes >= 0) & (inner.codes >= 0)
         values = _Values(levels=codes, n_levels=len(labels))
         levels = list(labels)
+        if not levels:  # no value at all: no gap to give
+            return []
     lin = _linearise(design, inner, valid, values, None, "weights")
     n_outer = outer.count
     n_levels = len(levels)

@@ -64,6 +64,7 @@ def build_tables(
     results = []
     for table in plan.tables:
         results.append(_BUILDERS[table["kind"]](work, table))
+        work.release()
         if progress is not None:
             progress(table["id"])
     notes = [vi if lang == "vi" else en for en, vi in data.notes]

@@ -236,6 +236,7 @@ class WorkFrames:
         self.forms = forms
         self.lang = lang
         self._row_labels: dict[tuple[str, str], list[tuple[float, str]] | None] = {}
+        self._added: set[tuple[str, str]] = set()
 
     def design(self, sid: str) -> SurveyDesign:
         return source_design(self.data, self.plan, sid)
@@ -266,13 +267,30 @@ class WorkFrames:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
             frame[name] = values
+        self._forget(sid, name)
+        self._added.add((sid, name))
+        return name
+
+    def _forget(self, sid: str, name: str) -> None:
         design = self.data._designs.get(sid)
         if design is not None:
             design.__dict__.get("_codes_cache", {}).pop(name, None)
             domains = design.__dict__.get("_domain_cache", {})
             for key in [k for k in domains if name in k]:
                 del domains[key]
-        return name
+
+    def release(self) -> None:
+        """Drop the analysis columns :meth:`add` put in (and their cached codes).
+
+        Called after each table: on a million persons every column is 8 MB, and a table's
+        columns are not used by the next one; the coded row variables are kept.
+        """
+        for sid, name in self._added:
+            frame = self.frame(sid)
+            if name in frame.columns:
+                del frame[name]
+            self._forget(sid, name)
+        self._added.clear()
 
     def row_variable(self, sid: str, rid: str) -> tuple[str, list[tuple[float, str]]] | None:
         """Code a row variable in a source: the column name and its (code, label) rows."""
@@ -354,15 +372,6 @@ def _domain_key(value: Any) -> float:
     return float(value)
 
 
-def _has_values(design: SurveyDesign, column: str, sex: str | None = None) -> bool:
-    """Whether any row has a value (and a sex): estimators need at least one case."""
-    values = pd.to_numeric(design.data[column], errors="coerce").to_numpy(dtype=float)
-    present = np.isfinite(values)
-    if sex is not None:
-        present &= np.isfinite(design.data[sex].to_numpy(dtype=float))
-    return bool(present.any())
-
-
 def sex_cells(design: SurveyDesign, column: str, stat: str, sex: str, women: Any, men: Any,
               by: str | None, settings: dict[str, float], scale: float = 1.0
               ) -> dict[float, tuple[dict[str, Any], dict[str, str]]]:
@@ -372,8 +381,6 @@ def sex_cells(design: SurveyDesign, column: str, stat: str, sex: str, women: Any
     Returns ``{by value: (values, flags)}``; without ``by`` the key is 0.0.
     """
     level = settings["confidence"]
-    if not _has_values(design, column, sex):
-        return {}
     by_list = [by, sex] if by else [sex]
     if stat == "proportion":
         table = estimators.proportion(design, column, by=by_list, level=level)
@@ -383,6 +390,10 @@ def sex_cells(design: SurveyDesign, column: str, stat: str, sex: str, women: Any
         table = estimators.mean(design, column, by=by_list, level=level)
         pick = None
         factor = scale
+    # Domains without a case (estimate NaN, n 0) are rows the table does not show.
+    table = [est for est in table if est.n_unweighted > 0]
+    if not table:
+        return {}
     sides: dict[tuple[float, float], estimators.Estimate] = {}
     for est in table:
         if est.level != pick:
@@ -442,8 +453,6 @@ def single_cells(design: SurveyDesign, column: str, stat: str, by: str | None,
                  ) -> dict[float, tuple[dict[str, Any], dict[str, str]]]:
     """Estimate, CI, unweighted n and weighted N per ``by`` value (no sex split)."""
     level = settings["confidence"]
-    if not _has_values(design, column):
-        return {}
     if stat == "proportion":
         table = estimators.proportion(design, column, by=by, level=level)
         pick, factor = "1", 100.0
@@ -455,6 +464,8 @@ def single_cells(design: SurveyDesign, column: str, stat: str, by: str | None,
         pick, factor = None, scale
     out: dict[float, tuple[dict[str, Any], dict[str, str]]] = {}
     for est in table:
+        if est.n_unweighted == 0:  # a domain without a case is not a row of the table
+            continue
         key = _domain_key(est.domain[by]) if by else 0.0
         values, flags = out.setdefault(key, ({}, {}))
         values["n"] = est.n_unweighted

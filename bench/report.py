@@ -2,8 +2,7 @@
 
 Two sizes, as issue 7 asks: the synthetic survey of 3,600 households, and a survey of about
 1,000,000 persons (household members). The data come from the simulator (``gesurvey simulate``,
-``analysis.synthetic``) when it is installed, otherwise from ``analysis.sample_data`` (a simpler
-stand-in with the same layout). Each report runs in a fresh child process, so its peak resident
+``analysis.synthetic``). Each report runs in a fresh child process, so its peak resident
 memory is its own (``ru_maxrss`` of the child), not the data generator's.
 
 Usage: python bench/report.py [--sizes 3600,1000000] [--no-pdf] [--keep DIR]
@@ -27,16 +26,11 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).re
 PERSONS_PER_HOUSEHOLD = 3.7
 
 
-def _generate(households: int, folder: Path) -> str:
-    try:
-        from analysis.synthetic.run import simulate
-    except ImportError:
-        from analysis.sample_data import write_sample_data
+def _generate(households: int, folder: Path) -> int:
+    """Simulate ``households`` households into ``folder``; return the persons drawn."""
+    from analysis.synthetic.run import simulate
 
-        write_sample_data(folder, households=households, seed=1, fmt="parquet")
-        return "analysis.sample_data"
-    simulate(households, 1, folder)
-    return "gesurvey simulate"
+    return simulate(households, 1, folder).persons
 
 
 def _child(data: str, out: str, pdf: bool) -> None:
@@ -67,7 +61,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="3600,1000000",
                         help="households, or persons when above 100,000 (comma-separated)")
     parser.add_argument("--no-pdf", action="store_true")
-    parser.add_argument("--keep", default=None, help="keep the data and reports in this folder")
+    parser.add_argument("--keep", default=None,
+                        help="keep the data and reports in this folder (data there is reused)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -78,8 +73,11 @@ def main() -> None:
         households = size if size <= 100_000 else int(size / PERSONS_PER_HOUSEHOLD)
         data = base / f"data_{size}"
         start = time.perf_counter()
-        generator = _generate(households, data)
-        generated = time.perf_counter() - start
+        if (data / "household.parquet").is_file():  # simulated by an earlier run with --keep
+            made = "data reused from --keep"
+        else:
+            persons = _generate(households, data)
+            made = f"{persons:,} persons simulated in {time.perf_counter() - start:.1f} s"
         rows = _rows(data)
         command = [sys.executable, __file__, "--child", str(data), str(base / f"report_{size}")]
         if args.no_pdf:
@@ -87,7 +85,7 @@ def main() -> None:
         result = subprocess.run(command, check=True, capture_output=True, text=True)
         figures = json.loads(result.stdout.strip().splitlines()[-1])
         print(f"{households:>9,} households ({', '.join(f'{k} {v:,}' for k, v in rows.items())}; "
-              f"data by {generator} in {generated:.1f} s)")
+              f"{made})")
         print(f"          report: {figures['tables']} tables in {figures['seconds']:.1f} s wall "
               f"({figures['cpu']:.1f} s CPU, imports included), "
               f"peak memory {figures['peak_mb']:.0f} MB"

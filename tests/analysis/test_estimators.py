@@ -190,3 +190,41 @@ def test_to_dict_is_json_ready(sample: pd.DataFrame) -> None:
     assert record["domain"] == {"sex": "F"}
     assert set(record) >= {"variable", "level", "estimate", "std_error", "ci_low", "ci_high",
                            "df", "deff", "n_unweighted", "sum_weights"}
+
+
+def test_column_without_values_gives_nan_and_no_cases(sample: pd.DataFrame) -> None:
+    data = sample.assign(empty=np.nan, text=pd.Series([None] * len(sample), dtype=object))
+    design = design_of(data)
+    for table in (est.mean(design, "empty"), est.mean(design, "empty", by="sex"),
+                  est.proportion(design, "empty", by="sex"), est.proportion(design, "text"),
+                  est.ratio(design, "empty", "age", by="sex")):
+        assert len(table) >= 1
+        for row in table:
+            assert np.isnan(row.estimate) and np.isnan(row.std_error)
+            assert np.isnan(row.ci_low) and np.isnan(row.ci_high)
+            assert row.n_unweighted == 0 and row.sum_weights == 0
+    assert {r.domain["sex"] for r in est.mean(design, "empty", by="sex")} == {"F", "M"}
+    assert est.gap(design, "empty", between=("sex", "F", "M")) == []
+    assert est.gap(design, "text", between=("sex", "F", "M"), stat="proportion") == []
+
+
+def test_domain_without_values_gives_nan_beside_the_others(sample: pd.DataFrame) -> None:
+    data = sample.assign(y=np.where(sample["sex"] == "F", np.nan, sample["kap_score"]),
+                         b=(sample["kap_score"] > 50).astype(float))
+    data.loc[data["sex"] == "F", "b"] = np.nan
+    design = design_of(data)
+    men = design_of(data[data["sex"] == "M"])
+    for fn, column in ((est.mean, "y"), (est.proportion, "b")):
+        by_sex = fn(design, column, by="sex")
+        women = [r for r in by_sex if r.domain["sex"] == "F"]
+        assert women and all(np.isnan(r.estimate) and r.n_unweighted == 0 for r in women)
+        male = [r for r in by_sex if r.domain["sex"] == "M"]
+        alone = list(fn(men, column))
+        assert [r.estimate for r in male] == pytest.approx([r.estimate for r in alone])
+        assert all(r.n_unweighted > 0 for r in male)
+
+
+def test_by_column_without_values_gives_no_domains(sample: pd.DataFrame) -> None:
+    design = design_of(sample.assign(nothing=np.nan))
+    assert len(est.mean(design, "kap_score", by="nothing")) == 0
+    assert len(est.proportion(design, "support_need", by="nothing")) == 0

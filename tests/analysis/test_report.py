@@ -14,14 +14,30 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from analysis.report import run_report
-from analysis.sample_data import write_sample_data
+from analysis.synthetic.run import simulate
 from questionnaires.plans import bundled_plan_path, load_plan
 from survey_app.cli import cli
+
+#: Administrative values for the plan's register targets (the simulator draws survey data only).
+REGISTER = """code,value
+MT1-CT2,45
+MT2-CT2,28
+MT4-CT1,112
+MT4-CT2,48
+MT4-CT4,17
+MT6-CT1,85
+MT6-CT2,90
+MT6-CT3,100
+"""
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_sample_data(tmp_path_factory.mktemp("data"), households=440, seed=5)
+    """A simulated survey of 440 households (22 villages), with a register file beside it."""
+    folder = tmp_path_factory.mktemp("data")
+    simulate(440, 5, folder)
+    (folder / "register.csv").write_text(REGISTER, encoding="utf-8")
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +159,13 @@ def test_csv_files_have_a_bom_and_vietnamese(report, plan_tables):
     assert "Tỷ lệ biết chữ" in raw.decode("utf-8-sig")
 
 
+def test_every_table_has_data_for_every_block_on_simulated_data(report, plan_tables):
+    out, _ = report
+    for table in plan_tables:
+        text = (out / "csv" / f"{table['id']}.csv").read_text(encoding="utf-8-sig")
+        assert "Không có dữ liệu" not in text, table["id"]
+
+
 def test_department_packs_hold_their_own_tables(report, plan_tables):
     out, manifest = report
     for dep_id, pack in manifest["departments"].items():
@@ -171,7 +194,8 @@ def test_manifest_describes_the_run(report, plan_tables):
 def test_command_writes_an_english_report_and_tolerates_missing_tables(data_dir, tmp_path):
     partial = tmp_path / "data"
     shutil.copytree(data_dir, partial)
-    (partial / "women.csv").unlink()
+    for suffix in (".csv", ".parquet"):
+        (partial / f"women{suffix}").unlink()
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["analyze", "report", str(partial), "--out", str(out),
                                       "--lang", "en", "--no-pdf"])
