@@ -15,13 +15,13 @@ from .conftest import TEST_PASSWORD
 @pytest.mark.slow
 def test_real_report_folder_is_published_and_packed(app, client, tmp_path) -> None:  # noqa: ANN001
     from analysis.report import run_report
-    from analysis.sample_data import write_sample_data
+    from analysis.synthetic.run import simulate
     from survey_app.admin.services import create_user
     from survey_app.models import User
     from survey_app.results.services import add_folder, bundled_plan, publish, set_department
 
     app.config["RESULTS_DIR"] = str(tmp_path / "results")
-    write_sample_data(tmp_path / "data", households=200, seed=3)
+    simulate(200, 3, tmp_path / "data")
     with app.app_context():
         manifest = run_report(tmp_path / "data", bundled_plan(), tmp_path / "out", pdf=False)
         for name, role in [("analyst", "analyst"), ("viewer_yte", "viewer"),
