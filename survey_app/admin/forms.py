@@ -1,7 +1,7 @@
 """Forms of the admin screens."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..forms_base import BaseForm
@@ -33,6 +33,26 @@ class CreateUserForm(BaseForm):
     area_code = StringField(_l("Area code (empty: whole province)"), validators=[Optional()])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8)])
     language = SelectField(_l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
+
+
+PASSWORD_CHOICES = [
+    ("keep", _l("Keep the current password")),
+    ("typed", _l("Set the password typed below")),
+    ("generate", _l("Generate a new password (shown once)")),
+]
+
+
+class EditUserForm(BaseForm):
+    """Change an existing account: role, area, language, active flag, password reset."""
+
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    area_code = StringField(_l("Area code (empty: whole province)"), validators=[Optional()])
+    language = SelectField(_l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
+    active = BooleanField(_l("Active"))
+    password_action = SelectField(_l("Password"), choices=PASSWORD_CHOICES, default="keep")
+    new_password = PasswordField(
+        _l("New password"), validators=[Optional(), Length(min=8)]
+    )
 
 
 class ToggleUserForm(BaseForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,78 @@ def find_area(code: str | None) -> Area | None:
     return area
 
 
+def check_role_and_area(role: str, area_code: str | None) -> Area | None:
+    """The area for an account of this role; AdminError for an unknown role or area.
+
+    Creating and editing an account both go through here, so the rules stay in one place.
+    """
+    if role not in {r.value for r in Role}:
+        raise AdminError(
+            _("Unknown role %(role)s; use one of %(roles)s.", role=role,
+              roles=", ".join(r.value for r in Role))
+        )
+    return find_area(area_code)
+
+
+def check_password(password: str) -> None:
+    """AdminError when the password is too short to be set on an account."""
+    if len(password) < 8:
+        raise AdminError(_("The password must have at least 8 characters."))
+
+
+def generate_password() -> str:
+    """A random password for a reset, shown once to the administrator."""
+    return secrets.token_urlsafe(12)
+
+
+def update_user(
+    user: User,
+    *,
+    role: str,
+    area_code: str | None,
+    language: str,
+    active: bool,
+    password: str | None = None,
+    by: User | None = None,
+) -> list[str]:
+    """Change an account; one audit entry per changed field (old and new values).
+
+    An administrator cannot take away their own admin role or deactivate themselves, so
+    there is always someone left who can undo a change. Nothing is changed when any value
+    is refused. The password is never written to the audit log, only that it was reset.
+    Returns the names of the fields that changed.
+    """
+    area = check_role_and_area(role, area_code)
+    if language not in ("vi", "en"):
+        raise AdminError(_("Unknown language %(language)s; use vi or en.", language=language))
+    if password is not None:
+        check_password(password)
+    if by is not None and by.id == user.id:
+        if role != Role.ADMIN.value:
+            raise AdminError(_("You cannot remove your own administrator role."))
+        if not active:
+            raise AdminError(_("You cannot deactivate your own account."))
+    changes = {
+        "role": (user.role, role),
+        "area": (user.area.code if user.area else None, area.code if area else None),
+        "language": (user.language, language),
+        "active": (user.active, active),
+    }
+    changed = [name for name, (old, new) in changes.items() if old != new]
+    user.role, user.area, user.language, user.active = role, area, language, active
+    for name in changed:
+        old, new = changes[name]
+        record(f"user.{name}", user=by, object_type="user", object_id=user.id,
+               field=name, old=old, new=new)
+    if password is not None:
+        user.set_password(password)
+        record("user.password_reset", user=by, object_type="user", object_id=user.id,
+               field="password")
+        changed.append("password")
+    db.session.flush()
+    return changed
+
+
 def create_user(
     username: str,
     role: str,
@@ -50,13 +123,8 @@ def create_user(
 ) -> User:
     """Create an account; the password is hashed, never stored."""
     username = username.strip()
-    if role not in {r.value for r in Role}:
-        raise AdminError(
-            _("Unknown role %(role)s; use one of %(roles)s.", role=role,
-              roles=", ".join(r.value for r in Role))
-        )
-    if len(password) < 8:
-        raise AdminError(_("The password must have at least 8 characters."))
+    area = check_role_and_area(role, area_code)
+    check_password(password)
     if db.session.scalar(select(User).where(User.username == username)) is not None:
         raise AdminError(_("User name %(name)s is taken.", name=username))
     user = User(
@@ -64,7 +132,7 @@ def create_user(
         role=role,
         full_name=full_name,
         language=language if language in ("vi", "en") else "vi",
-        area=find_area(area_code),
+        area=area,
     )
     user.set_password(password)
     db.session.add(user)

@@ -35,10 +35,18 @@ from .forms import (
     CreateAreaForm,
     CreateAssignmentForm,
     CreateUserForm,
+    EditUserForm,
     PublishQuestionnairesForm,
     ToggleUserForm,
 )
-from .services import AdminError, create_assignment, create_user, find_area
+from .services import (
+    AdminError,
+    create_assignment,
+    create_user,
+    find_area,
+    generate_password,
+    update_user,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -72,6 +80,50 @@ def users() -> ResponseReturnValue:
         _flash_form_errors(form)
     rows = list(db.session.scalars(select(User).order_by(User.username)))
     return render_template("admin/users.html", users=rows, form=form, toggle=ToggleUserForm())
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_user(user_id: int) -> ResponseReturnValue:
+    """Change an account's role, area, language, active flag, or reset its password.
+
+    A generated password is shown once on the page that answers the change and never stored
+    in clear; the audit log records that it was reset, not the password.
+    """
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = EditUserForm(obj=None if request.method == "POST" else user)
+    if request.method == "GET":
+        form.area_code.data = user.area.code if user.area else ""
+    generated = None
+    if form.validate_on_submit():
+        password = None
+        if form.password_action.data == "typed":
+            password = form.new_password.data or ""
+        elif form.password_action.data == "generate":
+            password = generated = generate_password()
+        try:
+            changed = update_user(
+                user, role=form.role.data, area_code=form.area_code.data,
+                language=form.language.data, active=form.active.data, password=password,
+                by=current_user,
+            )
+            db.session.commit()
+        except AdminError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            generated = None
+        else:
+            if changed:
+                flash(_("Account %(name)s updated.", name=user.username), "success")
+            else:
+                flash(_("Nothing changed."), "info")
+            if generated is None:
+                return redirect(url_for("admin.users"))
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    return render_template("admin/edit_user.html", user=user, form=form, generated=generated)
 
 
 @bp.route("/users/<int:user_id>/toggle", methods=["POST"])

@@ -25,6 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "review.correct_answer": {"supervisor", "admin"},
     "admin.users": {"admin"},
     "admin.toggle_user": {"admin"},
+    "admin.edit_user": {"admin"},
     "admin.areas": {"admin"},
     "admin.assignments": {"admin"},
     "admin.questionnaires": {"admin"},
@@ -70,6 +71,7 @@ def url_args(endpoint: str, world: World) -> dict:
     return {
         "collect.start_interview": {"assignment_id": world.assignment_id},
         "admin.toggle_user": {"user_id": 1},
+        "admin.edit_user": {"user_id": 1},
         "admin.export": {"questionnaire_id": "test_household"},
         "results.run": {"run_id": 1},
         "results.download": {"run_id": 1, "filename": "report_vi.pdf"},

@@ -9,7 +9,7 @@ from survey_app.extensions import db
 from survey_app.models import Area, Assignment, QuestionnaireVersion, Submission, User
 from survey_app.questionnaire_store import PublishError, current_version, publish
 
-from .conftest import load_test_form
+from .conftest import TEST_PASSWORD, load_test_form
 
 
 @pytest.fixture
@@ -148,3 +148,117 @@ def test_assignment_to_an_unpublished_questionnaire_is_refused(app, world) -> No
 
     with app.app_context(), pytest.raises(AdminError, match="no_such_form"):
         create_assignment("enum178", "17801001", "no_such_form", 5)
+
+
+def user_id(app, username: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def edit_data(**changes) -> dict:
+    data = {"role": "enumerator", "area_code": "18001001", "language": "vi", "active": "y",
+            "password_action": "keep", "new_password": ""}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_admin_edit_screen_shows_the_account(app, client, admin) -> None:
+    page = client.get(f"/admin/users/{user_id(app, 'enum180')}/edit").get_data(as_text=True)
+    assert "enum180" in page and 'value="18001001"' in page
+
+
+def test_admin_changes_role_and_area_and_the_audit_log_has_old_and_new(
+    app, client, admin
+) -> None:
+    from survey_app.models import AuditLog
+
+    target = user_id(app, "enum180")
+    response = client.post(f"/admin/users/{target}/edit", data=edit_data(
+        role="supervisor", area_code="178", language="en"))
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, target)
+        assert (user.role, user.area.code, user.language, user.active) == (
+            "supervisor", "178", "en", True)
+        entries = {
+            e.field: (e.action, e.old, e.new, e.user.username if e.user else None)
+            for e in db.session.scalars(
+                select(AuditLog).where(AuditLog.object_type == "user",
+                                       AuditLog.object_id == str(target),
+                                       AuditLog.action != "user.create"))
+        }
+    assert entries == {
+        "role": ("user.role", "enumerator", "supervisor", "admin"),
+        "area": ("user.area", "18001001", "178", "admin"),
+        "language": ("user.language", "vi", "en", "admin"),
+    }
+
+
+def test_admin_deactivates_another_account_from_the_edit_screen(app, client, admin) -> None:
+    target = user_id(app, "enum180")
+    client.post(f"/admin/users/{target}/edit", data=edit_data(active=None))
+    with app.app_context():
+        assert not db.session.get(User, target).active
+
+
+def test_password_reset_lets_the_user_log_in_with_the_new_password(
+    app, client, auth, admin
+) -> None:
+    from survey_app.models import AuditLog
+
+    target = user_id(app, "enum180")
+    client.post(f"/admin/users/{target}/edit", data=edit_data(
+        password_action="typed", new_password="brand new secret"))
+    with app.app_context():
+        entry = db.session.scalar(select(AuditLog).where(
+            AuditLog.action == "user.password_reset"))
+        assert entry.object_id == str(target)
+        assert "brand new secret" not in repr((entry.old, entry.new, entry.reason))
+    auth.logout()
+    assert auth.login("enum180", TEST_PASSWORD).status_code == 200
+    assert auth.login("enum180", "brand new secret").status_code == 302
+    assert client.get("/collect/").status_code == 200
+
+
+def test_generated_password_is_shown_once_and_works(app, client, auth, admin) -> None:
+    import re
+
+    target = user_id(app, "enum180")
+    page = client.post(f"/admin/users/{target}/edit", data=edit_data(
+        password_action="generate")).get_data(as_text=True)
+    match = re.search(r'<code class="generated-password">([^<]+)</code>', page)
+    assert match
+    generated = match.group(1)
+    assert generated not in client.get(f"/admin/users/{target}/edit").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, target).check_password(generated)
+
+
+def test_admin_cannot_remove_own_admin_role_or_deactivate_self(app, client, admin) -> None:
+    me = user_id(app, "admin")
+    demote = client.post(f"/admin/users/{me}/edit", data=edit_data(
+        role="viewer", area_code="", language="vi"))
+    assert "Bạn không thể bỏ vai trò quản trị của chính mình." in demote.get_data(as_text=True)
+    off = client.post(f"/admin/users/{me}/edit", data=edit_data(
+        role="admin", area_code="", active=None))
+    assert "Bạn không thể tự khóa tài khoản của mình." in off.get_data(as_text=True)
+    with app.app_context():
+        user = db.session.get(User, me)
+        assert user.role == "admin" and user.active
+
+
+def test_bad_area_is_refused_and_nothing_changes(app, client, admin) -> None:
+    from survey_app.models import AuditLog
+
+    target = user_id(app, "enum180")
+    audit_before = count(app, AuditLog)
+    page = client.post(f"/admin/users/{target}/edit", data=edit_data(
+        role="supervisor", area_code="nowhere", language="en", active=None,
+        password_action="typed", new_password="another secret")).get_data(as_text=True)
+    assert "nowhere" in page
+    with app.app_context():
+        user = db.session.get(User, target)
+        assert (user.role, user.area.code, user.language, user.active) == (
+            "enumerator", "18001001", "vi", True)
+        assert not user.check_password("another secret")
+    assert count(app, AuditLog) == audit_before
