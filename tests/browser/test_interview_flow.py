@@ -8,59 +8,24 @@ step. The app runs on 127.0.0.1 with its own SQLite database.
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from survey_app import create_app
-from survey_app.admin.services import create_assignment, create_user
 from survey_app.extensions import db
-from survey_app.models import Area, Submission
-from survey_app.questionnaire_store import publish
+from survey_app.models import Submission
 
-TEST_FORM = Path(__file__).resolve().parents[1] / "survey_app" / "data" / "test_household.json"
-PASSWORD = "mật khẩu thử 123"
-TABLET = {"width": 800, "height": 1280}
+from .live_app import TABLET, choose, field, log_in, section, seeded_app, served
 
 
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory) -> Iterator[tuple[str, Any]]:
     """The app on a fresh SQLite database with a district, a village, users and the test form."""
-    database = tmp_path_factory.mktemp("flow") / "flow.sqlite"
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-        "SECRET_KEY": "browser-flow",
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    })
-    with app.app_context():
-        db.create_all()
-        province = Area(code="20", name="Tỉnh Lạng Sơn", level="province")
-        district = Area(code="178", name="Thành phố Lạng Sơn", level="district", parent=province)
-        commune = Area(code="17801", name="Phường Chi Lăng", level="commune", parent=district)
-        village = Area(code="17801001", name="Khối 1", level="village", parent=commune)
-        db.session.add_all([province, district, commune, village])
-        db.session.flush()
-        create_user("lan", "enumerator", PASSWORD, area_code="17801001")
-        create_user("minh", "supervisor", PASSWORD, area_code="178")
-        publish(json.loads(TEST_FORM.read_text(encoding="utf-8")))
-        db.session.flush()
-        create_assignment("lan", "17801001", "test_household", 20)
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        with app.app_context():
-            db.engine.dispose()
+    app = seeded_app(tmp_path_factory.mktemp("flow") / "flow.sqlite", "browser-flow")
+    with served(app) as base:
+        yield base, app
 
 
 def new_tab(browser: Any) -> Any:
@@ -73,28 +38,6 @@ def new_tab(browser: Any) -> Any:
            if msg.type == "error" and "Content Security Policy" in msg.text else None)
     tab.errors = errors
     return tab
-
-
-def log_in(tab: Any, base: str, username: str) -> None:
-    tab.goto(f"{base}/auth/login")
-    assert tab.locator("h1").inner_text() == "Đăng nhập"
-    tab.get_by_label("Tên đăng nhập").fill(username)
-    tab.get_by_label("Mật khẩu").fill(PASSWORD)
-    tab.locator("#login-submit").tap()
-    tab.wait_for_url(lambda url: "/auth/login" not in url)
-    tab.wait_for_load_state()
-
-
-def field(tab: Any, path: str) -> Any:
-    return tab.locator(f".gs-field[data-path='{path}']")
-
-
-def choose(tab: Any, path: str, code: int) -> None:
-    field(tab, path).locator(f".gs-choice[data-code='{code}']").tap()
-
-
-def section(tab: Any) -> str:
-    return tab.locator(".gs-page").get_attribute("data-section")
 
 
 def wait_form(tab: Any) -> None:
