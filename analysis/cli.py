@@ -28,31 +28,81 @@ __all__ = ["analyze", "read_table"]
 # Column headers of the text format, by language.
 HEADERS = {
     "en": {
-        "variable": "variable", "level": "level", "estimate": "estimate",
-        "std_error": "std. error", "ci_low": "CI low", "ci_high": "CI high", "df": "df",
-        "deff": "deff", "n_unweighted": "n", "sum_weights": "weighted N",
-        "difference": "gap", "p_value": "p-value", "ratio": "ratio", "ratio_ci_low": "ratio CI low",
-        "ratio_ci_high": "ratio CI high", "estimate_a": "estimate (a)",
-        "estimate_b": "estimate (b)", "statistic": "statistic", "ndf": "ndf", "ddf": "ddf",
-        "method": "method", "design": "Design", "n": "n", "n_strata": "strata",
-        "n_psu": "PSUs", "degf": "design df", "between": "between", "group_a": "group a",
-        "group_b": "group b", "ratio_std_error": "ratio std. error", "n_unweighted_a": "n (a)",
-        "n_unweighted_b": "n (b)", "rows": "rows", "cols": "columns", "order": "order",
-        "pearson": "Pearson X²", "adjusted_statistic": "adjusted statistic",
+        "variable": "variable",
+        "level": "level",
+        "estimate": "estimate",
+        "std_error": "std. error",
+        "ci_low": "CI low",
+        "ci_high": "CI high",
+        "df": "df",
+        "deff": "deff",
+        "n_unweighted": "n",
+        "sum_weights": "weighted N",
+        "difference": "gap",
+        "p_value": "p-value",
+        "ratio": "ratio",
+        "ratio_ci_low": "ratio CI low",
+        "ratio_ci_high": "ratio CI high",
+        "estimate_a": "estimate (a)",
+        "estimate_b": "estimate (b)",
+        "statistic": "statistic",
+        "ndf": "ndf",
+        "ddf": "ddf",
+        "method": "method",
+        "design": "Design",
+        "n": "n",
+        "n_strata": "strata",
+        "n_psu": "PSUs",
+        "degf": "design df",
+        "between": "between",
+        "group_a": "group a",
+        "group_b": "group b",
+        "ratio_std_error": "ratio std. error",
+        "n_unweighted_a": "n (a)",
+        "n_unweighted_b": "n (b)",
+        "rows": "rows",
+        "cols": "columns",
+        "order": "order",
+        "pearson": "Pearson X²",
+        "adjusted_statistic": "adjusted statistic",
     },
     "vi": {
-        "variable": "biến", "level": "mức", "estimate": "ước lượng",
-        "std_error": "sai số chuẩn", "ci_low": "KTC dưới", "ci_high": "KTC trên", "df": "bậc tự do",
-        "deff": "hiệu ứng thiết kế", "n_unweighted": "n", "sum_weights": "N gia quyền",
-        "difference": "chênh lệch", "p_value": "giá trị p", "ratio": "tỉ số",
-        "ratio_ci_low": "KTC dưới tỉ số", "ratio_ci_high": "KTC trên tỉ số",
-        "estimate_a": "ước lượng (a)", "estimate_b": "ước lượng (b)",
-        "statistic": "thống kê", "ndf": "bậc tự do tử", "ddf": "bậc tự do mẫu",
-        "method": "phương pháp", "design": "Thiết kế", "n": "n", "n_strata": "số tầng",
-        "n_psu": "số PSU", "degf": "bậc tự do thiết kế", "between": "so sánh theo",
-        "group_a": "nhóm a", "group_b": "nhóm b", "ratio_std_error": "sai số chuẩn tỉ số",
-        "n_unweighted_a": "n (a)", "n_unweighted_b": "n (b)", "rows": "biến hàng",
-        "cols": "biến cột", "order": "bậc", "pearson": "X² Pearson",
+        "variable": "biến",
+        "level": "mức",
+        "estimate": "ước lượng",
+        "std_error": "sai số chuẩn",
+        "ci_low": "KTC dưới",
+        "ci_high": "KTC trên",
+        "df": "bậc tự do",
+        "deff": "hiệu ứng thiết kế",
+        "n_unweighted": "n",
+        "sum_weights": "N gia quyền",
+        "difference": "chênh lệch",
+        "p_value": "giá trị p",
+        "ratio": "tỉ số",
+        "ratio_ci_low": "KTC dưới tỉ số",
+        "ratio_ci_high": "KTC trên tỉ số",
+        "estimate_a": "ước lượng (a)",
+        "estimate_b": "ước lượng (b)",
+        "statistic": "thống kê",
+        "ndf": "bậc tự do tử",
+        "ddf": "bậc tự do mẫu",
+        "method": "phương pháp",
+        "design": "Thiết kế",
+        "n": "n",
+        "n_strata": "số tầng",
+        "n_psu": "số PSU",
+        "degf": "bậc tự do thiết kế",
+        "between": "so sánh theo",
+        "group_a": "nhóm a",
+        "group_b": "nhóm b",
+        "ratio_std_error": "sai số chuẩn tỉ số",
+        "n_unweighted_a": "n (a)",
+        "n_unweighted_b": "n (b)",
+        "rows": "biến hàng",
+        "cols": "biến cột",
+        "order": "bậc",
+        "pearson": "X² Pearson",
         "adjusted_statistic": "thống kê hiệu chỉnh",
     },
 }
@@ -97,48 +147,83 @@ def design_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--strata", default=None, help="Stratum column / cột tầng."),
         click.option("--psu", default=None, help="PSU column / cột đơn vị mẫu cấp 1."),
         click.option(
-            "--fpc", default=None,
+            "--fpc",
+            default=None,
             help="FPC column: population PSUs or sampling fraction / cột fpc: số PSU tổng thể "
             "hoặc tỉ lệ chọn mẫu.",
         ),
         click.option(
-            "--nest/--no-nest", default=False,
+            "--nest/--no-nest",
+            default=False,
             help="PSU codes restart in each stratum (R nest=TRUE) / mã PSU đánh lại theo tầng.",
         ),
         click.option(
-            "--lonely-psu", type=click.Choice(LONELY_PSU_RULES), default="fail",
-            show_default=True, help="Rule for strata with one PSU / quy tắc tầng một PSU.",
+            "--lonely-psu",
+            type=click.Choice(LONELY_PSU_RULES),
+            default="fail",
+            show_default=True,
+            help="Rule for strata with one PSU / quy tắc tầng một PSU.",
         ),
-        click.option("--level", type=float, default=0.95, show_default=True,
-                     help="Confidence level / mức tin cậy."),
-        click.option("--missing-code", "missing_codes", type=int, multiple=True,
-                     help="Answer code meaning missing, e.g. 98 and 99 / mã giá trị thiếu."),
         click.option(
-            "--form", default=None,
+            "--level",
+            type=float,
+            default=0.95,
+            show_default=True,
+            help="Confidence level / mức tin cậy.",
+        ),
+        click.option(
+            "--missing-code",
+            "missing_codes",
+            type=int,
+            multiple=True,
+            help="Answer code meaning missing, e.g. 98 and 99 / mã giá trị thiếu.",
+        ),
+        click.option(
+            "--form",
+            default=None,
             help="Questionnaire (bundled id or .json path): its missing codes become missing "
             "and multi-choice questions become 0/1 columns / bảng hỏi dùng để xử lý mã thiếu "
             "và câu nhiều lựa chọn.",
         ),
-        click.option("--format", "fmt", type=click.Choice(["json", "csv", "text"]),
-                     default="json", show_default=True,
-                     help="Output format / định dạng kết quả."),
-        click.option("--lang", type=click.Choice(["vi", "en"]), default="vi",
-                     show_default=True, help="Language of text output / ngôn ngữ."),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["json", "csv", "text"]),
+            default="json",
+            show_default=True,
+            help="Output format / định dạng kết quả.",
+        ),
+        click.option(
+            "--lang",
+            type=click.Choice(["vi", "en"]),
+            default="vi",
+            show_default=True,
+            help="Language of text output / ngôn ngữ.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _build(data_path: str, weight: str, strata: str | None, psu: str | None,
-           fpc: str | None, nest: bool, lonely_psu: str) -> SurveyDesign:
+def _build(
+    data_path: str,
+    weight: str,
+    strata: str | None,
+    psu: str | None,
+    fpc: str | None,
+    nest: bool,
+    lonely_psu: str,
+) -> SurveyDesign:
     data = read_table(data_path)
-    return SurveyDesign(data, weight=weight, strata=strata, psu=psu, fpc=fpc,
-                        lonely_psu=lonely_psu, nest=nest)
+    return SurveyDesign(
+        data, weight=weight, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely_psu, nest=nest
+    )
 
 
-def _apply_missing(design: SurveyDesign, columns: Sequence[str], codes: Sequence[int],
-                   numeric: bool) -> None:
+def _apply_missing(
+    design: SurveyDesign, columns: Sequence[str], codes: Sequence[int], numeric: bool
+) -> None:
     """Declared missing codes become NaN in the analysed columns (never averaged)."""
     if not codes:
         return
@@ -266,25 +351,55 @@ def analyze() -> None:
 
 @analyze.command()
 @design_options
-@click.option("--var", "variables", multiple=True, required=True,
-              help="Variable to estimate (repeatable) / biến cần ước lượng.")
-@click.option("--stat", type=click.Choice(["mean", "proportion", "total", "ratio", "quantile"]),
-              default="mean", show_default=True, help="Statistic / thống kê.")
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    required=True,
+    help="Variable to estimate (repeatable) / biến cần ước lượng.",
+)
+@click.option(
+    "--stat",
+    type=click.Choice(["mean", "proportion", "total", "ratio", "quantile"]),
+    default="mean",
+    show_default=True,
+    help="Statistic / thống kê.",
+)
 @click.option("--denominator", default=None, help="Denominator of --stat ratio / mẫu số.")
-@click.option("--quantile", "quantiles", type=float, multiple=True,
-              help="Quantile for --stat quantile (default 0.25 0.5 0.75) / phân vị.")
-@click.option("--by", multiple=True,
-              help="Domain column (repeatable or comma-separated) / cột miền.")
+@click.option(
+    "--quantile",
+    "quantiles",
+    type=float,
+    multiple=True,
+    help="Quantile for --stat quantile (default 0.25 0.5 0.75) / phân vị.",
+)
+@click.option(
+    "--by", multiple=True, help="Domain column (repeatable or comma-separated) / cột miền."
+)
 @_guard
-def estimate(data: str, weight: str, strata: str | None, psu: str | None, fpc: str | None,
-             nest: bool, lonely_psu: str, level: float, missing_codes: tuple[int, ...],
-             form: str | None, fmt: str, lang: str, variables: tuple[str, ...], stat: str,
-             denominator: str | None, quantiles: tuple[float, ...], by: tuple[str, ...]) -> None:
+def estimate(
+    data: str,
+    weight: str,
+    strata: str | None,
+    psu: str | None,
+    fpc: str | None,
+    nest: bool,
+    lonely_psu: str,
+    level: float,
+    missing_codes: tuple[int, ...],
+    form: str | None,
+    fmt: str,
+    lang: str,
+    variables: tuple[str, ...],
+    stat: str,
+    denominator: str | None,
+    quantiles: tuple[float, ...],
+    by: tuple[str, ...],
+) -> None:
     """Estimate means, proportions, totals, ratios or quantiles, by domain."""
     design = _build(data, weight, strata, psu, fpc, nest, lonely_psu)
     if stat == "ratio" and not denominator:
-        raise AnalysisError("--stat ratio needs --denominator",
-                            "--stat ratio cần --denominator")
+        raise AnalysisError("--stat ratio needs --denominator", "--stat ratio cần --denominator")
     numeric = stat != "proportion"
     if form:
         questionnaire = _load_form(form)
@@ -305,8 +420,9 @@ def estimate(data: str, weight: str, strata: str | None, psu: str | None, fpc: s
             assert denominator is not None
             table = estimators.ratio(design, variable, denominator, by=_split(by), level=level)
         else:
-            table = estimators.quantile(design, variable, quantiles or (0.25, 0.5, 0.75),
-                                        by=_split(by), level=level)
+            table = estimators.quantile(
+                design, variable, quantiles or (0.25, 0.5, 0.75), by=_split(by), level=level
+            )
         for row in table:
             record = row.to_dict()
             record.pop("statistic")
@@ -316,19 +432,49 @@ def estimate(data: str, weight: str, strata: str | None, psu: str | None, fpc: s
 
 @analyze.command()
 @design_options
-@click.option("--var", "variables", multiple=True, required=True,
-              help="Variable to compare (repeatable) / biến cần so sánh.")
-@click.option("--stat", type=click.Choice(["mean", "proportion"]), default="mean",
-              show_default=True, help="Statistic / thống kê.")
-@click.option("--between", nargs=3, required=True, metavar="COLUMN A B",
-              help="Groups to compare, e.g. sex F M (gap = A − B) / hai nhóm so sánh.")
-@click.option("--by", multiple=True,
-              help="Domain column (repeatable or comma-separated) / cột miền.")
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    required=True,
+    help="Variable to compare (repeatable) / biến cần so sánh.",
+)
+@click.option(
+    "--stat",
+    type=click.Choice(["mean", "proportion"]),
+    default="mean",
+    show_default=True,
+    help="Statistic / thống kê.",
+)
+@click.option(
+    "--between",
+    nargs=3,
+    required=True,
+    metavar="COLUMN A B",
+    help="Groups to compare, e.g. sex F M (gap = A − B) / hai nhóm so sánh.",
+)
+@click.option(
+    "--by", multiple=True, help="Domain column (repeatable or comma-separated) / cột miền."
+)
 @_guard
-def gap(data: str, weight: str, strata: str | None, psu: str | None, fpc: str | None,
-        nest: bool, lonely_psu: str, level: float, missing_codes: tuple[int, ...],
-        form: str | None, fmt: str, lang: str, variables: tuple[str, ...], stat: str,
-        between: tuple[str, str, str], by: tuple[str, ...]) -> None:
+def gap(
+    data: str,
+    weight: str,
+    strata: str | None,
+    psu: str | None,
+    fpc: str | None,
+    nest: bool,
+    lonely_psu: str,
+    level: float,
+    missing_codes: tuple[int, ...],
+    form: str | None,
+    fmt: str,
+    lang: str,
+    variables: tuple[str, ...],
+    stat: str,
+    between: tuple[str, str, str],
+    by: tuple[str, ...],
+) -> None:
     """Gap A − B (e.g. women − men) and parity index A / B, keeping their covariance."""
     design = _build(data, weight, strata, psu, fpc, nest, lonely_psu)
     if form:
@@ -338,8 +484,9 @@ def gap(data: str, weight: str, strata: str | None, psu: str | None, fpc: str | 
     a, b = _match_group(design, column, group_a), _match_group(design, column, group_b)
     rows = []
     for variable in variables:
-        for row in estimators.gap(design, variable, (column, a, b), stat=stat, by=_split(by),
-                                  level=level):
+        for row in estimators.gap(
+            design, variable, (column, a, b), stat=stat, by=_split(by), level=level
+        ):
             rows.append(row.to_dict())
     _emit({"design": design.summary(), "estimates": rows}, "estimates", fmt, lang)
 
@@ -360,12 +507,31 @@ def _match_group(design: SurveyDesign, column: str, value: str) -> Any:
 @design_options
 @click.option("--rows", "row_var", required=True, help="Row variable / biến hàng.")
 @click.option("--cols", "col_var", required=True, help="Column variable / biến cột.")
-@click.option("--order", type=click.Choice(["1", "2"]), default="2", show_default=True,
-              help="Rao-Scott order: 1 chi-squared, 2 F / bậc hiệu chỉnh.")
+@click.option(
+    "--order",
+    type=click.Choice(["1", "2"]),
+    default="2",
+    show_default=True,
+    help="Rao-Scott order: 1 chi-squared, 2 F / bậc hiệu chỉnh.",
+)
 @_guard
-def chisq(data: str, weight: str, strata: str | None, psu: str | None, fpc: str | None,
-          nest: bool, lonely_psu: str, level: float, missing_codes: tuple[int, ...],
-          form: str | None, fmt: str, lang: str, row_var: str, col_var: str, order: str) -> None:
+def chisq(
+    data: str,
+    weight: str,
+    strata: str | None,
+    psu: str | None,
+    fpc: str | None,
+    nest: bool,
+    lonely_psu: str,
+    level: float,
+    missing_codes: tuple[int, ...],
+    form: str | None,
+    fmt: str,
+    lang: str,
+    row_var: str,
+    col_var: str,
+    order: str,
+) -> None:
     """Rao-Scott test of association of two categorical variables."""
     design = _build(data, weight, strata, psu, fpc, nest, lonely_psu)
     if form:

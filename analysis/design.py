@@ -457,9 +457,9 @@ class SurveyDesign:
             key = self.psu_codes * n_domains + domain
         else:
             key = self.psu_codes[keep] * n_domains + domain[keep]
-        present = np.bincount(key, minlength=self.n_psu * n_domains).reshape(
-            self.n_psu, n_domains
-        ) > 0
+        present = (
+            np.bincount(key, minlength=self.n_psu * n_domains).reshape(self.n_psu, n_domains) > 0
+        )
         return self.degf_from_presence(present)
 
     def degf_from_presence(self, present: np.ndarray) -> np.ndarray:

@@ -305,17 +305,23 @@ class _Values:
         ``w`` is zero wherever the value may be missing, so such rows add nothing.
         """
         if self.levels is not None and self.matrix is None:
-            flat = np.bincount(key * self.n_levels + np.maximum(self.levels, 0), weights=w,
-                               minlength=groups * self.n_levels)
+            flat = np.bincount(
+                key * self.n_levels + np.maximum(self.levels, 0),
+                weights=w,
+                minlength=groups * self.n_levels,
+            )
             return flat.reshape(groups, self.n_levels)
         if self.matrix is None:
             assert self.numeric is not None
             wy = np.where(w != 0, w * self.numeric, 0.0)
             return np.bincount(key, weights=wy, minlength=groups)[:, None]
         return np.column_stack(
-            [np.bincount(key, weights=np.where(w != 0, w * self.matrix[:, j], 0.0),
-                         minlength=groups)
-             for j in range(self.matrix.shape[1])]
+            [
+                np.bincount(
+                    key, weights=np.where(w != 0, w * self.matrix[:, j], 0.0), minlength=groups
+                )
+                for j in range(self.matrix.shape[1])
+            ]
         ).reshape(groups, self.matrix.shape[1])
 
 
@@ -368,9 +374,7 @@ def _linearise(
     elif denominator == "v":
         assert v is not None
         wv = np.where(valid, w * v, 0.0)
-        bv = np.bincount(key, weights=wv, minlength=cells + 1)[:cells].reshape(
-            n_psu, n_domains
-        )
+        bv = np.bincount(key, weights=wv, minlength=cells + 1)[:cells].reshape(n_psu, n_domains)
     else:
         bv = None
     wsum = b.sum(axis=0)
@@ -385,8 +389,9 @@ def _linearise(
         a *= inv_s[None, :, None]
         totals = a.reshape(n_psu, n_domains * width)
     else:
-        totals = _calibrated_totals(design, domains, valid, values, v, denominator,
-                                    safe_theta, inv_s)
+        totals = _calibrated_totals(
+            design, domains, valid, values, v, denominator, safe_theta, inv_s
+        )
     n = counts.sum(axis=0)
     df = design.degf_from_presence(counts > 0)
     return _Linear(theta, totals, n, wsum, df, counts, s)
@@ -436,9 +441,9 @@ def _calibrated_totals(
         stop = min(k, start + chunk)
         dense = np.zeros((design.n, stop - start))
         sel = (columns >= start) & (columns < stop)
-        dense[np.broadcast_to(rows[:, None], columns.shape)[sel], columns[sel] - start] = (
-            scores[sel]
-        )
+        dense[np.broadcast_to(rows[:, None], columns.shape)[sel], columns[sel] - start] = scores[
+            sel
+        ]
         parts.append(design.psu_totals(dense))
     return np.hstack(parts)
 
@@ -590,11 +595,26 @@ def proportion(
     valid = (codes >= 0) & (domains.codes >= 0)
     if not labels:
         # No level was observed: one row per domain, estimate NaN and n 0 (R gives NaN).
-        return EstimateTable(tuple(
-            Estimate(variable=variable, level=None, domain=label, statistic="proportion",
-                     estimate=math.nan, std_error=math.nan, ci_low=math.nan, ci_high=math.nan,
-                     df=0, deff=math.nan, n_unweighted=0, sum_weights=0.0)
-            for label in domains.labels), design)
+        return EstimateTable(
+            tuple(
+                Estimate(
+                    variable=variable,
+                    level=None,
+                    domain=label,
+                    statistic="proportion",
+                    estimate=math.nan,
+                    std_error=math.nan,
+                    ci_low=math.nan,
+                    ci_high=math.nan,
+                    df=0,
+                    deff=math.nan,
+                    n_unweighted=0,
+                    sum_weights=0.0,
+                )
+                for label in domains.labels
+            ),
+            design,
+        )
     values = _Values(levels=codes, n_levels=len(labels))
     lin = _linearise(design, domains, valid, values, None, "weights")
     # For an indicator, sum(w (u - p)^2) = W p (1 - p).
@@ -700,9 +720,7 @@ def quantile(
     below_all = np.zeros((design.n, n_q))
     below_all[rows] = below
     lin = _linearise(design, domains, valid, _Values(matrix=below_all), None, "weights")
-    se_cdf = np.sqrt(design.psu_total_variance(lin.totals, full=False)).reshape(
-        domains.count, n_q
-    )
+    se_cdf = np.sqrt(design.psu_total_variance(lin.totals, full=False)).reshape(domains.count, n_q)
     t = _t_quantile(level, lin.df)[:, None]
     p_low = lin.theta - t * se_cdf
     p_high = lin.theta + t * se_cdf
@@ -791,8 +809,7 @@ def gap(
         values = ", ".join(labels[:20])
         raise AnalysisError(
             f"no row has '{group}' in column '{column}'; its values are: {values}",
-            f"Không có dòng nào có giá trị '{group}' ở cột '{column}'; các giá trị là: "
-            f"{values}",
+            f"Không có dòng nào có giá trị '{group}' ở cột '{column}'; các giá trị là: {values}",
             column=column,
         )
     in_a, in_b = masks
@@ -825,9 +842,9 @@ def gap(
     with np.errstate(divide="ignore", invalid="ignore"):
         r = a / b
         z_ratio = (z_a - r * z_b) / b
-    var_gap = design.psu_total_variance(
-        (z_a - z_b).reshape(design.n_psu, -1), full=False
-    ).reshape(n_outer, n_levels)
+    var_gap = design.psu_total_variance((z_a - z_b).reshape(design.n_psu, -1), full=False).reshape(
+        n_outer, n_levels
+    )
     var_ratio = design.psu_total_variance(
         np.nan_to_num(z_ratio).reshape(design.n_psu, -1), full=False
     ).reshape(n_outer, n_levels)

@@ -62,8 +62,9 @@ class SurveyData:
     _designs: dict[str, SurveyDesign] = field(default_factory=dict, repr=False)
 
 
-def _read_table(folder: Path, names: list[str], keep: Callable[[str], bool] | None = None
-                ) -> pd.DataFrame | None:
+def _read_table(
+    folder: Path, names: list[str], keep: Callable[[str], bool] | None = None
+) -> pd.DataFrame | None:
     """Read the first table found (Parquet, else CSV), only the columns ``keep`` accepts."""
     for name in names:
         for suffix in (".parquet", ".csv"):
@@ -73,8 +74,9 @@ def _read_table(folder: Path, names: list[str], keep: Callable[[str], bool] | No
             try:
                 if suffix == ".parquet":
                     return _read_parquet(path, keep)
-                return _small_integers(pd.read_csv(path, encoding="utf-8-sig",
-                                                   low_memory=False, usecols=keep))
+                return _small_integers(
+                    pd.read_csv(path, encoding="utf-8-sig", low_memory=False, usecols=keep)
+                )
             except Exception as exc:  # pandas raises many types for a broken file
                 raise AnalysisError(
                     f"data file '{path}' cannot be read ({exc}); re-export it",
@@ -112,8 +114,11 @@ def _narrow_type(bounds: dict[str, Any]) -> Any:
     low, high = bounds["min"], bounds["max"]
     if low is None or high is None:
         return None
-    for kind, info in ((pa.int8(), np.iinfo(np.int8)), (pa.int16(), np.iinfo(np.int16)),
-                       (pa.int32(), np.iinfo(np.int32))):
+    for kind, info in (
+        (pa.int8(), np.iinfo(np.int8)),
+        (pa.int16(), np.iinfo(np.int16)),
+        (pa.int32(), np.iinfo(np.int32)),
+    ):
         if info.min <= low and high <= info.max:
             return kind
     return None
@@ -131,12 +136,25 @@ def _needed_columns(plan: TablePlan) -> Callable[[str], bool]:
     from questionnaires.expressions import references
 
     names: set[str] = set(plan.design.values()) | set(plan.document.get("household_key", ()))
-    names |= {"hh_id", "household_id", "district", "commune", "village", "household_no",
-              "residence", "line", "M02", "M03", "M05", "D2_02", "wealth_quintile"}
+    names |= {
+        "hh_id",
+        "household_id",
+        "district",
+        "commune",
+        "village",
+        "household_no",
+        "residence",
+        "line",
+        "M02",
+        "M03",
+        "M05",
+        "D2_02",
+        "wealth_quintile",
+    }
     prefixes: list[str] = []
     for entry in plan.asts.values():
         # indicators hold {part: ast}; commune items and targets hold the ast itself
-        for ast in ([entry] if "node" in entry else entry.values()):
+        for ast in [entry] if "node" in entry else entry.values():
             names |= references(ast)
     for source in plan.sources.values():
         names |= {v for v in (source.get("sex"), source.get("line")) if v}
@@ -172,8 +190,9 @@ def _needed_columns(plan: TablePlan) -> Callable[[str], bool]:
     return keep
 
 
-def _form_columns(form: Questionnaire, group: str | None
-                  ) -> tuple[dict[str, tuple[int, ...]], set[str]]:
+def _form_columns(
+    form: Questionnaire, group: str | None
+) -> tuple[dict[str, tuple[int, ...]], set[str]]:
     missing: dict[str, tuple[int, ...]] = {}
     multi: set[str] = set()
     for question in form.iter_questions():
@@ -186,8 +205,12 @@ def _form_columns(form: Questionnaire, group: str | None
 
 
 def _key(plan: TablePlan, *frames: pd.DataFrame) -> list[str] | None:
-    candidates = [list(plan.document.get("household_key", ())), ["hh_id"], ["household_id"],
-                  ["district", "commune", "village", "household_no"]]
+    candidates = [
+        list(plan.document.get("household_key", ())),
+        ["hh_id"],
+        ["household_id"],
+        ["district", "commune", "village", "household_no"],
+    ]
     for key in candidates:
         if key and all(all(k in f.columns for k in key) for f in frames):
             return key
@@ -215,19 +238,30 @@ def read_data_dir(
             names += [source["group"], f"{source['form']}_{source['group']}"]
         frame = _read_table(folder, names, keep)
         if frame is None:
-            data.notes.append((
-                f"Table '{source['table']}' is not in {folder}; tables from it are left out.",
-                f"Không có bảng '{source['table']}' trong {folder}; các bảng dùng nó bị bỏ qua.",
-            ))
+            data.notes.append(
+                (
+                    f"Table '{source['table']}' is not in {folder}; tables from it are left out.",
+                    f"Không có bảng '{source['table']}' trong {folder}; "
+                    "các bảng dùng nó bị bỏ qua.",
+                )
+            )
             continue
         raw[sid] = frame
         missing, multi = _form_columns(forms[source["form"]], source.get("group"))
         data.missing_codes[sid] = missing
         data.multi[sid] = multi
-    household_sid = next((s for s, src in plan.sources.items()
-                          if src["form"] == "household" and not src.get("group")), None)
-    member_sid = next((s for s, src in plan.sources.items()
-                       if src["form"] == "household" and src.get("group")), None)
+    household_sid = next(
+        (
+            s
+            for s, src in plan.sources.items()
+            if src["form"] == "household" and not src.get("group")
+        ),
+        None,
+    )
+    member_sid = next(
+        (s for s, src in plan.sources.items() if src["form"] == "household" and src.get("group")),
+        None,
+    )
     household = raw.get(household_sid) if household_sid else None
     member = raw.get(member_sid) if member_sid else None
     if member is not None and household is not None:
@@ -238,20 +272,28 @@ def read_data_dir(
             member[line] = member.groupby(key, sort=False).cumcount() + 1
             raw[member_sid] = member
     if household is not None:
-        household = _derive_household(plan, household, member,
-                                      plan.sources[member_sid].get("line", "line")
-                                      if member_sid else "line")
+        household = _derive_household(
+            plan,
+            household,
+            member,
+            plan.sources[member_sid].get("line", "line") if member_sid else "line",
+        )
         household = _add_wealth(plan, household)
-        commune_sid = next((s for s, src in plan.sources.items() if src["form"] == "commune"),
-                           None)
+        commune_sid = next((s for s, src in plan.sources.items() if src["form"] == "commune"), None)
         if commune_sid in raw:
             household = _add_commune_area(household, raw[commune_sid])
         raw[household_sid] = household
     for sid, frame in raw.items():
         if sid != household_sid:
-            frame = _attach(plan, sid, frame, household, member,
-                            plan.sources[member_sid].get("line", "line") if member_sid else "line",
-                            data)
+            frame = _attach(
+                plan,
+                sid,
+                frame,
+                household,
+                member,
+                plan.sources[member_sid].get("line", "line") if member_sid else "line",
+                data,
+            )
         data.frames[sid] = frame
     register = folder / "register.csv"
     if register.is_file():
@@ -276,8 +318,9 @@ def _read_register(path: Path) -> dict[str, float]:
     return dict(zip(table["code"].astype(str), values.astype(float), strict=True))
 
 
-def _derive_household(plan: TablePlan, household: pd.DataFrame, member: pd.DataFrame | None,
-                      line: str) -> pd.DataFrame:
+def _derive_household(
+    plan: TablePlan, household: pd.DataFrame, member: pd.DataFrame | None, line: str
+) -> pd.DataFrame:
     """Add the head's sex and ethnicity and whether a business owner is a woman (D2_02)."""
     household = household.copy()
     if member is None:
@@ -289,8 +332,7 @@ def _derive_household(plan: TablePlan, household: pd.DataFrame, member: pd.DataF
     heads = heads.drop_duplicates(key)
     take = {c: n for c, n in (("M03", "head_sex"), ("M05", "head_ethnicity")) if c in heads}
     household = household.drop(columns=[n for n in take.values() if n in household.columns])
-    household = household.merge(heads[key + list(take)].rename(columns=take), on=key,
-                                how="left")
+    household = household.merge(heads[key + list(take)].rename(columns=take), on=key, how="left")
     if "D2_02" in household.columns and "M03" in member.columns:
         owners = household[key + ["D2_02"]].copy()
         owners["_line"] = owners["D2_02"].map(_safe_multi)
@@ -298,10 +340,17 @@ def _derive_household(plan: TablePlan, household: pd.DataFrame, member: pd.DataF
         owners["_line"] = owners["_line"].astype(int)
         sexes = member[key + [line, "M03"]].rename(columns={line: "_line"})
         owners = owners.merge(sexes, on=key + ["_line"], how="left")
-        female = (pd.to_numeric(owners["M03"], errors="coerce") == 2).groupby(
-            [owners[k] for k in key]).any().rename("owner_female").astype(float).reset_index()
+        female = (
+            (pd.to_numeric(owners["M03"], errors="coerce") == 2)
+            .groupby([owners[k] for k in key])
+            .any()
+            .rename("owner_female")
+            .astype(float)
+            .reset_index()
+        )
         household = household.drop(columns=["owner_female"], errors="ignore").merge(
-            female, on=key, how="left")
+            female, on=key, how="left"
+        )
         has_owner = household["D2_02"].map(_safe_multi).map(bool)
         household.loc[~has_owner, "owner_female"] = np.nan
     return household
@@ -310,9 +359,11 @@ def _derive_household(plan: TablePlan, household: pd.DataFrame, member: pd.DataF
 def _add_commune_area(household: pd.DataFrame, commune: pd.DataFrame) -> pd.DataFrame:
     """Bring the commune's area class (COM_AREA: ethnic-minority area I–III) to its households."""
     key = ["district", "commune"]
-    if "COM_AREA" in household.columns or not all(
-        k in household.columns and k in commune.columns for k in key
-    ) or "COM_AREA" not in commune.columns:
+    if (
+        "COM_AREA" in household.columns
+        or not all(k in household.columns and k in commune.columns for k in key)
+        or "COM_AREA" not in commune.columns
+    ):
         return household
     areas = commune[key + ["COM_AREA"]].drop_duplicates(key)
     return household.merge(areas, on=key, how="left")
@@ -328,8 +379,9 @@ def _safe_multi(value: Any) -> list[int]:
 
 def _add_wealth(plan: TablePlan, household: pd.DataFrame) -> pd.DataFrame:
     """Wealth quintile: first principal component of the asset indicators (DHS), weighted."""
-    spec = next((v for v in plan.row_variables.values()
-                 if v.get("derived") == "wealth_quintile"), None)
+    spec = next(
+        (v for v in plan.row_variables.values() if v.get("derived") == "wealth_quintile"), None
+    )
     if spec is None or "wealth_quintile" in household.columns:
         return household
     assets = [c for c in spec.get("assets", ()) if c in household.columns]
@@ -348,8 +400,11 @@ def _add_wealth(plan: TablePlan, household: pd.DataFrame) -> pd.DataFrame:
         loading = -loading
     score = z @ loading
     weight_col = plan.design["weight"]
-    w = (pd.to_numeric(household[weight_col], errors="coerce").fillna(0).to_numpy()
-         if weight_col in household.columns else np.ones(len(household)))
+    w = (
+        pd.to_numeric(household[weight_col], errors="coerce").fillna(0).to_numpy()
+        if weight_col in household.columns
+        else np.ones(len(household))
+    )
     order = np.argsort(score, kind="stable")
     cum = np.cumsum(w[order])
     total = cum[-1] if len(cum) and cum[-1] > 0 else 1.0
@@ -360,8 +415,15 @@ def _add_wealth(plan: TablePlan, household: pd.DataFrame) -> pd.DataFrame:
     return household
 
 
-def _attach(plan: TablePlan, sid: str, frame: pd.DataFrame, household: pd.DataFrame | None,
-            member: pd.DataFrame | None, member_line: str, data: SurveyData) -> pd.DataFrame:
+def _attach(
+    plan: TablePlan,
+    sid: str,
+    frame: pd.DataFrame,
+    household: pd.DataFrame | None,
+    member: pd.DataFrame | None,
+    member_line: str,
+    data: SurveyData,
+) -> pd.DataFrame:
     source = plan.sources[sid]
     design_cols = list(plan.design.values())
     wanted = [c for c in list(source.get("attach", ())) + design_cols if c not in frame.columns]
@@ -389,8 +451,7 @@ def _keys_index(frame: pd.DataFrame, key: list[str]) -> pd.Index:
     return pd.MultiIndex.from_frame(frame[key])
 
 
-def _look_up(frame: pd.DataFrame, source: pd.DataFrame, key: list[str], cols: list[str]
-             ) -> None:
+def _look_up(frame: pd.DataFrame, source: pd.DataFrame, key: list[str], cols: list[str]) -> None:
     """Add ``cols`` of ``source`` to ``frame`` in place, matched on ``key`` (first match).
 
     The same as a left merge, without copying the frame: on a million-person roster the merge
@@ -409,8 +470,9 @@ def _look_up(frame: pd.DataFrame, source: pd.DataFrame, key: list[str], cols: li
 class _Evaluator:
     """Evaluate a compiled expression over every row of a frame at once."""
 
-    def __init__(self, frame: pd.DataFrame, missing: dict[str, tuple[int, ...]],
-                 multi: set[str]) -> None:
+    def __init__(
+        self, frame: pd.DataFrame, missing: dict[str, tuple[int, ...]], multi: set[str]
+    ) -> None:
         self.frame = frame
         self.missing = missing
         self.multi = multi
@@ -459,7 +521,8 @@ class _Evaluator:
             else:
                 target = int(value)
                 self._selected[key] = np.fromiter(
-                    (v is not None and target in v for v in self.lists(name)), bool, self.n)
+                    (v is not None and target in v for v in self.lists(name)), bool, self.n
+                )
         return self._selected[key]
 
     def run(self, node: dict[str, Any]) -> np.ndarray:
@@ -481,8 +544,10 @@ class _Evaluator:
             return self._binary(node)
         if kind == "call":
             return self._call(node)
-        raise AnalysisError(f"expression node '{kind}' is not allowed in a table plan",
-                            f"Nút biểu thức '{kind}' không dùng được trong kế hoạch bảng")
+        raise AnalysisError(
+            f"expression node '{kind}' is not allowed in a table plan",
+            f"Nút biểu thức '{kind}' không dùng được trong kế hoạch bảng",
+        )
 
     def _binary(self, node: dict[str, Any]) -> np.ndarray:
         op = node["op"]
@@ -499,7 +564,10 @@ class _Evaluator:
                 return ~((a == b) | (np.isnan(a) & np.isnan(b))) * 1.0
             if op in ("<", "<=", ">", ">="):
                 fn: Callable[[np.ndarray, np.ndarray], np.ndarray] = {
-                    "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+                    "<": np.less,
+                    "<=": np.less_equal,
+                    ">": np.greater,
+                    ">=": np.greater_equal,
                 }[op]
                 return fn(a, b).astype(float)
             if op == "+":
@@ -520,8 +588,10 @@ class _Evaluator:
             ref = args[0]
             value = self.run(args[1])[0] if self.n else 0.0
             if ref["node"] != "ref":
-                raise AnalysisError("selected() needs a question as its first argument",
-                                    "selected() cần một câu hỏi ở đối số đầu")
+                raise AnalysisError(
+                    "selected() needs a question as its first argument",
+                    "selected() cần một câu hỏi ở đối số đầu",
+                )
             if ref["name"] in self.multi or (
                 ref["name"] in self.frame.columns and self.frame[ref["name"]].dtype == object
             ):
@@ -529,8 +599,7 @@ class _Evaluator:
             return (self.column(ref["name"]) == value).astype(float)
         if name == "count-selected":
             ref = args[0]
-            return np.fromiter((len(v) if v else 0 for v in self.lists(ref["name"])), float,
-                               self.n)
+            return np.fromiter((len(v) if v else 0 for v in self.lists(ref["name"])), float, self.n)
         if name == "not":
             return (~_truthy(self.run(args[0]))).astype(float)
         if name == "if":
@@ -550,7 +619,7 @@ class _Evaluator:
         if name == "round":
             digits = self.run(args[1])[0] if len(args) > 1 and self.n else 0.0
             x = self.run(args[0])
-            scale = 10.0 ** digits
+            scale = 10.0**digits
             return np.sign(x) * np.floor(np.abs(x) * scale + 0.5) / scale
         raise AnalysisError(
             f"function '{name}' cannot be used in a table plan (it needs the row's roster)",
@@ -584,8 +653,9 @@ def evaluate_frame(
     return _Evaluator(frame, missing_codes or {}, multi or set()).run(ast)
 
 
-def indicator_values(data: SurveyData, plan: TablePlan, indicator_id: str
-                     ) -> tuple[str, np.ndarray, np.ndarray | None]:
+def indicator_values(
+    data: SurveyData, plan: TablePlan, indicator_id: str
+) -> tuple[str, np.ndarray, np.ndarray | None]:
     """The per-row analysis values of an indicator in its source frame.
 
     Returns ``(source id, values, denominator values or None)``; rows outside the population
@@ -613,8 +683,9 @@ def indicator_values(data: SurveyData, plan: TablePlan, indicator_id: str
     return sid, values, denominator
 
 
-def source_design(data: SurveyData, plan: TablePlan, sid: str,
-                  frame: pd.DataFrame | None = None) -> SurveyDesign:
+def source_design(
+    data: SurveyData, plan: TablePlan, sid: str, frame: pd.DataFrame | None = None
+) -> SurveyDesign:
     """The survey design over one source (R: ``svydesign(ids=~psu, strata=~stratum, ...)``).
 
     Strata with one PSU are centred on the grand mean (``lonely_psu="adjust"``), so a report
@@ -635,8 +706,9 @@ def source_design(data: SurveyData, plan: TablePlan, sid: str,
         )
     strata = design_spec["stratum"] if design_spec["stratum"] in target.columns else None
     psu = design_spec["psu"] if design_spec["psu"] in target.columns else None
-    design = SurveyDesign(target, weight=weight, strata=strata, psu=psu, lonely_psu="adjust",
-                          nest=True)
+    design = SurveyDesign(
+        target, weight=weight, strata=strata, psu=psu, lonely_psu="adjust", nest=True
+    )
     if frame is None:
         data._designs[sid] = design
     return design
@@ -646,8 +718,13 @@ def source_design(data: SurveyData, plan: TablePlan, sid: str,
 # plan monitoring
 
 
-def monitoring_status(comparator: str, target: float, estimate: float,
-                      ci_low: float | None = None, ci_high: float | None = None) -> str:
+def monitoring_status(
+    comparator: str,
+    target: float,
+    estimate: float,
+    ci_low: float | None = None,
+    ci_high: float | None = None,
+) -> str:
     """``achieved``, ``not_achieved``, ``not_distinguishable`` or ``no_data`` (domain brief §5).
 
     With a CI (survey estimates) the bound on the target's side decides; without one (register
@@ -656,15 +733,22 @@ def monitoring_status(comparator: str, target: float, estimate: float,
     if estimate is None or (isinstance(estimate, float) and math.isnan(estimate)):
         return "no_data"
     compare: dict[str, Callable[[float, float], bool]] = {
-        ">=": lambda a, b: a >= b, ">": lambda a, b: a > b,
-        "<=": lambda a, b: a <= b, "<": lambda a, b: a < b,
+        ">=": lambda a, b: a >= b,
+        ">": lambda a, b: a > b,
+        "<=": lambda a, b: a <= b,
+        "<": lambda a, b: a < b,
         "=": lambda a, b: math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9),
     }
     if comparator not in compare:
-        raise AnalysisError(f"comparator '{comparator}' is not one of >=, >, <=, <, =",
-                            f"Phép so sánh '{comparator}' không thuộc >=, >, <=, <, =")
-    has_ci = ci_low is not None and ci_high is not None and not (
-        math.isnan(ci_low) or math.isnan(ci_high))
+        raise AnalysisError(
+            f"comparator '{comparator}' is not one of >=, >, <=, <, =",
+            f"Phép so sánh '{comparator}' không thuộc >=, >, <=, <, =",
+        )
+    has_ci = (
+        ci_low is not None
+        and ci_high is not None
+        and not (math.isnan(ci_low) or math.isnan(ci_high))
+    )
     if not has_ci:
         return "achieved" if compare[comparator](estimate, target) else "not_achieved"
     if comparator == "=":

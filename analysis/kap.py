@@ -136,9 +136,14 @@ def wife_beating(frame: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     return out
 
 
-def decision_indicators(frame: pd.DataFrame, grid: str, rows: list[str], three: list[str],
-                        codes: tuple[int, ...] = (1, 2), not_applicable: tuple[int, ...] = (5,)
-                        ) -> pd.DataFrame:
+def decision_indicators(
+    frame: pd.DataFrame,
+    grid: str,
+    rows: list[str],
+    three: list[str],
+    codes: tuple[int, ...] = (1, 2),
+    not_applicable: tuple[int, ...] = (5,),
+) -> pd.DataFrame:
     """Per respondent: 0/1 ``dec_<row>`` (alone or jointly), ``all_three`` and ``none``."""
     out = pd.DataFrame(index=frame.index)
     for row in rows:
@@ -152,17 +157,28 @@ def decision_indicators(frame: pd.DataFrame, grid: str, rows: list[str], three: 
     return out
 
 
-def chore_index(frame: pd.DataFrame, grid: str, rows: list[str], sex: np.ndarray,
-                shared: tuple[int, ...] = (3, 5), self_code: int = 1, spouse_code: int = 2,
-                not_applicable: tuple[int, ...] = (6,), man: int = 1, woman: int = 2
-                ) -> pd.DataFrame:
+def chore_index(
+    frame: pd.DataFrame,
+    grid: str,
+    rows: list[str],
+    sex: np.ndarray,
+    shared: tuple[int, ...] = (3, 5),
+    self_code: int = 1,
+    spouse_code: int = 2,
+    not_applicable: tuple[int, ...] = (6,),
+    man: int = 1,
+    woman: int = 2,
+) -> pd.DataFrame:
     """Per respondent: 0/1 ``chore_<row>`` (shared or mainly a man) and ``index`` (share)."""
     out = pd.DataFrame(index=frame.index)
     for row in rows:
         values = _numeric(frame, f"{grid}_{row}")
         bad = np.isnan(values) | np.isin(values, (DONT_KNOW, REFUSED) + tuple(not_applicable))
-        by_man = (np.isin(values, shared) | ((values == self_code) & (sex == man))
-                  | ((values == spouse_code) & (sex == woman)))
+        by_man = (
+            np.isin(values, shared)
+            | ((values == self_code) & (sex == man))
+            | ((values == spouse_code) & (sex == woman))
+        )
         out[f"chore_{row}"] = np.where(bad, np.nan, by_man.astype(float))
     stack = out.to_numpy()
     applicable = (~np.isnan(stack)).sum(axis=1)
@@ -226,8 +242,9 @@ class Reliability:
     n: int
 
 
-def reliability(items: pd.DataFrame, groups: dict[str, np.ndarray], kind: str = "alpha"
-                ) -> list[Reliability]:
+def reliability(
+    items: pd.DataFrame, groups: dict[str, np.ndarray], kind: str = "alpha"
+) -> list[Reliability]:
     """Alpha (or KR-20) overall and within each group mask (``{"Women": mask, ...}``)."""
     fn = kr20 if kind == "kr20" else cronbach_alpha
     out = []
@@ -264,23 +281,35 @@ _LEVELS = {
     "count12": {"vi": "Số lý do: 1–2", "en": "Number of reasons: 1–2"},
     "count34": {"vi": "Số lý do: 3–4", "en": "Number of reasons: 3–4"},
     "count5": {"vi": "Số lý do: 5", "en": "Number of reasons: 5"},
-    "all_three": {"vi": "Cả ba quyết định (sức khỏe, mua sắm lớn, thăm gia đình)",
-                  "en": "All three (own health, large purchases, family visits)"},
+    "all_three": {
+        "vi": "Cả ba quyết định (sức khỏe, mua sắm lớn, thăm gia đình)",
+        "en": "All three (own health, large purchases, family visits)",
+    },
     "none": {"vi": "Không quyết định nào trong ba", "en": "None of the three"},
     "kr20": {"vi": "Độ tin cậy KR-20: {values}.", "en": "Reliability KR-20: {values}."},
-    "alpha": {"vi": "Hệ số Cronbach α: {values} (chấp nhận được khi ≥ 0,70).",
-              "en": "Cronbach's α: {values} (acceptable at ≥ 0.70)."},
-    "item_rest": {"vi": "Tương quan mục–phần còn lại: {values}; mục < 0,20 được đánh dấu !.",
-                  "en": "Item-rest correlations: {values}; items below 0.20 marked !."},
+    "alpha": {
+        "vi": "Hệ số Cronbach α: {values} (chấp nhận được khi ≥ 0,70).",
+        "en": "Cronbach's α: {values} (acceptable at ≥ 0.70).",
+    },
+    "item_rest": {
+        "vi": "Tương quan mục–phần còn lại: {values}; mục < 0,20 được đánh dấu !.",
+        "en": "Item-rest correlations: {values}; items below 0.20 marked !.",
+    },
     "overall": {"vi": "chung", "en": "overall"},
-    "married_pop": {"vi": "Dân số: người đang có vợ/chồng hoặc sống chung.",
-                    "en": "Population: currently married or cohabiting respondents."},
-    "wb_98": {"vi": "'Không biết' được tính là không đồng ý (theo DHS).",
-              "en": "'Don't know' counts as not agreeing (as in DHS)."},
+    "married_pop": {
+        "vi": "Dân số: người đang có vợ/chồng hoặc sống chung.",
+        "en": "Population: currently married or cohabiting respondents.",
+    },
+    "wb_98": {
+        "vi": "'Không biết' được tính là không đồng ý (theo DHS).",
+        "en": "'Don't know' counts as not agreeing (as in DHS).",
+    },
     "correct": {"vi": "Trả lời đúng: {label}", "en": "Correct: {label}"},
-    "chore_note": {"vi": "Làm 'cả hai như nhau' hoặc chủ yếu do nam giới làm; chỉ tính công "
-                         "việc áp dụng được.",
-                   "en": "Done 'both equally' or mainly by a man; applicable tasks only."},
+    "chore_note": {
+        "vi": "Làm 'cả hai như nhau' hoặc chủ yếu do nam giới làm; chỉ tính công "
+        "việc áp dụng được.",
+        "en": "Done 'both equally' or mainly by a man; applicable tasks only.",
+    },
 }
 
 
@@ -308,13 +337,21 @@ def add_kap_columns(work: Any) -> None:
     form = work.forms[work.plan.sources[sid]["form"]]
     new: dict[str, np.ndarray] = {}
     sex_column = spec.get("sex", "resp_sex")
-    sex = (pd.to_numeric(frame[sex_column], errors="coerce").to_numpy(dtype=float)
-           if sex_column in frame.columns else np.full(len(frame), np.nan))
+    sex = (
+        pd.to_numeric(frame[sex_column], errors="coerce").to_numpy(dtype=float)
+        if sex_column in frame.columns
+        else np.full(len(frame), np.nan)
+    )
     k = spec.get("knowledge", {})
     if k:
-        scored = knowledge_scores(frame, k["items"], knowledge_keys(form, k["items"]),
-                                  k.get("min_answered", 12), k.get("adequate", 70),
-                                  tuple(k.get("bloom", (80, 60))))
+        scored = knowledge_scores(
+            frame,
+            k["items"],
+            knowledge_keys(form, k["items"]),
+            k.get("min_answered", 12),
+            k.get("adequate", 70),
+            tuple(k.get("bloom", (80, 60))),
+        )
         new["kap_knowledge_score"] = scored["score"].to_numpy()
         new["kap_knowledge_adequate"] = scored["adequate"].to_numpy()
         new["kap_knowledge_level"] = scored["level"].to_numpy()
@@ -322,8 +359,13 @@ def add_kap_columns(work: Any) -> None:
             new[f"_kc_{item}"] = scored[f"correct_{item}"].to_numpy()
     a = spec.get("attitude", {})
     if a:
-        scored = attitude_index(frame, a["items"], a.get("reverse", []), a.get("min_share", 0.8),
-                                tuple(a.get("bands", (33.3, 66.6))))
+        scored = attitude_index(
+            frame,
+            a["items"],
+            a.get("reverse", []),
+            a.get("min_share", 0.8),
+            tuple(a.get("bands", (33.3, 66.6))),
+        )
         new["kap_attitude_index"] = scored["index"].to_numpy()
         new["kap_attitude_band"] = scored["band"].to_numpy()
         for item in a["items"]:
@@ -338,9 +380,14 @@ def add_kap_columns(work: Any) -> None:
     d = spec.get("decisions")
     if d:
         rows = [r.id for r in form.question(d["grid"]).rows]
-        scored = decision_indicators(frame, d["grid"], rows, d["three"],
-                                     tuple(d.get("codes", (1, 2))),
-                                     tuple(d.get("not_applicable", (5,))))
+        scored = decision_indicators(
+            frame,
+            d["grid"],
+            rows,
+            d["three"],
+            tuple(d.get("codes", (1, 2))),
+            tuple(d.get("not_applicable", (5,))),
+        )
         new["kap_decide_all_three"] = scored["all_three"].to_numpy()
         new["kap_decide_none"] = scored["none"].to_numpy()
         for row in rows:
@@ -348,9 +395,16 @@ def add_kap_columns(work: Any) -> None:
     c = spec.get("chores")
     if c:
         rows = [r.id for r in form.question(c["grid"]).rows]
-        scored = chore_index(frame, c["grid"], rows, sex, tuple(c.get("shared", (3, 5))),
-                             c.get("self_man", 1), c.get("spouse_man", 2),
-                             tuple(c.get("not_applicable", (6,))))
+        scored = chore_index(
+            frame,
+            c["grid"],
+            rows,
+            sex,
+            tuple(c.get("shared", (3, 5))),
+            c.get("self_man", 1),
+            c.get("spouse_man", 2),
+            tuple(c.get("not_applicable", (6,))),
+        )
         new["kap_chore_index"] = scored["index"].to_numpy()
         for row in rows:
             new[f"_kh_{row}"] = scored[f"chore_{row}"].to_numpy()
@@ -373,8 +427,13 @@ def _married_mask(work: Any, sid: str) -> np.ndarray:
     return ~np.isnan(values) & (values != 0)
 
 
-def _item_rows(work: Any, sid: str, table_id: str, items: list[tuple[str, np.ndarray]],
-               stat: str = "proportion") -> list[Any]:
+def _item_rows(
+    work: Any,
+    sid: str,
+    table_id: str,
+    items: list[tuple[str, np.ndarray]],
+    stat: str = "proportion",
+) -> list[Any]:
     from analysis.tables import Row, sex_cells
 
     sex = work.sex_column(sid)
@@ -383,8 +442,16 @@ def _item_rows(work: Any, sid: str, table_id: str, items: list[tuple[str, np.nda
     rows = []
     for number, (label, values) in enumerate(items):
         column = work.add(sid, f"_item_{table_id}_{number}", values)
-        cells = sex_cells(design, column, stat, sex, source.get("women", 2), source.get("men", 1),
-                          None, work.plan.settings)
+        cells = sex_cells(
+            design,
+            column,
+            stat,
+            sex,
+            source.get("women", 2),
+            source.get("men", 1),
+            None,
+            work.plan.settings,
+        )
         if 0.0 in cells:
             row_values, flags = cells[0.0]
             rows.append(Row(label, row_values, flags))
@@ -398,9 +465,11 @@ def _group_masks(work: Any, sid: str) -> dict[str, np.ndarray]:
     frame = work.frame(sid)
     source = work.plan.sources[sid]
     sex = pd.to_numeric(frame[source["sex"]], errors="coerce").to_numpy()
-    masks = {_t("overall", lang): np.ones(len(frame), dtype=bool),
-             text("women", lang): sex == source.get("women", 2),
-             text("men", lang): sex == source.get("men", 1)}
+    masks = {
+        _t("overall", lang): np.ones(len(frame), dtype=bool),
+        text("women", lang): sex == source.get("women", 2),
+        text("men", lang): sex == source.get("men", 1),
+    }
     groups = work.plan.kap.get("alpha_groups")
     if groups and groups.get("column") in frame.columns:
         values = pd.to_numeric(frame[groups["column"]], errors="coerce").to_numpy()
@@ -419,11 +488,15 @@ def _kap_table(work: Any, table: dict[str, Any], rows: list[Any], notes: list[st
 
     sid = work.plan.kap["source"]
     lang = work.lang
-    return TableResult(table["id"], table["title"][lang], list(table["departments"]),
-                       sex_columns("proportion", lang), rows,
-                       [n[lang] for n in table.get("notes", ())] + notes
-                       + standard_notes(work.plan, lang),
-                       source_line(work.plan, sid, lang))
+    return TableResult(
+        table["id"],
+        table["title"][lang],
+        list(table["departments"]),
+        sex_columns("proportion", lang),
+        rows,
+        [n[lang] for n in table.get("notes", ())] + notes + standard_notes(work.plan, lang),
+        source_line(work.plan, sid, lang),
+    )
 
 
 def kap_table(work: Any, table: dict[str, Any]) -> Any:
@@ -449,20 +522,23 @@ def kap_table(work: Any, table: dict[str, Any]) -> Any:
             label = f"{item}: {form.question(item).export_label[lang]}"
             items.append((_t("correct", lang, label=label), frame[f"_kc_{item}"].to_numpy()))
         matrix = frame[[f"_kc_{i}" for i in k_items]]
-        notes.append(_reliability_note(reliability(matrix, _group_masks(work, sid), "kr20"),
-                                       "kr20", lang))
+        notes.append(
+            _reliability_note(reliability(matrix, _group_masks(work, sid), "kr20"), "kr20", lang)
+        )
     elif kind == "attitude":
         band = frame["kap_attitude_band"].to_numpy()
         for key, code in (("low", 1), ("mid", 2), ("high", 3)):
             items.append((_t(key, lang), np.where(np.isnan(band), np.nan, band == code)))
         a_items = plan.kap["attitude"]["items"]
         matrix = frame[[f"_ka_{i}" for i in a_items]]
-        notes.append(_reliability_note(reliability(matrix, _group_masks(work, sid), "alpha"),
-                                       "alpha", lang))
+        notes.append(
+            _reliability_note(reliability(matrix, _group_masks(work, sid), "alpha"), "alpha", lang)
+        )
         correlations = item_rest(matrix)
         shown = ", ".join(
             f"{item} {_fmt(r, lang)}{'!' if not math.isnan(r) and r < 0.20 else ''}"
-            for item, r in zip(a_items, correlations, strict=True))
+            for item, r in zip(a_items, correlations, strict=True)
+        )
         notes.append(_t("item_rest", lang, values=shown))
     elif kind == "wife_beating":
         married = _married_mask(work, sid)
@@ -472,18 +548,24 @@ def kap_table(work: Any, table: dict[str, Any]) -> Any:
         any_ = np.where(married, frame["kap_wb_any"], np.nan)
         items.append((_t("any", lang), any_))
         count = np.where(married, frame["kap_wb_count"], np.nan)
-        for key, low, high in (("count0", 0, 0), ("count12", 1, 2), ("count34", 3, 4),
-                               ("count5", 5, 5)):
-            items.append((_t(key, lang),
-                          np.where(np.isnan(count), np.nan, (count >= low) & (count <= high))))
+        for key, low, high in (
+            ("count0", 0, 0),
+            ("count12", 1, 2),
+            ("count34", 3, 4),
+            ("count5", 5, 5),
+        ):
+            items.append(
+                (_t(key, lang), np.where(np.isnan(count), np.nan, (count >= low) & (count <= high)))
+            )
         notes += [_t("married_pop", lang), _t("wb_98", lang)]
     elif kind == "decisions":
         married = _married_mask(work, sid)
         grid = form.question(plan.kap["decisions"]["grid"])
         for row in grid.rows:
             items.append((row.label[lang], np.where(married, frame[f"_kd_{row.id}"], np.nan)))
-        items.append((_t("all_three", lang), np.where(married, frame["kap_decide_all_three"],
-                                                      np.nan)))
+        items.append(
+            (_t("all_three", lang), np.where(married, frame["kap_decide_all_three"], np.nan))
+        )
         items.append((_t("none", lang), np.where(married, frame["kap_decide_none"], np.nan)))
         notes.append(_t("married_pop", lang))
     elif kind == "chores":

@@ -116,9 +116,15 @@ def run_report(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     title = plan.title[lang]
-    manifest: dict[str, Any] = {"plan": plan.id, "plan_version": plan.version, "lang": lang,
-                                "tables": [t.id for t in tables], "notes": notes,
-                                "files": {}, "departments": {}}
+    manifest: dict[str, Any] = {
+        "plan": plan.id,
+        "plan_version": plan.version,
+        "lang": lang,
+        "tables": [t.id for t in tables],
+        "notes": notes,
+        "files": {},
+        "departments": {},
+    }
     xlsx = write_xlsx(tables, out / f"report_{lang}.xlsx", title, lang, notes)
     manifest["files"]["xlsx"] = xlsx.name
     rendered: dict[str, bytes] = {}
@@ -136,11 +142,18 @@ def run_report(
         dep_title = f"{title} – {label[lang]}"
         files = [write_xlsx(own, folder / f"{dep_id}_{lang}.xlsx", dep_title, lang, notes).name]
         if pdf:
-            files.append(write_pdf(own, folder / f"{dep_id}_{lang}.pdf", dep_title, lang,
-                                   notes, rendered).name)
+            files.append(
+                write_pdf(
+                    own, folder / f"{dep_id}_{lang}.pdf", dep_title, lang, notes, rendered
+                ).name
+            )
         write_csv(own, folder / "csv")
-        manifest["departments"][dep_id] = {"label": label[lang], "tables": [t.id for t in own],
-                                           "files": files}
-    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1),
-                                       encoding="utf-8")
+        manifest["departments"][dep_id] = {
+            "label": label[lang],
+            "tables": [t.id for t in own],
+            "files": files,
+        }
+    (out / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     return manifest

@@ -15,12 +15,26 @@ __all__ = ["report"]
 
 @click.command()
 @click.argument("data_dir", type=click.Path(file_okay=False))
-@click.option("--plan", "plan_path", default=None,
-              help="Table plan JSON (default: the bundled langson plan) / kế hoạch bảng.")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
-              help="Output folder / thư mục kết quả.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
-              help="Report language / ngôn ngữ báo cáo.")
+@click.option(
+    "--plan",
+    "plan_path",
+    default=None,
+    help="Table plan JSON (default: the bundled langson plan) / kế hoạch bảng.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Output folder / thư mục kết quả.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    show_default=True,
+    help="Report language / ngôn ngữ báo cáo.",
+)
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF files / không tạo tệp PDF.")
 def report(data_dir: str, plan_path: str | None, out: str, lang: str, no_pdf: bool) -> None:
     """Write the report of a survey data folder: Excel, PDF, CSV and department packs.
@@ -34,10 +48,17 @@ def report(data_dir: str, plan_path: str | None, out: str, lang: str, no_pdf: bo
     try:
         total = len(load_plan(plan_file).tables)
         label = "Đang lập bảng" if lang == "vi" else "Building tables"
-        with click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"),
-                               show_pos=True) as bar:
-            manifest = run_report(data_dir, plan_file, out, lang,
-                                  progress=lambda _table_id: bar.update(1), pdf=not no_pdf)
+        with click.progressbar(
+            length=total, label=label, file=click.get_text_stream("stderr"), show_pos=True
+        ) as bar:
+            manifest = run_report(
+                data_dir,
+                plan_file,
+                out,
+                lang,
+                progress=lambda _table_id: bar.update(1),
+                pdf=not no_pdf,
+            )
     except AnalysisError as error:
         click.echo(f"Lỗi: {error.message('vi')}", err=True)
         click.echo(f"Error: {error.message('en')}", err=True)

@@ -49,14 +49,23 @@ _WOMEN_COLOUR = colors.HexColor("#B2457A")
 _MEN_COLOUR = colors.HexColor("#3A6EA5")
 
 #: Relative column widths (by column key, else by kind) in the PDF tables.
-_SHARES = {"text": 3.0, "ci": 1.5, "indicator": 4.0, "agency": 3.0, "target": 1.2,
-           "source": 1.8, "status": 1.8}
+_SHARES = {
+    "text": 3.0,
+    "ci": 1.5,
+    "indicator": 4.0,
+    "agency": 3.0,
+    "target": 1.2,
+    "source": 1.8,
+    "status": 1.8,
+}
 
 _PDF_TEXT = {
     "contents": {"vi": "Mục lục", "en": "Contents"},
     "made": {"vi": "Lập ngày {date}", "en": "Produced on {date}"},
-    "chart": {"vi": "Biểu đồ: {label}, theo giới (thanh: ước lượng; vạch: KTC 95%)",
-              "en": "Chart: {label}, by sex (bars: estimate; whiskers: 95% CI)"},
+    "chart": {
+        "vi": "Biểu đồ: {label}, theo giới (thanh: ước lượng; vạch: KTC 95%)",
+        "en": "Chart: {label}, by sex (bars: estimate; whiskers: 95% CI)",
+    },
     "no_rows": {"vi": "Không có dòng nào.", "en": "No rows."},
 }
 
@@ -79,23 +88,26 @@ def register_fonts() -> None:
         return
     pdfmetrics.registerFont(TTFont(FONT, str(_font_path(FONT))))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_font_path(FONT_BOLD))))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT,
-                                  boldItalic=FONT_BOLD)
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
+    )
 
 
 def _styles() -> dict[str, ParagraphStyle]:
     return {
-        "title": ParagraphStyle("title", fontName=FONT_BOLD, fontSize=20, leading=26,
-                                spaceAfter=12),
-        "h1": ParagraphStyle("TableHeading", fontName=FONT_BOLD, fontSize=12, leading=15,
-                             spaceBefore=6, spaceAfter=6),
+        "title": ParagraphStyle(
+            "title", fontName=FONT_BOLD, fontSize=20, leading=26, spaceAfter=12
+        ),
+        "h1": ParagraphStyle(
+            "TableHeading", fontName=FONT_BOLD, fontSize=12, leading=15, spaceBefore=6, spaceAfter=6
+        ),
         "body": ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12),
         "note": ParagraphStyle("note", fontName=FONT, fontSize=7.5, leading=9.5),
-        "source": ParagraphStyle("source", fontName=FONT, fontSize=7.5, leading=9.5,
-                                 textColor=colors.HexColor("#444444")),
+        "source": ParagraphStyle(
+            "source", fontName=FONT, fontSize=7.5, leading=9.5, textColor=colors.HexColor("#444444")
+        ),
         "cell": ParagraphStyle("cell", fontName=FONT, fontSize=7, leading=8.5),
-        "head": ParagraphStyle("head", fontName=FONT_BOLD, fontSize=7, leading=8.5,
-                               alignment=1),
+        "head": ParagraphStyle("head", fontName=FONT_BOLD, fontSize=7, leading=8.5, alignment=1),
         "toc0": ParagraphStyle("toc0", fontName=FONT, fontSize=9, leading=12, leftIndent=0),
     }
 
@@ -104,9 +116,15 @@ class _Document(BaseDocTemplate):
     """A4 landscape page with a footer line."""
 
     def __init__(self, target: Any, lang: str, **kwargs: Any) -> None:
-        super().__init__(target, pagesize=landscape(A4), leftMargin=1.5 * cm,
-                         rightMargin=1.5 * cm, topMargin=1.5 * cm, bottomMargin=1.5 * cm,
-                         **kwargs)
+        super().__init__(
+            target,
+            pagesize=landscape(A4),
+            leftMargin=1.5 * cm,
+            rightMargin=1.5 * cm,
+            topMargin=1.5 * cm,
+            bottomMargin=1.5 * cm,
+            **kwargs,
+        )
         self.lang = lang
         self.footer_text = ""
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
@@ -120,8 +138,11 @@ class _Document(BaseDocTemplate):
 
 
 def _chart(table: TableResult, width: float, lang: str) -> Drawing | None:
-    items = [c for c in table.chart or () if not c.get("suppressed")
-             and c.get("w_est") is not None and c.get("m_est") is not None]
+    items = [
+        c
+        for c in table.chart or ()
+        if not c.get("suppressed") and c.get("w_est") is not None and c.get("m_est") is not None
+    ]
     if not items:
         return None
     height = 5.5 * cm
@@ -141,8 +162,9 @@ def _chart(table: TableResult, width: float, lang: str) -> Drawing | None:
         value = top * tick / 4
         y = bottom + value * scale
         drawing.add(Line(left - 3, y, left, y, strokeColor=colors.black))
-        drawing.add(String(left - 5, y - 3, f"{value:.0f}", fontName=FONT, fontSize=7,
-                           textAnchor="end"))
+        drawing.add(
+            String(left - 5, y - 3, f"{value:.0f}", fontName=FONT, fontSize=7, textAnchor="end")
+        )
     slot = plot_w / len(items)
     bar = slot * 0.3
     for i, c in enumerate(items):
@@ -150,8 +172,9 @@ def _chart(table: TableResult, width: float, lang: str) -> Drawing | None:
         for j, (key, colour) in enumerate((("w", _WOMEN_COLOUR), ("m", _MEN_COLOUR))):
             est = c[f"{key}_est"]
             x = x0 + j * bar
-            drawing.add(Rect(x, bottom, bar * 0.9, max(est, 0) * scale, fillColor=colour,
-                             strokeColor=None))
+            drawing.add(
+                Rect(x, bottom, bar * 0.9, max(est, 0) * scale, fillColor=colour, strokeColor=None)
+            )
             low, high = c.get(f"{key}_ci") or (math.nan, math.nan)
             if low == low and high == high:
                 mid = x + bar * 0.45
@@ -159,22 +182,44 @@ def _chart(table: TableResult, width: float, lang: str) -> Drawing | None:
                 drawing.add(Line(mid, y1, mid, y2, strokeColor=colors.black, strokeWidth=0.8))
                 drawing.add(Line(mid - 3, y1, mid + 3, y1, strokeColor=colors.black))
                 drawing.add(Line(mid - 3, y2, mid + 3, y2, strokeColor=colors.black))
-            drawing.add(String(x + bar * 0.45, bottom + max(est, 0) * scale + 2,
-                               f"{est:.1f}", fontName=FONT, fontSize=6, textAnchor="middle"))
-        drawing.add(String(x0 + bar, bottom - 10, c["label"][:28], fontName=FONT, fontSize=7,
-                           textAnchor="middle"))
+            drawing.add(
+                String(
+                    x + bar * 0.45,
+                    bottom + max(est, 0) * scale + 2,
+                    f"{est:.1f}",
+                    fontName=FONT,
+                    fontSize=6,
+                    textAnchor="middle",
+                )
+            )
+        drawing.add(
+            String(
+                x0 + bar,
+                bottom - 10,
+                c["label"][:28],
+                fontName=FONT,
+                fontSize=7,
+                textAnchor="middle",
+            )
+        )
     legend_x = left + plot_w + 0.6 * cm
     for j, (key, colour) in enumerate((("women", _WOMEN_COLOUR), ("men", _MEN_COLOUR))):
         y = bottom + plot_h - 24 - j * 14
         drawing.add(Rect(legend_x, y, 8, 8, fillColor=colour, strokeColor=None))
         drawing.add(String(legend_x + 12, y, text(key, lang), fontName=FONT, fontSize=8))
-    drawing.add(String(left, height + 0.6 * cm, _t("chart", lang, label=table.extra.get(
-        "label", table.title))[:150], fontName=FONT_BOLD, fontSize=8))
+    drawing.add(
+        String(
+            left,
+            height + 0.6 * cm,
+            _t("chart", lang, label=table.extra.get("label", table.title))[:150],
+            fontName=FONT_BOLD,
+            fontSize=8,
+        )
+    )
     return drawing
 
 
-def _table_flowable(table: TableResult, width: float, styles: dict[str, ParagraphStyle]
-                    ) -> Table:
+def _table_flowable(table: TableResult, width: float, styles: dict[str, ParagraphStyle]) -> Table:
     label_width = 5.2 * cm if len(table.columns) > 4 else 8 * cm
     if len(table.columns) > 12:
         label_width = 4.2 * cm
@@ -213,11 +258,14 @@ def _table_flowable(table: TableResult, width: float, styles: dict[str, Paragrap
     for row in table.rows:
         if row.block and row.block != block:
             block = row.block
-            data.append([Paragraph(f"<b>{escape(block)}</b>", styles["cell"])]
-                        + [""] * len(table.columns))
+            data.append(
+                [Paragraph(f"<b>{escape(block)}</b>", styles["cell"])] + [""] * len(table.columns)
+            )
             r = len(data) - 1
-            style += [("SPAN", (0, r), (-1, r)),
-                      ("BACKGROUND", (0, r), (-1, r), colors.HexColor("#F2F2F2"))]
+            style += [
+                ("SPAN", (0, r), (-1, r)),
+                ("BACKGROUND", (0, r), (-1, r), colors.HexColor("#F2F2F2")),
+            ]
         elif not row.block:
             block = None
         if len(row.label) <= 38:
@@ -226,8 +274,7 @@ def _table_flowable(table: TableResult, width: float, styles: dict[str, Paragrap
             indent = "&nbsp;&nbsp;&nbsp;" if row.block else ""
             cells = [Paragraph(indent + escape(row.label), styles["cell"])]
         for column in table.columns:
-            shown = format_cell(row.values.get(column.key), column.kind,
-                                row.flags.get(column.key))
+            shown = format_cell(row.values.get(column.key), column.kind, row.flags.get(column.key))
             if column.kind == "text":
                 cells.append(Paragraph(escape(shown), styles["cell"]))
             else:
@@ -271,27 +318,40 @@ def _front(title: str, lang: str, notes: list[str], entries: list[tuple[str, int
     buffer = io.BytesIO()
     doc = _Document(buffer, lang, title=title, author="gesurvey")
     doc.footer_text = title
-    story: list[Any] = [Paragraph(escape(title), styles["title"]),
-                        Paragraph(escape(_t("made", lang, date=_dt.date.today().isoformat())),
-                                  styles["body"]), Spacer(1, 8)]
+    story: list[Any] = [
+        Paragraph(escape(title), styles["title"]),
+        Paragraph(escape(_t("made", lang, date=_dt.date.today().isoformat())), styles["body"]),
+        Spacer(1, 8),
+    ]
     for note in notes:
         story.append(Paragraph(escape(note), styles["note"]))
     story += [Spacer(1, 10), Paragraph(escape(_t("contents", lang)), styles["h1"])]
     rows = [[Paragraph(escape(label), styles["toc0"]), str(page)] for label, page in entries]
     if rows:
         toc = Table(rows, colWidths=[doc.width - 2 * cm, 2 * cm], hAlign="LEFT")
-        toc.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
-                                 ("FONTSIZE", (0, 0), (-1, -1), 9),
-                                 ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-                                 ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        toc.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), FONT),
+                    ("FONTSIZE", (0, 0), (-1, -1), 9),
+                    ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
         story.append(toc)
     doc.build(story)
     return buffer.getvalue()
 
 
-def write_pdf(tables: list[TableResult], path: str | Path, title: str, lang: str = "vi",
-              notes: list[str] | None = None, rendered: dict[str, bytes] | None = None
-              ) -> Path:
+def write_pdf(
+    tables: list[TableResult],
+    path: str | Path,
+    title: str,
+    lang: str = "vi",
+    notes: list[str] | None = None,
+    rendered: dict[str, bytes] | None = None,
+) -> Path:
     """Write the PDF report and return its path.
 
     Each table is rendered once (``rendered`` caches them by table id, so the department packs
@@ -308,8 +368,11 @@ def write_pdf(tables: list[TableResult], path: str | Path, title: str, lang: str
             rendered[key] = render_table(table, title, lang)
         readers.append(PdfReader(io.BytesIO(rendered[key])))
     labels = [f"{t.id}. {t.title}" for t in tables]
-    front_pages = len(PdfReader(io.BytesIO(_front(title, lang, notes or [],
-                                                  [(label, 0) for label in labels]))).pages)
+    front_pages = len(
+        PdfReader(
+            io.BytesIO(_front(title, lang, notes or [], [(label, 0) for label in labels]))
+        ).pages
+    )
     entries, page = [], front_pages + 1
     for label, reader in zip(labels, readers, strict=True):
         entries.append((label, page))
@@ -329,6 +392,7 @@ def write_pdf(tables: list[TableResult], path: str | Path, title: str, lang: str
 
 def suppressed_share(table: TableResult) -> float:
     """Share of estimate cells that are suppressed (a quick quality figure for a table)."""
-    cells = [row.flags.get(c.key) for row in table.rows for c in table.columns
-             if c.key.endswith("est")]
+    cells = [
+        row.flags.get(c.key) for row in table.rows for c in table.columns if c.key.endswith("est")
+    ]
     return sum(1 for f in cells if f == SUPPRESSED) / len(cells) if cells else 0.0

@@ -23,8 +23,16 @@ from analysis.tables import GPI_FLAG, PARENTHESES, SUPPRESSED, TableResult
 __all__ = ["write_xlsx"]
 
 _FORMATS = {
-    "pct": "0.0", "mean": "0.0", "points": "0.0", "number": "0.0", "ci": "0.0",
-    "mean2": "0.00", "gpi": "0.00", "p": "0.000", "n": "#,##0", "int": "#,##0",
+    "pct": "0.0",
+    "mean": "0.0",
+    "points": "0.0",
+    "number": "0.0",
+    "ci": "0.0",
+    "mean2": "0.00",
+    "gpi": "0.00",
+    "p": "0.000",
+    "n": "#,##0",
+    "int": "#,##0",
 }
 _CONTENTS = {"vi": "Mục lục", "en": "Contents"}
 _LOW_HIGH = {"vi": ("cận dưới", "cận trên"), "en": ("low", "high")}
@@ -53,8 +61,13 @@ def _number(value: Any) -> float | None:
     return value
 
 
-def write_xlsx(tables: list[TableResult], path: str | Path, title: str, lang: str = "vi",
-               notes: list[str] | None = None) -> Path:
+def write_xlsx(
+    tables: list[TableResult],
+    path: str | Path,
+    title: str,
+    lang: str = "vi",
+    notes: list[str] | None = None,
+) -> Path:
     """Write the workbook and return its path."""
     path = Path(path)
     book = Workbook()

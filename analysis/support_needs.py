@@ -33,8 +33,7 @@ from analysis.tables import (
 )
 from analysis.variables import parse_multi
 
-__all__ = ["need_matrix", "priority_points", "rank_needs", "support_needs_table",
-           "barriers_table"]
+__all__ = ["need_matrix", "priority_points", "rank_needs", "support_needs_table", "barriers_table"]
 
 _TEXT = {
     "share": {"vi": "% cần", "en": "% needing"},
@@ -45,9 +44,9 @@ _TEXT = {
     "need": {"vi": "Nhu cầu hỗ trợ", "en": "Support need"},
     "note_points": {
         "vi": "Ưu tiên 1, 2, 3 được 3, 2, 1 điểm; điểm ưu tiên là điểm trung bình gia quyền; "
-              "hạng 1 là nhu cầu cấp thiết nhất.",
+        "hạng 1 là nhu cầu cấp thiết nhất.",
         "en": "Priorities 1, 2, 3 earn 3, 2, 1 points; priority points are weighted means; "
-              "rank 1 is the most pressing need.",
+        "rank 1 is the most pressing need.",
     },
     "note_denominator": {
         "vi": "Mẫu số: người trả lời câu SN01 (kể cả 'không cần').",
@@ -83,8 +82,9 @@ def need_matrix(values: pd.Series, codes: list[int]) -> np.ndarray:
     return out
 
 
-def priority_points(priorities: list[np.ndarray], codes: list[int],
-                    points: tuple[int, ...] = (3, 2, 1)) -> tuple[np.ndarray, np.ndarray]:
+def priority_points(
+    priorities: list[np.ndarray], codes: list[int], points: tuple[int, ...] = (3, 2, 1)
+) -> tuple[np.ndarray, np.ndarray]:
     """n × k points (3/2/1 for priority 1/2/3, else 0) and the n × k priority-1 indicator."""
     n = len(priorities[0]) if priorities else 0
     out = np.zeros((n, len(codes)))
@@ -117,8 +117,11 @@ def _needs_setup(work: Any) -> tuple[str, pd.DataFrame, list[Any]] | None:
     if sid is None or not work.has(sid) or spec["need"] not in work.frame(sid).columns:
         return None
     form = work.forms[work.plan.sources[sid]["form"]]
-    choices = [c for c in form.question(spec["need"]).choices or ()
-               if c.name not in spec.get("exclude", ())]
+    choices = [
+        c
+        for c in form.question(spec["need"]).choices or ()
+        if c.name not in spec.get("exclude", ())
+    ]
     return sid, work.frame(sid), choices
 
 
@@ -133,9 +136,12 @@ def support_needs_table(work: Any, table: dict[str, Any]) -> TableResult:
     codes = [c.code for c in choices]
     needs = need_matrix(frame[spec["need"]], codes)
     valid = ~np.isnan(needs).any(axis=1)
-    priorities = [pd.to_numeric(frame[p], errors="coerce").to_numpy()
-                  if p in frame.columns else np.full(len(frame), np.nan)
-                  for p in spec["priorities"]]
+    priorities = [
+        pd.to_numeric(frame[p], errors="coerce").to_numpy()
+        if p in frame.columns
+        else np.full(len(frame), np.nan)
+        for p in spec["priorities"]
+    ]
     points, first = priority_points(priorities, codes, tuple(spec.get("points", (3, 2, 1))))
     weights = work.design(sid).weights
     by = table.get("by", "sex")
@@ -144,8 +150,10 @@ def support_needs_table(work: Any, table: dict[str, Any]) -> TableResult:
         sex_col = work.sex_column(sid)
         source = plan.sources[sid]
         sex = frame[sex_col].to_numpy() if sex_col else np.full(len(frame), np.nan)
-        groups = [(text("women", lang), sex == source.get("women", 2)),
-                  (text("men", lang), sex == source.get("men", 1))]
+        groups = [
+            (text("women", lang), sex == source.get("women", 2)),
+            (text("men", lang), sex == source.get("men", 1)),
+        ]
     else:
         rid = spec.get("by", {}).get(by, by)
         coded = work.row_variable(sid, rid) if rid in plan.row_variables else None
@@ -162,17 +170,28 @@ def support_needs_table(work: Any, table: dict[str, Any]) -> TableResult:
         share = _weighted_means(needs, weights, in_group) * 100
         mean_points = _weighted_means(points, weights, in_group)
         first_share = _weighted_means(first, weights, in_group) * 100
-        per_group.append({"share": share, "points": mean_points, "first": first_share,
-                          "rank": rank_needs(mean_points), "n": int(in_group.sum())})
+        per_group.append(
+            {
+                "share": share,
+                "points": mean_points,
+                "first": first_share,
+                "rank": rank_needs(mean_points),
+                "n": int(in_group.sum()),
+            }
+        )
         key = f"g{len(per_group)}"
         if by == "sex":
-            columns += [Column(f"{key}_share", _t("share", lang), "pct", label),
-                        Column(f"{key}_points", _t("points", lang), "mean2", label),
-                        Column(f"{key}_first", _t("first", lang), "pct", label),
-                        Column(f"{key}_rank", _t("rank", lang), "int", label)]
+            columns += [
+                Column(f"{key}_share", _t("share", lang), "pct", label),
+                Column(f"{key}_points", _t("points", lang), "mean2", label),
+                Column(f"{key}_first", _t("first", lang), "pct", label),
+                Column(f"{key}_rank", _t("rank", lang), "int", label),
+            ]
         else:
-            columns += [Column(f"{key}_points", _t("points_short", lang), "mean2", label),
-                        Column(f"{key}_rank", _t("rank", lang), "int", label)]
+            columns += [
+                Column(f"{key}_points", _t("points_short", lang), "mean2", label),
+                Column(f"{key}_rank", _t("rank", lang), "int", label),
+            ]
     rows = []
     for j, choice in enumerate(choices):
         values: dict[str, Any] = {}
@@ -180,8 +199,13 @@ def support_needs_table(work: Any, table: dict[str, Any]) -> TableResult:
         for g, result in enumerate(per_group, start=1):
             key = f"g{g}"
             n = result["n"]
-            mark = (SUPPRESSED if n < settings["suppress_below"]
-                    else PARENTHESES if n < settings["parentheses_below"] else None)
+            mark = (
+                SUPPRESSED
+                if n < settings["suppress_below"]
+                else PARENTHESES
+                if n < settings["parentheses_below"]
+                else None
+            )
             for stat in ("share", "points", "first", "rank"):
                 values[f"{key}_{stat}"] = float(result[stat][j])
                 if mark:
@@ -190,8 +214,15 @@ def support_needs_table(work: Any, table: dict[str, Any]) -> TableResult:
     notes = [n[lang] for n in table.get("notes", ())]
     notes += [_t("note_points", lang), _t("note_denominator", lang)]
     notes += standard_notes(plan, lang, by_sex=False)[:1]
-    result = TableResult(table["id"], table["title"][lang], list(table["departments"]), columns,
-                         rows, notes, source_line(plan, sid, lang))
+    result = TableResult(
+        table["id"],
+        table["title"][lang],
+        list(table["departments"]),
+        columns,
+        rows,
+        notes,
+        source_line(plan, sid, lang),
+    )
     result.extra["group_n"] = [r["n"] for r in per_group]
     return result
 
@@ -215,13 +246,27 @@ def barriers_table(work: Any, table: dict[str, Any]) -> TableResult:
     rows = []
     for j, choice in enumerate(choices):
         column = work.add(sid, f"_barrier_{choice.code}", matrix[:, j])
-        cells = sex_cells(design, column, "proportion", sex, source.get("women", 2),
-                          source.get("men", 1), None, plan.settings)
+        cells = sex_cells(
+            design,
+            column,
+            "proportion",
+            sex,
+            source.get("women", 2),
+            source.get("men", 1),
+            None,
+            plan.settings,
+        )
         if 0.0 in cells:
             values, flags = cells[0.0]
             rows.append(Row(choice.label[lang], values, flags))
     notes = [n[lang] for n in table.get("notes", ())] + [_t("note_barriers", lang)]
     notes += standard_notes(plan, lang)
-    return TableResult(table["id"], table["title"][lang], list(table["departments"]),
-                       sex_columns("proportion", lang), rows, notes,
-                       source_line(plan, sid, lang))
+    return TableResult(
+        table["id"],
+        table["title"][lang],
+        list(table["departments"]),
+        sex_columns("proportion", lang),
+        rows,
+        notes,
+        source_line(plan, sid, lang),
+    )

@@ -89,15 +89,15 @@ _TEXT: dict[str, dict[str, str]] = {
     "register": {"vi": "Sổ đăng ký/báo cáo hành chính", "en": "Register"},
     "note_marks": {
         "vi": "( ) dựa trên {p_low}–{p_high} trường hợp chưa gia quyền; * dưới {s} trường hợp, "
-              "đã ẩn; † GPI ngoài khoảng {g_low}–{g_high}.",
+        "đã ẩn; † GPI ngoài khoảng {g_low}–{g_high}.",
         "en": "( ) based on {p_low}–{p_high} unweighted cases; * fewer than {s} cases, "
-              "suppressed; † GPI outside {g_low}–{g_high}.",
+        "suppressed; † GPI outside {g_low}–{g_high}.",
     },
     "note_ci": {
         "vi": "KTC 95% theo thiết kế mẫu (tuyến tính hóa Taylor, tầng và cụm); "
-              "tỷ lệ dùng KTC logit.",
+        "tỷ lệ dùng KTC logit.",
         "en": "95% CIs from the survey design (Taylor linearisation on strata and PSUs); "
-              "proportions use logit CIs.",
+        "proportions use logit CIs.",
     },
     "note_missing_block": {
         "vi": "Không có dữ liệu cho nhóm '{block}'; khối dòng này bị bỏ qua.",
@@ -170,7 +170,8 @@ class TableResult:
                 record = {"block": row.block or "", "": row.label}
             for column in self.columns:
                 record[_column_title(column)] = format_cell(
-                    row.values.get(column.key), column.kind, row.flags.get(column.key))
+                    row.values.get(column.key), column.kind, row.flags.get(column.key)
+                )
             records.append(record)
         return pd.DataFrame.from_records(records)
 
@@ -229,8 +230,9 @@ def _stricter(a: str | None, b: str | None) -> str | None:
 class WorkFrames:
     """The per-source frames the tables are computed on, with row variables coded once."""
 
-    def __init__(self, data: SurveyData, plan: TablePlan, forms: dict[str, Questionnaire],
-                 lang: str) -> None:
+    def __init__(
+        self, data: SurveyData, plan: TablePlan, forms: dict[str, Questionnaire], lang: str
+    ) -> None:
         self.data = data
         self.plan = plan
         self.forms = forms
@@ -303,8 +305,7 @@ class WorkFrames:
         self._row_labels[key] = labels
         return None if labels is None else (column, labels)
 
-    def _code_row_variable(self, sid: str, rid: str, column: str
-                           ) -> list[tuple[float, str]] | None:
+    def _code_row_variable(self, sid: str, rid: str, column: str) -> list[tuple[float, str]] | None:
         spec = self.plan.row_variables[rid]
         frame = self.frame(sid)
         lang = self.lang
@@ -356,7 +357,8 @@ class WorkFrames:
             ordered = [(float(c.code), c.label[lang]) for c in question.choices or ()]
             known = {code for code, _ in ordered}
             return [item for item in ordered if item[0] in present] + [
-                (v, _code_text(v)) for v in present if v not in known]
+                (v, _code_text(v)) for v in present if v not in known
+            ]
         return [(v, _code_text(v)) for v in present]
 
 
@@ -372,9 +374,17 @@ def _domain_key(value: Any) -> float:
     return float(value)
 
 
-def sex_cells(design: SurveyDesign, column: str, stat: str, sex: str, women: Any, men: Any,
-              by: str | None, settings: dict[str, float], scale: float = 1.0
-              ) -> dict[float, tuple[dict[str, Any], dict[str, str]]]:
+def sex_cells(
+    design: SurveyDesign,
+    column: str,
+    stat: str,
+    sex: str,
+    women: Any,
+    men: Any,
+    by: str | None,
+    settings: dict[str, float],
+    scale: float = 1.0,
+) -> dict[float, tuple[dict[str, Any], dict[str, str]]]:
     """Women/men estimates, CIs, n, the gap with its CI and p, and the GPI, per ``by`` value.
 
     ``stat`` is ``proportion`` (a 0/1 column; shown ×100 as %) or ``mean`` (×``scale``).
@@ -405,8 +415,9 @@ def sex_cells(design: SurveyDesign, column: str, stat: str, sex: str, women: Any
         for est in table:
             key = _domain_key(est.domain[by]) if by else 0.0
             counts[(key, float(est.domain[sex]))] = est.n_unweighted
-    gaps = estimators.gap(design, column, between=(sex, women, men), stat="mean", by=by,
-                          level=level)
+    gaps = estimators.gap(
+        design, column, between=(sex, women, men), stat="mean", by=by, level=level
+    )
     out: dict[float, tuple[dict[str, Any], dict[str, str]]] = {}
     keys = {k for k, _ in list(sides) + list(counts)}
     gap_by = {(_domain_key(g.domain[by]) if by else 0.0): g for g in gaps}
@@ -448,9 +459,15 @@ def sex_cells(design: SurveyDesign, column: str, stat: str, sex: str, women: Any
     return out
 
 
-def single_cells(design: SurveyDesign, column: str, stat: str, by: str | None,
-                 settings: dict[str, float], scale: float = 1.0, denominator: str | None = None
-                 ) -> dict[float, tuple[dict[str, Any], dict[str, str]]]:
+def single_cells(
+    design: SurveyDesign,
+    column: str,
+    stat: str,
+    by: str | None,
+    settings: dict[str, float],
+    scale: float = 1.0,
+    denominator: str | None = None,
+) -> dict[float, tuple[dict[str, Any], dict[str, str]]]:
     """Estimate, CI, unweighted n and weighted N per ``by`` value (no sex split)."""
     level = settings["confidence"]
     if stat == "proportion":
@@ -488,31 +505,44 @@ def sex_columns(stat: str, lang: str) -> list[Column]:
     columns = []
     for prefix, group in (("w", "women"), ("m", "men")):
         g = text(group, lang)
-        columns += [Column(f"{prefix}_est", head, "pct" if stat == "proportion" else "mean", g),
-                    Column(f"{prefix}_ci", text("ci", lang), "ci", g),
-                    Column(f"{prefix}_n", text("n", lang), "n", g)]
+        columns += [
+            Column(f"{prefix}_est", head, "pct" if stat == "proportion" else "mean", g),
+            Column(f"{prefix}_ci", text("ci", lang), "ci", g),
+            Column(f"{prefix}_n", text("n", lang), "n", g),
+        ]
     gap = text("gap" if stat == "proportion" else "gap_mean", lang)
-    columns += [Column("gap", text("difference", lang), "points", gap),
-                Column("gap_ci", text("ci", lang), "ci", gap),
-                Column("p", text("p", lang), "p", gap), Column("gpi", text("gpi", lang), "gpi")]
+    columns += [
+        Column("gap", text("difference", lang), "points", gap),
+        Column("gap_ci", text("ci", lang), "ci", gap),
+        Column("p", text("p", lang), "p", gap),
+        Column("gpi", text("gpi", lang), "gpi"),
+    ]
     return columns
 
 
 def single_columns(stat: str, lang: str) -> list[Column]:
     """Estimate | CI | n | weighted N."""
     head = text({"proportion": "pct", "mean": "mean", "ratio": "ratio"}[stat], lang)
-    return [Column("est", head, "pct" if stat == "proportion" else "mean"),
-            Column("ci", text("ci", lang), "ci"),
-            Column("n", text("n", lang), "n"),
-            Column("weighted_n", text("weighted_n", lang), "int")]
+    return [
+        Column("est", head, "pct" if stat == "proportion" else "mean"),
+        Column("ci", text("ci", lang), "ci"),
+        Column("n", text("n", lang), "n"),
+        Column("weighted_n", text("weighted_n", lang), "int"),
+    ]
 
 
 def standard_notes(plan: TablePlan, lang: str, by_sex: bool = True) -> list[str]:
     """The marks note and the CI note every survey table carries."""
     s = plan.settings
-    marks = text("note_marks", lang, p_low=int(s["suppress_below"]),
-                 p_high=int(s["parentheses_below"]) - 1, s=int(s["suppress_below"]),
-                 g_low=s["gpi_low"], g_high=s["gpi_high"])
+    marks = text(
+        "note_marks",
+        lang,
+        p_low=int(s["suppress_below"]),
+        p_high=int(s["parentheses_below"]) - 1,
+        s=int(s["suppress_below"]),
+        g_low=s["gpi_low"],
+        g_high=s["gpi_high"],
+    )
     if not by_sex:
         marks = marks.split(";")[0] + ";" + marks.split(";")[1].rstrip(";") + "."
     return [marks, text("note_ci", lang)]
@@ -520,8 +550,7 @@ def standard_notes(plan: TablePlan, lang: str, by_sex: bool = True) -> list[str]
 
 def source_line(plan: TablePlan, sid: str, lang: str) -> str:
     """``Source: <source label>, <plan title>.``"""
-    return text("source_line", lang, source=plan.sources[sid]["label"][lang],
-                plan=plan.title[lang])
+    return text("source_line", lang, source=plan.sources[sid]["label"][lang], plan=plan.title[lang])
 
 
 # --------------------------------------------------------------------------------------------
@@ -534,9 +563,14 @@ def _department_names(plan: TablePlan, ids: list[str], lang: str) -> list[str]:
 
 def empty_table(plan: TablePlan, table: dict[str, Any], lang: str, reason: str) -> TableResult:
     """A table whose data are missing: title, notes and the reason, no rows."""
-    return TableResult(table["id"], table["title"][lang], list(table["departments"]),
-                       [Column("label", text("item", lang), "text")], [],
-                       notes=[reason] + [n[lang] for n in table.get("notes", ())])
+    return TableResult(
+        table["id"],
+        table["title"][lang],
+        list(table["departments"]),
+        [Column("label", text("item", lang), "text")],
+        [],
+        notes=[reason] + [n[lang] for n in table.get("notes", ())],
+    )
 
 
 def indicator_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
@@ -571,8 +605,16 @@ def indicator_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
         rv_column, labels = coded
         by = None if plan.row_variables[rid].get("derived") == "total" else rv_column
         if sex is not None:
-            cells = sex_cells(design, column, stat, sex, source.get("women", 2),
-                              source.get("men", 1), by, settings)
+            cells = sex_cells(
+                design,
+                column,
+                stat,
+                sex,
+                source.get("women", 2),
+                source.get("men", 1),
+                by,
+                settings,
+            )
         else:
             cells = single_cells(design, column, stat, by, settings, scale, den_column)
         for code, label in labels:
@@ -582,20 +624,35 @@ def indicator_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
             row_values, flags = cells[key]
             rows.append(Row(label, row_values, flags, block if by is not None else None))
             if sex is not None and spec.get("headline") and rid in ("residence", "total"):
-                chart.append({"label": label, **{k: row_values.get(k) for k in
-                                                 ("w_est", "w_ci", "m_est", "m_ci")},
-                              "suppressed": bool(flags.get("w_est") == SUPPRESSED
-                                                 or flags.get("m_est") == SUPPRESSED)})
+                chart.append(
+                    {
+                        "label": label,
+                        **{k: row_values.get(k) for k in ("w_est", "w_ci", "m_est", "m_ci")},
+                        "suppressed": bool(
+                            flags.get("w_est") == SUPPRESSED or flags.get("m_est") == SUPPRESSED
+                        ),
+                    }
+                )
     columns = sex_columns(stat, lang) if sex is not None else single_columns(stat, lang)
     all_notes = [n[lang] for n in table.get("notes", ())]
     all_notes.append(text("population", lang, label=spec["label"][lang]))
     all_notes += notes + standard_notes(plan, lang, sex is not None)
     return TableResult(
-        table["id"], table["title"][lang], list(table["departments"]), columns, rows,
-        all_notes, source_line(plan, sid, lang), chart or None,
+        table["id"],
+        table["title"][lang],
+        list(table["departments"]),
+        columns,
+        rows,
+        all_notes,
+        source_line(plan, sid, lang),
+        chart or None,
         "%" if stat == "proportion" else "",
-        extra={"indicator": iid, "aliases": spec.get("aliases", []), "label": spec["label"][lang],
-               "headline": bool(spec.get("headline"))},
+        extra={
+            "indicator": iid,
+            "aliases": spec.get("aliases", []),
+            "label": spec["label"][lang],
+            "headline": bool(spec.get("headline")),
+        },
     )
 
 
@@ -607,8 +664,9 @@ def _commune_sid(plan: TablePlan) -> str | None:
     return next((s for s, src in plan.sources.items() if src["form"] == "commune"), None)
 
 
-def _commune_ratio(work: WorkFrames, ast_num: dict[str, Any], ast_den: dict[str, Any] | None
-                   ) -> tuple[float, float, int]:
+def _commune_ratio(
+    work: WorkFrames, ast_num: dict[str, Any], ast_den: dict[str, Any] | None
+) -> tuple[float, float, int]:
     from analysis.indicators import evaluate_frame
 
     sid = _commune_sid(work.plan)
@@ -637,14 +695,25 @@ def commune_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
             continue
         num, den, reporting = _commune_ratio(work, num_ast, den_ast)
         pct = 100.0 * num / den if den else math.nan
-        rows.append(Row(item["label"][lang], {"count": num, "of": den, "pct": pct,
-                                              "communes": reporting}))
-    columns = [Column("count", text("count", lang), "int"), Column("of", text("of", lang), "int"),
-               Column("pct", text("pct", lang), "pct"),
-               Column("communes", text("communes", lang), "int")]
+        rows.append(
+            Row(item["label"][lang], {"count": num, "of": den, "pct": pct, "communes": reporting})
+        )
+    columns = [
+        Column("count", text("count", lang), "int"),
+        Column("of", text("of", lang), "int"),
+        Column("pct", text("pct", lang), "pct"),
+        Column("communes", text("communes", lang), "int"),
+    ]
     notes = [n[lang] for n in table.get("notes", ())]
-    return TableResult(table["id"], table["title"][lang], list(table["departments"]), columns,
-                       rows, notes, source_line(plan, sid, lang))
+    return TableResult(
+        table["id"],
+        table["title"][lang],
+        list(table["departments"]),
+        columns,
+        rows,
+        notes,
+        source_line(plan, sid, lang),
+    )
 
 
 def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
@@ -664,10 +733,18 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
                     values = None
             if work.has(spec["source"]) and values is not None:
                 column = work.add(sid, f"_i_{iid}", values)
-                den_col = (work.add(sid, f"_d_{iid}", denominator)
-                           if denominator is not None else None)
-                cells = single_cells(work.design(sid), column, spec["type"], None, settings,
-                                     float(spec.get("multiplier", 1.0)), den_col)
+                den_col = (
+                    work.add(sid, f"_d_{iid}", denominator) if denominator is not None else None
+                )
+                cells = single_cells(
+                    work.design(sid),
+                    column,
+                    spec["type"],
+                    None,
+                    settings,
+                    float(spec.get("multiplier", 1.0)),
+                    den_col,
+                )
                 if 0.0 in cells:
                     values_, _ = cells[0.0]
                     estimate, ci, n = values_["est"], values_["ci"], values_["n"]
@@ -675,37 +752,57 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
             sid = _commune_sid(plan)
             if sid is not None and work.has(sid):
                 num, den, reporting = _commune_ratio(
-                    work, plan.asts[f"{table['id']}#{target['code']}.numerator"],
-                    plan.asts[f"{table['id']}#{target['code']}.denominator"])
+                    work,
+                    plan.asts[f"{table['id']}#{target['code']}.numerator"],
+                    plan.asts[f"{table['id']}#{target['code']}.denominator"],
+                )
                 estimate = 100.0 * num / den if den else math.nan
                 n = reporting
         else:
             estimate = work.data.register.get(target["register"], math.nan)
-        status = monitoring_status(target["comparator"], float(target["target"]), estimate,
-                                   *ci)
+        status = monitoring_status(target["comparator"], float(target["target"]), estimate, *ci)
         if n is not None and target["source"] == "survey" and n < settings["suppress_below"]:
             status = "too_few"
         unit = target.get("unit", "")
-        rows.append(Row(target["code"], {
-            "indicator": target["label"][lang],
-            "target": f"{target['comparator']} {target['target']:g}{unit}".replace(">=", "≥")
-                      .replace("<=", "≤"),
-            "est": estimate, "ci": ci, "n": n,
-            "source": text(target["source"], lang),
-            "agency": "; ".join(_department_names(plan, target["departments"], lang)),
-            "status": text(status, lang),
-            "_departments": list(target["departments"]),
-        }, extra_flags(status)))
-    columns = [Column("indicator", text("indicator", lang), "text"),
-               Column("target", text("target", lang), "text"),
-               Column("est", text("estimate", lang), "number"),
-               Column("ci", text("ci", lang), "ci"), Column("n", text("n", lang), "n"),
-               Column("source", text("source", lang), "text"),
-               Column("agency", text("agency", lang), "text"),
-               Column("status", text("status", lang), "text")]
+        rows.append(
+            Row(
+                target["code"],
+                {
+                    "indicator": target["label"][lang],
+                    "target": f"{target['comparator']} {target['target']:g}{unit}".replace(
+                        ">=", "≥"
+                    ).replace("<=", "≤"),
+                    "est": estimate,
+                    "ci": ci,
+                    "n": n,
+                    "source": text(target["source"], lang),
+                    "agency": "; ".join(_department_names(plan, target["departments"], lang)),
+                    "status": text(status, lang),
+                    "_departments": list(target["departments"]),
+                },
+                extra_flags(status),
+            )
+        )
+    columns = [
+        Column("indicator", text("indicator", lang), "text"),
+        Column("target", text("target", lang), "text"),
+        Column("est", text("estimate", lang), "number"),
+        Column("ci", text("ci", lang), "ci"),
+        Column("n", text("n", lang), "n"),
+        Column("source", text("source", lang), "text"),
+        Column("agency", text("agency", lang), "text"),
+        Column("status", text("status", lang), "text"),
+    ]
     notes = [n[lang] for n in table.get("notes", ())]
-    return TableResult(table["id"], table["title"][lang], list(table["departments"]), columns,
-                       rows, notes, plan.title[lang])
+    return TableResult(
+        table["id"],
+        table["title"][lang],
+        list(table["departments"]),
+        columns,
+        rows,
+        notes,
+        plan.title[lang],
+    )
 
 
 def for_department(table: TableResult, department: str) -> TableResult:

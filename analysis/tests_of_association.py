@@ -116,14 +116,29 @@ def rao_scott(design: SurveyDesign, rows: str, cols: str, order: int = 2) -> Chi
         statistic = pearson / trace
         p_value = float(stats.f.sf(statistic, d0, ddf)) if ddf > 0 else math.nan
         return ChisqResult(
-            rows=rows, cols=cols, order=2, statistic=statistic, ndf=d0, ddf=ddf,
-            p_value=p_value, method="Pearson's X^2: Rao & Scott adjustment (F, second order)",
-            pearson=pearson, adjusted_statistic=statistic, n_unweighted=n,
+            rows=rows,
+            cols=cols,
+            order=2,
+            statistic=statistic,
+            ndf=d0,
+            ddf=ddf,
+            p_value=p_value,
+            method="Pearson's X^2: Rao & Scott adjustment (F, second order)",
+            pearson=pearson,
+            adjusted_statistic=statistic,
+            n_unweighted=n,
         )
     adjusted = pearson / (trace / df_pearson)
     return ChisqResult(
-        rows=rows, cols=cols, order=1, statistic=pearson, ndf=float(df_pearson), ddf=None,
+        rows=rows,
+        cols=cols,
+        order=1,
+        statistic=pearson,
+        ndf=float(df_pearson),
+        ddf=None,
         p_value=float(stats.chi2.sf(adjusted, df_pearson)),
         method="Pearson's X^2: Rao & Scott adjustment (chi-squared, first order)",
-        pearson=pearson, adjusted_statistic=adjusted, n_unweighted=n,
+        pearson=pearson,
+        adjusted_statistic=adjusted,
+        n_unweighted=n,
     )

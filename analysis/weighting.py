@@ -187,9 +187,7 @@ def _cells(
         raise TypeError("data must be a pandas DataFrame")
     names = _by_list(by)
     if not names:
-        raise WeightingError(
-            f"no {role_en} columns given", f"chưa chỉ định cột {role_vi} nào"
-        )
+        raise WeightingError(f"no {role_en} columns given", f"chưa chỉ định cột {role_vi} nào")
     cache = {} if cache is None else cache
     codes = np.zeros(len(data), dtype=np.int64)
     uniques: list[pd.Index] = []
@@ -328,9 +326,7 @@ def _as_weights(weights: Any, n: int | None = None, name: str = "weights") -> np
 # base weights and nonresponse
 
 
-def pps_probability(
-    n_selected: Any, size: Any, stratum_size: Any
-) -> np.ndarray:
+def pps_probability(n_selected: Any, size: Any, stratum_size: Any) -> np.ndarray:
     """Inclusion probability of a PPS stage: ``π = a_h × M_hi / M_h`` (Lohr §6.2).
 
     ``n_selected`` is the number of units drawn in the stratum (``a_h``), ``size`` the unit's
@@ -655,8 +651,9 @@ def _rake(
     # Totals are normalised once; margins must agree on the population size.
     sums = []
     for (by, totals), c in zip(specs, coded, strict=True):
-        table = _totals_dict(c.names, totals, f"raking margin '{', '.join(by)}'",
-                             f"biên cào '{', '.join(by)}'")
+        table = _totals_dict(
+            c.names, totals, f"raking margin '{', '.join(by)}'", f"biên cào '{', '.join(by)}'"
+        )
         sums.append(sum(v for v, _ in table.values()))
     for name, s in zip(names[1:], sums[1:], strict=True):
         if abs(s - sums[0]) > MARGIN_TOTAL_TOLERANCE * abs(sums[0]):
@@ -684,7 +681,11 @@ def _rake(
         for (by, totals), c in zip(specs, coded, strict=True):
             label = ", ".join(by)
             step = _poststratify(
-                current, c, totals, False, f"raking margin '{label}', cell",
+                current,
+                c,
+                totals,
+                False,
+                f"raking margin '{label}', cell",
                 f"Biên cào '{label}', ô",
             )
             current = step.weights
@@ -886,8 +887,9 @@ def calibrate_weights(
     respondents = np.bincount(coded.codes, weights=(w > 0).astype(float), minlength=coded.size)
     known = {tuple(_key(v) for v in labels) for labels in coded.labels}
     sparse_cells = [coded.labels[c] for c in np.flatnonzero(respondents < min_cell_size)]
-    sparse_cells += [labels for text, (value, labels) in table.items()
-                     if text not in known and value > 0]
+    sparse_cells += [
+        labels for text, (value, labels) in table.items() if text not in known and value > 0
+    ]
     if not sparse_cells:
         margins: list[tuple[list[str], Totals]] = [(names, totals)]
         method = "cells"
@@ -898,8 +900,7 @@ def calibrate_weights(
             raise WeightingError(
                 f"fallback margin column(s) {', '.join(unknown)} are not among the cell columns "
                 f"{', '.join(names)}",
-                f"Cột biên dự phòng {', '.join(unknown)} không thuộc các cột ô "
-                f"{', '.join(names)}",
+                f"Cột biên dự phòng {', '.join(unknown)} không thuộc các cột ô {', '.join(names)}",
             )
         margins = [(m, _margin_totals(table, names, m)) for m in chosen]
         method = "margins"
@@ -1022,9 +1023,7 @@ class PostStratification(_LinearCalibration):
         old_total = np.bincount(self.cells, weights=oldw, minlength=size)
         with np.errstate(divide="ignore", invalid="ignore"):
             inv_old_total = np.where(old_total > 0, 1.0 / old_total, 0.0)
-        self._cell_means = _GroupSums(
-            [(self.cells, oldw / psw * inv_old_total[self.cells], size)]
-        )
+        self._cell_means = _GroupSums([(self.cells, oldw / psw * inv_old_total[self.cells], size)])
         self.spread = _cells_to_rows(self.cells, psw, size)
 
     def collect(self, scores: Any) -> np.ndarray:
@@ -1094,8 +1093,7 @@ class Raking(_LinearCalibration):
     def __repr__(self) -> str:
         margins = [list(m) for m in self.margin_names]
         return (
-            f"Raking(margins={margins}, iterations={self.iterations}, "
-            f"converged={self.converged})"
+            f"Raking(margins={margins}, iterations={self.iterations}, converged={self.converged})"
         )
 
 

@@ -79,8 +79,11 @@ def _plain(value: Any) -> Any:
 
 
 def _summary(**fields: Any) -> None:
-    click.echo(json.dumps({k: _plain(v) for k, v in fields.items()}, ensure_ascii=False,
-                          indent=2, default=str))
+    click.echo(
+        json.dumps(
+            {k: _plain(v) for k, v in fields.items()}, ensure_ascii=False, indent=2, default=str
+        )
+    )
 
 
 def _weights_of(data: pd.DataFrame, weight: str) -> pd.Series:
@@ -116,26 +119,69 @@ def weights() -> None:
 @weights.command()
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
 @click.option("--weight", required=True, help="Weight column to calibrate / cột trọng số.")
-@click.option("--cells", "cells", multiple=True, required=True,
-              help="Census cell column (repeatable) / cột ô điều tra dân số.")
-@click.option("--totals", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Population of every cell / dân số từng ô (CSV, Parquet).")
-@click.option("--fallback-margin", "fallback", multiple=True,
-              help="Margin if cells are sparse, e.g. 'sex,age_group' / biên dự phòng.")
-@click.option("--min-cell", type=int, default=20, show_default=True,
-              help="Fewest respondents a cell may have / số người trả lời tối thiểu mỗi ô.")
-@click.option("--trim-factor", type=float, default=3.5, show_default=True,
-              help="Trim weights above this × median / cắt trọng số trên hệ số × trung vị.")
+@click.option(
+    "--cells",
+    "cells",
+    multiple=True,
+    required=True,
+    help="Census cell column (repeatable) / cột ô điều tra dân số.",
+)
+@click.option(
+    "--totals",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Population of every cell / dân số từng ô (CSV, Parquet).",
+)
+@click.option(
+    "--fallback-margin",
+    "fallback",
+    multiple=True,
+    help="Margin if cells are sparse, e.g. 'sex,age_group' / biên dự phòng.",
+)
+@click.option(
+    "--min-cell",
+    type=int,
+    default=20,
+    show_default=True,
+    help="Fewest respondents a cell may have / số người trả lời tối thiểu mỗi ô.",
+)
+@click.option(
+    "--trim-factor",
+    type=float,
+    default=3.5,
+    show_default=True,
+    help="Trim weights above this × median / cắt trọng số trên hệ số × trung vị.",
+)
 @click.option("--no-trim", is_flag=True, help="Do not trim / không cắt trọng số.")
-@click.option("--max-iter", type=int, default=100, show_default=True,
-              help="Most raking passes / số vòng cào tối đa.")
-@click.option("--epsilon", type=float, default=1e-10, show_default=True,
-              help="Raking tolerance; < 1 is a fraction of the weight total (R) / ngưỡng hội tụ.")
+@click.option(
+    "--max-iter",
+    type=int,
+    default=100,
+    show_default=True,
+    help="Most raking passes / số vòng cào tối đa.",
+)
+@click.option(
+    "--epsilon",
+    type=float,
+    default=1e-10,
+    show_default=True,
+    help="Raking tolerance; < 1 is a fraction of the weight total (R) / ngưỡng hội tụ.",
+)
 @click.option("--out", required=True, help="Output file (.csv or .parquet) / tệp kết quả.")
 @_guard
-def calibrate(data: str, weight: str, cells: Sequence[str], totals: str,
-              fallback: Sequence[str], min_cell: int, trim_factor: float, no_trim: bool,
-              max_iter: int, epsilon: float, out: str) -> None:
+def calibrate(
+    data: str,
+    weight: str,
+    cells: Sequence[str],
+    totals: str,
+    fallback: Sequence[str],
+    min_cell: int,
+    trim_factor: float,
+    no_trim: bool,
+    max_iter: int,
+    epsilon: float,
+    out: str,
+) -> None:
     """Post-stratify (or rake), trim and re-rake; add WEIGHT_calibrated and WEIGHT_final.
 
     Hậu phân tầng (hoặc cào), cắt và cào lại; thêm cột WEIGHT_calibrated, WEIGHT_final.
@@ -145,11 +191,15 @@ def calibrate(data: str, weight: str, cells: Sequence[str], totals: str,
     calibrated_name = _new_column(frame, f"{weight}_calibrated")
     final_name = _new_column(frame, f"{weight}_final")
     result = calibrate_weights(
-        _weights_of(frame, weight), frame, list(cells), population,
+        _weights_of(frame, weight),
+        frame,
+        list(cells),
+        population,
         min_cell_size=min_cell,
         fallback_margins=[_columns(m) for m in fallback] or None,
         trim_factor=None if no_trim else trim_factor,
-        max_iter=max_iter, epsilon=epsilon,
+        max_iter=max_iter,
+        epsilon=epsilon,
     )
     frame[calibrated_name] = result.calibrated
     frame[final_name] = result.weights
@@ -170,17 +220,34 @@ def calibrate(data: str, weight: str, cells: Sequence[str], totals: str,
 @weights.command()
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
 @click.option("--weight", required=True, help="Weight column to rake / cột trọng số.")
-@click.option("--margin", "margins", multiple=True, required=True, metavar="COLUMNS=FILE",
-              help="Margin columns and their totals file, e.g. 'sex,age_group=pop.csv' "
-                   "(repeatable) / cột biên và tệp tổng.")
-@click.option("--max-iter", type=int, default=100, show_default=True,
-              help="Most raking passes / số vòng cào tối đa.")
-@click.option("--epsilon", type=float, default=1e-10, show_default=True,
-              help="Raking tolerance; < 1 is a fraction of the weight total (R) / ngưỡng hội tụ.")
+@click.option(
+    "--margin",
+    "margins",
+    multiple=True,
+    required=True,
+    metavar="COLUMNS=FILE",
+    help="Margin columns and their totals file, e.g. 'sex,age_group=pop.csv' "
+    "(repeatable) / cột biên và tệp tổng.",
+)
+@click.option(
+    "--max-iter",
+    type=int,
+    default=100,
+    show_default=True,
+    help="Most raking passes / số vòng cào tối đa.",
+)
+@click.option(
+    "--epsilon",
+    type=float,
+    default=1e-10,
+    show_default=True,
+    help="Raking tolerance; < 1 is a fraction of the weight total (R) / ngưỡng hội tụ.",
+)
 @click.option("--out", required=True, help="Output file (.csv or .parquet) / tệp kết quả.")
 @_guard
-def rake(data: str, weight: str, margins: Sequence[str], max_iter: int, epsilon: float,
-         out: str) -> None:
+def rake(
+    data: str, weight: str, margins: Sequence[str], max_iter: int, epsilon: float, out: str
+) -> None:
     """Rake WEIGHT to the margins; add the column WEIGHT_raked.
 
     Cào trọng số theo các biên; thêm cột WEIGHT_raked.
@@ -202,8 +269,11 @@ def rake(data: str, weight: str, margins: Sequence[str], max_iter: int, epsilon:
             )
         parsed.append((_columns(columns), read_table(path)))
     result = rake_weights(
-        _weights_of(frame, weight), frame, [(tuple(c), t) for c, t in parsed],
-        max_iter=max_iter, epsilon=epsilon,
+        _weights_of(frame, weight),
+        frame,
+        [(tuple(c), t) for c, t in parsed],
+        max_iter=max_iter,
+        epsilon=epsilon,
     )
     frame[raked_name] = result.weights
     _write(frame, out)

@@ -107,8 +107,13 @@ def run_analysis(data: pd.DataFrame, female: object, male: object) -> dict[str, 
     timings["110 domains: mean + proportion"] = time.perf_counter() - t
     t = time.perf_counter()
     gaps = gap(design, "score", ("sex", female, male), by=["district", "ethnicity"])
-    gaps += gap(design, "support_need", ("sex", female, male), stat="proportion",
-                by=["district", "ethnicity"])
+    gaps += gap(
+        design,
+        "support_need",
+        ("sex", female, male),
+        stat="proportion",
+        by=["district", "ethnicity"],
+    )
     timings["gap table (mean + proportion)"] = time.perf_counter() - t
     timings["total after loading"] = time.perf_counter() - start
     timings["total CPU time"] = time.process_time() - cpu

@@ -66,8 +66,14 @@ def _fill(items: Any, rng: random.Random) -> dict[str, Any]:
 def _answers(questionnaire: Any, rng: random.Random, number: int) -> dict[str, Any]:
     items = [item for section in questionnaire.sections for item in section.items]
     answers = _fill(items, rng)
-    answers.update({"district": 178, "residence": rng.randint(1, 2), "household_no": number,
-                    "weight_final": rng.uniform(50, 300)})
+    answers.update(
+        {
+            "district": 178,
+            "residence": rng.randint(1, 2),
+            "household_no": number,
+            "weight_final": rng.uniform(50, 300),
+        }
+    )
     return answers
 
 
@@ -87,8 +93,10 @@ def build(url: str, n: int, seed: int) -> None:
         db.create_all()
         district = Area(code="178", name="TP Lạng Sơn", level="district")
         commune = Area(code="17801", name="Chi Lăng", level="commune", parent=district)
-        villages = [Area(code=f"17801{v:03d}", name=f"Khối {v}", level="village", parent=commune)
-                    for v in range(1, 101)]
+        villages = [
+            Area(code=f"17801{v:03d}", name=f"Khối {v}", level="village", parent=commune)
+            for v in range(1, 101)
+        ]
         db.session.add_all([district, commune, *villages])
         user = create_user("bench", "analyst", "bench-password")
         publish_bundled()
@@ -102,14 +110,18 @@ def build(url: str, n: int, seed: int) -> None:
             form_id = "household" if number % 10 < 7 else "individual"
             version_id, questionnaire = forms[form_id]
             village = villages[number % len(villages)]
-            batch.append({
-                "uuid": str(uuid.UUID(int=rng.getrandbits(128))),
-                "questionnaire_version_id": version_id, "area_id": village.id,
-                "district_id": district.id, "enumerator_id": user.id,
-                "answers": _answers(questionnaire, rng, number),
-                "status": "approved" if number % 10 == 0 else "submitted",
-                "row_version": 1,
-            })
+            batch.append(
+                {
+                    "uuid": str(uuid.UUID(int=rng.getrandbits(128))),
+                    "questionnaire_version_id": version_id,
+                    "area_id": village.id,
+                    "district_id": district.id,
+                    "enumerator_id": user.id,
+                    "answers": _answers(questionnaire, rng, number),
+                    "status": "approved" if number % 10 == 0 else "submitted",
+                    "row_version": 1,
+                }
+            )
             if len(batch) == 5000:
                 db.session.execute(insert(Submission), batch)
                 batch = []
@@ -134,9 +146,19 @@ def child(url: str, fmt: str, out: str, status: str) -> None:
         result = export_submissions(out, ExportOptions(format=fmt, statuses=statuses), user)
         wall, cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"format": fmt, "status": status, "submissions": result.submissions,
-                      "rows": sum(result.rows.values()), "wall_s": round(wall, 1),
-                      "cpu_s": round(cpu, 1), "peak_rss_mb": round(peak_kb / 1024)}))
+    print(
+        json.dumps(
+            {
+                "format": fmt,
+                "status": status,
+                "submissions": result.submissions,
+                "rows": sum(result.rows.values()),
+                "wall_s": round(wall, 1),
+                "cpu_s": round(cpu, 1),
+                "peak_rss_mb": round(peak_kb / 1024),
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -146,8 +168,9 @@ def main() -> None:
     parser.add_argument("--formats", default="csv,parquet,xlsx,dta,sav")
     parser.add_argument("--db", default=None, help="an empty database URL (default: SQLite)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--child", nargs=4, metavar=("URL", "FORMAT", "OUT", "STATUS"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", nargs=4, metavar=("URL", "FORMAT", "OUT", "STATUS"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.child:
         child(*args.child)
@@ -156,22 +179,29 @@ def main() -> None:
         url = args.db or "sqlite:///" + os.path.join(tmp, "bench.sqlite")
         start = time.perf_counter()
         build(url, args.n, args.seed)
-        print(f"inserted {args.n:,} submissions in {time.perf_counter() - start:.0f} s",
-              flush=True)
-        print(f"{'format':8} {'status':9} {'subm.':>8} {'rows':>9} {'wall s':>7} {'cpu s':>7} "
-              f"{'peak MB':>8}")
+        print(f"inserted {args.n:,} submissions in {time.perf_counter() - start:.0f} s", flush=True)
+        print(
+            f"{'format':8} {'status':9} {'subm.':>8} {'rows':>9} {'wall s':>7} {'cpu s':>7} "
+            f"{'peak MB':>8}"
+        )
         for fmt in args.formats.split(","):
             for status in ("approved", "all"):
                 out = os.path.join(tmp, f"{fmt}-{status}")
                 done = subprocess.run(
                     [sys.executable, __file__, "--child", url, fmt, out, status],
-                    capture_output=True, text=True, check=False)
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
                 if done.returncode != 0:
                     print(f"{fmt:8} {status:9} failed: {done.stderr.strip()[-300:]}", flush=True)
                     continue
                 r = json.loads(done.stdout.strip().splitlines()[-1])
-                print(f"{fmt:8} {status:9} {r['submissions']:>8,} {r['rows']:>9,} "
-                      f"{r['wall_s']:>7} {r['cpu_s']:>7} {r['peak_rss_mb']:>8}", flush=True)
+                print(
+                    f"{fmt:8} {status:9} {r['submissions']:>8,} {r['rows']:>9,} "
+                    f"{r['wall_s']:>7} {r['cpu_s']:>7} {r['peak_rss_mb']:>8}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

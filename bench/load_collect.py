@@ -83,8 +83,9 @@ def prepare_database(url: str, enumerators: int) -> None:
         db.session.add(commune)
         publish(json.loads(FORM.read_text(encoding="utf-8")))
         for i in range(enumerators):
-            village = Area(code=f"17801{i:03d}", name=f"Khối {i + 1}", level="village",
-                           parent=commune)
+            village = Area(
+                code=f"17801{i:03d}", name=f"Khối {i + 1}", level="village", parent=commune
+            )
             db.session.add(village)
             db.session.flush()
             create_user(f"enum{i:03d}", "enumerator", PASSWORD, area_code=village.code)
@@ -97,9 +98,16 @@ class Enumerator(threading.Thread):
     """One tablet: logs in, does one warm-up interview, waits for the others, then runs whole
     interviews (measured) until the count or the time limit is reached."""
 
-    def __init__(self, base: str, name: str, interviews: int, deadline: float,
-                 timings: dict[str, list[float]], lock: threading.Lock,
-                 ready: threading.Barrier) -> None:
+    def __init__(
+        self,
+        base: str,
+        name: str,
+        interviews: int,
+        deadline: float,
+        timings: dict[str, list[float]],
+        lock: threading.Lock,
+        ready: threading.Barrier,
+    ) -> None:
         super().__init__(daemon=True)
         self.ready = ready
         self.base, self.name_, self.interviews, self.deadline = base, name, interviews, deadline
@@ -127,7 +135,8 @@ class Enumerator(threading.Thread):
 
     def post_json(self, kind: str, url: str, data: dict, token: str) -> tuple[int, dict]:
         request = urllib.request.Request(
-            self.base + url, data=json.dumps(data).encode(),
+            self.base + url,
+            data=json.dumps(data).encode(),
             headers={"Content-Type": "application/json", "X-CSRFToken": token},
         )
         status, body = self.timed(kind, request)
@@ -137,8 +146,11 @@ class Enumerator(threading.Thread):
         try:
             _, page = self.timed("login_page", self.base + "/auth/login")
             token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-            status, _ = self.post_form("login", "/auth/login", {
-                "csrf_token": token, "username": self.name_, "password": PASSWORD})
+            status, _ = self.post_form(
+                "login",
+                "/auth/login",
+                {"csrf_token": token, "username": self.name_, "password": PASSWORD},
+            )
             self.interview()  # warm-up: every worker parses the form and compiles templates
             self.done = 0
             self.ready.wait()
@@ -154,24 +166,35 @@ class Enumerator(threading.Thread):
         action = re.search(r'action="(/collect/assignments/\d+/start)"', page).group(1)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
         client_uuid = str(uuid.uuid4())
-        status, page = self.post_form("start", action, {"csrf_token": token,
-                                                        "client_uuid": client_uuid})
-        data = json.loads(re.search(
-            r'<script type="application/json" id="gesurvey-form-data">(.*?)</script>', page,
-            re.S).group(1))
+        status, page = self.post_form(
+            "start", action, {"csrf_token": token, "client_uuid": client_uuid}
+        )
+        data = json.loads(
+            re.search(
+                r'<script type="application/json" id="gesurvey-form-data">(.*?)</script>',
+                page,
+                re.S,
+            ).group(1)
+        )
         token = re.search(r'data-csrf-token="([^"]+)"', page).group(1)
         row_version = data["submission"]["row_version"]
         base = f"/collect/interview/{client_uuid}"
         for page_number, answers in ((1, {"HH01": "A", "HH02": 2, "HH03": 0}), (3, ANSWERS)):
-            status, body = self.post_json("draft", base + "/draft",
-                                          {"answers": answers, "page": page_number,
-                                           "row_version": row_version}, token)
+            status, body = self.post_json(
+                "draft",
+                base + "/draft",
+                {"answers": answers, "page": page_number, "row_version": row_version},
+                token,
+            )
             if status != 200:
                 raise RuntimeError(f"draft {status} {body}")
             row_version = body["row_version"]
-        status, body = self.post_json("submit", base + "/submit",
-                                      {"answers": ANSWERS, "page": 3,
-                                       "row_version": row_version}, token)
+        status, body = self.post_json(
+            "submit",
+            base + "/submit",
+            {"answers": ANSWERS, "page": 3, "row_version": row_version},
+            token,
+        )
         if status != 200:
             raise RuntimeError(f"submit {status} {body}")
         self.done += 1
@@ -180,8 +203,9 @@ class Enumerator(threading.Thread):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--enumerators", type=int, default=50)
-    parser.add_argument("--interviews", type=int, default=10,
-                        help="interviews per enumerator (upper bound)")
+    parser.add_argument(
+        "--interviews", type=int, default=10, help="interviews per enumerator (upper bound)"
+    )
     parser.add_argument("--seconds", type=float, default=60, help="time limit of the load phase")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
@@ -201,10 +225,24 @@ def main() -> int:
         port = free_port()
         env = {**os.environ, "DATABASE_URL": url, "GESURVEY_SECRET_KEY": "bench"}
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"{LOOPBACK}:{port}",
-             "--workers", str(args.workers), "--threads", str(args.threads),
-             "--worker-class", "gthread", "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"{LOOPBACK}:{port}",
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "--worker-class",
+                "gthread",
+                "--log-level",
+                "warning",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         base = f"http://{LOOPBACK}:{port}"
         for _ in range(300):
@@ -225,11 +263,14 @@ def main() -> int:
             timings.clear()
             marks["start"] = time.monotonic()
 
-        ready = threading.Barrier(args.enumerators, action=measure_from_here,
-                                  timeout=args.seconds + 120)
+        ready = threading.Barrier(
+            args.enumerators, action=measure_from_here, timeout=args.seconds + 120
+        )
         deadline = time.monotonic() + args.seconds + 120
-        clients = [Enumerator(base, f"enum{i:03d}", args.interviews, deadline, timings, lock,
-                              ready) for i in range(args.enumerators)]
+        clients = [
+            Enumerator(base, f"enum{i:03d}", args.interviews, deadline, timings, lock, ready)
+            for i in range(args.enumerators)
+        ]
         for client in clients:
             client.start()
         ready_deadline = time.monotonic() + args.seconds + 120

@@ -41,8 +41,16 @@ def _child(data: str, out: str, pdf: bool) -> None:
     manifest = run_report(data, bundled_plan_path(), out, "vi", pdf=pdf)
     seconds = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
-                      "peak_mb": usage.ru_maxrss / 1024, "tables": len(manifest["tables"])}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu": usage.ru_utime + usage.ru_stime,
+                "peak_mb": usage.ru_maxrss / 1024,
+                "tables": len(manifest["tables"]),
+            }
+        )
+    )
 
 
 def _rows(folder: Path) -> dict[str, int]:
@@ -58,11 +66,17 @@ def _rows(folder: Path) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="3600,1000000",
-                        help="households, or persons when above 100,000 (comma-separated)")
+    parser.add_argument(
+        "--sizes",
+        default="3600,1000000",
+        help="households, or persons when above 100,000 (comma-separated)",
+    )
     parser.add_argument("--no-pdf", action="store_true")
-    parser.add_argument("--keep", default=None,
-                        help="keep the data and reports in this folder (data there is reused)")
+    parser.add_argument(
+        "--keep",
+        default=None,
+        help="keep the data and reports in this folder (data there is reused)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -84,12 +98,16 @@ def main() -> None:
             command.append("--no-pdf")
         result = subprocess.run(command, check=True, capture_output=True, text=True)
         figures = json.loads(result.stdout.strip().splitlines()[-1])
-        print(f"{households:>9,} households ({', '.join(f'{k} {v:,}' for k, v in rows.items())}; "
-              f"{made})")
-        print(f"          report: {figures['tables']} tables in {figures['seconds']:.1f} s wall "
-              f"({figures['cpu']:.1f} s CPU, imports included), "
-              f"peak memory {figures['peak_mb']:.0f} MB"
-              f"{' (no PDF)' if args.no_pdf else ''}")
+        print(
+            f"{households:>9,} households ({', '.join(f'{k} {v:,}' for k, v in rows.items())}; "
+            f"{made})"
+        )
+        print(
+            f"          report: {figures['tables']} tables in {figures['seconds']:.1f} s wall "
+            f"({figures['cpu']:.1f} s CPU, imports included), "
+            f"peak memory {figures['peak_mb']:.0f} MB"
+            f"{' (no PDF)' if args.no_pdf else ''}"
+        )
 
 
 if __name__ == "__main__":

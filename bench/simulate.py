@@ -61,8 +61,11 @@ def _one(persons: int, seed: int, keep: str | None) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--persons", default="100000,1000000",
-                        help="comma-separated sizes in persons (default 100000,1000000)")
+    parser.add_argument(
+        "--persons",
+        default="100000,1000000",
+        help="comma-separated sizes in persons (default 100000,1000000)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", help="write the output here instead of a temporary folder")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
@@ -79,11 +82,13 @@ def main() -> None:
             print(completed.stderr, file=sys.stderr)
             raise SystemExit(completed.returncode)
         report = json.loads(completed.stdout.strip().splitlines()[-1])
-        print(f"target {size:>9,} persons: {report['households']:,} households, "
-              f"{report['persons']:,} persons, {report['interviews']:,} interviews in "
-              f"{report['seconds']} s wall, {report['cpu_seconds']} s CPU "
-              f"({report['persons_per_second']:,} persons/s wall); output "
-              f"{report['output_mb']} MB; peak RSS {report['peak_rss_mb']} MB")
+        print(
+            f"target {size:>9,} persons: {report['households']:,} households, "
+            f"{report['persons']:,} persons, {report['interviews']:,} interviews in "
+            f"{report['seconds']} s wall, {report['cpu_seconds']} s CPU "
+            f"({report['persons_per_second']:,} persons/s wall); output "
+            f"{report['output_mb']} MB; peak RSS {report['peak_rss_mb']} MB"
+        )
         print(f"    rows: {report['tables']}")
 
 

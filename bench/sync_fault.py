@@ -61,8 +61,12 @@ def _app_config(database_url: str) -> dict[str, Any]:
     options: dict[str, Any] = {"pool_pre_ping": True}
     if database_url.startswith("sqlite"):
         options["connect_args"] = {"timeout": 30}
-    return {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "fault-test",
-            "SQLALCHEMY_ENGINE_OPTIONS": options, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "fault-test",
+        "SQLALCHEMY_ENGINE_OPTIONS": options,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
 
 
 def prepare(database_url: str) -> str:
@@ -117,9 +121,18 @@ class Server:
         """Start the child and wait until it accepts connections."""
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--serve", str(self.port),
-             "--database-url", self.database_url],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--serve",
+                str(self.port),
+                "--database-url",
+                self.database_url,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -236,9 +249,14 @@ class Report:
     @property
     def ok(self) -> bool:
         """The exactly-once rule held."""
-        return (self.stored == self.sent and self.duplicated == 0 and self.lost == 0
-                and self.hash_mismatches == 0 and self.acknowledged == self.sent
-                and not self.unexpected)
+        return (
+            self.stored == self.sent
+            and self.duplicated == 0
+            and self.lost == 0
+            and self.hash_mismatches == 0
+            and self.acknowledged == self.sent
+            and not self.unexpected
+        )
 
     def lines(self) -> str:
         """Human-readable summary."""
@@ -273,9 +291,16 @@ def make_envelope(index: int) -> dict[str, Any]:
 def _post(port: int, token: str, body: bytes) -> int:
     connection = http.client.HTTPConnection(LOOPBACK, port, timeout=10)
     try:
-        connection.request("POST", "/api/v1/submissions", body=body, headers={
-            "Content-Type": "application/json", "Authorization": f"Bearer {token}",
-            "Connection": "close"})
+        connection.request(
+            "POST",
+            "/api/v1/submissions",
+            body=body,
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {token}",
+                "Connection": "close",
+            },
+        )
         response = connection.getresponse()
         response.read()
         return response.status
@@ -283,9 +308,16 @@ def _post(port: int, token: str, body: bytes) -> int:
         connection.close()
 
 
-def run(n: int = 2000, workers: int = 4, kills: int = 2, drop: float = 0.1,
-        database_url: str | None = None, seconds: float = 600, seed: int = 1,
-        max_attempts: int = 60) -> Report:
+def run(
+    n: int = 2000,
+    workers: int = 4,
+    kills: int = 2,
+    drop: float = 0.1,
+    database_url: str | None = None,
+    seconds: float = 600,
+    seed: int = 1,
+    max_attempts: int = 60,
+) -> Report:
     """Run the fault test and return its report (see the module docstring)."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as folder:
@@ -329,7 +361,7 @@ def run(n: int = 2000, workers: int = 4, kills: int = 2, drop: float = 0.1,
                             report.failed_attempts += 1
                     if status is not None and status < 500:
                         break
-                    time.sleep(min(1.0, 0.02 * 2 ** attempt) * (0.5 + jitter.random()))
+                    time.sleep(min(1.0, 0.02 * 2**attempt) * (0.5 + jitter.random()))
 
         threads = [threading.Thread(target=client, daemon=True) for _ in range(workers)]
         for thread in threads:
@@ -359,9 +391,12 @@ def _count_database(url: str, envelopes: list[dict[str, Any]], report: Report) -
 
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT s.uuid, r.content_hash, s.answers FROM submission s "
-            "LEFT JOIN submission_receipt r ON r.submission_id = s.id")).all()
+        rows = connection.execute(
+            text(
+                "SELECT s.uuid, r.content_hash, s.answers FROM submission s "
+                "LEFT JOIN submission_receipt r ON r.submission_id = s.id"
+            )
+        ).all()
     engine.dispose()
     by_uuid: dict[str, list[str | None]] = {}
     households: dict[str, int] = {}
@@ -371,12 +406,15 @@ def _count_database(url: str, envelopes: list[dict[str, Any]], report: Report) -
         households[name] = households.get(name, 0) + 1
     report.stored = len(rows)
     # A duplicate is the same interview stored twice: same UUID, or the same household content.
-    report.duplicated = (sum(len(v) - 1 for v in by_uuid.values())
-                         + sum(c - 1 for c in households.values() if c > 1))
+    report.duplicated = sum(len(v) - 1 for v in by_uuid.values()) + sum(
+        c - 1 for c in households.values() if c > 1
+    )
     report.lost = sum(1 for item in envelopes if item["uuid"] not in by_uuid)
     report.hash_mismatches = sum(
-        1 for item in envelopes
-        if item["uuid"] in by_uuid and by_uuid[item["uuid"]] != [item["sha256"]])
+        1
+        for item in envelopes
+        if item["uuid"] in by_uuid and by_uuid[item["uuid"]] != [item["sha256"]]
+    )
 
 
 def main() -> None:
@@ -394,8 +432,9 @@ def main() -> None:
     if args.serve is not None:
         serve(args.database_url, args.serve)
         return
-    report = run(args.n, args.workers, args.kills, args.drop, args.database_url, args.seconds,
-                 args.seed)
+    report = run(
+        args.n, args.workers, args.kills, args.drop, args.database_url, args.seconds, args.seed
+    )
     print(report.lines())
     print("PASS" if report.ok else "FAIL")
     sys.exit(0 if report.ok else 1)

@@ -23,8 +23,12 @@ from questionnaires.expressions import evaluate, truthy
 from questionnaires.loader import bundled_paths, load_questionnaire
 
 
-def _holds(ast: dict[str, Any] | None, answers: dict[str, Any], row: dict[str, Any] | None,
-           current: Any = None) -> bool:
+def _holds(
+    ast: dict[str, Any] | None,
+    answers: dict[str, Any],
+    row: dict[str, Any] | None,
+    current: Any = None,
+) -> bool:
     if ast is None:
         return True
     try:
@@ -46,8 +50,9 @@ def _numbers(ast: dict[str, Any] | None) -> list[float]:
     return found
 
 
-def _value(q: Question, answers: dict[str, Any], row: dict[str, Any] | None,
-           rng: random.Random) -> Any:
+def _value(
+    q: Question, answers: dict[str, Any], row: dict[str, Any] | None, rng: random.Random
+) -> Any:
     kind = q.type
     if kind == "calculate":
         try:
@@ -93,8 +98,13 @@ def _value(q: Question, answers: dict[str, Any], row: dict[str, Any] | None,
     return value
 
 
-def _fill(items: tuple[Question | RepeatGroup, ...], answers: dict[str, Any],
-          target: dict[str, Any], row: dict[str, Any] | None, rng: random.Random) -> None:
+def _fill(
+    items: tuple[Question | RepeatGroup, ...],
+    answers: dict[str, Any],
+    target: dict[str, Any],
+    row: dict[str, Any] | None,
+    rng: random.Random,
+) -> None:
     for item in items:
         if not _holds(item.relevant_ast, answers, row):
             continue
@@ -152,9 +162,11 @@ def main() -> None:
             q.validate_answers(answers)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print(f"{q.id}: {args.n / elapsed:,.0f} submissions/s wall "
-              f"({elapsed / args.n * 1e6:,.0f} µs each; CPU {cpu / args.n * 1e6:,.0f} µs), "
-              f"peak {peak / 1e6:.2f} MB; errors {dict(found) or 'none'}")
+        print(
+            f"{q.id}: {args.n / elapsed:,.0f} submissions/s wall "
+            f"({elapsed / args.n * 1e6:,.0f} µs each; CPU {cpu / args.n * 1e6:,.0f} µs), "
+            f"peak {peak / 1e6:.2f} MB; errors {dict(found) or 'none'}"
+        )
 
 
 if __name__ == "__main__":

@@ -115,21 +115,32 @@ def main() -> None:
     print(f"{args.rows:,} rows, {args.psus:,} PSUs")
     result = timed("rake_weights, 3 margins (array)", rake_weights, data["weight"], data, margins)
     print(f"  {result.iterations} passes, converged={result.converged}")
-    design = timed(
-        "design", SurveyDesign, data, weight="weight", strata="stratum", psu="psu"
-    )
+    design = timed("design", SurveyDesign, data, weight="weight", strata="stratum", psu="psu")
     timed("110-domain mean + proportion + gap, uncalibrated", table, design)
-    post = timed("poststratify design, 110 cells", poststratify, design,
-                 ["district", "sex", "age_group"], cells)
+    post = timed(
+        "poststratify design, 110 cells",
+        poststratify,
+        design,
+        ["district", "sex", "age_group"],
+        cells,
+    )
     timed("110-domain mean + proportion + gap, post-stratified", table, post)
     raked = timed("rake design, 3 margins", rake, design, margins)
     timed("110-domain mean + proportion + gap, raked", table, raked)
     # What the estimators' calibrated path costs when given sparse domain scores.
     scores = sparse_domain_scores(raked)
-    timed("PSU totals of 550 raked domain scores (sparse, fast path)",
-          calibrated_psu_totals, raked, scores)
-    timed("PSU totals of 550 post-stratified domain scores (sparse)",
-          calibrated_psu_totals, post, scores)
+    timed(
+        "PSU totals of 550 raked domain scores (sparse, fast path)",
+        calibrated_psu_totals,
+        raked,
+        scores,
+    )
+    timed(
+        "PSU totals of 550 post-stratified domain scores (sparse)",
+        calibrated_psu_totals,
+        post,
+        scores,
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory {peak:,.0f} MB")
 

@@ -56,8 +56,13 @@ def questionnaires() -> None:
 
 @questionnaires.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="en", show_default=True,
-              help="Language of the messages.")
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of the messages.",
+)
 def validate(paths: tuple[Path, ...], lang: str) -> None:
     """Check questionnaire files (all bundled forms when no PATH is given); exit 1 on errors."""
     targets = list(paths) or bundled_paths()
@@ -75,8 +80,9 @@ def validate(paths: tuple[Path, ...], lang: str) -> None:
                 click.echo(message, err=True)
             continue
         count = sum(1 for _ in q.iter_questions())
-        click.echo(f"{_w('ok', lang)}: {q.source} ({q.id} {q.version}, {count} "
-                   f"{_w('questions', lang)})")
+        click.echo(
+            f"{_w('ok', lang)}: {q.source} ({q.id} {q.version}, {count} {_w('questions', lang)})"
+        )
     if bad:
         click.echo(_w("summary_bad", lang, bad=bad, n=len(targets), errors=errors), err=True)
         raise SystemExit(1)
@@ -85,8 +91,13 @@ def validate(paths: tuple[Path, ...], lang: str) -> None:
 
 @questionnaires.command()
 @click.argument("ident", metavar="ID")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
-              help="Language of labels and headings.")
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    show_default=True,
+    help="Language of labels and headings.",
+)
 def show(ident: str, lang: str) -> None:
     """Print a readable outline of questionnaire ID (or a .json path): sections, questions,
     types and skip logic."""
@@ -128,8 +139,10 @@ def _item_lines(item: Question | RepeatGroup, lang: str, indent: str) -> list[st
     detail = indent + "      "
     if isinstance(item, RepeatGroup):
         rows = item.count if item.count else _w("free_rows", lang)
-        lines = [f"{indent}{item.id}  repeat ({item.unit}): {item.label[lang]}",
-                 f"{detail}{_w('rows_per', lang)}: {rows}"]
+        lines = [
+            f"{indent}{item.id}  repeat ({item.unit}): {item.label[lang]}",
+            f"{detail}{_w('rows_per', lang)}: {rows}",
+        ]
         if item.relevant:
             lines.append(f"{detail}{_w('asked_if', lang)}: {item.relevant}")
         for child in item.items:
@@ -140,8 +153,11 @@ def _item_lines(item: Question | RepeatGroup, lang: str, indent: str) -> list[st
         kind += f"[{item.choices.name}]"
     flags = [
         _w(flag, lang)
-        for flag, on in (("required", item.required), ("identifying", item.identifying),
-                         ("sensitive", item.sensitive))
+        for flag, on in (
+            ("required", item.required),
+            ("identifying", item.identifying),
+            ("sensitive", item.sensitive),
+        )
         if on
     ]
     head = f"{indent}{item.id}  {kind}: {item.label[lang]}"

@@ -23,8 +23,9 @@ class QuestionnaireError(Exception):
     ``messages`` are in English, ``messages_vi`` the same in Vietnamese.
     """
 
-    def __init__(self, messages: list[str] | str, messages_vi: list[str] | str | None = None
-                 ) -> None:
+    def __init__(
+        self, messages: list[str] | str, messages_vi: list[str] | str | None = None
+    ) -> None:
         self.messages: list[str] = [messages] if isinstance(messages, str) else list(messages)
         if messages_vi is None:
             messages_vi = self.messages

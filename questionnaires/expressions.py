@@ -127,7 +127,8 @@ def _tokenize(text: str) -> list[_Token]:
             end = text.find(ch, i + 1)
             if end < 0:
                 raise ExpressionSyntaxError(
-                    f"string starting with {ch} is not closed; close it with {ch}", col,
+                    f"string starting with {ch} is not closed; close it with {ch}",
+                    col,
                     f"chuỗi bắt đầu bằng {ch} chưa được đóng; hãy đóng bằng {ch}",
                 )
             tokens.append(_Token("string", text[i + 1 : end], col))
@@ -137,7 +138,8 @@ def _tokenize(text: str) -> list[_Token]:
             ident = _ID_RE.match(text, i + 2) if text.startswith("${", i) else None
             if not ident or not text.startswith("}", ident.end()):
                 raise ExpressionSyntaxError(
-                    "a reference must look like ${question_id}", col,
+                    "a reference must look like ${question_id}",
+                    col,
                     "tham chiếu phải có dạng ${mã_câu_hỏi}",
                 )
             tokens.append(_Token("ref", ident.group(), col))
@@ -153,8 +155,9 @@ def _tokenize(text: str) -> list[_Token]:
             i += 2
             continue
         if two == "==":
-            raise ExpressionSyntaxError("use '=' to compare, not '=='", col,
-                                        "dùng '=' để so sánh, không dùng '=='")
+            raise ExpressionSyntaxError(
+                "use '=' to compare, not '=='", col, "dùng '=' để so sánh, không dùng '=='"
+            )
         if ch in _ONE_CHAR_OPS:
             tokens.append(_Token("op", "div" if ch == "/" else ch, col))
             i += 1
@@ -168,8 +171,9 @@ def _tokenize(text: str) -> list[_Token]:
                 tokens.append(_Token("name", word, col))
             i = name.end()
             continue
-        raise ExpressionSyntaxError(f"unexpected character {ch!r}", col,
-                                    f"ký tự không hợp lệ {ch!r}")
+        raise ExpressionSyntaxError(
+            f"unexpected character {ch!r}", col, f"ký tự không hợp lệ {ch!r}"
+        )
     tokens.append(_Token("end", None, n + 1))
     return tokens
 
@@ -217,7 +221,8 @@ class _Parser:
         token = self.peek()
         if token.kind != kind:
             raise ExpressionSyntaxError(
-                f"expected {what}, found {_describe(token)}", token.column,
+                f"expected {what}, found {_describe(token)}",
+                token.column,
                 f"cần {what.replace(' or ', ' hoặc ')}, nhưng gặp {_describe(token, 'vi')}",
             )
         return self.take()
@@ -231,8 +236,7 @@ class _Parser:
             raise ExpressionSyntaxError(
                 f"unexpected {_describe(token)}; an operator or the end was expected",
                 token.column,
-                f"không mong đợi {_describe(token, 'vi')}; cần một toán tử hoặc kết thúc biểu "
-                f"thức",
+                f"không mong đợi {_describe(token, 'vi')}; cần một toán tử hoặc kết thúc biểu thức",
             )
         return node
 
@@ -244,8 +248,13 @@ class _Parser:
         while self.peek().kind == "op" and self.peek().value in ops:
             token = self.take()
             right = self.binary(level + 1)
-            left = {"node": "binary", "op": token.value, "left": left, "right": right,
-                    "_col": token.column}
+            left = {
+                "node": "binary",
+                "op": token.value,
+                "left": left,
+                "right": right,
+                "_col": token.column,
+            }
         return left
 
     def unary(self) -> Node:
@@ -275,22 +284,26 @@ class _Parser:
                 return self.call(token)
             if token.value in FUNCTIONS:
                 raise ExpressionSyntaxError(
-                    f"'{token.value}' is a function: write {token.value}(...)", col,
+                    f"'{token.value}' is a function: write {token.value}(...)",
+                    col,
                     f"'{token.value}' là một hàm: hãy viết {token.value}(...)",
                 )
             return {"node": "attr", "name": token.value, "_col": col}
         if token.kind == "end":
-            raise ExpressionSyntaxError("the expression ends too early", col,
-                                        "biểu thức kết thúc quá sớm")
-        raise ExpressionSyntaxError(f"unexpected {_describe(token)}", col,
-                                    f"không mong đợi {_describe(token, 'vi')}")
+            raise ExpressionSyntaxError(
+                "the expression ends too early", col, "biểu thức kết thúc quá sớm"
+            )
+        raise ExpressionSyntaxError(
+            f"unexpected {_describe(token)}", col, f"không mong đợi {_describe(token, 'vi')}"
+        )
 
     def call(self, name_token: _Token) -> Node:
         name = name_token.value
         if name not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
             raise ExpressionSyntaxError(
-                f"unknown function '{name}()'; the functions are {known}", name_token.column,
+                f"unknown function '{name}()'; the functions are {known}",
+                name_token.column,
                 f"không có hàm '{name}()'; các hàm có sẵn: {known}",
             )
         self.expect("(", "'('")
@@ -310,8 +323,7 @@ class _Parser:
             else:
                 wanted, wanted_vi = f"{low} to {high}", f"{low} đến {high}"
             raise ExpressionSyntaxError(
-                f"{name}() takes {wanted} argument{'s' if wanted != '1' else ''}, "
-                f"not {len(args)}",
+                f"{name}() takes {wanted} argument{'s' if wanted != '1' else ''}, not {len(args)}",
                 name_token.column,
                 f"{name}() nhận {wanted_vi} đối số, không phải {len(args)}",
             )
@@ -338,8 +350,11 @@ class _Resolver:
         known = self.scope.known
         name = node["name"]
         if known is not None and name not in known and name not in self.groups:
-            self.fail(node, f"${{{name}}} is not a question of this questionnaire",
-                      f"${{{name}}} không phải là câu hỏi của phiếu này")
+            self.fail(
+                node,
+                f"${{{name}}} is not a question of this questionnaire",
+                f"${{{name}}} không phải là câu hỏi của phiếu này",
+            )
 
     def walk(self, node: Node, group: str | None) -> None:
         kind = node["node"]
@@ -347,8 +362,11 @@ class _Resolver:
             self.ref(node, group)
         elif kind == "current":
             if not self.scope.allow_current:
-                self.fail(node, "'.' (the answer being checked) is only allowed in a constraint",
-                          "'.' (câu trả lời đang được kiểm tra) chỉ dùng được trong constraint")
+                self.fail(
+                    node,
+                    "'.' (the answer being checked) is only allowed in a constraint",
+                    "'.' (câu trả lời đang được kiểm tra) chỉ dùng được trong constraint",
+                )
         elif kind == "attr":
             if not self.scope.attributes:
                 self.fail(
@@ -399,23 +417,30 @@ class _Resolver:
         """Resolve the group argument of count() and return the group id."""
         if node["node"] != "ref":
             self.fail(
-                node, "count() needs a repeat group as its first argument, e.g. count(${roster})",
+                node,
+                "count() needs a repeat group as its first argument, e.g. count(${roster})",
                 "đối số đầu tiên của count() phải là một nhóm lặp, ví dụ count(${roster})",
             )
         self.check_known(node)
         name = node["name"]
         if name not in self.groups:
-            self.fail(node, f"count() needs a repeat group as its first argument; "
-                            f"${{{name}}} is not a repeat group",
-                      f"đối số đầu tiên của count() phải là một nhóm lặp; ${{{name}}} không "
-                      f"phải là nhóm lặp")
+            self.fail(
+                node,
+                f"count() needs a repeat group as its first argument; "
+                f"${{{name}}} is not a repeat group",
+                f"đối số đầu tiên của count() phải là một nhóm lặp; ${{{name}}} không "
+                f"phải là nhóm lặp",
+            )
         parent = self.groups[name]
         if parent is not None:
             if parent != group:
-                self.fail(node, f"repeat group '{name}' lives inside '{parent}' and can only "
-                                f"be counted from a row of '{parent}'",
-                          f"nhóm lặp '{name}' nằm trong '{parent}', chỉ đếm được từ một dòng "
-                          f"của '{parent}'")
+                self.fail(
+                    node,
+                    f"repeat group '{name}' lives inside '{parent}' and can only "
+                    f"be counted from a row of '{parent}'",
+                    f"nhóm lặp '{name}' nằm trong '{parent}', chỉ đếm được từ một dòng "
+                    f"của '{parent}'",
+                )
             node["repeat"] = parent
         return name
 
@@ -433,15 +458,21 @@ class _Resolver:
             if owner is None:
                 if is_ref:
                     self.check_known(first)
-                self.fail(first, "sum() needs a question of a repeat group as its first "
-                                 "argument, e.g. sum(${M04})",
-                          "đối số đầu tiên của sum() phải là một câu hỏi trong nhóm lặp, ví dụ "
-                          "sum(${M04})")
+                self.fail(
+                    first,
+                    "sum() needs a question of a repeat group as its first "
+                    "argument, e.g. sum(${M04})",
+                    "đối số đầu tiên của sum() phải là một câu hỏi trong nhóm lặp, ví dụ "
+                    "sum(${M04})",
+                )
             if self.groups.get(owner) is not None:
-                self.fail(first, f"sum() over the nested group '{owner}' is not supported; "
-                                 f"count rows with count(${{{owner}}}, condition) instead",
-                          f"không hỗ trợ sum() trên nhóm lồng '{owner}'; hãy đếm dòng bằng "
-                          f"count(${{{owner}}}, điều kiện)")
+                self.fail(
+                    first,
+                    f"sum() over the nested group '{owner}' is not supported; "
+                    f"count rows with count(${{{owner}}}, condition) instead",
+                    f"không hỗ trợ sum() trên nhóm lồng '{owner}'; hãy đếm dòng bằng "
+                    f"count(${{{owner}}}, điều kiện)",
+                )
             first["repeat"] = owner
             if len(args) > 1:
                 self.walk(args[1], owner)
@@ -467,10 +498,11 @@ class _Resolver:
         value = literal["value"]
         if value not in names:
             listed = ", ".join(names) or "-"
-            self.fail(literal, f"'{value}' is not a choice name of {question}; "
-                               f"its choices are {listed}",
-                      f"'{value}' không phải là tên lựa chọn của {question}; các lựa chọn là "
-                      f"{listed}")
+            self.fail(
+                literal,
+                f"'{value}' is not a choice name of {question}; its choices are {listed}",
+                f"'{value}' không phải là tên lựa chọn của {question}; các lựa chọn là {listed}",
+            )
         literal["node"] = "number"
         literal["value"] = names[value]
 
@@ -490,8 +522,9 @@ def compile_expression(text: str, scope: Scope | None = None) -> Node:
     strings. Raises ExpressionSyntaxError (with a 1-based column) for any mistake.
     """
     if not isinstance(text, str):
-        raise ExpressionSyntaxError("an expression must be a string", 1,
-                                    "biểu thức phải là một chuỗi")
+        raise ExpressionSyntaxError(
+            "an expression must be a string", 1, "biểu thức phải là một chuỗi"
+        )
     tree = _Parser(text).parse()
     if scope is not None:
         _Resolver(scope).walk(tree, scope.group)
@@ -585,7 +618,10 @@ def _order(op: str, left: Any, right: Any) -> bool:
 
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 
 
@@ -633,8 +669,13 @@ def to_text(value: Any) -> str:
 class _Context:
     __slots__ = ("answers", "row", "current", "choice")
 
-    def __init__(self, answers: Mapping[str, Any], row: Mapping[str, Any] | None,
-                 current: Any, choice: Mapping[str, Any] | None) -> None:
+    def __init__(
+        self,
+        answers: Mapping[str, Any],
+        row: Mapping[str, Any] | None,
+        current: Any,
+        choice: Mapping[str, Any] | None,
+    ) -> None:
         self.answers = answers
         self.row = row
         self.current = current
@@ -751,6 +792,7 @@ def _f_sum(node: Node, args: list[Compiled]) -> Compiled:
     first = node["args"][0]
     condition = args[1] if len(args) > 1 else None
     if first.get("node") != "ref" or "repeat" not in first:
+
         def needs_member(ctx: _Context) -> Any:
             raise ExpressionError("sum() needs a question of a repeat group as its first argument")
 
@@ -905,12 +947,14 @@ def _b_call(node: Node) -> Compiled:
     arity = FUNCTIONS.get(name)  # type: ignore[arg-type]
     args = node.get("args")
     if builder is None or arity is None or not isinstance(args, list):
+
         def unknown(ctx: _Context) -> Any:
             raise ExpressionError(f"unknown function {name!r}")
 
         return unknown
     low, high = arity
     if len(args) < low or (high is not None and len(args) > high):
+
         def wrong_arity(ctx: _Context) -> Any:
             raise ExpressionError(f"{name}() cannot take {len(args)} arguments")
 
@@ -966,8 +1010,10 @@ def evaluate(
 
 def load_vectors() -> list[dict[str, Any]]:
     """Return the shared expression test vectors bundled with the package."""
-    text = resources.files("questionnaires").joinpath("vectors/expressions.json").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("questionnaires")
+        .joinpath("vectors/expressions.json")
+        .read_text(encoding="utf-8")
     )
     return json.loads(text)["vectors"]
 

@@ -128,12 +128,16 @@ def _walk_path(doc: Any, path: list[Any]) -> tuple[str | None, str]:
             )
             rest = []
             continue
-        if isinstance(node, dict) and isinstance(step, int) and parents[-2:-1] in (
-            ["sections"], ["items"]
+        if (
+            isinstance(node, dict)
+            and isinstance(step, int)
+            and parents[-2:-1] in (["sections"], ["items"])
         ):
             ident = node.get("id")
-            kind = "section" if parents[-2] == "sections" else (
-                "group" if node.get("type") == "repeat" else "question"
+            kind = (
+                "section"
+                if parents[-2] == "sections"
+                else ("group" if node.get("type") == "repeat" else "question")
             )
             label = ident if isinstance(ident, str) else f"number {step + 1}"
             where, rest = f"{kind} {label}", []
@@ -163,61 +167,83 @@ def _schema_problem(error: jsonschema.ValidationError) -> tuple[str, str]:
         missing = match.group(1) if match else "?"
         if missing in _LANG_NAMES:
             en_name, vi_name = _LANG_NAMES[missing], _LANG_NAMES_VI[missing]
-            return (f"the {en_name} text is missing; add \"{missing}\": \"…\"",
-                    f"thiếu nội dung {vi_name}; hãy thêm \"{missing}\": \"…\"")
+            return (
+                f'the {en_name} text is missing; add "{missing}": "…"',
+                f'thiếu nội dung {vi_name}; hãy thêm "{missing}": "…"',
+            )
         return f"'{missing}' is missing; add it", f"thiếu '{missing}'; hãy thêm vào"
     if validator == "additionalProperties":
         known = error.schema.get("properties", {})
         unknown = ", ".join(repr(key) for key in sorted(set(value) - set(known)))
         allowed = ", ".join(sorted(known))
-        return (f"unknown key {unknown}; remove it or fix its spelling (allowed: {allowed})",
-                f"khóa không hợp lệ {unknown}; hãy xóa hoặc sửa chính tả (được phép: {allowed})")
+        return (
+            f"unknown key {unknown}; remove it or fix its spelling (allowed: {allowed})",
+            f"khóa không hợp lệ {unknown}; hãy xóa hoặc sửa chính tả (được phép: {allowed})",
+        )
     if validator == "pattern":
         if field in _LANG_NAMES:
-            return (f"the {_LANG_NAMES[field]} text is empty; write it",
-                    f"nội dung {_LANG_NAMES_VI[field]} đang trống; hãy viết vào")
+            return (
+                f"the {_LANG_NAMES[field]} text is empty; write it",
+                f"nội dung {_LANG_NAMES_VI[field]} đang trống; hãy viết vào",
+            )
         if field == "version":
-            return (f"{shown} is not a semantic version; write MAJOR.MINOR.PATCH such as 1.0.0",
-                    f"{shown} không phải là phiên bản dạng MAJOR.MINOR.PATCH; hãy viết ví dụ "
-                    f"1.0.0")
+            return (
+                f"{shown} is not a semantic version; write MAJOR.MINOR.PATCH such as 1.0.0",
+                f"{shown} không phải là phiên bản dạng MAJOR.MINOR.PATCH; hãy viết ví dụ 1.0.0",
+            )
         if field in ("relevant", "constraint", "choice_filter", "calculation", "count"):
-            return ("is empty; write an expression or remove the key",
-                    "đang trống; hãy viết biểu thức hoặc xóa khóa này")
+            return (
+                "is empty; write an expression or remove the key",
+                "đang trống; hãy viết biểu thức hoặc xóa khóa này",
+            )
         if field == "id":
-            return (f"{shown} is not a valid id; use letters, digits and _, starting with a "
-                    f"letter",
-                    f"{shown} không phải là mã hợp lệ; hãy dùng chữ cái, chữ số và _, bắt đầu "
-                    f"bằng chữ cái")
-        return (f"{shown} is not a valid name; use lower-case letters, digits and _, starting "
-                f"with a letter",
-                f"{shown} không phải là tên hợp lệ; hãy dùng chữ thường, chữ số và _, bắt đầu "
-                f"bằng chữ cái")
+            return (
+                f"{shown} is not a valid id; use letters, digits and _, starting with a letter",
+                f"{shown} không phải là mã hợp lệ; hãy dùng chữ cái, chữ số và _, bắt đầu "
+                f"bằng chữ cái",
+            )
+        return (
+            f"{shown} is not a valid name; use lower-case letters, digits and _, starting "
+            f"with a letter",
+            f"{shown} không phải là tên hợp lệ; hãy dùng chữ thường, chữ số và _, bắt đầu "
+            f"bằng chữ cái",
+        )
     if validator == "enum":
         options = ", ".join(json.dumps(option) for option in error.validator_value)
         if field == "type":
-            return (f"{shown} is not a question type; use one of {options}",
-                    f"{shown} không phải là loại câu hỏi; hãy dùng một trong {options}")
-        return (f"{shown} is not allowed here; use one of {options}",
-                f"{shown} không được phép ở đây; hãy dùng một trong {options}")
+            return (
+                f"{shown} is not a question type; use one of {options}",
+                f"{shown} không phải là loại câu hỏi; hãy dùng một trong {options}",
+            )
+        return (
+            f"{shown} is not allowed here; use one of {options}",
+            f"{shown} không được phép ở đây; hãy dùng một trong {options}",
+        )
     if validator == "const":
         wanted = json.dumps(error.validator_value)
         return f"must be {wanted}, not {shown}", f"phải là {wanted}, không phải {shown}"
     if validator == "type":
         wanted = error.validator_value
-        return (f"must be of JSON type {wanted}, not {shown}",
-                f"phải có kiểu JSON {wanted}, không phải {shown}")
+        return (
+            f"must be of JSON type {wanted}, not {shown}",
+            f"phải có kiểu JSON {wanted}, không phải {shown}",
+        )
     if validator == "minItems":
         return "is empty; add at least one", "đang trống; hãy thêm ít nhất một mục"
     if validator == "uniqueItems":
-        return ("lists the same value twice; remove the duplicate",
-                "có giá trị lặp lại; hãy xóa giá trị trùng")
+        return (
+            "lists the same value twice; remove the duplicate",
+            "có giá trị lặp lại; hãy xóa giá trị trùng",
+        )
     if validator == "contains":
-        return "must list both \"vi\" and \"en\"", "phải có cả \"vi\" và \"en\""
+        return 'must list both "vi" and "en"', 'phải có cả "vi" và "en"'
     if validator == "propertyNames":
-        return (f"choice list name {shown} is not valid; use lower-case letters, digits and _, "
-                f"starting with a letter",
-                f"tên danh sách lựa chọn {shown} không hợp lệ; hãy dùng chữ thường, chữ số và "
-                f"_, bắt đầu bằng chữ cái")
+        return (
+            f"choice list name {shown} is not valid; use lower-case letters, digits and _, "
+            f"starting with a letter",
+            f"tên danh sách lựa chọn {shown} không hợp lệ; hãy dùng chữ thường, chữ số và "
+            f"_, bắt đầu bằng chữ cái",
+        )
     return error.message, error.message
 
 
@@ -257,8 +283,9 @@ class _Builder:
 
     # ---- pass 1: ids, lists, structure
 
-    def iter_raw(self, items: list[Mapping[str, Any]], section: str,
-                 group: str | None) -> Iterator[tuple[Mapping[str, Any], str, str | None]]:
+    def iter_raw(
+        self, items: list[Mapping[str, Any]], section: str, group: str | None
+    ) -> Iterator[tuple[Mapping[str, Any], str, str | None]]:
         for item in items:
             yield item, section, group
             if item.get("type") == "repeat":
@@ -267,10 +294,13 @@ class _Builder:
     def register(self, ident: str, kind: str, where: str) -> None:
         if ident in self.kind:
             kind = self.kind[ident]
-            self.problem(where, f"id '{ident}' is already used by a {kind}; "
-                                f"give each section, question, group and grid row its own id",
-                         f"mã '{ident}' đã được dùng cho một {_KIND_VI[kind]}; mỗi phần, câu "
-                         f"hỏi, nhóm và dòng của bảng cần một mã riêng")
+            self.problem(
+                where,
+                f"id '{ident}' is already used by a {kind}; "
+                f"give each section, question, group and grid row its own id",
+                f"mã '{ident}' đã được dùng cho một {_KIND_VI[kind]}; mỗi phần, câu "
+                f"hỏi, nhóm và dòng của bảng cần một mã riêng",
+            )
             return
         self.kind[ident] = kind
 
@@ -288,12 +318,15 @@ class _Builder:
                 if is_group:
                     self.parent[ident] = group
                     if group is not None and self.parent.get(group) is not None:
-                        self.problem(where, f"repeat group '{ident}' is nested twice (in "
-                                            f"'{group}' inside '{self.parent[group]}'); groups "
-                                            f"may nest only once",
-                                     f"nhóm lặp '{ident}' lồng hai lần (trong '{group}' nằm "
-                                     f"trong '{self.parent[group]}'); nhóm chỉ được lồng một "
-                                     f"lần")
+                        self.problem(
+                            where,
+                            f"repeat group '{ident}' is nested twice (in "
+                            f"'{group}' inside '{self.parent[group]}'); groups "
+                            f"may nest only once",
+                            f"nhóm lặp '{ident}' lồng hai lần (trong '{group}' nằm "
+                            f"trong '{self.parent[group]}'); nhóm chỉ được lồng một "
+                            f"lần",
+                        )
                 for grid_row in item.get("rows", []) if not is_group else []:
                     self.register(f"{ident}_{grid_row['id']}", "grid row", where)
 
@@ -301,10 +334,13 @@ class _Builder:
         for name, raw_choices in self.doc.get("choice_lists", {}).items():
             where = f"choice list '{name}'"
             if name in BUILTIN_CHOICE_LISTS:
-                self.problem(where, f"'{name}' is a built-in list and may not be redefined; "
-                                    f"remove it or give your list another name",
-                             f"'{name}' là danh sách có sẵn, không được định nghĩa lại; hãy "
-                             f"xóa nó hoặc đặt tên khác cho danh sách của bạn")
+                self.problem(
+                    where,
+                    f"'{name}' is a built-in list and may not be redefined; "
+                    f"remove it or give your list another name",
+                    f"'{name}' là danh sách có sẵn, không được định nghĩa lại; hãy "
+                    f"xóa nó hoặc đặt tên khác cho danh sách của bạn",
+                )
                 continue
             codes: set[int] = set()
             names: set[str] = set()
@@ -312,25 +348,36 @@ class _Builder:
             for raw in raw_choices:
                 code, cname = raw["code"], raw["name"]
                 if code in MISSING_CODES:
-                    self.problem(where, f"code {code} is reserved for "
-                                        f"'{MISSING_CODES[code]['en']}'; use another code and "
-                                        f"declare missing_codes [{code}] on the questions instead",
-                                 f"mã {code} dành riêng cho '{MISSING_CODES[code]['vi']}'; hãy "
-                                 f"dùng mã khác và khai báo missing_codes [{code}] ở câu hỏi")
+                    self.problem(
+                        where,
+                        f"code {code} is reserved for "
+                        f"'{MISSING_CODES[code]['en']}'; use another code and "
+                        f"declare missing_codes [{code}] on the questions instead",
+                        f"mã {code} dành riêng cho '{MISSING_CODES[code]['vi']}'; hãy "
+                        f"dùng mã khác và khai báo missing_codes [{code}] ở câu hỏi",
+                    )
                 if code in codes:
-                    self.problem(where, f"code {code} is used twice; give each choice its own code",
-                                 f"mã {code} bị dùng hai lần; mỗi lựa chọn cần một mã riêng")
+                    self.problem(
+                        where,
+                        f"code {code} is used twice; give each choice its own code",
+                        f"mã {code} bị dùng hai lần; mỗi lựa chọn cần một mã riêng",
+                    )
                 if cname in names:
-                    self.problem(where, f"name '{cname}' is used twice; give each choice its own "
-                                        f"name",
-                                 f"tên '{cname}' bị dùng hai lần; mỗi lựa chọn cần một tên "
-                                 f"riêng")
+                    self.problem(
+                        where,
+                        f"name '{cname}' is used twice; give each choice its own name",
+                        f"tên '{cname}' bị dùng hai lần; mỗi lựa chọn cần một tên riêng",
+                    )
                 codes.add(code)
                 names.add(cname)
-                extra = {k: v for k, v in raw.items()
-                         if k not in ("code", "name", "label", "exclusive")}
-                choices.append(Choice(code, cname, _label(raw["label"]),
-                                      bool(raw.get("exclusive", False)), extra))
+                extra = {
+                    k: v for k, v in raw.items() if k not in ("code", "name", "label", "exclusive")
+                }
+                choices.append(
+                    Choice(
+                        code, cname, _label(raw["label"]), bool(raw.get("exclusive", False)), extra
+                    )
+                )
             self.choice_lists[name] = ChoiceList(name, tuple(choices))
 
     # ---- pass 2: questions
@@ -340,37 +387,49 @@ class _Builder:
         listed = item.get("choices")
         if qtype in _BUILTIN_TYPES:
             if listed is not None and listed != _BUILTIN_TYPES[qtype]:
-                self.problem(where, f"type '{qtype}' always uses the built-in '{qtype}' list; "
-                                    f"remove \"choices\": \"{listed}\"",
-                             f"loại '{qtype}' luôn dùng danh sách có sẵn '{qtype}'; hãy xóa "
-                             f"\"choices\": \"{listed}\"")
+                self.problem(
+                    where,
+                    f"type '{qtype}' always uses the built-in '{qtype}' list; "
+                    f'remove "choices": "{listed}"',
+                    f"loại '{qtype}' luôn dùng danh sách có sẵn '{qtype}'; hãy xóa "
+                    f'"choices": "{listed}"',
+                )
             return self.choice_lists[_BUILTIN_TYPES[qtype]]
         if qtype not in _CHOICE_TYPES:
             if listed is not None:
-                self.problem(where, f"type '{qtype}' has no choices; remove \"choices\" or "
-                                    f"change the type to single, multi or grid",
-                             f"loại '{qtype}' không có lựa chọn; hãy xóa \"choices\" hoặc đổi "
-                             f"loại thành single, multi hoặc grid")
+                self.problem(
+                    where,
+                    f"type '{qtype}' has no choices; remove \"choices\" or "
+                    f"change the type to single, multi or grid",
+                    f"loại '{qtype}' không có lựa chọn; hãy xóa \"choices\" hoặc đổi "
+                    f"loại thành single, multi hoặc grid",
+                )
             return None
         if listed is None:
-            self.problem(where, f"type '{qtype}' needs a choice list; add \"choices\": "
-                                f"\"<list name>\" naming a list under choice_lists",
-                         f"loại '{qtype}' cần một danh sách lựa chọn; hãy thêm \"choices\": "
-                         f"\"<tên danh sách>\" trỏ tới một danh sách trong choice_lists")
+            self.problem(
+                where,
+                f"type '{qtype}' needs a choice list; add \"choices\": "
+                f'"<list name>" naming a list under choice_lists',
+                f"loại '{qtype}' cần một danh sách lựa chọn; hãy thêm \"choices\": "
+                f'"<tên danh sách>" trỏ tới một danh sách trong choice_lists',
+            )
             return None
         if listed not in self.choice_lists:
             close = difflib.get_close_matches(listed, list(self.choice_lists), n=1)
             hint = f" (or did you mean '{close[0]}'?)" if close else ""
             hint_vi = f" (hay ý bạn là '{close[0]}'?)" if close else ""
-            self.problem(where, f"choice list '{listed}' is not defined; add it under "
-                                f"choice_lists{hint}",
-                         f"danh sách lựa chọn '{listed}' chưa được định nghĩa; hãy thêm vào "
-                         f"choice_lists{hint_vi}")
+            self.problem(
+                where,
+                f"choice list '{listed}' is not defined; add it under choice_lists{hint}",
+                f"danh sách lựa chọn '{listed}' chưa được định nghĩa; hãy thêm vào "
+                f"choice_lists{hint_vi}",
+            )
             return None
         return self.choice_lists[listed]
 
-    def scope(self, group: str | None, *, current: str | None = None,
-              attributes: bool = False) -> Scope:
+    def scope(
+        self, group: str | None, *, current: str | None = None, attributes: bool = False
+    ) -> Scope:
         return Scope(
             repeats=self.member_questions,
             groups=self.parent,
@@ -382,8 +441,9 @@ class _Builder:
             attributes=attributes,
         )
 
-    def compile(self, text: str | None, where: str, field: str, scope: Scope,
-                owner: str | None = None) -> Node | None:
+    def compile(
+        self, text: str | None, where: str, field: str, scope: Scope, owner: str | None = None
+    ) -> Node | None:
         if text is None:
             return None
         try:
@@ -399,20 +459,29 @@ class _Builder:
                 else:
                     reason += "; check the id"
                     reason_vi += "; hãy kiểm tra mã câu hỏi"
-            self.problem(where, f"{field} (column {exc.column}): {reason}",
-                         f"{field} (cột {exc.column}): {reason_vi}")
+            self.problem(
+                where,
+                f"{field} (column {exc.column}): {reason}",
+                f"{field} (cột {exc.column}): {reason_vi}",
+            )
             return None
         for name in sorted(references(ast)):
             if self.kind.get(name) == "question" and self.raw[name]["type"] == "note":
-                self.problem(where, f"{field} reads ${{{name}}}, a note, which has no answer; "
-                                    f"refer to a question instead",
-                             f"{field} đọc ${{{name}}} là một ghi chú, không có câu trả lời; "
-                             f"hãy tham chiếu tới một câu hỏi")
+                self.problem(
+                    where,
+                    f"{field} reads ${{{name}}}, a note, which has no answer; "
+                    f"refer to a question instead",
+                    f"{field} đọc ${{{name}}} là một ghi chú, không có câu trả lời; "
+                    f"hãy tham chiếu tới một câu hỏi",
+                )
             if owner is not None and name == owner and field != "constraint":
-                self.problem(where, f"{field} reads the question's own answer ${{{name}}}; "
-                                    f"use another question (or '.' in a constraint)",
-                             f"{field} đọc chính câu trả lời ${{{name}}} của câu hỏi; hãy dùng "
-                             f"câu hỏi khác (hoặc '.' trong constraint)")
+                self.problem(
+                    where,
+                    f"{field} reads the question's own answer ${{{name}}}; "
+                    f"use another question (or '.' in a constraint)",
+                    f"{field} đọc chính câu trả lời ${{{name}}} của câu hỏi; hãy dùng "
+                    f"câu hỏi khác (hoặc '.' trong constraint)",
+                )
         return ast
 
     def question(self, item: Mapping[str, Any], section: str, group: str | None) -> Question:
@@ -420,65 +489,94 @@ class _Builder:
         where = f"question {qid}"
         choice_list = self.choice_list_of(item, where)
         if qtype == "grid" and "rows" not in item:
-            self.problem(where, "type 'grid' needs rows; add \"rows\": [{\"id\": …, "
-                                "\"label\": {…}}]",
-                         "loại 'grid' cần các dòng; hãy thêm \"rows\": [{\"id\": …, "
-                         "\"label\": {…}}]")
+            self.problem(
+                where,
+                'type \'grid\' needs rows; add "rows": [{"id": …, "label": {…}}]',
+                'loại \'grid\' cần các dòng; hãy thêm "rows": [{"id": …, "label": {…}}]',
+            )
         if qtype != "grid" and "rows" in item:
-            self.problem(where, f"only grid questions have rows; remove \"rows\" or change the "
-                                f"type '{qtype}' to grid",
-                         f"chỉ câu hỏi dạng bảng (grid) mới có dòng; hãy xóa \"rows\" hoặc đổi "
-                         f"loại '{qtype}' thành grid")
+            self.problem(
+                where,
+                f'only grid questions have rows; remove "rows" or change the '
+                f"type '{qtype}' to grid",
+                f'chỉ câu hỏi dạng bảng (grid) mới có dòng; hãy xóa "rows" hoặc đổi '
+                f"loại '{qtype}' thành grid",
+            )
         rows = item.get("rows", [])
         seen_rows: set[str] = set()
         for grid_row in rows:
             if grid_row["id"] in seen_rows:
-                self.problem(where, f"grid row '{grid_row['id']}' is listed twice; give each row "
-                                    f"its own id",
-                             f"dòng '{grid_row['id']}' có hai lần; mỗi dòng cần một mã riêng")
+                self.problem(
+                    where,
+                    f"grid row '{grid_row['id']}' is listed twice; give each row its own id",
+                    f"dòng '{grid_row['id']}' có hai lần; mỗi dòng cần một mã riêng",
+                )
             seen_rows.add(grid_row["id"])
         has_constraint, has_message = "constraint" in item, "constraint_message" in item
         if has_constraint and not has_message:
-            self.problem(where, "constraint has no constraint_message; add "
-                                "\"constraint_message\": {\"vi\": …, \"en\": …}",
-                         "constraint chưa có constraint_message; hãy thêm "
-                         "\"constraint_message\": {\"vi\": …, \"en\": …}")
+            self.problem(
+                where,
+                "constraint has no constraint_message; add "
+                '"constraint_message": {"vi": …, "en": …}',
+                "constraint chưa có constraint_message; hãy thêm "
+                '"constraint_message": {"vi": …, "en": …}',
+            )
         if has_message and not has_constraint:
-            self.problem(where, "constraint_message without a constraint; add the constraint "
-                                "or remove the message",
-                         "có constraint_message nhưng không có constraint; hãy thêm constraint "
-                         "hoặc xóa thông báo")
+            self.problem(
+                where,
+                "constraint_message without a constraint; add the constraint or remove the message",
+                "có constraint_message nhưng không có constraint; hãy thêm constraint "
+                "hoặc xóa thông báo",
+            )
         if qtype == "calculate" and "calculation" not in item:
-            self.problem(where, "type 'calculate' needs a calculation; add \"calculation\": "
-                                "\"<expression>\"",
-                         "loại 'calculate' cần calculation; hãy thêm \"calculation\": "
-                         "\"<biểu thức>\"")
+            self.problem(
+                where,
+                'type \'calculate\' needs a calculation; add "calculation": "<expression>"',
+                'loại \'calculate\' cần calculation; hãy thêm "calculation": "<biểu thức>"',
+            )
         if qtype != "calculate" and "calculation" in item:
-            self.problem(where, f"only calculate questions have a calculation; remove it or "
-                                f"change the type '{qtype}' to calculate",
-                         f"chỉ câu hỏi loại calculate mới có calculation; hãy xóa nó hoặc đổi "
-                         f"loại '{qtype}' thành calculate")
+            self.problem(
+                where,
+                f"only calculate questions have a calculation; remove it or "
+                f"change the type '{qtype}' to calculate",
+                f"chỉ câu hỏi loại calculate mới có calculation; hãy xóa nó hoặc đổi "
+                f"loại '{qtype}' thành calculate",
+            )
         if "choice_filter" in item and choice_list is None:
-            self.problem(where, "choice_filter needs a question with choices; remove it",
-                         "choice_filter chỉ dùng cho câu hỏi có lựa chọn; hãy xóa nó")
+            self.problem(
+                where,
+                "choice_filter needs a question with choices; remove it",
+                "choice_filter chỉ dùng cho câu hỏi có lựa chọn; hãy xóa nó",
+            )
         if qtype in _NO_MISSING_CODES and item.get("missing_codes"):
-            self.problem(where, f"type '{qtype}' cannot take missing codes; remove missing_codes",
-                         f"loại '{qtype}' không dùng mã thiếu; hãy xóa missing_codes")
+            self.problem(
+                where,
+                f"type '{qtype}' cannot take missing codes; remove missing_codes",
+                f"loại '{qtype}' không dùng mã thiếu; hãy xóa missing_codes",
+            )
         if qtype in _NO_ANSWER and item.get("required"):
-            self.problem(where, f"a {qtype} question has no answer to require; remove "
-                                f"\"required\"",
-                         f"câu hỏi loại {qtype} không có câu trả lời để bắt buộc; hãy xóa "
-                         f"\"required\"")
+            self.problem(
+                where,
+                f'a {qtype} question has no answer to require; remove "required"',
+                f'câu hỏi loại {qtype} không có câu trả lời để bắt buộc; hãy xóa "required"',
+            )
         relevant = self.compile(item.get("relevant"), where, "relevant", self.scope(group), qid)
         current = qid if qid in self.names else ""
-        constraint = self.compile(item.get("constraint"), where, "constraint",
-                                  self.scope(group, current=current), qid)
-        calculation = self.compile(item.get("calculation"), where, "calculation",
-                                   self.scope(group), qid)
+        constraint = self.compile(
+            item.get("constraint"), where, "constraint", self.scope(group, current=current), qid
+        )
+        calculation = self.compile(
+            item.get("calculation"), where, "calculation", self.scope(group), qid
+        )
         choice_filter = None
         if choice_list is not None:
-            choice_filter = self.compile(item.get("choice_filter"), where, "choice_filter",
-                                         self.scope(group, attributes=True), qid)
+            choice_filter = self.compile(
+                item.get("choice_filter"),
+                where,
+                "choice_filter",
+                self.scope(group, attributes=True),
+                qid,
+            )
             if choice_filter is not None:
                 self.check_attributes(choice_filter, choice_list, where)
         return Question(
@@ -512,12 +610,15 @@ class _Builder:
             allowed.update(choice.attributes)
         for name in sorted(_attributes(ast) - allowed):
             listed = ", ".join(sorted(allowed))
-            self.problem(where, f"choice_filter reads '{name}', which the choices of "
-                                f"'{choice_list.name}' do not have; use one of "
-                                f"{listed} or add '{name}' to the choices",
-                         f"choice_filter đọc '{name}' nhưng các lựa chọn của "
-                         f"'{choice_list.name}' không có thuộc tính này; hãy dùng một trong "
-                         f"{listed} hoặc thêm '{name}' vào các lựa chọn")
+            self.problem(
+                where,
+                f"choice_filter reads '{name}', which the choices of "
+                f"'{choice_list.name}' do not have; use one of "
+                f"{listed} or add '{name}' to the choices",
+                f"choice_filter đọc '{name}' nhưng các lựa chọn của "
+                f"'{choice_list.name}' không có thuộc tính này; hãy dùng một trong "
+                f"{listed} hoặc thêm '{name}' vào các lựa chọn",
+            )
 
     def group(self, item: Mapping[str, Any], section: str, parent: str | None) -> RepeatGroup:
         gid = item["id"]
@@ -529,10 +630,13 @@ class _Builder:
             target = plain.group(1)
             inside = self.inside(target, gid)
             if inside:
-                self.problem(where, f"count ${{{target}}} is a question of the group itself; "
-                                    f"count must read an integer question asked before the group",
-                             f"count ${{{target}}} là câu hỏi của chính nhóm này; count phải "
-                             f"đọc một câu hỏi số nguyên hỏi trước nhóm")
+                self.problem(
+                    where,
+                    f"count ${{{target}}} is a question of the group itself; "
+                    f"count must read an integer question asked before the group",
+                    f"count ${{{target}}} là câu hỏi của chính nhóm này; count phải "
+                    f"đọc một câu hỏi số nguyên hỏi trước nhóm",
+                )
             elif self.kind.get(target) != "question" or self.raw[target]["type"] != "integer":
                 kind = self.kind.get(target, "question")
                 if kind == "question":
@@ -540,12 +644,15 @@ class _Builder:
                     what_vi = f"câu hỏi loại {self.raw[target]['type']}"
                 else:
                     what, what_vi = f"a {kind}", _KIND_VI[kind]
-                self.problem(where, f"count ${{{target}}} points at {what}, not an integer "
-                                    f"question; make {target} an integer question or count with "
-                                    f"another one",
-                             f"count ${{{target}}} trỏ tới {what_vi}, không phải câu hỏi số "
-                             f"nguyên; hãy đổi {target} thành câu hỏi integer hoặc đếm bằng "
-                             f"câu hỏi khác")
+                self.problem(
+                    where,
+                    f"count ${{{target}}} points at {what}, not an integer "
+                    f"question; make {target} an integer question or count with "
+                    f"another one",
+                    f"count ${{{target}}} trỏ tới {what_vi}, không phải câu hỏi số "
+                    f"nguyên; hãy đổi {target} thành câu hỏi integer hoặc đếm bằng "
+                    f"câu hỏi khác",
+                )
         relevant = self.compile(item.get("relevant"), where, "relevant", self.scope(parent))
         items = tuple(self.item(child, section, gid) for child in item["items"])
         return RepeatGroup(
@@ -570,16 +677,20 @@ class _Builder:
             owner = self.member_of.get(owner)
         return False
 
-    def item(self, item: Mapping[str, Any], section: str,
-             group: str | None) -> Question | RepeatGroup:
+    def item(
+        self, item: Mapping[str, Any], section: str, group: str | None
+    ) -> Question | RepeatGroup:
         if item.get("type") == "repeat":
             return self.group(item, section, group)
         return self.question(item, section, group)
 
     def check_calculation_cycles(self, questions: Mapping[str, Question]) -> None:
         graph = {
-            q.id: sorted(n for n in references(q.calculation_ast) if n in questions
-                         and questions[n].type == "calculate")
+            q.id: sorted(
+                n
+                for n in references(q.calculation_ast)
+                if n in questions and questions[n].type == "calculate"
+            )
             for q in questions.values()
             if q.type == "calculate" and q.calculation_ast is not None
         }
@@ -589,11 +700,13 @@ class _Builder:
             state[node] = 1
             for nxt in graph.get(node, []):
                 if state.get(nxt) == 1:
-                    cycle = " → ".join([*trail[trail.index(nxt):], nxt]) if nxt in trail else nxt
-                    self.problem(f"question {node}", f"calculations depend on each other in a "
-                                                     f"circle ({cycle}); break the circle",
-                                 f"các phép tính phụ thuộc lẫn nhau thành vòng ({cycle}); hãy "
-                                 f"phá vòng này")
+                    cycle = " → ".join([*trail[trail.index(nxt) :], nxt]) if nxt in trail else nxt
+                    self.problem(
+                        f"question {node}",
+                        f"calculations depend on each other in a "
+                        f"circle ({cycle}); break the circle",
+                        f"các phép tính phụ thuộc lẫn nhau thành vòng ({cycle}); hãy phá vòng này",
+                    )
                 elif nxt not in state:
                     visit(nxt, [*trail, nxt])
             state[node] = 2
@@ -605,31 +718,42 @@ class _Builder:
     def build(self) -> Questionnaire:
         doc = self.doc
         if self.stem is not None and doc["id"] != self.stem:
-            self.problem(None, f"id '{doc['id']}' does not match the file name "
-                               f"'{self.stem}.json'; make them the same",
-                         f"id '{doc['id']}' không khớp với tên tệp '{self.stem}.json'; hãy đặt "
-                         f"giống nhau")
+            self.problem(
+                None,
+                f"id '{doc['id']}' does not match the file name "
+                f"'{self.stem}.json'; make them the same",
+                f"id '{doc['id']}' không khớp với tên tệp '{self.stem}.json'; hãy đặt giống nhau",
+            )
         self.collect()
         self.build_choice_lists()
-        self.known = frozenset(ident for ident, kind in self.kind.items()
-                               if kind in ("question", "repeat group"))
-        self.member_questions = {ident: group for ident, group in self.member_of.items()
-                                 if self.kind.get(ident) == "question"}
+        self.known = frozenset(
+            ident for ident, kind in self.kind.items() if kind in ("question", "repeat group")
+        )
+        self.member_questions = {
+            ident: group
+            for ident, group in self.member_of.items()
+            if self.kind.get(ident) == "question"
+        }
         self.names: dict[str, dict[str, int]] = {}
         for ident, raw in self.raw.items():
             qtype = raw.get("type")
-            listed = _BUILTIN_TYPES.get(qtype) or (raw.get("choices") if qtype in
-                                                   ("single", "multi") else None)
+            listed = _BUILTIN_TYPES.get(qtype) or (
+                raw.get("choices") if qtype in ("single", "multi") else None
+            )
             if listed in self.choice_lists:
                 self.names[ident] = self.choice_lists[listed].names()
         sections = []
         for raw_section in doc["sections"]:
             sid = raw_section["id"]
-            relevant = self.compile(raw_section.get("relevant"), f"section {sid}", "relevant",
-                                    self.scope(None))
+            relevant = self.compile(
+                raw_section.get("relevant"), f"section {sid}", "relevant", self.scope(None)
+            )
             items = tuple(self.item(child, sid, None) for child in raw_section["items"])
-            sections.append(Section(sid, _label(raw_section["title"]), items,
-                                    raw_section.get("relevant"), relevant))
+            sections.append(
+                Section(
+                    sid, _label(raw_section["title"]), items, raw_section.get("relevant"), relevant
+                )
+            )
         questions: dict[str, Question] = {}
         groups: dict[str, RepeatGroup] = {}
         for section in sections:
@@ -638,10 +762,13 @@ class _Builder:
         analysis = doc["analysis"]
         sex = analysis.get("sex")
         if sex is not None and sex not in questions:
-            self.problem("analysis", f"sex names '{sex}', which is not a question; name the "
-                                     f"question that records the respondent's sex",
-                         f"sex trỏ tới '{sex}', không phải là câu hỏi; hãy ghi mã câu hỏi "
-                         f"ghi giới tính người trả lời")
+            self.problem(
+                "analysis",
+                f"sex names '{sex}', which is not a question; name the "
+                f"question that records the respondent's sex",
+                f"sex trỏ tới '{sex}', không phải là câu hỏi; hãy ghi mã câu hỏi "
+                f"ghi giới tính người trả lời",
+            )
         if self.problems:
             raise QuestionnaireError(self.problems, self.problems_vi)
         return Questionnaire(
@@ -719,8 +846,11 @@ def _attributes(ast: Node) -> set[str]:
     return found
 
 
-def _index(items: tuple[Question | RepeatGroup, ...], questions: dict[str, Question],
-           groups: dict[str, RepeatGroup]) -> None:
+def _index(
+    items: tuple[Question | RepeatGroup, ...],
+    questions: dict[str, Question],
+    groups: dict[str, RepeatGroup],
+) -> None:
     for item in items:
         if isinstance(item, RepeatGroup):
             groups[item.id] = item
@@ -732,8 +862,9 @@ def _index(items: tuple[Question | RepeatGroup, ...], questions: dict[str, Quest
 # --------------------------------------------------------------------------- public API
 
 
-def questionnaire_from_dict(document: Any, source: str = "<questionnaire>",
-                            file_stem: str | None = None) -> Questionnaire:
+def questionnaire_from_dict(
+    document: Any, source: str = "<questionnaire>", file_stem: str | None = None
+) -> Questionnaire:
     """Check a questionnaire given as parsed JSON and build it.
 
     ``source`` names it in messages (e.g. ``forms/kap.json``); when ``file_stem`` is given the
@@ -761,8 +892,10 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise QuestionnaireError(f"{display}: file not found; check the path",
-                                 f"{display}: không tìm thấy tệp; hãy kiểm tra đường dẫn") from None
+        raise QuestionnaireError(
+            f"{display}: file not found; check the path",
+            f"{display}: không tìm thấy tệp; hãy kiểm tra đường dẫn",
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise QuestionnaireError(
             f"{display}: cannot be read ({exc}); save it as UTF-8 text",

@@ -35,8 +35,17 @@ __all__ = [
 Node = dict[str, Any]
 
 QUESTION_TYPES = (
-    "text", "integer", "decimal", "single", "multi", "yesno", "likert5", "date", "note",
-    "calculate", "grid",
+    "text",
+    "integer",
+    "decimal",
+    "single",
+    "multi",
+    "yesno",
+    "likert5",
+    "date",
+    "note",
+    "calculate",
+    "grid",
 )
 LANGUAGES = ("vi", "en")
 
@@ -346,11 +355,7 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return (
-        not isinstance(value, bool)
-        and isinstance(value, int | float)
-        and math.isfinite(value)
-    )
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
 def _unanswered(value: Any) -> bool:
@@ -384,14 +389,22 @@ class _Checker:
         self.lang = lang
         self.errors: list[FieldError] = []
 
-    def add(self, qid: str | None, row: int | None, parent_row: int | None, error: str,
-            **values: Any) -> None:
+    def add(
+        self, qid: str | None, row: int | None, parent_row: int | None, error: str, **values: Any
+    ) -> None:
         values.setdefault("id", qid)
         message = _message(error, self.lang, **values)
         self.errors.append(FieldError(qid, row, error, message, parent_row))
 
-    def holds(self, ast: Node | None, qid: str, field_name: str, row: Mapping[str, Any] | None,
-              index: int | None, parent_row: int | None) -> bool:
+    def holds(
+        self,
+        ast: Node | None,
+        qid: str,
+        field_name: str,
+        row: Mapping[str, Any] | None,
+        index: int | None,
+        parent_row: int | None,
+    ) -> bool:
         """Evaluate a condition; an erroring one counts as false and is reported."""
         if ast is None:
             return True
@@ -401,8 +414,14 @@ class _Checker:
             self.add(qid, index, parent_row, "expression_error", field=field_name, detail=exc)
             return False
 
-    def unknown_keys(self, container: Mapping[str, Any], items: tuple[Question | RepeatGroup, ...],
-                     index: int | None, parent_row: int | None, extra: frozenset[str]) -> None:
+    def unknown_keys(
+        self,
+        container: Mapping[str, Any],
+        items: tuple[Question | RepeatGroup, ...],
+        index: int | None,
+        parent_row: int | None,
+        extra: frozenset[str],
+    ) -> None:
         names = {item.id for item in items}
         for key in container:
             if key not in names and key not in extra:
@@ -421,16 +440,28 @@ class _Checker:
                 self.item(item, self.answers, None, None, None, applies)
         return self.errors
 
-    def item(self, item: Question | RepeatGroup, container: Mapping[str, Any],
-             row: Mapping[str, Any] | None, index: int | None, parent_row: int | None,
-             applies: bool) -> None:
+    def item(
+        self,
+        item: Question | RepeatGroup,
+        container: Mapping[str, Any],
+        row: Mapping[str, Any] | None,
+        index: int | None,
+        parent_row: int | None,
+        applies: bool,
+    ) -> None:
         if isinstance(item, RepeatGroup):
             self.group(item, container, row, index, applies)
         else:
             self.question(item, container.get(item.id), row, index, parent_row, applies)
 
-    def group(self, group: RepeatGroup, container: Mapping[str, Any],
-              row: Mapping[str, Any] | None, index: int | None, applies: bool) -> None:
+    def group(
+        self,
+        group: RepeatGroup,
+        container: Mapping[str, Any],
+        row: Mapping[str, Any] | None,
+        index: int | None,
+        applies: bool,
+    ) -> None:
         rows = container.get(group.id)
         if applies:
             applies = self.holds(group.relevant_ast, group.id, "relevant", row, index, None)
@@ -451,15 +482,28 @@ class _Checker:
                 self.add(group.id, index, None, "expression_error", field="count", detail=exc)
                 expected = None
             if _is_number(expected) and len(rows) != max(0, int(expected)):
-                self.add(group.id, index, None, "row_count", expected=max(0, int(expected)),
-                         actual=len(rows))
+                self.add(
+                    group.id,
+                    index,
+                    None,
+                    "row_count",
+                    expected=max(0, int(expected)),
+                    actual=len(rows),
+                )
         for i, member_row in enumerate(rows):
             self.unknown_keys(member_row, group.items, i, index, frozenset())
             for item in group.items:
                 self.item(item, member_row, member_row, i, index, True)
 
-    def question(self, q: Question, value: Any, row: Mapping[str, Any] | None,
-                 index: int | None, parent_row: int | None, applies: bool) -> None:
+    def question(
+        self,
+        q: Question,
+        value: Any,
+        row: Mapping[str, Any] | None,
+        index: int | None,
+        parent_row: int | None,
+        applies: bool,
+    ) -> None:
         if applies:
             applies = self.holds(q.relevant_ast, q.id, "relevant", row, index, parent_row)
         if q.type == "note":
@@ -485,20 +529,29 @@ class _Checker:
             try:
                 ok = truthy(evaluate(q.constraint_ast, self.answers, row, value))
             except ExpressionError as exc:
-                self.add(q.id, index, parent_row, "expression_error", field="constraint",
-                         detail=exc)
+                self.add(
+                    q.id, index, parent_row, "expression_error", field="constraint", detail=exc
+                )
                 return
             if not ok and q.constraint_message is not None:
-                self.errors.append(FieldError(
-                    q.id, index, "constraint", q.constraint_message[self.lang_key], parent_row
-                ))
+                self.errors.append(
+                    FieldError(
+                        q.id, index, "constraint", q.constraint_message[self.lang_key], parent_row
+                    )
+                )
 
     @property
     def lang_key(self) -> str:
         return "en" if self.lang == "en" else "vi"
 
-    def calculated(self, q: Question, value: Any, row: Mapping[str, Any] | None,
-                   index: int | None, parent_row: int | None) -> None:
+    def calculated(
+        self,
+        q: Question,
+        value: Any,
+        row: Mapping[str, Any] | None,
+        index: int | None,
+        parent_row: int | None,
+    ) -> None:
         if q.calculation_ast is None or value is None:
             return
         try:
@@ -507,16 +560,23 @@ class _Checker:
             self.add(q.id, index, parent_row, "expression_error", field="calculation", detail=exc)
             return
         if not _same_value(value, expected):
-            self.add(q.id, index, parent_row, "calculation_mismatch", given=value,
-                     expected=expected)
+            self.add(
+                q.id, index, parent_row, "calculation_mismatch", given=value, expected=expected
+            )
 
     def wrong_type(self, q: Question, index: int | None, parent_row: int | None) -> bool:
         vi, en = _EXPECTED[q.type]
         self.add(q.id, index, parent_row, "wrong_type", expected_vi=vi, expected_en=en)
         return False
 
-    def code_ok(self, q: Question, code: Any, offered: frozenset[int] | None,
-                index: int | None, parent_row: int | None) -> bool:
+    def code_ok(
+        self,
+        q: Question,
+        code: Any,
+        offered: frozenset[int] | None,
+        index: int | None,
+        parent_row: int | None,
+    ) -> bool:
         """Check one choice code (a single answer, a multi item or a grid cell)."""
         if not _is_int(code):
             return self.wrong_type(q, index, parent_row)
@@ -528,8 +588,15 @@ class _Checker:
         if choice is None:
             if code in MISSING_CODES:
                 meaning = MISSING_CODES[code]
-                self.add(q.id, index, parent_row, "undeclared_missing_code", code=code,
-                         meaning_vi=meaning["vi"], meaning_en=meaning["en"])
+                self.add(
+                    q.id,
+                    index,
+                    parent_row,
+                    "undeclared_missing_code",
+                    code=code,
+                    meaning_vi=meaning["vi"],
+                    meaning_en=meaning["en"],
+                )
             else:
                 self.add(q.id, index, parent_row, "not_in_choices", code=code)
             return False
@@ -538,19 +605,25 @@ class _Checker:
             return False
         return True
 
-    def offered(self, q: Question, row: Mapping[str, Any] | None, index: int | None,
-                parent_row: int | None) -> frozenset[int] | None:
+    def offered(
+        self, q: Question, row: Mapping[str, Any] | None, index: int | None, parent_row: int | None
+    ) -> frozenset[int] | None:
         if q.choice_filter_ast is None:
             return None
         try:
             return frozenset(choice.code for choice in q.offered_choices(self.answers, row))
         except ExpressionError as exc:
-            self.add(q.id, index, parent_row, "expression_error", field="choice_filter",
-                     detail=exc)
+            self.add(q.id, index, parent_row, "expression_error", field="choice_filter", detail=exc)
             return None
 
-    def well_typed(self, q: Question, value: Any, row: Mapping[str, Any] | None,
-                   index: int | None, parent_row: int | None) -> bool:
+    def well_typed(
+        self,
+        q: Question,
+        value: Any,
+        row: Mapping[str, Any] | None,
+        index: int | None,
+        parent_row: int | None,
+    ) -> bool:
         kind = q.type
         if kind == "text":
             return isinstance(value, str) or self.wrong_type(q, index, parent_row)
@@ -569,8 +642,14 @@ class _Checker:
             return self.grid(q, value, index, parent_row)
         return True
 
-    def multi(self, q: Question, value: Any, row: Mapping[str, Any] | None,
-              index: int | None, parent_row: int | None) -> bool:
+    def multi(
+        self,
+        q: Question,
+        value: Any,
+        row: Mapping[str, Any] | None,
+        index: int | None,
+        parent_row: int | None,
+    ) -> bool:
         if not isinstance(value, list):
             return self.wrong_type(q, index, parent_row)
         offered = self.offered(q, row, index, parent_row)
@@ -595,8 +674,14 @@ class _Checker:
                     label_vi, label_en = MISSING_CODES[code]["vi"], MISSING_CODES[code]["en"]
                 else:
                     continue
-                self.add(q.id, index, parent_row, "exclusive_choice",
-                         label_vi=label_vi, label_en=label_en)
+                self.add(
+                    q.id,
+                    index,
+                    parent_row,
+                    "exclusive_choice",
+                    label_vi=label_vi,
+                    label_en=label_en,
+                )
                 ok = False
         return ok
 
@@ -614,8 +699,13 @@ class _Checker:
         if q.required:
             for grid_row in q.rows:
                 if value.get(grid_row.id) is None:
-                    self.add(f"{q.id}_{grid_row.id}", index, parent_row, "required",
-                             id=f"{q.id}_{grid_row.id}")
+                    self.add(
+                        f"{q.id}_{grid_row.id}",
+                        index,
+                        parent_row,
+                        "required",
+                        id=f"{q.id}_{grid_row.id}",
+                    )
                     ok = False
         return ok
 
@@ -648,9 +738,7 @@ class Questionnaire:
         try:
             return self._questions[question_id]
         except KeyError:
-            raise KeyError(
-                f"questionnaire {self.id!r} has no question {question_id!r}"
-            ) from None
+            raise KeyError(f"questionnaire {self.id!r} has no question {question_id!r}") from None
 
     def group(self, group_id: str) -> RepeatGroup:
         """Return the repeat group with this id."""
@@ -705,9 +793,7 @@ class Questionnaire:
                 name: [choice.to_dict() for choice in choice_list]
                 for name, choice_list in self.choice_lists.items()
             },
-            "missing_codes": {
-                str(code): dict(meaning) for code, meaning in MISSING_CODES.items()
-            },
+            "missing_codes": {str(code): dict(meaning) for code, meaning in MISSING_CODES.items()},
             "sections": [
                 {
                     "id": section.id,
@@ -728,14 +814,22 @@ def _expressions(pairs: Mapping[str, tuple[str | None, Node | None]]) -> dict[st
 
 def _client_item(item: Question | RepeatGroup) -> dict[str, Any]:
     if isinstance(item, RepeatGroup):
-        out: dict[str, Any] = {"id": item.id, "type": "repeat", "unit": item.unit,
-                               "label": item.label.to_dict()}
+        out: dict[str, Any] = {
+            "id": item.id,
+            "type": "repeat",
+            "unit": item.unit,
+            "label": item.label.to_dict(),
+        }
         if item.hint is not None:
             out["hint"] = item.hint.to_dict()
-        out.update(_expressions({
-            "count": (item.count, item.count_ast),
-            "relevant": (item.relevant, item.relevant_ast),
-        }))
+        out.update(
+            _expressions(
+                {
+                    "count": (item.count, item.count_ast),
+                    "relevant": (item.relevant, item.relevant_ast),
+                }
+            )
+        )
         out["items"] = [_client_item(child) for child in item.items]
         return out
     out = {
@@ -758,10 +852,14 @@ def _client_item(item: Question | RepeatGroup) -> dict[str, Any]:
         out["rows"] = [{"id": r.id, "label": r.label.to_dict()} for r in item.rows]
     if item.constraint_message is not None:
         out["constraint_message"] = item.constraint_message.to_dict()
-    out.update(_expressions({
-        "relevant": (item.relevant, item.relevant_ast),
-        "constraint": (item.constraint, item.constraint_ast),
-        "choice_filter": (item.choice_filter, item.choice_filter_ast),
-        "calculation": (item.calculation, item.calculation_ast),
-    }))
+    out.update(
+        _expressions(
+            {
+                "relevant": (item.relevant, item.relevant_ast),
+                "constraint": (item.constraint, item.constraint_ast),
+                "choice_filter": (item.choice_filter, item.choice_filter_ast),
+                "calculation": (item.calculation, item.calculation_ast),
+            }
+        )
+    )
     return out

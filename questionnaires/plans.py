@@ -139,8 +139,10 @@ def load_plan(path: str | Path, forms: dict[str, Questionnaire] | None = None) -
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise QuestionnaireError(f"{display}: file not found; check the path",
-                                 f"{display}: không tìm thấy tệp; hãy kiểm tra đường dẫn") from None
+        raise QuestionnaireError(
+            f"{display}: file not found; check the path",
+            f"{display}: không tìm thấy tệp; hãy kiểm tra đường dẫn",
+        ) from None
     except json.JSONDecodeError as exc:
         raise QuestionnaireError(
             f"{display}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}); "
@@ -192,8 +194,9 @@ def source_scope(
                 continue
             if question.choices is not None and question.type in ("single", "multi"):
                 choice_names[name] = dict(question.choices.names())
-    return Scope(choice_names=choice_names, known=frozenset(known), allow_current=False,
-                 attributes=False)
+    return Scope(
+        choice_names=choice_names, known=frozenset(known), allow_current=False, attributes=False
+    )
 
 
 class _Problems:
@@ -255,12 +258,19 @@ def plan_from_dict(
 def _check_settings(doc: dict[str, Any], problems: _Problems) -> None:
     settings = {**DEFAULT_SETTINGS, **doc.get("settings", {})}
     if settings["parentheses_below"] < settings["suppress_below"]:
-        problems.add("settings", "settings",
-                     "parentheses_below is smaller than suppress_below; make it at least as large",
-                     "parentheses_below nhỏ hơn suppress_below; hãy đặt lớn hơn hoặc bằng")
+        problems.add(
+            "settings",
+            "settings",
+            "parentheses_below is smaller than suppress_below; make it at least as large",
+            "parentheses_below nhỏ hơn suppress_below; hãy đặt lớn hơn hoặc bằng",
+        )
     if settings["gpi_low"] >= settings["gpi_high"]:
-        problems.add("settings", "settings", "gpi_low must be below gpi_high; swap them",
-                     "gpi_low phải nhỏ hơn gpi_high; hãy đổi chỗ")
+        problems.add(
+            "settings",
+            "settings",
+            "gpi_low must be below gpi_high; swap them",
+            "gpi_low phải nhỏ hơn gpi_high; hãy đổi chỗ",
+        )
 
 
 def _question_ids(form: Questionnaire) -> set[str]:
@@ -271,81 +281,116 @@ def _question_ids(form: Questionnaire) -> set[str]:
     return ids
 
 
-def _check_sources(doc: dict[str, Any], forms: dict[str, Questionnaire],
-                   problems: _Problems) -> None:
+def _check_sources(
+    doc: dict[str, Any], forms: dict[str, Questionnaire], problems: _Problems
+) -> None:
     for sid, source in doc["sources"].items():
         where, where_vi = f"source {sid}", f"nguồn {sid}"
         form = forms.get(source["form"])
         if form is None:
             known = ", ".join(sorted(forms))
-            problems.add(where, where_vi,
-                         f"form '{source['form']}' is not a bundled questionnaire; use one of "
-                         f"{known}",
-                         f"phiếu '{source['form']}' không có; hãy dùng một trong {known}")
+            problems.add(
+                where,
+                where_vi,
+                f"form '{source['form']}' is not a bundled questionnaire; use one of {known}",
+                f"phiếu '{source['form']}' không có; hãy dùng một trong {known}",
+            )
             continue
         group = source.get("group")
         if group is not None and group not in {g.id for g in form.groups}:
-            problems.add(where, where_vi,
-                         f"form '{form.id}' has no repeat group '{group}'; name one of its groups",
-                         f"phiếu '{form.id}' không có nhóm lặp '{group}'; hãy ghi đúng tên nhóm")
+            problems.add(
+                where,
+                where_vi,
+                f"form '{form.id}' has no repeat group '{group}'; name one of its groups",
+                f"phiếu '{form.id}' không có nhóm lặp '{group}'; hãy ghi đúng tên nhóm",
+            )
         sex = source.get("sex")
         if sex is not None and sex not in _question_ids(form):
-            problems.add(where, where_vi,
-                         f"sex column '{sex}' is not a question of form '{form.id}'; name the "
-                         f"question that records sex",
-                         f"cột giới tính '{sex}' không phải câu hỏi của phiếu '{form.id}'; hãy "
-                         f"ghi câu hỏi ghi giới tính")
+            problems.add(
+                where,
+                where_vi,
+                f"sex column '{sex}' is not a question of form '{form.id}'; name the "
+                f"question that records sex",
+                f"cột giới tính '{sex}' không phải câu hỏi của phiếu '{form.id}'; hãy "
+                f"ghi câu hỏi ghi giới tính",
+            )
 
 
-def _check_row_variables(doc: dict[str, Any], forms: dict[str, Questionnaire],
-                         problems: _Problems) -> None:
+def _check_row_variables(
+    doc: dict[str, Any], forms: dict[str, Questionnaire], problems: _Problems
+) -> None:
     for rid, variable in doc["row_variables"].items():
         where, where_vi = f"row variable {rid}", f"biến dòng {rid}"
         if "column" not in variable and "derived" not in variable:
-            problems.add(where, where_vi, "needs 'column' or 'derived'; add one",
-                         "cần 'column' hoặc 'derived'; hãy thêm một trong hai")
+            problems.add(
+                where,
+                where_vi,
+                "needs 'column' or 'derived'; add one",
+                "cần 'column' hoặc 'derived'; hãy thêm một trong hai",
+            )
         column = variable.get("column")
         if isinstance(column, dict):
             for sid in column:
                 if sid not in doc["sources"]:
-                    problems.add(where, where_vi,
-                                 f"column given for unknown source '{sid}'; use a source id",
-                                 f"cột ghi cho nguồn không có '{sid}'; hãy dùng mã nguồn")
+                    problems.add(
+                        where,
+                        where_vi,
+                        f"column given for unknown source '{sid}'; use a source id",
+                        f"cột ghi cho nguồn không có '{sid}'; hãy dùng mã nguồn",
+                    )
         choices = variable.get("choices")
         if choices is not None:
             form = forms.get(choices["form"])
             if form is None or choices["question"] not in _question_ids(form):
-                problems.add(where, where_vi,
-                             f"choices come from question '{choices['question']}' of form "
-                             f"'{choices['form']}', which does not exist; fix the names",
-                             f"nhãn lấy từ câu '{choices['question']}' của phiếu "
-                             f"'{choices['form']}' không tồn tại; hãy sửa tên")
+                problems.add(
+                    where,
+                    where_vi,
+                    f"choices come from question '{choices['question']}' of form "
+                    f"'{choices['form']}', which does not exist; fix the names",
+                    f"nhãn lấy từ câu '{choices['question']}' của phiếu "
+                    f"'{choices['form']}' không tồn tại; hãy sửa tên",
+                )
         bins = variable.get("bins")
         if bins is not None and sorted(bins) != list(bins):
-            problems.add(where, where_vi, "bins must increase; sort them",
-                         "bins phải tăng dần; hãy sắp xếp lại")
+            problems.add(
+                where,
+                where_vi,
+                "bins must increase; sort them",
+                "bins phải tăng dần; hãy sắp xếp lại",
+            )
 
 
-def _compile(text: str, scope: Scope, where: str, where_vi: str, what: str,
-             problems: _Problems) -> dict[str, Any] | None:
+def _compile(
+    text: str, scope: Scope, where: str, where_vi: str, what: str, problems: _Problems
+) -> dict[str, Any] | None:
     try:
         return compile_expression(text, scope)
     except ExpressionSyntaxError as exc:
-        problems.add(where, where_vi,
-                     f"{what} '{text}': column {exc.column}: {exc.reason}; fix the expression",
-                     f"{what} '{text}': cột {exc.column}: {exc.reason_vi}; hãy sửa biểu thức")
+        problems.add(
+            where,
+            where_vi,
+            f"{what} '{text}': column {exc.column}: {exc.reason}; fix the expression",
+            f"{what} '{text}': cột {exc.column}: {exc.reason_vi}; hãy sửa biểu thức",
+        )
         return None
 
 
-def _check_indicators(doc: dict[str, Any], forms: dict[str, Questionnaire], problems: _Problems,
-                      asts: dict[str, dict[str, Any]]) -> None:
+def _check_indicators(
+    doc: dict[str, Any],
+    forms: dict[str, Questionnaire],
+    problems: _Problems,
+    asts: dict[str, dict[str, Any]],
+) -> None:
     for iid, indicator in doc["indicators"].items():
         where, where_vi = f"indicator {iid}", f"chỉ số {iid}"
         sid = indicator["source"]
         if sid not in doc["sources"] or doc["sources"][sid]["form"] not in forms:
-            problems.add(where, where_vi,
-                         f"source '{sid}' is not defined; add it under sources",
-                         f"nguồn '{sid}' chưa khai báo; hãy thêm vào sources")
+            problems.add(
+                where,
+                where_vi,
+                f"source '{sid}' is not defined; add it under sources",
+                f"nguồn '{sid}' chưa khai báo; hãy thêm vào sources",
+            )
             continue
         scope = source_scope(doc, sid, forms)
         compiled: dict[str, Any] = {}
@@ -355,18 +400,26 @@ def _check_indicators(doc: dict[str, Any], forms: dict[str, Questionnaire], prob
                 if ast is not None:
                     compiled[key] = ast
         if indicator["type"] == "ratio" and "denominator" not in indicator:
-            problems.add(where, where_vi, "a ratio needs a denominator; add one",
-                         "tỷ số cần mẫu số (denominator); hãy thêm")
+            problems.add(
+                where,
+                where_vi,
+                "a ratio needs a denominator; add one",
+                "tỷ số cần mẫu số (denominator); hãy thêm",
+            )
         for qid in indicator.get("answered", ()):
             if scope.known is not None and qid not in scope.known:
-                problems.add(where, where_vi,
-                             f"answered lists '{qid}', which is not a question of source '{sid}'",
-                             f"answered có '{qid}', không phải câu hỏi của nguồn '{sid}'")
+                problems.add(
+                    where,
+                    where_vi,
+                    f"answered lists '{qid}', which is not a question of source '{sid}'",
+                    f"answered có '{qid}', không phải câu hỏi của nguồn '{sid}'",
+                )
         asts[iid] = compiled
 
 
-def _check_sections(doc: dict[str, Any], forms: dict[str, Questionnaire],
-                    problems: _Problems) -> None:
+def _check_sections(
+    doc: dict[str, Any], forms: dict[str, Questionnaire], problems: _Problems
+) -> None:
     """KAP and support-needs items must be questions of their source's form."""
     for section in ("kap", "support_needs"):
         spec = doc.get(section)
@@ -374,8 +427,12 @@ def _check_sections(doc: dict[str, Any], forms: dict[str, Questionnaire],
             continue
         sid = spec.get("source")
         if sid not in doc["sources"] or doc["sources"][sid]["form"] not in forms:
-            problems.add(section, section, f"source '{sid}' is not defined; add it under sources",
-                         f"nguồn '{sid}' chưa khai báo; hãy thêm vào sources")
+            problems.add(
+                section,
+                section,
+                f"source '{sid}' is not defined; add it under sources",
+                f"nguồn '{sid}' chưa khai báo; hãy thêm vào sources",
+            )
             continue
         ids = _question_ids(forms[doc["sources"][sid]["form"]])
         names: list[str] = []
@@ -391,49 +448,75 @@ def _check_sections(doc: dict[str, Any], forms: dict[str, Questionnaire],
             names.extend(spec.get("priorities", ()))
         for name in names:
             if name and name not in ids:
-                problems.add(section, section,
-                             f"item '{name}' is not a question of form "
-                             f"'{doc['sources'][sid]['form']}'; fix the id",
-                             f"mục '{name}' không phải câu hỏi của phiếu "
-                             f"'{doc['sources'][sid]['form']}'; hãy sửa mã")
+                problems.add(
+                    section,
+                    section,
+                    f"item '{name}' is not a question of form "
+                    f"'{doc['sources'][sid]['form']}'; fix the id",
+                    f"mục '{name}' không phải câu hỏi của phiếu "
+                    f"'{doc['sources'][sid]['form']}'; hãy sửa mã",
+                )
 
 
-def _check_tables(doc: dict[str, Any], forms: dict[str, Questionnaire], problems: _Problems,
-                  asts: dict[str, dict[str, Any]]) -> None:
+def _check_tables(
+    doc: dict[str, Any],
+    forms: dict[str, Questionnaire],
+    problems: _Problems,
+    asts: dict[str, dict[str, Any]],
+) -> None:
     seen: set[str] = set()
     departments = doc["departments"]
     for table in doc["tables"]:
         tid = table["id"]
         where, where_vi = f"table {tid}", f"bảng {tid}"
         if tid in seen:
-            problems.add(where, where_vi, "the id is used twice; give each table its own id",
-                         "mã bảng bị trùng; mỗi bảng cần một mã riêng")
+            problems.add(
+                where,
+                where_vi,
+                "the id is used twice; give each table its own id",
+                "mã bảng bị trùng; mỗi bảng cần một mã riêng",
+            )
         seen.add(tid)
         for dep in table["departments"]:
             if dep not in departments:
-                problems.add(where, where_vi,
-                             f"department '{dep}' is not defined; add it under departments",
-                             f"sở/ngành '{dep}' chưa khai báo; hãy thêm vào departments")
+                problems.add(
+                    where,
+                    where_vi,
+                    f"department '{dep}' is not defined; add it under departments",
+                    f"sở/ngành '{dep}' chưa khai báo; hãy thêm vào departments",
+                )
         for rid in table.get("rows", ()):
             if rid not in doc["row_variables"]:
-                problems.add(where, where_vi,
-                             f"row variable '{rid}' is not defined; add it under row_variables",
-                             f"biến dòng '{rid}' chưa khai báo; hãy thêm vào row_variables")
+                problems.add(
+                    where,
+                    where_vi,
+                    f"row variable '{rid}' is not defined; add it under row_variables",
+                    f"biến dòng '{rid}' chưa khai báo; hãy thêm vào row_variables",
+                )
         kind = table["kind"]
         if kind == "indicator" and table.get("indicator") not in doc["indicators"]:
-            problems.add(where, where_vi,
-                         f"indicator '{table.get('indicator')}' is not defined; add it under "
-                         f"indicators",
-                         f"chỉ số '{table.get('indicator')}' chưa khai báo; hãy thêm vào "
-                         f"indicators")
+            problems.add(
+                where,
+                where_vi,
+                f"indicator '{table.get('indicator')}' is not defined; add it under indicators",
+                f"chỉ số '{table.get('indicator')}' chưa khai báo; hãy thêm vào indicators",
+            )
         if kind in ("knowledge", "attitude", "wife_beating", "decisions", "chores") and not doc.get(
             "kap"
         ):
-            problems.add(where, where_vi, "a KAP table needs the 'kap' section; add it",
-                         "bảng KAP cần mục 'kap'; hãy thêm")
+            problems.add(
+                where,
+                where_vi,
+                "a KAP table needs the 'kap' section; add it",
+                "bảng KAP cần mục 'kap'; hãy thêm",
+            )
         if kind in ("support_needs", "barriers") and not doc.get("support_needs"):
-            problems.add(where, where_vi, "needs the 'support_needs' section; add it",
-                         "cần mục 'support_needs'; hãy thêm")
+            problems.add(
+                where,
+                where_vi,
+                "needs the 'support_needs' section; add it",
+                "cần mục 'support_needs'; hãy thêm",
+            )
         if kind == "commune":
             _check_commune_items(doc, forms, table, where, where_vi, problems, asts)
         if kind == "monitoring":
@@ -447,53 +530,79 @@ def _commune_scope(doc: dict[str, Any], forms: dict[str, Questionnaire]) -> Scop
     return None
 
 
-def _check_commune_items(doc: dict[str, Any], forms: dict[str, Questionnaire],
-                         table: dict[str, Any], where: str, where_vi: str,
-                         problems: _Problems, asts: dict[str, dict[str, Any]]) -> None:
+def _check_commune_items(
+    doc: dict[str, Any],
+    forms: dict[str, Questionnaire],
+    table: dict[str, Any],
+    where: str,
+    where_vi: str,
+    problems: _Problems,
+    asts: dict[str, dict[str, Any]],
+) -> None:
     scope = _commune_scope(doc, forms)
     if scope is None:
-        problems.add(where, where_vi, "needs a source on the commune form; add one",
-                     "cần một nguồn là phiếu xã; hãy thêm")
+        problems.add(
+            where,
+            where_vi,
+            "needs a source on the commune form; add one",
+            "cần một nguồn là phiếu xã; hãy thêm",
+        )
         return
     for number, item in enumerate(table.get("items", ()), start=1):
         for key in ("numerator", "denominator"):
             if key in item:
-                ast = _compile(item[key], scope, where, where_vi, f"item {number} {key}",
-                               problems)
+                ast = _compile(item[key], scope, where, where_vi, f"item {number} {key}", problems)
                 if ast is not None:
                     asts[f"{table['id']}#{number}.{key}"] = ast
 
 
-def _check_targets(doc: dict[str, Any], forms: dict[str, Questionnaire], table: dict[str, Any],
-                   where: str, where_vi: str, problems: _Problems,
-                   asts: dict[str, dict[str, Any]]) -> None:
+def _check_targets(
+    doc: dict[str, Any],
+    forms: dict[str, Questionnaire],
+    table: dict[str, Any],
+    where: str,
+    where_vi: str,
+    problems: _Problems,
+    asts: dict[str, dict[str, Any]],
+) -> None:
     scope = _commune_scope(doc, forms)
     for target in table.get("targets", ()):
         code = target["code"]
         t_where, t_where_vi = f"{where}, target {code}", f"{where_vi}, chỉ tiêu {code}"
         for dep in target["departments"]:
             if dep not in doc["departments"]:
-                problems.add(t_where, t_where_vi,
-                             f"department '{dep}' is not defined; add it under departments",
-                             f"sở/ngành '{dep}' chưa khai báo; hãy thêm vào departments")
+                problems.add(
+                    t_where,
+                    t_where_vi,
+                    f"department '{dep}' is not defined; add it under departments",
+                    f"sở/ngành '{dep}' chưa khai báo; hãy thêm vào departments",
+                )
         source = target["source"]
         if source == "survey" and target.get("indicator") not in doc["indicators"]:
-            problems.add(t_where, t_where_vi,
-                         f"indicator '{target.get('indicator')}' is not defined; name a "
-                         f"survey indicator",
-                         f"chỉ số '{target.get('indicator')}' chưa khai báo; hãy ghi một chỉ số")
+            problems.add(
+                t_where,
+                t_where_vi,
+                f"indicator '{target.get('indicator')}' is not defined; name a survey indicator",
+                f"chỉ số '{target.get('indicator')}' chưa khai báo; hãy ghi một chỉ số",
+            )
         if source == "commune":
             if "numerator" not in target or "denominator" not in target or scope is None:
-                problems.add(t_where, t_where_vi,
-                             "a commune-form target needs numerator and denominator over the "
-                             "commune form; add both",
-                             "chỉ tiêu từ phiếu xã cần numerator và denominator; hãy thêm")
+                problems.add(
+                    t_where,
+                    t_where_vi,
+                    "a commune-form target needs numerator and denominator over the "
+                    "commune form; add both",
+                    "chỉ tiêu từ phiếu xã cần numerator và denominator; hãy thêm",
+                )
                 continue
             for key in ("numerator", "denominator"):
                 ast = _compile(target[key], scope, t_where, t_where_vi, key, problems)
                 if ast is not None:
                     asts[f"{table['id']}#{code}.{key}"] = ast
         if source == "register" and not target.get("register"):
-            problems.add(t_where, t_where_vi,
-                         "a register target needs 'register' (its row code in register.csv)",
-                         "chỉ tiêu từ sổ đăng ký cần 'register' (mã dòng trong register.csv)")
+            problems.add(
+                t_where,
+                t_where_vi,
+                "a register target needs 'register' (its row code in register.csv)",
+                "chỉ tiêu từ sổ đăng ký cần 'register' (mã dòng trong register.csv)",
+            )

@@ -54,8 +54,9 @@ _ID_LABELS: dict[str, Label] = {
     "questionnaire_version": Label("Phiên bản phiếu hỏi", "Questionnaire version"),
     "hh_id": Label("Mã hộ (psu × 1000 + số thứ tự hộ)", "Household id (psu × 1000 + household_no)"),
     "line": Label("Số dòng trong danh sách hộ", "Roster line number"),
-    "stratum": Label("Tầng (huyện × 10 + thành thị/nông thôn)",
-                     "Stratum (district × 10 + urban/rural)"),
+    "stratum": Label(
+        "Tầng (huyện × 10 + thành thị/nông thôn)", "Stratum (district × 10 + urban/rural)"
+    ),
     "psu": Label("Đơn vị mẫu bậc 1 (thôn/tổ dân phố)", "Primary sampling unit (village)"),
     "weight_base": Label("Trọng số cơ bản", "Base weight"),
     "weight_adjusted": Label("Trọng số đã điều chỉnh không trả lời", "Nonresponse-adjusted weight"),
@@ -183,45 +184,77 @@ class TidyLayout:
         if question.type == "grid":
             labels = _value_labels(question)
             return [
-                Column(f"{question.id}_{row.id}", "int",
-                       Label(f"{label.vi}: {row.label.vi}", f"{label.en}: {row.label.en}"),
-                       "grid", question, grid_row=row.id, value_labels=labels,
-                       missing_codes=question.missing_codes)
+                Column(
+                    f"{question.id}_{row.id}",
+                    "int",
+                    Label(f"{label.vi}: {row.label.vi}", f"{label.en}: {row.label.en}"),
+                    "grid",
+                    question,
+                    grid_row=row.id,
+                    value_labels=labels,
+                    missing_codes=question.missing_codes,
+                )
                 for row in question.rows
             ]
         if question.type == "multi":
             if self.multi == "text":
                 return [Column(question.id, "str", label, "multi_text", question)]
-            missing = {c: Label(MISSING_CODES[c]["vi"], MISSING_CODES[c]["en"])
-                       for c in question.missing_codes}
+            missing = {
+                c: Label(MISSING_CODES[c]["vi"], MISSING_CODES[c]["en"])
+                for c in question.missing_codes
+            }
             assert question.choices is not None  # the loader requires choices on multi
             return [
-                Column(f"{question.id}_{choice.code}", "int",
-                       Label(f"{label.vi}: {choice.label.vi}", f"{label.en}: {choice.label.en}"),
-                       "multi_dummy", question, code=choice.code,
-                       value_labels={**_YES_NO, **missing}, missing_codes=question.missing_codes)
+                Column(
+                    f"{question.id}_{choice.code}",
+                    "int",
+                    Label(f"{label.vi}: {choice.label.vi}", f"{label.en}: {choice.label.en}"),
+                    "multi_dummy",
+                    question,
+                    code=choice.code,
+                    value_labels={**_YES_NO, **missing},
+                    missing_codes=question.missing_codes,
+                )
                 for choice in question.choices
             ]
         kind = _kind(question)
         labels = _value_labels(question) if kind == "int" else {}
-        return [Column(question.id, kind, label, "answer", question, value_labels=labels,
-                       missing_codes=question.missing_codes)]
+        return [
+            Column(
+                question.id,
+                kind,
+                label,
+                "answer",
+                question,
+                value_labels=labels,
+                missing_codes=question.missing_codes,
+            )
+        ]
 
-    def _build(self, groups: tuple[str, ...], unit: str, items: Iterable[Question | RepeatGroup],
-               parent_keys: tuple[Column, ...]) -> None:
+    def _build(
+        self,
+        groups: tuple[str, ...],
+        unit: str,
+        items: Iterable[Question | RepeatGroup],
+        parent_keys: tuple[Column, ...],
+    ) -> None:
         q = self.questionnaire
         keys: list[Column] = list(parent_keys)
         if not groups:
-            keys = [Column("submission_uuid", "str", _ID_LABELS["submission_uuid"]),
-                    Column("questionnaire_version", "str", _ID_LABELS["questionnaire_version"]),
-                    Column("hh_id", "int", _ID_LABELS["hh_id"])]
+            keys = [
+                Column("submission_uuid", "str", _ID_LABELS["submission_uuid"]),
+                Column("questionnaire_version", "str", _ID_LABELS["questionnaire_version"]),
+                Column("hh_id", "int", _ID_LABELS["hh_id"]),
+            ]
         else:
             name = "line" if unit == "member" else f"{unit}_no"
             label = _ID_LABELS.get(name, Label(f"Số thứ tự dòng ({unit})", f"Row number ({unit})"))
             keys.append(Column(name, "int", label))
             self._row_keys[table_name(q, unit)] = name
-        design = [Column(n, "int" if n in ("stratum", "psu") else "float", _ID_LABELS[n])
-                  for n in DESIGN_COLUMNS]
+        design = [
+            Column(n, "int" if n in ("stratum", "psu") else "float", _ID_LABELS[n])
+            for n in DESIGN_COLUMNS
+        ]
         columns: list[Column] = []
         nested: list[RepeatGroup] = []
         for item in items:
@@ -236,8 +269,16 @@ class TidyLayout:
                 column = replace(column, name=f"{column.name}_c")
             taken.add(column.name)
             unique.append(column)
-        self.tables.append(UnitTable(table_name(q, unit), unit, q.id, groups,
-                                     tuple([*keys, *design, *unique]), q.sensitive))
+        self.tables.append(
+            UnitTable(
+                table_name(q, unit),
+                unit,
+                q.id,
+                groups,
+                tuple([*keys, *design, *unique]),
+                q.sensitive,
+            )
+        )
         for group in nested:
             self._build((*groups, group.id), group.unit, group.items, tuple(keys))
 
@@ -256,17 +297,29 @@ class TidyLayout:
         if psu_value is None:
             psu_value = psu
         out: dict[str, Any] = {"stratum": stratum, "psu": psu_value}
-        weight_names = {"weight_base": "weight_base", "weight_adjusted": "weight_adjusted",
-                        "weight_final": meta.weight}
+        weight_names = {
+            "weight_base": "weight_base",
+            "weight_adjusted": "weight_adjusted",
+            "weight_final": meta.weight,
+        }
         for column, key in weight_names.items():
             out[column] = _number(answers.get(key), float)
         household_no = _number(answers.get("household_no"), int)
-        out["hh_id"] = (psu_value * 1000 + household_no
-                        if psu_value is not None and household_no is not None else None)
+        out["hh_id"] = (
+            psu_value * 1000 + household_no
+            if psu_value is not None and household_no is not None
+            else None
+        )
         return out
 
-    def rows(self, answers: Mapping[str, Any], *, uuid: str = "", version: str = "",
-             psu: int | None = None) -> Iterator[tuple[UnitTable, dict[str, Any]]]:
+    def rows(
+        self,
+        answers: Mapping[str, Any],
+        *,
+        uuid: str = "",
+        version: str = "",
+        psu: int | None = None,
+    ) -> Iterator[tuple[UnitTable, dict[str, Any]]]:
         """Yield ``(table, row)`` for every row this submission adds to the layout's tables.
 
         ``psu`` is the submission's cluster (its village code) when the answers do not carry
@@ -281,10 +334,13 @@ class TidyLayout:
         base["questionnaire_version"] = version
         yield from self._rows(self.tables[0], answers, base)
 
-    def _rows(self, table: UnitTable, container: Mapping[str, Any], keys: dict[str, Any]
-              ) -> Iterator[tuple[UnitTable, dict[str, Any]]]:
-        row = {c.name: keys.get(c.name) if c.source == "id" else _cell(c, container)
-               for c in table.columns}
+    def _rows(
+        self, table: UnitTable, container: Mapping[str, Any], keys: dict[str, Any]
+    ) -> Iterator[tuple[UnitTable, dict[str, Any]]]:
+        row = {
+            c.name: keys.get(c.name) if c.source == "id" else _cell(c, container)
+            for c in table.columns
+        }
         yield table, row
         depth = len(table.groups)
         for child in self.tables:

@@ -63,8 +63,13 @@ def _fail(message: str) -> None:
 
 
 @cli.command("setup")
-@click.option("--admin", "admin_name", default="admin", show_default=True,
-              help="User name of the first administrator.")
+@click.option(
+    "--admin",
+    "admin_name",
+    default="admin",
+    show_default=True,
+    help="User name of the first administrator.",
+)
 @with_appcontext
 def setup_command(admin_name: str) -> None:
     """Make a working installation: migrate, publish questionnaires, load districts, add admin.
@@ -93,16 +98,18 @@ def setup_command(admin_name: str) -> None:
         results = load_areas(bundled_areas_file())
         click.echo(f"Areas: {results.created} created, {results.updated} updated.")
         for result in publish_bundled():
-            click.echo(f"Questionnaire {result.questionnaire_id} {result.version}: "
-                       f"{result.outcome}.")
+            click.echo(
+                f"Questionnaire {result.questionnaire_id} {result.version}: {result.outcome}."
+            )
         if db.session.scalar(select(User).where(User.role == Role.ADMIN.value)) is None:
             password = os.environ.get("GESURVEY_PASSWORD") or secrets.token_urlsafe(12)
             create_user(admin_name, Role.ADMIN.value, password)
             if os.environ.get("GESURVEY_PASSWORD"):
                 click.echo(f"Created administrator {admin_name!r} with GESURVEY_PASSWORD.")
             else:
-                click.echo(f"Created administrator {admin_name!r}; password (shown only once): "
-                           f"{password}")
+                click.echo(
+                    f"Created administrator {admin_name!r}; password (shown only once): {password}"
+                )
         db.session.commit()
     except (AdminError, PublishError) as error:
         db.session.rollback()
@@ -134,8 +141,11 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("name")
-@click.option("--role", required=True,
-              type=click.Choice(["admin", "supervisor", "enumerator", "analyst", "viewer"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "supervisor", "enumerator", "analyst", "viewer"]),
+)
 @click.option("--area", "area_code", default=None, help="Area code limiting what the user sees.")
 @click.option("--full-name", default="", help="Full name shown in lists.")
 @click.option("--language", default="vi", type=click.Choice(["vi", "en"]), show_default=True)
@@ -151,8 +161,9 @@ def create_user_command(
         "Password", hide_input=True, confirmation_prompt=True
     )
     try:
-        create_user(name, role, password, area_code=area_code, full_name=full_name,
-                    language=language)
+        create_user(
+            name, role, password, area_code=area_code, full_name=full_name, language=language
+        )
         db.session.commit()
     except AdminError as error:
         db.session.rollback()
@@ -199,7 +210,6 @@ def load_areas_command(file: str) -> None:
         db.session.rollback()
         _fail(str(error))
     click.echo(f"Areas: {result.created} created, {result.updated} updated.")
-
 
 
 from analysis.synthetic.cli import DB_LOADERS, simulate  # noqa: E402

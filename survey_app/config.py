@@ -15,7 +15,7 @@ def database_url(instance_path: str) -> str:
     # Heroku-style and plain postgresql:// URLs both mean psycopg 3 here.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -101,8 +101,10 @@ class ExportResult:
 def check_permission(user: User | None, options: ExportOptions) -> None:
     """Refuse an export the user's role does not allow (a named, active user is required)."""
     if user is None or not user.active:
-        raise ExportError("a named, active user is required to export microdata",
-                          "Cần một người dùng đang hoạt động để xuất dữ liệu vi mô")
+        raise ExportError(
+            "a named, active user is required to export microdata",
+            "Cần một người dùng đang hoạt động để xuất dữ liệu vi mô",
+        )
     if user.role not in EXPORT_ROLES:
         raise ExportError(
             f"user {user.username!r} ({user.role}) may not export microdata; "
@@ -157,8 +159,10 @@ def _arrow_schema(table: UnitTable):  # noqa: ANN202
 def _arrow_batch(table: UnitTable, schema, rows: Sequence[dict[str, Any]]):  # noqa: ANN001, ANN202
     import pyarrow as pa
 
-    arrays = [pa.array([row[c.name] for row in rows], type=schema.field(c.name).type)
-              for c in table.columns]
+    arrays = [
+        pa.array([row[c.name] for row in rows], type=schema.field(c.name).type)
+        for c in table.columns
+    ]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
@@ -217,11 +221,15 @@ class ExcelWriter:
         self._data.freeze_panes = "A2"
         self._data.append(table.names)
         labels = self._book.create_sheet("labels" if lang == "en" else "nhan")
-        labels.append(["column", "question_id", "label", "values"] if lang == "en"
-                      else ["cột", "mã câu hỏi", "nhãn", "giá trị"])
+        labels.append(
+            ["column", "question_id", "label", "values"]
+            if lang == "en"
+            else ["cột", "mã câu hỏi", "nhãn", "giá trị"]
+        )
         for column in table.columns:
-            values = "; ".join(f"{code}={label[lang]}"
-                               for code, label in column.value_labels.items())
+            values = "; ".join(
+                f"{code}={label[lang]}" for code, label in column.value_labels.items()
+            )
             labels.append([column.name, column.question_id, column.label[lang], values])
 
     def write(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -294,8 +302,10 @@ class LabelledWriter:
             shutil.rmtree(self._spool_dir, ignore_errors=True)
 
     def _value_labels(self, column: Column) -> dict[int, str]:
-        return {code: _truncate_bytes(label[self.lang], _SPSS_VALUE_LABEL_BYTES)
-                for code, label in column.value_labels.items()}
+        return {
+            code: _truncate_bytes(label[self.lang], _SPSS_VALUE_LABEL_BYTES)
+            for code, label in column.value_labels.items()
+        }
 
     def _write_dta(self) -> None:
         import pyarrow.parquet as pq
@@ -303,10 +313,15 @@ class LabelledWriter:
         from .stata import StataColumn, write_dta
 
         columns = [
-            StataColumn(c.name, c.label[self.lang][:_STATA_LABEL], c.kind,
-                        low=self._low.get(c.name), high=self._high.get(c.name),
-                        width=self._width.get(c.name, 1),
-                        value_labels=self._value_labels(c) if c.value_labels else None)
+            StataColumn(
+                c.name,
+                c.label[self.lang][:_STATA_LABEL],
+                c.kind,
+                low=self._low.get(c.name),
+                high=self._high.get(c.name),
+                width=self._width.get(c.name, 1),
+                value_labels=self._value_labels(c) if c.value_labels else None,
+            )
             for c in self.table.columns
         ]
         spool = pq.ParquetFile(self._spool.path)
@@ -319,9 +334,14 @@ class LabelledWriter:
         from .spss import SpssColumn, write_sav
 
         columns = [
-            SpssColumn(c.name, c.label[self.lang], c.kind, width=self._width.get(c.name, 1),
-                       value_labels=self._value_labels(c) if c.value_labels else None,
-                       missing_codes=c.missing_codes)
+            SpssColumn(
+                c.name,
+                c.label[self.lang],
+                c.kind,
+                width=self._width.get(c.name, 1),
+                value_labels=self._value_labels(c) if c.value_labels else None,
+                missing_codes=c.missing_codes,
+            )
             for c in self.table.columns
         ]
         spool = pq.ParquetFile(self._spool.path)
@@ -339,8 +359,10 @@ def open_writer(fmt: str, path: Path, table: UnitTable, lang: str) -> TableWrite
         return ExcelWriter(path, table, lang)
     if fmt in ("dta", "sav"):
         return LabelledWriter(path, table, lang, fmt)
-    raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}",
-                      f"Định dạng {fmt!r} không hợp lệ; dùng một trong {', '.join(FORMATS)}")
+    raise ExportError(
+        f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}",
+        f"Định dạng {fmt!r} không hợp lệ; dùng một trong {', '.join(FORMATS)}",
+    )
 
 
 # streaming --------------------------------------------------------------------------------
@@ -349,8 +371,9 @@ def open_writer(fmt: str, path: Path, table: UnitTable, lang: str) -> TableWrite
 def latest_versions(questionnaire_ids: Sequence[str]) -> list[QuestionnaireVersion]:
     """The newest published version of each questionnaire (all when ids is empty)."""
     versions = db.session.scalars(
-        select(QuestionnaireVersion).order_by(QuestionnaireVersion.questionnaire_id,
-                                              QuestionnaireVersion.id)
+        select(QuestionnaireVersion).order_by(
+            QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.id
+        )
     ).all()
     latest: dict[str, QuestionnaireVersion] = {}
     for version in versions:
@@ -370,8 +393,9 @@ def _psu(code: str | None) -> int | None:
     return int(code) if code and code.isdigit() else None
 
 
-def stream_answers(questionnaire_id: str, statuses: Sequence[str], batch: int = BATCH
-                   ) -> Iterator[list[tuple[str, str, dict[str, Any], int | None]]]:
+def stream_answers(
+    questionnaire_id: str, statuses: Sequence[str], batch: int = BATCH
+) -> Iterator[list[tuple[str, str, dict[str, Any], int | None]]]:
     """Yield batches of ``(uuid, version, answers, psu)`` of one questionnaire's submissions.
 
     Plain columns (not ORM objects) with ``yield_per``: nothing accumulates in the session's
@@ -389,27 +413,38 @@ def stream_answers(questionnaire_id: str, statuses: Sequence[str], batch: int = 
         query = query.where(Submission.status.in_(list(statuses)))
     result = db.session.execute(query)
     for partition in result.partitions():
-        yield [(uuid, version, answers if isinstance(answers, dict) else json.loads(answers),
-                _psu(code)) for uuid, version, answers, code in partition]
+        yield [
+            (
+                uuid,
+                version,
+                answers if isinstance(answers, dict) else json.loads(answers),
+                _psu(code),
+            )
+            for uuid, version, answers, code in partition
+        ]
 
 
 def count_submissions(questionnaire_ids: Sequence[str], statuses: Sequence[str]) -> int:
     """How many submissions an export will read (for the progress bar)."""
     from sqlalchemy import func
 
-    query = (select(func.count(Submission.id))
-             .join(QuestionnaireVersion,
-                   Submission.questionnaire_version_id == QuestionnaireVersion.id)
-             .where(QuestionnaireVersion.questionnaire_id.in_(list(questionnaire_ids))))
+    query = (
+        select(func.count(Submission.id))
+        .join(QuestionnaireVersion, Submission.questionnaire_version_id == QuestionnaireVersion.id)
+        .where(QuestionnaireVersion.questionnaire_id.in_(list(questionnaire_ids)))
+    )
     if statuses:
         query = query.where(Submission.status.in_(list(statuses)))
     return int(db.session.scalar(query) or 0)
 
 
 def _layout(questionnaire: Questionnaire, options: ExportOptions) -> TidyLayout:
-    return TidyLayout(questionnaire, include_identifying=options.include_identifying,
-                      include_sensitive=options.include_women,
-                      multi="dummies" if options.format in ("dta", "sav") else "text")
+    return TidyLayout(
+        questionnaire,
+        include_identifying=options.include_identifying,
+        include_sensitive=options.include_women,
+        multi="dummies" if options.format in ("dta", "sav") else "text",
+    )
 
 
 def export_submissions(
@@ -426,9 +461,10 @@ def export_submissions(
     from .audit import record
 
     if options.format not in FORMATS:
-        raise ExportError(f"unknown format {options.format!r}; use one of {', '.join(FORMATS)}",
-                          f"Định dạng {options.format!r} không hợp lệ; dùng một trong "
-                          f"{', '.join(FORMATS)}")
+        raise ExportError(
+            f"unknown format {options.format!r}; use one of {', '.join(FORMATS)}",
+            f"Định dạng {options.format!r} không hợp lệ; dùng một trong {', '.join(FORMATS)}",
+        )
     bad = [s for s in options.statuses if s not in {status.value for status in Status}]
     if bad:
         raise ExportError(
@@ -467,10 +503,19 @@ def export_submissions(
             for writer in writers.values():
                 writer.close()
         result.files.extend(w.path for w in writers.values())
-    record("export.microdata", user=user, object_type="export", object_id=options.format,
-           new={"format": options.format, "statuses": list(options.statuses),
-                "questionnaires": list(options.questionnaires),
-                "include_identifying": options.include_identifying,
-                "include_women": options.include_women, "rows": result.rows})
+    record(
+        "export.microdata",
+        user=user,
+        object_type="export",
+        object_id=options.format,
+        new={
+            "format": options.format,
+            "statuses": list(options.statuses),
+            "questionnaires": list(options.questionnaires),
+            "include_identifying": options.include_identifying,
+            "include_women": options.include_women,
+            "rows": result.rows,
+        },
+    )
     db.session.commit()
     return result

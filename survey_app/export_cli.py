@@ -11,27 +11,68 @@ STATUS_CHOICES = ["approved", "submitted", "returned", "draft", "rejected", "all
 
 
 @click.command("export")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
-              help="File format / Định dạng tệp.")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
-              help="Folder for one file per unit of observation / Thư mục ghi tệp.")
-@click.option("--user", "username", required=True,
-              help="User whose role allows the export / Người dùng được phép xuất dữ liệu.")
-@click.option("--status", "statuses", multiple=True, type=click.Choice(STATUS_CHOICES),
-              help="Submission status to include (repeatable; default approved) / "
-                   "Trạng thái phiếu (mặc định: đã duyệt).")
-@click.option("--questionnaire", "questionnaires", multiple=True,
-              help="Questionnaire id (repeatable; default all) / Mã phiếu hỏi.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
-              help="Language of labels / Ngôn ngữ nhãn.")
-@click.option("--include-identifying", is_flag=True,
-              help="Keep names and phone numbers (admin only) / Giữ họ tên, số điện thoại.")
-@click.option("--include-women", is_flag=True,
-              help="Export the women's module (admin, analyst) / Xuất mô-đun phụ nữ.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    required=True,
+    help="File format / Định dạng tệp.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for one file per unit of observation / Thư mục ghi tệp.",
+)
+@click.option(
+    "--user",
+    "username",
+    required=True,
+    help="User whose role allows the export / Người dùng được phép xuất dữ liệu.",
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(STATUS_CHOICES),
+    help="Submission status to include (repeatable; default approved) / "
+    "Trạng thái phiếu (mặc định: đã duyệt).",
+)
+@click.option(
+    "--questionnaire",
+    "questionnaires",
+    multiple=True,
+    help="Questionnaire id (repeatable; default all) / Mã phiếu hỏi.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    show_default=True,
+    help="Language of labels / Ngôn ngữ nhãn.",
+)
+@click.option(
+    "--include-identifying",
+    is_flag=True,
+    help="Keep names and phone numbers (admin only) / Giữ họ tên, số điện thoại.",
+)
+@click.option(
+    "--include-women",
+    is_flag=True,
+    help="Export the women's module (admin, analyst) / Xuất mô-đun phụ nữ.",
+)
 @with_appcontext
-def export_command(fmt: str, out: str, username: str, statuses: tuple[str, ...],
-                   questionnaires: tuple[str, ...], lang: str, include_identifying: bool,
-                   include_women: bool) -> None:
+def export_command(
+    fmt: str,
+    out: str,
+    username: str,
+    statuses: tuple[str, ...],
+    questionnaires: tuple[str, ...],
+    lang: str,
+    include_identifying: bool,
+    include_women: bool,
+) -> None:
     """Export submissions as microdata: one file per unit of observation, with labels.
 
     Xuất dữ liệu vi mô: mỗi đơn vị quan sát một tệp, có nhãn biến và nhãn giá trị.
@@ -46,17 +87,23 @@ def export_command(fmt: str, out: str, username: str, statuses: tuple[str, ...],
         chosen: tuple[str, ...] = ()
     else:
         chosen = statuses or ("approved",)
-    options = ExportOptions(format=fmt, statuses=chosen, questionnaires=questionnaires,
-                            lang=lang, include_identifying=include_identifying,
-                            include_women=include_women)
+    options = ExportOptions(
+        format=fmt,
+        statuses=chosen,
+        questionnaires=questionnaires,
+        lang=lang,
+        include_identifying=include_identifying,
+        include_women=include_women,
+    )
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"no user {username!r} / không có người dùng {username!r}")
     try:
         ids = [v.questionnaire_id for v in latest_versions(questionnaires)]
         total = count_submissions(ids, chosen)
-        with click.progressbar(length=total, label="Exporting / Đang xuất",
-                               file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(
+            length=total, label="Exporting / Đang xuất", file=click.get_text_stream("stderr")
+        ) as bar:
             result = export_submissions(out, options, user, progress=bar.update)
     except ExportError as error:
         db.session.rollback()
@@ -65,6 +112,8 @@ def export_command(fmt: str, out: str, username: str, statuses: tuple[str, ...],
         name = path.stem
         click.echo(f"{path}: {result.rows.get(name, 0)} rows / dòng")
     for questionnaire_id in result.left_out:
-        click.echo(f"{questionnaire_id}: left out (sensitive; --include-women) / "
-                   f"bỏ qua (nhạy cảm; --include-women)")
+        click.echo(
+            f"{questionnaire_id}: left out (sensitive; --include-women) / "
+            f"bỏ qua (nhạy cảm; --include-women)"
+        )
     click.echo(f"{result.submissions} submissions exported / phiếu đã xuất")

@@ -40,8 +40,14 @@ WTFORMS_MESSAGES = (
     _l("Number must be at least %(min)s."),
     _l("Number must be at most %(max)s."),
     _l("Field must be between %(min)d and %(max)d characters long."),
-    _nl("Field must be at least %(min)d character long.",
-        "Field must be at least %(min)d characters long.", 1),
-    _nl("Field cannot be longer than %(max)d character.",
-        "Field cannot be longer than %(max)d characters.", 1),
+    _nl(
+        "Field must be at least %(min)d character long.",
+        "Field must be at least %(min)d characters long.",
+        1,
+    ),
+    _nl(
+        "Field cannot be longer than %(max)d character.",
+        "Field cannot be longer than %(max)d characters.",
+        1,
+    ),
 )

@@ -65,8 +65,13 @@ def _format(column: SpssColumn) -> int:
     return (5 << 16) | (11 << 8) | decimals
 
 
-def write_sav(path: str | Path, columns: Sequence[SpssColumn], n_rows: int,
-              batches: Iterable[Mapping[str, Sequence[Any]]], file_label: str = "") -> None:
+def write_sav(
+    path: str | Path,
+    columns: Sequence[SpssColumn],
+    n_rows: int,
+    batches: Iterable[Mapping[str, Sequence[Any]]],
+    file_label: str = "",
+) -> None:
     """Write columns to path from batches (column name → values, None missing).
 
     The batches must hold n_rows rows in total.
@@ -88,8 +93,7 @@ def write_sav(path: str | Path, columns: Sequence[SpssColumn], n_rows: int,
         label = _cut(column.label, 255)
         missing = list(column.missing_codes)[:3] if column.kind != "str" else []
         fmt = _format(column)
-        out += struct.pack("<iiiiii", 2, _width(column), 1 if label else 0, len(missing),
-                           fmt, fmt)
+        out += struct.pack("<iiiiii", 2, _width(column), 1 if label else 0, len(missing), fmt, fmt)
         out += _pad(short.encode("ascii"), 8)
         if label:
             out += struct.pack("<i", len(label)) + _pad(label, 4)
@@ -106,14 +110,21 @@ def write_sav(path: str | Path, columns: Sequence[SpssColumn], n_rows: int,
         out += struct.pack("<iii", 4, 1, first)
     out += struct.pack("<iiii", 7, 3, 4, 8) + struct.pack("<8i", 1, 0, 0, -1, 1, 1, 2, 65001)
     out += struct.pack("<iiii", 7, 4, 8, 3) + struct.pack(
-        "<3d", SYSMIS, sys.float_info.max, np.nextafter(-sys.float_info.max, 0))
-    names = "\t".join(f"{short}={_cut(c.name, 64).decode('utf-8')}"
-                      for short, c in zip(short_names, columns, strict=True)).encode("utf-8")
+        "<3d", SYSMIS, sys.float_info.max, np.nextafter(-sys.float_info.max, 0)
+    )
+    names = "\t".join(
+        f"{short}={_cut(c.name, 64).decode('utf-8')}"
+        for short, c in zip(short_names, columns, strict=True)
+    ).encode("utf-8")
     out += struct.pack("<iiii", 7, 13, 1, len(names)) + names
     out += struct.pack("<iiii", 7, 20, 1, 5) + b"UTF-8"
     out += struct.pack("<ii", 999, 0)
-    record = np.dtype([(f"f{i}", "<f8" if c.kind != "str" else f"S{count * 8}")
-                       for i, (c, count) in enumerate(zip(columns, segments, strict=True))])
+    record = np.dtype(
+        [
+            (f"f{i}", "<f8" if c.kind != "str" else f"S{count * 8}")
+            for i, (c, count) in enumerate(zip(columns, segments, strict=True))
+        ]
+    )
     written = 0
     with Path(path).open("wb") as handle:
         handle.write(bytes(out))
@@ -128,10 +139,12 @@ def write_sav(path: str | Path, columns: Sequence[SpssColumn], n_rows: int,
                     size_bytes = count * 8
                     rows[f"f{i}"] = [
                         _cut("" if v is None else str(v), _width(column)).ljust(size_bytes, b" ")
-                        for v in values]
+                        for v in values
+                    ]
                 else:
-                    rows[f"f{i}"] = np.array([SYSMIS if v is None else v for v in values],
-                                             dtype="<f8")
+                    rows[f"f{i}"] = np.array(
+                        [SYSMIS if v is None else v for v in values], dtype="<f8"
+                    )
             handle.write(rows.tobytes())
             written += size
     if written != n_rows:

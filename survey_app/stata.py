@@ -28,7 +28,7 @@ MAX_STR = 2045
 _BYTE = (65530, "i1", 101, -127, 100)
 _INT = (65529, "<i2", 32741, -32767, 32740)
 _LONG = (65528, "<i4", 2147483621, -2147483647, 2147483620)
-_DOUBLE = (65526, "<f8", 2.0 ** 1023, None, None)
+_DOUBLE = (65526, "<f8", 2.0**1023, None, None)
 
 
 @dataclass(frozen=True)
@@ -79,12 +79,21 @@ def _value_label_table(labels: Mapping[int, str]) -> bytes:
         values.append(value)
         text += labels[value].encode("utf-8")[:32000] + b"\x00"
     n = len(values)
-    return (struct.pack("<ii", n, len(text)) + struct.pack(f"<{n}i", *offsets)
-            + struct.pack(f"<{n}i", *values) + text)
+    return (
+        struct.pack("<ii", n, len(text))
+        + struct.pack(f"<{n}i", *offsets)
+        + struct.pack(f"<{n}i", *values)
+        + text
+    )
 
 
-def write_dta(path: str | Path, columns: Sequence[StataColumn], n_rows: int,
-              batches: Iterable[Mapping[str, Sequence[Any]]], file_label: str = "") -> None:
+def write_dta(
+    path: str | Path,
+    columns: Sequence[StataColumn],
+    n_rows: int,
+    batches: Iterable[Mapping[str, Sequence[Any]]],
+    file_label: str = "",
+) -> None:
     """Write columns to path from batches (each a mapping column name → values, None missing).
 
     The batches must hold n_rows rows in total.
@@ -93,6 +102,7 @@ def write_dta(path: str | Path, columns: Sequence[StataColumn], n_rows: int,
     record = np.dtype([(f"f{i}", dtype) for i, (_, dtype, _) in enumerate(types)])
     offsets: dict[str, int] = {}
     with Path(path).open("wb") as handle:
+
         def mark(name: str) -> None:
             offsets[name] = handle.tell()
 
@@ -100,28 +110,42 @@ def write_dta(path: str | Path, columns: Sequence[StataColumn], n_rows: int,
         handle.write(b"<stata_dta>")
         label = file_label.encode("utf-8")[:80]
         stamp = datetime.now().strftime("%d %b %Y %H:%M").encode("ascii")
-        handle.write(_tag("header", (
-            _tag("release", b"118") + _tag("byteorder", b"LSF")
-            + _tag("K", struct.pack("<H", len(columns))) + _tag("N", struct.pack("<Q", n_rows))
-            + _tag("label", struct.pack("<H", len(label)) + label)
-            + _tag("timestamp", bytes([len(stamp)]) + stamp))))
+        handle.write(
+            _tag(
+                "header",
+                (
+                    _tag("release", b"118")
+                    + _tag("byteorder", b"LSF")
+                    + _tag("K", struct.pack("<H", len(columns)))
+                    + _tag("N", struct.pack("<Q", n_rows))
+                    + _tag("label", struct.pack("<H", len(label)) + label)
+                    + _tag("timestamp", bytes([len(stamp)]) + stamp)
+                ),
+            )
+        )
         mark("map")
         handle.write(_tag("map", b"\x00" * 14 * 8))
         mark("variable_types")
-        handle.write(_tag("variable_types",
-                          b"".join(struct.pack("<H", code) for code, _, _ in types)))
+        handle.write(
+            _tag("variable_types", b"".join(struct.pack("<H", code) for code, _, _ in types))
+        )
         mark("varnames")
         handle.write(_tag("varnames", b"".join(_fixed(c.name, 129) for c in columns)))
         mark("sortlist")
         handle.write(_tag("sortlist", b"\x00\x00" * (len(columns) + 1)))
         mark("formats")
-        formats = [f"%{code}s" if code <= MAX_STR else ("%10.0g" if code == _DOUBLE[0]
-                                                        else "%9.0g")
-                   for code, _, _ in types]
+        formats = [
+            f"%{code}s" if code <= MAX_STR else ("%10.0g" if code == _DOUBLE[0] else "%9.0g")
+            for code, _, _ in types
+        ]
         handle.write(_tag("formats", b"".join(_fixed(f, 57) for f in formats)))
         mark("value_label_names")
-        handle.write(_tag("value_label_names", b"".join(
-            _fixed(c.name if c.value_labels else "", 129) for c in columns)))
+        handle.write(
+            _tag(
+                "value_label_names",
+                b"".join(_fixed(c.name if c.value_labels else "", 129) for c in columns),
+            )
+        )
         mark("variable_labels")
         handle.write(_tag("variable_labels", b"".join(_fixed(c.label, 321) for c in columns)))
         mark("characteristics")
@@ -140,10 +164,12 @@ def write_dta(path: str | Path, columns: Sequence[StataColumn], n_rows: int,
                     width = rows.dtype[i].itemsize
                     rows[f"f{i}"] = [
                         b"" if v is None else _fixed(str(v), width + 1)[:width].rstrip(b"\x00")
-                        for v in values]
+                        for v in values
+                    ]
                 else:
                     rows[f"f{i}"] = np.array(
-                        [missing if v is None else v for v in values], dtype=dtype)
+                        [missing if v is None else v for v in values], dtype=dtype
+                    )
             handle.write(rows.tobytes())
             written += size
         if written != n_rows:
@@ -156,14 +182,33 @@ def write_dta(path: str | Path, columns: Sequence[StataColumn], n_rows: int,
         for column in columns:
             if column.value_labels:
                 table = _value_label_table(column.value_labels)
-                handle.write(b"<lbl>" + struct.pack("<i", len(table)) + _fixed(column.name, 129)
-                             + b"\x00\x00\x00" + table + b"</lbl>")
+                handle.write(
+                    b"<lbl>"
+                    + struct.pack("<i", len(table))
+                    + _fixed(column.name, 129)
+                    + b"\x00\x00\x00"
+                    + table
+                    + b"</lbl>"
+                )
         handle.write(b"</value_labels>")
         mark("stata_data_close")
         handle.write(b"</stata_dta>")
         mark("end")
-        order = ["stata_data", "map", "variable_types", "varnames", "sortlist", "formats",
-                 "value_label_names", "variable_labels", "characteristics", "data", "strls",
-                 "value_labels", "stata_data_close", "end"]
+        order = [
+            "stata_data",
+            "map",
+            "variable_types",
+            "varnames",
+            "sortlist",
+            "formats",
+            "value_label_names",
+            "variable_labels",
+            "characteristics",
+            "data",
+            "strls",
+            "value_labels",
+            "stata_data_close",
+            "end",
+        ]
         handle.seek(offsets["map"] + len(b"<map>"))
         handle.write(b"".join(struct.pack("<Q", offsets[name]) for name in order))

@@ -61,8 +61,7 @@ def _user(username: str, role: str, district: Area, full_name: str) -> User:
 
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        user = User(username=username, role=role, full_name=full_name, language="vi",
-                    area=district)
+        user = User(username=username, role=role, full_name=full_name, language="vi", area=district)
         user.set_password(secrets.token_urlsafe(16))
         db.session.add(user)
     return user
@@ -72,8 +71,9 @@ def _when(answers: dict[str, Any]) -> datetime:
     if "interview_date" in answers:
         day = datetime.fromisoformat(answers["interview_date"])
     elif "interview_year" in answers:
-        day = datetime(answers["interview_year"], answers["interview_month"],
-                       answers["interview_day"])
+        day = datetime(
+            answers["interview_year"], answers["interview_month"], answers["interview_day"]
+        )
     else:
         day = datetime(2025, 10, 1)
     return (day + timedelta(hours=10) - LOCAL_OFFSET).replace(tzinfo=UTC)
@@ -85,8 +85,10 @@ def _store(simulator: Any) -> int:
 
     _prepare()
     versions = {form_id: current_version(form_id) for form_id in simulator.forms}
-    districts = {a.code: a for a in db.session.scalars(
-        select(Area).where(Area.level == AreaLevel.DISTRICT.value))}
+    districts = {
+        a.code: a
+        for a in db.session.scalars(select(Area).where(Area.level == AreaLevel.DISTRICT.value))
+    }
     cache: dict[str, Area] = {}
     staff: dict[tuple[str, str], User] = {}
     stored = 0
@@ -95,8 +97,9 @@ def _store(simulator: Any) -> int:
     def flush() -> None:
         nonlocal stored
         uuids = [s.uuid for s in pending]
-        existing = set(db.session.scalars(select(Submission.uuid).where(
-            Submission.uuid.in_(uuids))))
+        existing = set(
+            db.session.scalars(select(Submission.uuid).where(Submission.uuid.in_(uuids)))
+        )
         for submission in pending:
             if submission.uuid not in existing:
                 db.session.add(submission)
@@ -109,44 +112,63 @@ def _store(simulator: Any) -> int:
         district = districts[district_code]
         commune_code = f"{district_code}-{answers['commune']:05d}"
         prefix = {1: "Phường", 2: "Thị trấn"}.get(design.get("commune_type"), "Xã")
-        commune = _area(commune_code, f"{prefix} {answers['commune']}",
-                        AreaLevel.COMMUNE.value, district, cache)
+        commune = _area(
+            commune_code, f"{prefix} {answers['commune']}", AreaLevel.COMMUNE.value, district, cache
+        )
         if form_id == "commune":
             area = commune
             key = f"{simulator.seed}:commune:{answers['commune']}"
         else:
-            area = _area(f"{commune_code}-{answers['village']:03d}",
-                         f"Thôn {answers['village']}", AreaLevel.VILLAGE.value, commune, cache)
+            area = _area(
+                f"{commune_code}-{answers['village']:03d}",
+                f"Thôn {answers['village']}",
+                AreaLevel.VILLAGE.value,
+                commune,
+                cache,
+            )
             key = f"{simulator.seed}:{form_id}:{design['hh_id']}"
         kind = "w" if form_id == "women" else "enum"
         if (district_code, kind) not in staff:
             label = "Điều tra viên mô-đun W" if kind == "w" else "Điều tra viên"
             staff[(district_code, kind)] = _user(
-                f"sim.{kind}.{district_code}", Role.ENUMERATOR.value, district,
-                f"{label} mô phỏng {district_code}")
-            _user(f"sim.sup.{district_code}", Role.SUPERVISOR.value, district,
-                  f"Giám sát viên mô phỏng {district_code}")
+                f"sim.{kind}.{district_code}",
+                Role.ENUMERATOR.value,
+                district,
+                f"{label} mô phỏng {district_code}",
+            )
+            _user(
+                f"sim.sup.{district_code}",
+                Role.SUPERVISOR.value,
+                district,
+                f"Giám sát viên mô phỏng {district_code}",
+            )
         when = _when(answers)
-        pending.append(Submission(
-            uuid=str(uuid.uuid5(NAMESPACE, key)),
-            questionnaire_version=versions[form_id],
-            area=area,
-            district=district,
-            enumerator=staff[(district_code, kind)],
-            answers=answers,
-            page=0,
-            status=Status.APPROVED.value,
-            created_at=when,
-            updated_at=when,
-            submitted_at=when,
-            reviewed_at=when + timedelta(days=2),
-        ))
+        pending.append(
+            Submission(
+                uuid=str(uuid.uuid5(NAMESPACE, key)),
+                questionnaire_version=versions[form_id],
+                area=area,
+                district=district,
+                enumerator=staff[(district_code, kind)],
+                answers=answers,
+                page=0,
+                status=Status.APPROVED.value,
+                created_at=when,
+                updated_at=when,
+                submitted_at=when,
+                reviewed_at=when + timedelta(days=2),
+            )
+        )
         if len(pending) >= BATCH:
             flush()
     flush()
-    record("simulation.load", user=None, object_type="simulation",
-           object_id=f"seed {simulator.seed}",
-           new={"households": simulator.households, "submissions": stored})
+    record(
+        "simulation.load",
+        user=None,
+        object_type="simulation",
+        object_id=f"seed {simulator.seed}",
+        new={"households": simulator.households, "submissions": stored},
+    )
     db.session.commit()
     return stored
 

@@ -34,10 +34,30 @@ __all__ = ["Context", "FillSettings", "fill", "to_answer_dicts"]
 
 Behaviour = Callable[["Context"], Any]
 
-GIVEN_NAMES_M = ("Văn An", "Văn Bình", "Đức Cường", "Văn Dũng", "Minh Hải", "Văn Hùng",
-                 "Quang Long", "Văn Nam", "Văn Sơn", "Văn Thắng")
-GIVEN_NAMES_F = ("Thị Hoa", "Thị Lan", "Thị Mai", "Thị Ngọc", "Thị Nhung", "Thị Phương",
-                 "Thị Thu", "Thị Vân", "Thị Yến", "Thị Hằng")
+GIVEN_NAMES_M = (
+    "Văn An",
+    "Văn Bình",
+    "Đức Cường",
+    "Văn Dũng",
+    "Minh Hải",
+    "Văn Hùng",
+    "Quang Long",
+    "Văn Nam",
+    "Văn Sơn",
+    "Văn Thắng",
+)
+GIVEN_NAMES_F = (
+    "Thị Hoa",
+    "Thị Lan",
+    "Thị Mai",
+    "Thị Ngọc",
+    "Thị Nhung",
+    "Thị Phương",
+    "Thị Thu",
+    "Thị Vân",
+    "Thị Yến",
+    "Thị Hằng",
+)
 FAMILY_NAMES = ("Hoàng", "Nông", "Lương", "Vi", "Lộc", "Hà", "Nguyễn", "Triệu", "Lý", "Đàm")
 
 
@@ -59,9 +79,14 @@ class Context:
     ``n`` the rows, ``rng`` the batch's generator, ``question`` the question being generated.
     """
 
-    def __init__(self, levels: Mapping[str | None, Level], group: str | None,
-                 covariates: Mapping[str | None, Mapping[str, np.ndarray]],
-                 rng: np.random.Generator, question: Question) -> None:
+    def __init__(
+        self,
+        levels: Mapping[str | None, Level],
+        group: str | None,
+        covariates: Mapping[str | None, Mapping[str, np.ndarray]],
+        rng: np.random.Generator,
+        question: Question,
+    ) -> None:
         self.levels = levels
         self.group = group
         self.level = levels[group]
@@ -168,10 +193,13 @@ def _default_text(q: Question, n: int, rng: np.random.Generator) -> np.ndarray:
         family = rng.integers(0, len(FAMILY_NAMES), n)
         given = rng.integers(0, len(GIVEN_NAMES_F), n)
         female = rng.random(n) < 0.5
-        return np.array([
-            f"{FAMILY_NAMES[f]} {(GIVEN_NAMES_F if w else GIVEN_NAMES_M)[g]}"
-            for f, g, w in zip(family, given, female, strict=True)
-        ], object)
+        return np.array(
+            [
+                f"{FAMILY_NAMES[f]} {(GIVEN_NAMES_F if w else GIVEN_NAMES_M)[g]}"
+                for f, g, w in zip(family, given, female, strict=True)
+            ],
+            object,
+        )
     return np.full(n, "Khác", object)
 
 
@@ -193,11 +221,16 @@ def _choice_weights(codes: tuple[int, ...]) -> np.ndarray:
 
 
 class _Filler:
-    def __init__(self, questionnaire: Questionnaire, levels: dict[str | None, Level],
-                 presets: Mapping[str | None, Mapping[str, Any]],
-                 behaviour: Mapping[str, Behaviour],
-                 covariates: Mapping[str | None, Mapping[str, np.ndarray]],
-                 rng: np.random.Generator, settings: FillSettings) -> None:
+    def __init__(
+        self,
+        questionnaire: Questionnaire,
+        levels: dict[str | None, Level],
+        presets: Mapping[str | None, Mapping[str, Any]],
+        behaviour: Mapping[str, Behaviour],
+        covariates: Mapping[str | None, Mapping[str, np.ndarray]],
+        rng: np.random.Generator,
+        settings: FillSettings,
+    ) -> None:
         self.q = questionnaire
         self.levels = levels
         self.presets = presets
@@ -284,24 +317,30 @@ class _Filler:
             column = self.nonresponse(q, relevant, column)
         level.columns[q.id] = column
 
-    def allowed_codes(self, q: Question, group: str | None, codes: tuple[int, ...],
-                      n: int) -> np.ndarray | None:
+    def allowed_codes(
+        self, q: Question, group: str | None, codes: tuple[int, ...], n: int
+    ) -> np.ndarray | None:
         """n × k mask of the codes the filter and the constraint accept (None: all)."""
         if q.choice_filter_ast is None and q.constraint_ast is None:
             return None
         allowed = np.ones((n, len(codes)), bool)
         for j, choice in enumerate(q.choices):
             if q.choice_filter_ast is not None:
-                allowed[:, j] &= truth(evaluate_columns(
-                    q.choice_filter_ast, self.levels, group, None, choice.context()))
+                allowed[:, j] &= truth(
+                    evaluate_columns(
+                        q.choice_filter_ast, self.levels, group, None, choice.context()
+                    )
+                )
             if q.constraint_ast is not None:
                 candidate = np.full(n, float(choice.code))
-                allowed[:, j] &= truth(evaluate_columns(
-                    q.constraint_ast, self.levels, group, candidate))
+                allowed[:, j] &= truth(
+                    evaluate_columns(q.constraint_ast, self.levels, group, candidate)
+                )
         return allowed
 
-    def single(self, q: Question, group: str | None, relevant: np.ndarray,
-               proposal: Any) -> np.ndarray:
+    def single(
+        self, q: Question, group: str | None, relevant: np.ndarray, proposal: Any
+    ) -> np.ndarray:
         n = len(relevant)
         codes = q.choices.codes
         allowed = self.allowed_codes(q, group, codes, n)
@@ -336,8 +375,9 @@ class _Filler:
         values[~relevant] = np.nan
         return values
 
-    def number(self, q: Question, group: str | None, relevant: np.ndarray,
-               proposal: Any) -> np.ndarray:
+    def number(
+        self, q: Question, group: str | None, relevant: np.ndarray, proposal: Any
+    ) -> np.ndarray:
         n = len(relevant)
         if proposal is None:
             values = _default_number(q, n, self.rng)
@@ -366,8 +406,9 @@ class _Filler:
             ok |= np.isin(values, q.missing_codes)
         return ok
 
-    def multi(self, q: Question, group: str | None, relevant: np.ndarray,
-              proposal: Any) -> MultiColumn:
+    def multi(
+        self, q: Question, group: str | None, relevant: np.ndarray, proposal: Any
+    ) -> MultiColumn:
         n = len(relevant)
         codes = q.choices.codes
         exclusive = np.array([c.exclusive for c in q.choices], bool)
@@ -379,8 +420,11 @@ class _Filler:
         allowed = np.ones((n, len(codes)), bool)
         if q.choice_filter_ast is not None:
             for j, choice in enumerate(q.choices):
-                allowed[:, j] = truth(evaluate_columns(
-                    q.choice_filter_ast, self.levels, group, None, choice.context()))
+                allowed[:, j] = truth(
+                    evaluate_columns(
+                        q.choice_filter_ast, self.levels, group, None, choice.context()
+                    )
+                )
             matrix &= allowed
         if exclusive.any():
             others = (matrix & ~exclusive).any(axis=1)
@@ -422,18 +466,21 @@ class _Filler:
             out[row.id] = values
         return out
 
-    def text(self, q: Question, group: str | None, relevant: np.ndarray, proposal: Any,
-             n: int) -> np.ndarray:
+    def text(
+        self, q: Question, group: str | None, relevant: np.ndarray, proposal: Any, n: int
+    ) -> np.ndarray:
         if proposal is None:
-            values = (np.full(n, "2025-10-15", object) if q.type == "date"
-                      else _default_text(q, n, self.rng))
+            values = (
+                np.full(n, "2025-10-15", object)
+                if q.type == "date"
+                else _default_text(q, n, self.rng)
+            )
         else:
             values = np.asarray(proposal, object).copy()
         for attempt in range(5):
             if q.constraint_ast is None:
                 break
-            bad = relevant & ~truth(evaluate_columns(q.constraint_ast, self.levels, group,
-                                                     values))
+            bad = relevant & ~truth(evaluate_columns(q.constraint_ast, self.levels, group, values))
             if not bad.any():
                 break
             if q.required and attempt < 4:
@@ -450,8 +497,9 @@ class _Filler:
             return self.settings.missing_rates[q.id]
         return self.settings.dont_know, self.settings.refused
 
-    def missing_codes(self, q: Question, values: np.ndarray, relevant: np.ndarray,
-                      dk: float, refused: float) -> np.ndarray:
+    def missing_codes(
+        self, q: Question, values: np.ndarray, relevant: np.ndarray, dk: float, refused: float
+    ) -> np.ndarray:
         if not q.missing_codes:
             return values
         u = self.rng.random(len(values))
@@ -469,8 +517,9 @@ class _Filler:
         n = len(relevant)
         if isinstance(column, MultiColumn):
             if q.missing_codes:
-                missing = self.missing_codes(q, np.full(n, np.nan), relevant & column.answered,
-                                             dk, refused)
+                missing = self.missing_codes(
+                    q, np.full(n, np.nan), relevant & column.answered, dk, refused
+                )
                 hit = ~np.isnan(missing)
                 column.missing = missing
                 column.matrix[hit] = False
@@ -509,8 +558,15 @@ def fill(
     redrawn, so the result always validates.
     """
     levels: dict[str | None, Level] = {None: Level(n)}
-    filler = _Filler(questionnaire, levels, presets or {}, behaviour or {},
-                     covariates or {None: {}}, rng, settings or FillSettings())
+    filler = _Filler(
+        questionnaire,
+        levels,
+        presets or {},
+        behaviour or {},
+        covariates or {None: {}},
+        rng,
+        settings or FillSettings(),
+    )
     filler.run()
     return levels
 
@@ -525,8 +581,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def to_answer_dicts(questionnaire: Questionnaire, levels: Mapping[str | None, Level],
-                    rows: range | None = None) -> list[dict[str, Any]]:
+def to_answer_dicts(
+    questionnaire: Questionnaire, levels: Mapping[str | None, Level], rows: range | None = None
+) -> list[dict[str, Any]]:
     """The answers of each interview as the engine stores them (``validate_answers`` input)."""
     top = levels[None]
     rows = rows if rows is not None else range(top.n)
@@ -567,8 +624,7 @@ def to_answer_dicts(questionnaire: Questionnaire, levels: Mapping[str | None, Le
                 continue
             level = levels[gid]
             answers[gid] = [
-                {qid: v for qid in level.columns
-                 if (v := cell(level, qid, int(r))) is not None}
+                {qid: v for qid in level.columns if (v := cell(level, qid, int(r))) is not None}
                 for r in index[i]
             ]
         result.append(answers)

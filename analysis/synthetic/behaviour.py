@@ -65,15 +65,30 @@ def _employment(ctx: Context) -> np.ndarray:
     farm = ctx.cov("farm").astype(float)
     w_farm = 0.1 + 0.75 * farm
     urban = ctx.cov("urban")
-    weights = _columns(ctx, w_farm, 0.12, 0.05 + 0.1 * urban, 0.08 + 0.15 * urban, 0.03,
-                       0.05 + 0.1 * _female(ctx), 0.01)
+    weights = _columns(
+        ctx,
+        w_farm,
+        0.12,
+        0.05 + 0.1 * urban,
+        0.08 + 0.15 * urban,
+        0.03,
+        0.05 + 0.1 * _female(ctx),
+        0.01,
+    )
     return ctx.categorical([1, 2, 3, 4, 5, 6, 7], weights)
 
 
 def _vocational_ever(ctx: Context) -> np.ndarray:
     female, remote = _female(ctx), ctx.cov("remote")
-    x = (-0.7 + 0.5 * ctx.cov("urban") - 0.3 * remote + 0.7 * (_edu(ctx) >= 3)
-         - 0.3 * female - 0.9 * female * remote - 0.3 * (ctx.cov("age") > 45))
+    x = (
+        -0.7
+        + 0.5 * ctx.cov("urban")
+        - 0.3 * remote
+        + 0.7 * (_edu(ctx) >= 3)
+        - 0.3 * female
+        - 0.9 * female * remote
+        - 0.3 * (ctx.cov("age") > 45)
+    )
     return ctx.bernoulli(_logistic(x))
 
 
@@ -98,8 +113,15 @@ def _phone(ctx: Context) -> np.ndarray:
 
 def _internet(ctx: Context) -> np.ndarray:
     phone = ctx.get("D5_03")
-    x = (1.3 - 0.06 * (ctx.cov("age") - 30) + 0.8 * ctx.cov("urban") - 0.5 * ctx.cov("remote")
-         + 0.5 * _edu(ctx) - 0.3 * _female(ctx) - 2.0 * (phone != 2))
+    x = (
+        1.3
+        - 0.06 * (ctx.cov("age") - 30)
+        + 0.8 * ctx.cov("urban")
+        - 0.5 * ctx.cov("remote")
+        + 0.5 * _edu(ctx)
+        - 0.3 * _female(ctx)
+        - 2.0 * (phone != 2)
+    )
     return ctx.bernoulli(_logistic(x))
 
 
@@ -107,8 +129,9 @@ def _land_title(ctx: Context) -> np.ndarray:
     return ctx.categorical([1, 2, 3, 4, 5], [0.55, 0.1, 0.2, 0.05, 0.1])
 
 
-def _by_wealth(codes: list[int], poor: list[float], rich: list[float]
-               ) -> Callable[[Context], np.ndarray]:
+def _by_wealth(
+    codes: list[int], poor: list[float], rich: list[float]
+) -> Callable[[Context], np.ndarray]:
     """Choose among ``codes`` with weights moving from ``poor`` to ``rich`` as wealth rises."""
     poor_w, rich_w = np.asarray(poor, float), np.asarray(rich, float)
 
@@ -119,9 +142,18 @@ def _by_wealth(codes: list[int], poor: list[float], rich: list[float]
     return draw
 
 
-_ASSET_LEVEL = {"tv": 1.8, "fridge": 0.3, "washing_machine": -0.8, "air_conditioner": -2.0,
-                "water_heater": -1.0, "computer": -1.3, "motorbike": 2.0, "car": -3.0,
-                "bicycle": 0.0, "farm_machine": -1.0}
+_ASSET_LEVEL = {
+    "tv": 1.8,
+    "fridge": 0.3,
+    "washing_machine": -0.8,
+    "air_conditioner": -2.0,
+    "water_heater": -1.0,
+    "computer": -1.3,
+    "motorbike": 2.0,
+    "car": -3.0,
+    "bicycle": 0.0,
+    "farm_machine": -1.0,
+}
 
 
 def _assets(ctx: Context) -> dict[str, np.ndarray]:
@@ -140,15 +172,21 @@ def _loan_sources(ctx: Context) -> np.ndarray:
 
 
 HOUSEHOLD: dict[str, Callable[[Context], Any]] = {
-    "HH12": _by_wealth([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 96],
-                       [0.05, 0.05, 0.1, 0.15, 0.15, 0.15, 0.2, 0.05, 0.0, 0.1, 0.0],
-                       [0.6, 0.05, 0.1, 0.05, 0.0, 0.05, 0.0, 0.0, 0.15, 0.0, 0.0]),
-    "HH13": _by_wealth([1, 2, 3, 4, 5, 6, 7, 96],
-                       [0.1, 0.05, 0.15, 0.3, 0.2, 0.05, 0.15, 0.0],
-                       [0.85, 0.05, 0.03, 0.05, 0.02, 0.0, 0.0, 0.0]),
-    "HH14": _by_wealth([1, 2, 3, 4, 5, 6, 0, 96],
-                       [0.02, 0.05, 0.0, 0.02, 0.8, 0.1, 0.01, 0.0],
-                       [0.3, 0.55, 0.0, 0.02, 0.12, 0.0, 0.01, 0.0]),
+    "HH12": _by_wealth(
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 96],
+        [0.05, 0.05, 0.1, 0.15, 0.15, 0.15, 0.2, 0.05, 0.0, 0.1, 0.0],
+        [0.6, 0.05, 0.1, 0.05, 0.0, 0.05, 0.0, 0.0, 0.15, 0.0, 0.0],
+    ),
+    "HH13": _by_wealth(
+        [1, 2, 3, 4, 5, 6, 7, 96],
+        [0.1, 0.05, 0.15, 0.3, 0.2, 0.05, 0.15, 0.0],
+        [0.85, 0.05, 0.03, 0.05, 0.02, 0.0, 0.0, 0.0],
+    ),
+    "HH14": _by_wealth(
+        [1, 2, 3, 4, 5, 6, 0, 96],
+        [0.02, 0.05, 0.0, 0.02, 0.8, 0.1, 0.01, 0.0],
+        [0.3, 0.55, 0.0, 0.02, 0.12, 0.0, 0.01, 0.0],
+    ),
     "HH15": _by_wealth([1, 2, 3, 4, 96], [0.4, 0.25, 0.3, 0.05, 0.0], [0.0, 0.05, 0.3, 0.65, 0.0]),
     "HH16": _by_wealth([1, 2, 3, 4, 96], [0.02, 0.4, 0.4, 0.18, 0.0], [0.0, 0.02, 0.03, 0.95, 0.0]),
     "HH17": _by_wealth([1, 2, 3, 4, 96], [0.15, 0.55, 0.3, 0.0, 0.0], [0.0, 0.15, 0.35, 0.5, 0.0]),
@@ -196,8 +234,14 @@ def _likert(item: int, reverse: bool) -> Callable[[Context], np.ndarray]:
 
 def _knowledge(correct_code: int, difficulty: float) -> Callable[[Context], np.ndarray]:
     def draw(ctx: Context) -> np.ndarray:
-        x = (0.9 - difficulty + 0.35 * _edu(ctx) + 0.3 * ctx.cov("urban")
-             - 0.3 * ctx.cov("remote") - 0.2 * (ctx.cov("age") > 50))
+        x = (
+            0.9
+            - difficulty
+            + 0.35 * _edu(ctx)
+            + 0.3 * ctx.cov("urban")
+            - 0.3 * ctx.cov("remote")
+            - 0.2 * (ctx.cov("age") > 50)
+        )
         correct = ctx.rng.random(ctx.n) < _logistic(x)
         wrong_code = 3 - correct_code
         out = np.where(correct, correct_code, wrong_code).astype(float)
@@ -232,8 +276,9 @@ def _births(ctx: Context) -> np.ndarray:
 def _birth_offset(ctx: Context) -> np.ndarray:
     # Months between the birth and the interview, 0..23; later rows are older births.
     if "offset" not in ctx.level.scratch:
-        ctx.level.scratch["offset"] = (ctx.rng.integers(0, 12, ctx.n)
-                                       + 12 * np.minimum(ctx.row_number(), 1)).astype(float)
+        ctx.level.scratch["offset"] = (
+            ctx.rng.integers(0, 12, ctx.n) + 12 * np.minimum(ctx.row_number(), 1)
+        ).astype(float)
     return ctx.level.scratch["offset"]
 
 
@@ -260,8 +305,14 @@ def _organisations(ctx: Context) -> np.ndarray:
     female, age = _female(ctx), ctx.cov("age")
     rural = 1 - ctx.cov("urban")
     p = _columns(
-        ctx, 0.06 + 0.05 * (1 - female), 0.5 * female, 0.35 * rural, 0.3 * (age < 30),
-        0.15 * (1 - female) * (age > 45), 0.1 * ctx.cov("urban"), 0.1,
+        ctx,
+        0.06 + 0.05 * (1 - female),
+        0.5 * female,
+        0.35 * rural,
+        0.3 * (age < 30),
+        0.15 * (1 - female) * (age > 45),
+        0.1 * ctx.cov("urban"),
+        0.1,
     )
     return ctx.rng.random(p.shape) < p
 
@@ -269,9 +320,24 @@ def _organisations(ctx: Context) -> np.ndarray:
 def _needs(ctx: Context) -> np.ndarray:
     female, rural, farm = _female(ctx), 1 - ctx.cov("urban"), ctx.cov("farm")
     p = _columns(
-        ctx, 0.2 + 0.15 * female * rural, 0.3, 0.25 * farm, 0.15, 0.15, 0.05, 0.05, 0.02,
-        0.1 * female, 0.08, 0.08 * female, 0.05 * ctx.cov("remote"), 0.08, 0.05 * female,
-        0.15 * rural, 0.01, 0.12,
+        ctx,
+        0.2 + 0.15 * female * rural,
+        0.3,
+        0.25 * farm,
+        0.15,
+        0.15,
+        0.05,
+        0.05,
+        0.02,
+        0.1 * female,
+        0.08,
+        0.08 * female,
+        0.05 * ctx.cov("remote"),
+        0.08,
+        0.05 * female,
+        0.15 * rural,
+        0.01,
+        0.12,
     )
     return ctx.rng.random(p.shape) < p
 
@@ -279,8 +345,13 @@ def _needs(ctx: Context) -> np.ndarray:
 def _chores(ctx: Context) -> dict[str, np.ndarray]:
     female = _female(ctx) == 1
     out = {}
-    for task, share in (("cook", 0.65), ("clean", 0.6), ("childcare", 0.55), ("care_sick", 0.5),
-                        ("water_wood", 0.35)):
+    for task, share in (
+        ("cook", 0.65),
+        ("clean", 0.6),
+        ("childcare", 0.55),
+        ("care_sick", 0.5),
+        ("water_wood", 0.35),
+    ):
         women = ctx.categorical([1, 2, 3, 4, 5, 6], [share, 0.05, 0.2, 0.05, 0.02, 0.03])
         men = ctx.categorical([1, 2, 3, 4, 5, 6], [0.1, share, 0.2, 0.05, 0.05, 0.03])
         out[task] = np.where(female, women, men)
@@ -290,21 +361,26 @@ def _chores(ctx: Context) -> dict[str, np.ndarray]:
 INDIVIDUAL: dict[str, Callable[[Context], Any]] = {
     "n_children": _children,
     "n_children_u15": _children_u15,
-    "D1_01": lambda ctx: ctx.bernoulli(_logistic(
-        0.3 + 0.7 * (ctx.cov("sex") == 1) + 0.4 * (1 - ctx.cov("urban"))
-        + 0.02 * (ctx.cov("age") - 40))),
+    "D1_01": lambda ctx: ctx.bernoulli(
+        _logistic(
+            0.3
+            + 0.7 * (ctx.cov("sex") == 1)
+            + 0.4 * (1 - ctx.cov("urban"))
+            + 0.02 * (ctx.cov("age") - 40)
+        )
+    ),
     "D1_02": _yes(lambda ctx: 0.25 + 0.15 * (ctx.cov("sex") == 1)),
     "D1_03": lambda ctx: ctx.categorical([1, 2, 3], [0.9, 0.08, 0.02]),
     "D1_04": _organisations,
     "D1_05": _yes(lambda ctx: 0.05 + 0.07 * (ctx.cov("sex") == 1)),
     "D1_06": lambda ctx: ctx.categorical(
-        [1, 2, 3], _columns(ctx, 0.2 + 0.15 * (ctx.cov("sex") == 1), 0.1, 0.6)),
+        [1, 2, 3], _columns(ctx, 0.2 + 0.15 * (ctx.cov("sex") == 1), 0.1, 0.6)
+    ),
     "D5_01": _yes(lambda ctx: 0.3 - 0.1 * _female(ctx)),
     "D5_02": _yes(lambda ctx: 0.35),
     "D6_01": _yes(lambda ctx: 0.5 + 0.1 * ctx.cov("urban") - 0.1 * ctx.cov("remote")),
     "D6_03": _yes(lambda ctx: 0.3),
-    "D6_04": lambda ctx: np.minimum(ctx.rng.poisson(np.where(ctx.cov("sex") == 1, 2.5, 1.8)),
-                                    24),
+    "D6_04": lambda ctx: np.minimum(ctx.rng.poisson(np.where(ctx.cov("sex") == 1, 2.5, 1.8)), 24),
     "D6_06": _yes(lambda ctx: 0.05 + 0.05 * _female(ctx)),
     "D7_02": _births,
     "D7_03_SEX": lambda ctx: np.where(ctx.rng.random(ctx.n) < 0.53, 1, 2).astype(float),
@@ -313,8 +389,7 @@ INDIVIDUAL: dict[str, Callable[[Context], Any]] = {
     "D7_03_ORDER": _birth_order,
     "D7_04": _yes(lambda ctx: 0.75 - 0.15 * ctx.cov("remote")),
     "D7_05": _yes(lambda ctx: 0.6),
-    "D8_01": lambda ctx: np.minimum(ctx.rng.poisson(np.where(ctx.cov("sex") == 2, 3.8, 1.4)),
-                                    24),
+    "D8_01": lambda ctx: np.minimum(ctx.rng.poisson(np.where(ctx.cov("sex") == 2, 3.8, 1.4)), 24),
     "D8_03": _yes(lambda ctx: 0.2 + 0.2 * _female(ctx)),
     "D8_04": lambda ctx: ctx.categorical([1, 2, 3, 4, 5], [0.45, 0.3, 0.1, 0.03, 0.12]),
     "P01": _chores,
@@ -332,8 +407,9 @@ for _i in range(1, 15):
     INDIVIDUAL[f"A{_i:02d}"] = _likert(_i, _i in _REVERSED)
 for _j, _letter in enumerate("abcde"):
     INDIVIDUAL[f"A15{_letter}"] = (
-        lambda offset: lambda ctx: ctx.bernoulli(
-            _logistic(-1.6 - 0.9 * _attitude_score(ctx) + offset))
+        lambda offset: (
+            lambda ctx: ctx.bernoulli(_logistic(-1.6 - 0.9 * _attitude_score(ctx) + offset))
+        )
     )((_j - 2) * 0.3)
 
 
@@ -356,8 +432,13 @@ WOMEN: dict[str, Callable[[Context], Any]] = {
     "W07_05": _yes(lambda ctx: 0.1),
     "W06_01": _yes(lambda ctx: 0.3),
 }
-for _block, _items, _base in (("W01", 7, -1.2), ("W02", 4, -1.3), ("W03", 6, -1.8),
-                              ("W04", 3, -2.6), ("W05", 3, -2.2)):
+for _block, _items, _base in (
+    ("W01", 7, -1.2),
+    ("W02", 4, -1.3),
+    ("W03", 6, -1.8),
+    ("W04", 3, -2.6),
+    ("W05", 3, -2.2),
+):
     for _k in range(1, _items + 1):
         WOMEN[f"{_block}_{_k:02d}"] = _act(_base - 0.1 * _k)
         if _block != "W01":
@@ -369,8 +450,7 @@ for _block, _items, _base in (("W01", 7, -1.2), ("W02", 4, -1.3), ("W03", 6, -1.
 
 
 def _share_of(total: str, p: float) -> Callable[[Context], np.ndarray]:
-    return lambda ctx: ctx.rng.binomial(np.nan_to_num(ctx.get(total)).astype(int), p).astype(
-        float)
+    return lambda ctx: ctx.rng.binomial(np.nan_to_num(ctx.get(total)).astype(int), p).astype(float)
 
 
 COMMUNE: dict[str, Callable[[Context], Any]] = {

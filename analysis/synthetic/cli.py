@@ -31,28 +31,53 @@ def _fail(vi: str, en: str) -> None:
 
 
 @click.command("simulate")
-@click.option("--households", type=int, required=True,
-              help="Households to sample (rounded up to villages of 20) / Số hộ mẫu.")
-@click.option("--seed", type=int, default=1, show_default=True,
-              help="Random seed; the same seed gives identical files / Hạt giống ngẫu nhiên.")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the tables / Thư mục ghi các bảng.")
-@click.option("--into-db", is_flag=True,
-              help="Store approved submissions in the app's database / Ghi vào CSDL.")
-@click.option("--check", is_flag=True,
-              help="Validate every interview with the questionnaire engine (slow) / Kiểm tra "
-                   "mọi phiếu bằng bộ kiểm tra của phiếu hỏi.")
+@click.option(
+    "--households",
+    type=int,
+    required=True,
+    help="Households to sample (rounded up to villages of 20) / Số hộ mẫu.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Random seed; the same seed gives identical files / Hạt giống ngẫu nhiên.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the tables / Thư mục ghi các bảng.",
+)
+@click.option(
+    "--into-db",
+    is_flag=True,
+    help="Store approved submissions in the app's database / Ghi vào CSDL.",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Validate every interview with the questionnaire engine (slow) / Kiểm tra "
+    "mọi phiếu bằng bộ kiểm tra của phiếu hỏi.",
+)
 def simulate(households: int, seed: int, out: Path | None, into_db: bool, check: bool) -> None:
     """Generate a synthetic Lạng Sơn survey (design, weights, answers) / Tạo điều tra mô phỏng."""
     if (out is None) == (not into_db):
-        _fail("cần đúng một trong --out THƯ_MỤC hoặc --into-db",
-              "give exactly one of --out DIR or --into-db")
+        _fail(
+            "cần đúng một trong --out THƯ_MỤC hoặc --into-db",
+            "give exactly one of --out DIR or --into-db",
+        )
     if households < 20:
-        _fail(f"--households phải ít nhất là 20 (một thôn), nhận {households}",
-              f"--households must be at least 20 (one village of 20), got {households}")
+        _fail(
+            f"--households phải ít nhất là 20 (một thôn), nhận {households}",
+            f"--households must be at least 20 (one village of 20), got {households}",
+        )
     if into_db and not DB_LOADERS:
-        _fail("ứng dụng web chưa có chức năng nạp bài nộp vào CSDL; dùng --out THƯ_MỤC",
-              "the web app provides no database loader for submissions yet; use --out DIR")
+        _fail(
+            "ứng dụng web chưa có chức năng nạp bài nộp vào CSDL; dùng --out THƯ_MỤC",
+            "the web app provides no database loader for submissions yet; use --out DIR",
+        )
     # numpy, pandas and pyarrow load only when the command runs, so ``gesurvey run`` and the
     # other commands start fast.
     from analysis.errors import AnalysisError
@@ -72,8 +97,9 @@ def simulate(households: int, seed: int, out: Path | None, into_db: bool, check:
                 click.echo(f"  {done}/{total}", err=True)
 
             result = simulator.write(out, progress)
-            click.echo(f"{result.households} hộ / households, {result.persons} người / persons "
-                       f"→ {out}")
+            click.echo(
+                f"{result.households} hộ / households, {result.persons} người / persons → {out}"
+            )
             for name, rows in result.tables.items():
                 click.echo(f"  {name}: {rows}")
         else:

@@ -33,21 +33,28 @@ import pyarrow.parquet as pq
 from analysis.synthetic.vector import Level, MultiColumn
 from questionnaires.model import MISSING_CODES, Question, Questionnaire, RepeatGroup
 
-__all__ = ["DESIGN_LABELS", "TableWriter", "level_arrays", "level_frame", "question_columns",
-           "write_dictionary", "write_readme"]
+__all__ = [
+    "DESIGN_LABELS",
+    "TableWriter",
+    "level_arrays",
+    "level_frame",
+    "question_columns",
+    "write_dictionary",
+    "write_readme",
+]
 
 DESIGN_LABELS: dict[str, tuple[str, str]] = {
     "hh_id": ("Mã hộ (psu × 1000 + số thứ tự hộ)", "Household id (psu × 1000 + household_no)"),
     "line": ("Số dòng trong danh sách hộ", "Roster line number"),
     "birth_no": ("Thứ tự lần sinh trong phiếu", "Birth row number in the interview"),
-    "stratum": ("Tầng (huyện × 10 + thành thị/nông thôn)",
-                "Stratum (district × 10 + urban/rural)"),
+    "stratum": ("Tầng (huyện × 10 + thành thị/nông thôn)", "Stratum (district × 10 + urban/rural)"),
     "psu": ("Đơn vị mẫu bậc 1 (thôn/tổ dân phố)", "Primary sampling unit (village)"),
     "weight_base": ("Trọng số cơ bản", "Base weight"),
-    "weight_adjusted": ("Trọng số đã điều chỉnh không trả lời",
-                        "Nonresponse-adjusted weight"),
-    "weight_final": ("Trọng số cuối cùng (hiệu chỉnh theo tổng điều tra)",
-                     "Final weight (calibrated to census totals)"),
+    "weight_adjusted": ("Trọng số đã điều chỉnh không trả lời", "Nonresponse-adjusted weight"),
+    "weight_final": (
+        "Trọng số cuối cùng (hiệu chỉnh theo tổng điều tra)",
+        "Final weight (calibrated to census totals)",
+    ),
     "district": ("Mã huyện", "District code"),
     "commune": ("Mã xã", "Commune code"),
     "village": ("Mã thôn trong xã", "Village number in the commune"),
@@ -64,10 +71,11 @@ DESIGN_LABELS: dict[str, tuple[str, str]] = {
     "eligible_household": ("Hộ đủ điều kiện (1/0)", "Eligible household (1/0)"),
     "eligible_men": ("Số nam 18–64", "Men 18–64"),
     "eligible_women": ("Số nữ 18–64", "Women 18–64"),
-    "selected_line": ("Dòng của người được chọn (0: không có)",
-                      "Selected person's line (0: none)"),
-    "person_consent": ("Người được chọn đồng ý (1/0, -1 không áp dụng)",
-                       "Selected person consented (1/0, -1 not applicable)"),
+    "selected_line": ("Dòng của người được chọn (0: không có)", "Selected person's line (0: none)"),
+    "person_consent": (
+        "Người được chọn đồng ý (1/0, -1 không áp dụng)",
+        "Selected person consented (1/0, -1 not applicable)",
+    ),
     "women_module": ("Được phỏng vấn mô-đun W (1/0)", "Given the women's module (1/0)"),
 }
 
@@ -107,8 +115,9 @@ def _multi_text(column: MultiColumn, rows: np.ndarray) -> pa.Array:
     packed = np.packbits(matrix, axis=1) if matrix.shape[1] else np.zeros((len(rows), 1), np.uint8)
     keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
     unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    texts = np.array([" ".join(str(column.codes[j]) for j in np.flatnonzero(matrix[i]))
-                      for i in first], object)
+    texts = np.array(
+        [" ".join(str(column.codes[j]) for j in np.flatnonzero(matrix[i])) for i in first], object
+    )
     out = texts[inverse.ravel()]
     has_missing = ~np.isnan(missing)
     if has_missing.any():
@@ -121,16 +130,20 @@ def _int_array(values: np.ndarray) -> pa.Array:
     return pa.array(np.where(nan, 0, np.round(values)).astype(np.int64), pa.int64(), mask=nan)
 
 
-def level_arrays(level: Level, columns: Sequence[Column],
-                 rows: np.ndarray | None = None) -> dict[str, pa.Array]:
+def level_arrays(
+    level: Level, columns: Sequence[Column], rows: np.ndarray | None = None
+) -> dict[str, pa.Array]:
     """The answers of ``level`` (rows ``rows``, default all) as typed Arrow export columns."""
     rows = np.arange(level.n) if rows is None else rows
     data: dict[str, pa.Array] = {}
     for name, question, grid_row in columns:
         raw = level.columns.get(question.id)
         if raw is None:
-            raw = np.full(level.n, None, object) if question.type in ("text", "date") else \
-                np.full(level.n, np.nan)
+            raw = (
+                np.full(level.n, None, object)
+                if question.type in ("text", "date")
+                else np.full(level.n, np.nan)
+            )
         if grid_row is not None:
             data[name] = _int_array(raw[grid_row][rows])
         elif isinstance(raw, MultiColumn):
@@ -145,8 +158,9 @@ def level_arrays(level: Level, columns: Sequence[Column],
     return data
 
 
-def level_frame(level: Level, columns: Sequence[Column],
-                rows: np.ndarray | None = None) -> pd.DataFrame:
+def level_frame(
+    level: Level, columns: Sequence[Column], rows: np.ndarray | None = None
+) -> pd.DataFrame:
     """:func:`level_arrays` as a pandas DataFrame (nullable integer columns)."""
     table = pa.table(level_arrays(level, columns, rows))
     return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
@@ -177,10 +191,13 @@ class TableWriter:
         if name not in self.open:
             schema = table.schema
             csv_writer = pacsv.CSVWriter(
-                str(self.directory / f"{name}.csv"), schema,
-                write_options=pacsv.WriteOptions(quoting_style="needed"))
-            parquet = pq.ParquetWriter(self.directory / f"{name}.parquet", schema,
-                                       compression="zstd")
+                str(self.directory / f"{name}.csv"),
+                schema,
+                write_options=pacsv.WriteOptions(quoting_style="needed"),
+            )
+            parquet = pq.ParquetWriter(
+                self.directory / f"{name}.parquet", schema, compression="zstd"
+            )
             self.open[name] = _Open(csv_writer, parquet, schema)
             self.rows[name] = 0
         handle = self.open[name]
@@ -204,21 +221,34 @@ def _values_text(question: Question) -> tuple[str, str]:
     return vi, en
 
 
-def write_dictionary(path: Path,
-                     tables: Sequence[tuple[str, Sequence[str], Sequence[Column]]]) -> None:
+def write_dictionary(
+    path: Path, tables: Sequence[tuple[str, Sequence[str], Sequence[Column]]]
+) -> None:
     """Write data_dictionary.csv: every column of every table with labels in vi and en.
 
     ``tables``: ``(table name, design/id column names, question columns)``.
     """
     with path.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle, lineterminator="\n")
-        out.writerow(["table", "column", "question_id", "type", "label_vi", "label_en",
-                      "values_vi", "values_en", "missing_codes"])
+        out.writerow(
+            [
+                "table",
+                "column",
+                "question_id",
+                "type",
+                "label_vi",
+                "label_en",
+                "values_vi",
+                "values_en",
+                "missing_codes",
+            ]
+        )
         for table, design, questions in tables:
             for name in design:
                 vi, en = DESIGN_LABELS.get(name, (name, name))
-                kind = "decimal" if name.startswith("weight") or name.startswith("pi") else \
-                    "integer"
+                kind = (
+                    "decimal" if name.startswith("weight") or name.startswith("pi") else "integer"
+                )
                 out.writerow([table, name, "", kind, vi, en, "", "", ""])
             for name, question, grid_row in questions:
                 label = question.export_label
@@ -227,10 +257,10 @@ def write_dictionary(path: Path,
                     row = next(r for r in question.rows if r.id == grid_row)
                     vi, en = f"{vi}: {row.label.vi}", f"{en}: {row.label.en}"
                 values_vi, values_en = _values_text(question)
-                missing = " ".join(
-                    f"{c}={MISSING_CODES[c]['en']}" for c in question.missing_codes)
-                out.writerow([table, name, question.id, question.type, vi, en, values_vi,
-                              values_en, missing])
+                missing = " ".join(f"{c}={MISSING_CODES[c]['en']}" for c in question.missing_codes)
+                out.writerow(
+                    [table, name, question.id, question.type, vi, en, values_vi, values_en, missing]
+                )
 
 
 README = """# Synthetic Lạng Sơn survey / Điều tra mô phỏng Lạng Sơn
@@ -277,10 +307,11 @@ Vietnamese and English, with the value codes, are in `data_dictionary.csv`.
 """
 
 
-def write_readme(path: Path, households: int, seed: int,
-                 tables: Sequence[tuple[str, str, int, str]]) -> None:
+def write_readme(
+    path: Path, households: int, seed: int, tables: Sequence[tuple[str, str, int, str]]
+) -> None:
     """Write the output folder's README.md (``tables``: name, unit, rows, weight note)."""
-    rows = "\n".join(f"| `{name}` | {unit} | {count} | {weight} |"
-                     for name, unit, count, weight in tables)
-    path.write_text(README.format(households=households, seed=seed, rows=rows),
-                    encoding="utf-8")
+    rows = "\n".join(
+        f"| `{name}` | {unit} | {count} | {weight} |" for name, unit, count, weight in tables
+    )
+    path.write_text(README.format(households=households, seed=seed, rows=rows), encoding="utf-8")

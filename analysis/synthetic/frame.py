@@ -36,7 +36,14 @@ FRAME_SEED = 2019
 MEAN_HOUSEHOLD_SIZE = 3.9
 # Column suffix in langson_frame.csv → code of the household form's ethnicity list.
 ETHNIC_CODES = {
-    "tay": 2, "nung": 7, "kinh": 1, "dao": 9, "san_chay": 15, "hoa": 4, "hmong": 8, "other": 96,
+    "tay": 2,
+    "nung": 7,
+    "kinh": 1,
+    "dao": 9,
+    "san_chay": 15,
+    "hoa": 4,
+    "hmong": 8,
+    "other": 96,
 }
 # Population growth from the 2019 census to the survey year (indicative, ~1%/year).
 PROJECTION_FACTOR = 1.06
@@ -89,16 +96,19 @@ def build_frame(scale: int = 1, seed: int = FRAME_SEED) -> Frame:
         households = row.population_2019 * PROJECTION_FACTOR * scale / MEAN_HOUSEHOLD_SIZE
         n_urban = int(row.urban_units) * scale
         n_rural = max(1, int(row.communes) - int(row.urban_units)) * scale
-        for residence, units, share in ((1, n_urban, row.urban_share),
-                                        (2, n_rural, 1 - row.urban_share)):
+        for residence, units, share in (
+            (1, n_urban, row.urban_share),
+            (2, n_rural, 1 - row.urban_share),
+        ):
             if units == 0:
                 continue
             # Commune sizes vary (Dirichlet), villages per commune too.
             commune_shares = rng.dirichlet(np.full(units, 6.0))
             for c in range(units):
                 commune_code += 1
-                n_villages = int(rng.integers(8, 19)) if residence == 2 else int(
-                    rng.integers(10, 25))
+                n_villages = (
+                    int(rng.integers(8, 19)) if residence == 2 else int(rng.integers(10, 25))
+                )
                 commune_households = households * share * commune_shares[c]
                 village_shares = rng.dirichlet(np.full(n_villages, 4.0))
                 sizes = np.maximum(25, np.round(commune_households * village_shares)).astype(int)
@@ -106,15 +116,19 @@ def build_frame(scale: int = 1, seed: int = FRAME_SEED) -> Frame:
                     commune_type = 1 if int(row.district_code) == 178 else 2
                 else:
                     commune_type = 3
-                parts.append(pd.DataFrame({
-                    "district": int(row.district_code),
-                    "commune": commune_code,
-                    "commune_type": commune_type,
-                    "residence": residence,
-                    "village": np.arange(1, n_villages + 1),
-                    "households": sizes,
-                    "remote": int(row.remote),
-                }))
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "district": int(row.district_code),
+                            "commune": commune_code,
+                            "commune_type": commune_type,
+                            "residence": residence,
+                            "village": np.arange(1, n_villages + 1),
+                            "households": sizes,
+                            "remote": int(row.remote),
+                        }
+                    )
+                )
     villages = pd.concat(parts, ignore_index=True)
     villages.insert(0, "psu", np.arange(1, len(villages) + 1))
     villages["stratum"] = villages["district"] * 10 + villages["residence"]
@@ -132,7 +146,12 @@ def census_totals(frame: Frame) -> pd.DataFrame:
     for d in frame.districts.itertuples(index=False):
         population = d.population_2019 * PROJECTION_FACTOR * frame.scale
         for s in shares.itertuples(index=False):
-            rows.append({"district": int(d.district_code), "sex": int(s.sex),
-                         "age_group": s.age_group,
-                         "total": float(round(population * s.share_of_population))})
+            rows.append(
+                {
+                    "district": int(d.district_code),
+                    "sex": int(s.sex),
+                    "age_group": s.age_group,
+                    "total": float(round(population * s.share_of_population)),
+                }
+            )
     return pd.DataFrame(rows)

@@ -16,8 +16,14 @@ import pandas as pd
 
 from analysis.synthetic.people import COHABITING, MARRIED, NEVER, Households
 
-__all__ = ["FIELDWORK_START", "FormInput", "commune_input", "household_input",
-           "individual_input", "women_input"]
+__all__ = [
+    "FIELDWORK_START",
+    "FormInput",
+    "commune_input",
+    "household_input",
+    "individual_input",
+    "women_input",
+]
 
 FIELDWORK_START = dt.date(2025, 10, 1)
 FIELDWORK_DAYS = 60
@@ -62,18 +68,20 @@ def household_input(batch: Households) -> FormInput:
     dates = interview_dates(hh)
     top = _common(hh)
     responded = hh["responded"].to_numpy() == 1
-    top.update({
-        "interviewer_id": _interviewer(hh),
-        "interview_date": np.array([d.isoformat() for d in dates], object),
-        "HH04": hh["contact"].to_numpy(float),
-        "HH05": hh["consent"].to_numpy(float),
-        "HH06": np.where(responded, hh["size"], np.nan),
-        "HH07": hh["hh_respondent"].to_numpy(float),
-        "HH08": hh["poverty"].to_numpy(float),
-        "HH09": hh["farm"].to_numpy(float),
-        "HH24": hh["form"].to_numpy(float),
-        "HH25": np.where(hh["selected_line"] > 0, hh["selected_line"], np.nan),
-    })
+    top.update(
+        {
+            "interviewer_id": _interviewer(hh),
+            "interview_date": np.array([d.isoformat() for d in dates], object),
+            "HH04": hh["contact"].to_numpy(float),
+            "HH05": hh["consent"].to_numpy(float),
+            "HH06": np.where(responded, hh["size"], np.nan),
+            "HH07": hh["hh_respondent"].to_numpy(float),
+            "HH08": hh["poverty"].to_numpy(float),
+            "HH09": hh["farm"].to_numpy(float),
+            "HH24": hh["form"].to_numpy(float),
+            "HH25": np.where(hh["selected_line"] > 0, hh["selected_line"], np.nan),
+        }
+    )
     members = batch.members[responded[batch.members["hh_index"].to_numpy()]]
     roster = {
         "M02": members["relationship"].to_numpy(float),
@@ -108,8 +116,9 @@ def _person(batch: Households, index: np.ndarray) -> pd.DataFrame:
     return members.loc[keys].reset_index()
 
 
-def _person_covariates(batch: Households, index: np.ndarray, person: pd.DataFrame,
-                       rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _person_covariates(
+    batch: Households, index: np.ndarray, person: pd.DataFrame, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     hh = batch.hh.iloc[index]
     urban = (hh["residence"].to_numpy() == 1).astype(float)
     remote = hh["remote"].to_numpy(float)
@@ -117,11 +126,21 @@ def _person_covariates(batch: Households, index: np.ndarray, person: pd.DataFram
     education = np.nan_to_num(person["education"].to_numpy(float))
     age = person["age"].to_numpy(float)
     marital = person["marital"].to_numpy(float)
-    attitude = (rng.normal(0, 1, len(index)) + 0.5 * (sex == 2) + 0.25 * urban
-                + 0.15 * education - 0.2 * remote - 0.01 * (age - 40))
+    attitude = (
+        rng.normal(0, 1, len(index))
+        + 0.5 * (sex == 2)
+        + 0.25 * urban
+        + 0.15 * education
+        - 0.2 * remote
+        - 0.01 * (age - 40)
+    )
     return {
-        "sex": sex, "age": age, "urban": urban, "remote": remote,
-        "education": education, "farm": hh["farm"].to_numpy(float),
+        "sex": sex,
+        "age": age,
+        "urban": urban,
+        "remote": remote,
+        "education": education,
+        "farm": hh["farm"].to_numpy(float),
         "ethnicity": person["ethnicity"].to_numpy(float),
         "married": np.isin(marital, (MARRIED, COHABITING)).astype(float),
         "married_ever": (marital != NEVER).astype(float),
@@ -137,20 +156,22 @@ def individual_input(batch: Households, rng: np.random.Generator) -> FormInput:
     person = _person(batch, index)
     dates = interview_dates(hh)
     top = _common(hh)
-    top.update({
-        "form_type": hh["form"].to_numpy(float),
-        "resp_line": hh["selected_line"].to_numpy(float),
-        "interviewer_id": _interviewer(hh, women=False),
-        "interview_day": np.array([d.day for d in dates], float),
-        "interview_month": np.array([d.month for d in dates], float),
-        "interview_year": np.array([d.year for d in dates], float),
-        "consent": hh["person_consent"].to_numpy(float),
-        "resp_sex": person["sex"].to_numpy(float),
-        "resp_age": person["age"].to_numpy(float),
-        "resp_ethnicity": person["ethnicity"].to_numpy(float),
-        "resp_marital": person["marital"].to_numpy(float),
-        "farm_hh": hh["farm"].to_numpy(float),
-    })
+    top.update(
+        {
+            "form_type": hh["form"].to_numpy(float),
+            "resp_line": hh["selected_line"].to_numpy(float),
+            "interviewer_id": _interviewer(hh, women=False),
+            "interview_day": np.array([d.day for d in dates], float),
+            "interview_month": np.array([d.month for d in dates], float),
+            "interview_year": np.array([d.year for d in dates], float),
+            "consent": hh["person_consent"].to_numpy(float),
+            "resp_sex": person["sex"].to_numpy(float),
+            "resp_age": person["age"].to_numpy(float),
+            "resp_ethnicity": person["ethnicity"].to_numpy(float),
+            "resp_marital": person["marital"].to_numpy(float),
+            "farm_hh": hh["farm"].to_numpy(float),
+        }
+    )
     covariates = {None: _person_covariates(batch, index, person, rng)}
     return FormInput(index, {None: top}, covariates)
 
@@ -166,32 +187,34 @@ def women_input(batch: Households, rng: np.random.Generator) -> FormInput:
     person = _person(batch, index)
     dates = interview_dates(hh)
     ethnicity = person["ethnicity"].to_numpy()
-    language = np.select([ethnicity == 2, ethnicity == 7, ethnicity == 9, ethnicity == 8],
-                         [2, 3, 4, 5], 1).astype(float)
+    language = np.select(
+        [ethnicity == 2, ethnicity == 7, ethnicity == 9, ethnicity == 8], [2, 3, 4, 5], 1
+    ).astype(float)
     # Most interviews are in Vietnamese; about a fifth in the respondent's language.
     u = (hh["psu"].to_numpy() * 31 + hh["household_no"].to_numpy()) % 10
     language = np.where(u < 2, language, 1.0)
     marital = person["marital"].to_numpy()
     partner = np.array([_PARTNER.get(int(m), 4) for m in marital], float)
     top = _common(hh)
-    top.update({
-        "resp_line": hh["selected_line"].to_numpy(float),
-        "resp_sex": np.full(len(index), 2.0),
-        "resp_age": person["age"].to_numpy(float),
-        "interviewer_id": _interviewer(hh, women=True),
-        "interview_date": np.array([d.isoformat() for d in dates], object),
-        "interview_language": language,
-        "W00_02": hh["privacy"].to_numpy(float),
-        "W00_05": hh["w_consent"].to_numpy(float),
-        "W00_06": np.ones(len(index)),
-        "W00_07": partner,
-    })
+    top.update(
+        {
+            "resp_line": hh["selected_line"].to_numpy(float),
+            "resp_sex": np.full(len(index), 2.0),
+            "resp_age": person["age"].to_numpy(float),
+            "interviewer_id": _interviewer(hh, women=True),
+            "interview_date": np.array([d.isoformat() for d in dates], object),
+            "interview_language": language,
+            "W00_02": hh["privacy"].to_numpy(float),
+            "W00_05": hh["w_consent"].to_numpy(float),
+            "W00_06": np.ones(len(index)),
+            "W00_07": partner,
+        }
+    )
     urban = (hh["residence"].to_numpy() == 1).astype(float)
     remote = hh["remote"].to_numpy(float)
     education = np.nan_to_num(person["education"].to_numpy(float))
     risk = rng.normal(0, 1, len(index)) + 0.3 * remote - 0.2 * urban - 0.1 * education
-    covariates = {None: {"urban": urban, "remote": remote, "education": education,
-                         "risk": risk}}
+    covariates = {None: {"urban": urban, "remote": remote, "education": education, "risk": risk}}
     return FormInput(index, {None: top}, covariates)
 
 

@@ -55,12 +55,13 @@ def _draw_rows(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
     return np.minimum((cum < u[:, None]).sum(axis=1), weights.shape[1] - 1)
 
 
-def make_households(sampled: pd.DataFrame, districts: pd.DataFrame,
-                    rng: np.random.Generator) -> Households:
+def make_households(
+    sampled: pd.DataFrame, districts: pd.DataFrame, rng: np.random.Generator
+) -> Households:
     """Draw rosters, selection and response for the sampled households (one row each)."""
     hh = sampled.reset_index(drop=True).copy()
     n = len(hh)
-    urban = (hh["residence"].to_numpy() == 1)
+    urban = hh["residence"].to_numpy() == 1
     remote = hh["remote"].to_numpy().astype(bool)
 
     # Household ethnicity from the district's shares.
@@ -121,30 +122,48 @@ def make_households(sampled: pd.DataFrame, districts: pd.DataFrame,
     marital[lone_head] = np.where(
         h_age[lone_head] >= 55,
         np.where(v[lone_head] < 0.75, WIDOWED, DIVORCED),
-        np.select([v[lone_head] < 0.5, v[lone_head] < 0.75, v[lone_head] < 0.9],
-                  [NEVER, DIVORCED, SEPARATED], WIDOWED),
+        np.select(
+            [v[lone_head] < 0.5, v[lone_head] < 0.75, v[lone_head] < 0.9],
+            [NEVER, DIVORCED, SEPARATED],
+            WIDOWED,
+        ),
     )
     young = adult & ~head & ~spouse
     p_married = np.where(age < 20, 0.05, np.where(age < 30, 0.35, 0.7))
-    marital[young] = np.where(v[young] < p_married[young], MARRIED,
-                              np.where(v[young] > 0.97, DIVORCED, NEVER))
+    marital[young] = np.where(
+        v[young] < p_married[young], MARRIED, np.where(v[young] > 0.97, DIVORCED, NEVER)
+    )
     elder = adult & (relationship == 6)
     marital[elder] = np.where(v[elder] < 0.55, WIDOWED, MARRIED)
     marital[~adult] = np.nan
 
     # Education: a latent score with cut points, capped by age.
     kinh = ethnicity == 1
-    z = (rng.normal(0, 1, m) + 0.8 * urban[hh_index] - 0.35 * remote[hh_index] + 0.4 * kinh
-         - 0.025 * np.maximum(age - 30, 0) - 0.35 * ((sex == 2) & (age > 40)))
+    z = (
+        rng.normal(0, 1, m)
+        + 0.8 * urban[hh_index]
+        - 0.35 * remote[hh_index]
+        + 0.4 * kinh
+        - 0.025 * np.maximum(age - 30, 0)
+        - 0.35 * ((sex == 2) & (age > 40))
+    )
     education = np.digitize(z, [-1.3, -0.3, 0.6, 1.5]).astype(float)
     cap = np.select([age < 11, age < 15, age < 18], [1, 2, 3], 4)
     education = np.minimum(education, cap)
     education[age < 5] = np.nan
 
-    members = pd.DataFrame({
-        "hh_index": hh_index, "line": line, "relationship": relationship, "sex": sex,
-        "age": age, "ethnicity": ethnicity, "marital": marital, "education": education,
-    })
+    members = pd.DataFrame(
+        {
+            "hh_index": hh_index,
+            "line": line,
+            "relationship": relationship,
+            "sex": sex,
+            "age": age,
+            "ethnicity": ethnicity,
+            "marital": marital,
+            "education": education,
+        }
+    )
 
     # Household-level draws used by several forms.
     hh["farm"] = (rng.random(n) < np.where(urban, 0.15, 0.88)).astype(int)
@@ -152,9 +171,14 @@ def make_households(sampled: pd.DataFrame, districts: pd.DataFrame,
     w = rng.random(n)
     hh["poverty"] = np.where(w < poor_p, 1, np.where(w < poor_p + 0.08, 2, 3))
     # A latent wealth score drives housing and assets (the wealth index's first component).
-    hh["wealth"] = (rng.normal(0, 1, n) + 0.9 * urban - 0.4 * remote
-                    - 0.9 * (hh["poverty"].to_numpy() == 1) - 0.4 * (hh["poverty"].to_numpy() == 2)
-                    + 0.3 * (hh["ethnicity"].to_numpy() == 1))
+    hh["wealth"] = (
+        rng.normal(0, 1, n)
+        + 0.9 * urban
+        - 0.4 * remote
+        - 0.9 * (hh["poverty"].to_numpy() == 1)
+        - 0.4 * (hh["poverty"].to_numpy() == 2)
+        + 0.3 * (hh["ethnicity"].to_numpy() == 1)
+    )
     contact = rng.random(n)
     p_contact = np.where(urban, 0.92, 0.96)
     hh["contact"] = np.where(contact < p_contact, 1, rng.integers(2, 6, n))
@@ -168,9 +192,11 @@ def make_households(sampled: pd.DataFrame, districts: pd.DataFrame,
     counts = np.bincount(hh_index, weights=eligible, minlength=n).astype(int)
     hh["eligible_men"] = np.bincount(hh_index, weights=eligible & (sex == 1), minlength=n)
     hh["eligible_women"] = np.bincount(
-        hh_index, weights=(age >= 18) & (age <= 64) & (sex == 2), minlength=n)
+        hh_index, weights=(age >= 18) & (age <= 64) & (sex == 2), minlength=n
+    )
     hh["eligible_men"] = np.bincount(
-        hh_index, weights=(age >= 18) & (age <= 64) & (sex == 1), minlength=n).astype(int)
+        hh_index, weights=(age >= 18) & (age <= 64) & (sex == 1), minlength=n
+    ).astype(int)
     hh["eligible_women"] = hh["eligible_women"].astype(int)
     hh["eligible"] = counts
     pick = np.floor(rng.random(n) * np.maximum(counts, 1)).astype(int)
@@ -196,8 +222,12 @@ def make_households(sampled: pd.DataFrame, districts: pd.DataFrame,
     person_age = np.zeros(n, int)
     person_age[hh_index[sel_row]] = age[sel_row]
     hh["person_age"] = person_age
-    women = (form == 2) & (hh["person_consent"] == 1) & ~np.isnan(person_marital) & (
-        person_marital != NEVER)
+    women = (
+        (form == 2)
+        & (hh["person_consent"] == 1)
+        & ~np.isnan(person_marital)
+        & (person_marital != NEVER)
+    )
     hh["women_module"] = women.astype(int)
     hh["privacy"] = np.where(women, (rng.random(n) < 0.93).astype(int), -1)
     hh["w_consent"] = np.where(hh["privacy"] == 1, (rng.random(n) < 0.95).astype(int), -1)

@@ -56,9 +56,27 @@ BATCH_VILLAGES = 250
 CLUSTERS_PER_FRAME = 250
 
 SAMPLE_COLUMNS = [
-    "hh_id", "stratum", "psu", "district", "commune", "village", "residence", "household_no",
-    "a_h", "pi1", "listed", "pi2", "form", "contact", "consent", "responded",
-    "eligible_household", "eligible_men", "eligible_women", "selected_line", "person_consent",
+    "hh_id",
+    "stratum",
+    "psu",
+    "district",
+    "commune",
+    "village",
+    "residence",
+    "household_no",
+    "a_h",
+    "pi1",
+    "listed",
+    "pi2",
+    "form",
+    "contact",
+    "consent",
+    "responded",
+    "eligible_household",
+    "eligible_men",
+    "eligible_women",
+    "selected_line",
+    "person_consent",
     "women_module",
 ]
 
@@ -94,25 +112,34 @@ def _scale(households: int) -> int:
 class Simulator:
     """Draw a synthetic survey of about ``households`` households from ``seed``."""
 
-    def __init__(self, households: int, seed: int, batch_villages: int = BATCH_VILLAGES,
-                 forms: dict[str, Questionnaire] | None = None) -> None:
+    def __init__(
+        self,
+        households: int,
+        seed: int,
+        batch_villages: int = BATCH_VILLAGES,
+        forms: dict[str, Questionnaire] | None = None,
+    ) -> None:
         if households < 20:
             raise SimulationError(
                 "--households must be at least 20 (one village) / --households phải ít nhất là "
-                "20 (một thôn)")
+                "20 (một thôn)"
+            )
         self.households = households
         self.seed = seed
         self.forms = forms or load_bundled()
         for needed in ("household", "individual", "women", "commune"):
             if needed not in self.forms:
-                raise SimulationError(f"the bundled questionnaire '{needed}' is missing / "
-                                      f"thiếu phiếu '{needed}'")
+                raise SimulationError(
+                    f"the bundled questionnaire '{needed}' is missing / thiếu phiếu '{needed}'"
+                )
         self.frame: Frame = build_frame(_scale(households))
         self.sample: Sample = draw_sample(
-            self.frame, households, np.random.default_rng(np.random.SeedSequence([seed, 0])))
+            self.frame, households, np.random.default_rng(np.random.SeedSequence([seed, 0]))
+        )
         villages = self.sample.villages
-        self.batches = [villages.iloc[i:i + batch_villages]
-                        for i in range(0, len(villages), batch_villages)]
+        self.batches = [
+            villages.iloc[i : i + batch_villages] for i in range(0, len(villages), batch_villages)
+        ]
         self.settings = FillSettings(missing_rates=behaviour.missing_rates())
         self.totals = census_totals(self.frame)
         self._weights: dict[str, pd.DataFrame] | None = None
@@ -120,8 +147,9 @@ class Simulator:
     # -- pass 1: people ------------------------------------------------------------------------
 
     def _streams(self, b: int) -> list[np.random.Generator]:
-        return [np.random.default_rng(s) for s in np.random.SeedSequence([self.seed, 1, b])
-                .spawn(3)]
+        return [
+            np.random.default_rng(s) for s in np.random.SeedSequence([self.seed, 1, b]).spawn(3)
+        ]
 
     def people(self, b: int) -> Households:
         """The households of batch ``b`` (identical every time it is asked for)."""
@@ -137,22 +165,44 @@ class Simulator:
         parts = []
         for b in range(len(self.batches)):
             hh = self.people(b).hh
-            parts.append(hh[["hh_id", "stratum", "district", "pi1", "pi2", "responded",
-                             "eligible_household", "form", "eligible", "person_consent",
-                             "person_age"]])
+            parts.append(
+                hh[
+                    [
+                        "hh_id",
+                        "stratum",
+                        "district",
+                        "pi1",
+                        "pi2",
+                        "responded",
+                        "eligible_household",
+                        "form",
+                        "eligible",
+                        "person_consent",
+                        "person_age",
+                    ]
+                ]
+            )
         sample = pd.concat(parts, ignore_index=True)
         hh_w = household_weights(sample)
         sample = sample.join(hh_w)
         persons = sample[sample["person_consent"] >= 0].copy()
-        persons = persons.rename(columns={
-            "form": "sex", "person_age": "age", "person_consent": "responded_person",
-            "weight_base": "hh_weight_base", "weight_adjusted": "hh_weight_adjusted"})
+        persons = persons.rename(
+            columns={
+                "form": "sex",
+                "person_age": "age",
+                "person_consent": "responded_person",
+                "weight_base": "hh_weight_base",
+                "weight_adjusted": "hh_weight_adjusted",
+            }
+        )
         persons["responded"] = persons["responded_person"]
         ind_w = individual_weights(persons, self.totals)
         ind_w.insert(0, "hh_id", persons["hh_id"].to_numpy())
         hh_w.insert(0, "hh_id", sample["hh_id"].to_numpy())
-        self._weights = {"household": hh_w.set_index("hh_id"),
-                         "individual": ind_w.set_index("hh_id")}
+        self._weights = {
+            "household": hh_w.set_index("hh_id"),
+            "individual": ind_w.set_index("hh_id"),
+        }
         return self._weights
 
     # -- pass 2: answers -----------------------------------------------------------------------
@@ -164,14 +214,20 @@ class Simulator:
         out: dict[str, tuple[FormInput, dict[str | None, Level]]] = {}
         plan: list[tuple[str, Callable[[], FormInput], dict[str, Any]]] = [
             ("household", lambda: household_input(households), behaviour.HOUSEHOLD),
-            ("individual", lambda: individual_input(households, answer_rng),
-             behaviour.INDIVIDUAL),
+            ("individual", lambda: individual_input(households, answer_rng), behaviour.INDIVIDUAL),
             ("women", lambda: women_input(households, answer_rng), behaviour.WOMEN),
         ]
         for form_id, make_input, model in plan:
             form_input = make_input()
-            levels = fill(self.forms[form_id], len(form_input.index), answer_rng,
-                          form_input.presets, model, form_input.covariates, self.settings)
+            levels = fill(
+                self.forms[form_id],
+                len(form_input.index),
+                answer_rng,
+                form_input.presets,
+                model,
+                form_input.covariates,
+                self.settings,
+            )
             out[form_id] = (form_input, levels)
         return Interviews(households, out)
 
@@ -182,13 +238,23 @@ class Simulator:
         commune_size = frame.groupby("commune")["households"].sum()
         stratum_size = frame.groupby("stratum")["households"].sum()
         communes = villages.drop_duplicates("commune").reset_index(drop=True)
-        pi = (communes["a_h"].to_numpy() * commune_size.loc[communes["commune"]].to_numpy()
-              / stratum_size.loc[communes["stratum"]].to_numpy())
+        pi = (
+            communes["a_h"].to_numpy()
+            * commune_size.loc[communes["commune"]].to_numpy()
+            / stratum_size.loc[communes["stratum"]].to_numpy()
+        )
         communes["weight_base"] = 1 / np.minimum(pi, 1.0)
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, 2]))
         form_input = commune_input(communes)
-        levels = fill(self.forms["commune"], len(communes), rng, form_input.presets,
-                      behaviour.COMMUNE, form_input.covariates, self.settings)
+        levels = fill(
+            self.forms["commune"],
+            len(communes),
+            rng,
+            form_input.presets,
+            behaviour.COMMUNE,
+            form_input.covariates,
+            self.settings,
+        )
         return communes, form_input, levels
 
     def iter_answer_dicts(self) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
@@ -204,14 +270,31 @@ class Simulator:
                 answers = to_answer_dicts(self.forms[form_id], levels)
                 rows = hh.iloc[form_input.index]
                 for record, row in zip(answers, rows.itertuples(index=False), strict=True):
-                    yield form_id, record, {"hh_id": int(row.hh_id), "stratum": int(row.stratum),
-                                            "psu": int(row.psu),
-                                            "commune_type": int(row.commune_type)}
+                    yield (
+                        form_id,
+                        record,
+                        {
+                            "hh_id": int(row.hh_id),
+                            "stratum": int(row.stratum),
+                            "psu": int(row.psu),
+                            "commune_type": int(row.commune_type),
+                        },
+                    )
         communes, _, levels = self.communes()
-        for record, row in zip(to_answer_dicts(self.forms["commune"], levels),
-                               communes.itertuples(index=False), strict=True):
-            yield "commune", record, {"stratum": int(row.stratum), "psu": int(row.commune),
-                                      "commune_type": int(row.commune_type)}
+        for record, row in zip(
+            to_answer_dicts(self.forms["commune"], levels),
+            communes.itertuples(index=False),
+            strict=True,
+        ):
+            yield (
+                "commune",
+                record,
+                {
+                    "stratum": int(row.stratum),
+                    "psu": int(row.commune),
+                    "commune_type": int(row.commune_type),
+                },
+            )
 
     def check(self) -> int:
         """Validate every generated interview with the engine; return how many were checked."""
@@ -219,17 +302,21 @@ class Simulator:
         for form_id, answers, design in self.iter_answer_dicts():
             errors = self.forms[form_id].validate_answers(answers, lang="en")
             if errors:
-                details = "; ".join(f"{e.question_id} (row {e.row}): {e.message}"
-                                    for e in errors[:5])
-                raise SimulationError(f"phiếu {form_id} {design} không hợp lệ / {form_id} "
-                                      f"interview {design} does not validate: {details}")
+                details = "; ".join(
+                    f"{e.question_id} (row {e.row}): {e.message}" for e in errors[:5]
+                )
+                raise SimulationError(
+                    f"phiếu {form_id} {design} không hợp lệ / {form_id} "
+                    f"interview {design} does not validate: {details}"
+                )
             checked += 1
         return checked
 
     # -- files ---------------------------------------------------------------------------------
 
-    def write(self, directory: Path, progress: Callable[[int, int], None] | None = None
-              ) -> SimulationResult:
+    def write(
+        self, directory: Path, progress: Callable[[int, int], None] | None = None
+    ) -> SimulationResult:
         """Write every table (CSV + Parquet), data_dictionary.csv and README.md."""
         directory.mkdir(parents=True, exist_ok=True)
         weights = self.weights()
@@ -250,8 +337,17 @@ class Simulator:
                 hh = batch.households.hh
                 result.households += len(hh)
                 result.persons += len(batch.households.members)
-                self._write_batch(writer, batch, hh_w, ind_w, hh_cols, member_cols, ind_cols,
-                                  birth_cols, women_cols)
+                self._write_batch(
+                    writer,
+                    batch,
+                    hh_w,
+                    ind_w,
+                    hh_cols,
+                    member_cols,
+                    ind_cols,
+                    birth_cols,
+                    women_cols,
+                )
                 if progress is not None:
                     progress(b + 1, len(self.batches))
             communes, _, levels = self.communes()
@@ -272,16 +368,22 @@ class Simulator:
         result.tables = dict(writer.rows)
         result.calibration_total = float(self.totals["total"].sum())
         weights_design = ["stratum", "psu", "weight_base", "weight_adjusted", "weight_final"]
-        write_dictionary(directory / "data_dictionary.csv", [
-            ("sample", SAMPLE_COLUMNS + ["weight_base", "weight_adjusted"], []),
-            ("household", ["hh_id"] + weights_design, hh_cols),
-            ("member", ["hh_id", "line"] + weights_design + ["district", "residence"],
-             member_cols),
-            ("individual", ["hh_id"] + weights_design, ind_cols),
-            ("birth", ["hh_id", "birth_no"] + weights_design, birth_cols),
-            ("women", ["hh_id"] + weights_design, women_cols),
-            ("commune", weights_design, commune_cols),
-        ])
+        write_dictionary(
+            directory / "data_dictionary.csv",
+            [
+                ("sample", SAMPLE_COLUMNS + ["weight_base", "weight_adjusted"], []),
+                ("household", ["hh_id"] + weights_design, hh_cols),
+                (
+                    "member",
+                    ["hh_id", "line"] + weights_design + ["district", "residence"],
+                    member_cols,
+                ),
+                ("individual", ["hh_id"] + weights_design, ind_cols),
+                ("birth", ["hh_id", "birth_no"] + weights_design, birth_cols),
+                ("women", ["hh_id"] + weights_design, women_cols),
+                ("commune", weights_design, commune_cols),
+            ],
+        )
         units = {
             "sample": ("selected household / hộ được chọn", "base (household)"),
             "household": ("household / hộ", "adjusted = final"),
@@ -291,15 +393,26 @@ class Simulator:
             "women": ("woman, module W / phụ nữ, mô-đun W", "respondent's"),
             "commune": ("commune / xã", "1 / π(commune)"),
         }
-        write_readme(directory / "README.md", self.households, self.seed, [
-            (name, units[name][0], result.tables.get(name, 0), units[name][1])
-            for name in units
-        ])
+        write_readme(
+            directory / "README.md",
+            self.households,
+            self.seed,
+            [(name, units[name][0], result.tables.get(name, 0), units[name][1]) for name in units],
+        )
         return result
 
-    def _write_batch(self, writer: TableWriter, batch: Interviews, hh_w: pd.DataFrame,
-                     ind_w: pd.DataFrame, hh_cols: list, member_cols: list, ind_cols: list,
-                     birth_cols: list, women_cols: list) -> None:
+    def _write_batch(
+        self,
+        writer: TableWriter,
+        batch: Interviews,
+        hh_w: pd.DataFrame,
+        ind_w: pd.DataFrame,
+        hh_cols: list,
+        member_cols: list,
+        ind_cols: list,
+        birth_cols: list,
+        women_cols: list,
+    ) -> None:
         hh = batch.households.hh
         hw = hh_w.loc[hh["hh_id"]]
         sample = {name: pa.array(hh[name].to_numpy()) for name in SAMPLE_COLUMNS}
@@ -314,8 +427,11 @@ class Simulator:
         roster = levels["roster"]
         parent = roster.parent
         member_design = _design(hh.iloc[parent], hw.iloc[parent], final="weight_adjusted")
-        member_design = {"hh_id": member_design.pop("hh_id"),
-                         "line": pa.array(_row_numbers(parent) + 1), **member_design}
+        member_design = {
+            "hh_id": member_design.pop("hh_id"),
+            "line": pa.array(_row_numbers(parent) + 1),
+            **member_design,
+        }
         # District and residence are household answers; repeated here so that member tables
         # can be tabulated by them without a join.
         member_design["district"] = pa.array(hh["district"].to_numpy(np.int64)[parent])
@@ -327,19 +443,27 @@ class Simulator:
         rows = np.flatnonzero(consent)
         people = hh.iloc[form_input.index[rows]]
         iw = ind_w.loc[people["hh_id"]]
-        writer.write("individual", _join(_design(people, iw),
-                                         level_arrays(levels[None], ind_cols, rows)))
+        writer.write(
+            "individual", _join(_design(people, iw), level_arrays(levels[None], ind_cols, rows))
+        )
         births = levels["D7_03"]
         mothers = hh.iloc[form_input.index[births.parent]]
         birth_design = _design(mothers, ind_w.loc[mothers["hh_id"]])
-        birth_design = {"hh_id": birth_design.pop("hh_id"),
-                        "birth_no": pa.array(_row_numbers(births.parent) + 1), **birth_design}
+        birth_design = {
+            "hh_id": birth_design.pop("hh_id"),
+            "birth_no": pa.array(_row_numbers(births.parent) + 1),
+            **birth_design,
+        }
         writer.write("birth", _join(birth_design, level_arrays(births, birth_cols)))
 
         form_input, levels = batch.forms["women"]
         women = hh.iloc[form_input.index]
-        writer.write("women", _join(_design(women, ind_w.loc[women["hh_id"]]),
-                                    level_arrays(levels[None], women_cols)))
+        writer.write(
+            "women",
+            _join(
+                _design(women, ind_w.loc[women["hh_id"]]), level_arrays(levels[None], women_cols)
+            ),
+        )
 
 
 def _row_numbers(parent: np.ndarray) -> np.ndarray:
@@ -350,8 +474,9 @@ def _row_numbers(parent: np.ndarray) -> np.ndarray:
     return (np.arange(len(parent)) - np.repeat(starts, lengths)).astype(np.int64)
 
 
-def _design(hh: pd.DataFrame, weights: pd.DataFrame,
-            final: str = "weight_final") -> dict[str, pa.Array]:
+def _design(
+    hh: pd.DataFrame, weights: pd.DataFrame, final: str = "weight_final"
+) -> dict[str, pa.Array]:
     return {
         "hh_id": pa.array(hh["hh_id"].to_numpy(np.int64)),
         "stratum": pa.array(hh["stratum"].to_numpy(np.int64)),
@@ -368,7 +493,8 @@ def _join(design: dict[str, pa.Array], answers: dict[str, pa.Array]) -> dict[str
     return out
 
 
-def simulate(households: int, seed: int, out: Path, *,
-             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+def simulate(
+    households: int, seed: int, out: Path, *, progress: Callable[[int, int], None] | None = None
+) -> SimulationResult:
     """Generate the survey and write it to ``out`` (see :class:`Simulator`)."""
     return Simulator(households, seed).write(Path(out), progress)

@@ -50,13 +50,15 @@ class MultiColumn:
     @classmethod
     def empty(cls, codes: Sequence[int], n: int) -> MultiColumn:
         """An all-unanswered column of ``n`` rows."""
-        return cls(tuple(codes), np.zeros((n, len(codes)), bool), np.zeros(n, bool),
-                   np.full(n, np.nan))
+        return cls(
+            tuple(codes), np.zeros((n, len(codes)), bool), np.zeros(n, bool), np.full(n, np.nan)
+        )
 
     def take(self, index: np.ndarray) -> MultiColumn:
         """The rows at ``index`` (used to read a top-level answer from a repeat row)."""
-        return MultiColumn(self.codes, self.matrix[index], self.answered[index],
-                           self.missing[index])
+        return MultiColumn(
+            self.codes, self.matrix[index], self.answered[index], self.missing[index]
+        )
 
     def to_lists(self) -> list[Any]:
         """Answers as the engine stores them: a list of codes, a bare missing code, or None."""
@@ -149,8 +151,13 @@ def _text(value: _Value) -> np.ndarray:
 class _Env:
     """Where an expression is evaluated: the top level or a repeat group's rows."""
 
-    def __init__(self, levels: Mapping[str | None, Level], group: str | None,
-                 current: _Value | None, choice: Mapping[str, Any] | None) -> None:
+    def __init__(
+        self,
+        levels: Mapping[str | None, Level],
+        group: str | None,
+        current: _Value | None,
+        choice: Mapping[str, Any] | None,
+    ) -> None:
         self.levels = levels
         self.group = group
         self.level = levels[group]
@@ -375,8 +382,12 @@ def _call(node: Mapping[str, Any], env: _Env) -> _Value:
         return _Value("num", out)
     if name == "concat":
         parts = [_text(_eval(arg, env)) for arg in args]
-        return _Value("str", np.array(["".join(p) for p in zip(*parts, strict=True)], object)
-                      if parts else np.full(n, "", object))
+        return _Value(
+            "str",
+            np.array(["".join(p) for p in zip(*parts, strict=True)], object)
+            if parts
+            else np.full(n, "", object),
+        )
     if name in ("min", "max"):
         stacked = np.vstack([_num(_eval(arg, env), name) for arg in args])
         everything_null = np.isnan(stacked).all(axis=0)

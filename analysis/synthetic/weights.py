@@ -38,8 +38,13 @@ from analysis.weighting import (
 
 __all__ = ["AGE_GROUPS", "age_group", "household_weights", "individual_weights"]
 
-AGE_GROUPS = ((18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"),
-              (55, 64, "55-64"))
+AGE_GROUPS = (
+    (18, 24, "18-24"),
+    (25, 34, "25-34"),
+    (35, 44, "35-44"),
+    (45, 54, "45-54"),
+    (55, 64, "55-64"),
+)
 TRIM_FACTOR = 3.5
 
 
@@ -59,20 +64,28 @@ def household_weights(sample: pd.DataFrame) -> pd.DataFrame:
     Returns ``weight_base`` and ``weight_adjusted`` (0 for nonrespondents) aligned with it.
     """
     base = base_weights(sample["pi1"].to_numpy(), sample["pi2"].to_numpy())
-    adjusted = nonresponse_adjust(base, sample, cells="stratum", responded="responded",
-                                  eligible="eligible_household", weighted=False)
+    adjusted = nonresponse_adjust(
+        base,
+        sample,
+        cells="stratum",
+        responded="responded",
+        eligible="eligible_household",
+        weighted=False,
+    )
     adjusted = np.where(sample["responded"].to_numpy() == 1, adjusted, 0.0)
     return pd.DataFrame({"weight_base": base, "weight_adjusted": adjusted}, index=sample.index)
 
 
-def _margins(people: pd.DataFrame, totals: pd.DataFrame,
-             min_cell: int) -> Mapping[object, pd.Series]:
+def _margins(
+    people: pd.DataFrame, totals: pd.DataFrame, min_cell: int
+) -> Mapping[object, pd.Series]:
     """The richest calibration the sample supports (DOMAIN_BRIEF §4: fall back to margins).
 
     District × sex × age group when every cell has ``min_cell`` respondents; else the margins
     district × sex and sex × age group when none of their cells is empty; else sex × age group,
     else sex (tiny samples that miss whole districts).
     """
+
     def filled(names: list[str], minimum: int) -> pd.Series | None:
         cells = totals.groupby(names)["total"].sum()
         counts = people.groupby(names).size().reindex(cells.index, fill_value=0)
@@ -122,8 +135,11 @@ def individual_weights(
     final_r = rake_weights(trimmed, people, margins, max_iter=200, epsilon=1e-9).weights
     final = np.zeros(len(persons))
     final[respond] = final_r
-    return pd.DataFrame({
-        "weight_base": base,
-        "weight_adjusted": np.where(respond, adjusted, 0.0),
-        "weight_final": final,
-    }, index=persons.index)
+    return pd.DataFrame(
+        {
+            "weight_base": base,
+            "weight_adjusted": np.where(respond, adjusted, 0.0),
+            "weight_final": final,
+        },
+        index=persons.index,
+    )

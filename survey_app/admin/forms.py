@@ -50,9 +50,7 @@ class EditUserForm(BaseForm):
     language = SelectField(_l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
     active = BooleanField(_l("Active"))
     password_action = SelectField(_l("Password"), choices=PASSWORD_CHOICES, default="keep")
-    new_password = PasswordField(
-        _l("New password"), validators=[Optional(), Length(min=8)]
-    )
+    new_password = PasswordField(_l("New password"), validators=[Optional(), Length(min=8)])
 
 
 class ToggleUserForm(BaseForm):

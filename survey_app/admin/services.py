@@ -46,8 +46,11 @@ def check_role_and_area(role: str, area_code: str | None) -> Area | None:
     """
     if role not in {r.value for r in Role}:
         raise AdminError(
-            _("Unknown role %(role)s; use one of %(roles)s.", role=role,
-              roles=", ".join(r.value for r in Role))
+            _(
+                "Unknown role %(role)s; use one of %(roles)s.",
+                role=role,
+                roles=", ".join(r.value for r in Role),
+            )
         )
     return find_area(area_code)
 
@@ -100,12 +103,20 @@ def update_user(
     user.role, user.area, user.language, user.active = role, area, language, active
     for name in changed:
         old, new = changes[name]
-        record(f"user.{name}", user=by, object_type="user", object_id=user.id,
-               field=name, old=old, new=new)
+        record(
+            f"user.{name}",
+            user=by,
+            object_type="user",
+            object_id=user.id,
+            field=name,
+            old=old,
+            new=new,
+        )
     if password is not None:
         user.set_password(password)
-        record("user.password_reset", user=by, object_type="user", object_id=user.id,
-               field="password")
+        record(
+            "user.password_reset", user=by, object_type="user", object_id=user.id, field="password"
+        )
         changed.append("password")
     db.session.flush()
     return changed
@@ -171,8 +182,12 @@ def load_areas(path: str | Path, by: User | None = None) -> AreaLoadResult:
         missing = [c for c in AREA_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             raise AdminError(
-                _("%(path)s: missing columns %(columns)s (need %(need)s).", path=path,
-                  columns=", ".join(missing), need=",".join(AREA_COLUMNS))
+                _(
+                    "%(path)s: missing columns %(columns)s (need %(need)s).",
+                    path=path,
+                    columns=", ".join(missing),
+                    need=",".join(AREA_COLUMNS),
+                )
             )
         for line, row in enumerate(reader, start=2):
             code = (row["code"] or "").strip()
@@ -184,21 +199,32 @@ def load_areas(path: str | Path, by: User | None = None) -> AreaLoadResult:
                 raise AdminError(_("%(where)s: code and name are required.", where=where))
             if level not in AREA_LEVEL_ORDER:
                 raise AdminError(
-                    _("%(where)s: level %(level)s is not one of %(levels)s.", where=where,
-                      level=level, levels=", ".join(AREA_LEVEL_ORDER))
+                    _(
+                        "%(where)s: level %(level)s is not one of %(levels)s.",
+                        where=where,
+                        level=level,
+                        levels=", ".join(AREA_LEVEL_ORDER),
+                    )
                 )
             parent = None
             if parent_code:
                 parent = db.session.scalar(select(Area).where(Area.code == parent_code))
                 if parent is None:
                     raise AdminError(
-                        _("%(where)s: parent area %(code)s is not loaded; list parents first.",
-                          where=where, code=parent_code)
+                        _(
+                            "%(where)s: parent area %(code)s is not loaded; list parents first.",
+                            where=where,
+                            code=parent_code,
+                        )
                     )
                 if AREA_LEVEL_ORDER.index(parent.level) >= AREA_LEVEL_ORDER.index(level):
                     raise AdminError(
-                        _("%(where)s: a %(level)s cannot lie inside a %(parent)s.", where=where,
-                          level=level, parent=parent.level)
+                        _(
+                            "%(where)s: a %(level)s cannot lie inside a %(parent)s.",
+                            where=where,
+                            level=level,
+                            parent=parent.level,
+                        )
                     )
             elif level != AreaLevel.PROVINCE:
                 raise AdminError(_("%(where)s: only a province may have no parent.", where=where))
@@ -208,7 +234,9 @@ def load_areas(path: str | Path, by: User | None = None) -> AreaLoadResult:
                 db.session.add(area)
                 created += 1
             elif (area.name, area.level, area.parent_id) != (
-                name, level, parent.id if parent else None
+                name,
+                level,
+                parent.id if parent else None,
             ):
                 area.name, area.level, area.parent = name, level, parent
                 updated += 1
@@ -224,7 +252,10 @@ def load_areas(path: str | Path, by: User | None = None) -> AreaLoadResult:
 
 
 def create_assignment(
-    enumerator_name: str, area_code: str, questionnaire_id: str, target: int,
+    enumerator_name: str,
+    area_code: str,
+    questionnaire_id: str,
+    target: int,
     by: User | None = None,
 ) -> Assignment:
     """Assign an enumerator to a village (or commune) for one questionnaire."""
@@ -235,14 +266,15 @@ def create_assignment(
     if area is None or area.level not in (AreaLevel.VILLAGE, AreaLevel.COMMUNE):
         raise AdminError(_("Assign a village or commune, not %(code)s.", code=area_code))
     if not enumerator.covers(area):
-        raise AdminError(
-            _("%(code)s lies outside the enumerator's area.", code=area_code)
+        raise AdminError(_("%(code)s lies outside the enumerator's area.", code=area_code))
+    if (
+        db.session.scalar(
+            select(QuestionnaireVersion.id)
+            .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
+            .limit(1)
         )
-    if db.session.scalar(
-        select(QuestionnaireVersion.id).where(
-            QuestionnaireVersion.questionnaire_id == questionnaire_id
-        ).limit(1)
-    ) is None:
+        is None
+    ):
         raise AdminError(
             _("Questionnaire %(id)s is not published; publish it first.", id=questionnaire_id)
         )
@@ -265,7 +297,11 @@ def create_assignment(
         user=by,
         object_type="assignment",
         object_id=assignment.id,
-        new={"enumerator": enumerator.username, "area": area.code,
-             "questionnaire": questionnaire_id, "target": target},
+        new={
+            "enumerator": enumerator.username,
+            "area": area.code,
+            "questionnaire": questionnaire_id,
+            "target": target,
+        },
     )
     return assignment

@@ -66,9 +66,13 @@ def users() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             create_user(
-                form.username.data, form.role.data, form.password.data,
-                area_code=form.area_code.data, full_name=form.full_name.data,
-                language=form.language.data, by=current_user,
+                form.username.data,
+                form.role.data,
+                form.password.data,
+                area_code=form.area_code.data,
+                full_name=form.full_name.data,
+                language=form.language.data,
+                by=current_user,
             )
             db.session.commit()
             flash(_("Account created."), "success")
@@ -105,8 +109,12 @@ def edit_user(user_id: int) -> ResponseReturnValue:
             password = generated = generate_password()
         try:
             changed = update_user(
-                user, role=form.role.data, area_code=form.area_code.data,
-                language=form.language.data, active=form.active.data, password=password,
+                user,
+                role=form.role.data,
+                area_code=form.area_code.data,
+                language=form.language.data,
+                active=form.active.data,
+                password=password,
                 by=current_user,
             )
             db.session.commit()
@@ -139,8 +147,15 @@ def toggle_user(user_id: int) -> ResponseReturnValue:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for("admin.users"))
     user.active = not user.active
-    record("user.active", user=current_user, object_type="user", object_id=user.id,
-           field="active", old=not user.active, new=user.active)
+    record(
+        "user.active",
+        user=current_user,
+        object_type="user",
+        object_id=user.id,
+        field="active",
+        old=not user.active,
+        new=user.active,
+    )
     db.session.commit()
     return redirect(url_for("admin.users"))
 
@@ -155,13 +170,25 @@ def areas() -> ResponseReturnValue:
             parent = find_area(form.parent_code.data)
             if db.session.scalar(select(Area).where(Area.code == form.code.data.strip())):
                 raise AdminError(_("Area code %(code)s exists already.", code=form.code.data))
-            area = Area(code=form.code.data.strip(), name=form.name.data.strip(),
-                        level=form.level.data, parent=parent)
+            area = Area(
+                code=form.code.data.strip(),
+                name=form.name.data.strip(),
+                level=form.level.data,
+                parent=parent,
+            )
             db.session.add(area)
             db.session.flush()
-            record("area.create", user=current_user, object_type="area", object_id=area.code,
-                   new={"name": area.name, "level": area.level,
-                        "parent": parent.code if parent else None})
+            record(
+                "area.create",
+                user=current_user,
+                object_type="area",
+                object_id=area.code,
+                new={
+                    "name": area.name,
+                    "level": area.level,
+                    "parent": parent.code if parent else None,
+                },
+            )
             db.session.commit()
             flash(_("Area added."), "success")
             return redirect(url_for("admin.areas"))
@@ -192,8 +219,13 @@ def assignments() -> ResponseReturnValue:
     form.questionnaire_id.choices = [(q, q) for q in _questionnaire_ids()]
     if form.validate_on_submit():
         try:
-            create_assignment(form.enumerator.data, form.area_code.data,
-                              form.questionnaire_id.data, form.target.data, by=current_user)
+            create_assignment(
+                form.enumerator.data,
+                form.area_code.data,
+                form.questionnaire_id.data,
+                form.target.data,
+                by=current_user,
+            )
             db.session.commit()
             flash(_("Assignment created."), "success")
             return redirect(url_for("admin.assignments"))
@@ -218,7 +250,9 @@ def questionnaires() -> ResponseReturnValue:
         )
     )
     return render_template(
-        "admin/questionnaires.html", versions=rows, form=PublishQuestionnairesForm(),
+        "admin/questionnaires.html",
+        versions=rows,
+        form=PublishQuestionnairesForm(),
         lang=current_language(),
     )
 
@@ -314,9 +348,7 @@ def audit() -> ResponseReturnValue:
 def _withheld_ids(version: QuestionnaireVersion) -> frozenset[str]:
     """Ids of the questions whose answers this endpoint never returns."""
     questionnaire = questionnaire_for(version)
-    return frozenset(
-        q.id for q in questionnaire.iter_questions() if q.identifying or q.sensitive
-    )
+    return frozenset(q.id for q in questionnaire.iter_questions() if q.identifying or q.sensitive)
 
 
 def _without_withheld(answers: Any, withheld: frozenset[str]) -> Any:

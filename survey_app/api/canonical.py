@@ -65,10 +65,14 @@ def canonical_json(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ",".join(canonical_json(item) for item in value) + "]"
     if isinstance(value, dict):
-        return "{" + ",".join(
-            json.dumps(str(key), ensure_ascii=False) + ":" + canonical_json(value[key])
-            for key in sorted(value)
-        ) + "}"
+        return (
+            "{"
+            + ",".join(
+                json.dumps(str(key), ensure_ascii=False) + ":" + canonical_json(value[key])
+                for key in sorted(value)
+            )
+            + "}"
+        )
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 

@@ -29,23 +29,43 @@ ERROR = {
 SUBMISSION_IN = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["uuid", "questionnaire_id", "questionnaire_version", "area", "answers",
-                 "started_at", "ended_at", "sha256"],
+    "required": [
+        "uuid",
+        "questionnaire_id",
+        "questionnaire_version",
+        "area",
+        "answers",
+        "started_at",
+        "ended_at",
+        "sha256",
+    ],
     "properties": {
-        "uuid": {"type": "string", "pattern": UUID_PATTERN,
-                 "description": "Made by the tablet when the interview starts; the key."},
+        "uuid": {
+            "type": "string",
+            "pattern": UUID_PATTERN,
+            "description": "Made by the tablet when the interview starts; the key.",
+        },
         "questionnaire_id": {"type": "string", "minLength": 1, "maxLength": 64},
-        "questionnaire_version": {"type": "string", "minLength": 1, "maxLength": 64,
-                                  "description": "The version the interview was started on."},
-        "area": {"type": "string", "minLength": 1, "maxLength": 64,
-                 "description": "Code of the assignment's area."},
+        "questionnaire_version": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "The version the interview was started on.",
+        },
+        "area": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "Code of the assignment's area.",
+        },
         "answers": {"type": "object", "description": "Answers keyed by question id."},
         "started_at": {"type": "string", "format": "date-time"},
         "ended_at": {"type": "string", "format": "date-time"},
         "sha256": {
-            "type": "string", "pattern": "^[0-9a-f]{64}$",
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
             "description": "Hex SHA-256 of the canonical JSON (sorted keys, no spaces, "
-                           "RFC 8785 numbers) of every other field.",
+            "RFC 8785 numbers) of every other field.",
         },
     },
 }
@@ -85,16 +105,23 @@ def openapi_document() -> dict[str, Any]:
             "title": "gesurvey sync API",
             "version": "1",
             "description": "Published questionnaires, the enumerator's assignments, and "
-                           "exactly-once submission of finished interviews.",
+            "exactly-once submission of finished interviews.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}, {"session": []}],
         "components": {
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer",
-                           "description": "Personal token from `gesurvey users token NAME`."},
-                "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                            "description": "Browser session; unsafe methods need X-CSRFToken."},
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Personal token from `gesurvey users token NAME`.",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "Browser session; unsafe methods need X-CSRFToken.",
+                },
             },
             "schemas": {
                 "Error": ERROR,
@@ -103,55 +130,95 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "paths": {
-            "/questionnaires": {"get": {
-                "operationId": "listQuestionnaires",
-                "summary": "Newest published version of each questionnaire.",
-                "responses": {"200": _json({"type": "object"}, "Summaries with links."),
-                              "401": unauthorised},
-            }},
-            "/questionnaires/{questionnaire_id}/versions/{version}": {"get": {
-                "operationId": "getQuestionnaireVersion",
-                "summary": "A published version with compiled expression ASTs.",
-                "parameters": [
-                    {"name": "questionnaire_id", "in": "path", "required": True,
-                     "schema": {"type": "string"}},
-                    {"name": "version", "in": "path", "required": True,
-                     "schema": {"type": "string"}},
-                ],
-                "responses": {"200": _json({"type": "object"}, "The definition."),
-                              "401": unauthorised, "404": _error("Not published.")},
-            }},
-            "/assignments": {"get": {
-                "operationId": "listAssignments",
-                "summary": "The user's assignments.",
-                "responses": {"200": _json({"type": "object"}, "Assignments."),
-                              "401": unauthorised},
-            }},
-            "/submissions": {"post": {
-                "operationId": "createSubmission",
-                "summary": "Send one finished interview (safe to resend).",
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/SubmissionIn"}}}},
-                "responses": {
-                    "201": _json({"$ref": "#/components/schemas/Submission"}, "Stored."),
-                    "200": _json({"$ref": "#/components/schemas/Submission"},
-                                 "Already stored with the same content; the stored record."),
-                    "401": unauthorised,
-                    "403": _error("Not an enumerator."),
-                    "409": _error("Same UUID, different content: kept as a conflict."),
-                    "413": _error("Too large."),
-                    "422": _error("Field-level validation errors."),
-                },
-            }},
-            "/submissions/{uuid}": {"get": {
-                "operationId": "getSubmission",
-                "summary": "The stored record of one of the user's interviews.",
-                "parameters": [{"name": "uuid", "in": "path", "required": True,
-                                "schema": {"type": "string"}}],
-                "responses": {
-                    "200": _json({"$ref": "#/components/schemas/Submission"}, "Stored."),
-                    "401": unauthorised, "404": _error("Not found."),
-                },
-            }},
+            "/questionnaires": {
+                "get": {
+                    "operationId": "listQuestionnaires",
+                    "summary": "Newest published version of each questionnaire.",
+                    "responses": {
+                        "200": _json({"type": "object"}, "Summaries with links."),
+                        "401": unauthorised,
+                    },
+                }
+            },
+            "/questionnaires/{questionnaire_id}/versions/{version}": {
+                "get": {
+                    "operationId": "getQuestionnaireVersion",
+                    "summary": "A published version with compiled expression ASTs.",
+                    "parameters": [
+                        {
+                            "name": "questionnaire_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "version",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json({"type": "object"}, "The definition."),
+                        "401": unauthorised,
+                        "404": _error("Not published."),
+                    },
+                }
+            },
+            "/assignments": {
+                "get": {
+                    "operationId": "listAssignments",
+                    "summary": "The user's assignments.",
+                    "responses": {
+                        "200": _json({"type": "object"}, "Assignments."),
+                        "401": unauthorised,
+                    },
+                }
+            },
+            "/submissions": {
+                "post": {
+                    "operationId": "createSubmission",
+                    "summary": "Send one finished interview (safe to resend).",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/SubmissionIn"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json({"$ref": "#/components/schemas/Submission"}, "Stored."),
+                        "200": _json(
+                            {"$ref": "#/components/schemas/Submission"},
+                            "Already stored with the same content; the stored record.",
+                        ),
+                        "401": unauthorised,
+                        "403": _error("Not an enumerator."),
+                        "409": _error("Same UUID, different content: kept as a conflict."),
+                        "413": _error("Too large."),
+                        "422": _error("Field-level validation errors."),
+                    },
+                }
+            },
+            "/submissions/{uuid}": {
+                "get": {
+                    "operationId": "getSubmission",
+                    "summary": "The stored record of one of the user's interviews.",
+                    "parameters": [
+                        {
+                            "name": "uuid",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Submission"}, "Stored."),
+                        "401": unauthorised,
+                        "404": _error("Not found."),
+                    },
+                }
+            },
         },
     }

@@ -59,8 +59,14 @@ def issue_token(user: User) -> str:
         old.revoked_at = now
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
-    record("user.token", user=None, object_type="user", object_id=user.id, field="api_token",
-           new="issued")
+    record(
+        "user.token",
+        user=None,
+        object_type="user",
+        object_id=user.id,
+        field="api_token",
+        new="issued",
+    )
     return token
 
 
@@ -88,8 +94,12 @@ class EnvelopeProblem:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape of the 422 body's errors list."""
-        return {"field": self.field, "question_id": self.question_id, "row": self.row,
-                "message": self.message}
+        return {
+            "field": self.field,
+            "question_id": self.question_id,
+            "row": self.row,
+            "message": self.message,
+        }
 
 
 class EnvelopeInvalid(Exception):
@@ -145,9 +155,16 @@ def _timestamp(body: dict, name: str, problems: list[EnvelopeProblem]) -> dateti
         except ValueError:
             parsed = None
     if parsed is None or parsed.tzinfo is None:
-        problems.append(EnvelopeProblem(name, _(
-            "'%(name)s' must be a date and time with its time zone (ISO 8601, e.g. "
-            "2026-11-30T08:15:00Z).", name=name)))
+        problems.append(
+            EnvelopeProblem(
+                name,
+                _(
+                    "'%(name)s' must be a date and time with its time zone (ISO 8601, e.g. "
+                    "2026-11-30T08:15:00Z).",
+                    name=name,
+                ),
+            )
+        )
         return None
     return parsed
 
@@ -174,8 +191,14 @@ def check_envelope(user: User, body: Any, lang: str) -> Envelope:
     the answers (the questionnaire's own validation), then the content hash.
     """
     if not user.has_role(Role.ENUMERATOR):
-        raise EnvelopeInvalid([EnvelopeProblem("", _(
-            "Only enumerators send interviews; this account is not an enumerator."))], 403)
+        raise EnvelopeInvalid(
+            [
+                EnvelopeProblem(
+                    "", _("Only enumerators send interviews; this account is not an enumerator.")
+                )
+            ],
+            403,
+        )
     if not isinstance(body, dict):
         raise EnvelopeInvalid([EnvelopeProblem("", _("The request body must be a JSON object."))])
     problems: list[EnvelopeProblem] = []
@@ -187,72 +210,125 @@ def check_envelope(user: User, body: Any, lang: str) -> Envelope:
     if problems:
         raise EnvelopeInvalid(problems)
     if not _clean_text(body):
-        raise EnvelopeInvalid([EnvelopeProblem("", _(
-            "The data contains characters that cannot be stored (NUL or broken Unicode) or a "
-            "number that is not finite."))])
+        raise EnvelopeInvalid(
+            [
+                EnvelopeProblem(
+                    "",
+                    _(
+                        "The data contains characters that cannot be stored "
+                        "(NUL or broken Unicode) or a number that is not finite."
+                    ),
+                )
+            ]
+        )
     uuid = body["uuid"]
     if not isinstance(uuid, str) or not UUID_PATTERN.match(uuid):
-        problems.append(EnvelopeProblem("uuid", _(
-            "'uuid' must be a UUID in lower case with hyphens.")))
+        problems.append(
+            EnvelopeProblem("uuid", _("'uuid' must be a UUID in lower case with hyphens."))
+        )
     sha = body["sha256"]
     if not isinstance(sha, str) or not SHA256_PATTERN.match(sha):
-        problems.append(EnvelopeProblem("sha256", _(
-            "'sha256' must be 64 lower-case hexadecimal characters.")))
-    qid, qversion, area_code = (body["questionnaire_id"], body["questionnaire_version"],
-                                body["area"])
-    for name, value in (("questionnaire_id", qid), ("questionnaire_version", qversion),
-                        ("area", area_code)):
+        problems.append(
+            EnvelopeProblem("sha256", _("'sha256' must be 64 lower-case hexadecimal characters."))
+        )
+    qid, qversion, area_code = (
+        body["questionnaire_id"],
+        body["questionnaire_version"],
+        body["area"],
+    )
+    for name, value in (
+        ("questionnaire_id", qid),
+        ("questionnaire_version", qversion),
+        ("area", area_code),
+    ):
         if not isinstance(value, str) or not 0 < len(value) <= 64:
-            problems.append(EnvelopeProblem(name, _("'%(name)s' must be a short text.",
-                                                    name=name)))
+            problems.append(EnvelopeProblem(name, _("'%(name)s' must be a short text.", name=name)))
     answers = body["answers"]
     if not isinstance(answers, dict):
-        problems.append(EnvelopeProblem("answers", _(
-            "'answers' must be an object keyed by question id.")))
+        problems.append(
+            EnvelopeProblem("answers", _("'answers' must be an object keyed by question id."))
+        )
     started = _timestamp(body, "started_at", problems)
     ended = _timestamp(body, "ended_at", problems)
     if started and ended and ended < started:
-        problems.append(EnvelopeProblem("ended_at", _(
-            "The interview cannot end before it started.")))
+        problems.append(
+            EnvelopeProblem("ended_at", _("The interview cannot end before it started."))
+        )
     if problems:
         raise EnvelopeInvalid(problems)
 
-    version = db.session.scalar(select(QuestionnaireVersion).where(
-        QuestionnaireVersion.questionnaire_id == qid, QuestionnaireVersion.version == qversion))
+    version = db.session.scalar(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire_id == qid, QuestionnaireVersion.version == qversion
+        )
+    )
     if version is None:
-        raise EnvelopeInvalid([EnvelopeProblem("questionnaire_version", _(
-            "Questionnaire %(id)s version %(version)s is not published on this server.",
-            id=qid, version=qversion))])
+        raise EnvelopeInvalid(
+            [
+                EnvelopeProblem(
+                    "questionnaire_version",
+                    _(
+                        "Questionnaire %(id)s version %(version)s is not published on this server.",
+                        id=qid,
+                        version=qversion,
+                    ),
+                )
+            ]
+        )
     area = db.session.scalar(select(Area).where(Area.code == area_code))
     assignment = None
     if area is not None:
-        assignment = db.session.scalar(select(Assignment).where(
-            Assignment.enumerator_id == user.id, Assignment.area_id == area.id,
-            Assignment.questionnaire_id == qid))
+        assignment = db.session.scalar(
+            select(Assignment).where(
+                Assignment.enumerator_id == user.id,
+                Assignment.area_id == area.id,
+                Assignment.questionnaire_id == qid,
+            )
+        )
     if assignment is None:
-        raise EnvelopeInvalid([EnvelopeProblem("area", _(
-            "You have no assignment for questionnaire %(id)s in area %(area)s.",
-            id=qid, area=area_code))])
+        raise EnvelopeInvalid(
+            [
+                EnvelopeProblem(
+                    "area",
+                    _(
+                        "You have no assignment for questionnaire %(id)s in area %(area)s.",
+                        id=qid,
+                        area=area_code,
+                    ),
+                )
+            ]
+        )
 
     known = known_question_ids(version)
     unknown = sorted(key for key in answers if key not in known)
     if unknown:
-        raise EnvelopeInvalid([
-            EnvelopeProblem("answers", _("This question is not in the questionnaire."), key)
-            for key in unknown[:50]
-        ])
+        raise EnvelopeInvalid(
+            [
+                EnvelopeProblem("answers", _("This question is not in the questionnaire."), key)
+                for key in unknown[:50]
+            ]
+        )
     errors = answer_problems(version, answers, lang)
     if errors:
         raise EnvelopeInvalid(errors)
     if content_hash(body) != sha:
-        raise EnvelopeInvalid([EnvelopeProblem("sha256", _(
-            "The SHA-256 does not match the content: the data was changed on the way. Send "
-            "it again from the tablet."))])
+        raise EnvelopeInvalid(
+            [
+                EnvelopeProblem(
+                    "sha256",
+                    _(
+                        "The SHA-256 does not match the content: the data was changed on the way. "
+                        "Send it again from the tablet."
+                    ),
+                )
+            ]
+        )
     return Envelope(uuid, version, area, assignment, answers, started, ended, sha, body)
 
 
-def answer_problems(version: QuestionnaireVersion, answers: dict,
-                            lang: str) -> list[EnvelopeProblem]:
+def answer_problems(
+    version: QuestionnaireVersion, answers: dict, lang: str
+) -> list[EnvelopeProblem]:
     """The questionnaire's own validation (Questionnaire.validate_answers) as field problems."""
     return [
         EnvelopeProblem("answers", problem.message, problem.question_id, problem.row)
@@ -267,8 +343,9 @@ class _VersionHolder:
         self.questionnaire_version = version
 
 
-def receive(user: User, body: Any, *, lang: str, channel: str = "api",
-            actor: User | None = None) -> Received:
+def receive(
+    user: User, body: Any, *, lang: str, channel: str = "api", actor: User | None = None
+) -> Received:
     """Check and store one submission exactly once; commits. actor is who acted (an importing
     admin), user whose interview it is.
 
@@ -304,15 +381,19 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
         db.session.add(submission)
         return _receipt(submission, envelope, channel, actor, Status.DRAFT.value)
     receipt = db.session.scalar(
-        select(SubmissionReceipt).where(SubmissionReceipt.submission_id == existing.id))
+        select(SubmissionReceipt).where(SubmissionReceipt.submission_id == existing.id)
+    )
     if receipt is not None:
         if receipt.content_hash == envelope.sha256 and existing.enumerator_id == user.id:
             return Received("duplicate", existing)
         return _conflict(user, existing, envelope, channel, actor)
     # Started online as a server draft, finished offline: the envelope submits that draft.
-    if (existing.enumerator_id == user.id and existing.editable
-            and existing.questionnaire_version_id == envelope.version.id
-            and existing.area_id == envelope.area.id):
+    if (
+        existing.enumerator_id == user.id
+        and existing.editable
+        and existing.questionnaire_version_id == envelope.version.id
+        and existing.area_id == envelope.area.id
+    ):
         old_status = existing.status
         existing.answers = envelope.answers
         existing.status = Status.SUBMITTED.value
@@ -321,34 +402,67 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
     return _conflict(user, existing, envelope, channel, actor)
 
 
-def _receipt(submission: Submission, envelope: Envelope, channel: str, actor: User,
-             old_status: str) -> Received:
+def _receipt(
+    submission: Submission, envelope: Envelope, channel: str, actor: User, old_status: str
+) -> Received:
     db.session.flush()
-    db.session.add(SubmissionReceipt(
-        submission_id=submission.id, uuid=envelope.uuid, content_hash=envelope.sha256,
-        started_at=envelope.started_at, ended_at=envelope.ended_at, channel=channel))
-    record("submission.submit", user=actor, object_type="submission", object_id=submission.uuid,
-           submission=submission, field="status", old=old_status, new=Status.SUBMITTED.value,
-           reason=f"sync:{channel}")
+    db.session.add(
+        SubmissionReceipt(
+            submission_id=submission.id,
+            uuid=envelope.uuid,
+            content_hash=envelope.sha256,
+            started_at=envelope.started_at,
+            ended_at=envelope.ended_at,
+            channel=channel,
+        )
+    )
+    record(
+        "submission.submit",
+        user=actor,
+        object_type="submission",
+        object_id=submission.uuid,
+        submission=submission,
+        field="status",
+        old=old_status,
+        new=Status.SUBMITTED.value,
+        reason=f"sync:{channel}",
+    )
     db.session.flush()
     return Received("created", submission)
 
 
-def _conflict(user: User, existing: Submission, envelope: Envelope, channel: str,
-              actor: User) -> Received:
-    conflict = db.session.scalar(select(SubmissionConflict).where(
-        SubmissionConflict.uuid == envelope.uuid,
-        SubmissionConflict.content_hash == envelope.sha256))
+def _conflict(
+    user: User, existing: Submission, envelope: Envelope, channel: str, actor: User
+) -> Received:
+    conflict = db.session.scalar(
+        select(SubmissionConflict).where(
+            SubmissionConflict.uuid == envelope.uuid,
+            SubmissionConflict.content_hash == envelope.sha256,
+        )
+    )
     if conflict is None:
         conflict = SubmissionConflict(
-            uuid=envelope.uuid, content_hash=envelope.sha256, submission_id=existing.id,
-            user_id=user.id, area_id=envelope.area.id, content=content_of(envelope.body),
-            channel=channel)
+            uuid=envelope.uuid,
+            content_hash=envelope.sha256,
+            submission_id=existing.id,
+            user_id=user.id,
+            area_id=envelope.area.id,
+            content=content_of(envelope.body),
+            channel=channel,
+        )
         db.session.add(conflict)
         db.session.flush()
-        record("submission.conflict", user=actor, object_type="submission_conflict",
-               object_id=conflict.id, submission=existing, field="content_hash",
-               old=None, new=envelope.sha256, reason=f"sync:{channel}")
+        record(
+            "submission.conflict",
+            user=actor,
+            object_type="submission_conflict",
+            object_id=conflict.id,
+            submission=existing,
+            field="content_hash",
+            old=None,
+            new=envelope.sha256,
+            reason=f"sync:{channel}",
+        )
         db.session.flush()
     return Received("conflict", existing, conflict)
 
@@ -356,7 +470,8 @@ def _conflict(user: User, existing: Submission, envelope: Envelope, channel: str
 def stored_record(submission: Submission) -> dict[str, Any]:
     """The stored interview as the API returns it."""
     receipt = db.session.scalar(
-        select(SubmissionReceipt).where(SubmissionReceipt.submission_id == submission.id))
+        select(SubmissionReceipt).where(SubmissionReceipt.submission_id == submission.id)
+    )
     version = submission.questionnaire_version
     return {
         "uuid": submission.uuid,

@@ -65,8 +65,9 @@ def authenticate():  # noqa: ANN201
 
 
 def _unauthorised():  # noqa: ANN202
-    response, status = error(401, _(
-        "Log in, or send a personal API token as 'Authorization: Bearer TOKEN'."))
+    response, status = error(
+        401, _("Log in, or send a personal API token as 'Authorization: Bearer TOKEN'.")
+    )
     response.headers["WWW-Authenticate"] = 'Bearer realm="gesurvey"'
     return response, status
 
@@ -102,8 +103,11 @@ def _version_summary(version: QuestionnaireVersion, lang: str) -> dict:
         "title": version.title(lang),
         "unit": version.unit,
         "content_hash": version.content_hash,
-        "url": url_for("api.questionnaire_version", questionnaire_id=version.questionnaire_id,
-                       version=version.version),
+        "url": url_for(
+            "api.questionnaire_version",
+            questionnaire_id=version.questionnaire_id,
+            version=version.version,
+        ),
     }
 
 
@@ -121,12 +125,21 @@ def questionnaire_version(questionnaire_id: str, version: str):  # noqa: ANN201
     """One published version: the browser definition with every compiled expression AST."""
     if not (_plain(questionnaire_id) and _plain(version)):
         return error(404, _("Not found."))
-    row = db.session.scalar(select(QuestionnaireVersion).where(
-        QuestionnaireVersion.questionnaire_id == questionnaire_id,
-        QuestionnaireVersion.version == version))
+    row = db.session.scalar(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire_id == questionnaire_id,
+            QuestionnaireVersion.version == version,
+        )
+    )
     if row is None:
-        return error(404, _("Questionnaire %(id)s version %(version)s is not published.",
-                            id=questionnaire_id, version=version))
+        return error(
+            404,
+            _(
+                "Questionnaire %(id)s version %(version)s is not published.",
+                id=questionnaire_id,
+                version=version,
+            ),
+        )
     response = jsonify(questionnaire_for(row).to_client_dict())
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     return response
@@ -137,24 +150,34 @@ def assignments():  # noqa: ANN201
     """The user's assignments with the questionnaire version new interviews use."""
     user = g.api_user
     lang = current_language()
-    rows = list(db.session.scalars(
-        select(Assignment).where(Assignment.enumerator_id == user.id).order_by(Assignment.id)))
-    done = dict(db.session.execute(
-        select(Submission.assignment_id, func.count())
-        .where(Submission.assignment_id.in_([a.id for a in rows] or [-1]),
-               Submission.status != "draft")
-        .group_by(Submission.assignment_id)).all())
+    rows = list(
+        db.session.scalars(
+            select(Assignment).where(Assignment.enumerator_id == user.id).order_by(Assignment.id)
+        )
+    )
+    done = dict(
+        db.session.execute(
+            select(Submission.assignment_id, func.count())
+            .where(
+                Submission.assignment_id.in_([a.id for a in rows] or [-1]),
+                Submission.status != "draft",
+            )
+            .group_by(Submission.assignment_id)
+        ).all()
+    )
     items = []
     for assignment in rows:
         version = current_version(assignment.questionnaire_id)
-        items.append({
-            "id": assignment.id,
-            "area": {"code": assignment.area.code, "name": assignment.area.name},
-            "questionnaire_id": assignment.questionnaire_id,
-            "target": assignment.target,
-            "done": done.get(assignment.id, 0),
-            "current_version": _version_summary(version, lang) if version else None,
-        })
+        items.append(
+            {
+                "id": assignment.id,
+                "area": {"code": assignment.area.code, "name": assignment.area.name},
+                "questionnaire_id": assignment.questionnaire_id,
+                "target": assignment.target,
+                "done": done.get(assignment.id, 0),
+                "current_version": _version_summary(version, lang) if version else None,
+            }
+        )
     return jsonify({"user": user.username, "assignments": items})
 
 
@@ -162,29 +185,46 @@ def assignments():  # noqa: ANN201
 def submissions():  # noqa: ANN201
     """Store one finished interview exactly once: 201 new, 200 same content, 409 different."""
     if not g.api_user.has_role(Role.ENUMERATOR):
-        return error(403, _("Only enumerators send interviews; this account is not an "
-                            "enumerator."))
+        return error(403, _("Only enumerators send interviews; this account is not an enumerator."))
     request.max_content_length = current_app.config.get(
-        "API_MAX_SUBMISSION_BYTES", DEFAULT_MAX_SUBMISSION_BYTES)
+        "API_MAX_SUBMISSION_BYTES", DEFAULT_MAX_SUBMISSION_BYTES
+    )
     body = request.get_json(silent=True)
     if body is None:
-        return error(422, _("The request body must be JSON (Content-Type: application/json)."),
-                     errors=[{"field": "", "question_id": None, "row": None,
-                              "message": _("The body is not valid JSON.")}])
+        return error(
+            422,
+            _("The request body must be JSON (Content-Type: application/json)."),
+            errors=[
+                {
+                    "field": "",
+                    "question_id": None,
+                    "row": None,
+                    "message": _("The body is not valid JSON."),
+                }
+            ],
+        )
     try:
         result = receive(g.api_user, body, lang=current_language(), channel="api")
     except EnvelopeInvalid as invalid:
         db.session.rollback()
-        message = (_("Some fields are not valid.") if invalid.status == 422
-                   else invalid.problems[0].message)
+        message = (
+            _("Some fields are not valid.")
+            if invalid.status == 422
+            else invalid.problems[0].message
+        )
         return error(invalid.status, message, errors=[p.as_dict() for p in invalid.problems])
     stored = stored_record(result.submission)
     if result.outcome == "conflict":
-        return error(409, _(
-            "Another interview with this id is already stored with different content. Both "
-            "copies are kept; a supervisor will decide."),
-            uuid=result.submission.uuid, conflict_id=result.conflict.id,
-            stored_sha256=stored["sha256"])
+        return error(
+            409,
+            _(
+                "Another interview with this id is already stored with different content. Both "
+                "copies are kept; a supervisor will decide."
+            ),
+            uuid=result.submission.uuid,
+            conflict_id=result.conflict.id,
+            stored_sha256=stored["sha256"],
+        )
     return jsonify(stored), result.status
 
 

@@ -18,7 +18,5 @@ class LoginForm(BaseForm):
 class ChooseLanguageForm(BaseForm):
     """Switch the interface between Vietnamese and English."""
 
-    language = SelectField(
-        _l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")]
-    )
+    language = SelectField(_l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
     next = HiddenField()

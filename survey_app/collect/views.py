@@ -53,8 +53,9 @@ def assignments() -> ResponseReturnValue:
     open_interviews: dict[int, list[Submission]] = {a.id: [] for a in rows}
     for submission in db.session.scalars(
         select(Submission)
-        .where(Submission.enumerator_id == current_user.id,
-               Submission.status.in_(EDITABLE_STATUSES))
+        .where(
+            Submission.enumerator_id == current_user.id, Submission.status.in_(EDITABLE_STATUSES)
+        )
         .order_by(Submission.updated_at.desc())
     ):
         open_interviews.setdefault(submission.assignment_id, []).append(submission)
@@ -104,9 +105,15 @@ def start_interview(assignment_id: int) -> ResponseReturnValue:
     submission = start(current_user, assignment, version, client_uuid)
     db.session.add(submission)
     db.session.flush()
-    record("submission.start", user=current_user, object_type="submission",
-           object_id=submission.uuid, submission=submission, field="status",
-           new=submission.status)
+    record(
+        "submission.start",
+        user=current_user,
+        object_type="submission",
+        object_id=submission.uuid,
+        submission=submission,
+        field="status",
+        new=submission.status,
+    )
     db.session.commit()
     return redirect(url_for("collect.interview", uuid=submission.uuid))
 
@@ -150,22 +157,28 @@ def interview(uuid: str) -> ResponseReturnValue:
         flash(_("This interview is submitted; it can no longer be changed."), "info")
         return redirect(url_for("collect.submissions"))
     # The mount contract's JSON; the questionnaire part is serialised once per version.
-    rest = htmlsafe_json_dumps({
-        "answers": submission.answers or {},
-        "page": submission.page,
-        "submission": {
-            "uuid": submission.uuid,
-            "status": submission.status,
-            "row_version": submission.row_version,
-        },
-        "errors": [],
-    })
+    rest = htmlsafe_json_dumps(
+        {
+            "answers": submission.answers or {},
+            "page": submission.page,
+            "submission": {
+                "uuid": submission.uuid,
+                "status": submission.status,
+                "row_version": submission.row_version,
+            },
+            "errors": [],
+        }
+    )
     data_json = Markup(
-        '{"questionnaire": ' + str(client_json(submission.questionnaire_version)) + ", "
+        '{"questionnaire": '
+        + str(client_json(submission.questionnaire_version))
+        + ", "
         + str(rest)[1:]
     )
     return render_template(
-        "collect/interview.html", submission=submission, data_json=data_json,
+        "collect/interview.html",
+        submission=submission,
+        data_json=data_json,
         lang=current_language(),
     )
 
@@ -225,4 +238,3 @@ def submit_interview(uuid: str) -> ResponseReturnValue:
     return jsonify(
         {"redirect": url_for("collect.assignments"), "row_version": submission.row_version}
     )
-

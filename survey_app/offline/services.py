@@ -36,14 +36,22 @@ def parse_outbox_file(data: bytes, filename: str) -> tuple[str, list[Any]]:
     try:
         document = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise ImportFileError(_("%(file)s is not a JSON file exported from the outbox.",
-                                file=filename)) from None
-    if (not isinstance(document, dict) or document.get("format") != FILE_FORMAT
-            or not isinstance(document.get("submissions"), list)
-            or not isinstance(document.get("username"), str)):
-        raise ImportFileError(_(
-            "%(file)s is not an outbox export: it needs \"format\": \"gesurvey-outbox\", a "
-            "\"username\" and a \"submissions\" list.", file=filename))
+        raise ImportFileError(
+            _("%(file)s is not a JSON file exported from the outbox.", file=filename)
+        ) from None
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != FILE_FORMAT
+        or not isinstance(document.get("submissions"), list)
+        or not isinstance(document.get("username"), str)
+    ):
+        raise ImportFileError(
+            _(
+                '%(file)s is not an outbox export: it needs "format": "gesurvey-outbox", a '
+                '"username" and a "submissions" list.',
+                file=filename,
+            )
+        )
     return document["username"], document["submissions"]
 
 
@@ -54,8 +62,9 @@ def import_outbox(data: bytes, filename: str, admin: User, lang: str) -> ImportR
     username, items = parse_outbox_file(data, filename)
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise ImportFileError(_("%(file)s: no user named %(name)s on this server.",
-                                file=filename, name=username))
+        raise ImportFileError(
+            _("%(file)s: no user named %(name)s on this server.", file=filename, name=username)
+        )
     report = ImportReport()
     for number, item in enumerate(items, start=1):
         label = item.get("uuid") if isinstance(item, dict) else None
@@ -66,15 +75,27 @@ def import_outbox(data: bytes, filename: str, admin: User, lang: str) -> ImportR
             report.invalid += 1
             details = "; ".join(
                 (f"{p.field} {p.question_id or ''}".strip() + ": " + p.message)
-                for p in invalid.problems[:5])
-            report.problems.append(_("%(file)s item %(n)s (%(uuid)s): %(details)s",
-                                     file=filename, n=number, uuid=label or "?",
-                                     details=details))
+                for p in invalid.problems[:5]
+            )
+            report.problems.append(
+                _(
+                    "%(file)s item %(n)s (%(uuid)s): %(details)s",
+                    file=filename,
+                    n=number,
+                    uuid=label or "?",
+                    details=details,
+                )
+            )
             continue
         setattr(report, result.outcome, getattr(report, result.outcome) + 1)
         if result.outcome == "conflict":
-            report.problems.append(_(
-                "%(file)s item %(n)s (%(uuid)s): a different interview with this id is already "
-                "stored; kept as a conflict for a supervisor.", file=filename, n=number,
-                uuid=label))
+            report.problems.append(
+                _(
+                    "%(file)s item %(n)s (%(uuid)s): a different interview with this id is already "
+                    "stored; kept as a conflict for a supervisor.",
+                    file=filename,
+                    n=number,
+                    uuid=label,
+                )
+            )
     return report

@@ -32,8 +32,7 @@ STATIC_JS = Path(__file__).resolve().parent.parent / "static" / "js"
 @bp.get("/sw.js")
 def service_worker():  # noqa: ANN201
     """The service worker, served from the root so that it may control every page."""
-    response = send_from_directory(STATIC_JS, "sw.js", mimetype="application/javascript",
-                                   max_age=0)
+    response = send_from_directory(STATIC_JS, "sw.js", mimetype="application/javascript", max_age=0)
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -43,18 +42,26 @@ def service_worker():  # noqa: ANN201
 def manifest():  # noqa: ANN201
     """The web app manifest (installable app that opens on the offline start page)."""
     lang = current_language()
-    response = jsonify({
-        "name": _("Gender-equality survey"),
-        "short_name": "gesurvey",
-        "lang": lang,
-        "start_url": url_for("offline.home"),
-        "scope": "/",
-        "display": "standalone",
-        "background_color": "#ffffff",
-        "theme_color": "#1f5f8b",
-        "icons": [{"src": url_for("static", filename="img/icon.svg"), "sizes": "any",
-                   "type": "image/svg+xml", "purpose": "any"}],
-    })
+    response = jsonify(
+        {
+            "name": _("Gender-equality survey"),
+            "short_name": "gesurvey",
+            "lang": lang,
+            "start_url": url_for("offline.home"),
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#1f5f8b",
+            "icons": [
+                {
+                    "src": url_for("static", filename="img/icon.svg"),
+                    "sizes": "any",
+                    "type": "image/svg+xml",
+                    "purpose": "any",
+                }
+            ],
+        }
+    )
     response.mimetype = "application/manifest+json"
     return response
 
@@ -94,8 +101,15 @@ def conflicts():  # noqa: ANN201
         sent = (conflict.content or {}).get("answers") or {}
         changed = sorted(key for key in set(stored) | set(sent) if stored.get(key) != sent.get(key))
         sensitive = conflict.submission.questionnaire_version.sensitive
-        rows.append({"conflict": conflict, "sensitive": sensitive, "changed": [
-            (key, _shown(stored.get(key)), _shown(sent.get(key))) for key in changed]})
+        rows.append(
+            {
+                "conflict": conflict,
+                "sensitive": sensitive,
+                "changed": [
+                    (key, _shown(stored.get(key)), _shown(sent.get(key))) for key in changed
+                ],
+            }
+        )
     return render_template("offline/conflicts.html", rows=rows, lang=current_language())
 
 
@@ -119,8 +133,9 @@ def import_file():  # noqa: ANN201
             flash(_("Choose an outbox file exported from a tablet."), "error")
         else:
             try:
-                report = import_outbox(upload.read(), upload.filename, current_user,
-                                       current_language())
+                report = import_outbox(
+                    upload.read(), upload.filename, current_user, current_language()
+                )
             except ImportFileError as error:
                 db.session.rollback()
                 flash(str(error), "error")

@@ -25,11 +25,14 @@ def results_group() -> None:
 
 @results_group.command("add")
 @click.argument("folder", type=click.Path(file_okay=False, exists=True))
-@click.option("--user", "username", required=True,
-              help="Administrator or analyst adding the run / Người thêm (quản trị, phân tích).")
+@click.option(
+    "--user",
+    "username",
+    required=True,
+    help="Administrator or analyst adding the run / Người thêm (quản trị, phân tích).",
+)
 @click.option("--title", default="", help="Title shown on the page / Tiêu đề.")
-@click.option("--publish", "publish_now", is_flag=True,
-              help="Publish at once / Công bố ngay.")
+@click.option("--publish", "publish_now", is_flag=True, help="Publish at once / Công bố ngay.")
 @with_appcontext
 def add_command(folder: str, username: str, title: str, publish_now: bool) -> None:
     """Add FOLDER (written by gesurvey analyze report) as a run.
@@ -43,7 +46,8 @@ def add_command(folder: str, username: str, title: str, publish_now: bool) -> No
     if not may_manage(user):
         raise click.ClickException(
             f"user {username!r} ({user.role}) may not add runs; only admin and analyst may / "
-            f"người dùng {username!r} không được thêm báo cáo")
+            f"người dùng {username!r} không được thêm báo cáo"
+        )
     try:
         run = add_folder(folder, title, user)
         if publish_now:

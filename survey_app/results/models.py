@@ -42,8 +42,10 @@ class ReportRun(db.Model):
     def departments(self) -> dict[str, str]:
         """Department code → label of the packs in this run (from its manifest)."""
         found = self.manifest.get("departments", {}) if isinstance(self.manifest, dict) else {}
-        return {code: (info.get("label", code) if isinstance(info, dict) else code)
-                for code, info in found.items()}
+        return {
+            code: (info.get("label", code) if isinstance(info, dict) else code)
+            for code, info in found.items()
+        }
 
 
 class ViewerDepartment(db.Model):

@@ -114,8 +114,10 @@ def report_files(run: ReportRun) -> list[str]:
 
 def pack_files(run: ReportRun, department: str) -> list[str]:
     """Files of one department's pack, relative to the run folder."""
-    return [f"departments/{department}/{f}"
-            for f in _files(run_folder(run) / "departments" / department)]
+    return [
+        f"departments/{department}/{f}"
+        for f in _files(run_folder(run) / "departments" / department)
+    ]
 
 
 def packs_for(user: User, run: ReportRun) -> dict[str, str]:
@@ -156,8 +158,13 @@ def _new_run(folder: Path, title: str, source: str, user: User | None) -> Report
     )
     db.session.add(run)
     db.session.flush()
-    record("results.add", user=user, object_type="report_run", object_id=run.id,
-           new={"title": run.title, "source": source})
+    record(
+        "results.add",
+        user=user,
+        object_type="report_run",
+        object_id=run.id,
+        new={"title": run.title, "source": source},
+    )
     return run
 
 
@@ -221,13 +228,17 @@ def _default_runner() -> ReportRunner:
         from analysis.report import run_report
     except ImportError:
         raise ResultsError(
-            _("The report module is not installed; run the report with gesurvey analyze "
-              "report and upload its folder.")) from None
+            _(
+                "The report module is not installed; run the report with gesurvey analyze "
+                "report and upload its folder."
+            )
+        ) from None
     return run_report
 
 
-def run_on_approved(title: str, lang: str, user: User,
-                    runner: ReportRunner | None = None) -> ReportRun:
+def run_on_approved(
+    title: str, lang: str, user: User, runner: ReportRunner | None = None
+) -> ReportRun:
     """Export the approved submissions, run the table plan on them and store the run.
 
     The export includes the women's module (its tables are aggregates with small cells
@@ -239,8 +250,9 @@ def run_on_approved(title: str, lang: str, user: User,
     target = results_dir() / uuid.uuid4().hex
     with tempfile.TemporaryDirectory(prefix="gesurvey-report-") as data_dir:
         try:
-            export_submissions(data_dir, ExportOptions(format="parquet", include_women=True,
-                                                       lang=lang), user)
+            export_submissions(
+                data_dir, ExportOptions(format="parquet", include_women=True, lang=lang), user
+            )
         except ExportError as error:
             raise ResultsError(error.in_language(lang)) from None
         try:
@@ -249,8 +261,9 @@ def run_on_approved(title: str, lang: str, user: User,
             current_app.logger.exception("report run failed")
             shutil.rmtree(target, ignore_errors=True)
             message = getattr(error, "message_vi" if lang == "vi" else "message", None)
-            raise ResultsError(_("The report could not be made: %(error)s",
-                                 error=message or str(error))) from None
+            raise ResultsError(
+                _("The report could not be made: %(error)s", error=message or str(error))
+            ) from None
     try:
         run = _new_run(target, title, "approved", user)
     except ResultsError:
@@ -284,8 +297,9 @@ def set_department(viewer: User, department: str | None, by: User | None) -> Non
         raise ResultsError(_("Only department viewers belong to a department."))
     department = (department or "").strip()
     if department and not DEPARTMENT_CODE.match(department):
-        raise ResultsError(_("A department code is lower-case letters, digits and _, such as "
-                             "yte or ldtbxh."))
+        raise ResultsError(
+            _("A department code is lower-case letters, digits and _, such as yte or ldtbxh.")
+        )
     link = db.session.get(ViewerDepartment, viewer.id)
     old = link.department if link is not None else None
     if not department:
@@ -295,8 +309,15 @@ def set_department(viewer: User, department: str | None, by: User | None) -> Non
         db.session.add(ViewerDepartment(user_id=viewer.id, department=department))
     else:
         link.department = department
-    record("results.department", user=by, object_type="user", object_id=viewer.id,
-           field="department", old=old, new=department or None)
+    record(
+        "results.department",
+        user=by,
+        object_type="user",
+        object_id=viewer.id,
+        field="department",
+        old=old,
+        new=department or None,
+    )
 
 
 def known_departments() -> dict[str, str]:

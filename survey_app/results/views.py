@@ -56,9 +56,13 @@ def index():  # noqa: ANN201
     runs = visible_runs(current_user)
     own = department_of(current_user) if current_user.role == Role.VIEWER.value else None
     return render_template(
-        "results/index.html", runs=runs, manage=may_manage(current_user),
-        upload=UploadRunForm(), run_form=RunReportForm(lang=current_language()),
-        publish_form=PublishRunForm(), department=own,
+        "results/index.html",
+        runs=runs,
+        manage=may_manage(current_user),
+        upload=UploadRunForm(),
+        run_form=RunReportForm(lang=current_language()),
+        publish_form=PublishRunForm(),
+        department=own,
         departments=known_departments(),
     )
 
@@ -71,7 +75,9 @@ def run(run_id: int):  # noqa: ANN201
     viewer = current_user.role == Role.VIEWER.value
     packs = packs_for(current_user, report_run)
     return render_template(
-        "results/run.html", run=report_run, manage=may_manage(current_user),
+        "results/run.html",
+        run=report_run,
+        manage=may_manage(current_user),
         files=[] if viewer else report_files(report_run),
         packs={code: (label, pack_files(report_run, code)) for code, label in packs.items()},
         publish_form=PublishRunForm(),
@@ -111,8 +117,12 @@ def pack(run_id: int, department: str):  # noqa: ANN201
         for name in files:
             archive.write(folder / name, arcname=name.split("/", 1)[1])
     buffer.seek(0)
-    return send_file(buffer, mimetype="application/zip", as_attachment=True,
-                     download_name=f"{department}_{report_run.id}.zip")
+    return send_file(
+        buffer,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"{department}_{report_run.id}.zip",
+    )
 
 
 @bp.route("/upload", methods=["POST"])
@@ -150,8 +160,10 @@ def run_report():  # noqa: ANN201
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("results.index"))
-    flash(_("Report made from the approved submissions; publish it to show it to "
-            "departments."), "success")
+    flash(
+        _("Report made from the approved submissions; publish it to show it to departments."),
+        "success",
+    )
     return redirect(url_for("results.run", run_id=added.id))
 
 
@@ -198,8 +210,13 @@ def departments():  # noqa: ANN201
                 flash(str(error), "error")
         return redirect(url_for("results.departments"))
     viewers = db.session.scalars(
-        select(User).where(User.role == Role.VIEWER.value).order_by(User.username)).all()
-    links = {link.user_id: link.department for link in db.session.scalars(
-        select(ViewerDepartment))}
-    return render_template("results/departments.html", form=form, viewers=viewers,
-                           links=links, departments=known_departments())
+        select(User).where(User.role == Role.VIEWER.value).order_by(User.username)
+    ).all()
+    links = {link.user_id: link.department for link in db.session.scalars(select(ViewerDepartment))}
+    return render_template(
+        "results/departments.html",
+        form=form,
+        viewers=viewers,
+        links=links,
+        departments=known_departments(),
+    )

@@ -18,8 +18,9 @@ class CorrectAnswerForm(BaseForm):
     """Change one answer; the reason is mandatory and goes to the audit log."""
 
     question_id = StringField(_l("Question id"), validators=[DataRequired(), Length(max=128)])
-    row = IntegerField(_l("Roster row (1 = first, empty for other questions)"),
-                       validators=[Optional()])
+    row = IntegerField(
+        _l("Roster row (1 = first, empty for other questions)"), validators=[Optional()]
+    )
     value = StringField(
         _l("New value (number, text, or JSON such as [1, 2]; empty to clear)"),
         validators=[Length(max=2000)],

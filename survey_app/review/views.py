@@ -84,9 +84,7 @@ def detail(uuid: str) -> ResponseReturnValue:
     questionnaire = questionnaire_for(submission.questionnaire_version)
     audit = list(
         db.session.scalars(
-            select(AuditLog)
-            .where(AuditLog.submission_id == submission.id)
-            .order_by(AuditLog.id)
+            select(AuditLog).where(AuditLog.submission_id == submission.id).order_by(AuditLog.id)
         )
     )
     return render_template(

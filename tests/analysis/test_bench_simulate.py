@@ -11,7 +11,10 @@ BENCH = Path(__file__).parents[2] / "bench" / "simulate.py"
 def test_simulate_benchmark_reports_time_and_memory(tmp_path: Path) -> None:
     completed = subprocess.run(
         [sys.executable, str(BENCH), "--one", "2000", "--keep", str(tmp_path / "out")],
-        capture_output=True, text=True, check=True, timeout=600,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
     )
     report = json.loads(completed.stdout.strip().splitlines()[-1])
     assert report["persons"] >= 1500

@@ -13,8 +13,19 @@ REFERENCE = Path(__file__).parent / "reference"
 SAMPLE = str(REFERENCE / "sample.csv")
 DESIGN = ["--weight", "weight", "--strata", "district", "--psu", "commune", "--nest"]
 R = dict(pd.read_csv(REFERENCE / "results.csv").itertuples(index=False, name=None))
-ESTIMATE_KEYS = {"variable", "level", "domain", "estimate", "std_error", "ci_low", "ci_high",
-                 "df", "deff", "n_unweighted", "sum_weights"}
+ESTIMATE_KEYS = {
+    "variable",
+    "level",
+    "domain",
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "df",
+    "deff",
+    "n_unweighted",
+    "sum_weights",
+}
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -27,16 +38,31 @@ def close(actual: float, key: str) -> bool:
 
 
 def test_estimate_json_has_the_documented_shape_and_r_values() -> None:
-    code, out, _ = run("estimate", SAMPLE, *DESIGN, "--var", "trained_vocational",
-                       "--stat", "proportion", "--by", "sex")
+    code, out, _ = run(
+        "estimate",
+        SAMPLE,
+        *DESIGN,
+        "--var",
+        "trained_vocational",
+        "--stat",
+        "proportion",
+        "--by",
+        "sex",
+    )
     assert code == 0
     payload = json.loads(out)
     assert set(payload) == {"design", "estimates"}
-    assert payload["design"] == {"n": 5000, "n_strata": 11, "n_psu": 223, "degf": 212,
-                                 "sum_weights": pytest.approx(R["sumw"], rel=1e-12)}
+    assert payload["design"] == {
+        "n": 5000,
+        "n_strata": 11,
+        "n_psu": 223,
+        "degf": 212,
+        "sum_weights": pytest.approx(R["sumw"], rel=1e-12),
+    }
     assert all(set(row) == ESTIMATE_KEYS for row in payload["estimates"])
-    female = next(r for r in payload["estimates"]
-                  if r["domain"] == {"sex": "F"} and r["level"] == "1")
+    female = next(
+        r for r in payload["estimates"] if r["domain"] == {"sex": "F"} and r["level"] == "1"
+    )
     assert close(female["estimate"], "prop.F.est") and close(female["std_error"], "prop.F.se")
     assert close(female["ci_low"], "prop.F.xlogit.lci") and female["df"] == 210
 
@@ -51,30 +77,64 @@ def test_parquet_input_gives_the_same_answer(tmp_path: Path) -> None:
     code, from_parquet, _ = run("estimate", str(parquet), *args)
     assert code == 0
     assert json.loads(from_csv) == json.loads(from_parquet)
-    row = next(r for r in json.loads(from_parquet)["estimates"]
-               if r["domain"] == {"sex": "M", "district": "D07"})
+    row = next(
+        r
+        for r in json.loads(from_parquet)["estimates"]
+        if r["domain"] == {"sex": "M", "district": "D07"}
+    )
     assert close(row["estimate"], "mean.M.D07.est") and close(row["std_error"], "mean.M.D07.se")
 
 
 def test_ratio_quantile_and_csv_output() -> None:
-    code, out, _ = run("estimate", SAMPLE, *DESIGN, "--var", "trained_vocational",
-                       "--stat", "ratio", "--denominator", "age", "--format", "csv")
+    code, out, _ = run(
+        "estimate",
+        SAMPLE,
+        *DESIGN,
+        "--var",
+        "trained_vocational",
+        "--stat",
+        "ratio",
+        "--denominator",
+        "age",
+        "--format",
+        "csv",
+    )
     assert code == 0
     lines = out.strip().splitlines()
     assert lines[0].split(",")[:2] == ["variable", "level"]
-    code, out, _ = run("estimate", SAMPLE, *DESIGN, "--var", "kap_score", "--stat", "quantile",
-                       "--quantile", "0.5")
+    code, out, _ = run(
+        "estimate", SAMPLE, *DESIGN, "--var", "kap_score", "--stat", "quantile", "--quantile", "0.5"
+    )
     (row,) = json.loads(out)["estimates"]
     assert row["level"] == "0.5" and close(row["ci_high"], "quantile.q50.uci")
 
 
 def test_gap_rows_carry_difference_and_parity_index() -> None:
-    code, out, _ = run("gap", SAMPLE, *DESIGN, "--var", "trained_vocational", "--stat", "mean",
-                       "--between", "sex", "F", "M")
+    code, out, _ = run(
+        "gap",
+        SAMPLE,
+        *DESIGN,
+        "--var",
+        "trained_vocational",
+        "--stat",
+        "mean",
+        "--between",
+        "sex",
+        "F",
+        "M",
+    )
     assert code == 0
     (row,) = json.loads(out)["estimates"]
-    for key in ("difference", "std_error", "ci_low", "ci_high", "p_value", "ratio",
-                "ratio_ci_low", "ratio_ci_high"):
+    for key in (
+        "difference",
+        "std_error",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "ratio",
+        "ratio_ci_low",
+        "ratio_ci_high",
+    ):
         assert key in row
     assert close(row["difference"], "gap.est") and close(row["std_error"], "gap.se")
     assert close(row["ratio"], "gpi.est") and close(row["ratio_std_error"], "gpi.se")
@@ -82,8 +142,9 @@ def test_gap_rows_carry_difference_and_parity_index() -> None:
 
 @pytest.mark.parametrize(("order", "prefix"), [("2", "chisq.F"), ("1", "chisq.1")])
 def test_chisq_prints_the_rao_scott_test(order: str, prefix: str) -> None:
-    code, out, _ = run("chisq", SAMPLE, *DESIGN, "--rows", "sex", "--cols", "support_need",
-                       "--order", order)
+    code, out, _ = run(
+        "chisq", SAMPLE, *DESIGN, "--rows", "sex", "--cols", "support_need", "--order", order
+    )
     assert code == 0
     payload = json.loads(out)
     assert {"statistic", "ndf", "ddf", "p_value", "method"} <= set(payload)
@@ -101,8 +162,18 @@ def test_missing_codes_are_not_averaged(tmp_path: Path) -> None:
     data = pd.DataFrame({"y": [1, 2, 98, 3, 99], "w": 1.0})
     path = tmp_path / "d.csv"
     data.to_csv(path, index=False)
-    code, out, _ = run("estimate", str(path), "--weight", "w", "--var", "y",
-                       "--missing-code", "98", "--missing-code", "99")
+    code, out, _ = run(
+        "estimate",
+        str(path),
+        "--weight",
+        "w",
+        "--var",
+        "y",
+        "--missing-code",
+        "98",
+        "--missing-code",
+        "99",
+    )
     assert code == 0
     (row,) = json.loads(out)["estimates"]
     assert row["estimate"] == pytest.approx(2.0) and row["n_unweighted"] == 3
@@ -141,15 +212,27 @@ def test_unsupported_file_suffix_exits_2(tmp_path: Path) -> None:
 
 def test_form_option_applies_missing_codes_and_expands_multi(tmp_path: Path) -> None:
     pytest.importorskip("questionnaires")
-    data = pd.DataFrame({
-        "P06": ["[1, 3]", "99", "[2]", "[1]"],
-        "P01_cook": [1, 98, 2, 3],
-        "w": [1.0, 1.0, 2.0, 1.0],
-    })
+    data = pd.DataFrame(
+        {
+            "P06": ["[1, 3]", "99", "[2]", "[1]"],
+            "P01_cook": [1, 98, 2, 3],
+            "w": [1.0, 1.0, 2.0, 1.0],
+        }
+    )
     path = tmp_path / "individual.csv"
     data.to_csv(path, index=False)
-    code, out, err = run("estimate", str(path), "--weight", "w", "--form", "individual",
-                         "--var", "P06", "--var", "P01_cook")
+    code, out, err = run(
+        "estimate",
+        str(path),
+        "--weight",
+        "w",
+        "--form",
+        "individual",
+        "--var",
+        "P06",
+        "--var",
+        "P01_cook",
+    )
     assert code == 0, err
     rows = {r["variable"]: r for r in json.loads(out)["estimates"]}
     assert rows["P06_talk_calmly"]["estimate"] == pytest.approx(2 / 4)

@@ -44,7 +44,11 @@ def test_design_counts_match_r(sample: pd.DataFrame) -> None:
     assert design.degf == R["degf"]
     assert_rel(design.sum_weights, R["sumw"])
     assert design.summary() == {
-        "n": 5000, "n_strata": 11, "n_psu": 223, "degf": 212, "sum_weights": design.sum_weights,
+        "n": 5000,
+        "n_strata": 11,
+        "n_psu": 223,
+        "degf": 212,
+        "sum_weights": design.sum_weights,
     }
 
 

@@ -130,7 +130,8 @@ def test_gap_by_domain_and_for_every_level(sample: pd.DataFrame) -> None:
     design = design_of(sample)
     gaps = est.gap(design, "support_need", ("sex", "F", "M"), stat="proportion", by="urban")
     assert {(g.domain["urban"], g.level) for g in gaps} == {
-        (u, lv) for u in ("rural", "urban")
+        (u, lv)
+        for u in ("rural", "urban")
         for lv in ("childcare", "credit", "legal_aid", "none", "training")
     }
     props = est.proportion(design, "support_need", by=["urban", "sex"])
@@ -188,16 +189,30 @@ def test_to_dict_is_json_ready(sample: pd.DataFrame) -> None:
     record = row.to_dict()
     assert record["deff"] is None
     assert record["domain"] == {"sex": "F"}
-    assert set(record) >= {"variable", "level", "estimate", "std_error", "ci_low", "ci_high",
-                           "df", "deff", "n_unweighted", "sum_weights"}
+    assert set(record) >= {
+        "variable",
+        "level",
+        "estimate",
+        "std_error",
+        "ci_low",
+        "ci_high",
+        "df",
+        "deff",
+        "n_unweighted",
+        "sum_weights",
+    }
 
 
 def test_column_without_values_gives_nan_and_no_cases(sample: pd.DataFrame) -> None:
     data = sample.assign(empty=np.nan, text=pd.Series([None] * len(sample), dtype=object))
     design = design_of(data)
-    for table in (est.mean(design, "empty"), est.mean(design, "empty", by="sex"),
-                  est.proportion(design, "empty", by="sex"), est.proportion(design, "text"),
-                  est.ratio(design, "empty", "age", by="sex")):
+    for table in (
+        est.mean(design, "empty"),
+        est.mean(design, "empty", by="sex"),
+        est.proportion(design, "empty", by="sex"),
+        est.proportion(design, "text"),
+        est.ratio(design, "empty", "age", by="sex"),
+    ):
         assert len(table) >= 1
         for row in table:
             assert np.isnan(row.estimate) and np.isnan(row.std_error)
@@ -209,8 +224,10 @@ def test_column_without_values_gives_nan_and_no_cases(sample: pd.DataFrame) -> N
 
 
 def test_domain_without_values_gives_nan_beside_the_others(sample: pd.DataFrame) -> None:
-    data = sample.assign(y=np.where(sample["sex"] == "F", np.nan, sample["kap_score"]),
-                         b=(sample["kap_score"] > 50).astype(float))
+    data = sample.assign(
+        y=np.where(sample["sex"] == "F", np.nan, sample["kap_score"]),
+        b=(sample["kap_score"] > 50).astype(float),
+    )
     data.loc[data["sex"] == "F", "b"] = np.nan
     design = design_of(data)
     men = design_of(data[data["sex"] == "M"])

@@ -29,8 +29,10 @@ def calibrated() -> dict[str, SurveyDesign]:
     return {
         "poststrat": weighting.poststratify(design, ["sex", "urban"], post.to_dict()),
         "rake": weighting.rake(
-            design, {"sex": {"F": 820_000, "M": 790_000}, "district": district.to_dict()},
-            max_iter=100, epsilon=1e-10,
+            design,
+            {"sex": {"F": 820_000, "M": 790_000}, "district": district.to_dict()},
+            max_iter=100,
+            epsilon=1e-10,
         ),
     }
 
@@ -40,8 +42,12 @@ def test_calibrated_means_and_totals_match_r(calibrated: dict, kind: str) -> Non
     design = calibrated[kind]
     m = est.mean(design, "trained_vocational")[0]
     t = est.total(design, "trained_vocational")[0]
-    for value, key in ((m.estimate, "est"), (m.std_error, "se"), (t.estimate, "total.est"),
-                       (t.std_error, "total.se")):
+    for value, key in (
+        (m.estimate, "est"),
+        (m.std_error, "se"),
+        (t.estimate, "total.est"),
+        (t.std_error, "total.se"),
+    ):
         expected = R[f"{kind}.{key}"]
         assert abs(value - expected) <= 1e-9 * abs(expected), (kind, key, value, expected)
 

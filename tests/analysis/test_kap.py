@@ -46,13 +46,15 @@ def _answers(keys: dict[str, int], pattern: list[str]) -> dict[str, int]:
 
 
 def test_knowledge_score_counts_dont_know_as_wrong_and_needs_12_answers(keys):
-    frame = pd.DataFrame([
-        _answers(keys, list("c" * 15)),                      # 15/15 -> 100, good
-        _answers(keys, list("c" * 9 + "d" * 3 + "r" * 3)),   # 9 of 12 answered -> 75, moderate
-        _answers(keys, list("c" * 11 + "r" * 4)),            # 11 answered -> no score
-        _answers(keys, list("c" * 8 + "w" * 7)),             # 8/15 -> 53.3, poor
-        _answers(keys, list("c" * 12 + "w" * 3)),            # 12/15 -> 80, good (edge)
-    ])
+    frame = pd.DataFrame(
+        [
+            _answers(keys, list("c" * 15)),  # 15/15 -> 100, good
+            _answers(keys, list("c" * 9 + "d" * 3 + "r" * 3)),  # 9 of 12 answered -> 75, moderate
+            _answers(keys, list("c" * 11 + "r" * 4)),  # 11 answered -> no score
+            _answers(keys, list("c" * 8 + "w" * 7)),  # 8/15 -> 53.3, poor
+            _answers(keys, list("c" * 12 + "w" * 3)),  # 12/15 -> 80, good (edge)
+        ]
+    )
     scored = knowledge_scores(frame, K_ITEMS, keys)
     assert scored["score"].iloc[0] == 100
     assert scored["score"].iloc[1] == 75
@@ -76,13 +78,15 @@ def test_attitude_index_reverse_codes_and_needs_80_percent():
             row[a] = 98
         return row
 
-    frame = pd.DataFrame([
-        person(5, 1),             # fully equitable: recoded all 5 -> 100, high
-        person(3, 3),             # neutral -> 50, moderate
-        person(1, 5, missing=2),  # 12 of 14 answered, all inequitable -> 0, low
-        person(5, 1, missing=3),  # 11 of 14 < 80% -> missing
-        person(4, 2),             # recoded all 4 -> 75, high
-    ])
+    frame = pd.DataFrame(
+        [
+            person(5, 1),  # fully equitable: recoded all 5 -> 100, high
+            person(3, 3),  # neutral -> 50, moderate
+            person(1, 5, missing=2),  # 12 of 14 answered, all inequitable -> 0, low
+            person(5, 1, missing=3),  # 11 of 14 < 80% -> missing
+            person(4, 2),  # recoded all 4 -> 75, high
+        ]
+    )
     scored = attitude_index(frame, A_ITEMS, REVERSE)
     assert scored["index"].iloc[0] == 100
     assert scored["index"].iloc[1] == 50
@@ -102,8 +106,9 @@ def test_attitude_bands_edges():
 
 def test_wife_beating_counts_dont_know_as_not_agree():
     items = ["A15a", "A15b", "A15c", "A15d", "A15e"]
-    frame = pd.DataFrame([[1, 0, 98, 0, 0], [98, 98, 0, 0, 0], [99] * 5, [1, 1, 1, 1, 1]],
-                         columns=items)
+    frame = pd.DataFrame(
+        [[1, 0, 98, 0, 0], [98, 98, 0, 0, 0], [99] * 5, [1, 1, 1, 1, 1]], columns=items
+    )
     scored = wife_beating(frame, items)
     assert scored["any"].iloc[0] == 1 and scored["count"].iloc[0] == 1
     assert scored["any"].iloc[1] == 0 and scored["count"].iloc[1] == 0
@@ -113,8 +118,9 @@ def test_wife_beating_counts_dont_know_as_not_agree():
 
 def test_decisions_alone_or_jointly_and_all_three():
     rows = ["own_health", "large_purchases", "family_visits", "own_earnings"]
-    frame = pd.DataFrame([[1, 2, 1, 3], [3, 3, 4, 1], [1, 5, 2, 2]],
-                         columns=[f"P02_{r}" for r in rows])
+    frame = pd.DataFrame(
+        [[1, 2, 1, 3], [3, 3, 4, 1], [1, 5, 2, 2]], columns=[f"P02_{r}" for r in rows]
+    )
     scored = decision_indicators(frame, "P02", rows, rows[:3])
     assert scored["dec_own_health"].tolist() == [1.0, 0.0, 1.0]
     assert scored["all_three"].iloc[0] == 1 and scored["none"].iloc[0] == 0

@@ -97,8 +97,21 @@ def test_pdf_outline_lists_the_tables(report, plan_tables):
 def test_pdf_page_renders_to_an_image(report, tmp_path):
     out, _ = report
     prefix = tmp_path / "page"
-    subprocess.run(["pdftoppm", "-r", "40", "-gray", "-f", "3", "-l", "3",
-                    str(out / "report_vi.pdf"), str(prefix)], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "40",
+            "-gray",
+            "-f",
+            "3",
+            "-l",
+            "3",
+            str(out / "report_vi.pdf"),
+            str(prefix),
+        ],
+        check=True,
+    )
     image = next(tmp_path.glob("page*.pgm"))
     raw = image.read_bytes()
     # binary PGM: "P5\n<w> <h>\n255\n" then one byte per pixel
@@ -114,8 +127,12 @@ def test_pdf_page_renders_to_an_image(report, tmp_path):
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_pdftotext_reads_the_diacritics(report):
     out, _ = report
-    text = subprocess.run(["pdftotext", "-f", "1", "-l", "2", str(out / "report_vi.pdf"), "-"],
-                          check=True, capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "2", str(out / "report_vi.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert "Tỷ lệ phụ nữ và nam giới 18–64 tuổi dự họp thôn" in text
 
 
@@ -126,8 +143,12 @@ def test_excel_has_a_sheet_per_table_with_numbers(report, plan_tables):
     sheet = book["D4.1"]
     assert sheet["A1"].value.startswith("D4.1. Tỷ lệ biết chữ")
     assert sheet.freeze_panes == "B5"  # two header rows stay visible
-    numbers = [c.value for row in sheet.iter_rows(min_row=5) for c in row
-               if isinstance(c.value, (int, float))]
+    numbers = [
+        c.value
+        for row in sheet.iter_rows(min_row=5)
+        for c in row
+        if isinstance(c.value, (int, float))
+    ]
     assert len(numbers) > 50
     formats = {c.number_format for row in sheet.iter_rows(min_row=5) for c in row}
     assert "0.0" in formats
@@ -197,8 +218,9 @@ def test_command_writes_an_english_report_and_tolerates_missing_tables(data_dir,
     for suffix in (".csv", ".parquet"):
         (partial / f"women{suffix}").unlink()
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["analyze", "report", str(partial), "--out", str(out),
-                                      "--lang", "en", "--no-pdf"])
+    result = CliRunner().invoke(
+        cli, ["analyze", "report", str(partial), "--out", str(out), "--lang", "en", "--no-pdf"]
+    )
     assert result.exit_code == 0, result.output
     assert "Wrote 33 tables" in result.output
     book = load_workbook(out / "report_en.xlsx")
@@ -208,14 +230,25 @@ def test_command_writes_an_english_report_and_tolerates_missing_tables(data_dir,
 
 
 def test_command_reports_bad_input_without_a_traceback(tmp_path):
-    result = CliRunner().invoke(cli, ["analyze", "report", str(tmp_path / "none"), "--out",
-                                      str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        cli, ["analyze", "report", str(tmp_path / "none"), "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code == 2
     assert "Error: data folder" in result.output and "Lỗi:" in result.output
     bad_plan = tmp_path / "plan.json"
     bad_plan.write_text("{}", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["analyze", "report", str(tmp_path), "--plan",
-                                      str(bad_plan), "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "analyze",
+            "report",
+            str(tmp_path),
+            "--plan",
+            str(bad_plan),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
     assert result.exit_code == 2
     assert "plan.json" in result.output
     assert "Traceback" not in result.output

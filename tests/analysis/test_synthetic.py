@@ -96,8 +96,10 @@ def test_household_nonresponse_factor_is_eligible_over_responding_per_stratum(
     _, out = survey
     sample = _read(out, "sample")
     eligible = sample[sample["eligible_household"] == 1]
-    factor = (eligible.groupby("stratum").size()
-              / eligible[eligible["responded"] == 1].groupby("stratum").size())
+    factor = (
+        eligible.groupby("stratum").size()
+        / eligible[eligible["responded"] == 1].groupby("stratum").size()
+    )
     responded = sample[sample["responded"] == 1]
     ratio = responded["weight_adjusted"] / responded["weight_base"]
     assert ratio.to_numpy() == pytest.approx(factor.loc[responded["stratum"]].to_numpy())
@@ -114,10 +116,10 @@ def test_tables_link_by_ids(survey: tuple[Simulator, Path]) -> None:
     assert households["hh_id"].is_unique
     assert set(members["hh_id"]) == set(households["hh_id"])
     sizes = members.groupby("hh_id").size()
-    assert (households.set_index("hh_id")["HH06"] == sizes.loc[households["hh_id"]].to_numpy()
-            ).all()
-    person = individuals.merge(members, left_on=["hh_id", "resp_line"],
-                               right_on=["hh_id", "line"])
+    assert (
+        households.set_index("hh_id")["HH06"] == sizes.loc[households["hh_id"]].to_numpy()
+    ).all()
+    person = individuals.merge(members, left_on=["hh_id", "resp_line"], right_on=["hh_id", "line"])
     assert len(person) == len(individuals)
     assert (person["resp_sex"] == person["M03"]).all()
     assert (person["resp_age"] == person["M04"]).all()
@@ -200,15 +202,25 @@ def test_cli_refuses_bad_options(tmp_path: Path) -> None:
     assert "exactly one of --out DIR or --into-db" in result.output
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "keep.txt").write_text("x")
-    result = runner.invoke(cli, ["simulate", "--households", "40", "--out",
-                                 str(tmp_path / "full")])
+    result = runner.invoke(cli, ["simulate", "--households", "40", "--out", str(tmp_path / "full")])
     assert result.exit_code == 2
     assert "not empty" in result.output
 
 
 def test_cli_writes_the_tables(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["simulate", "--households", "40", "--seed", "2",
-                                      "--out", str(tmp_path / "out"), "--check"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--households",
+            "40",
+            "--seed",
+            "2",
+            "--out",
+            str(tmp_path / "out"),
+            "--check",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "individual.parquet").exists()
     assert "interviews validate" in result.output

@@ -26,7 +26,8 @@ def test_frame_follows_the_census_figures_file() -> None:
     assert (communes == expected.loc[communes.index]).all()
     # Households ≈ population / 3.9, projected.
     assert villages["households"].sum() == pytest.approx(
-        districts["population_2019"].sum() * 1.06 / 3.9, rel=0.02)
+        districts["population_2019"].sum() * 1.06 / 3.9, rel=0.02
+    )
 
 
 def test_census_totals_cover_district_sex_age_and_scale() -> None:
@@ -66,37 +67,47 @@ def test_pps_and_systematic_household_selection() -> None:
 
 
 def test_household_weights_adjust_for_nonresponse_within_strata() -> None:
-    sample = pd.DataFrame({
-        "stratum": [1, 1, 1, 1, 2, 2],
-        "pi1": [0.1, 0.1, 0.2, 0.2, 0.5, 0.5],
-        "pi2": [0.5, 0.5, 0.5, 0.5, 0.2, 0.2],
-        "responded": [1, 1, 1, 0, 1, 0],
-        "eligible_household": [1, 1, 1, 1, 1, 0],
-    })
+    sample = pd.DataFrame(
+        {
+            "stratum": [1, 1, 1, 1, 2, 2],
+            "pi1": [0.1, 0.1, 0.2, 0.2, 0.5, 0.5],
+            "pi2": [0.5, 0.5, 0.5, 0.5, 0.2, 0.2],
+            "responded": [1, 1, 1, 0, 1, 0],
+            "eligible_household": [1, 1, 1, 1, 1, 0],
+        }
+    )
     weights = household_weights(sample)
     assert weights["weight_base"].to_numpy() == pytest.approx([20, 20, 10, 10, 10, 10])
     # Stratum 1: 4 eligible / 3 responding; stratum 2: the vacant dwelling is not eligible.
     assert weights["weight_adjusted"].to_numpy() == pytest.approx(
-        [80 / 3, 80 / 3, 40 / 3, 0, 10, 0])
+        [80 / 3, 80 / 3, 40 / 3, 0, 10, 0]
+    )
 
 
 def _persons(n: int, rng: np.random.Generator) -> pd.DataFrame:
-    return pd.DataFrame({
-        "stratum": rng.choice([1781, 1782], n),
-        "district": 178,
-        "sex": rng.choice([1, 2], n),
-        "age": rng.integers(18, 65, n),
-        "eligible": rng.integers(1, 4, n),
-        "responded": (rng.random(n) < 0.9).astype(int),
-        "hh_weight_base": rng.uniform(50, 150, n),
-        "hh_weight_adjusted": rng.uniform(55, 160, n),
-    })
+    return pd.DataFrame(
+        {
+            "stratum": rng.choice([1781, 1782], n),
+            "district": 178,
+            "sex": rng.choice([1, 2], n),
+            "age": rng.integers(18, 65, n),
+            "eligible": rng.integers(1, 4, n),
+            "responded": (rng.random(n) < 0.9).astype(int),
+            "hh_weight_base": rng.uniform(50, 150, n),
+            "hh_weight_adjusted": rng.uniform(55, 160, n),
+        }
+    )
 
 
 def _totals(scale: float = 1000.0) -> pd.DataFrame:
     groups = ["18-24", "25-34", "35-44", "45-54", "55-64"]
-    return pd.DataFrame([{"district": 178, "sex": s, "age_group": g, "total": scale * (i + s)}
-                         for s in (1, 2) for i, g in enumerate(groups, start=1)])
+    return pd.DataFrame(
+        [
+            {"district": 178, "sex": s, "age_group": g, "total": scale * (i + s)}
+            for s in (1, 2)
+            for i, g in enumerate(groups, start=1)
+        ]
+    )
 
 
 def test_individual_weights_rake_to_census_cells_and_keep_all_three() -> None:
@@ -108,11 +119,14 @@ def test_individual_weights_rake_to_census_cells_and_keep_all_three() -> None:
     respond = persons["responded"] == 1
     assert (weights.loc[~respond, ["weight_adjusted", "weight_final"]] == 0).all().all()
     before = persons["hh_weight_adjusted"] * persons["eligible"] * 2
-    assert weights["weight_adjusted"].groupby([persons["stratum"], persons["sex"]]).sum() \
-        .to_numpy() == pytest.approx(before.groupby([persons["stratum"], persons["sex"]]).sum()
-                                     .to_numpy())
-    people = persons.assign(age_group=age_group(persons["age"].to_numpy()),
-                            w=weights["weight_final"])[respond]
+    assert weights["weight_adjusted"].groupby(
+        [persons["stratum"], persons["sex"]]
+    ).sum().to_numpy() == pytest.approx(
+        before.groupby([persons["stratum"], persons["sex"]]).sum().to_numpy()
+    )
+    people = persons.assign(
+        age_group=age_group(persons["age"].to_numpy()), w=weights["weight_final"]
+    )[respond]
     got = people.groupby(["sex", "age_group"])["w"].sum()
     want = totals.set_index(["sex", "age_group"])["total"]
     assert got.to_numpy() == pytest.approx(want.loc[got.index].to_numpy())

@@ -49,9 +49,7 @@ def _levels(vector: dict[str, Any]) -> tuple[dict[str | None, Level], str | None
             ):
                 level.columns[name] = np.array(values, object)
             else:
-                level.columns[name] = np.array(
-                    [np.nan if v is None else float(v) for v in values]
-                )
+                level.columns[name] = np.array([np.nan if v is None else float(v) for v in values])
         levels[group] = level
     return levels, vector.get("group")
 
@@ -100,10 +98,13 @@ def test_column_evaluator_matches_shared_vector(vector: dict[str, Any]) -> None:
         assert got == expected
 
 
-@pytest.mark.parametrize("path", [
-    "tests/questionnaires/forms/mini.json",
-    "tests/survey_app/data/test_household.json",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "tests/questionnaires/forms/mini.json",
+        "tests/survey_app/data/test_household.json",
+    ],
+)
 def test_generic_generation_validates_forms_it_has_no_behaviour_for(path: str) -> None:
     root = Path(__file__).resolve().parents[2]
     questionnaire = load_questionnaire(root / path)

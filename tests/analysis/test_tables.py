@@ -24,27 +24,39 @@ from questionnaires import QuestionnaireError, load_bundled
 from questionnaires.expressions import Scope, compile_expression, evaluate
 from questionnaires.plans import bundled_plan_path, load_plan, plan_from_dict
 
-SETTINGS = {"suppress_below": 25, "parentheses_below": 50, "gpi_low": 0.97, "gpi_high": 1.03,
-            "confidence": 0.95}
+SETTINGS = {
+    "suppress_below": 25,
+    "parentheses_below": 50,
+    "gpi_low": 0.97,
+    "gpi_high": 1.03,
+    "confidence": 0.95,
+}
 
 
 def _group(sex: int, district: int, yes: int, no: int, weight_yes: float = 1.0) -> pd.DataFrame:
-    return pd.DataFrame({
-        "sex": [sex] * (yes + no), "district": [district] * (yes + no),
-        "y": [1.0] * yes + [0.0] * no, "w": [weight_yes] * yes + [1.0] * no,
-    })
+    return pd.DataFrame(
+        {
+            "sex": [sex] * (yes + no),
+            "district": [district] * (yes + no),
+            "y": [1.0] * yes + [0.0] * no,
+            "w": [weight_yes] * yes + [1.0] * no,
+        }
+    )
 
 
 @pytest.fixture
 def frame() -> pd.DataFrame:
-    return pd.concat([
-        _group(2, 1, 15, 15),         # women, district 1: 30 cases, 50%
-        _group(1, 1, 20, 40),         # men, district 1: 60 cases, 33.3%
-        _group(2, 2, 10, 10),         # women, district 2: 20 cases -> suppressed
-        _group(1, 2, 30, 30),         # men, district 2: 60 cases, 50%
-        _group(2, 3, 40, 20, 2.0),    # women, district 3: weighted 80/100 = 80%
-        _group(1, 3, 30, 30),         # men, district 3: 50%
-    ], ignore_index=True)
+    return pd.concat(
+        [
+            _group(2, 1, 15, 15),  # women, district 1: 30 cases, 50%
+            _group(1, 1, 20, 40),  # men, district 1: 60 cases, 33.3%
+            _group(2, 2, 10, 10),  # women, district 2: 20 cases -> suppressed
+            _group(1, 2, 30, 30),  # men, district 2: 60 cases, 50%
+            _group(2, 3, 40, 20, 2.0),  # women, district 3: weighted 80/100 = 80%
+            _group(1, 3, 30, 30),  # men, district 3: 50%
+        ],
+        ignore_index=True,
+    )
 
 
 def test_sex_cells_give_weighted_shares_gap_gpi_and_marks(frame):
@@ -75,8 +87,9 @@ def test_sex_cells_give_weighted_shares_gap_gpi_and_marks(frame):
 
 def test_gpi_inside_the_band_is_not_flagged():
     data = pd.concat([_group(2, 1, 50, 50), _group(1, 1, 51, 49)], ignore_index=True)
-    cells = sex_cells(SurveyDesign(data, weight="w"), "y", "proportion", "sex", 2, 1, None,
-                      SETTINGS)
+    cells = sex_cells(
+        SurveyDesign(data, weight="w"), "y", "proportion", "sex", 2, 1, None, SETTINGS
+    )
     values, flags = cells[0.0]
     assert values["gpi"] == pytest.approx(50 / 51)
     assert "gpi" not in flags
@@ -86,8 +99,8 @@ def test_thresholds_are_settings(frame):
     design = SurveyDesign(frame, weight="w")
     strict = {**SETTINGS, "suppress_below": 35, "parentheses_below": 70}
     cells = sex_cells(design, "y", "proportion", "sex", 2, 1, "district", strict)
-    assert cells[1.0][1]["w_est"] == SUPPRESSED       # 30 < 35
-    assert cells[1.0][1]["m_est"] == PARENTHESES      # 60 < 70
+    assert cells[1.0][1]["w_est"] == SUPPRESSED  # 30 < 35
+    assert cells[1.0][1]["m_est"] == PARENTHESES  # 60 < 70
 
 
 def test_equal_weights_give_unweighted_mean_and_row_order_does_not_matter(frame):
@@ -99,8 +112,9 @@ def test_equal_weights_give_unweighted_mean_and_row_order_does_not_matter(frame)
     assert cells[0.0][0]["w_est"] == pytest.approx(women)
     assert cells[0.0][0]["gap"] == pytest.approx(women - men)
     shuffled = frame.sample(frac=1, random_state=4).reset_index(drop=True)
-    again = sex_cells(SurveyDesign(shuffled, weight="w"), "hours", "mean", "sex", 2, 1, None,
-                      SETTINGS)
+    again = sex_cells(
+        SurveyDesign(shuffled, weight="w"), "hours", "mean", "sex", 2, 1, None, SETTINGS
+    )
     assert again[0.0][0]["w_ci"] == pytest.approx(cells[0.0][0]["w_ci"])
 
 
@@ -117,8 +131,10 @@ def test_format_cell_marks():
     assert format_cell(12.345, "pct") == "12.3"
     assert format_cell(12.345, "pct", PARENTHESES) == "(12.3)"
     assert format_cell(12.345, "pct", SUPPRESSED) == "*"
-    assert format_cell((1.25, 20.0), "ci") == "1.2–20.0" or format_cell((1.25, 20.0),
-                                                                      "ci") == "1.3–20.0"
+    assert (
+        format_cell((1.25, 20.0), "ci") == "1.2–20.0"
+        or format_cell((1.25, 20.0), "ci") == "1.3–20.0"
+    )
     assert format_cell(1.2, "gpi", GPI_FLAG) == "1.20 †"
     assert format_cell(0.0004, "p") == "<0.001"
     assert format_cell(1234, "n") == "1 234"
@@ -130,7 +146,7 @@ def test_format_cell_marks():
         (">=", 25, 30, 26, 34, "achieved"),
         (">=", 25, 30, 24, 36, "not_distinguishable"),
         (">=", 25, 20, 16, 24, "not_achieved"),
-        (">=", 25, 27, 25, 29, "achieved"),           # bound meets the target
+        (">=", 25, 27, 25, 29, "achieved"),  # bound meets the target
         (">", 50, 55, 50, 60, "not_distinguishable"),  # > needs the bound above
         ("<", 15, 10, 8, 12, "achieved"),
         ("<", 15, 14, 12, 16, "not_distinguishable"),
@@ -176,16 +192,23 @@ def test_vectorised_expressions_agree_with_the_form_engine(text):
     b = rng.integers(0, 3, n).astype(float)
     a[rng.random(n) < 0.15] = np.nan
     b[rng.random(n) < 0.15] = np.nan
-    multi = [None if rng.random() < 0.1 else sorted(set(rng.integers(1, 5, rng.integers(0, 4))
-                                                        .tolist())) for _ in range(n)]
-    frame = pd.DataFrame({"a": a, "b": b, "m": [None if v is None else " ".join(map(str, v))
-                                                  for v in multi]})
-    ast = compile_expression(text, Scope(known=frozenset({"a", "b", "m"}), allow_current=False,
-                                         attributes=False))
+    multi = [
+        None if rng.random() < 0.1 else sorted(set(rng.integers(1, 5, rng.integers(0, 4)).tolist()))
+        for _ in range(n)
+    ]
+    frame = pd.DataFrame(
+        {"a": a, "b": b, "m": [None if v is None else " ".join(map(str, v)) for v in multi]}
+    )
+    ast = compile_expression(
+        text, Scope(known=frozenset({"a", "b", "m"}), allow_current=False, attributes=False)
+    )
     fast = evaluate_frame(ast, frame, multi={"m"})
     for i in range(n):
-        answers = {"a": None if np.isnan(a[i]) else int(a[i]),
-                   "b": None if np.isnan(b[i]) else int(b[i]), "m": multi[i]}
+        answers = {
+            "a": None if np.isnan(a[i]) else int(a[i]),
+            "b": None if np.isnan(b[i]) else int(b[i]),
+            "m": multi[i],
+        }
         expected = evaluate(ast, answers)
         got = fast[i]
         if expected is None:
@@ -214,20 +237,69 @@ def plan_doc() -> dict:
 def test_bundled_plan_covers_every_indicator_and_kind(plan_doc):
     plan = load_plan(bundled_plan_path())
     indicators = {t.get("indicator") for t in plan.tables if t["kind"] == "indicator"}
-    for code in ["I1.1", "I2.1", "I2.2", "I3.1", "I3.2", "I4.1", "I4.2", "I4.3", "I5.1", "I5.2",
-                 "I6.1", "I6.2", "I7.1", "I7.2", "I8.1", "I8.2"]:
+    for code in [
+        "I1.1",
+        "I2.1",
+        "I2.2",
+        "I3.1",
+        "I3.2",
+        "I4.1",
+        "I4.2",
+        "I4.3",
+        "I5.1",
+        "I5.2",
+        "I6.1",
+        "I6.2",
+        "I7.1",
+        "I7.2",
+        "I8.1",
+        "I8.2",
+    ]:
         assert code in indicators, code
     kinds = {t["kind"] for t in plan.tables}
-    assert {"knowledge", "attitude", "wife_beating", "decisions", "chores", "support_needs",
-            "barriers", "commune", "monitoring"} <= kinds
+    assert {
+        "knowledge",
+        "attitude",
+        "wife_beating",
+        "decisions",
+        "chores",
+        "support_needs",
+        "barriers",
+        "commune",
+        "monitoring",
+    } <= kinds
     # I1.2 is a commune-form table
-    assert any("I1.2" in item["label"]["en"] for t in plan.tables if t["kind"] == "commune"
-               for item in t["items"])
+    assert any(
+        "I1.2" in item["label"]["en"]
+        for t in plan.tables
+        if t["kind"] == "commune"
+        for item in t["items"]
+    )
     m1 = next(t for t in plan.tables if t["id"] == "M1")
     codes = {t["code"] for t in m1["targets"]}
-    for code in ["MT1-CT1", "MT1-CT2", "MT1-CT3", "MT2-CT1", "MT2-CT2", "MT2-CT3", "MT2-CT4",
-                 "MT3-CT1", "MT3-CT2", "MT3-CT3", "MT3-CT4", "MT4-CT1", "MT4-CT2", "MT4-CT3",
-                 "MT4-CT4", "MT5-CT1", "MT5-CT2", "MT6-CT1", "MT6-CT2", "MT6-CT3", "MT7"]:
+    for code in [
+        "MT1-CT1",
+        "MT1-CT2",
+        "MT1-CT3",
+        "MT2-CT1",
+        "MT2-CT2",
+        "MT2-CT3",
+        "MT2-CT4",
+        "MT3-CT1",
+        "MT3-CT2",
+        "MT3-CT3",
+        "MT3-CT4",
+        "MT4-CT1",
+        "MT4-CT2",
+        "MT4-CT3",
+        "MT4-CT4",
+        "MT5-CT1",
+        "MT5-CT2",
+        "MT6-CT1",
+        "MT6-CT2",
+        "MT6-CT3",
+        "MT7",
+    ]:
         assert code in codes, code
     assert all(t["departments"] for t in plan.tables)
 
@@ -235,24 +307,42 @@ def test_bundled_plan_covers_every_indicator_and_kind(plan_doc):
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda d: d["tables"][0].update(indicator="I9.9"),
-         "table D1.1: indicator 'I9.9' is not defined; add it under indicators"),
-        (lambda d: d["tables"][0].update(departments=["so_moi"]),
-         "table D1.1: department 'so_moi' is not defined; add it under departments"),
-        (lambda d: d["tables"][0].update(rows=["district", "religion"]),
-         "table D1.1: row variable 'religion' is not defined"),
-        (lambda d: d["indicators"]["I1.1"].update(numerator="${D1_99} = 1"),
-         "indicator I1.1: numerator '${D1_99} = 1': column 1:"),
-        (lambda d: d["indicators"]["I1.1"].update(numerator="${D1_01} = 'maybe'"),
-         "indicator I1.1: numerator"),
-        (lambda d: d["sources"]["individual"].update(form="individuals"),
-         "source individual: form 'individuals' is not a bundled questionnaire"),
-        (lambda d: d["settings"].update(parentheses_below=10),
-         "settings: parentheses_below is smaller than suppress_below"),
-        (lambda d: d["tables"].append(copy.deepcopy(d["tables"][0])),
-         "table D1.1: the id is used twice"),
-        (lambda d: d["kap"]["knowledge"]["items"].append("K99"),
-         "kap: item 'K99' is not a question of form 'individual'"),
+        (
+            lambda d: d["tables"][0].update(indicator="I9.9"),
+            "table D1.1: indicator 'I9.9' is not defined; add it under indicators",
+        ),
+        (
+            lambda d: d["tables"][0].update(departments=["so_moi"]),
+            "table D1.1: department 'so_moi' is not defined; add it under departments",
+        ),
+        (
+            lambda d: d["tables"][0].update(rows=["district", "religion"]),
+            "table D1.1: row variable 'religion' is not defined",
+        ),
+        (
+            lambda d: d["indicators"]["I1.1"].update(numerator="${D1_99} = 1"),
+            "indicator I1.1: numerator '${D1_99} = 1': column 1:",
+        ),
+        (
+            lambda d: d["indicators"]["I1.1"].update(numerator="${D1_01} = 'maybe'"),
+            "indicator I1.1: numerator",
+        ),
+        (
+            lambda d: d["sources"]["individual"].update(form="individuals"),
+            "source individual: form 'individuals' is not a bundled questionnaire",
+        ),
+        (
+            lambda d: d["settings"].update(parentheses_below=10),
+            "settings: parentheses_below is smaller than suppress_below",
+        ),
+        (
+            lambda d: d["tables"].append(copy.deepcopy(d["tables"][0])),
+            "table D1.1: the id is used twice",
+        ),
+        (
+            lambda d: d["kap"]["knowledge"]["items"].append("K99"),
+            "kap: item 'K99' is not a question of form 'individual'",
+        ),
     ],
 )
 def test_broken_plans_get_precise_messages(plan_doc, change, expected):
@@ -260,8 +350,9 @@ def test_broken_plans_get_precise_messages(plan_doc, change, expected):
     change(doc)
     with pytest.raises(QuestionnaireError) as caught:
         plan_from_dict(doc, "tables/langson.json", load_bundled())
-    assert any(m.startswith("tables/langson.json: ") and expected in m
-               for m in caught.value.messages), caught.value.messages
+    assert any(
+        m.startswith("tables/langson.json: ") and expected in m for m in caught.value.messages
+    ), caught.value.messages
     assert len(caught.value.messages_vi) == len(caught.value.messages)
 
 

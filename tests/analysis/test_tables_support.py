@@ -36,15 +36,28 @@ def test_need_matrix_reads_space_separated_codes():
 @pytest.fixture
 def small_survey(tmp_path):
     design = {"stratum": 1, "psu": [1, 1, 2, 2], "weight_final": [1.0, 1.0, 3.0, 1.0]}
-    household = pd.DataFrame({"hh_id": [1, 2, 3, 4], "residence": [2, 2, 2, 1],
-                              "HH08": [1, 3, 2, 3], "D2_01": [1, 1, 0, 1],
-                              "D2_02": ["2", "1 2", None, "1"], "D2_03": [1, 1, 1, 0],
-                              "D2_04": ["1", "5", "1 2", None], **design})
-    member = pd.DataFrame({
-        "hh_id": [1, 1, 2, 2, 3, 4], "line": [1, 2, 1, 2, 1, 1],
-        "M02": [1, 2, 1, 2, 1, 1], "M03": [1, 2, 2, 1, 2, 1], "M04": [40, 38, 50, 52, 33, 60],
-        "M05": [2, 2, 7, 7, 1, 2],
-    })
+    household = pd.DataFrame(
+        {
+            "hh_id": [1, 2, 3, 4],
+            "residence": [2, 2, 2, 1],
+            "HH08": [1, 3, 2, 3],
+            "D2_01": [1, 1, 0, 1],
+            "D2_02": ["2", "1 2", None, "1"],
+            "D2_03": [1, 1, 1, 0],
+            "D2_04": ["1", "5", "1 2", None],
+            **design,
+        }
+    )
+    member = pd.DataFrame(
+        {
+            "hh_id": [1, 1, 2, 2, 3, 4],
+            "line": [1, 2, 1, 2, 1, 1],
+            "M02": [1, 2, 1, 2, 1, 1],
+            "M03": [1, 2, 2, 1, 2, 1],
+            "M04": [40, 38, 50, 52, 33, 60],
+            "M05": [2, 2, 7, 7, 1, 2],
+        }
+    )
     household.to_csv(tmp_path / "household.csv", index=False)
     member.to_csv(tmp_path / "member.csv", index=False)
     return tmp_path

@@ -33,8 +33,18 @@ def test_text_in_a_numeric_column_names_rows() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [([1, 3], [1, 3]), ("[1, 3]", [1, 3]), ("1 3", [1, 3]), ("1,3", [1, 3]), (2, [2]),
-     (2.0, [2]), ("", None), (None, None), (float("nan"), None), ("[]", [])],
+    [
+        ([1, 3], [1, 3]),
+        ("[1, 3]", [1, 3]),
+        ("1 3", [1, 3]),
+        ("1,3", [1, 3]),
+        (2, [2]),
+        (2.0, [2]),
+        ("", None),
+        (None, None),
+        (float("nan"), None),
+        ("[]", []),
+    ],
 )
 def test_parse_multi_accepts_export_shapes(value: object, expected: list[int] | None) -> None:
     assert parse_multi(value) == expected
@@ -64,18 +74,27 @@ def choice(code: int, name: str) -> SimpleNamespace:
 
 def test_question_adapter_reads_type_codes_and_choices() -> None:
     data = pd.DataFrame(
-        {"SN01": [[1, 2], 99, [2]], "A05": [1, 98, 5], "P01_cook": [1, 2, 99],
-         "M02": ["a", "b", "c"]}
+        {
+            "SN01": [[1, 2], 99, [2]],
+            "A05": [1, 98, 5],
+            "P01_cook": [1, 2, 99],
+            "M02": ["a", "b", "c"],
+        }
     )
-    multi = SimpleNamespace(id="SN01", type="multi", missing_codes=[99],
-                            choices=[choice(1, "training"), choice(2, "credit")])
+    multi = SimpleNamespace(
+        id="SN01",
+        type="multi",
+        missing_codes=[99],
+        choices=[choice(1, "training"), choice(2, "credit")],
+    )
     out = question_columns(data, multi)
     assert list(out.columns) == ["SN01_training", "SN01_credit"]
     assert out["SN01_credit"].tolist()[0] == 1 and np.isnan(out["SN01_credit"].tolist()[1])
     likert = SimpleNamespace(id="A05", type="likert5", missing_codes=[98, 99], choices=None)
     assert question_columns(data, likert)["A05"].isna().tolist() == [False, True, False]
-    grid = SimpleNamespace(id="P01", type="grid", missing_codes=[99], choices=None,
-                           rows=[SimpleNamespace(id="cook")])
+    grid = SimpleNamespace(
+        id="P01", type="grid", missing_codes=[99], choices=None, rows=[SimpleNamespace(id="cook")]
+    )
     assert question_columns(data, grid)["P01_cook"].isna().tolist() == [False, False, True]
     text = SimpleNamespace(id="M02", type="text", missing_codes=None, choices=None)
     assert question_columns(data, text)["M02"].tolist() == ["a", "b", "c"]
@@ -89,8 +108,12 @@ def test_adapter_reads_the_bundled_questionnaires() -> None:
     p06 = individual.question("P06")  # multi, missing codes 98 and 99
     p01 = individual.question("P01")  # grid, missing codes 98 and 99
     codes = [c.code for c in p06.choices]
-    data = pd.DataFrame({"P06": [[codes[0], codes[2]], 99, None],
-                         **{f"P01_{row.id}": [1, 98, 2] for row in p01.rows}})
+    data = pd.DataFrame(
+        {
+            "P06": [[codes[0], codes[2]], 99, None],
+            **{f"P01_{row.id}": [1, 98, 2] for row in p01.rows},
+        }
+    )
     multi = question_columns(data, p06)
     assert list(multi.columns) == [f"P06_{c.name}" for c in p06.choices]
     assert multi.iloc[0].sum() == 2 and multi.iloc[1:].isna().all().all()

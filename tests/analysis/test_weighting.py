@@ -111,9 +111,7 @@ def test_nonresponse_adjustment_keeps_cell_totals_and_zeroes_nonrespondents(
 def test_nonresponse_by_counts_uses_eligible_over_responding(people: pd.DataFrame) -> None:
     responded = np.ones(len(people), bool)
     responded[[0, 2]] = False  # two of the 10 stratum-A women
-    w = nonresponse_adjust(
-        people["weight"], people, ["stratum", "sex"], responded, weighted=False
-    )
+    w = nonresponse_adjust(people["weight"], people, ["stratum", "sex"], responded, weighted=False)
     a_women = ((people["stratum"] == "A") & (people["sex"] == "F")).to_numpy()
     expected = people["weight"].to_numpy() * np.where(a_women, 10 / 8, 1.0)
     expected[~responded] = 0
@@ -379,9 +377,7 @@ def test_calibrated_design_is_new_and_remembers_its_steps(design: SurveyDesign) 
     post = poststratify(design, "sex", SEX_TOTALS)
     raked = rake(post, {"urban": {"rural": 3200.0, "urban": 800.0}})
     trimmed = trim(raked, upper=float(np.median(raked.weights)) * 1.2)
-    assert design.calibration == () and design.sum_weights == pytest.approx(
-        design.weights.sum()
-    )
+    assert design.calibration == () and design.sum_weights == pytest.approx(design.weights.sum())
     assert isinstance(post.calibration[0], PostStratification)
     assert [type(c) for c in raked.calibration] == [PostStratification, Raking]
     assert trimmed.calibration == raked.calibration
@@ -432,9 +428,7 @@ def test_calibrated_psu_totals_equal_the_projected_scores(design: SurveyDesign, 
     x = _domain_scores(calibrated)
     expected = calibrated.psu_totals(x.toarray())
     np.testing.assert_allclose(calibrated_psu_totals(calibrated, x), expected, atol=1e-9)
-    np.testing.assert_allclose(
-        calibrated_psu_totals(calibrated, x.toarray()), expected, atol=1e-9
-    )
+    np.testing.assert_allclose(calibrated_psu_totals(calibrated, x.toarray()), expected, atol=1e-9)
 
 
 def test_calibrated_psu_totals_without_calibration_are_plain_sums(design: SurveyDesign) -> None:
@@ -515,13 +509,20 @@ def test_margins_that_an_empty_cell_makes_unreachable_do_not_converge(
 def test_calibration_without_trimming_and_bad_fallback(
     people: pd.DataFrame, census: pd.DataFrame
 ) -> None:
-    result = calibrate_weights(people["weight"], people, ["stratum", "sex"], census,
-                               min_cell_size=5, trim_factor=None)
+    result = calibrate_weights(
+        people["weight"], people, ["stratum", "sex"], census, min_cell_size=5, trim_factor=None
+    )
     np.testing.assert_array_equal(result.weights, result.calibrated)
     assert result.n_trimmed == 0
     with pytest.raises(WeightingError, match="fallback margin column"):
-        calibrate_weights(people["weight"], people, ["stratum", "sex"], census,
-                          min_cell_size=50, fallback_margins=["urban"])
+        calibrate_weights(
+            people["weight"],
+            people,
+            ["stratum", "sex"],
+            census,
+            min_cell_size=50,
+            fallback_margins=["urban"],
+        )
 
 
 def test_trimming_leaves_zero_weights_alone() -> None:

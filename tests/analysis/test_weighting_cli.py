@@ -28,9 +28,19 @@ def assert_weights_match_r(w: np.ndarray, prefix: str) -> None:
 def test_calibrate_poststratifies_dense_cells_like_r(tmp_path: Path) -> None:
     out = tmp_path / "weighted.csv"
     code, stdout, _ = run(
-        "calibrate", SAMPLE, "--weight", "weight", "--cells", "sex", "--cells", "urban",
-        "--totals", str(REFERENCE / "weighting_totals_poststrat.csv"), "--no-trim",
-        "--out", str(out),
+        "calibrate",
+        SAMPLE,
+        "--weight",
+        "weight",
+        "--cells",
+        "sex",
+        "--cells",
+        "urban",
+        "--totals",
+        str(REFERENCE / "weighting_totals_poststrat.csv"),
+        "--no-trim",
+        "--out",
+        str(out),
     )
     assert code == 0
     summary = json.loads(stdout)
@@ -43,9 +53,24 @@ def test_calibrate_poststratifies_dense_cells_like_r(tmp_path: Path) -> None:
 def test_calibrate_trims_and_falls_back_to_margins(tmp_path: Path) -> None:
     out = tmp_path / "weighted.parquet"
     code, stdout, _ = run(
-        "calibrate", SAMPLE, "--weight", "weight", "--cells", "sex", "--cells", "urban",
-        "--totals", str(REFERENCE / "weighting_totals_poststrat.csv"), "--min-cell", "1000",
-        "--fallback-margin", "sex", "--fallback-margin", "urban", "--out", str(out),
+        "calibrate",
+        SAMPLE,
+        "--weight",
+        "weight",
+        "--cells",
+        "sex",
+        "--cells",
+        "urban",
+        "--totals",
+        str(REFERENCE / "weighting_totals_poststrat.csv"),
+        "--min-cell",
+        "1000",
+        "--fallback-margin",
+        "sex",
+        "--fallback-margin",
+        "urban",
+        "--out",
+        str(out),
     )
     assert code == 0
     summary = json.loads(stdout)
@@ -65,8 +90,11 @@ def test_rake_reads_one_totals_file_per_margin_and_matches_r(tmp_path: Path) -> 
         pd.DataFrame({name: rows["level"], "Freq": rows["Freq"]}).to_csv(path, index=False)
         args += ["--margin", f"{name}={path}"]
     data = pd.read_csv(SAMPLE)
-    data["agegrp"] = pd.cut(data["age"], [-np.inf, 24, 34, 44, 54, np.inf],
-                            labels=["18-24", "25-34", "35-44", "45-54", "55+"]).astype(str)
+    data["agegrp"] = pd.cut(
+        data["age"],
+        [-np.inf, 24, 34, 44, 54, np.inf],
+        labels=["18-24", "25-34", "35-44", "45-54", "55+"],
+    ).astype(str)
     source = tmp_path / "sample.csv"
     data.to_csv(source, index=False)
     out = tmp_path / "raked.csv"
@@ -81,15 +109,16 @@ def test_rake_reads_one_totals_file_per_margin_and_matches_r(tmp_path: Path) -> 
     [
         (["--margin", "sex"], "must look like COLUMNS=FILE"),
         (["--margin", "sex=/nonexistent.csv"], "does not exist"),
-        (["--margin", f"gender={REFERENCE / 'weighting_totals_poststrat.csv'}"],
-         "column 'gender' is not in the data"),
+        (
+            ["--margin", f"gender={REFERENCE / 'weighting_totals_poststrat.csv'}"],
+            "column 'gender' is not in the data",
+        ),
     ],
 )
-def test_bad_input_exits_2_in_both_languages(
-    tmp_path: Path, args: list[str], message: str
-) -> None:
-    code, _, stderr = run("rake", SAMPLE, "--weight", "weight", *args,
-                          "--out", str(tmp_path / "o.csv"))
+def test_bad_input_exits_2_in_both_languages(tmp_path: Path, args: list[str], message: str) -> None:
+    code, _, stderr = run(
+        "rake", SAMPLE, "--weight", "weight", *args, "--out", str(tmp_path / "o.csv")
+    )
     assert code == 2
     assert message in stderr and "Lỗi:" in stderr and "Traceback" not in stderr
 
@@ -100,9 +129,25 @@ def test_existing_output_column_and_bad_suffix_are_refused(tmp_path: Path) -> No
     data.to_csv(source, index=False)
     sex = tmp_path / "sex.csv"
     pd.DataFrame({"sex": ["F", "M"], "N": [820000, 790000]}).to_csv(sex, index=False)
-    code, _, stderr = run("rake", str(source), "--weight", "weight", "--margin", f"sex={sex}",
-                          "--out", str(tmp_path / "o.csv"))
+    code, _, stderr = run(
+        "rake",
+        str(source),
+        "--weight",
+        "weight",
+        "--margin",
+        f"sex={sex}",
+        "--out",
+        str(tmp_path / "o.csv"),
+    )
     assert code == 2 and "already have a column 'weight_raked'" in stderr
-    code, _, stderr = run("rake", SAMPLE, "--weight", "weight", "--margin", f"sex={sex}",
-                          "--out", str(tmp_path / "o.xlsx"))
+    code, _, stderr = run(
+        "rake",
+        SAMPLE,
+        "--weight",
+        "weight",
+        "--margin",
+        f"sex={sex}",
+        "--out",
+        str(tmp_path / "o.xlsx"),
+    )
     assert code == 2 and "must end in .csv or .parquet" in stderr

@@ -172,9 +172,7 @@ def test_uncalibrated_estimates_match_r(design: SurveyDesign) -> None:
     check_estimates("base", design)
 
 
-def test_raking_that_stops_early_warns_and_matches_r(
-    design: SurveyDesign, margins: dict
-) -> None:
+def test_raking_that_stops_early_warns_and_matches_r(design: SurveyDesign, margins: dict) -> None:
     with pytest.warns(WeightingWarning, match="did not converge after 2 passes"):
         raked = rake(
             design, three_margins(margins), max_iter=2, epsilon=1e-12, on_nonconvergence="warn"
@@ -262,15 +260,25 @@ def test_recalibrating_stored_final_weights_gives_the_calibrated_ses(
     """Analysts get final weights in the data; calibrating them again leaves them unchanged
     and brings back the calibration's SEs (to 1e-12 for post-strata, 1e-9 for raking)."""
     post = poststratify(design, ["sex", "urban"], poststrat_totals)
-    stored = SurveyDesign(sample.assign(w_final=post.weights), weight="w_final",
-                          strata="district", psu="commune", nest=True)
+    stored = SurveyDesign(
+        sample.assign(w_final=post.weights),
+        weight="w_final",
+        strata="district",
+        psu="commune",
+        nest=True,
+    )
     again = poststratify(stored, ["sex", "urban"], poststrat_totals)
     np.testing.assert_allclose(again.weights, post.weights, rtol=1e-12)
     assert_rel(estimators.mean(again, "trained_vocational")[0].std_error, R["ps.mean.se"], 1e-12)
 
     raked = rake(design, three_margins(margins), **TIGHT)
-    stored = SurveyDesign(sample.assign(w_final=raked.weights), weight="w_final",
-                          strata="district", psu="commune", nest=True)
+    stored = SurveyDesign(
+        sample.assign(w_final=raked.weights),
+        weight="w_final",
+        strata="district",
+        psu="commune",
+        nest=True,
+    )
     again = rake(stored, three_margins(margins), **TIGHT)
     assert again.calibration[-1].iterations == 1
     assert_rel(estimators.mean(again, "trained_vocational")[0].std_error, R["rake.mean.se"])

@@ -25,11 +25,13 @@ TABLET = {"width": 800, "height": 1280}
 def seeded_app(database: Path, secret: str, enumerators: Sequence[str] = ("lan",)) -> Any:
     """An app on a fresh SQLite file: one village of district 178, a supervisor `minh`, and each
     enumerator assigned 20 households of the test form there."""
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-        "SECRET_KEY": secret,
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SECRET_KEY": secret,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
     with app.app_context():
         db.create_all()
         province = Area(code="20", name="Tỉnh Lạng Sơn", level="province")

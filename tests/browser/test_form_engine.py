@@ -61,43 +61,93 @@ FORM: dict[str, Any] = {
             "id": "H",
             "title": L("Thông tin hộ", "Household"),
             "items": [
-                {"id": "HH01", "type": "text", "required": True,
-                 "label": L("Tên chủ hộ", "Head of household")},
-                {"id": "HH02", "type": "integer", "required": True,
-                 "label": L("Số thành viên", "Household members"),
-                 "constraint": ". >= 1 and . <= 30",
-                 "constraint_message": L("Số thành viên từ 1 đến 30", "Members must be 1 to 30")},
-                {"id": "HH03", "type": "single", "choices": "district",
-                 "label": L("Huyện", "District")},
-                {"id": "HH04", "type": "single", "choices": "commune",
-                 "choice_filter": "district = ${HH03}", "label": L("Xã", "Commune")},
+                {
+                    "id": "HH01",
+                    "type": "text",
+                    "required": True,
+                    "label": L("Tên chủ hộ", "Head of household"),
+                },
+                {
+                    "id": "HH02",
+                    "type": "integer",
+                    "required": True,
+                    "label": L("Số thành viên", "Household members"),
+                    "constraint": ". >= 1 and . <= 30",
+                    "constraint_message": L("Số thành viên từ 1 đến 30", "Members must be 1 to 30"),
+                },
+                {
+                    "id": "HH03",
+                    "type": "single",
+                    "choices": "district",
+                    "label": L("Huyện", "District"),
+                },
+                {
+                    "id": "HH04",
+                    "type": "single",
+                    "choices": "commune",
+                    "choice_filter": "district = ${HH03}",
+                    "label": L("Xã", "Commune"),
+                },
                 {"id": "HH05", "type": "yesno", "label": L("Hộ có kinh doanh?", "Business?")},
-                {"id": "HH06", "type": "text", "relevant": "${HH05} = 'yes'",
-                 "label": L("Tên cơ sở", "Business name")},
-                {"id": "HH07", "type": "calculate", "calculation": "${HH02} * 10",
-                 "label": L("Mười lần số thành viên", "Ten times the members")},
-                {"id": "HH08", "type": "decimal", "missing_codes": [98, 99],
-                 "label": L("Diện tích đất (ha)", "Land (ha)")},
+                {
+                    "id": "HH06",
+                    "type": "text",
+                    "relevant": "${HH05} = 'yes'",
+                    "label": L("Tên cơ sở", "Business name"),
+                },
+                {
+                    "id": "HH07",
+                    "type": "calculate",
+                    "calculation": "${HH02} * 10",
+                    "label": L("Mười lần số thành viên", "Ten times the members"),
+                },
+                {
+                    "id": "HH08",
+                    "type": "decimal",
+                    "missing_codes": [98, 99],
+                    "label": L("Diện tích đất (ha)", "Land (ha)"),
+                },
             ],
         },
         {
             "id": "R",
             "title": L("Thành viên", "Members"),
             "items": [
-                {"id": "roster", "type": "repeat", "unit": "member",
-                 "label": L("Danh sách thành viên", "Roster"),
-                 "items": [
-                     {"id": "M01", "type": "text", "label": L("Tên", "Name")},
-                     {"id": "M03", "type": "single", "choices": "sex",
-                      "label": L("Giới tính", "Sex")},
-                     {"id": "M04", "type": "integer", "missing_codes": [98],
-                      "label": L("Tuổi", "Age"), "constraint": ". <= 120",
-                      "constraint_message": L("Tuổi tối đa 120", "Age at most 120")},
-                     {"id": "M05", "type": "yesno", "relevant": "${M04} >= 15",
-                      "label": L("Đã kết hôn?", "Ever married?")},
-                 ]},
-                {"id": "NW", "type": "calculate", "calculation": "count(${roster}, ${M03} = 2)",
-                 "label": L("Số nữ", "Women")},
+                {
+                    "id": "roster",
+                    "type": "repeat",
+                    "unit": "member",
+                    "label": L("Danh sách thành viên", "Roster"),
+                    "items": [
+                        {"id": "M01", "type": "text", "label": L("Tên", "Name")},
+                        {
+                            "id": "M03",
+                            "type": "single",
+                            "choices": "sex",
+                            "label": L("Giới tính", "Sex"),
+                        },
+                        {
+                            "id": "M04",
+                            "type": "integer",
+                            "missing_codes": [98],
+                            "label": L("Tuổi", "Age"),
+                            "constraint": ". <= 120",
+                            "constraint_message": L("Tuổi tối đa 120", "Age at most 120"),
+                        },
+                        {
+                            "id": "M05",
+                            "type": "yesno",
+                            "relevant": "${M04} >= 15",
+                            "label": L("Đã kết hôn?", "Ever married?"),
+                        },
+                    ],
+                },
+                {
+                    "id": "NW",
+                    "type": "calculate",
+                    "calculation": "count(${roster}, ${M03} = 2)",
+                    "label": L("Số nữ", "Women"),
+                },
             ],
         },
         {
@@ -105,22 +155,39 @@ FORM: dict[str, Any] = {
             "title": L("Lần thăm", "Visits"),
             "relevant": "${HH02} <= 5",
             "items": [
-                {"id": "visits", "type": "repeat", "unit": "visit", "count": "${HH02}",
-                 "label": L("Mỗi thành viên một dòng", "One row per member"),
-                 "items": [{"id": "V01", "type": "date", "label": L("Ngày", "Date")}]},
+                {
+                    "id": "visits",
+                    "type": "repeat",
+                    "unit": "visit",
+                    "count": "${HH02}",
+                    "label": L("Mỗi thành viên một dòng", "One row per member"),
+                    "items": [{"id": "V01", "type": "date", "label": L("Ngày", "Date")}],
+                },
             ],
         },
         {
             "id": "D",
             "title": L("Tham gia", "Participation"),
             "items": [
-                {"id": "D1_04", "type": "multi", "choices": "org", "missing_codes": [98],
-                 "label": L("Tổ chức", "Organisations")},
+                {
+                    "id": "D1_04",
+                    "type": "multi",
+                    "choices": "org",
+                    "missing_codes": [98],
+                    "label": L("Tổ chức", "Organisations"),
+                },
                 {"id": "A01", "type": "likert5", "label": L("Nam nữ bình đẳng", "Equality")},
-                {"id": "P01", "type": "grid", "choices": "sex", "missing_codes": [98],
-                 "label": L("Ai làm việc nhà", "Who does housework"),
-                 "rows": [{"id": "cook", "label": L("Nấu ăn", "Cooking")},
-                          {"id": "clean", "label": L("Dọn dẹp", "Cleaning")}]},
+                {
+                    "id": "P01",
+                    "type": "grid",
+                    "choices": "sex",
+                    "missing_codes": [98],
+                    "label": L("Ai làm việc nhà", "Who does housework"),
+                    "rows": [
+                        {"id": "cook", "label": L("Nấu ăn", "Cooking")},
+                        {"id": "clean", "label": L("Dọn dẹp", "Cleaning")},
+                    ],
+                },
                 {"id": "N1", "type": "note", "label": L("Cảm ơn", "Thank you")},
             ],
         },
@@ -226,8 +293,12 @@ def open_form(
             server.external.append(request.url)
 
     page.on("request", watch)
-    page.route(f"{static_server}/interview", lambda route: route.fulfill(
-        status=200, content_type="text/html; charset=utf-8", body=page_html))
+    page.route(
+        f"{static_server}/interview",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html; charset=utf-8", body=page_html
+        ),
+    )
     page.route(f"{static_server}/collect/draft", server.draft)
     page.route(f"{static_server}/collect/submit", server.submit)
     page.goto(f"{static_server}/interview")
@@ -318,12 +389,15 @@ def test_choice_filter_offers_only_matching_choices(page: Any, static_server: st
     server = open_form(page, static_server)
     commune = field(page, "HH04")
     choose(page, "HH03", 1)
-    assert commune.locator(".gs-choice").evaluate_all(
-        "els => els.map(e => e.dataset.code)") == ["11", "12"]
+    assert commune.locator(".gs-choice").evaluate_all("els => els.map(e => e.dataset.code)") == [
+        "11",
+        "12",
+    ]
     choose(page, "HH04", 12)
     choose(page, "HH03", 2)
-    assert commune.locator(".gs-choice").evaluate_all(
-        "els => els.map(e => e.dataset.code)") == ["21"]
+    assert commune.locator(".gs-choice").evaluate_all("els => els.map(e => e.dataset.code)") == [
+        "21"
+    ]
     assert not commune.locator("input").first.is_checked()
     fill_first_page(page)
     next_page(page)
@@ -342,8 +416,9 @@ def test_calculation_updates_live(page: Any, static_server: str) -> None:
 
 
 def test_roster_rows_are_added_and_removed(page: Any, static_server: str) -> None:
-    server = open_form(page, static_server, page_index=1,
-                       answers={"HH01": "Hoàng Văn A", "HH02": 3})
+    server = open_form(
+        page, static_server, page_index=1, answers={"HH01": "Hoàng Văn A", "HH02": 3}
+    )
     assert section(page) == "R"
     rows = page.locator(".gs-repeat[data-group='roster'] .gs-row")
     assert rows.count() == 0
@@ -370,8 +445,9 @@ def test_roster_rows_are_added_and_removed(page: Any, static_server: str) -> Non
     page.wait_for_function("document.querySelector('.gs-status').textContent.includes(':')")
     saved = server.drafts[-1]["answers"]
     assert [r["M01"] for r in saved["roster"]] == ["An", "Chi"]
-    assert saved["roster"][0] == {"M01": "An", "M03": 1, "M04": 40, "M05": None} or \
-        saved["roster"][0] == {"M01": "An", "M03": 1, "M04": 40}
+    assert saved["roster"][0] == {"M01": "An", "M03": 1, "M04": 40, "M05": None} or saved["roster"][
+        0
+    ] == {"M01": "An", "M03": 1, "M04": 40}
     assert saved["NW"] == 1
 
 
@@ -385,8 +461,12 @@ def test_count_driven_rows_follow_the_count(page: Any, static_server: str) -> No
 
 
 def test_skipped_section_is_not_visited(page: Any, static_server: str) -> None:
-    server = open_form(page, static_server, page_index=1,
-                       answers={"HH01": "A", "HH02": 9, "visits": [{"V01": "2024-01-02"}]})
+    server = open_form(
+        page,
+        static_server,
+        page_index=1,
+        answers={"HH01": "A", "HH02": 9, "visits": [{"V01": "2024-01-02"}]},
+    )
     next_page(page)
     assert section(page) == "D", "section V applies only to households of 5 or fewer"
     page.wait_for_function("document.querySelector('.gs-status').textContent.includes(':')")
@@ -404,7 +484,10 @@ def test_page_change_saves_the_draft_to_the_server(page: Any, static_server: str
     assert len(server.drafts) == 1
     body = server.drafts[0]
     assert body["answers"] == {
-        "HH01": "Hoàng Văn A", "HH02": 4, "HH07": 40, "NW": 0,
+        "HH01": "Hoàng Văn A",
+        "HH02": 4,
+        "HH07": 40,
+        "NW": 0,
         "visits": [{}, {}, {}, {}],  # count-driven: as many rows as ${HH02}, so far empty
     }
     assert body["page"] == 1
@@ -424,17 +507,25 @@ def test_every_change_is_kept_on_the_device(page: Any, static_server: str) -> No
     open_form(page, static_server)
     field(page, "HH01").locator("input").fill("Lò Thị B")
     page.wait_for_function(
-        f"(localStorage.getItem('gesurvey:draft:{UUID}') || '').includes('Lò Thị B')")
+        f"(localStorage.getItem('gesurvey:draft:{UUID}') || '').includes('Lò Thị B')"
+    )
     stored = page.evaluate(f"JSON.parse(localStorage.getItem('gesurvey:draft:{UUID}'))")
     assert stored["synced"] is False
     assert stored["row_version"] == 3
 
 
 def test_unsent_local_draft_is_restored(page: Any, static_server: str) -> None:
-    record = {"uuid": UUID, "answers": {"HH01": "Trên máy", "HH02": 2}, "page": 1,
-              "row_version": 3, "saved_at": "2026-01-01T00:00:00Z", "synced": False}
+    record = {
+        "uuid": UUID,
+        "answers": {"HH01": "Trên máy", "HH02": 2},
+        "page": 1,
+        "row_version": 3,
+        "saved_at": "2026-01-01T00:00:00Z",
+        "synced": False,
+    }
     page.add_init_script(
-        f"localStorage.setItem('gesurvey:draft:{UUID}', {json.dumps(json.dumps(record))});")
+        f"localStorage.setItem('gesurvey:draft:{UUID}', {json.dumps(json.dumps(record))});"
+    )
     server = open_form(page, static_server, answers={"HH01": "Trên máy chủ"})
     assert section(page) == "R"
     assert page.locator(".gs-banner").inner_text().startswith("Đã khôi phục")
@@ -445,10 +536,17 @@ def test_unsent_local_draft_is_restored(page: Any, static_server: str) -> None:
 
 
 def test_older_local_draft_yields_to_the_server(page: Any, static_server: str) -> None:
-    record = {"uuid": UUID, "answers": {"HH01": "Cũ"}, "page": 0, "row_version": 1,
-              "saved_at": "2026-01-01T00:00:00Z", "synced": False}
+    record = {
+        "uuid": UUID,
+        "answers": {"HH01": "Cũ"},
+        "page": 0,
+        "row_version": 1,
+        "saved_at": "2026-01-01T00:00:00Z",
+        "synced": False,
+    }
     page.add_init_script(
-        f"localStorage.setItem('gesurvey:draft:{UUID}', {json.dumps(json.dumps(record))});")
+        f"localStorage.setItem('gesurvey:draft:{UUID}', {json.dumps(json.dumps(record))});"
+    )
     open_form(page, static_server, answers={"HH01": "Mới"})
     assert field(page, "HH01").locator("input").input_value() == "Mới"
 
@@ -502,8 +600,10 @@ def test_missing_code_on_a_number_question(page: Any, static_server: str) -> Non
 
 
 def test_server_errors_are_shown_next_to_fields(page: Any, static_server: str) -> None:
-    errors = [{"question_id": "M04", "row": 1, "message": "Tuổi không hợp lệ"},
-              {"question_id": None, "row": None, "message": "Phiếu đã hết hạn"}]
+    errors = [
+        {"question_id": "M04", "row": 1, "message": "Tuổi không hợp lệ"},
+        {"question_id": None, "row": None, "message": "Phiếu đã hết hạn"},
+    ]
     answers = {"HH01": "A", "HH02": 2, "roster": [{"M04": 30}, {"M04": 40}]}
     open_form(page, static_server, answers=answers, errors=errors, page_index=1)
     assert field(page, "roster/1/M04").locator(".gs-message").inner_text() == "Tuổi không hợp lệ"
@@ -519,8 +619,12 @@ def test_submit_sends_cleaned_answers_and_follows_the_redirect(
     answers = {"HH01": "A", "HH02": 9, "HH05": 0, "HH06": "stale", "visits": [{}]}
     server = open_form(page, static_server, answers=answers, page_index=3)
     assert page.locator(".gs-next").is_hidden()
-    page.route(f"{static_server}/done", lambda route: route.fulfill(
-        status=200, content_type="text/html", body="<p id='done'>ok</p>"))
+    page.route(
+        f"{static_server}/done",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<p id='done'>ok</p>"
+        ),
+    )
     page.locator(".gs-submit").click()
     page.wait_for_selector("#done")
     assert len(server.submits) == 1
@@ -532,10 +636,11 @@ def test_submit_sends_cleaned_answers_and_follows_the_redirect(
 
 def test_submit_422_jumps_to_the_first_error(page: Any, static_server: str) -> None:
     server = Server()
-    server.submit_reply = (422, {"errors": [
-        {"question_id": "HH01", "row": None, "message": "Tên không được để trống"}]})
-    open_form(page, static_server, answers={"HH01": "A", "HH02": 9}, page_index=3,
-              server=server)
+    server.submit_reply = (
+        422,
+        {"errors": [{"question_id": "HH01", "row": None, "message": "Tên không được để trống"}]},
+    )
+    open_form(page, static_server, answers={"HH01": "A", "HH02": 9}, page_index=3, server=server)
     page.locator(".gs-submit").click()
     page.wait_for_function("document.querySelector('.gs-page').dataset.section === 'H'")
     assert field(page, "HH01").locator(".gs-message").inner_text() == "Tên không được để trống"
@@ -563,8 +668,13 @@ def test_tablet_touch_targets_and_no_external_requests(
     browser: Any, static_server: str, size: dict[str, int]
 ) -> None:
     context = browser.new_context(viewport=size, has_touch=True)
-    answers = {"HH01": "A", "HH02": 3, "HH05": 1, "HH03": 1,
-               "roster": [{"M01": "An", "M03": 1, "M04": 40}]}
+    answers = {
+        "HH01": "A",
+        "HH02": 3,
+        "HH05": 1,
+        "HH03": 1,
+        "roster": [{"M01": "An", "M03": 1, "M04": 40}],
+    }
     try:
         tab = context.new_page()
         server = open_form(tab, static_server, page_index=0, answers=answers)
@@ -575,7 +685,8 @@ def test_tablet_touch_targets_and_no_external_requests(
                 """els => els.filter(e => e.offsetParent !== null).map(e => {
                      const r = e.getBoundingClientRect();
                      return [e.className, r.width, r.height];
-                   })""")
+                   })"""
+            )
             assert sizes
             small = [s for s in sizes if s[1] < 48 or s[2] < 48]
             assert not small, f"page {index}: touch targets under 48px: {small}"
@@ -601,8 +712,10 @@ def test_every_type_of_the_engine_fixture_renders(page: Any, static_server: str)
     for _ in range(len(sections)):
         if page.locator(".gs-next").is_hidden():
             break
-        page.evaluate("document.getElementById('gesurvey-form').gesurveyForm.goTo("
-                      "document.getElementById('gesurvey-form').gesurveyForm.page + 1)")
+        page.evaluate(
+            "document.getElementById('gesurvey-form').gesurveyForm.goTo("
+            "document.getElementById('gesurvey-form').gesurveyForm.page + 1)"
+        )
         seen.append(section(page))
     assert seen == sections
     assert page.locator("#gesurvey-form").get_attribute("data-expression-errors") == "0"
@@ -633,8 +746,12 @@ def test_answers_from_the_browser_pass_the_server_engine(page: Any, static_serve
     choose(page, "A01", 5)
     field(page, "P01").locator("[data-grid-row='cook'] .gs-choice[data-code='1']").click()
     field(page, "P01").locator("[data-grid-row='clean'] .gs-choice[data-code='98']").click()
-    page.route(f"{static_server}/done", lambda route: route.fulfill(
-        status=200, content_type="text/html", body="<p id='done'>ok</p>"))
+    page.route(
+        f"{static_server}/done",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<p id='done'>ok</p>"
+        ),
+    )
     page.locator(".gs-submit").click()
     page.wait_for_selector("#done")
     answers = server.submits[0]["answers"]
@@ -665,23 +782,49 @@ NESTED: dict[str, Any] = {
     "unit": "individual",
     "analysis": {"weight": "w", "stratum": "s", "psu": "p", "sex": "M03"},
     "choice_lists": {"sex": FORM["choice_lists"]["sex"]},
-    "sections": [{
-        "id": "I",
-        "title": L("Thành viên", "Members"),
-        "items": [{
-            "id": "roster", "type": "repeat", "unit": "member",
-            "label": L("Thành viên", "Members"),
+    "sections": [
+        {
+            "id": "I",
+            "title": L("Thành viên", "Members"),
             "items": [
-                {"id": "M03", "type": "single", "choices": "sex", "label": L("Giới tính", "Sex")},
-                {"id": "births", "type": "repeat", "unit": "birth", "relevant": "${M03} = 2",
-                 "label": L("Các lần sinh", "Births"),
-                 "items": [{"id": "B01", "type": "single", "choices": "sex",
-                            "label": L("Giới tính con", "Child's sex")}]},
-                {"id": "NB", "type": "calculate", "calculation": "count(${births}, ${B01} = 2)",
-                 "label": L("Số con gái", "Daughters")},
+                {
+                    "id": "roster",
+                    "type": "repeat",
+                    "unit": "member",
+                    "label": L("Thành viên", "Members"),
+                    "items": [
+                        {
+                            "id": "M03",
+                            "type": "single",
+                            "choices": "sex",
+                            "label": L("Giới tính", "Sex"),
+                        },
+                        {
+                            "id": "births",
+                            "type": "repeat",
+                            "unit": "birth",
+                            "relevant": "${M03} = 2",
+                            "label": L("Các lần sinh", "Births"),
+                            "items": [
+                                {
+                                    "id": "B01",
+                                    "type": "single",
+                                    "choices": "sex",
+                                    "label": L("Giới tính con", "Child's sex"),
+                                }
+                            ],
+                        },
+                        {
+                            "id": "NB",
+                            "type": "calculate",
+                            "calculation": "count(${births}, ${B01} = 2)",
+                            "label": L("Số con gái", "Daughters"),
+                        },
+                    ],
+                }
             ],
-        }],
-    }],
+        }
+    ],
 }
 
 
@@ -697,13 +840,18 @@ def test_nested_repeat_groups(page: Any, static_server: str) -> None:
         i = births.locator(".gs-row").count() - 1
         choose(page, f"roster/0/births/{i}/B01", sex)
     assert field(page, "roster/0/NB").locator("output").inner_text() == "2"
-    page.route(f"{static_server}/done", lambda route: route.fulfill(
-        status=200, content_type="text/html", body="<p id='done'>ok</p>"))
+    page.route(
+        f"{static_server}/done",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<p id='done'>ok</p>"
+        ),
+    )
     page.locator(".gs-submit").click()
     page.wait_for_selector("#done")
     answers = server.submits[0]["answers"]
-    assert answers == {"roster": [{"M03": 2, "NB": 2, "births": [
-        {"B01": 2}, {"B01": 1}, {"B01": 2}]}]}
+    assert answers == {
+        "roster": [{"M03": 2, "NB": 2, "births": [{"B01": 2}, {"B01": 1}, {"B01": 2}]}]
+    }
     questionnaire = questionnaire_from_dict(copy.deepcopy(NESTED), source="tests/browser")
     assert questionnaire.validate_answers(answers) == []
 
@@ -728,9 +876,13 @@ def test_bundled_questionnaires_render_every_section(page: Any, static_server: s
     app = "document.getElementById('gesurvey-form').gesurveyForm"
     for path in BUNDLED:
         client = load_questionnaire(path).to_client_dict()
-        data = {"questionnaire": client, "answers": {}, "page": 0,
-                "submission": {"uuid": path.stem, "status": "draft", "row_version": 1},
-                "errors": []}
+        data = {
+            "questionnaire": client,
+            "answers": {},
+            "page": 0,
+            "submission": {"uuid": path.stem, "status": "draft", "row_version": 1},
+            "errors": [],
+        }
         page_html = form_page_html(static_server, data)
         page.route(f"{static_server}/interview/{path.stem}", html_route(page_html))
         page.goto(f"{static_server}/interview/{path.stem}")
@@ -745,13 +897,21 @@ def test_bundled_questionnaires_render_every_section(page: Any, static_server: s
 MONKEY = (HERE / "monkey.js").read_text(encoding="utf-8")
 
 
-def random_interview(page: Any, static_server: str, client: dict[str, Any],
-                     seed: int) -> dict[str, Any]:
+def random_interview(
+    page: Any, static_server: str, client: dict[str, Any], seed: int
+) -> dict[str, Any]:
     """Fill a whole interview at random in the browser; return the monkey's result."""
-    data = {"questionnaire": client, "answers": {}, "page": 0,
-            "submission": {"uuid": f"monkey-{client['id']}-{seed}", "status": "draft",
-                           "row_version": 1},
-            "errors": []}
+    data = {
+        "questionnaire": client,
+        "answers": {},
+        "page": 0,
+        "submission": {
+            "uuid": f"monkey-{client['id']}-{seed}",
+            "status": "draft",
+            "row_version": 1,
+        },
+        "errors": [],
+    }
     server = Server()
     page.route(f"{static_server}/collect/draft", server.draft)
     page.route(f"{static_server}/monkey/{seed}", html_route(form_page_html(static_server, data)))
@@ -819,9 +979,15 @@ def test_clearing_a_required_answer_says_so_at_once(page: Any, static_server: st
 
 def test_draft_422_shows_errors_without_losing_answers(page: Any, static_server: str) -> None:
     server = Server()
-    server.draft_reply = (422, {"errors": [
-        {"question_id": "HH02", "row": None, "message": "Số không hợp lệ"},
-        {"question_id": None, "row": None, "message": "Phiếu đã khóa"}]})
+    server.draft_reply = (
+        422,
+        {
+            "errors": [
+                {"question_id": "HH02", "row": None, "message": "Số không hợp lệ"},
+                {"question_id": None, "row": None, "message": "Phiếu đã khóa"},
+            ]
+        },
+    )
     open_form(page, static_server, server=server)
     fill_first_page(page)
     next_page(page)
@@ -834,12 +1000,25 @@ def test_draft_422_shows_errors_without_losing_answers(page: Any, static_server:
 
 def test_malformed_saved_answers_do_not_break_the_form(page: Any, static_server: str) -> None:
     """Answers of the wrong shape (an old or tampered draft) are shown as best it can, no crash."""
-    answers = {"HH01": 5, "HH02": "many", "HH03": "abc", "HH04": None, "roster": "x",
-               "visits": {"a": 1}, "D1_04": 5, "P01": [1], "A01": {"x": 1}, "NW": "z"}
+    answers = {
+        "HH01": 5,
+        "HH02": "many",
+        "HH03": "abc",
+        "HH04": None,
+        "roster": "x",
+        "visits": {"a": 1},
+        "D1_04": 5,
+        "P01": [1],
+        "A01": {"x": 1},
+        "NW": "z",
+    }
     open_form(page, static_server, answers=answers)
     for index in range(4):
-        page.evaluate("(i) => { const app = document.getElementById('gesurvey-form')"
-                      ".gesurveyForm; app.page = i; app.renderPage(); }", index)
+        page.evaluate(
+            "(i) => { const app = document.getElementById('gesurvey-form')"
+            ".gesurveyForm; app.page = i; app.renderPage(); }",
+            index,
+        )
     assert page.errors == []
 
 
@@ -873,14 +1052,16 @@ def test_offline_page_change_keeps_the_draft_and_sends_it_when_back_online(
     server.offline = True
     next_page(page)
     assert section(page) == "R", "moving on never waits for the network"
-    page.wait_for_function("document.querySelector('.gs-status').classList.contains("
-                           "'gs-status-warn')")
+    page.wait_for_function(
+        "document.querySelector('.gs-status').classList.contains('gs-status-warn')"
+    )
     assert server.drafts == []
     stored = page.evaluate(f"JSON.parse(localStorage.getItem('gesurvey:draft:{UUID}'))")
     assert stored["answers"]["HH01"] == "Hoàng Văn A" and stored["synced"] is False
     server.offline = False
     page.context.set_offline(False)  # fires the page's 'online' event
-    page.wait_for_function("document.querySelector('.gs-status').classList.contains("
-                           "'gs-status-ok')")
+    page.wait_for_function(
+        "document.querySelector('.gs-status').classList.contains('gs-status-ok')"
+    )
     assert server.drafts[-1]["answers"]["HH01"] == "Hoàng Văn A"
     assert server.drafts[-1]["page"] == 1

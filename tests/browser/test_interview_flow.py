@@ -34,8 +34,14 @@ def new_tab(browser: Any) -> Any:
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     # A blocked asset or inline code shows up as a console error naming the policy.
-    tab.on("console", lambda msg: errors.append(msg.text)
-           if msg.type == "error" and "Content Security Policy" in msg.text else None)
+    tab.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
+    )
     tab.errors = errors
     return tab
 
@@ -143,7 +149,10 @@ def test_interview_round_trip(browser: Any, live_app: tuple[str, Any]) -> None:
         "rows => rows.map(r => r.dataset.action)"
     )
     assert actions == [
-        "submission.start", "submission.submit", "submission.return", "submission.resubmit",
+        "submission.start",
+        "submission.submit",
+        "submission.return",
+        "submission.resubmit",
         "submission.approve",
     ]
     assert "Tuổi của Hoa cần kiểm tra lại" in supervisor.locator("#audit").inner_text()
@@ -155,14 +164,17 @@ TOUCH_TARGETS = """els => els.filter(e => e.offsetParent !== null)
     .filter(([, height]) => height < 44)"""
 
 
-@pytest.mark.parametrize("viewport", [TABLET, {"width": 1280, "height": 800}],
-                         ids=["portrait", "landscape"])
+@pytest.mark.parametrize(
+    "viewport", [TABLET, {"width": 1280, "height": 800}], ids=["portrait", "landscape"]
+)
 def test_app_pages_fit_the_tablet_with_large_touch_targets(
     browser: Any, live_app: tuple[str, Any], viewport: dict[str, int]
 ) -> None:
     base, _app = live_app
-    for username, paths in (("lan", ["/collect/", "/collect/submissions"]),
-                            ("minh", ["/review/?status=all", "/admin/progress"])):
+    for username, paths in (
+        ("lan", ["/collect/", "/collect/submissions"]),
+        ("minh", ["/review/?status=all", "/admin/progress"]),
+    ):
         context = browser.new_context(viewport=viewport, has_touch=True, locale="vi-VN")
         tab = context.new_page()
         tab.goto(f"{base}/auth/login")

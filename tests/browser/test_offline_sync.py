@@ -54,8 +54,11 @@ class CountingMiddleware:
 
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory) -> Iterator[tuple[str, Any, CountingMiddleware]]:  # noqa: ANN001
-    app = seeded_app(tmp_path_factory.mktemp("offline") / "offline.sqlite", "browser-offline",
-                     enumerators=("lan", "mai"))
+    app = seeded_app(
+        tmp_path_factory.mktemp("offline") / "offline.sqlite",
+        "browser-offline",
+        enumerators=("lan", "mai"),
+    )
     counter = CountingMiddleware(app.wsgi_app)
     app.wsgi_app = counter
     with served(app) as base:
@@ -101,7 +104,8 @@ def stored_count(app: Any, model: Any = Submission) -> int:
 
 @pytest.mark.slow
 def test_offline_interviews_reach_the_server_exactly_once(
-        browser: Any, live_app: tuple[str, Any, CountingMiddleware]) -> None:
+    browser: Any, live_app: tuple[str, Any, CountingMiddleware]
+) -> None:
     base, app, counter = live_app
     context = browser.new_context(viewport=TABLET, has_touch=True, locale="vi-VN")
     tab = context.new_page()
@@ -113,8 +117,7 @@ def test_offline_interviews_reach_the_server_exactly_once(
         tab.goto(f"{base}/collect/offline/")
         tab.wait_for_selector(".offline-assignment .offline-start")
         tab.evaluate("navigator.serviceWorker.ready.then(() => true)")
-        wait_until(tab, "() => GESurveyOutbox.get('forms', 'test_household@1.0.0')"
-                   ".then(Boolean)")
+        wait_until(tab, "() => GESurveyOutbox.get('forms', 'test_household@1.0.0').then(Boolean)")
         tab.reload()
         wait_until(tab, "() => navigator.serviceWorker.controller !== null")
         tab.goto(f"{base}/collect/outbox")
@@ -123,11 +126,14 @@ def test_offline_interviews_reach_the_server_exactly_once(
         assert tab.locator("#persist-warning").is_hidden() == (state == "granted")
 
         # The canonical JSON the tablet hashes is the server's, character for character.
-        samples = [{"b": 1.5, "a": [True, None, 0.1, -0.0, 1e21, 1e-7, 123456789012]},
-                   {"s": "Hoàng\n\"x\"\u0001", "n": 2.5e-5, "m": 3e100}]
+        samples = [
+            {"b": 1.5, "a": [True, None, 0.1, -0.0, 1e21, 1e-7, 123456789012]},
+            {"s": 'Hoàng\n"x"\u0001', "n": 2.5e-5, "m": 3e100},
+        ]
         for sample in samples:
-            assert tab.evaluate("v => GESurveyOutbox.canonicalJson(v)", sample) == \
-                canonical_json(sample)
+            assert tab.evaluate("v => GESurveyOutbox.canonicalJson(v)", sample) == canonical_json(
+                sample
+            )
 
         # Offline: a new version is published meanwhile on the server.
         tab.wait_for_load_state("networkidle")
@@ -170,12 +176,17 @@ def test_offline_interviews_reach_the_server_exactly_once(
             assert {r.status for r in rows} == {"submitted"}
 
         # A forced resend of the same interview leaves one record.
-        attempts = tab.evaluate("id => GESurveyOutbox.get('outbox', id).then(i => i.attempts)",
-                                uuids[0])
+        attempts = tab.evaluate(
+            "id => GESurveyOutbox.get('outbox', id).then(i => i.attempts)", uuids[0]
+        )
         first = tab.locator(f".outbox-item[data-uuid='{uuids[0]}']")
         first.locator(".outbox-resend").tap()
-        wait_until(tab, "([id, n]) => GESurveyOutbox.get('outbox', id).then(i => "
-                   "i.attempts === n + 1 && i.last_status === 200)", [uuids[0], attempts])
+        wait_until(
+            tab,
+            "([id, n]) => GESurveyOutbox.get('outbox', id).then(i => "
+            "i.attempts === n + 1 && i.last_status === 200)",
+            [uuids[0], attempts],
+        )
         assert stored_count(app) == 2
 
         # An edited resend under the same UUID: 409, shown in the outbox, stored copy kept.
@@ -213,19 +224,25 @@ def test_offline_interviews_reach_the_server_exactly_once(
         tab.goto(f"{base}/collect/outbox")
         tab.wait_for_selector("#outbox-list li")
         assert tab.locator("#outbox-list .outbox-item").count() == 0
-        tab.evaluate("""async (id) => {
+        tab.evaluate(
+            """async (id) => {
             const item = await GESurveyOutbox.get('outbox', id);
             item.state = 'pending';
             item.next_attempt = 0;
             await GESurveyOutbox.put('outbox', item.uuid, item);
             await GESurveyOutbox.sync(true);
-        }""", uuids[1])
-        assert tab.evaluate("id => GESurveyOutbox.get('outbox', id).then(i => i.state)",
-                            uuids[1]) == "pending"
+        }""",
+            uuids[1],
+        )
+        assert (
+            tab.evaluate("id => GESurveyOutbox.get('outbox', id).then(i => i.state)", uuids[1])
+            == "pending"
+        )
         assert stored_count(app) == 2
         with app.app_context():
-            assert {s.enumerator.username for s in db.session.scalars(select(Submission))} \
-                == {"lan"}
+            assert {s.enumerator.username for s in db.session.scalars(select(Submission))} == {
+                "lan"
+            }
     finally:
         context.close()
     assert not errors, f"uncaught errors in the page: {errors}"

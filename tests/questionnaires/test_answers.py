@@ -246,10 +246,19 @@ def test_grid_rows(q: Questionnaire) -> None:
 
 
 def test_required_grid_needs_every_row() -> None:
-    doc = _single_question({"id": "P02", "type": "grid", "choices": "who", "required": True,
-                            "label": {"vi": "Ai quyết định?", "en": "Who decides?"},
-                            "rows": [{"id": "health", "label": {"vi": "Sức khỏe", "en": "Health"}},
-                                     {"id": "buy", "label": {"vi": "Mua sắm", "en": "Purchases"}}]})
+    doc = _single_question(
+        {
+            "id": "P02",
+            "type": "grid",
+            "choices": "who",
+            "required": True,
+            "label": {"vi": "Ai quyết định?", "en": "Who decides?"},
+            "rows": [
+                {"id": "health", "label": {"vi": "Sức khỏe", "en": "Health"}},
+                {"id": "buy", "label": {"vi": "Mua sắm", "en": "Purchases"}},
+            ],
+        }
+    )
     q = questionnaire_from_dict(doc, "forms/t.json", "t")
     assert codes(q.validate_answers({"P02": {"health": 1}})) == [("P02_buy", None, "required")]
     assert codes(q.validate_answers({})) == [("P02", None, "required")]
@@ -297,8 +306,9 @@ def test_answers_must_be_an_object(q: Questionnaire) -> None:
 
 def test_every_message_exists_in_both_languages(q: Questionnaire) -> None:
     answers = copy.deepcopy(good())
-    answers.update({"ZZ": 1, "RSEX": 98, "D1_04": [1, 1], "P01": {"x": 1}, "C1": 9, "N1": 1,
-                    "HH04": "no"})
+    answers.update(
+        {"ZZ": 1, "RSEX": 98, "D1_04": [1, 1], "P01": {"x": 1}, "C1": 9, "N1": 1, "HH04": "no"}
+    )
     answers["roster"].pop()
     vi = q.validate_answers(answers, lang="vi")
     en = q.validate_answers(answers, lang="en")
@@ -308,53 +318,88 @@ def test_every_message_exists_in_both_languages(q: Questionnaire) -> None:
 
 
 def test_erroring_relevant_is_reported_and_treated_as_false() -> None:
-    doc = _single_question({"id": "Q2", "type": "text", "relevant": "${Q1} + 1 > 2",
-                            "label": {"vi": "Hai", "en": "Two"}})
-    doc["sections"][0]["items"].insert(0, {"id": "Q1", "type": "text",
-                                          "label": {"vi": "Một", "en": "One"}})
+    doc = _single_question(
+        {
+            "id": "Q2",
+            "type": "text",
+            "relevant": "${Q1} + 1 > 2",
+            "label": {"vi": "Hai", "en": "Two"},
+        }
+    )
+    doc["sections"][0]["items"].insert(
+        0, {"id": "Q1", "type": "text", "label": {"vi": "Một", "en": "One"}}
+    )
     q = questionnaire_from_dict(doc, "forms/t.json", "t")
     assert codes(q.validate_answers({"Q1": "abc"})) == [("Q2", None, "expression_error")]
     assert codes(q.validate_answers({"Q1": "abc", "Q2": "x"})) == [
-        ("Q2", None, "expression_error"), ("Q2", None, "not_relevant")
+        ("Q2", None, "expression_error"),
+        ("Q2", None, "not_relevant"),
     ]
 
 
 def test_nested_group_rows_report_both_indexes() -> None:
     doc = _single_question({"id": "HH02", "type": "integer", "label": {"vi": "Số", "en": "N"}})
-    doc["sections"][0]["items"].append({
-        "id": "roster", "type": "repeat", "unit": "member", "count": "${HH02}",
-        "label": {"vi": "Thành viên", "en": "Members"},
-        "items": [
-            {"id": "M07", "type": "integer", "label": {"vi": "Số con", "en": "Children"}},
-            {"id": "births", "type": "repeat", "unit": "birth", "count": "${M07}",
-             "label": {"vi": "Lần sinh", "en": "Births"},
-             "items": [{"id": "B01", "type": "single", "choices": "who", "required": True,
-                        "label": {"vi": "Giới tính", "en": "Sex"}}]},
-        ],
-    })
+    doc["sections"][0]["items"].append(
+        {
+            "id": "roster",
+            "type": "repeat",
+            "unit": "member",
+            "count": "${HH02}",
+            "label": {"vi": "Thành viên", "en": "Members"},
+            "items": [
+                {"id": "M07", "type": "integer", "label": {"vi": "Số con", "en": "Children"}},
+                {
+                    "id": "births",
+                    "type": "repeat",
+                    "unit": "birth",
+                    "count": "${M07}",
+                    "label": {"vi": "Lần sinh", "en": "Births"},
+                    "items": [
+                        {
+                            "id": "B01",
+                            "type": "single",
+                            "choices": "who",
+                            "required": True,
+                            "label": {"vi": "Giới tính", "en": "Sex"},
+                        }
+                    ],
+                },
+            ],
+        }
+    )
     q = questionnaire_from_dict(doc, "forms/t.json", "t")
-    answers = {"HH02": 2, "roster": [
-        {"M07": 1, "births": [{"B01": 1}]},
-        {"M07": 2, "births": [{"B01": 2}, {}]},
-    ]}
+    answers = {
+        "HH02": 2,
+        "roster": [
+            {"M07": 1, "births": [{"B01": 1}]},
+            {"M07": 2, "births": [{"B01": 2}, {}]},
+        ],
+    }
     errors = q.validate_answers(answers)
     assert [(e.question_id, e.row, e.parent_row, e.code) for e in errors] == [
         ("B01", 1, 1, "required")
     ]
     answers["roster"][0]["births"].append({"B01": 1})
     assert [(e.question_id, e.row, e.code) for e in q.validate_answers(answers)] == [
-        ("births", 0, "row_count"), ("B01", 1, "required")
+        ("births", 0, "row_count"),
+        ("B01", 1, "required"),
     ]
 
 
 def _single_question(question: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": "t", "version": "0.1.0", "languages": ["vi", "en"], "default_language": "vi",
-        "title": {"vi": "T", "en": "T"}, "unit": "individual",
+        "id": "t",
+        "version": "0.1.0",
+        "languages": ["vi", "en"],
+        "default_language": "vi",
+        "title": {"vi": "T", "en": "T"},
+        "unit": "individual",
         "analysis": {"weight": "w", "stratum": "s", "psu": "p"},
-        "choice_lists": {"who": [
-            {"code": 1, "name": "me", "label": {"vi": "Tôi", "en": "Me"}},
-            {"code": 2, "name": "spouse", "label": {"vi": "Vợ/chồng", "en": "Spouse"}},
-        ]},
+        "choice_lists": {
+            "who": [
+                {"code": 1, "name": "me", "label": {"vi": "Tôi", "en": "Me"}},
+                {"code": 2, "name": "spouse", "label": {"vi": "Vợ/chồng", "en": "Spouse"}},
+            ]
+        },
         "sections": [{"id": "S", "title": {"vi": "S", "en": "S"}, "items": [question]}],
     }

@@ -56,8 +56,9 @@ def test_validate_reports_meaning_errors(tmp_path: Path) -> None:
     )
 
 
-def test_validate_defaults_to_the_bundled_forms(monkeypatch: pytest.MonkeyPatch,
-                                                 tmp_path: Path) -> None:
+def test_validate_defaults_to_the_bundled_forms(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setattr(qcli, "bundled_paths", lambda: [MINI])
     result = CliRunner().invoke(cli, ["questionnaires", "validate"])
     assert result.exit_code == 0 and "1 questionnaire(s) valid" in result.output

@@ -20,32 +20,40 @@ from questionnaires.expressions import (
     references,
 )
 
-ROSTER_SCOPE = Scope(repeats={"M03": "roster", "M04": "roster"}, known=frozenset(
-    {"M03", "M04", "roster", "HH02", "D1_04"}
-), choice_names={"D1_04": {"party": 1, "none": 7}, "M03": {"male": 1, "female": 2}})
+ROSTER_SCOPE = Scope(
+    repeats={"M03": "roster", "M04": "roster"},
+    known=frozenset({"M03", "M04", "roster", "HH02", "D1_04"}),
+    choice_names={"D1_04": {"party": 1, "none": 7}, "M03": {"male": 1, "female": 2}},
+)
 
 
 def test_ast_shapes_follow_format_md() -> None:
     ast = compile_expression("-${a} + 3.5 * . div 'x' mod code != count-selected(${b})")
     assert ast == {
-        "node": "binary", "op": "!=",
+        "node": "binary",
+        "op": "!=",
         "left": {
-            "node": "binary", "op": "+",
+            "node": "binary",
+            "op": "+",
             "left": {"node": "negate", "operand": {"node": "ref", "name": "a"}},
             "right": {
-                "node": "binary", "op": "mod",
+                "node": "binary",
+                "op": "mod",
                 "left": {
-                    "node": "binary", "op": "div",
-                    "left": {"node": "binary", "op": "*",
-                             "left": {"node": "number", "value": 3.5},
-                             "right": {"node": "current"}},
+                    "node": "binary",
+                    "op": "div",
+                    "left": {
+                        "node": "binary",
+                        "op": "*",
+                        "left": {"node": "number", "value": 3.5},
+                        "right": {"node": "current"},
+                    },
                     "right": {"node": "string", "value": "x"},
                 },
                 "right": {"node": "attr", "name": "code"},
             },
         },
-        "right": {"node": "call", "name": "count-selected",
-                  "args": [{"node": "ref", "name": "b"}]},
+        "right": {"node": "call", "name": "count-selected", "args": [{"node": "ref", "name": "b"}]},
     }
 
 
@@ -141,17 +149,27 @@ def test_every_function_is_implemented_and_in_the_vectors() -> None:
 def test_aggregates_over_a_roster() -> None:
     rows = [{"M03": 2, "M04": 30}, {"M03": 2, "M04": 12}, {"M03": 1, "M04": 40}, {"M03": 2}]
     answers = {"roster": rows}
-    count_women = compile_expression("count(${roster}, ${M03} = 'female' and ${M04} >= 15)",
-                                     ROSTER_SCOPE)
+    count_women = compile_expression(
+        "count(${roster}, ${M03} = 'female' and ${M04} >= 15)", ROSTER_SCOPE
+    )
     assert evaluate(count_women, answers) == 1
     assert evaluate(compile_expression("sum(${M04})", ROSTER_SCOPE), answers) == 82
     assert evaluate(compile_expression("count(${roster})", ROSTER_SCOPE), {}) == 0
 
 
 def test_evaluation_errors_are_expression_errors_not_crashes() -> None:
-    for bad in ({"node": "nope"}, {"node": "call", "name": "eval", "args": []}, [], None,
-                {"node": "binary", "op": "**", "left": {"node": "number", "value": 1},
-                 "right": {"node": "number", "value": 2}}):
+    for bad in (
+        {"node": "nope"},
+        {"node": "call", "name": "eval", "args": []},
+        [],
+        None,
+        {
+            "node": "binary",
+            "op": "**",
+            "left": {"node": "number", "value": 1},
+            "right": {"node": "number", "value": 2},
+        },
+    ):
         with pytest.raises(ExpressionError):
             evaluate(bad, {})  # type: ignore[arg-type]
 

@@ -20,19 +20,54 @@ def form():
 def complete_commune() -> dict[str, Any]:
     """A consistent report from a rural commune of Văn Lãng."""
     return {
-        "province": 20, "district": 182, "commune": 6160, "commune_name": "Hoàng Việt",
-        "commune_type": 3, "residence": 2, "COM_AREA": 3, "COM_135": 1, "COM_YEAR": 2020,
-        "COM_R1": "Nông Thị Hoa", "COM_R2": "Công chức Văn hóa – Xã hội",
-        "interviewer_id": 5, "interview_date": "2020-12-20",
-        "COM_P1_1": 15, "COM_P1_2": 3, "COM_P2_1": 0, "COM_P2_2": 0, "COM_P2_3": 1,
-        "COM_P3_1": 3, "COM_P3_2": 1, "COM_P4_1": 4, "COM_P4_2": 2,
-        "COM_E1_1": 1, "COM_E1_2": 1, "COM_E2_1": 0, "COM_E2_2": 0,
-        "COM_E3_1": 4, "COM_E3_2": 2,
-        "COM_M1": 1, "COM_M2": 1, "COM_M3": 24, "COM_M4_1": 40, "COM_M4_2": 30,
-        "COM_C1_1": 38, "COM_C1_2": 14, "COM_C1_3": 38, "COM_C2_1": 820, "COM_C2_2": 700,
+        "province": 20,
+        "district": 182,
+        "commune": 6160,
+        "commune_name": "Hoàng Việt",
+        "commune_type": 3,
+        "residence": 2,
+        "COM_AREA": 3,
+        "COM_135": 1,
+        "COM_YEAR": 2020,
+        "COM_R1": "Nông Thị Hoa",
+        "COM_R2": "Công chức Văn hóa – Xã hội",
+        "interviewer_id": 5,
+        "interview_date": "2020-12-20",
+        "COM_P1_1": 15,
+        "COM_P1_2": 3,
+        "COM_P2_1": 0,
+        "COM_P2_2": 0,
+        "COM_P2_3": 1,
+        "COM_P3_1": 3,
+        "COM_P3_2": 1,
+        "COM_P4_1": 4,
+        "COM_P4_2": 2,
+        "COM_E1_1": 1,
+        "COM_E1_2": 1,
+        "COM_E2_1": 0,
+        "COM_E2_2": 0,
+        "COM_E3_1": 4,
+        "COM_E3_2": 2,
+        "COM_M1": 1,
+        "COM_M2": 1,
+        "COM_M3": 24,
+        "COM_M4_1": 40,
+        "COM_M4_2": 30,
+        "COM_C1_1": 38,
+        "COM_C1_2": 14,
+        "COM_C1_3": 38,
+        "COM_C2_1": 820,
+        "COM_C2_2": 700,
         "COM_C3": 1,
-        "COM_S1_1": 1, "COM_S1_2": 2, "COM_S1_3": 9, "COM_S1_4": 12, "COM_S1_5": 8,
-        "COM_S2_1": 1, "COM_S2_2": 1, "COM_S2_3": 1, "COM_S2_4": 0,
+        "COM_S1_1": 1,
+        "COM_S1_2": 2,
+        "COM_S1_3": 9,
+        "COM_S1_4": 12,
+        "COM_S1_5": 8,
+        "COM_S2_1": 1,
+        "COM_S2_2": 1,
+        "COM_S2_3": 1,
+        "COM_S2_4": 0,
     }
 
 
@@ -44,15 +79,35 @@ def test_commune_form_loads_with_its_design_fields(form) -> None:
     assert form.id == "commune" == PATH.stem
     assert form.unit == "commune"
     assert (form.analysis.weight, form.analysis.stratum, form.analysis.psu) == (
-        "weight_final", "stratum", "psu")
+        "weight_final",
+        "stratum",
+        "psu",
+    )
 
 
-@pytest.mark.parametrize("question_id", [
-    "COM_P1_1", "COM_P1_2", "COM_P2_1", "COM_P2_2", "COM_P2_3",
-    "COM_S1_1", "COM_S1_2", "COM_S1_3", "COM_S1_4", "COM_S1_5",
-    "COM_S2_1", "COM_S2_2", "COM_S2_3", "COM_S2_4",
-    "province", "district", "commune", "residence",
-])
+@pytest.mark.parametrize(
+    "question_id",
+    [
+        "COM_P1_1",
+        "COM_P1_2",
+        "COM_P2_1",
+        "COM_P2_2",
+        "COM_P2_3",
+        "COM_S1_1",
+        "COM_S1_2",
+        "COM_S1_3",
+        "COM_S1_4",
+        "COM_S1_5",
+        "COM_S2_1",
+        "COM_S2_2",
+        "COM_S2_3",
+        "COM_S2_4",
+        "province",
+        "district",
+        "commune",
+        "residence",
+    ],
+)
 def test_commune_form_has_the_briefs_items(form, question_id: str) -> None:
     assert form.question(question_id).label.vi
 
@@ -98,11 +153,18 @@ def test_women_cannot_outnumber_committee_members(form) -> None:
     assert "tổng số ủy viên" in vi[0].message
 
 
-@pytest.mark.parametrize("part, total", [
-    ("COM_P3_2", "COM_P3_1"), ("COM_P4_2", "COM_P4_1"), ("COM_E1_2", "COM_E1_1"),
-    ("COM_E3_2", "COM_E3_1"), ("COM_M4_2", "COM_M4_1"), ("COM_C1_2", "COM_C1_1"),
-    ("COM_C2_2", "COM_C2_1"),
-])
+@pytest.mark.parametrize(
+    "part, total",
+    [
+        ("COM_P3_2", "COM_P3_1"),
+        ("COM_P4_2", "COM_P4_1"),
+        ("COM_E1_2", "COM_E1_1"),
+        ("COM_E3_2", "COM_E3_1"),
+        ("COM_M4_2", "COM_M4_1"),
+        ("COM_C1_2", "COM_C1_1"),
+        ("COM_C2_2", "COM_C2_1"),
+    ],
+)
 def test_a_part_cannot_exceed_its_total(form, part: str, total: str) -> None:
     answers = complete_commune()
     answers[part] = answers[total] + 1

@@ -13,15 +13,49 @@ from questionnaires import load_questionnaire
 PATH = Path(questionnaires.__file__).parent / "forms" / "household.json"
 
 BRIEF_IDS = [
-    "D2_01", "D2_02", "D2_03", "D2_04", "D2_05", "D2_06",
-    "D3_01", "D3_02", "D3_03", "D3_04", "D3_05", "D3_06",
-    "D4_01", "D4_02", "D4_03", "D4_04", "D4_05", "D4_06", "D4_07",
-    "D5_03", "D5_04", "D5_05", "D7_01", "D8_02",
+    "D2_01",
+    "D2_02",
+    "D2_03",
+    "D2_04",
+    "D2_05",
+    "D2_06",
+    "D3_01",
+    "D3_02",
+    "D3_03",
+    "D3_04",
+    "D3_05",
+    "D3_06",
+    "D4_01",
+    "D4_02",
+    "D4_03",
+    "D4_04",
+    "D4_05",
+    "D4_06",
+    "D4_07",
+    "D5_03",
+    "D5_04",
+    "D5_05",
+    "D7_01",
+    "D8_02",
 ]
 ROSTER_BRIEF_IDS = {
-    "D3_01", "D3_02", "D3_03", "D3_04", "D3_05", "D3_06",
-    "D4_01", "D4_02", "D4_03", "D4_04", "D4_05", "D4_06", "D4_07",
-    "D5_03", "D5_04", "D5_05", "D7_01",
+    "D3_01",
+    "D3_02",
+    "D3_03",
+    "D3_04",
+    "D3_05",
+    "D3_06",
+    "D4_01",
+    "D4_02",
+    "D4_03",
+    "D4_04",
+    "D4_05",
+    "D4_06",
+    "D4_07",
+    "D5_03",
+    "D5_04",
+    "D5_05",
+    "D7_01",
 }
 
 
@@ -33,27 +67,97 @@ def form():
 def complete_household() -> dict[str, Any]:
     """A consistent, complete interview: a Tày couple with a son of 8."""
     return {
-        "province": 20, "district": 186, "commune": 6490, "village": 12, "residence": 2,
-        "household_no": 7, "interviewer_id": 21, "interview_date": "2026-11-30",
-        "HH01": "Hoàng Văn An", "HH04": 1, "HH05": 1, "HH06": 3,
+        "province": 20,
+        "district": 186,
+        "commune": 6490,
+        "village": 12,
+        "residence": 2,
+        "household_no": 7,
+        "interviewer_id": 21,
+        "interview_date": "2026-11-30",
+        "HH01": "Hoàng Văn An",
+        "HH04": 1,
+        "HH05": 1,
+        "HH06": 3,
         "roster": [
-            dict(M01="Hoàng Văn An", M02=1, M03=1, M04=45, M05=2, M06=2, D4_01=2, D3_01=1,
-                   D3_02=1, D3_03=0, D3_05=48, D4_03=1, D4_04=0, D4_05=2, D5_03=2, D5_04=1,
-                   D5_05=[1, 3], D7_01=1),
-            dict(M01="Lý Thị Bình", M02=2, M03=2, M04=41, M05=7, M06=2, D4_01=1, D4_02=3,
-                   D3_01=1, D3_02=4, D3_03=1, D3_04=0, D3_05=40, D4_03=0, D4_05=0, D4_07=1,
-                   D5_03=1, D5_04=0, D7_01=1),
+            dict(
+                M01="Hoàng Văn An",
+                M02=1,
+                M03=1,
+                M04=45,
+                M05=2,
+                M06=2,
+                D4_01=2,
+                D3_01=1,
+                D3_02=1,
+                D3_03=0,
+                D3_05=48,
+                D4_03=1,
+                D4_04=0,
+                D4_05=2,
+                D5_03=2,
+                D5_04=1,
+                D5_05=[1, 3],
+                D7_01=1,
+            ),
+            dict(
+                M01="Lý Thị Bình",
+                M02=2,
+                M03=2,
+                M04=41,
+                M05=7,
+                M06=2,
+                D4_01=1,
+                D4_02=3,
+                D3_01=1,
+                D3_02=4,
+                D3_03=1,
+                D3_04=0,
+                D3_05=40,
+                D4_03=0,
+                D4_05=0,
+                D4_07=1,
+                D5_03=1,
+                D5_04=0,
+                D7_01=1,
+            ),
             dict(M01="Hoàng Văn Cường", M02=3, M03=1, M04=8, M05=2, D4_01=0, D7_01=1),
         ],
         "HH07": 2,
-        "HH08": 2, "HH09": 1, "HH10": 1, "D2_01": 0, "D2_03": 1, "D2_04": [1], "D2_06": 3,
-        "D8_02": 3, "HH11": 1, "HH12": 6, "HH13": 4, "HH14": 5, "HH15": 3, "HH16": 4,
+        "HH08": 2,
+        "HH09": 1,
+        "HH10": 1,
+        "D2_01": 0,
+        "D2_03": 1,
+        "D2_04": [1],
+        "D2_06": 3,
+        "D8_02": 3,
+        "HH11": 1,
+        "HH12": 6,
+        "HH13": 4,
+        "HH14": 5,
+        "HH15": 3,
+        "HH16": 4,
         "HH17": 2,
-        "HH18": {"tv": 1, "fridge": 1, "washing_machine": 0, "air_conditioner": 0,
-                 "water_heater": 0, "computer": 0, "motorbike": 1, "car": 0, "bicycle": 1,
-                 "farm_machine": 0},
-        "HH19": 2, "HH20": 5, "HH21": 20,
-        "HH22": 1, "HH23": 1, "HH24": 2, "HH25": 2,
+        "HH18": {
+            "tv": 1,
+            "fridge": 1,
+            "washing_machine": 0,
+            "air_conditioner": 0,
+            "water_heater": 0,
+            "computer": 0,
+            "motorbike": 1,
+            "car": 0,
+            "bicycle": 1,
+            "farm_machine": 0,
+        },
+        "HH19": 2,
+        "HH20": 5,
+        "HH21": 20,
+        "HH22": 1,
+        "HH23": 1,
+        "HH24": 2,
+        "HH25": 2,
     }
 
 
@@ -77,7 +181,10 @@ def test_household_form_loads_with_its_design_fields(form) -> None:
     assert form.id == "household" == PATH.stem
     assert form.unit == "household"
     assert (form.analysis.weight, form.analysis.stratum, form.analysis.psu) == (
-        "weight_final", "stratum", "psu")
+        "weight_final",
+        "stratum",
+        "psu",
+    )
     assert form.analysis.sex == "M03"
     assert [c.name for c in form.question("M03").choices] == ["male", "female"]
 
@@ -130,9 +237,22 @@ def test_a_complete_consistent_household_is_valid(form) -> None:
 
 
 def test_a_refusing_household_needs_only_the_cover(form) -> None:
-    answers = {k: v for k, v in complete_household().items()
-               if k in ("province", "district", "commune", "village", "residence",
-                        "household_no", "interviewer_id", "interview_date", "HH01")}
+    answers = {
+        k: v
+        for k, v in complete_household().items()
+        if k
+        in (
+            "province",
+            "district",
+            "commune",
+            "village",
+            "residence",
+            "household_no",
+            "interviewer_id",
+            "interview_date",
+            "HH01",
+        )
+    }
     assert form.validate_answers({**answers, "HH04": 1, "HH05": 0}) == []
     assert form.validate_answers({**answers, "HH04": 2}) == []
 

@@ -105,8 +105,9 @@ def test_question_labels_are_translated_not_copied(raw: dict[str, Any]) -> None:
 
 def test_every_answerable_question_has_a_variable_label(raw: dict[str, Any]) -> None:
     missing = [
-        q["id"] for q in questions(raw) if q["type"] not in ("note", "repeat")
-        and "variable_label" not in q
+        q["id"]
+        for q in questions(raw)
+        if q["type"] not in ("note", "repeat") and "variable_label" not in q
     ]
     assert missing == []
 
@@ -148,17 +149,31 @@ def test_only_name_and_phone_are_identifying(raw: dict[str, Any]) -> None:
 def test_analysis_block_names_design_fields_and_the_sex_question(raw: dict[str, Any]) -> None:
     analysis = raw["analysis"]
     assert (analysis["weight"], analysis["stratum"], analysis["psu"]) == (
-        "weight_final", "stratum", "psu")
+        "weight_final",
+        "stratum",
+        "psu",
+    )
     sex = by_id(raw)[analysis["sex"]]
     assert sex["type"] == "single" and sex["required"]
     assert {c["code"]: c["name"] for c in raw["choice_lists"][sex["choices"]]} == {
-        1: "male", 2: "female"}
+        1: "male",
+        2: "female",
+    }
 
 
 def test_identification_fields_for_analysis_are_required(raw: dict[str, Any]) -> None:
     items = by_id(raw)
-    for qid in ("province", "district", "commune", "village", "residence", "household_no",
-                "resp_line", "resp_sex", "resp_age"):
+    for qid in (
+        "province",
+        "district",
+        "commune",
+        "village",
+        "residence",
+        "household_no",
+        "resp_line",
+        "resp_sex",
+        "resp_age",
+    ):
         assert items[qid]["required"], qid
     districts = {c["code"] for c in raw["choice_lists"][items["district"]["choices"]]}
     assert districts == {178, *range(180, 190)}
@@ -169,7 +184,11 @@ def test_births_are_a_repeat_group_counted_by_d7_02(raw: dict[str, Any]) -> None
     assert group["type"] == "repeat" and group["unit"] == "birth"
     assert group["count"] == "${D7_02}"
     assert {q["id"] for q in group["items"]} == {
-        "D7_03_SEX", "D7_03_MONTH", "D7_03_YEAR", "D7_03_ORDER"}
+        "D7_03_SEX",
+        "D7_03_MONTH",
+        "D7_03_YEAR",
+        "D7_03_ORDER",
+    }
 
 
 # ------------------------------------------------------------------ through the loader
@@ -183,23 +202,72 @@ def form() -> Questionnaire:
 def woman_with_a_recent_birth() -> dict[str, Any]:
     """Form B: a married Tày woman of 30 with two children, one born 15 months ago."""
     answers: dict[str, Any] = {
-        "form_type": 2, "province": 20, "district": 186, "commune": 6301, "village": 12,
-        "residence": 2, "household_no": 7, "resp_line": 2, "interviewer_id": 31,
-        "interview_day": 15, "interview_month": 6, "interview_year": 2026, "consent": 1,
-        "resp_name": "Hoàng Thị Mai", "resp_phone": "0912345678", "resp_sex": 2, "resp_age": 30,
-        "resp_ethnicity": 2, "resp_marital": 2, "n_children": 2, "n_children_u15": 2,
-        "D1_01": 1, "D1_02": 0, "D1_03": 1, "D1_04": [2], "D1_05": 0, "D1_06": 3,
-        "farm_hh": 1, "D5_01": 1, "D5_02": 0,
-        "D6_01": 1, "D6_02": [1, 6], "D6_03": 0, "D6_04": 2, "D6_05": 0, "D6_06": 0,
+        "form_type": 2,
+        "province": 20,
+        "district": 186,
+        "commune": 6301,
+        "village": 12,
+        "residence": 2,
+        "household_no": 7,
+        "resp_line": 2,
+        "interviewer_id": 31,
+        "interview_day": 15,
+        "interview_month": 6,
+        "interview_year": 2026,
+        "consent": 1,
+        "resp_name": "Hoàng Thị Mai",
+        "resp_phone": "0912345678",
+        "resp_sex": 2,
+        "resp_age": 30,
+        "resp_ethnicity": 2,
+        "resp_marital": 2,
+        "n_children": 2,
+        "n_children_u15": 2,
+        "D1_01": 1,
+        "D1_02": 0,
+        "D1_03": 1,
+        "D1_04": [2],
+        "D1_05": 0,
+        "D1_06": 3,
+        "farm_hh": 1,
+        "D5_01": 1,
+        "D5_02": 0,
+        "D6_01": 1,
+        "D6_02": [1, 6],
+        "D6_03": 0,
+        "D6_04": 2,
+        "D6_05": 0,
+        "D6_06": 0,
         "D7_02": 1,
         "D7_03": [{"D7_03_SEX": 1, "D7_03_MONTH": 3, "D7_03_YEAR": 2025, "D7_03_ORDER": 2}],
-        "D7_04": 1, "D7_05": 0, "D7_06": 3,
-        "D8_01": 5, "D8_03": 1, "D8_04": 1,
+        "D7_04": 1,
+        "D7_05": 0,
+        "D7_06": 3,
+        "D8_01": 5,
+        "D8_03": 1,
+        "D8_04": 1,
         "P01": {"cook": 1, "clean": 1, "childcare": 3, "care_sick": 6, "water_wood": 2},
-        "P02": {"own_health": 1, "large_purchases": 2, "family_visits": 2, "own_earnings": 1,
-                "land_livestock": 3, "schooling": 2},
-        "P03": 1, "P04": 4, "P06": [1, 2], "P07": 1, "P08": [2, 4], "P09": 0, "P10": 1,
-        "SN01": [1, 2, 9], "SN02_1": 2, "SN02_2": 9, "SN02_3": 1, "SN03": 2, "SN04": [3, 5],
+        "P02": {
+            "own_health": 1,
+            "large_purchases": 2,
+            "family_visits": 2,
+            "own_earnings": 1,
+            "land_livestock": 3,
+            "schooling": 2,
+        },
+        "P03": 1,
+        "P04": 4,
+        "P06": [1, 2],
+        "P07": 1,
+        "P08": [2, 4],
+        "P09": 0,
+        "P10": 1,
+        "SN01": [1, 2, 9],
+        "SN02_1": 2,
+        "SN02_2": 9,
+        "SN02_3": 1,
+        "SN03": 2,
+        "SN04": [3, 5],
         "SN05": 0,
     }
     answers.update({f"K{i:02d}": 1 for i in range(1, 16)})
@@ -212,12 +280,35 @@ def woman_with_a_recent_birth() -> dict[str, Any]:
 def single_man_without_children() -> dict[str, Any]:
     """Form A: a never-married Nùng man of 40 without children: couple items are skipped."""
     answers = woman_with_a_recent_birth()
-    for qid in ("n_children_u15", "D7_02", "D7_03", "D7_04", "D7_05", "D7_06", "D8_03",
-                "D8_04", "P01", "P02", "P04", "P06", "P10"):
+    for qid in (
+        "n_children_u15",
+        "D7_02",
+        "D7_03",
+        "D7_04",
+        "D7_05",
+        "D7_06",
+        "D8_03",
+        "D8_04",
+        "P01",
+        "P02",
+        "P04",
+        "P06",
+        "P10",
+    ):
         del answers[qid]
-    answers.update({"form_type": 1, "resp_sex": 1, "resp_age": 40, "resp_ethnicity": 7,
-                    "resp_name": "Lành Văn Sơn", "resp_marital": 1, "n_children": 0,
-                    "D1_04": [7], "SN01": [17]})
+    answers.update(
+        {
+            "form_type": 1,
+            "resp_sex": 1,
+            "resp_age": 40,
+            "resp_ethnicity": 7,
+            "resp_name": "Lành Văn Sơn",
+            "resp_marital": 1,
+            "n_children": 0,
+            "D1_04": [7],
+            "SN01": [17],
+        }
+    )
     for qid in ("SN02_1", "SN02_2", "SN02_3", "SN03", "SN04"):
         del answers[qid]
     return answers
@@ -237,17 +328,35 @@ def test_loader_reads_the_form_with_its_design_fields(form: Questionnaire) -> No
     assert form.question("D7_03_SEX").type == "single"
 
 
-@pytest.mark.parametrize("answers", [woman_with_a_recent_birth(), single_man_without_children()],
-                         ids=["form_b_woman", "form_a_man"])
+@pytest.mark.parametrize(
+    "answers",
+    [woman_with_a_recent_birth(), single_man_without_children()],
+    ids=["form_b_woman", "form_a_man"],
+)
 def test_a_complete_interview_has_no_errors(form: Questionnaire, answers: dict[str, Any]) -> None:
     assert form.validate_answers(answers, lang="vi") == []
 
 
 def test_nothing_after_the_consent_question_is_asked_without_consent(form: Questionnaire) -> None:
-    answers = {k: v for k, v in woman_with_a_recent_birth().items()
-               if k in {"form_type", "province", "district", "commune", "village", "residence",
-                        "household_no", "resp_line", "interviewer_id", "interview_day",
-                        "interview_month", "interview_year"}}
+    answers = {
+        k: v
+        for k, v in woman_with_a_recent_birth().items()
+        if k
+        in {
+            "form_type",
+            "province",
+            "district",
+            "commune",
+            "village",
+            "residence",
+            "household_no",
+            "resp_line",
+            "interviewer_id",
+            "interview_day",
+            "interview_month",
+            "interview_year",
+        }
+    }
     assert form.validate_answers({**answers, "consent": 0}) == []
     assert ("D1_01", "not_relevant") in errors(form, {**answers, "consent": 0, "D1_01": 1})
 
@@ -325,13 +434,25 @@ def test_constraint_messages_come_in_the_interviewers_language(form: Questionnai
     answers = {**woman_with_a_recent_birth(), "D8_01": 25}
     assert [e.message for e in form.validate_answers(answers, lang="vi")] == ["Số giờ từ 0 đến 24"]
     assert [e.message for e in form.validate_answers(answers, lang="en")] == [
-        "Hours must be 0 to 24"]
+        "Hours must be 0 to 24"
+    ]
 
 
 def test_dont_know_and_refused_are_accepted_on_attitude_items(form: Questionnaire) -> None:
-    answers = {**woman_with_a_recent_birth(), "A05": 98, "A12": 99, "A15e": 99,
-               "P02": {"own_health": 99, "large_purchases": 2, "family_visits": 98,
-                       "own_earnings": 1, "land_livestock": 3, "schooling": 2}}
+    answers = {
+        **woman_with_a_recent_birth(),
+        "A05": 98,
+        "A12": 99,
+        "A15e": 99,
+        "P02": {
+            "own_health": 99,
+            "large_purchases": 2,
+            "family_visits": 98,
+            "own_earnings": 1,
+            "land_livestock": 3,
+            "schooling": 2,
+        },
+    }
     assert form.validate_answers(answers) == []
 
 

@@ -25,9 +25,18 @@ def women():
 
 def identification() -> dict[str, Any]:
     return {
-        "province": 20, "district": 183, "commune": 6016, "village": 12, "residence": 2,
-        "household_no": 5, "resp_line": 2, "resp_sex": 2, "resp_age": 34, "interviewer_id": 101,
-        "interview_date": "2026-11-30", "interview_language": 3,
+        "province": 20,
+        "district": 183,
+        "commune": 6016,
+        "village": 12,
+        "residence": 2,
+        "household_no": 5,
+        "resp_line": 2,
+        "resp_sex": 2,
+        "resp_age": 34,
+        "interviewer_id": 101,
+        "interview_date": "2026-11-30",
+        "interview_language": 3,
     }
 
 
@@ -38,13 +47,31 @@ def full_disclosure() -> dict[str, Any]:
     answers.update({f"W01_{n:02d}": 1 for n in range(1, 8)})
     for act in ALL_ACTS:
         answers.update({act: 1, f"{act}_12M": 1, f"{act}_FRQ": 2})
-    answers.update({
-        "W06_01": 1, "W06_02": 2, "W06_03": 1, "W06_04": [2, 7], "W06_05": 0, "W06_06": 1,
-        "W06_07": 1, "W06_08": 0,
-        "W07_01": [1, 6], "W07_02": [1, 3], "W07_03": [3], "W07_05": 1,
-        "W08_01": [1, 2], "W08_02": 2, "W08_03": 98, "W08_04": [3, 8],
-        "W09_02": 2, "W09_03": 1, "W09_04": 1, "W09_06": 1, "W09_07": 1,
-    })
+    answers.update(
+        {
+            "W06_01": 1,
+            "W06_02": 2,
+            "W06_03": 1,
+            "W06_04": [2, 7],
+            "W06_05": 0,
+            "W06_06": 1,
+            "W06_07": 1,
+            "W06_08": 0,
+            "W07_01": [1, 6],
+            "W07_02": [1, 3],
+            "W07_03": [3],
+            "W07_05": 1,
+            "W08_01": [1, 2],
+            "W08_02": 2,
+            "W08_03": 98,
+            "W08_04": [3, 8],
+            "W09_02": 2,
+            "W09_03": 1,
+            "W09_04": 1,
+            "W09_06": 1,
+            "W09_07": 1,
+        }
+    )
     return answers
 
 
@@ -60,7 +87,10 @@ def test_form_identity_and_design_fields(women):
     assert (women.id, women.unit) == ("women", "women")
     assert women.sensitive
     assert (women.analysis.weight, women.analysis.stratum, women.analysis.psu) == (
-        "weight_final", "stratum", "psu")
+        "weight_final",
+        "stratum",
+        "psu",
+    )
     sex = women.question(women.analysis.sex)
     assert sex.required and sex.choices is not None
     for qid in ("province", "district", "commune", "village", "residence", "resp_age"):
@@ -93,8 +123,11 @@ def test_every_content_item_may_be_refused(women):
 
 def test_who_acts_record_ever_last_12_months_and_frequency(women):
     for act in ALL_ACTS:
-        ever, last, freq = (women.question(act), women.question(f"{act}_12M"),
-                            women.question(f"{act}_FRQ"))
+        ever, last, freq = (
+            women.question(act),
+            women.question(f"{act}_12M"),
+            women.question(f"{act}_FRQ"),
+        )
         assert ever.type == last.type == "yesno"
         assert [c.name for c in freq.choices] == ["once", "few", "many"]
     labels = " ".join(women.question(a).label.en for a in PHYSICAL_ACTS)
@@ -104,8 +137,16 @@ def test_who_acts_record_ever_last_12_months_and_frequency(women):
 
 def test_help_sources_are_the_briefs_list(women):
     names = set(women.question("W07_02").choices.names())
-    assert {"police", "commune", "womens_union", "health", "legal_aid", "reconciliation",
-            "trusted_address", "shelter"} <= names
+    assert {
+        "police",
+        "commune",
+        "womens_union",
+        "health",
+        "legal_aid",
+        "reconciliation",
+        "trusted_address",
+        "shelter",
+    } <= names
 
 
 def test_referral_note_names_the_hotlines(women):
@@ -132,8 +173,9 @@ def test_full_disclosure_interview_is_valid(women):
 def test_content_is_unreachable_without_privacy_and_consent(women, gate):
     answers = full_disclosure()
     answers.update(gate)
-    not_relevant = {e.question_id for e in women.validate_answers(answers)
-                    if e.code == "not_relevant"}
+    not_relevant = {
+        e.question_id for e in women.validate_answers(answers) if e.code == "not_relevant"
+    }
     answered_content = content_ids(women) & set(answers)
     assert answered_content and answered_content <= not_relevant
 
@@ -177,8 +219,9 @@ def test_gate_answers_are_required(women):
 )
 def test_module_result_must_match_the_gates(women, change, outcome):
     answers = identification()
-    answers.update({"W00_02": 1, "W00_05": 1, "W00_06": 1, "W00_07": 1, "W09_02": 1,
-                    "W09_03": 0, "W09_06": 0})
+    answers.update(
+        {"W00_02": 1, "W00_05": 1, "W00_06": 1, "W00_07": 1, "W09_02": 1, "W09_03": 0, "W09_06": 0}
+    )
     answers.update(change)
     for key in list(answers):
         if not _applies(women, key, answers):
@@ -189,8 +232,9 @@ def test_module_result_must_match_the_gates(women, change, outcome):
 
 def _applies(women, qid: str, answers: dict[str, Any]) -> bool:
     """Drop answers the changed gates made irrelevant, so only W09_07 is under test."""
-    return all(e.code != "not_relevant" or e.question_id != qid
-               for e in women.validate_answers(answers))
+    return all(
+        e.code != "not_relevant" or e.question_id != qid for e in women.validate_answers(answers)
+    )
 
 
 def test_follow_ups_only_when_the_act_happened(women):
@@ -205,8 +249,18 @@ def test_follow_ups_only_when_the_act_happened(women):
 
 def test_refusing_every_act_skips_injuries_and_help_seeking(women):
     answers = identification()
-    answers.update({"W00_02": 1, "W00_05": 1, "W00_06": 1, "W00_07": 4,
-                    "W09_02": 1, "W09_03": 0, "W09_06": 0, "W09_07": 2})
+    answers.update(
+        {
+            "W00_02": 1,
+            "W00_05": 1,
+            "W00_06": 1,
+            "W00_07": 4,
+            "W09_02": 1,
+            "W09_03": 0,
+            "W09_06": 0,
+            "W09_07": 2,
+        }
+    )
     answers.update({act: 99 for act in ALL_ACTS})
     assert women.validate_answers(answers) == []
     answers["W06_01"] = 1
@@ -263,8 +317,10 @@ def test_focal_person_consent_only_when_in_danger(women):
     assert "W09_04" in error_ids(women, answers)
 
 
-@pytest.mark.parametrize(("qid", "value"), [("resp_sex", 1), ("resp_age", 17), ("resp_age", 65),
-                                             ("W09_06", 21), ("district", 179)])
+@pytest.mark.parametrize(
+    ("qid", "value"),
+    [("resp_sex", 1), ("resp_age", 17), ("resp_age", 65), ("W09_06", 21), ("district", 179)],
+)
 def test_identification_values_are_checked(women, qid, value):
     answers = full_disclosure()
     answers[qid] = value
@@ -284,4 +340,3 @@ def test_browser_gets_the_gate_for_every_content_section(women):
     for section_id in CONTENT_SECTIONS:
         refs = references(sections[section_id]["ast"]["relevant"])
         assert {"W00_02", "W00_05", "W00_06", "W00_07"} <= refs, section_id
-

@@ -59,7 +59,10 @@ def kap() -> dict[str, Any]:
                     {"id": "A05", "type": "single", "choices": "agree3", "label": L("Agree?")},
                     {"id": "T1", "type": "text", "label": L("Text")},
                     {
-                        "id": "roster", "type": "repeat", "unit": "member", "label": L("Roster"),
+                        "id": "roster",
+                        "type": "repeat",
+                        "unit": "member",
+                        "label": L("Roster"),
                         "count": "${HH02}",
                         "items": [{"id": "M04", "type": "integer", "label": L("Age")}],
                     },
@@ -164,8 +167,10 @@ def test_question_fields_and_defaults() -> None:
 def test_choice_names_compile_to_codes_and_members_get_their_group() -> None:
     q = load_questionnaire(MINI)
     assert q.question("D1_02").relevant_ast == {
-        "node": "binary", "op": "=",
-        "left": {"node": "ref", "name": "D1_01"}, "right": {"node": "number", "value": 1},
+        "node": "binary",
+        "op": "=",
+        "left": {"node": "ref", "name": "D1_01"},
+        "right": {"node": "number", "value": 1},
     }
     condition = q.question("C1").calculation_ast["args"][1]
     assert condition["left"] == {"node": "ref", "name": "M03", "repeat": "roster"}
@@ -268,20 +273,27 @@ MISTAKES: dict[str, tuple[Mutation, str]] = {
         "forms/kap.json: question S1: id 'S1' is already used by a section",
     ),
     "grid row clashes with a question": (
-        lambda doc: doc["sections"][0]["items"].extend([
-            {"id": "G_r", "type": "text", "label": L("x")},
-            {"id": "G", "type": "grid", "choices": "sex", "label": L("Grid"),
-             "rows": [{"id": "r", "label": L("r")}]},
-        ]),
+        lambda doc: doc["sections"][0]["items"].extend(
+            [
+                {"id": "G_r", "type": "text", "label": L("x")},
+                {
+                    "id": "G",
+                    "type": "grid",
+                    "choices": "sex",
+                    "label": L("Grid"),
+                    "rows": [{"id": "r", "label": L("r")}],
+                },
+            ]
+        ),
         "forms/kap.json: question G: id 'G_r' is already used by a question",
     ),
     "missing English label": (
         _set("A05", label={"vi": "Đồng ý?"}),
-        "forms/kap.json: question A05: label: the English (en) text is missing; add \"en\": \"…\"",
+        'forms/kap.json: question A05: label: the English (en) text is missing; add "en": "…"',
     ),
     "missing Vietnamese label": (
         _set("A05", label={"en": "Agree?"}),
-        "forms/kap.json: question A05: label: the Vietnamese (vi) text is missing; add \"vi\"",
+        'forms/kap.json: question A05: label: the Vietnamese (vi) text is missing; add "vi"',
     ),
     "empty English label": (
         _set("A05", label={"vi": "Đồng ý?", "en": "  "}),
@@ -326,7 +338,7 @@ MISTAKES: dict[str, tuple[Mutation, str]] = {
     "constraint without message": (
         _set("HH02", constraint=". > 0"),
         "forms/kap.json: question HH02: constraint has no constraint_message; add "
-        "\"constraint_message\"",
+        '"constraint_message"',
     ),
     "message without constraint": (
         _set("HH02", constraint_message=L("Too small")),
@@ -368,12 +380,12 @@ MISTAKES: dict[str, tuple[Mutation, str]] = {
     ),
     "bad semantic version": (
         _top(version="1.0"),
-        "forms/kap.json: version: \"1.0\" is not a semantic version; write MAJOR.MINOR.PATCH "
+        'forms/kap.json: version: "1.0" is not a semantic version; write MAJOR.MINOR.PATCH '
         "such as 1.0.0",
     ),
     "unknown question type": (
         _set("T1", type="txt"),
-        "forms/kap.json: question T1: type: \"txt\" is not a question type; use one of",
+        'forms/kap.json: question T1: type: "txt" is not a question type; use one of',
     ),
     "misspelt key": (
         _set("T1", requird=True),
@@ -388,17 +400,18 @@ MISTAKES: dict[str, tuple[Mutation, str]] = {
         "forms/kap.json: question G: type 'grid' needs rows",
     ),
     "rows on a non-grid": (
-        _set("A05", rows=[{"id": "r", "label": L("r")}]), "only grid questions have rows",
+        _set("A05", rows=[{"id": "r", "label": L("r")}]),
+        "only grid questions have rows",
     ),
     "choices on a text question": (_set("T1", choices="sex"), "type 'text' has no choices"),
     "redefined built-in list": (
         lambda doc: doc["choice_lists"].update(yesno=[{"code": 1, "name": "y", "label": L("y")}]),
-        "forms/kap.json: choice list 'yesno': 'yesno' is a built-in list and may not be "
-        "redefined",
+        "forms/kap.json: choice list 'yesno': 'yesno' is a built-in list and may not be redefined",
     ),
     "missing code 97": (_set("HH02", missing_codes=[97]), "question HH02: missing_codes"),
     "missing codes on text": (
-        _set("T1", missing_codes=[98]), "type 'text' cannot take missing codes",
+        _set("T1", missing_codes=[98]),
+        "type 'text' cannot take missing codes",
     ),
     "analysis sex is not a question": (
         lambda doc: doc["analysis"].update(sex="SEX"),
@@ -409,27 +422,42 @@ MISTAKES: dict[str, tuple[Mutation, str]] = {
         "forms/kap.json: analysis: 'weight' is missing; add it",
     ),
     "languages without en": (_top(languages=["vi"]), "languages: must list both"),
-    "unit not allowed": (_top(unit="village"), "unit: \"village\" is not allowed here"),
+    "unit not allowed": (_top(unit="village"), 'unit: "village" is not allowed here'),
     "unknown function": (
-        _set("A05", relevant="sumif(${HH02})"), "relevant (column 1): unknown function 'sumif()'",
+        _set("A05", relevant="sumif(${HH02})"),
+        "relevant (column 1): unknown function 'sumif()'",
     ),
     "wrong number of arguments": (
         _set("A05", relevant="if(${HH02} > 1, 1)"),
         "relevant (column 1): if() takes 3 arguments, not 2",
     ),
     "circular calculations": (
-        lambda doc: doc["sections"][0]["items"].extend([
-            {"id": "C1", "type": "calculate", "label": L("c"), "calculation": "${C2} + 1"},
-            {"id": "C2", "type": "calculate", "label": L("c"), "calculation": "${C1} + 1"},
-        ]),
+        lambda doc: doc["sections"][0]["items"].extend(
+            [
+                {"id": "C1", "type": "calculate", "label": L("c"), "calculation": "${C2} + 1"},
+                {"id": "C2", "type": "calculate", "label": L("c"), "calculation": "${C1} + 1"},
+            ]
+        ),
         "calculations depend on each other in a circle",
     ),
     "groups nested twice": (
-        _add_member({
-            "id": "births", "type": "repeat", "unit": "birth", "label": L("b"),
-            "items": [{"id": "twins", "type": "repeat", "unit": "twin", "label": L("t"),
-                       "items": [{"id": "X1", "type": "text", "label": L("x")}]}],
-        }),
+        _add_member(
+            {
+                "id": "births",
+                "type": "repeat",
+                "unit": "birth",
+                "label": L("b"),
+                "items": [
+                    {
+                        "id": "twins",
+                        "type": "repeat",
+                        "unit": "twin",
+                        "label": L("t"),
+                        "items": [{"id": "X1", "type": "text", "label": L("x")}],
+                    }
+                ],
+            }
+        ),
         "groups may nest only once",
     ),
     "type yesno with another list": (
@@ -450,10 +478,12 @@ MISTAKES: dict[str, tuple[Mutation, str]] = {
     ),
 }
 MISTAKES["reading a note"] = (
-    lambda doc: doc["sections"][0]["items"].extend([
-        {"id": "N1", "type": "note", "label": L("n")},
-        {"id": "Q9", "type": "text", "label": L("q"), "relevant": "${N1} = 1"},
-    ]),
+    lambda doc: doc["sections"][0]["items"].extend(
+        [
+            {"id": "N1", "type": "note", "label": L("n")},
+            {"id": "Q9", "type": "text", "label": L("q"), "relevant": "${N1} = 1"},
+        ]
+    ),
     "forms/kap.json: question Q9: relevant reads ${N1}, a note, which has no answer",
 )
 

@@ -14,8 +14,27 @@ from questionnaires import QuestionnaireError, questionnaire_from_dict
 
 MINI = json.loads((Path(__file__).parent / "forms" / "mini.json").read_text(encoding="utf-8"))
 ODD_VALUES: list[Any] = [
-    None, 0, -1, 98, 1.5, True, "", " ", "x", "${HH02}", "${nope} +", "yesno", [], [1], {},
-    {"vi": "a"}, {"vi": "a", "en": "b"}, "count(${roster})", "${M04}", ".", "code",
+    None,
+    0,
+    -1,
+    98,
+    1.5,
+    True,
+    "",
+    " ",
+    "x",
+    "${HH02}",
+    "${nope} +",
+    "yesno",
+    [],
+    [1],
+    {},
+    {"vi": "a"},
+    {"vi": "a", "en": "b"},
+    "count(${roster})",
+    "${M04}",
+    ".",
+    "code",
 ]
 
 

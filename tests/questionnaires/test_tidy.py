@@ -14,8 +14,16 @@ def forms():  # noqa: ANN201
 
 
 HOUSEHOLD = {
-    "province": 20, "district": 178, "commune": 1, "village": 3, "residence": 1,
-    "household_no": 5, "HH01": "Nguyễn Văn A", "HH04": 1, "HH05": 1, "HH06": 2,
+    "province": 20,
+    "district": 178,
+    "commune": 1,
+    "village": 3,
+    "residence": 1,
+    "household_no": 5,
+    "HH01": "Nguyễn Văn A",
+    "HH04": 1,
+    "HH05": 1,
+    "HH06": 2,
     "roster": [
         {"M01": "A", "M03": 1, "M04": 30, "D5_05": [1, 3]},
         {"M01": "B", "M03": 2, "M04": 28, "D5_05": [98]},
@@ -33,8 +41,7 @@ def rows_by_table(layout: TidyLayout, answers: dict, **kwargs) -> dict[str, list
 
 
 def test_bundled_forms_give_one_table_per_unit(forms) -> None:  # noqa: ANN001
-    names = [t.name for f in forms.values()
-             for t in TidyLayout(f, include_sensitive=True).tables]
+    names = [t.name for f in forms.values() for t in TidyLayout(f, include_sensitive=True).tables]
     assert sorted(names) == ["birth", "commune", "household", "individual", "member", "women"]
 
 
@@ -68,8 +75,7 @@ def test_identifying_questions_left_out_unless_asked(forms) -> None:  # noqa: AN
 def test_women_module_has_no_table_unless_asked(forms) -> None:  # noqa: ANN001
     assert TidyLayout(forms["women"]).tables == []
     assert list(TidyLayout(forms["women"]).rows({"W01_01": 1})) == []
-    assert [t.name for t in TidyLayout(forms["women"], include_sensitive=True).tables] == [
-        "women"]
+    assert [t.name for t in TidyLayout(forms["women"], include_sensitive=True).tables] == ["women"]
 
 
 def test_multi_as_dummies_holds_missing_code_in_every_column(forms) -> None:  # noqa: ANN001
@@ -95,8 +101,13 @@ def test_value_labels_include_declared_missing_codes(forms) -> None:  # noqa: AN
 
 def test_births_are_rows_of_their_own(forms) -> None:  # noqa: ANN001
     layout = TidyLayout(forms["individual"])
-    answers = {"district": 180, "residence": 2, "household_no": 7, "D7_02": 2,
-               "D7_03": [{"D7_03_SEX": 1}, {"D7_03_SEX": 2}]}
+    answers = {
+        "district": 180,
+        "residence": 2,
+        "household_no": 7,
+        "D7_02": 2,
+        "D7_03": [{"D7_03_SEX": 1}, {"D7_03_SEX": 2}],
+    }
     rows = rows_by_table(layout, answers, psu=18001001)
     assert [b["birth_no"] for b in rows["birth"]] == [1, 2]
     assert [b["D7_03_SEX"] for b in rows["birth"]] == [1, 2]
@@ -113,8 +124,13 @@ def test_design_fields_in_the_answers_win(forms) -> None:  # noqa: ANN001
 
 def test_odd_answers_give_empty_cells_not_errors(forms) -> None:  # noqa: ANN001
     layout = TidyLayout(forms["household"])
-    answers = {"district": "x", "household_no": 2.5, "HH18": "not a grid", "roster": "nope",
-               "HH06": True}
+    answers = {
+        "district": "x",
+        "household_no": 2.5,
+        "HH18": "not a grid",
+        "roster": "nope",
+        "HH06": True,
+    }
     [row] = rows_by_table(layout, answers)["household"]
     assert row["stratum"] is None and row["hh_id"] is None and row["HH18_tv"] is None
     assert row["HH06"] == 1

@@ -36,8 +36,9 @@ BASE_CONFIG = {
 def _pg_admin_engine():
     from sqlalchemy import create_engine
 
-    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={
-        "connect_timeout": 3})
+    return create_engine(
+        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
 
 
 def create_pg_database() -> str | None:
@@ -170,9 +171,7 @@ class AuthActions:
         self._client = client
 
     def login(self, username: str, password: str = TEST_PASSWORD):
-        return self._client.post(
-            "/auth/login", data={"username": username, "password": password}
-        )
+        return self._client.post("/auth/login", data={"username": username, "password": password})
 
     def logout(self):
         return self._client.post("/auth/logout")

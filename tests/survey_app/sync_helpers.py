@@ -25,9 +25,14 @@ def reference_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def envelope(answers: dict[str, Any] | None = None, *, uuid: str | None = None,
-             version: str = "1.0.0", area: str = "17801001",
-             questionnaire_id: str = "test_household") -> dict[str, Any]:
+def envelope(
+    answers: dict[str, Any] | None = None,
+    *,
+    uuid: str | None = None,
+    version: str = "1.0.0",
+    area: str = "17801001",
+    questionnaire_id: str = "test_household",
+) -> dict[str, Any]:
     """A complete, correctly hashed submission for enum178's assignment."""
     content = {
         "uuid": uuid or str(uuid_module.uuid4()),

@@ -43,15 +43,23 @@ ALLOWED: dict[str, set[str]] = {
     "results.withdraw_run": {"admin", "analyst"},
     "results.departments": {"admin"},
 }
-PUBLIC = {"auth.login", "auth.language", "static", "offline.service_worker", "offline.manifest",
-          "api.openapi"}
-ALLOWED.update({
-    "offline.home": {"enumerator"},
-    "offline.interview": {"enumerator"},
-    "offline.outbox": {"enumerator"},
-    "offline.conflicts": {"supervisor", "admin"},
-    "offline.import_file": {"admin"},
-})
+PUBLIC = {
+    "auth.login",
+    "auth.language",
+    "static",
+    "offline.service_worker",
+    "offline.manifest",
+    "api.openapi",
+}
+ALLOWED.update(
+    {
+        "offline.home": {"enumerator"},
+        "offline.interview": {"enumerator"},
+        "offline.outbox": {"enumerator"},
+        "offline.conflicts": {"supervisor", "admin"},
+        "offline.import_file": {"admin"},
+    }
+)
 # The JSON API answers anonymous requests with 401 (no login redirect); test_api.py has details.
 API_ALLOWED: dict[str, set[str]] = {
     "api.questionnaires": ALL,

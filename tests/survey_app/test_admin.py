@@ -24,9 +24,17 @@ def count(app, model) -> int:
 
 
 def test_admin_creates_a_user(app, client, admin) -> None:
-    response = client.post("/admin/users", data={
-        "username": "new.enum", "full_name": "Nông Thị Mai", "role": "enumerator",
-        "area_code": "17801001", "password": "long enough", "language": "vi"})
+    response = client.post(
+        "/admin/users",
+        data={
+            "username": "new.enum",
+            "full_name": "Nông Thị Mai",
+            "role": "enumerator",
+            "area_code": "17801001",
+            "password": "long enough",
+            "language": "vi",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "new.enum"))
@@ -35,12 +43,21 @@ def test_admin_creates_a_user(app, client, admin) -> None:
 
 def test_admin_user_form_errors_are_shown_and_nothing_saved(app, client, admin) -> None:
     before = count(app, User)
-    page = client.post("/admin/users", data={
-        "username": "x", "role": "enumerator", "area_code": "nowhere",
-        "password": "long enough", "language": "vi"}).get_data(as_text=True)
+    page = client.post(
+        "/admin/users",
+        data={
+            "username": "x",
+            "role": "enumerator",
+            "area_code": "nowhere",
+            "password": "long enough",
+            "language": "vi",
+        },
+    ).get_data(as_text=True)
     assert "nowhere" in page
-    short = client.post("/admin/users", data={
-        "username": "y", "role": "enumerator", "password": "short", "language": "vi"})
+    short = client.post(
+        "/admin/users",
+        data={"username": "y", "role": "enumerator", "password": "short", "language": "vi"},
+    )
     assert short.status_code == 200
     assert count(app, User) == before
 
@@ -62,25 +79,48 @@ def test_admin_adds_a_village_and_refuses_a_duplicate(app, client, admin) -> Non
     page = client.post("/admin/areas", data=data).get_data(as_text=True)
     assert "17801002" in page
     with app.app_context():
-        assert db.session.scalar(
-            select(func.count()).select_from(Area).where(Area.code == "17801002")) == 1
+        assert (
+            db.session.scalar(select(func.count()).select_from(Area).where(Area.code == "17801002"))
+            == 1
+        )
 
 
 def test_admin_creates_assignment_inside_the_enumerators_area(app, client, admin) -> None:
-    client.post("/admin/areas", data={"code": "17801002", "name": "Khối 2", "level": "village",
-                                      "parent_code": "17801"})
+    client.post(
+        "/admin/areas",
+        data={"code": "17801002", "name": "Khối 2", "level": "village", "parent_code": "17801"},
+    )
     before = count(app, Assignment)
-    outside = client.post("/admin/assignments", data={
-        "enumerator": "enum180", "area_code": "17801002", "questionnaire_id": "test_household",
-        "target": "20"}).get_data(as_text=True)
+    outside = client.post(
+        "/admin/assignments",
+        data={
+            "enumerator": "enum180",
+            "area_code": "17801002",
+            "questionnaire_id": "test_household",
+            "target": "20",
+        },
+    ).get_data(as_text=True)
     assert "17801002" in outside
     assert count(app, Assignment) == before
-    client.post("/admin/users", data={
-        "username": "mobile", "role": "enumerator", "area_code": "178",
-        "password": "long enough", "language": "vi"})
-    client.post("/admin/assignments", data={
-        "enumerator": "mobile", "area_code": "17801002", "questionnaire_id": "test_household",
-        "target": "20"})
+    client.post(
+        "/admin/users",
+        data={
+            "username": "mobile",
+            "role": "enumerator",
+            "area_code": "178",
+            "password": "long enough",
+            "language": "vi",
+        },
+    )
+    client.post(
+        "/admin/assignments",
+        data={
+            "enumerator": "mobile",
+            "area_code": "17801002",
+            "questionnaire_id": "test_household",
+            "target": "20",
+        },
+    )
     assert count(app, Assignment) == before + 1
 
 
@@ -135,9 +175,15 @@ def test_publish_screen_reports_nothing_new(client, admin) -> None:
 
 
 def test_form_validation_messages_are_vietnamese(client, admin) -> None:
-    page = client.post("/admin/users", data={
-        "username": "", "role": "enumerator", "password": "short", "language": "vi",
-    }).get_data(as_text=True)
+    page = client.post(
+        "/admin/users",
+        data={
+            "username": "",
+            "role": "enumerator",
+            "password": "short",
+            "language": "vi",
+        },
+    ).get_data(as_text=True)
     assert "Mục này bắt buộc." in page
     assert "Phải có ít nhất 8 ký tự." in page
     assert "This field is required." not in page
@@ -156,8 +202,14 @@ def user_id(app, username: str) -> int:
 
 
 def edit_data(**changes) -> dict:
-    data = {"role": "enumerator", "area_code": "18001001", "language": "vi", "active": "y",
-            "password_action": "keep", "new_password": ""}
+    data = {
+        "role": "enumerator",
+        "area_code": "18001001",
+        "language": "vi",
+        "active": "y",
+        "password_action": "keep",
+        "new_password": "",
+    }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -167,25 +219,32 @@ def test_admin_edit_screen_shows_the_account(app, client, admin) -> None:
     assert "enum180" in page and 'value="18001001"' in page
 
 
-def test_admin_changes_role_and_area_and_the_audit_log_has_old_and_new(
-    app, client, admin
-) -> None:
+def test_admin_changes_role_and_area_and_the_audit_log_has_old_and_new(app, client, admin) -> None:
     from survey_app.models import AuditLog
 
     target = user_id(app, "enum180")
-    response = client.post(f"/admin/users/{target}/edit", data=edit_data(
-        role="supervisor", area_code="178", language="en"))
+    response = client.post(
+        f"/admin/users/{target}/edit",
+        data=edit_data(role="supervisor", area_code="178", language="en"),
+    )
     assert response.status_code == 302
     with app.app_context():
         user = db.session.get(User, target)
         assert (user.role, user.area.code, user.language, user.active) == (
-            "supervisor", "178", "en", True)
+            "supervisor",
+            "178",
+            "en",
+            True,
+        )
         entries = {
             e.field: (e.action, e.old, e.new, e.user.username if e.user else None)
             for e in db.session.scalars(
-                select(AuditLog).where(AuditLog.object_type == "user",
-                                       AuditLog.object_id == str(target),
-                                       AuditLog.action != "user.create"))
+                select(AuditLog).where(
+                    AuditLog.object_type == "user",
+                    AuditLog.object_id == str(target),
+                    AuditLog.action != "user.create",
+                )
+            )
         }
     assert entries == {
         "role": ("user.role", "enumerator", "supervisor", "admin"),
@@ -207,11 +266,12 @@ def test_password_reset_lets_the_user_log_in_with_the_new_password(
     from survey_app.models import AuditLog
 
     target = user_id(app, "enum180")
-    client.post(f"/admin/users/{target}/edit", data=edit_data(
-        password_action="typed", new_password="brand new secret"))
+    client.post(
+        f"/admin/users/{target}/edit",
+        data=edit_data(password_action="typed", new_password="brand new secret"),
+    )
     with app.app_context():
-        entry = db.session.scalar(select(AuditLog).where(
-            AuditLog.action == "user.password_reset"))
+        entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "user.password_reset"))
         assert entry.object_id == str(target)
         assert "brand new secret" not in repr((entry.old, entry.new, entry.reason))
     auth.logout()
@@ -224,8 +284,9 @@ def test_generated_password_is_shown_once_and_works(app, client, auth, admin) ->
     import re
 
     target = user_id(app, "enum180")
-    page = client.post(f"/admin/users/{target}/edit", data=edit_data(
-        password_action="generate")).get_data(as_text=True)
+    page = client.post(
+        f"/admin/users/{target}/edit", data=edit_data(password_action="generate")
+    ).get_data(as_text=True)
     match = re.search(r'<code class="generated-password">([^<]+)</code>', page)
     assert match
     generated = match.group(1)
@@ -236,11 +297,13 @@ def test_generated_password_is_shown_once_and_works(app, client, auth, admin) ->
 
 def test_admin_cannot_remove_own_admin_role_or_deactivate_self(app, client, admin) -> None:
     me = user_id(app, "admin")
-    demote = client.post(f"/admin/users/{me}/edit", data=edit_data(
-        role="viewer", area_code="", language="vi"))
+    demote = client.post(
+        f"/admin/users/{me}/edit", data=edit_data(role="viewer", area_code="", language="vi")
+    )
     assert "Bạn không thể bỏ vai trò quản trị của chính mình." in demote.get_data(as_text=True)
-    off = client.post(f"/admin/users/{me}/edit", data=edit_data(
-        role="admin", area_code="", active=None))
+    off = client.post(
+        f"/admin/users/{me}/edit", data=edit_data(role="admin", area_code="", active=None)
+    )
     assert "Bạn không thể tự khóa tài khoản của mình." in off.get_data(as_text=True)
     with app.app_context():
         user = db.session.get(User, me)
@@ -252,13 +315,25 @@ def test_bad_area_is_refused_and_nothing_changes(app, client, admin) -> None:
 
     target = user_id(app, "enum180")
     audit_before = count(app, AuditLog)
-    page = client.post(f"/admin/users/{target}/edit", data=edit_data(
-        role="supervisor", area_code="nowhere", language="en", active=None,
-        password_action="typed", new_password="another secret")).get_data(as_text=True)
+    page = client.post(
+        f"/admin/users/{target}/edit",
+        data=edit_data(
+            role="supervisor",
+            area_code="nowhere",
+            language="en",
+            active=None,
+            password_action="typed",
+            new_password="another secret",
+        ),
+    ).get_data(as_text=True)
     assert "nowhere" in page
     with app.app_context():
         user = db.session.get(User, target)
         assert (user.role, user.area.code, user.language, user.active) == (
-            "enumerator", "18001001", "vi", True)
+            "enumerator",
+            "18001001",
+            "vi",
+            True,
+        )
         assert not user.check_password("another secret")
     assert count(app, AuditLog) == audit_before

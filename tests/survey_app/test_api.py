@@ -35,10 +35,15 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.mark.parametrize("method,path", [
-    ("get", "/api/v1/assignments"), ("get", "/api/v1/questionnaires"),
-    ("post", URL), ("get", "/api/v1/questionnaires/test_household/versions/1.0.0"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "/api/v1/assignments"),
+        ("get", "/api/v1/questionnaires"),
+        ("post", URL),
+        ("get", "/api/v1/questionnaires/test_household/versions/1.0.0"),
+    ],
+)
 def test_anonymous_requests_get_401(client, world, method, path) -> None:  # noqa: ANN001
     response = getattr(client, method)(path, json={})
     assert response.status_code == 401
@@ -101,14 +106,16 @@ def test_new_then_same_then_different_content(app, client, token) -> None:  # no
     assert conflict.get_json()["stored_sha256"] == first["sha256"]
     assert client.post(URL, json=edited, headers=bearer(token)).status_code == 409
     with app.app_context():
-        [stored] = db.session.scalars(select(Submission).where(
-            Submission.uuid == first["uuid"])).all()
+        [stored] = db.session.scalars(
+            select(Submission).where(Submission.uuid == first["uuid"])
+        ).all()
         assert stored.answers["HH01"] == "Hoàng Văn A"  # never overwritten
         assert stored.status == "submitted"
         [kept] = db.session.scalars(select(SubmissionConflict)).all()
         assert kept.content["answers"]["HH01"] == "Nông Thị B"
-        actions = db.session.scalars(select(AuditLog.action).where(
-            AuditLog.submission_id == stored.id)).all()
+        actions = db.session.scalars(
+            select(AuditLog.action).where(AuditLog.submission_id == stored.id)
+        ).all()
         assert sorted(actions) == ["submission.conflict", "submission.submit"]
 
 
@@ -120,20 +127,22 @@ def test_hash_is_sha256_of_canonical_json(client, token) -> None:  # noqa: ANN00
     assert response.status_code == 201
 
 
-@pytest.mark.parametrize("change,field", [
-    ({"sha256": "0" * 64}, "sha256"),
-    ({"sha256": "not hex"}, "sha256"),
-    ({"uuid": "not-a-uuid"}, "uuid"),
-    ({"started_at": "yesterday"}, "started_at"),
-    ({"started_at": "2026-11-30T08:00:00"}, "started_at"),  # no time zone
-    ({"ended_at": "2026-11-30T07:00:00+07:00"}, "ended_at"),
-    ({"extra": 1}, "extra"),
-    ({"answers": []}, "answers"),
-    ({"area": "18001001"}, "area"),  # not this enumerator's area
-    ({"questionnaire_version": "9.9.9"}, "questionnaire_version"),
-])
-def test_invalid_envelopes_get_422_naming_the_field(app, client, token, change,
-                                                     field) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"sha256": "0" * 64}, "sha256"),
+        ({"sha256": "not hex"}, "sha256"),
+        ({"uuid": "not-a-uuid"}, "uuid"),
+        ({"started_at": "yesterday"}, "started_at"),
+        ({"started_at": "2026-11-30T08:00:00"}, "started_at"),  # no time zone
+        ({"ended_at": "2026-11-30T07:00:00+07:00"}, "ended_at"),
+        ({"extra": 1}, "extra"),
+        ({"answers": []}, "answers"),
+        ({"area": "18001001"}, "area"),  # not this enumerator's area
+        ({"questionnaire_version": "9.9.9"}, "questionnaire_version"),
+    ],
+)
+def test_invalid_envelopes_get_422_naming_the_field(app, client, token, change, field) -> None:  # noqa: ANN001
     body = envelope()
     body.update(change)
     if field not in ("sha256", "uuid", "extra"):
@@ -154,20 +163,25 @@ def test_missing_field_is_named(client, token) -> None:  # noqa: ANN001
 
 
 def test_invalid_answers_get_field_level_errors(app, client, token) -> None:  # noqa: ANN001
-    response = client.post(URL, json=envelope({**GOOD_ANSWERS, "HH02": 25, "ZZ": 1}),
-                           headers=bearer(token))
+    response = client.post(
+        URL, json=envelope({**GOOD_ANSWERS, "HH02": 25, "ZZ": 1}), headers=bearer(token)
+    )
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["question_id"] == "ZZ"
-    response = client.post(URL, json=envelope({**GOOD_ANSWERS, "HH02": 25}),
-                           headers={**bearer(token), "Accept-Language": "en"})
+    response = client.post(
+        URL,
+        json=envelope({**GOOD_ANSWERS, "HH02": 25}),
+        headers={**bearer(token), "Accept-Language": "en"},
+    )
     assert response.status_code == 422
     assert "HH02" in [e["question_id"] for e in response.get_json()["errors"]]
     assert count(app, Submission) == 3  # the world's three, nothing new
 
 
 def test_not_json_is_422(client, token) -> None:  # noqa: ANN001
-    response = client.post(URL, data="{broken", headers={**bearer(token),
-                                                          "Content-Type": "application/json"})
+    response = client.post(
+        URL, data="{broken", headers={**bearer(token), "Content-Type": "application/json"}
+    )
     assert response.status_code == 422
 
 
@@ -220,8 +234,7 @@ def test_uuid_of_a_web_submission_is_a_conflict(app, client, token, world) -> No
     assert count(app, SubmissionConflict) == 1
 
 
-def test_another_enumerators_uuid_is_a_conflict_without_their_data(
-        client, token, world) -> None:  # noqa: ANN001
+def test_another_enumerators_uuid_is_a_conflict_without_their_data(client, token, world) -> None:  # noqa: ANN001
     response = client.post(URL, json=envelope(uuid=world.other_submitted), headers=bearer(token))
     assert response.status_code == 409
     assert "answers" not in response.get_json()
@@ -231,14 +244,17 @@ def test_get_own_submission(client, token) -> None:  # noqa: ANN001
     body = envelope()
     client.post(URL, json=body, headers=bearer(token))
     assert client.get(f"{URL}/{body['uuid']}", headers=bearer(token)).status_code == 200
-    assert client.get(f"{URL}/00000000-0000-0000-0000-000000000000",
-                      headers=bearer(token)).status_code == 404
+    assert (
+        client.get(f"{URL}/00000000-0000-0000-0000-000000000000", headers=bearer(token)).status_code
+        == 404
+    )
 
 
 @pytest.fixture
 def csrf_app(app, database_url, world):  # noqa: ANN001, ANN201
     application = create_app(
-        {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
+        {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True}
+    )
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -248,18 +264,22 @@ def test_csrf_applies_to_session_requests_but_not_tokens(csrf_app, token) -> Non
     client = csrf_app.test_client()
     page = client.get("/auth/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/auth/login", data={"username": "enum178", "password": TEST_PASSWORD,
-                                     "csrf_token": csrf})
+    client.post(
+        "/auth/login", data={"username": "enum178", "password": TEST_PASSWORD, "csrf_token": csrf}
+    )
     assert client.post(URL, json=envelope()).status_code == 400
     assert client.post(URL, json=envelope(), headers={"X-CSRFToken": csrf}).status_code == 201
     anonymous = csrf_app.test_client()
     assert anonymous.post(URL, json=envelope(), headers=bearer(token)).status_code == 201
 
 
-@pytest.mark.parametrize("language,message", [("vi", "Một số trường không hợp lệ."),
-                                              ("en", "Some fields are not valid.")])
-def test_token_requests_answer_in_the_owners_language(app, client, token, language,
-                                                      message) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    "language,message",
+    [("vi", "Một số trường không hợp lệ."), ("en", "Some fields are not valid.")],
+)
+def test_token_requests_answer_in_the_owners_language(
+    app, client, token, language, message
+) -> None:  # noqa: ANN001
     from survey_app.models import User
 
     with app.app_context():

@@ -25,18 +25,38 @@ from survey_app.models import AuditLog, Submission
 from .sync_helpers import envelope
 
 EXAMPLES = int(os.environ.get("GESURVEY_FUZZ_EXAMPLES", "60"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
-scalars = (st.none() | st.booleans() | st.integers(-10**20, 10**20)
-           | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30))
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
-                           | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-                           max_leaves=12)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+)
+json_values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 QUESTION_IDS = ["HH01", "HH02", "HH03", "roster", "M01", "M03", "M04", "E01", "B01", "x"]
-FIELDS = ["uuid", "questionnaire_id", "questionnaire_version", "area", "answers",
-          "started_at", "ended_at", "sha256"]
+FIELDS = [
+    "uuid",
+    "questionnaire_id",
+    "questionnaire_version",
+    "area",
+    "answers",
+    "started_at",
+    "ended_at",
+    "sha256",
+]
 
 
 @st.composite
@@ -66,23 +86,28 @@ def submission_bodies(draw):  # noqa: ANN001, ANN201
 
 def counts(app) -> tuple[int, int, int, int]:  # noqa: ANN001
     with app.app_context():
-        return tuple(db.session.scalar(select(func.count()).select_from(model))
-                     for model in (Submission, SubmissionReceipt, SubmissionConflict, AuditLog))
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (Submission, SubmissionReceipt, SubmissionConflict, AuditLog)
+        )
 
 
 @pytest.fixture
 def fuzz_setup(app, client, runner, world):  # noqa: ANN001, ANN201
     token = runner.invoke(["users", "token", "enum178"]).output.strip()
     document = client.get("/api/v1/openapi.json").get_json()
-    schema = {**document["components"]["schemas"]["SubmissionIn"],
-              "$defs": document["components"]["schemas"]}
+    schema = {
+        **document["components"]["schemas"]["SubmissionIn"],
+        "$defs": document["components"]["schemas"],
+    }
     return client, {"Authorization": f"Bearer {token}"}, schema, document
 
 
 def test_fuzzed_submissions_never_5xx_and_invalid_ones_store_nothing(app, fuzz_setup) -> None:  # noqa: ANN001
     client, headers, schema, _document = fuzz_setup
     validator = jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
     @FUZZ
     @given(body=submission_bodies(), raw=st.booleans())
@@ -90,8 +115,11 @@ def test_fuzzed_submissions_never_5xx_and_invalid_ones_store_nothing(app, fuzz_s
         before = counts(app)
         if raw:
             data = json.dumps(body, allow_nan=False)
-            response = client.post("/api/v1/submissions", data=data,
-                                   headers={**headers, "Content-Type": "application/json"})
+            response = client.post(
+                "/api/v1/submissions",
+                data=data,
+                headers={**headers, "Content-Type": "application/json"},
+            )
         else:
             response = client.post("/api/v1/submissions", json=body, headers=headers)
         assert response.status_code < 500, response.get_data(as_text=True)
@@ -111,22 +139,29 @@ def test_fuzzed_submissions_never_5xx_and_invalid_ones_store_nothing(app, fuzz_s
 def test_fuzzed_reads_and_headers_never_5xx(app, fuzz_setup) -> None:  # noqa: ANN001
     client, headers, _schema, document = fuzz_setup
     paths = [path for path, item in document["paths"].items() if "get" in item]
-    text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#"),
-                   min_size=1, max_size=20)
+    text = st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#"),
+        min_size=1,
+        max_size=20,
+    )
 
     @FUZZ
-    @given(path=st.sampled_from(paths), values=st.lists(text, min_size=3, max_size=3),
-           auth=st.sampled_from(["token", "none", "junk"]),
-           # A header value with a line break cannot be sent at all (the test client refuses it).
-           junk=st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=40))
+    @given(
+        path=st.sampled_from(paths),
+        values=st.lists(text, min_size=3, max_size=3),
+        auth=st.sampled_from(["token", "none", "junk"]),
+        # A header value with a line break cannot be sent at all (the test client refuses it).
+        junk=st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=40),
+    )
     def check(path, values, auth, junk) -> None:  # noqa: ANN001
         url = "/api/v1" + path
-        for name, value in zip(["{questionnaire_id}", "{version}", "{uuid}"], values,
-                               strict=True):
+        for name, value in zip(["{questionnaire_id}", "{version}", "{uuid}"], values, strict=True):
             url = url.replace(name, value)
-        chosen = {"token": headers, "none": {},
-                  "junk": {"Authorization": "Bearer " + junk.encode("ascii", "ignore")
-                           .decode()}}[auth]
+        chosen = {
+            "token": headers,
+            "none": {},
+            "junk": {"Authorization": "Bearer " + junk.encode("ascii", "ignore").decode()},
+        }[auth]
         before = counts(app)
         response = client.get(url, headers=chosen)
         assert response.status_code < 500

@@ -16,8 +16,11 @@ EXTERNAL = re.compile(
 
 def test_templates_and_static_files_load_nothing_from_elsewhere() -> None:
     offenders = [
-        str(path) for folder in (STATIC, TEMPLATES) for path in folder.rglob("*")
-        if path.is_file() and path.suffix in {".html", ".css", ".js"}
+        str(path)
+        for folder in (STATIC, TEMPLATES)
+        for path in folder.rglob("*")
+        if path.is_file()
+        and path.suffix in {".html", ".css", ".js"}
         and EXTERNAL.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []

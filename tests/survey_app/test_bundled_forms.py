@@ -19,9 +19,15 @@ def sample_value(question: Any) -> Any:
     """Some answer of the question's type (not necessarily valid: the screen must cope)."""
     codes = [choice.code for choice in question.choices] if question.choices else [1]
     return {
-        "text": "ZZ-SECRET-ZZ", "integer": 3, "decimal": 1.5, "single": codes[0],
+        "text": "ZZ-SECRET-ZZ",
+        "integer": 3,
+        "decimal": 1.5,
+        "single": codes[0],
         "multi": codes[:2],
-        "yesno": 1, "likert5": 4, "date": "2026-11-30", "calculate": 2,
+        "yesno": 1,
+        "likert5": 4,
+        "date": "2026-11-30",
+        "calculate": 2,
         "grid": {row.id: codes[0] for row in question.rows},
     }.get(question.type)
 

@@ -29,8 +29,9 @@ def test_areas_load_twice_changes_nothing(app, runner) -> None:
 
 def test_areas_load_names_file_and_row_of_a_bad_parent(app, runner, tmp_path) -> None:
     bad = tmp_path / "areas.csv"
-    bad.write_text("code,name,level,parent_code\n20,Lạng Sơn,province,\n999,X,district,77\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "code,name,level,parent_code\n20,Lạng Sơn,province,\n999,X,district,77\n", encoding="utf-8"
+    )
     result = runner.invoke(args=["areas", "load", str(bad)])
     assert result.exit_code != 0
     assert "areas.csv, row 3" in result.output

@@ -42,11 +42,13 @@ def test_assignment_list_shows_progress(client, enumerator) -> None:
 
 def test_start_interview_uses_the_tablet_uuid(app, client, enumerator) -> None:
     uuid = "0b7d7f0e-9a51-4c1e-8a56-1f2e3d4c5b6a"
-    response = client.post(f"/collect/assignments/{enumerator.assignment_id}/start",
-                           data={"client_uuid": uuid})
+    response = client.post(
+        f"/collect/assignments/{enumerator.assignment_id}/start", data={"client_uuid": uuid}
+    )
     assert response.headers["Location"].endswith(f"/collect/interview/{uuid}")
-    again = client.post(f"/collect/assignments/{enumerator.assignment_id}/start",
-                        data={"client_uuid": uuid})
+    again = client.post(
+        f"/collect/assignments/{enumerator.assignment_id}/start", data={"client_uuid": uuid}
+    )
     assert again.headers["Location"].endswith(f"/collect/interview/{uuid}")
     with app.app_context():
         assert len(db.session.scalars(select(Submission).where(Submission.uuid == uuid)).all()) == 1
@@ -62,8 +64,12 @@ def test_interview_page_embeds_the_form_contract(client, enumerator) -> None:
 
 
 def test_draft_save_bumps_row_version(app, client, enumerator) -> None:
-    response = post(client, enumerator.own_draft, "draft",
-                    {"answers": {"HH01": "X"}, "page": 1, "row_version": 1})
+    response = post(
+        client,
+        enumerator.own_draft,
+        "draft",
+        {"answers": {"HH01": "X"}, "page": 1, "row_version": 1},
+    )
     assert response.status_code == 200
     assert response.get_json() == {"row_version": 2}
     submission = stored(app, enumerator.own_draft)
@@ -71,10 +77,18 @@ def test_draft_save_bumps_row_version(app, client, enumerator) -> None:
 
 
 def test_stale_draft_is_refused_and_keeps_the_newer_one(app, client, enumerator) -> None:
-    post(client, enumerator.own_draft, "draft", {"answers": {"HH01": "new"}, "page": 1,
-                                                 "row_version": 1})
-    response = post(client, enumerator.own_draft, "draft",
-                    {"answers": {"HH01": "old"}, "page": 0, "row_version": 1})
+    post(
+        client,
+        enumerator.own_draft,
+        "draft",
+        {"answers": {"HH01": "new"}, "page": 1, "row_version": 1},
+    )
+    response = post(
+        client,
+        enumerator.own_draft,
+        "draft",
+        {"answers": {"HH01": "old"}, "page": 0, "row_version": 1},
+    )
     assert response.status_code == 409
     assert response.get_json()["row_version"] == 2
     assert stored(app, enumerator.own_draft).answers == {"HH01": "new"}
@@ -91,8 +105,12 @@ def test_stale_draft_is_refused_and_keeps_the_newer_one(app, client, enumerator)
     ],
 )
 def test_malformed_draft_gets_422_and_changes_nothing(app, client, enumerator, body) -> None:
-    post(client, enumerator.own_draft, "draft", {"answers": {"HH01": "kept"}, "page": 0,
-                                                 "row_version": 1})
+    post(
+        client,
+        enumerator.own_draft,
+        "draft",
+        {"answers": {"HH01": "kept"}, "page": 0, "row_version": 1},
+    )
     response = post(client, enumerator.own_draft, "draft", body)
     assert response.status_code == 422
     assert response.get_json()["errors"]
@@ -101,8 +119,12 @@ def test_malformed_draft_gets_422_and_changes_nothing(app, client, enumerator, b
 
 
 def test_submit_valid_answers(app, client, enumerator) -> None:
-    response = post(client, enumerator.own_draft, "submit",
-                    {"answers": GOOD_ANSWERS, "page": 3, "row_version": 1})
+    response = post(
+        client,
+        enumerator.own_draft,
+        "submit",
+        {"answers": GOOD_ANSWERS, "page": 3, "row_version": 1},
+    )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["redirect"] == "/collect/"
     submission = stored(app, enumerator.own_draft)
@@ -124,11 +146,16 @@ def test_submit_valid_answers(app, client, enumerator) -> None:
 def test_invalid_submission_gets_field_errors_and_keeps_the_draft(
     app, client, enumerator, change, question_id, words
 ) -> None:
-    post(client, enumerator.own_draft, "draft", {"answers": {"HH01": "kept"}, "page": 0,
-                                                 "row_version": 1})
+    post(
+        client,
+        enumerator.own_draft,
+        "draft",
+        {"answers": {"HH01": "kept"}, "page": 0, "row_version": 1},
+    )
     answers = {**GOOD_ANSWERS, **change}
-    response = post(client, enumerator.own_draft, "submit",
-                    {"answers": answers, "page": 3, "row_version": 2})
+    response = post(
+        client, enumerator.own_draft, "submit", {"answers": answers, "page": 3, "row_version": 2}
+    )
     assert response.status_code == 422
     errors = response.get_json()["errors"]
     mine = [e for e in errors if e["question_id"] == question_id]
@@ -141,25 +168,40 @@ def test_invalid_submission_gets_field_errors_and_keeps_the_draft(
 
 def test_field_errors_follow_the_users_language(app, client, enumerator) -> None:
     client.post("/auth/language", data={"language": "en"})
-    response = post(client, enumerator.own_draft, "submit",
-                    {"answers": {**GOOD_ANSWERS, "HH02": 25}, "page": 0, "row_version": 1})
+    response = post(
+        client,
+        enumerator.own_draft,
+        "submit",
+        {"answers": {**GOOD_ANSWERS, "HH02": 25}, "page": 0, "row_version": 1},
+    )
     messages = [e["message"] for e in response.get_json()["errors"]]
     assert "Members must be 1 to 20" in messages
 
 
 def test_roster_row_error_names_the_row(client, enumerator) -> None:
     roster = [{"M01": "A", "M03": 1, "M04": 40}, {"M01": "B", "M03": 2, "M04": 300}]
-    response = post(client, enumerator.own_draft, "submit",
-                    {"answers": {**GOOD_ANSWERS, "roster": roster}, "page": 0, "row_version": 1})
+    response = post(
+        client,
+        enumerator.own_draft,
+        "submit",
+        {"answers": {**GOOD_ANSWERS, "roster": roster}, "page": 0, "row_version": 1},
+    )
     errors = response.get_json()["errors"]
     assert {"question_id": "M04", "row": 1, "message": "Tuổi từ 0 đến 120"} in errors
 
 
 def test_unknown_questionnaire_version_is_refused(app, client, enumerator) -> None:
-    response = post(client, enumerator.own_draft, "submit", {
-        "answers": GOOD_ANSWERS, "page": 0, "row_version": 1,
-        "questionnaire": {"id": "test_household", "version": "9.9.9"},
-    })
+    response = post(
+        client,
+        enumerator.own_draft,
+        "submit",
+        {
+            "answers": GOOD_ANSWERS,
+            "page": 0,
+            "row_version": 1,
+            "questionnaire": {"id": "test_household", "version": "9.9.9"},
+        },
+    )
     assert response.status_code == 422
     assert "9.9.9" not in response.get_json()["error"]
     assert "1.0.0" in response.get_json()["error"]
@@ -167,16 +209,21 @@ def test_unknown_questionnaire_version_is_refused(app, client, enumerator) -> No
 
 
 def test_submitted_interview_cannot_be_changed_by_the_enumerator(app, client, enumerator) -> None:
-    response = post(client, enumerator.own_submitted, "draft",
-                    {"answers": {"HH01": "late"}, "page": 0, "row_version": 1})
+    response = post(
+        client,
+        enumerator.own_submitted,
+        "draft",
+        {"answers": {"HH01": "late"}, "page": 0, "row_version": 1},
+    )
     assert response.status_code == 409
     assert stored(app, enumerator.own_submitted).answers == {}
 
 
 def test_enumerator_cannot_touch_another_enumerators_interview(app, client, enumerator) -> None:
     for what in ("draft", "submit"):
-        response = post(client, enumerator.other_submitted, what,
-                        {"answers": {}, "page": 0, "row_version": 1})
+        response = post(
+            client, enumerator.other_submitted, what, {"answers": {}, "page": 0, "row_version": 1}
+        )
         assert response.status_code == 403
     assert client.get(f"/collect/interview/{enumerator.other_submitted}").status_code == 403
 
@@ -195,19 +242,26 @@ def test_unknown_interview_is_404(client, enumerator) -> None:
 def test_tampered_start_for_someone_elses_assignment_is_refused(app, client, enumerator) -> None:
     with app.app_context():
         before = db.session.scalars(select(Submission.uuid)).all()
-    response = client.post(f"/collect/assignments/{enumerator.other_assignment_id}/start",
-                           data={"client_uuid": "0b7d7f0e-9a51-4c1e-8a56-1f2e3d4c5b6a"})
+    response = client.post(
+        f"/collect/assignments/{enumerator.other_assignment_id}/start",
+        data={"client_uuid": "0b7d7f0e-9a51-4c1e-8a56-1f2e3d4c5b6a"},
+    )
     assert response.status_code == 404
-    bad_uuid = client.post(f"/collect/assignments/{enumerator.assignment_id}/start",
-                           data={"client_uuid": "not-a-uuid"}, follow_redirects=True)
+    bad_uuid = client.post(
+        f"/collect/assignments/{enumerator.assignment_id}/start",
+        data={"client_uuid": "not-a-uuid"},
+        follow_redirects=True,
+    )
     assert "không hợp lệ" in bad_uuid.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(Submission.uuid)).all() == before
 
 
 def test_reused_uuid_of_another_enumerator_is_refused(app, client, enumerator) -> None:
-    response = client.post(f"/collect/assignments/{enumerator.assignment_id}/start",
-                           data={"client_uuid": enumerator.other_submitted})
+    response = client.post(
+        f"/collect/assignments/{enumerator.assignment_id}/start",
+        data={"client_uuid": enumerator.other_submitted},
+    )
     assert response.status_code == 409
     assert stored(app, enumerator.other_submitted).status == "submitted"
 
@@ -228,8 +282,9 @@ def test_concurrent_writers_cannot_both_win(app, world) -> None:
         assert submission.row_version == 1
         with db.engine.begin() as other:  # another request commits first
             other.execute(
-                text("UPDATE submission SET row_version = 2, answers = :answers "
-                     "WHERE uuid = :uuid"),
+                text(
+                    "UPDATE submission SET row_version = 2, answers = :answers WHERE uuid = :uuid"
+                ),
                 {"uuid": world.own_draft, "answers": '{"HH01": "B"}'},
             )
         submission.answers = {"HH01": "A"}
@@ -243,14 +298,17 @@ def test_embedded_form_data_parses_and_escapes_html(app, client, enumerator) -> 
     import json
     import re
 
-    post(client, enumerator.own_draft, "draft",
-         {"answers": {"HH01": "</script><b>x</b>"}, "page": 0, "row_version": 1})
+    post(
+        client,
+        enumerator.own_draft,
+        "draft",
+        {"answers": {"HH01": "</script><b>x</b>"}, "page": 0, "row_version": 1},
+    )
     page = client.get(f"/collect/interview/{enumerator.own_draft}").get_data(as_text=True)
     raw = re.search(r'id="gesurvey-form-data">(.*?)</script>', page, re.S).group(1)
     assert "</script><b>" not in raw
     data = json.loads(raw)
     assert data["questionnaire"]["id"] == "test_household"
     assert data["answers"] == {"HH01": "</script><b>x</b>"}
-    assert data["submission"] == {"uuid": enumerator.own_draft, "status": "draft",
-                                  "row_version": 2}
+    assert data["submission"] == {"uuid": enumerator.own_draft, "status": "draft", "row_version": 2}
     assert data["page"] == 0 and data["errors"] == []

@@ -14,10 +14,20 @@ from survey_app.extensions import db
 from .conftest import TEST_PASSWORD
 
 HOUSEHOLD = {
-    "province": 20, "district": 178, "commune": 1, "village": 1, "residence": 1,
-    "household_no": 4, "HH01": "Hoàng Thị Lan", "HH04": 1, "HH05": 1, "HH06": 2,
-    "roster": [{"M01": "Lan", "M03": 2, "M04": 41, "M05": 1, "D5_05": [1, 3]},
-               {"M01": "Minh", "M03": 1, "M04": 44, "M05": 1, "D5_05": [98]}],
+    "province": 20,
+    "district": 178,
+    "commune": 1,
+    "village": 1,
+    "residence": 1,
+    "household_no": 4,
+    "HH01": "Hoàng Thị Lan",
+    "HH04": 1,
+    "HH05": 1,
+    "HH06": 2,
+    "roster": [
+        {"M01": "Lan", "M03": 2, "M04": 41, "M05": 1, "D5_05": [1, 3]},
+        {"M01": "Minh", "M03": 1, "M04": 44, "M05": 1, "D5_05": [98]},
+    ],
     "HH18": {"tv": 1, "motorbike": 1},
     "weight_final": 150.25,
 }
@@ -31,9 +41,14 @@ def make_submission(questionnaire_id: str, answers: dict, status: str) -> str:
     village = db.session.query(Area).filter_by(code="17801001").one()
     enumerator = db.session.query(User).filter_by(username="enum").one()
     submission = Submission(
-        uuid=str(uuid_module.uuid4()), questionnaire_version_id=current_version(
-            questionnaire_id).id, area_id=village.id, district_id=village.parent.parent.id,
-        enumerator_id=enumerator.id, answers=answers, status=status)
+        uuid=str(uuid_module.uuid4()),
+        questionnaire_version_id=current_version(questionnaire_id).id,
+        area_id=village.id,
+        district_id=village.parent.parent.id,
+        enumerator_id=enumerator.id,
+        answers=answers,
+        status=status,
+    )
     db.session.add(submission)
     db.session.flush()
     return submission.uuid
@@ -53,8 +68,13 @@ def survey(app):  # noqa: ANN001, ANN201
         village = Area(code="17801001", name="Khối 1", level="village", parent=commune)
         db.session.add_all([province, district, commune, village])
         db.session.flush()
-        for name, role in [("admin", "admin"), ("analyst", "analyst"), ("sup", "supervisor"),
-                           ("enum", "enumerator"), ("viewer", "viewer")]:
+        for name, role in [
+            ("admin", "admin"),
+            ("analyst", "analyst"),
+            ("sup", "supervisor"),
+            ("enum", "enumerator"),
+            ("viewer", "viewer"),
+        ]:
             create_user(name, role, TEST_PASSWORD)
         publish_bundled()
         approved = make_submission("household", HOUSEHOLD, "approved")
@@ -115,17 +135,20 @@ def test_analyst_who_asks_gets_the_women_module(app, survey, tmp_path) -> None: 
     assert list(women["W01_01"]) == [1]
 
 
-@pytest.mark.parametrize(("username", "kwargs", "allowed"), [
-    ("admin", {}, True),
-    ("analyst", {}, True),
-    ("sup", {}, False),
-    ("enum", {}, False),
-    ("viewer", {}, False),
-    ("analyst", {"include_identifying": True}, False),
-    ("admin", {"include_identifying": True}, True),
-    ("analyst", {"include_women": True}, True),
-    ("admin", {"include_women": True}, True),
-])
+@pytest.mark.parametrize(
+    ("username", "kwargs", "allowed"),
+    [
+        ("admin", {}, True),
+        ("analyst", {}, True),
+        ("sup", {}, False),
+        ("enum", {}, False),
+        ("viewer", {}, False),
+        ("analyst", {"include_identifying": True}, False),
+        ("admin", {"include_identifying": True}, True),
+        ("analyst", {"include_women": True}, True),
+        ("admin", {"include_women": True}, True),
+    ],
+)
 def test_roles_that_may_export(app, survey, tmp_path, username, kwargs, allowed) -> None:  # noqa: ANN001
     from survey_app.export import ExportError
 
@@ -185,28 +208,53 @@ def test_export_is_written_to_the_audit_log(app, survey, tmp_path) -> None:  # n
 
 
 def test_cli_exports_with_a_progress_bar(app, survey, runner, tmp_path) -> None:  # noqa: ANN001
-    result = runner.invoke(["export", "--format", "parquet", "--out", str(tmp_path),
-                            "--user", "analyst"])
+    result = runner.invoke(
+        ["export", "--format", "parquet", "--out", str(tmp_path), "--user", "analyst"]
+    )
     assert result.exit_code == 0, result.output
     assert "household.parquet: 1 rows" in result.output
     assert len(pd.read_parquet(tmp_path / "member.parquet")) == 2
 
 
 def test_cli_refuses_identifying_fields_to_an_analyst(app, survey, runner, tmp_path) -> None:  # noqa: ANN001
-    result = runner.invoke(["export", "--format", "csv", "--out", str(tmp_path), "--user",
-                            "analyst", "--include-identifying"])
+    result = runner.invoke(
+        [
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path),
+            "--user",
+            "analyst",
+            "--include-identifying",
+        ]
+    )
     assert result.exit_code != 0
     assert "may not export identifying fields" in result.output
     assert "Traceback" not in result.output
 
 
 def test_cli_status_all_and_unknown_user(app, survey, runner, tmp_path) -> None:  # noqa: ANN001
-    result = runner.invoke(["export", "--format", "csv", "--out", str(tmp_path), "--user",
-                            "admin", "--status", "all", "--questionnaire", "household"])
+    result = runner.invoke(
+        [
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path),
+            "--user",
+            "admin",
+            "--status",
+            "all",
+            "--questionnaire",
+            "household",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(tmp_path / "household.csv", encoding="utf-8-sig")) == 2
-    result = runner.invoke(["export", "--format", "csv", "--out", str(tmp_path), "--user",
-                            "nobody"])
+    result = runner.invoke(
+        ["export", "--format", "csv", "--out", str(tmp_path), "--user", "nobody"]
+    )
     assert result.exit_code != 0 and "no user 'nobody'" in result.output
 
 

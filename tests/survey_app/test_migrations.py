@@ -57,10 +57,12 @@ def test_migrated_database_refuses_to_change_the_audit_log(empty_database) -> No
     with app.app_context():
         upgrade()
         with db.engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO audit_log (created_at, action, object_type, object_id, reason) "
-                "VALUES (CURRENT_TIMESTAMP, 'test', 'test', '1', '')"
-            ))
+            connection.execute(
+                text(
+                    "INSERT INTO audit_log (created_at, action, object_type, object_id, reason) "
+                    "VALUES (CURRENT_TIMESTAMP, 'test', 'test', '1', '')"
+                )
+            )
         for statement in ("UPDATE audit_log SET reason = 'rewritten'", "DELETE FROM audit_log"):
             with pytest.raises(DatabaseError, match="append-only"), db.engine.begin() as connection:
                 connection.execute(text(statement))

@@ -15,8 +15,13 @@ from survey_app.models import Submission
 
 from .sync_helpers import GOOD_ANSWERS, envelope
 
-PAGES = ["/collect/offline/", "/collect/offline/interview", "/collect/outbox",
-         "/review/conflicts", "/admin/import-outbox"]
+PAGES = [
+    "/collect/offline/",
+    "/collect/offline/interview",
+    "/collect/outbox",
+    "/review/conflicts",
+    "/admin/import-outbox",
+]
 ALLOWED = {
     "enumerator": {"/collect/offline/", "/collect/offline/interview", "/collect/outbox"},
     "supervisor": {"/review/conflicts"},
@@ -73,8 +78,7 @@ def send_conflict(client, auth) -> dict:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("user,sees", [("sup178", True), ("sup180", False), ("admin", True)])
-def test_conflicts_shown_to_the_supervisor_of_the_area(client, auth, world, user,
-                                                       sees) -> None:  # noqa: ANN001
+def test_conflicts_shown_to_the_supervisor_of_the_area(client, auth, world, user, sees) -> None:  # noqa: ANN001
     first = send_conflict(client, auth)
     auth.login(user)
     page = client.get("/review/conflicts").get_data(as_text=True)
@@ -84,8 +88,13 @@ def test_conflicts_shown_to_the_supervisor_of_the_area(client, auth, world, user
 
 
 def outbox_file(items: list, username: str = "enum178") -> tuple[io.BytesIO, str]:
-    data = {"format": "gesurvey-outbox", "version": 1, "username": username,
-            "exported_at": "2026-11-30T10:00:00Z", "submissions": items}
+    data = {
+        "format": "gesurvey-outbox",
+        "version": 1,
+        "username": username,
+        "exported_at": "2026-11-30T10:00:00Z",
+        "submissions": items,
+    }
     return io.BytesIO(json.dumps(data, ensure_ascii=False).encode("utf-8")), "outbox.json"
 
 
@@ -94,8 +103,7 @@ def test_admin_imports_an_outbox_file_exactly_once(app, client, auth, world) -> 
     bad = envelope({**GOOD_ANSWERS, "HH02": 25})
     edited = envelope({**GOOD_ANSWERS, "HH01": "Khác"}, uuid=one["uuid"])
     auth.login("admin")
-    response = client.post("/admin/import-outbox",
-                           data={"file": outbox_file([one, two, bad, one])})
+    response = client.post("/admin/import-outbox", data={"file": outbox_file([one, two, bad, one])})
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Mới: 2" in page and "Đã có sẵn: 1" in page and "Bị từ chối: 1" in page
@@ -110,16 +118,23 @@ def test_admin_imports_an_outbox_file_exactly_once(app, client, auth, world) -> 
         assert stored.enumerator.username == "enum178"
 
 
-@pytest.mark.parametrize("content,message", [
-    (b"not json", "không phải tệp JSON"),
-    (b'{"format": "other"}', "gesurvey-outbox"),
-    (json.dumps({"format": "gesurvey-outbox", "username": "ghost", "submissions": []}).encode(),
-     "ghost"),
-])
-def test_import_of_a_wrong_file_says_what_is_wrong(client, auth, world, content,
-                                                   message) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"not json", "không phải tệp JSON"),
+        (b'{"format": "other"}', "gesurvey-outbox"),
+        (
+            json.dumps(
+                {"format": "gesurvey-outbox", "username": "ghost", "submissions": []}
+            ).encode(),
+            "ghost",
+        ),
+    ],
+)
+def test_import_of_a_wrong_file_says_what_is_wrong(client, auth, world, content, message) -> None:  # noqa: ANN001
     auth.login("admin")
-    response = client.post("/admin/import-outbox",
-                           data={"file": (io.BytesIO(content), "tablet.json")})
+    response = client.post(
+        "/admin/import-outbox", data={"file": (io.BytesIO(content), "tablet.json")}
+    )
     page = response.get_data(as_text=True)
     assert "tablet.json" in page and message in page

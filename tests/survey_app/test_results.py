@@ -15,8 +15,13 @@ from survey_app.extensions import db
 from .conftest import TEST_PASSWORD
 
 USERS = {
-    "admin": "admin", "analyst": "analyst", "sup": "supervisor", "enum": "enumerator",
-    "viewer_yte": "viewer", "viewer_ldtbxh": "viewer", "viewer_none": "viewer",
+    "admin": "admin",
+    "analyst": "analyst",
+    "sup": "supervisor",
+    "enum": "enumerator",
+    "viewer_yte": "viewer",
+    "viewer_ldtbxh": "viewer",
+    "viewer_none": "viewer",
 }
 
 
@@ -33,8 +38,13 @@ def write_report(folder: Path, lang: str = "vi") -> Path:
         (pack / f"{code}_{lang}.pdf").write_bytes(f"%PDF {code}".encode())
         (pack / "csv" / "T.csv").write_text(code, encoding="utf-8")
         departments[code] = {"label": label, "tables": ["T"], "files": [f"{code}_{lang}.pdf"]}
-    manifest = {"plan": "langson", "lang": lang, "tables": ["I1.1"],
-                "files": {"pdf": f"report_{lang}.pdf"}, "departments": departments}
+    manifest = {
+        "plan": "langson",
+        "lang": lang,
+        "tables": ["I1.1"],
+        "files": {"pdf": f"report_{lang}.pdf"},
+        "departments": departments,
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return folder
 
@@ -96,18 +106,26 @@ def test_who_sees_which_run_and_file(client, results, user) -> None:  # noqa: AN
     assert got == MATRIX[user]
 
 
-@pytest.mark.parametrize(("user", "department", "status"), [
-    ("viewer_yte", "yte", 200), ("viewer_yte", "ldtbxh", 403), ("viewer_none", "yte", 403),
-    ("sup", "ldtbxh", 200), ("analyst", "yte", 200), ("enum", "yte", 403),
-])
+@pytest.mark.parametrize(
+    ("user", "department", "status"),
+    [
+        ("viewer_yte", "yte", 200),
+        ("viewer_yte", "ldtbxh", 403),
+        ("viewer_none", "yte", 403),
+        ("sup", "ldtbxh", 200),
+        ("analyst", "yte", 200),
+        ("enum", "yte", 403),
+    ],
+)
 def test_department_pack_zip(client, results, user, department, status) -> None:  # noqa: ANN001
     login(client, user)
     response = client.get(f"/results/{results['published']}/packs/{department}.zip")
     assert response.status_code == status
     if status == 200:
         names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
-        assert sorted(names) == sorted([f"{department}/{department}_vi.pdf",
-                                        f"{department}/csv/T.csv"])
+        assert sorted(names) == sorted(
+            [f"{department}/{department}_vi.pdf", f"{department}/csv/T.csv"]
+        )
 
 
 def test_viewer_page_lists_only_own_pack(client, results) -> None:  # noqa: ANN001
@@ -141,9 +159,11 @@ def test_analyst_uploads_then_publishes(client, app, results, tmp_path) -> None:
                 archive.write(path, arcname=str(path.relative_to(folder.parent)))
     buffer.seek(0)
     login(client, "analyst")
-    response = client.post("/results/upload", data={
-        "title": "Uploaded", "archive": (buffer, "report.zip")},
-        content_type="multipart/form-data")
+    response = client.post(
+        "/results/upload",
+        data={"title": "Uploaded", "archive": (buffer, "report.zip")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     run_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     assert client.get(f"/results/{run_id}/files/report_en.pdf").status_code == 200
@@ -164,8 +184,12 @@ def test_zip_with_paths_outside_is_refused(client, results) -> None:  # noqa: AN
         archive.writestr("../evil.txt", "x")
     buffer.seek(0)
     login(client, "analyst")
-    response = client.post("/results/upload", data={"archive": (buffer, "r.zip")},
-                           content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        "/results/upload",
+        data={"archive": (buffer, "r.zip")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "đường dẫn nằm ngoài" in response.get_data(as_text=True)
 
 
@@ -199,11 +223,16 @@ def test_run_report_on_approved_submissions(client, app, results) -> None:  # no
         db.session.flush()
         enumerator = db.session.query(User).filter_by(username="enum").one()
         for number, status in [(1, "approved"), (2, "submitted")]:
-            db.session.add(Submission(
-                uuid=f"00000000-0000-0000-0000-00000000000{number}",
-                questionnaire_version_id=current_version("household").id, area_id=village.id,
-                enumerator_id=enumerator.id, status=status,
-                answers={"household_no": number, "HH01": "Tên"}))
+            db.session.add(
+                Submission(
+                    uuid=f"00000000-0000-0000-0000-00000000000{number}",
+                    questionnaire_version_id=current_version("household").id,
+                    area_id=village.id,
+                    enumerator_id=enumerator.id,
+                    status=status,
+                    answers={"household_no": number, "HH01": "Tên"},
+                )
+            )
         db.session.commit()
     app.config["RESULTS_RUNNER"] = fake_runner
     login(client, "analyst")
@@ -237,19 +266,21 @@ def test_admin_sets_a_viewer_department(client, app, results) -> None:  # noqa: 
     login(client, "admin")
     client.post("/results/departments", data={"username": "viewer_none", "department": "yte"})
     with app.app_context():
-        links = {link.user.username: link.department
-                 for link in db.session.query(ViewerDepartment)}
+        links = {link.user.username: link.department for link in db.session.query(ViewerDepartment)}
     assert links["viewer_none"] == "yte"
-    page = client.post("/results/departments", data={"username": "analyst",
-                                                     "department": "yte"},
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        "/results/departments",
+        data={"username": "analyst", "department": "yte"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "Chỉ người xem của sở/ngành" in page
 
 
 def test_cli_adds_and_publishes_a_folder(runner, app, results, tmp_path) -> None:  # noqa: ANN001
     folder = write_report(tmp_path / "cli")
-    result = runner.invoke(["results", "add", str(folder), "--user", "analyst", "--title",
-                            "CLI run", "--publish"])
+    result = runner.invoke(
+        ["results", "add", str(folder), "--user", "analyst", "--title", "CLI run", "--publish"]
+    )
     assert result.exit_code == 0, result.output
     assert "published" in result.output
     refused = runner.invoke(["results", "add", str(folder), "--user", "sup"])

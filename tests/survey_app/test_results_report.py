@@ -24,8 +24,11 @@ def test_real_report_folder_is_published_and_packed(app, client, tmp_path) -> No
     simulate(200, 3, tmp_path / "data")
     with app.app_context():
         manifest = run_report(tmp_path / "data", bundled_plan(), tmp_path / "out", pdf=False)
-        for name, role in [("analyst", "analyst"), ("viewer_yte", "viewer"),
-                           ("viewer_gddt", "viewer")]:
+        for name, role in [
+            ("analyst", "analyst"),
+            ("viewer_yte", "viewer"),
+            ("viewer_gddt", "viewer"),
+        ]:
             create_user(name, role, TEST_PASSWORD)
         db.session.flush()
         users = {u.username: u for u in db.session.query(User)}

@@ -18,8 +18,12 @@ from .test_collect import GOOD_ANSWERS, post, stored
 
 def submit_own_draft(client, auth, world, answers=None):
     auth.login("enum178")
-    response = post(client, world.own_draft, "submit",
-                    {"answers": answers or GOOD_ANSWERS, "page": 3, "row_version": 1})
+    response = post(
+        client,
+        world.own_draft,
+        "submit",
+        {"answers": answers or GOOD_ANSWERS, "page": 3, "row_version": 1},
+    )
     assert response.status_code == 200, response.get_json()
     auth.logout()
 
@@ -27,10 +31,13 @@ def submit_own_draft(client, auth, world, answers=None):
 def audit_actions(app, uuid: str) -> list[str]:
     with app.app_context():
         submission = db.session.scalar(select(Submission).where(Submission.uuid == uuid))
-        return list(db.session.scalars(
-            select(AuditLog.action).where(AuditLog.submission_id == submission.id)
-            .order_by(AuditLog.id)
-        ))
+        return list(
+            db.session.scalars(
+                select(AuditLog.action)
+                .where(AuditLog.submission_id == submission.id)
+                .order_by(AuditLog.id)
+            )
+        )
 
 
 def test_return_fix_resubmit_approve_is_audited(app, client, auth, world) -> None:
@@ -42,8 +49,10 @@ def test_return_fix_resubmit_approve_is_audited(app, client, auth, world) -> Non
     assert "Số thành viên trong hộ" in detail and "1 Nam" in detail
     empty = client.post(f"/review/{world.own_draft}/decide", data={"action": "return"})
     assert empty.status_code == 302 and stored(app, world.own_draft).status == "submitted"
-    client.post(f"/review/{world.own_draft}/decide",
-                data={"action": "return", "comment": "Tuổi thành viên 2 sai"})
+    client.post(
+        f"/review/{world.own_draft}/decide",
+        data={"action": "return", "comment": "Tuổi thành viên 2 sai"},
+    )
     assert stored(app, world.own_draft).status == "returned"
     auth.logout()
 
@@ -55,10 +64,15 @@ def test_return_fix_resubmit_approve_is_audited(app, client, auth, world) -> Non
     fixed = copy.deepcopy(GOOD_ANSWERS)
     fixed["roster"][1]["M04"] = 39
     version = stored(app, world.own_draft).row_version
-    assert post(client, world.own_draft, "draft",
-                {"answers": fixed, "page": 1, "row_version": version}).status_code == 200
-    response = post(client, world.own_draft, "submit",
-                    {"answers": fixed, "page": 3, "row_version": version + 1})
+    assert (
+        post(
+            client, world.own_draft, "draft", {"answers": fixed, "page": 1, "row_version": version}
+        ).status_code
+        == 200
+    )
+    response = post(
+        client, world.own_draft, "submit", {"answers": fixed, "page": 3, "row_version": version + 1}
+    )
     assert response.status_code == 200
     auth.logout()
 
@@ -66,7 +80,10 @@ def test_return_fix_resubmit_approve_is_audited(app, client, auth, world) -> Non
     client.post(f"/review/{world.own_draft}/decide", data={"action": "approve"})
     assert stored(app, world.own_draft).status == "approved"
     assert audit_actions(app, world.own_draft) == [
-        "submission.submit", "submission.return", "submission.resubmit", "submission.approve"
+        "submission.submit",
+        "submission.return",
+        "submission.resubmit",
+        "submission.approve",
     ]
     history = client.get(f"/review/{world.own_draft}").get_data(as_text=True)
     assert "Tuổi thành viên 2 sai" in history
@@ -75,8 +92,9 @@ def test_return_fix_resubmit_approve_is_audited(app, client, auth, world) -> Non
 def test_reject_needs_a_comment(app, client, auth, world) -> None:
     submit_own_draft(client, auth, world)
     auth.login("sup178")
-    response = client.post(f"/review/{world.own_draft}/decide", data={"action": "reject"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/review/{world.own_draft}/decide", data={"action": "reject"}, follow_redirects=True
+    )
     assert "Hãy ghi nhận xét" in response.get_data(as_text=True)
     assert stored(app, world.own_draft).status == "submitted"
 
@@ -87,13 +105,17 @@ def test_correction_needs_reason_and_records_old_and_new(app, client, auth, worl
     url = f"/review/{world.own_draft}/correct"
     client.post(url, data={"question_id": "M04", "row": "2", "value": "37", "reason": ""})
     assert stored(app, world.own_draft).answers["roster"][1]["M04"] == 38
-    client.post(url, data={"question_id": "M04", "row": "2", "value": "37",
-                           "reason": "Xem giấy khai sinh"})
+    client.post(
+        url, data={"question_id": "M04", "row": "2", "value": "37", "reason": "Xem giấy khai sinh"}
+    )
     assert stored(app, world.own_draft).answers["roster"][1]["M04"] == 37
     with app.app_context():
         entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "submission.correct"))
         assert (entry.field, entry.old, entry.new, entry.reason) == (
-            "M04[1]", 38, 37, "Xem giấy khai sinh"
+            "M04[1]",
+            38,
+            37,
+            "Xem giấy khai sinh",
         )
 
 
@@ -131,8 +153,10 @@ def test_supervisor_sees_only_their_district(client, auth, world) -> None:
     queue = client.get("/review/").get_data(as_text=True)
     assert world.other_submitted in queue and world.own_submitted not in queue
     assert client.get(f"/review/{world.own_submitted}").status_code == 403
-    assert client.post(f"/review/{world.own_submitted}/decide",
-                       data={"action": "approve"}).status_code == 403
+    assert (
+        client.post(f"/review/{world.own_submitted}/decide", data={"action": "approve"}).status_code
+        == 403
+    )
 
 
 def test_queue_filters_by_district_and_status(client, auth, world) -> None:
@@ -203,7 +227,9 @@ def test_womens_safety_answers_are_never_shown(app, client, auth, world) -> None
     assert "SECRET-NAME" not in detail and "ẩn: thông tin nhạy cảm" in detail
 
 
-def test_corrections_of_womens_answers_hide_values_in_the_audit_log(app, client, auth, world) -> None:  # noqa: E501
+def test_corrections_of_womens_answers_hide_values_in_the_audit_log(
+    app, client, auth, world
+) -> None:  # noqa: E501
     from survey_app.admin.services import create_assignment
     from survey_app.questionnaire_store import current_version
     from survey_app.submissions import start
@@ -218,8 +244,10 @@ def test_corrections_of_womens_answers_hide_values_in_the_audit_log(app, client,
         db.session.commit()
         uuid = submission.uuid
     auth.login("admin")
-    client.post(f"/review/{uuid}/correct",
-                data={"question_id": "HH01", "value": "SECRET-NEW", "reason": "spelling"})
+    client.post(
+        f"/review/{uuid}/correct",
+        data={"question_id": "HH01", "value": "SECRET-NEW", "reason": "spelling"},
+    )
     assert stored(app, uuid).answers["HH01"] == "SECRET-NEW"
     assert "SECRET-NEW" not in client.get("/admin/audit").get_data(as_text=True)
     assert "SECRET-NEW" not in client.get(f"/review/{uuid}").get_data(as_text=True)

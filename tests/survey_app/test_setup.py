@@ -37,28 +37,37 @@ def test_setup_then_run_serves_the_app(tmp_path: Path) -> None:
     }
     env.pop("GESURVEY_PASSWORD", None)
     env.pop("GESURVEY_SECRET_KEY", None)
-    setup = subprocess.run([str(GESURVEY), "setup"], env=env, capture_output=True, text=True,
-                           timeout=120)
+    setup = subprocess.run(
+        [str(GESURVEY), "setup"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert setup.returncode == 0, setup.stderr + setup.stdout
     password = re.search(r"password \(shown only once\): (\S+)", setup.stdout).group(1)
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     with sqlite3.connect(database) as connection:
-        assert connection.execute("select count(*) from area where level='district'").fetchone() \
-            == (11,)
+        assert connection.execute(
+            "select count(*) from area where level='district'"
+        ).fetchone() == (11,)
         assert connection.execute("select role from user").fetchall() == [("admin",)]
         assert connection.execute("select version_num from alembic_version").fetchone()
-        published = {row[0] for row in connection.execute(
-            "select questionnaire_id from questionnaire_version")}
+        published = {
+            row[0]
+            for row in connection.execute("select questionnaire_id from questionnaire_version")
+        }
     from questionnaires import load_bundled
 
     assert published == set(load_bundled())
-    again = subprocess.run([str(GESURVEY), "setup"], env=env, capture_output=True, text=True,
-                           timeout=120)
+    again = subprocess.run(
+        [str(GESURVEY), "setup"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert again.returncode == 0 and "shown only once" not in again.stdout
 
     port = free_port()
-    server = subprocess.Popen([str(GESURVEY), "run", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(GESURVEY), "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         page = ""
         # Generous: starting Python and importing the app is slow on a busy 2-core machine.

@@ -29,9 +29,12 @@ def test_simulated_survey_is_stored_as_approved_submissions(app, client, auth) -
         assert {(form, status): n for form, status, n in rows} == {
             (form, Status.APPROVED.value): n for form, n in expected.items()
         }
-        assert db.session.scalar(
-            select(func.count()).select_from(Submission).where(Submission.district_id.is_(None))
-        ) == 0
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Submission).where(Submission.district_id.is_(None))
+            )
+            == 0
+        )
         assert load_simulation(simulator) == 0  # same seed: nothing added twice
         create_user("admin", "admin", TEST_PASSWORD)
         db.session.commit()

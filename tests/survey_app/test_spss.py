@@ -11,18 +11,33 @@ from survey_app.spss import SpssColumn, write_sav
 
 COLUMNS = [
     SpssColumn("submission_uuid", "Mã phiếu (UUID)", "str", width=36),
-    SpssColumn("M03", "Giới tính", "int", value_labels={1: "Nam", 2: "Nữ", 98: "Không biết"},
-               missing_codes=(98, 99)),
+    SpssColumn(
+        "M03",
+        "Giới tính",
+        "int",
+        value_labels={1: "Nam", 2: "Nữ", 98: "Không biết"},
+        missing_codes=(98, 99),
+    ),
     SpssColumn("weight_final", "Trọng số cuối cùng", "float"),
     SpssColumn("commune_name", "Tên xã", "str", width=len("Hữu Lũng".encode())),
     SpssColumn("hh_id", "Mã hộ", "int"),
 ]
 UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 BATCHES = [
-    {"submission_uuid": [UUID, "b"], "M03": [1, None], "weight_final": [150.25, None],
-     "commune_name": ["Hữu Lũng", None], "hh_id": [17801001005, 2]},
-    {"submission_uuid": ["c"], "M03": [98], "weight_final": [2.0], "commune_name": ["Na"],
-     "hh_id": [None]},
+    {
+        "submission_uuid": [UUID, "b"],
+        "M03": [1, None],
+        "weight_final": [150.25, None],
+        "commune_name": ["Hữu Lũng", None],
+        "hh_id": [17801001005, 2],
+    },
+    {
+        "submission_uuid": ["c"],
+        "M03": [98],
+        "weight_final": [2.0],
+        "commune_name": ["Na"],
+        "hh_id": [None],
+    },
 ]
 
 

@@ -11,16 +11,27 @@ import pytest
 from survey_app.stata import StataColumn, stata_type, write_dta
 
 COLUMNS = [
-    StataColumn("code", "Giới tính", "int", low=1, high=2, value_labels={1: "Nam", 2: "Nữ",
-                                                                         98: "Không biết"}),
+    StataColumn(
+        "code",
+        "Giới tính",
+        "int",
+        low=1,
+        high=2,
+        value_labels={1: "Nam", 2: "Nữ", 98: "Không biết"},
+    ),
     StataColumn("count", "Số người", "int", low=0, high=40000),
     StataColumn("big", "Mã hộ", "int", low=0, high=17801001005),
     StataColumn("weight", "Trọng số", "float"),
     StataColumn("name", "Tên xã", "str", width=len("Hữu Lũng".encode())),
 ]
 BATCHES = [
-    {"code": [1, None], "count": [0, 40000], "big": [17801001005, None],
-     "weight": [1.5, None], "name": ["Hữu Lũng", None]},
+    {
+        "code": [1, None],
+        "count": [0, 40000],
+        "big": [17801001005, None],
+        "weight": [1.5, None],
+        "name": ["Hữu Lũng", None],
+    },
     {"code": [98], "count": [None], "big": [3], "weight": [2.25], "name": ["Na"]},
 ]
 

@@ -23,8 +23,9 @@ def load_bench():  # noqa: ANN201
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres",
-                                                            marks=pytest.mark.postgres)])
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def test_every_submission_stored_exactly_once_despite_drops_and_kills(backend: str) -> None:
     url = None
     if backend == "postgres":
@@ -32,8 +33,9 @@ def test_every_submission_stored_exactly_once_despite_drops_and_kills(backend: s
         if url is None:
             pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
     try:
-        report = load_bench().run(n=120, workers=4, kills=2, drop=0.1, database_url=url,
-                                  seconds=150, seed=7)
+        report = load_bench().run(
+            n=120, workers=4, kills=2, drop=0.1, database_url=url, seconds=150, seed=7
+        )
     finally:
         if url is not None:
             drop_pg_database(url)

@@ -17,8 +17,14 @@ MO = PO.with_suffix(".mo")
 
 def extracted_ids() -> set[str]:
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None,
-                "_nl": (1, 2), "lazy_ngettext": (1, 2)}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "_l": None,
+        "lazy_gettext": None,
+        "_nl": (1, 2),
+        "lazy_ngettext": (1, 2),
+    }
     return {
         message if isinstance(message, str) else message[0]
         for _filename, _line, message, _comments, _context in extract_from_dir(
