@@ -84,6 +84,14 @@ def _after_request(response: Response) -> Response:
     response.vary.add("Accept-Encoding")
     if not _accepts_gzip() or response.is_streamed and request.endpoint != "static":
         return response
+    etag, weak = response.get_etag()
+    if etag and request.if_none_match.contains(f"{etag}-gzip"):
+        # The browser holds the compressed copy (its ETag carries the suffix set below).
+        response.direct_passthrough = False
+        response.set_data(b"")
+        response.status_code = 304
+        response.set_etag(f"{etag}-gzip", weak=weak)
+        return response
     response.direct_passthrough = False
     body = response.get_data()
     if len(body) < _MIN_SIZE:
@@ -98,7 +106,6 @@ def _after_request(response: Response) -> Response:
             _GZIPPED[cache_key] = compressed
     response.set_data(compressed)
     response.headers["Content-Encoding"] = "gzip"
-    etag, weak = response.get_etag()
     if etag:
         response.set_etag(f"{etag}-gzip", weak=weak)
     return response

@@ -41,3 +41,11 @@ def test_questionnaire_json_is_compressed_and_html_is_not(client, auth, world) -
     definition = client.get(url, headers=GZIP)
     assert definition.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(definition.get_data()).startswith(b"{")
+
+
+def test_a_kept_compressed_copy_is_revalidated_without_a_body(client) -> None:
+    first = client.get("/static/js/form/app.js", headers=GZIP)
+    etag = first.headers["ETag"]
+    assert etag.endswith('-gzip"')
+    again = client.get("/static/js/form/app.js", headers={**GZIP, "If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
