@@ -207,8 +207,14 @@ class QuestionnaireVersion(db.Model):
 
     @property
     def sensitive(self) -> bool:
-        """True for the women's safety questionnaire, whose answers are never listed."""
-        return self.unit == "women" or bool((self.definition or {}).get("sensitive"))
+        """True for the women's safety questionnaire, whose answers are sealed and never listed.
+
+        Read from the parsed questionnaire kept per process, so the large definition column is
+        not loaded again for every submission.
+        """
+        from .questionnaire_store import questionnaire_for
+
+        return self.unit == "women" or questionnaire_for(self).sensitive
 
 
 class Submission(db.Model):
@@ -261,6 +267,22 @@ class Submission(db.Model):
         return self.status in EDITABLE_STATUSES
 
 
+@event.listens_for(Submission, "before_insert")
+@event.listens_for(Submission, "before_update")
+def _seal_sensitive_answers(mapper, connection, target: Submission) -> None:
+    """Whatever code stored them, answers of a sensitive questionnaire reach the database sealed."""
+    from .security.sealing import is_sealed, seal
+
+    version = target.questionnaire_version
+    if (
+        target.answers
+        and not is_sealed(target.answers)
+        and version is not None
+        and version.sensitive
+    ):
+        target.answers = seal(target.answers)
+
+
 class AuditLog(db.Model):
     """One change, append-only: who, when, what, old and new value, and why."""
 
@@ -284,10 +306,16 @@ class AuditLog(db.Model):
     @property
     def hides_values(self) -> bool:
         """True when old/new are answers of a sensitive questionnaire (never displayed)."""
+        from .security.sealing import is_sealed
+
         return (
-            self.submission is not None
-            and self.submission.questionnaire_version.sensitive
-            and self.action == "submission.correct"
+            is_sealed(self.old)
+            or is_sealed(self.new)
+            or (
+                self.submission is not None
+                and self.submission.questionnaire_version.sensitive
+                and self.action.startswith("submission.correct")
+            )
         )
 
 

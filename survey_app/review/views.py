@@ -13,11 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import area_ids_within, can_see_submission, role_required, visible_submissions
+from ..audit import record
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Area, AreaLevel, AuditLog, Role, Status, Submission, User
 from ..questionnaire_store import questionnaire_for
 from ..submissions import SubmissionProblem, correct, review, valid_uuid
+from ..submissions.services import may_correct
 from .display import answer_rows
 from .forms import CorrectAnswerForm, ReviewSubmissionForm
 
@@ -87,10 +89,14 @@ def detail(uuid: str) -> ResponseReturnValue:
             select(AuditLog).where(AuditLog.submission_id == submission.id).order_by(AuditLog.id)
         )
     )
+    sensitive = not may_correct(submission)
     return render_template(
         "review/detail.html",
         submission=submission,
-        sections=answer_rows(questionnaire, submission.answers or {}, lang),
+        sensitive=sensitive,
+        # A sensitive interview shows no rows at all: even which questions were answered
+        # tells what the hidden answers are.
+        sections=[] if sensitive else answer_rows(questionnaire, submission.answers or {}, lang),
         audit=audit,
         review_form=ReviewSubmissionForm(),
         correct_form=CorrectAnswerForm(),
@@ -139,6 +145,15 @@ def correct_answer(uuid: str) -> ResponseReturnValue:
     submission = _visible(uuid)
     form = CorrectAnswerForm()
     if not form.validate_on_submit():
+        record(
+            "submission.correct_refused",
+            user=current_user,
+            object_type="submission",
+            object_id=submission.uuid,
+            submission=submission,
+            reason="form incomplete",
+        )
+        db.session.commit()
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "error")
@@ -156,7 +171,9 @@ def correct_answer(uuid: str) -> ResponseReturnValue:
         )
         db.session.commit()
     except SubmissionProblem as problem:
-        db.session.rollback()
+        # Nothing of the submission changed; the session holds only the audit entry of the
+        # refused attempt, which is kept.
+        db.session.commit()
         flash(problem.message, "error")
         for item in problem.problems:
             flash(f"{item.question_id}: {item.message}", "error")
