@@ -23,7 +23,6 @@ from . import bp
 from .openapi import openapi_document
 from .services import user_for_token
 
-DEFAULT_MAX_SUBMISSION_BYTES = 1024 * 1024
 PUBLIC_ENDPOINTS = {"api.openapi"}
 
 csrf.exempt(bp)  # checked in authenticate() for session-authenticated requests only
@@ -182,9 +181,6 @@ def submissions():  # noqa: ANN201
     """Store one finished interview exactly once: 201 new, 200 same content, 409 different."""
     if not g.api_user.has_role(Role.ENUMERATOR):
         return error(403, _("Only enumerators send interviews; this account is not an enumerator."))
-    request.max_content_length = current_app.config.get(
-        "API_MAX_SUBMISSION_BYTES", DEFAULT_MAX_SUBMISSION_BYTES
-    )
     try:
         body = read_json(request)
         if body is None:

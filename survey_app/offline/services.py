@@ -56,7 +56,7 @@ def parse_outbox_file(data: bytes, filename: str) -> tuple[str, list[Any]]:
     return document["username"], document["submissions"]
 
 
-def import_outbox(data: bytes, filename: str, admin: User, lang: str) -> ImportReport:
+def import_outbox_file(data: bytes, filename: str, admin: User, lang: str) -> ImportReport:
     """Store every submission of the file for the enumerator named in it; resends are counted
     as duplicates and different content under a stored UUID as conflicts (kept, not applied).
     """
