@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from . import auth as auth_module
     from .i18n import select_locale, select_timezone
+    from .security import database as _database  # noqa: F401  (SQLite file made 0600)
     from .security import limits
 
     db.init_app(app)

@@ -124,6 +124,9 @@ class User(UserMixin, db.Model):
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Part of the login session's id: raising it ends every session of the user (logout,
+    # password change or reset), including cookies copied before.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     area: Mapped[Area | None] = relationship()
 
@@ -139,6 +142,15 @@ class User(UserMixin, db.Model):
         """Store a salted hash of password (werkzeug's scrypt unless the config says otherwise)."""
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)
+        self.end_sessions()
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: user id and session version, so old cookies stop working."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session of this user (the next request of each must log in)."""
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         """True when password matches the stored hash."""
