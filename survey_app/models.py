@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
@@ -285,13 +285,14 @@ def _seal_sensitive_answers(mapper, connection, target: Submission) -> None:
     """Whatever code stored them, answers of a sensitive questionnaire reach the database sealed."""
     from .security.sealing import is_sealed, seal
 
+    if not target.answers or is_sealed(target.answers):
+        return
     version = target.questionnaire_version
-    if (
-        target.answers
-        and not is_sealed(target.answers)
-        and version is not None
-        and version.sensitive
-    ):
+    session = object_session(target)
+    if version is None and target.questionnaire_version_id is not None and session is not None:
+        with session.no_autoflush:
+            version = session.get(QuestionnaireVersion, target.questionnaire_version_id)
+    if version is not None and version.sensitive:
         target.answers = seal(target.answers)
 
 
