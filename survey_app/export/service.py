@@ -31,6 +31,7 @@ from questionnaires.tidy import TidyLayout
 from ..extensions import db
 from ..models import Area, QuestionnaireVersion, Role, Status, Submission, User
 from ..questionnaire_store import questionnaire_for
+from ..security.sealing import unseal
 from .columns import arrow_schema, batch_tables
 from .writers import FORMATS, TableWriter, open_writer
 
@@ -191,7 +192,9 @@ def stream_answers(
     loads = orjson.loads
     chunk: list[tuple[str, str, Any, int | None]] = []
     for uuid, version, answers, code in rows:
-        chunk.append((uuid, version, loads(answers) if answers else {}, _psu(code)))
+        # Sealed answers (the women's module) open only here: the layout of an export without
+        # --include-women has no table for them, so they are never read for it.
+        chunk.append((uuid, version, unseal(loads(answers)) if answers else {}, _psu(code)))
         if len(chunk) == batch:
             yield chunk
             chunk = []

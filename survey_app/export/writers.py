@@ -12,19 +12,24 @@ Every writer takes the table's layout (:class:`questionnaires.tidy.UnitTable`) a
   user-missing values. pyreadstat writes a whole table at once, so batches are spooled to a
   Parquet file beside the output and written table by table at close.
 
-Text cells of CSV and Excel pass through :func:`text_cells`, the one place that decides how an
-answer's text is written into a spreadsheet cell.
+Text cells follow the one spreadsheet rule of :mod:`questionnaires.cells`: in CSV a text a
+spreadsheet would read as a formula gets a leading apostrophe (:func:`text_cells` applies
+``csv_cell``); Excel keeps the text exactly, always in a text cell (xlsxwriter never turns a
+string into a formula, URL or number here).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from questionnaires.cells import FORMULA_STARTS, csv_cell
 from questionnaires.tidy import Column, UnitTable
 
 from .columns import arrow_schema
@@ -57,9 +62,23 @@ class TableWriter(Protocol):
         """Finish the file."""
 
 
-def text_cells(values: pa.Array) -> pa.Array:
-    """The text a spreadsheet cell shows for each answer of a text column (CSV and Excel)."""
-    return values
+# Every text that may be formula-like starts with one of these; csv_cell decides the rest.
+_FORMULA_START = "^[" + "".join(re.escape(c) for c in FORMULA_STARTS) + "]"
+
+
+def text_cells(values: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """The CSV cell text of each answer of a text column (``questionnaires.cells.csv_cell``).
+
+    Only the few values that start like a formula go through ``csv_cell`` in Python.
+    """
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    suspect = pc.fill_null(pc.match_substring_regex(values, _FORMULA_START), False)
+    if not pc.any(suspect).as_py():
+        return values
+    texts = values.to_pylist()
+    for index in pc.indices_nonzero(suspect).to_pylist():
+        texts[index] = csv_cell(texts[index])
+    return pa.array(texts, type=values.type)
 
 
 def _with_text_cells(batch: pa.Table) -> pa.Table:
@@ -152,7 +171,7 @@ class ExcelWriter:
         """Append rows (numbers stay numbers), starting a new sheet at Excel's row limit."""
         if self._sheet is None:
             self._new_sheet()
-        columns = [column.to_pylist() for column in _with_text_cells(batch).columns]
+        columns = [column.to_pylist() for column in batch.columns]
         for values in zip(*columns, strict=True):
             if self._row == EXCEL_MAX_ROWS:
                 self._new_sheet()
