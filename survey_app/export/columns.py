@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from questionnaires.tidy import Column, TidyLayout, UnitTable, _cell
+from questionnaires.tidy import Column, TidyLayout, UnitTable, _cell, _number
 
 __all__ = ["Submission", "arrow_schema", "batch_tables"]
 
@@ -69,10 +69,51 @@ def _typed(kind: str, values: list[Any], arrow_type: pa.DataType) -> pa.Array | 
     return pa.array(values, type=arrow_type)
 
 
-def _column_values(column: Column, containers: Sequence[Mapping[str, Any]]) -> pa.Array:
+def _multi_answers(
+    column: Column, containers: Sequence[Mapping[str, Any]]
+) -> list[tuple[set[Any], int | None] | None]:
+    """Per row, the codes chosen in a multi-choice answer and the missing code among them
+    (None for no answer): what ``_cell`` works out for each of the question's 0/1 columns."""
+    question = column.question
+    assert question is not None
+    out: list[tuple[set[Any], int | None] | None] = []
+    for value in map(dict.get, containers, repeat(question.id, len(containers))):
+        if value is None or value == "":
+            out.append(None)
+            continue
+        chosen = value if isinstance(value, list) else [value]
+        if all(type(code) is int for code in chosen):
+            codes = set(chosen)
+        else:
+            codes = {_number(code, int) for code in chosen}
+        missing = next((c for c in column.missing_codes if c in codes), None)
+        out.append((codes, missing))
+    return out
+
+
+def _column_values(
+    column: Column, containers: Sequence[Mapping[str, Any]], multi: dict[str, Any]
+) -> pa.Array:
     arrow_type = _arrow_type(column)
     question = column.question
     assert question is not None
+    if column.source == "multi_dummy":
+        # Each choice's column reads the same answer: parse it once per question and row.
+        answers = multi.get(question.id)
+        if answers is None:
+            answers = multi[question.id] = _multi_answers(column, containers)
+        code = column.code
+        return pa.array(
+            [
+                None
+                if answer is None
+                else answer[1]
+                if answer[1] is not None
+                else int(code in answer[0])
+                for answer in answers
+            ],
+            type=arrow_type,
+        )
     if column.source in ("answer", "grid"):
         raw = list(map(dict.get, containers, repeat(question.id, len(containers))))
         if column.source == "grid":
@@ -110,11 +151,12 @@ def _build(
 ) -> None:
     schema = schemas[table.name]
     arrays = {}
+    multi: dict[str, Any] = {}
     for column in table.columns:
         if column.source == "id":
             arrays[column.name] = ids[column.name].cast(schema.field(column.name).type)
         else:
-            arrays[column.name] = _column_values(column, containers)
+            arrays[column.name] = _column_values(column, containers, multi)
     out[table.name] = pa.Table.from_arrays([arrays[n] for n in schema.names], schema=schema)
     for child in _children(layout, table):
         group = child.groups[-1]

@@ -231,7 +231,8 @@ class LabelledWriter:
 
         self._spool.close()
         try:
-            frame = pq.read_table(self._spool.path).to_pandas()
+            # Arrow buffers are released column by column as pandas takes them over.
+            frame = pq.read_table(self._spool.path).to_pandas(split_blocks=True, self_destruct=True)
             if self.kind == "dta":
                 self._write_dta(frame)
             else:
