@@ -20,6 +20,7 @@ and cheaper than the long series. Fractional ``df`` fall back to ``scipy.stats``
 
 from __future__ import annotations
 
+import functools
 import math
 from statistics import NormalDist
 
@@ -61,6 +62,7 @@ def _expansion(z: float, df: int) -> float:
     return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
 
 
+@functools.lru_cache(maxsize=4096)
 def _quantile(level: float, df: int) -> float:
     z = NormalDist().inv_cdf(0.5 + level / 2)
     if df >= _EXPANSION_DF:
