@@ -100,6 +100,8 @@ _METADATA_TYPES = {
     "start-geopoint",
 }
 _MISSING_NAMES = {98: "dont_know", 99: "refused"}
+# Top-level keys XLSForm has no place for, carried on the `gesurvey` sheet as JSON.
+META_KEYS = ("title", "description", "unit", "analysis", "sensitive", "quality")
 
 
 def _builtin_list(name: str) -> list[dict[str, Any]]:
@@ -500,7 +502,7 @@ def to_workbook(document: Mapping[str, Any]) -> Any:
     )
     meta = workbook.create_sheet("gesurvey")
     meta.append(["key", "value"])
-    for key in ("title", "description", "unit", "analysis", "sensitive"):
+    for key in META_KEYS:
         if key in document:
             meta.append([key, json.dumps(document[key], ensure_ascii=False)])
     return workbook
@@ -928,8 +930,9 @@ class _Importer:
         document["analysis"] = meta.get(
             "analysis", {"weight": "weight", "stratum": "stratum", "psu": "psu"}
         )
-        if "sensitive" in meta:
-            document["sensitive"] = meta["sensitive"]
+        for key in ("sensitive", "quality"):
+            if key in meta:
+                document[key] = meta[key]
         self.scan_members()
         sections = self.sections()
         used = {

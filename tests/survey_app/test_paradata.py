@@ -98,3 +98,59 @@ def test_envelope_carries_paradata_outside_its_hash(app, client, auth, world) ->
     response = client.post("/api/v1/submissions", json=bad)
     assert response.status_code == 422
     assert any(error.get("field") == "paradata" for error in response.get_json()["errors"])
+
+
+def _seed_quality(app, world) -> None:  # noqa: ANN001
+    """Seven enumerators in district 178 with three interviews each; 'fast' takes 4 minutes."""
+    from survey_app.admin.services import create_assignment, create_user
+    from survey_app.extensions import db
+    from survey_app.models import Status
+    from survey_app.questionnaire_store import current_version
+    from survey_app.submissions import start
+
+    with app.app_context():
+        version = current_version("test_household")
+        for k, name in enumerate(["e1", "e2", "e3", "e4", "e5", "e6", "fast"]):
+            create_user(name, "enumerator", "pw-" + "x" * 12, area_code="17801001")
+            assignment = create_assignment(name, "17801001", "test_household", 5)
+            for i in range(3):
+                submission = start(assignment.enumerator, assignment, version, None)
+                minutes = 4 + i * 0.5 if name == "fast" else 28 + k + i
+                submission.status = Status.SUBMITTED.value
+                submission.answers = {"HH01": f"Hộ {name} {i}"}
+                submission.paradata = {
+                    "version": 1,
+                    "started_at": f"2026-11-2{i}T08:00:00+00:00",
+                    "ended_at": f"2026-11-2{i}T08:{minutes:02.0f}:00+00:00",
+                    "app_version": "t",
+                    "interruptions": 0,
+                    "gps": None,
+                    "questions": {"HH01": {"seconds": 20.0, "visits": 1, "changes": 0}},
+                }
+                db.session.add(submission)
+        db.session.commit()
+
+
+def test_quality_page_flags_the_enumerator_far_from_the_team(app, client, auth, world) -> None:
+    _seed_quality(app, world)
+    auth.login("sup178")
+    response = client.get("/review/quality")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'data-enumerator="fast" data-flagged="median_minutes share_short"' in page
+    for name in ["e1", "e2", "e3", "e4", "e5", "e6"]:
+        assert f'data-enumerator="{name}" data-flagged=""' in page
+    by_day = client.get("/review/quality?by=day&since=2026-11-21&until=2026-11-22")
+    assert by_day.status_code == 200
+    assert by_day.get_data(as_text=True).count('data-enumerator="fast"') == 2
+    assert client.get("/review/quality?since=not-a-date").status_code == 400
+
+
+def test_quality_page_shows_only_the_supervisors_district(app, client, auth, world) -> None:
+    _seed_quality(app, world)
+    auth.login("sup180")
+    page = client.get("/review/quality").get_data(as_text=True)
+    assert 'data-enumerator="fast"' not in page
+    auth.logout()
+    auth.login("enum178")
+    assert client.get("/review/quality").status_code == 403
