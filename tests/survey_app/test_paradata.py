@@ -154,3 +154,43 @@ def test_quality_page_shows_only_the_supervisors_district(app, client, auth, wor
     auth.logout()
     auth.login("enum178")
     assert client.get("/review/quality").status_code == 403
+
+
+@pytest.mark.parametrize("fmt", ["csv", "dta"])
+def test_export_writes_one_paradata_row_per_interview_and_question(
+    app, world, tmp_path, fmt
+) -> None:  # noqa: ANN001
+    import pandas as pd
+    import pyreadstat
+    from sqlalchemy import select
+
+    from survey_app.export import ExportOptions, export_submissions
+    from survey_app.extensions import db
+    from survey_app.models import User
+
+    _seed_quality(app, world)
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        options = ExportOptions(format=fmt, statuses=("submitted",))
+        result = export_submissions(tmp_path / "plain", options, admin)
+        assert result.rows["paradata_test_household"] == 21
+        identifying = ExportOptions(format=fmt, statuses=("submitted",), include_identifying=True)
+        export_submissions(tmp_path / "full", identifying, admin)
+    path = tmp_path / "plain" / f"paradata_test_household.{fmt}"
+    if fmt == "csv":
+        table = pd.read_csv(path, encoding="utf-8-sig")
+    else:
+        table, meta = pyreadstat.read_dta(str(path))
+        assert meta.column_names_to_labels["seconds"] == "Thời gian trên câu (giây)"
+    assert len(table) == 21
+    assert set(table["question_id"]) == {"HH01"} and (table["seconds"] == 20.0).all()
+    fast = table[table["enumerator"] == "fast"]
+    assert len(fast) == 3 and list(fast["visits"]) == [1, 1, 1]
+    assert "gps_lat" not in table.columns
+    full = tmp_path / "full" / f"paradata_test_household.{fmt}"
+    columns = (
+        pd.read_csv(full, encoding="utf-8-sig").columns
+        if fmt == "csv"
+        else pyreadstat.read_dta(str(full))[0].columns
+    )
+    assert {"gps_lat", "gps_lon", "gps_accuracy"} <= set(columns)
