@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,13 @@ from questionnaires.model import Questionnaire
 
 __all__ = [
     "FABRICATORS",
+    "PARADATA_FORMS",
+    "ParadataMaker",
     "fabricate",
-    "interview_paradata",
+    "interview_day",
     "optional_leaves",
     "paradata_tables",
+    "simulated_records",
     "write_paradata",
 ]
 
@@ -120,73 +123,11 @@ def _shown(answers: dict[str, Any]) -> Iterable[str]:
             yield key
 
 
-def interview_paradata(
-    questionnaire: Questionnaire,
-    answers: dict[str, Any],
-    enumerator: int,
-    day: dt.date,
-    order: int,
-    rng: np.random.Generator,
-    leaves: Iterable[str] = (),
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """One interview's paradata: the interview row and its rows per question shown.
-
-    ``leaves`` are the questionnaire's ``optional_leaves``: shown whenever they apply.
-    """
-    fake = enumerator in FABRICATORS
-    shown = list(_shown(answers))
-    # An optional question that applies is shown even when left blank.
-    shown += [
-        leaf for leaf in leaves if leaf not in answers and _applies(questionnaire, leaf, answers)
-    ]
-    scale = 0.25 if fake else 1.0
-    seconds = rng.lognormal(np.log(12.0), 0.6, len(shown)) * scale
-    changes = np.zeros(len(shown), int) if fake else rng.poisson(0.06, len(shown))
-    start = dt.datetime.combine(day, dt.time(7, 30), tzinfo=dt.UTC) + dt.timedelta(
-        minutes=75 * order + float(rng.uniform(0, 20))
-    )
-    total = float(seconds.sum()) + float(rng.uniform(60, 180))
-    interview = {
-        "enumerator": str(enumerator),
-        "started_at": start.isoformat(),
-        "ended_at": (start + dt.timedelta(seconds=total)).isoformat(),
-        "interruptions": 0,
-        "app_version": APP_VERSION,
-    }
-    rows = [
-        {"question_id": q, "seconds": round(float(s), 1), "visits": 1, "changes": int(c)}
-        for q, s, c in zip(shown, seconds, changes, strict=True)
-    ]
-    return interview, rows
-
-
-def paradata_tables(
-    questionnaire: Questionnaire,
-    interviews: Iterable[tuple[str, dict[str, Any], int, dt.date]],
-    seed: int,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The paradata of ``(submission uuid, answers, enumerator, day)`` interviews as the
-    interview table and the interview × question table."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
-    order: dict[tuple[int, dt.date], int] = {}
-    leaves = optional_leaves(questionnaire)
-    heads: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
-    for submission, answers, enumerator, day in interviews:
-        slot = order.get((enumerator, day), 0)
-        order[(enumerator, day)] = slot + 1
-        head, questions = interview_paradata(
-            questionnaire, answers, enumerator, day, slot, rng, leaves
-        )
-        heads.append({"submission_uuid": submission, "questionnaire_id": questionnaire.id, **head})
-        rows.extend({"submission_uuid": submission, **row} for row in questions)
-    return pd.DataFrame(heads), pd.DataFrame(rows)
-
-
 PARADATA_FORMS = ("household", "individual")
 
 
-def _day(answers: dict[str, Any]) -> dt.date:
+def interview_day(answers: Mapping[str, Any]) -> dt.date:
+    """The interview's fieldwork day from its answers (a date, or day, month and year)."""
     if "interview_date" in answers:
         return dt.date.fromisoformat(str(answers["interview_date"]))
     return dt.date(
@@ -196,34 +137,99 @@ def _day(answers: dict[str, Any]) -> dt.date:
     )
 
 
+class ParadataMaker:
+    """Paradata for simulated interviews, in the shape the form engine sends.
+
+    An enumerator's interviews of one day follow each other from 7:30; honest ones spend a
+    log-normal 12 s (median) per question shown and correct about one answer in seventeen.
+    """
+
+    def __init__(self, forms: Mapping[str, Questionnaire], seed: int) -> None:
+        self.forms = forms
+        self.rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
+        self.order: dict[tuple[int, dt.date], int] = {}
+        self.leaves: dict[str, list[str]] = {}
+
+    def make(self, form_id: str, answers: dict[str, Any]) -> dict[str, Any] | None:
+        """The interview's paradata, or None for forms without simulated paradata."""
+        if form_id not in PARADATA_FORMS or "interviewer_id" not in answers:
+            return None
+        questionnaire = self.forms[form_id]
+        if form_id not in self.leaves:
+            self.leaves[form_id] = optional_leaves(questionnaire)
+        enumerator, day = int(answers["interviewer_id"]), interview_day(answers)
+        slot = self.order.get((enumerator, day), 0)
+        self.order[(enumerator, day)] = slot + 1
+        fake = enumerator in FABRICATORS
+        shown = list(_shown(answers))
+        # An optional question that applies is shown even when left blank.
+        shown += [
+            leaf
+            for leaf in self.leaves[form_id]
+            if leaf not in answers and _applies(questionnaire, leaf, answers)
+        ]
+        seconds = self.rng.lognormal(np.log(12.0), 0.6, len(shown)) * (0.25 if fake else 1.0)
+        changes = np.zeros(len(shown), int) if fake else self.rng.poisson(0.06, len(shown))
+        start = dt.datetime.combine(day, dt.time(7, 30), tzinfo=dt.UTC) + dt.timedelta(
+            minutes=75 * slot + float(self.rng.uniform(0, 20))
+        )
+        total = float(seconds.sum()) + float(self.rng.uniform(60, 180))
+        return {
+            "version": 1,
+            "started_at": start.isoformat(),
+            "ended_at": (start + dt.timedelta(seconds=total)).isoformat(),
+            "app_version": APP_VERSION,
+            "interruptions": 0,
+            "gps": None,
+            "questions": {
+                q: {"seconds": round(float(s), 1), "visits": 1, "changes": int(c)}
+                for q, s, c in zip(shown, seconds, changes, strict=True)
+            },
+        }
+
+
+def paradata_tables(
+    records: Iterable[tuple[str, str, str, dict[str, Any]]],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(submission uuid, questionnaire id, enumerator, paradata)`` records as the interview
+    table and the interview × question table (the shapes ``analysis.paradata`` reads)."""
+    heads: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    for uuid_text, questionnaire_id, enumerator, paradata in records:
+        heads.append(
+            {
+                "submission_uuid": uuid_text,
+                "questionnaire_id": questionnaire_id,
+                "enumerator": enumerator,
+                **{key: paradata[key] for key in ("started_at", "ended_at", "interruptions")},
+                "app_version": paradata["app_version"],
+            }
+        )
+        rows.extend(
+            {"submission_uuid": uuid_text, "question_id": question, **entry}
+            for question, entry in paradata["questions"].items()
+        )
+    return pd.DataFrame(heads), pd.DataFrame(rows)
+
+
+def simulated_records(simulator: Any) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """The paradata records of a ``Simulator``'s household and individual interviews."""
+    maker = ParadataMaker(simulator.forms, simulator.seed)
+    records = []
+    for form_id, answers, design in simulator.iter_answer_dicts():
+        paradata = maker.make(form_id, answers)
+        if paradata is not None:
+            key = f"{form_id}:{design['hh_id']}"
+            records.append(
+                (str(uuid.uuid5(NAMESPACE, key)), form_id, str(answers["interviewer_id"]), paradata)
+            )
+    return records
+
+
 def write_paradata(simulator: Any, directory: Path) -> dict[str, int]:
     """Write ``paradata_interviews.csv`` and ``paradata_questions.csv`` for the household and
     individual interviews of ``simulator`` (a ``Simulator``); return the row counts."""
-    selected: dict[str, list[tuple[str, dict[str, Any], int, dt.date]]] = {
-        form: [] for form in PARADATA_FORMS
-    }
-    for form_id, answers, design in simulator.iter_answer_dicts():
-        if form_id not in selected or "interviewer_id" not in answers:
-            continue
-        key = f"{form_id}:{design['hh_id']}"
-        selected[form_id].append(
-            (
-                str(uuid.uuid5(NAMESPACE, key)),
-                answers,
-                int(answers["interviewer_id"]),
-                _day(answers),
-            )
-        )
-    heads, rows = [], []
-    for form_id, interviews in selected.items():
-        head, questions = paradata_tables(simulator.forms[form_id], interviews, simulator.seed)
-        heads.append(head)
-        rows.append(questions.assign(questionnaire_id=form_id))
-    interviews_table = pd.concat(heads, ignore_index=True)
-    questions_table = pd.concat(rows, ignore_index=True)
-    interviews_table.to_csv(directory / "paradata_interviews.csv", index=False)
-    questions_table.to_csv(directory / "paradata_questions.csv", index=False)
-    return {
-        "paradata_interviews": len(interviews_table),
-        "paradata_questions": len(questions_table),
-    }
+    interviews, questions = paradata_tables(simulated_records(simulator))
+    interviews.to_csv(directory / "paradata_interviews.csv", index=False)
+    questions.to_csv(directory / "paradata_questions.csv", index=False)
+    return {"paradata_interviews": len(interviews), "paradata_questions": len(questions)}

@@ -10,7 +10,12 @@ import pandas as pd
 import pytest
 
 from analysis.paradata import interview_quality, modified_z, quality_by_enumerator
-from analysis.synthetic.paradata import FABRICATORS, _day, paradata_tables, write_paradata
+from analysis.synthetic.paradata import (
+    FABRICATORS,
+    paradata_tables,
+    simulated_records,
+    write_paradata,
+)
 from analysis.synthetic.run import Simulator
 
 
@@ -74,29 +79,36 @@ def test_a_fast_enumerator_is_flagged_and_the_team_is_not() -> None:
 
 @pytest.fixture(scope="module")
 def simulator() -> Simulator:
-    return Simulator(1200, 1)
+    return Simulator(800, 1)
 
 
 @pytest.mark.parametrize("form_id", ["household", "individual"])
 def test_quality_check_flags_exactly_the_simulated_fabricators(
     simulator: Simulator, form_id: str
 ) -> None:
-    items = [
-        (f"{form_id}:{design['hh_id']}", answers, int(answers["interviewer_id"]), _day(answers))
+    answers_of = {
+        f"{form}:{design['hh_id']}": answers
         for form, answers, design in simulator.iter_answer_dicts()
         if form == form_id
-    ]
-    assert FABRICATORS <= {enumerator for _, _, enumerator, _ in items}
+    }
+    records = [r for r in simulated_records(simulator) if r[1] == form_id]
+    assert FABRICATORS <= {int(enumerator) for _, _, enumerator, _ in records}
     form = simulator.forms[form_id]
-    heads, questions = paradata_tables(form, items, simulator.seed)
-    per = interview_quality(form, heads, [answers for _, answers, _, _ in items], questions)
+    heads, questions = paradata_tables(records)
+    keys = [f"{form_id}:{hh}" for hh in _hh_ids(simulator, form_id)]
+    assert len(keys) == len(heads)
+    per = interview_quality(form, heads, [answers_of[key] for key in keys], questions)
     table = quality_by_enumerator(per, short_minutes=10)
     flagged = set(table.loc[table["flagged"] != "", "enumerator"].astype(int))
     assert flagged == set(FABRICATORS)
-    fabricated = [answers for _, answers, enumerator, _ in items if enumerator in FABRICATORS]
-    assert all(form.validate_answers(answers) == [] for answers in fabricated)
+    fabricated = [a for a in answers_of.values() if int(a["interviewer_id"]) in FABRICATORS]
+    assert fabricated and all(form.validate_answers(a) == [] for a in fabricated)
     by_day = quality_by_enumerator(per, short_minutes=10, by_day=True)
     assert set(by_day.loc[by_day["flagged"] != "", "enumerator"].astype(int)) == flagged
+
+
+def _hh_ids(simulator: Simulator, form_id: str) -> list[int]:
+    return [d["hh_id"] for f, _, d in simulator.iter_answer_dicts() if f == form_id]
 
 
 def test_simulated_paradata_files(simulator: Simulator, tmp_path: Path) -> None:
