@@ -16,7 +16,7 @@ import copy
 import re
 import uuid as uuid_module
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Request
@@ -302,6 +302,10 @@ class Received:
     submission: Submission
     conflict: SubmissionConflict | None = None
     sha256: str = ""
+    # Built before the commit, so answering needs no reload of the committed rows.
+    record: dict[str, Any] | None = None
+    uuid: str = ""
+    conflict_id: int | None = None
 
     @property
     def status(self) -> int:
@@ -317,19 +321,20 @@ def _timestamp(body: dict, name: str, problems: list[FieldProblem]) -> datetime 
             parsed = datetime.fromisoformat(value)
         except ValueError:
             parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        problems.append(
-            _whole(
-                _(
-                    "'%(name)s' must be a date and time with its time zone (ISO 8601, e.g. "
-                    "2026-11-30T08:15:00Z).",
-                    name=name,
-                ),
-                name,
-            )
+    if parsed is not None and parsed.tzinfo is not None:
+        # Stored in UTC: SQLite keeps the wall-clock time and drops the offset.
+        return parsed.astimezone(UTC)
+    problems.append(
+        _whole(
+            _(
+                "'%(name)s' must be a date and time with its time zone (ISO 8601, e.g. "
+                "2026-11-30T08:15:00Z).",
+                name=name,
+            ),
+            name,
         )
-        return None
-    return parsed
+    )
+    return None
 
 
 @dataclass
@@ -533,7 +538,13 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
     )
     if receipt is not None:
         if receipt.content_hash == envelope.sha256 and existing.enumerator_id == user.id:
-            return Received("duplicate", existing, sha256=receipt.content_hash)
+            return Received(
+                "duplicate",
+                existing,
+                sha256=receipt.content_hash,
+                record=record_of(existing, receipt),
+                uuid=existing.uuid,
+            )
         return _conflict(user, existing, envelope, channel, actor, receipt.content_hash)
     # Started online as a server draft, finished offline: the envelope submits that draft.
     if (
@@ -554,16 +565,16 @@ def _receipt(
     submission: Submission, envelope: Envelope, channel: str, actor: User, old_status: str
 ) -> Received:
     # The receipt and the audit entry join the same transaction as the submission row.
-    db.session.add(
-        SubmissionReceipt(
-            submission=submission,
-            uuid=envelope.uuid,
-            content_hash=envelope.sha256,
-            started_at=envelope.started_at,
-            ended_at=envelope.ended_at,
-            channel=channel,
-        )
+    receipt = SubmissionReceipt(
+        submission=submission,
+        uuid=envelope.uuid,
+        content_hash=envelope.sha256,
+        started_at=envelope.started_at,
+        ended_at=envelope.ended_at,
+        received_at=utcnow(),
+        channel=channel,
     )
+    db.session.add(receipt)
     record(
         "submission.submit",
         user=actor,
@@ -575,7 +586,13 @@ def _receipt(
         new=Status.SUBMITTED.value,
         reason=f"sync:{channel}",
     )
-    return Received("created", submission, sha256=envelope.sha256)
+    return Received(
+        "created",
+        submission,
+        sha256=envelope.sha256,
+        record=record_of(submission, receipt, envelope.version, envelope.area, envelope.answers),
+        uuid=envelope.uuid,
+    )
 
 
 def conflict_is_sensitive(existing: Submission, version: QuestionnaireVersion) -> bool:
@@ -624,33 +641,64 @@ def _conflict(
             reason=f"sync:{channel}",
         )
         db.session.flush()
-    return Received("conflict", existing, conflict, sha256=stored_sha256 or "")
+    return Received(
+        "conflict",
+        existing,
+        conflict,
+        sha256=stored_sha256 or "",
+        uuid=envelope.uuid,
+        conflict_id=conflict.id,
+    )
 
 
 def stored_record(submission: Submission) -> dict[str, Any]:
-    """The stored interview as the API returns it.
+    """The stored interview as the API returns it (see :func:`record_of`)."""
+    receipt = db.session.scalar(
+        select(SubmissionReceipt).where(SubmissionReceipt.submission_id == submission.id)
+    )
+    return record_of(submission, receipt)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """A stored time in ISO 8601, UTC (SQLite returns it without the offset)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def record_of(
+    submission: Submission,
+    receipt: SubmissionReceipt | None,
+    version: QuestionnaireVersion | None = None,
+    area: Area | None = None,
+    answers: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The API's record of an interview; version, area and answers may be given when known.
 
     Answers of a sensitive questionnaire are withheld once submitted: after that the tablet
     holds no copy and nobody reads them through the API.
     """
-    receipt = db.session.scalar(
-        select(SubmissionReceipt).where(SubmissionReceipt.submission_id == submission.id)
-    )
-    version = submission.questionnaire_version
+    version = version or submission.questionnaire_version
     withheld = version.sensitive and not submission.editable
+    if withheld:
+        shown: dict[str, Any] = {}
+    else:
+        shown = answers if answers is not None else open_answers(submission)
     return {
         "uuid": submission.uuid,
         "questionnaire_id": version.questionnaire_id,
         "questionnaire_version": version.version,
-        "area": submission.area.code,
+        "area": (area or submission.area).code,
         "status": submission.status,
-        "answers": {} if withheld else open_answers(submission),
+        "answers": shown,
         "answers_withheld": withheld,
         "sha256": receipt.content_hash if receipt else None,
-        "started_at": receipt.started_at.isoformat() if receipt else None,
-        "ended_at": receipt.ended_at.isoformat() if receipt else None,
-        "received_at": receipt.received_at.isoformat() if receipt else None,
-        "submitted_at": submission.submitted_at.isoformat() if submission.submitted_at else None,
+        "started_at": _iso(receipt.started_at) if receipt else None,
+        "ended_at": _iso(receipt.ended_at) if receipt else None,
+        "received_at": _iso(receipt.received_at) if receipt else None,
+        "submitted_at": _iso(submission.submitted_at),
     }
 
 
