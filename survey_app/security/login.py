@@ -94,7 +94,13 @@ def note_failure(username: str) -> None:
 
 def note_success(username: str) -> None:
     """Clear the account's count after a successful login (the address keeps its own)."""
-    row = _rows(username).get(_keys(username)[0][0])
+    clear_account_lock(username)
+
+
+def clear_account_lock(username: str) -> None:
+    """Lift the lockout and the failure count of an account (an administrator's reset does)."""
+    key = f"user:{username.strip().lower()[:64]}"
+    row = db.session.scalar(select(LoginThrottle).where(LoginThrottle.key == key))
     if row is not None:
         db.session.delete(row)
 

@@ -536,6 +536,27 @@ def test_account_is_locked_after_repeated_failures_even_for_the_right_password(
     assert auth.login("enum178").status_code == 302
 
 
+def test_an_administrators_password_reset_lifts_a_lockout(app, client, auth, world) -> None:  # noqa: ANN001
+    from survey_app.admin.services import update_user
+    from survey_app.models import User
+
+    for _ in range(5):
+        auth.login("enum178", "wrong password")
+    assert auth.login("enum178").status_code == 429
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "enum178"))
+        update_user(
+            user,
+            role=user.role,
+            area_code="17801001",
+            language=user.language,
+            active=True,
+            password="another long password",
+        )
+        db.session.commit()
+    assert auth.login("enum178", "another long password").status_code == 302
+
+
 def test_address_is_locked_after_failures_on_many_names(app, client, auth, world) -> None:  # noqa: ANN001
     app.config["LOGIN_MAX_FAILURES_ADDRESS"] = 4
     for name in ("a1", "a2", "a3", "a4"):
