@@ -791,10 +791,10 @@ def correct(
     """
     if not may_correct(submission):
         raise refuse_correction(submission, user, question_id)
-    field = question_id if row is None else f"{question_id}[{row}]"
     try:
         return _apply_correction(submission, user, question_id, row, value, reason, lang)
     except SubmissionProblem as problem:
+        field = question_id if row is None else f"{question_id}[{row}]"
         record(
             "submission.correct_refused",
             user=user,

@@ -536,13 +536,11 @@ def test_account_is_locked_after_repeated_failures_even_for_the_right_password(
     assert auth.login("enum178").status_code == 302
 
 
-def test_an_administrators_password_reset_lifts_a_lockout(app, client, auth, world) -> None:  # noqa: ANN001
+def _reset_password(app, password: str) -> None:  # noqa: ANN001
+    """An administrator's reset of enum178's password."""
     from survey_app.admin.services import update_user
     from survey_app.models import User
 
-    for _ in range(5):
-        auth.login("enum178", "wrong password")
-    assert auth.login("enum178").status_code == 429
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "enum178"))
         update_user(
@@ -551,9 +549,17 @@ def test_an_administrators_password_reset_lifts_a_lockout(app, client, auth, wor
             area_code="17801001",
             language=user.language,
             active=True,
-            password="another long password",
+            password=password,
         )
         db.session.commit()
+
+
+def test_an_administrators_password_reset_lifts_a_lockout(app, client, auth, world) -> None:  # noqa: ANN001
+
+    for _ in range(5):
+        auth.login("enum178", "wrong password")
+    assert auth.login("enum178").status_code == 429
+    _reset_password(app, "another long password")
     assert auth.login("enum178", "another long password").status_code == 302
 
 
@@ -606,25 +612,13 @@ def test_password_reset_ends_sessions_and_revokes_tokens(
     world,
     runner,  # noqa: ANN001
 ) -> None:
-    from survey_app.admin.services import update_user
-    from survey_app.models import User
 
     token = runner.invoke(["users", "token", "enum178"]).output.strip()
     auth.login("enum178")
     assert client.get("/collect/").status_code == 200
     bearer = {"Authorization": f"Bearer {token}"}
     assert app.test_client().get("/api/v1/assignments", headers=bearer).status_code == 200
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.username == "enum178"))
-        update_user(
-            user,
-            role=user.role,
-            area_code="17801001",
-            language=user.language,
-            active=True,
-            password="a new long password",
-        )
-        db.session.commit()
+    _reset_password(app, "a new long password")
     assert client.get("/collect/").status_code == 302
     assert app.test_client().get("/api/v1/assignments", headers=bearer).status_code == 401
     assert auth.login("enum178", "a new long password").status_code == 302
