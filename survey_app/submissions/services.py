@@ -271,22 +271,34 @@ def submit(submission: Submission, user: User, body: Any, lang: str) -> Submissi
     problems = validate(submission.questionnaire_version, answers, lang)
     if problems:
         raise SubmissionProblem(422, _("Some answers need attention."), problems)
-    old_status = submission.status
-    put_answers(submission, answers)
     submission.page = page
+    mark_submitted(submission, answers, user)
+    return submission
+
+
+def mark_submitted(
+    submission: Submission, answers: dict[str, Any], actor: User, reason: str = ""
+) -> None:
+    """Store the validated answers and mark the interview submitted, with its audit entry.
+
+    The one place where an interview becomes submitted, whichever way it came (web form,
+    sync API, outbox import); a returned interview's second submission is a resubmit.
+    """
+    old_status = submission.status or Status.DRAFT.value
+    put_answers(submission, answers)
     submission.status = Status.SUBMITTED.value
     submission.submitted_at = utcnow()
     record(
         "submission.resubmit" if old_status == Status.RETURNED else "submission.submit",
-        user=user,
+        user=actor,
         object_type="submission",
         object_id=submission.uuid,
         submission=submission,
         field="status",
         old=old_status,
         new=Status.SUBMITTED.value,
+        reason=reason,
     )
-    return submission
 
 
 # ----------------------------------------------------------------------------- sync and import
@@ -526,13 +538,11 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
             district=envelope.area.district(),
             enumerator=user,
             assignment=envelope.assignment,
-            answers=sealed_answers(envelope.version, envelope.answers),
             page=0,
-            status=Status.SUBMITTED.value,
-            submitted_at=utcnow(),
+            status=Status.DRAFT.value,
         )
         db.session.add(submission)
-        return _receipt(submission, envelope, channel, actor, Status.DRAFT.value)
+        return _receipt(submission, envelope, channel, actor)
     receipt = db.session.scalar(
         select(SubmissionReceipt).where(SubmissionReceipt.submission_id == existing.id)
     )
@@ -553,17 +563,11 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
         and existing.questionnaire_version_id == envelope.version.id
         and existing.area_id == envelope.area.id
     ):
-        old_status = existing.status
-        put_answers(existing, envelope.answers)
-        existing.status = Status.SUBMITTED.value
-        existing.submitted_at = utcnow()
-        return _receipt(existing, envelope, channel, actor, old_status)
+        return _receipt(existing, envelope, channel, actor)
     return _conflict(user, existing, envelope, channel, actor, None)
 
 
-def _receipt(
-    submission: Submission, envelope: Envelope, channel: str, actor: User, old_status: str
-) -> Received:
+def _receipt(submission: Submission, envelope: Envelope, channel: str, actor: User) -> Received:
     # The receipt and the audit entry join the same transaction as the submission row.
     receipt = SubmissionReceipt(
         submission=submission,
@@ -575,17 +579,7 @@ def _receipt(
         channel=channel,
     )
     db.session.add(receipt)
-    record(
-        "submission.submit",
-        user=actor,
-        object_type="submission",
-        object_id=submission.uuid,
-        submission=submission,
-        field="status",
-        old=old_status,
-        new=Status.SUBMITTED.value,
-        reason=f"sync:{channel}",
-    )
+    mark_submitted(submission, envelope.answers, actor, reason=f"sync:{channel}")
     return Received(
         "created",
         submission,
@@ -774,27 +768,31 @@ def refuse_correction(submission: Submission, user: User, question_id: str) -> S
     )
 
 
-def correct(
-    submission: Submission,
-    user: User,
-    question_id: str,
-    row: int | None,
-    value: Any,
-    reason: str,
-    lang: str,
-) -> Submission:
-    """A supervisor's correction of one answer: reason required, re-validated, audited.
+@dataclass(frozen=True)
+class Correction:
+    """A reviewer's correction of one answer: question, roster row (None at top level), new
+    value (None removes the answer) and the reason, which is required."""
+
+    question_id: str
+    row: int | None
+    value: Any
+    reason: str
+
+
+def correct(submission: Submission, user: User, correction: Correction, lang: str) -> Submission:
+    """Apply a reviewer's correction: reason required, re-validated, audited.
 
     Every attempt leaves an audit entry: ``submission.correct`` when applied,
     ``submission.correct_refused`` when not. The caller commits in both cases (a refused
     attempt raises SubmissionProblem after its entry is added to the session).
     """
     if not may_correct(submission):
-        raise refuse_correction(submission, user, question_id)
+        raise refuse_correction(submission, user, correction.question_id)
+    row = correction.row
+    field = correction.question_id if row is None else f"{correction.question_id}[{row}]"
     try:
-        return _apply_correction(submission, user, question_id, row, value, reason, lang)
+        answers, old, in_roster = _corrected_answers(submission, correction, lang)
     except SubmissionProblem as problem:
-        field = question_id if row is None else f"{question_id}[{row}]"
         record(
             "submission.correct_refused",
             user=user,
@@ -805,19 +803,28 @@ def correct(
             reason=problem.message,
         )
         raise
+    put_answers(submission, answers)
+    record(
+        "submission.correct",
+        user=user,
+        object_type="submission",
+        object_id=submission.uuid,
+        submission=submission,
+        field=field if in_roster else correction.question_id,
+        old=old,
+        new=correction.value,
+        reason=correction.reason.strip(),
+    )
+    return submission
 
 
-def _apply_correction(
-    submission: Submission,
-    user: User,
-    question_id: str,
-    row: int | None,
-    value: Any,
-    reason: str,
-    lang: str,
-) -> Submission:
-    reason = (reason or "").strip()
-    if not reason:
+def _corrected_answers(
+    submission: Submission, correction: Correction, lang: str
+) -> tuple[dict[str, Any], Any, bool]:
+    """The corrected answers, the old value and whether the question is in a roster (the row
+    number counts only there); SubmissionProblem when the correction cannot apply."""
+    question_id, row, value = correction.question_id, correction.row, correction.value
+    if not (correction.reason or "").strip():
         raise SubmissionProblem(422, _("A correction needs a reason."))
     if submission.status not in (Status.SUBMITTED.value, Status.APPROVED.value):
         raise SubmissionProblem(409, _("Only submitted or approved interviews can be corrected."))
@@ -837,7 +844,6 @@ def _apply_correction(
             )
         target = rows[row]
     else:
-        row = None
         target = answers
     old = target.get(question_id)
     if value is None:
@@ -847,19 +853,7 @@ def _apply_correction(
     problems = validate(submission.questionnaire_version, answers, lang)
     if problems:
         raise SubmissionProblem(422, _("The corrected answers are not valid."), problems)
-    put_answers(submission, answers)
-    record(
-        "submission.correct",
-        user=user,
-        object_type="submission",
-        object_id=submission.uuid,
-        submission=submission,
-        field=question_id if row is None else f"{question_id}[{row}]",
-        old=old,
-        new=value,
-        reason=reason,
-    )
-    return submission
+    return answers, old, group is not None
 
 
 def _group_of(questionnaire: Any, question_id: str) -> str | None:
