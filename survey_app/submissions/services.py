@@ -634,7 +634,6 @@ def _conflict(
             new=envelope.sha256,
             reason=f"sync:{channel}",
         )
-        db.session.flush()
     return Received(
         "conflict",
         existing,
