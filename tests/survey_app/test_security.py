@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy import text as sa_text
 
 from survey_app.extensions import db
-from survey_app.models import AuditLog, Submission
+from survey_app.models import AuditLog, Submission, User
 
 from .test_results import login, results, write_report  # noqa: F401  (fixture)
 
@@ -526,10 +526,13 @@ def test_account_is_locked_after_repeated_failures_even_for_the_right_password(
         lockouts = db.session.scalars(
             select(AuditLog).where(AuditLog.action == "auth.lockout")
         ).all()
-        assert lockouts and lockouts[0].object_id == "user:enum178"
-        # Once the lock has passed, the right password works and clears the count.
+        enumerator = db.session.scalar(select(User).where(User.username == "enum178"))
+        assert lockouts and lockouts[0].object_id == str(enumerator.id)
+        # The throttle table keeps no user name (people type passwords there by mistake).
         from survey_app.security.models import LoginThrottle
 
+        assert not any("enum178" in row.key for row in db.session.scalars(select(LoginThrottle)))
+        # Once the lock has passed, the right password works and clears the count.
         for row in db.session.scalars(select(LoginThrottle)):
             row.locked_until = None
         db.session.commit()
