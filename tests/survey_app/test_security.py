@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -750,3 +751,19 @@ def test_report_tables_neutralise_formulas_in_csv_and_excel(tmp_path) -> None:  
 
     cell = load_workbook(tmp_path / "t.xlsx").active["A1"]
     assert cell.value == FORMULA and cell.data_type == "s"
+
+
+def test_outbox_import_over_two_megabytes_passes_the_csrf_check(app, client, auth, world) -> None:  # noqa: ANN001
+    auth.login("admin")
+    page = client.get("/admin/import-outbox").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    app.config["WTF_CSRF_ENABLED"] = True
+    items = [{"pad": ["x" * 15_000] * 10} for _ in range(20)]  # 3 MB, each item refused alone
+    data = json.dumps({"format": "gesurvey-outbox", "username": "enum178", "submissions": items})
+    response = client.post(
+        "/admin/import-outbox",
+        data={"file": (io.BytesIO(data.encode()), "trip.json"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert 'id="import-report"' in response.get_data(as_text=True)
