@@ -23,10 +23,9 @@ MAX_TEXT = 20_000
 class InputRejected(ValueError):
     """The input cannot be accepted; message names the problem in the user's language."""
 
-    def __init__(self, message: str, where: str = "") -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.where = where
 
 
 def _refuse_constant(name: str) -> Any:
