@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import secrets
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -164,6 +165,11 @@ class AreaLoadResult:
 
     created: int
     updated: int
+
+
+def bundled_areas_file() -> Path:
+    """The shipped list of Lạng Sơn's province and 11 district-level units (GSO codes)."""
+    return Path(str(resources.files("survey_app") / "data" / "areas_langson.csv"))
 
 
 def load_areas(path: str | Path, by: User | None = None) -> AreaLoadResult:

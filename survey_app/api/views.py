@@ -7,7 +7,7 @@ involved). Anonymous requests get 401.
 
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -17,7 +17,7 @@ from ..extensions import csrf, db
 from ..i18n import current_language
 from ..models import Assignment, QuestionnaireVersion, Role, Submission
 from ..questionnaire_store import current_version, questionnaire_for
-from . import bp
+from . import models  # noqa: F401  (registers the API's tables)
 from .openapi import openapi_document
 from .services import (
     UUID_PATTERN,
@@ -26,6 +26,8 @@ from .services import (
     stored_record,
     user_for_token,
 )
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 DEFAULT_MAX_SUBMISSION_BYTES = 1024 * 1024
 PUBLIC_ENDPOINTS = {"api.openapi"}

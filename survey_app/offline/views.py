@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from flask import (
+    Blueprint,
     flash,
     jsonify,
     render_template,
@@ -22,8 +23,9 @@ from ..api.models import SubmissionConflict
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Role
-from . import bp
 from .services import ImportFileError, import_outbox
+
+bp = Blueprint("offline", __name__)
 
 IMPORT_MAX_BYTES = 50 * 1024 * 1024
 STATIC_JS = Path(__file__).resolve().parent.parent / "static" / "js"

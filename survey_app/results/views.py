@@ -5,7 +5,17 @@ from __future__ import annotations
 import io
 import zipfile
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,7 +25,6 @@ from ..access import role_required
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Role, User
-from . import bp
 from .forms import PublishRunForm, RunReportForm, SetDepartmentForm, UploadRunForm
 from .models import ReportRun, ViewerDepartment
 from .services import (
@@ -38,6 +47,8 @@ from .services import (
     visible_runs,
     withdraw,
 )
+
+bp = Blueprint("results", __name__, url_prefix="/results")
 
 UPLOAD_LIMIT = 200 * 1024 * 1024
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from survey_app.cli import bundled_areas_file
+from survey_app.admin.services import bundled_areas_file
 from survey_app.extensions import db
 from survey_app.models import Area, User
 

@@ -1,0 +1,157 @@
+"""The web app's administration commands: ``gesurvey setup``, ``publish``, ``users``, ``areas``.
+
+Each runs inside the app built by the ``gesurvey`` group (``flask.cli.with_appcontext``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from ..api.services import issue_token
+from ..extensions import db
+from ..models import Role, User
+from ..questionnaire_store import PublishError, publish_bundled
+from .services import AdminError, bundled_areas_file, create_user, load_areas
+
+__all__ = ["areas_group", "publish_command", "setup_command", "users_group"]
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.command("setup")
+@click.option(
+    "--admin",
+    "admin_name",
+    default="admin",
+    show_default=True,
+    help="User name of the first administrator.",
+)
+@with_appcontext
+def setup_command(admin_name: str) -> None:
+    """Make a working installation: migrate, publish questionnaires, load districts, add admin.
+
+    Safe to run again: each step skips what is done. The first admin's password is printed
+    once (or taken from GESURVEY_PASSWORD).
+    """
+    Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
+    key_file = Path(current_app.config["SECRET_KEY_FILE"])
+    if not key_file.exists() and not os.environ.get("GESURVEY_SECRET_KEY"):
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        key_file.write_text(key, encoding="utf-8")
+        key_file.chmod(0o600)
+        current_app.config.update(SECRET_KEY=key, SECRET_KEY_IS_RANDOM=False)
+        click.echo(f"Wrote a new session key to {key_file}")
+    upgrade()
+    click.echo("Database migrated to the latest schema.")
+    try:
+        results = load_areas(bundled_areas_file())
+        click.echo(f"Areas: {results.created} created, {results.updated} updated.")
+        for result in publish_bundled():
+            click.echo(
+                f"Questionnaire {result.questionnaire_id} {result.version}: {result.outcome}."
+            )
+        if db.session.scalar(select(User).where(User.role == Role.ADMIN.value)) is None:
+            password = os.environ.get("GESURVEY_PASSWORD") or secrets.token_urlsafe(12)
+            create_user(admin_name, Role.ADMIN.value, password)
+            if os.environ.get("GESURVEY_PASSWORD"):
+                click.echo(f"Created administrator {admin_name!r} with GESURVEY_PASSWORD.")
+            else:
+                click.echo(
+                    f"Created administrator {admin_name!r}; password (shown only once): {password}"
+                )
+        db.session.commit()
+    except (AdminError, PublishError) as error:
+        db.session.rollback()
+        _fail(str(error))
+    click.echo("Ready: run `gesurvey run` and open http://127.0.0.1:5000/")
+
+
+@click.command("publish")
+@with_appcontext
+def publish_command() -> None:
+    """Publish every bundled questionnaire whose version is not in the database yet."""
+    try:
+        results = publish_bundled()
+        db.session.commit()
+    except PublishError as error:
+        db.session.rollback()
+        _fail(str(error))
+    for result in results:
+        click.echo(f"{result.questionnaire_id} {result.version}: {result.outcome}")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage accounts."""
+
+
+@users_group.command("create")
+@click.argument("name")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "supervisor", "enumerator", "analyst", "viewer"]),
+)
+@click.option("--area", "area_code", default=None, help="Area code limiting what the user sees.")
+@click.option("--full-name", default="", help="Full name shown in lists.")
+@click.option("--language", default="vi", type=click.Choice(["vi", "en"]), show_default=True)
+@with_appcontext
+def create_user_command(
+    name: str, role: str, area_code: str | None, full_name: str, language: str
+) -> None:
+    """Create account NAME; password from GESURVEY_PASSWORD or a prompt."""
+    password = os.environ.get("GESURVEY_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        create_user(
+            name, role, password, area_code=area_code, full_name=full_name, language=language
+        )
+        db.session.commit()
+    except AdminError as error:
+        db.session.rollback()
+        _fail(str(error))
+    click.echo(f"Created {role} {name}.")
+
+
+@users_group.command("token")
+@click.argument("name")
+@with_appcontext
+def token_command(name: str) -> None:
+    """Print a new personal API token for NAME (the previous one stops working)."""
+    user = db.session.scalar(select(User).where(User.username == name))
+    if user is None:
+        _fail(f"no user named {name!r}; create it first with `gesurvey users create`")
+    token = issue_token(user)
+    db.session.commit()
+    click.echo(token)
+
+
+@click.group("areas")
+def areas_group() -> None:
+    """Manage the area hierarchy."""
+
+
+@areas_group.command("load")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def load_areas_command(file: str) -> None:
+    """Create or update areas from FILE (CSV: code,name,level,parent_code)."""
+    try:
+        result = load_areas(file)
+        db.session.commit()
+    except AdminError as error:
+        db.session.rollback()
+        _fail(str(error))
+    click.echo(f"Areas: {result.created} created, {result.updated} updated.")
