@@ -37,6 +37,7 @@ APP_COMMANDS: dict[str, str] = {
     "areas": "survey_app.admin.cli:areas_group",
     "export": "survey_app.export_cli:export_command",
     "results": "survey_app.results.cli:results_group",
+    "keys": "survey_app.security.cli:keys_group",
 }
 
 

@@ -19,6 +19,9 @@ from ..api.services import issue_token
 from ..extensions import db
 from ..models import Role, User
 from ..questionnaire_store import PublishError, publish_bundled
+from ..security.database import create_private_file, sqlite_path
+from ..security.sealing import configured_keys, new_key, write_key_file
+from ..security.sealing import key_file as data_key_file
 from .services import AdminError, bundled_areas_file, create_user, load_areas
 
 __all__ = ["areas_group", "publish_command", "setup_command", "users_group"]
@@ -52,6 +55,15 @@ def setup_command(admin_name: str) -> None:
         key_file.chmod(0o600)
         current_app.config.update(SECRET_KEY=key, SECRET_KEY_IS_RANDOM=False)
         click.echo(f"Wrote a new session key to {key_file}")
+    if not configured_keys()[0]:
+        write_key_file(data_key_file(), [new_key()])
+        click.echo(
+            f"Wrote a new data key to {data_key_file()} (mode 0600): it encrypts the women's "
+            "module; back it up apart from the database, without it those answers are lost."
+        )
+    database = sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if database is not None:
+        create_private_file(database)
     upgrade()
     click.echo("Database migrated to the latest schema.")
     try:

@@ -94,6 +94,7 @@ def test_random_session_key_is_reported_once_when_serving(tmp_path, monkeypatch,
     monkeypatch.delenv("GESURVEY_SECRET_KEY", raising=False)
     monkeypatch.setenv("GESURVEY_SECRET_KEY_FILE", str(tmp_path / "no_key_here"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+    app.logger.disabled = False  # an earlier migration test's logging.fileConfig disables it
     assert not [r for r in caplog.records if "no session key" in r.getMessage()]
     client = app.test_client()
     client.get("/static/css/app.css")
