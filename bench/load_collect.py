@@ -74,9 +74,9 @@ def prepare_database(url: str, enumerators: int) -> None:
         create_user,
         load_areas,
     )
+    from survey_app.core.questionnaire_store import publish
     from survey_app.extensions import db
     from survey_app.models import Area
-    from survey_app.questionnaire_store import publish
 
     app = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:10000"})
     with app.app_context():

@@ -36,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         _warn_on_first_request_without_key(app)
 
     from .auth.views import init_login
-    from .i18n import select_locale, select_timezone
+    from .core.i18n import select_locale, select_timezone
     from .security import database as _database  # noqa: F401  (SQLite file made 0600)
     from .security import limits
 

@@ -36,9 +36,9 @@ from questionnaires.cells import csv_cell, excel_text
 from questionnaires.model import Questionnaire
 from questionnaires.tidy import Column, TidyLayout, UnitTable
 
+from .core.questionnaire_store import questionnaire_for
 from .extensions import db
 from .models import Area, QuestionnaireVersion, Role, Status, Submission, User
-from .questionnaire_store import questionnaire_for
 from .security.sealing import unseal
 
 __all__ = [
@@ -467,7 +467,7 @@ def export_submissions(
     The user's role is checked first (:func:`check_permission`); progress is called with the
     number of submissions of each batch.
     """
-    from .audit import record
+    from .core.audit import record
 
     if options.format not in FORMATS:
         raise ExportError(

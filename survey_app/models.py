@@ -224,7 +224,7 @@ class QuestionnaireVersion(db.Model):
         Read from the parsed questionnaire kept per process, so the large definition column is
         not loaded again for every submission.
         """
-        from .questionnaire_store import questionnaire_for
+        from .core.questionnaire_store import questionnaire_for
 
         return self.unit == "women" or questionnaire_for(self).sensitive
 

@@ -16,9 +16,9 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from ..api.services import issue_token
+from ..core.questionnaire_store import PublishError, publish_bundled
 from ..extensions import db
 from ..models import Role, User
-from ..questionnaire_store import PublishError, publish_bundled
 from ..security.database import create_private_file, sqlite_path
 from ..security.sealing import configured_keys, new_key, write_key_file
 from ..security.sealing import key_file as data_key_file

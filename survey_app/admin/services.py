@@ -11,7 +11,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..audit import record
+from ..core.audit import record
 from ..extensions import db
 from ..models import (
     AREA_LEVEL_ORDER,

@@ -32,7 +32,7 @@ def _prepare() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import inspect
 
-    from ..questionnaire_store import publish_bundled
+    from ..core.questionnaire_store import publish_bundled
     from .services import bundled_areas_file, load_areas
 
     tables = inspect(db.engine)
@@ -79,8 +79,8 @@ def _when(answers: dict[str, Any]) -> datetime:
 
 
 def _store(simulator: Any) -> int:
-    from ..audit import record
-    from ..questionnaire_store import current_version
+    from ..core.audit import record
+    from ..core.questionnaire_store import current_version
 
     _prepare()
     versions = {form_id: current_version(form_id) for form_id in simulator.forms}

@@ -13,10 +13,10 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
+from ..core.i18n import current_language
+from ..core.questionnaire_store import current_version, questionnaire_for
 from ..extensions import csrf, db
-from ..i18n import current_language
 from ..models import Assignment, QuestionnaireVersion, Role, Submission
-from ..questionnaire_store import current_version, questionnaire_for
 from ..submissions import SubmissionProblem, read_json, receive, stored_record
 from ..submissions.services import UUID_PATTERN
 from . import models  # noqa: F401  (registers the API's tables)

@@ -13,8 +13,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from ..access import role_required
-from ..i18n import current_language
+from ..core.access import role_required
+from ..core.i18n import current_language
 from ..models import Role
 
 bp = Blueprint("offline", __name__)

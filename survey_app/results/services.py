@@ -32,9 +32,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..audit import record
+from ..core.audit import record
+from ..core.i18n import current_language
 from ..extensions import db
-from ..i18n import current_language
 from ..models import Role, User, utcnow
 from ..submissions.checks import InputRejected, load_json
 from .models import ReportRun, ViewerDepartment

@@ -11,9 +11,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.security import safe_join
 
-from ..access import role_required
+from ..core.access import role_required
+from ..core.i18n import current_language
 from ..extensions import db
-from ..i18n import current_language
 from ..models import Role, User
 from .forms import PublishRunForm, RunReportForm, SetDepartmentForm, UploadRunForm
 from .models import ReportRun, ViewerDepartment

@@ -25,7 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..audit import record
+from ..core.audit import record
+from ..core.questionnaire_store import questionnaire_for
 from ..extensions import db
 from ..models import (
     Area,
@@ -37,7 +38,6 @@ from ..models import (
     User,
     utcnow,
 )
-from ..questionnaire_store import questionnaire_for
 from ..security.sealing import is_sealed, seal, unseal
 from .canonical import CONTENT_FIELDS, content_hash, content_of
 from .checks import InputRejected, check_value, load_json

@@ -203,8 +203,8 @@ def test_withdrawn_run_disappears_for_supervisors(client, results) -> None:  # n
 
 def test_run_report_on_approved_submissions(client, app, results) -> None:  # noqa: ANN001
     """The run exports the approved data (women's module in, names out) for the runner."""
+    from survey_app.core.questionnaire_store import current_version, publish_bundled
     from survey_app.models import Area, Submission, User
-    from survey_app.questionnaire_store import current_version, publish_bundled
 
     seen: dict = {}
 
@@ -251,7 +251,7 @@ def test_run_report_failure_is_a_message(client, app, results) -> None:  # noqa:
 
     app.config["RESULTS_RUNNER"] = broken_runner
     with app.app_context():
-        from survey_app.questionnaire_store import publish_bundled
+        from survey_app.core.questionnaire_store import publish_bundled
 
         publish_bundled()
         db.session.commit()

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from questionnaires import Questionnaire
 
+from ..extensions import db
+from ..models import QuestionnaireVersion, User
 from .audit import record
-from .extensions import db
-from .models import QuestionnaireVersion, User
 
 
 class PublishError(ValueError):
