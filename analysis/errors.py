@@ -1,8 +1,8 @@
 """Define the error raised for bad analysis input, with its message in Vietnamese and English.
 
-Exception tree::
+Exception tree (``GesurveyError`` is the one base type of every gesurvey error)::
 
-    ValueError
+    GesurveyError, ValueError
      └── AnalysisError        bad input: unknown column, non-numeric or missing weight, a PSU in
                               two strata, a lonely PSU under the "fail" rule, an empty domain...
 
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from questionnaires.errors import GesurveyError
 
 __all__ = ["AnalysisError", "format_rows"]
 
@@ -31,23 +33,35 @@ def format_rows(rows: Sequence[Any], lang: str = "en") -> str:
     return shown
 
 
-class AnalysisError(ValueError):
-    """Bad input to an analysis function; ``str()`` is English, ``message("vi")`` Vietnamese."""
+class AnalysisError(GesurveyError, ValueError):
+    """Bad input to an analysis function; ``str()`` is English, ``message("vi")`` Vietnamese.
+
+    ``column`` and ``rows`` say where (``where`` reads "column X, rows 3, 7").
+    """
+
+    code = "analysis_input"
 
     def __init__(
         self,
         en: str,
         vi: str,
         *,
+        code: str | None = None,
         column: str | None = None,
         rows: Iterable[Any] = (),
     ) -> None:
-        super().__init__(en)
-        self.en = en
-        self.vi = vi
         self.column = column
         self.rows = list(rows)
+        where = ", ".join(
+            part
+            for part in (
+                f"column {column}" if column is not None else "",
+                f"rows {format_rows(self.rows)}" if self.rows else "",
+            )
+            if part
+        )
+        super().__init__(en, vi, code=code, where=where)
 
     def message(self, lang: str = "en") -> str:
-        """The message in ``lang`` ("vi" or "en")."""
-        return self.vi if lang == "vi" else self.en
+        """The message in ``lang`` ("vi" or "en"); the same as :meth:`in_language`."""
+        return self.in_language(lang)

@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 
 from questionnaires.cells import csv_cell, excel_text
+from questionnaires.errors import GesurveyError
 from questionnaires.model import Questionnaire
 from questionnaires.tidy import Column, TidyLayout, UnitTable
 
@@ -65,17 +66,15 @@ _STATA_LABEL = 80
 _SPSS_VALUE_LABEL_BYTES = 120
 
 
-class ExportError(Exception):
+class ExportError(GesurveyError):
     """The export cannot be made as asked; ``message_vi`` says the same in Vietnamese."""
 
+    code = "export_refused"
+
     def __init__(self, message: str, message_vi: str) -> None:
-        super().__init__(message)
+        super().__init__(message, message_vi)
         self.message = message
         self.message_vi = message_vi
-
-    def in_language(self, lang: str) -> str:
-        """The message in lang ('vi' or 'en')."""
-        return self.message_vi if lang == "vi" else self.message
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from questionnaires.errors import GesurveyError
+
 from ..core.audit import record
 from ..extensions import db
 from ..models import (
@@ -26,8 +28,10 @@ from ..models import (
 AREA_COLUMNS = ("code", "name", "level", "parent_code")
 
 
-class AdminError(ValueError):
+class AdminError(GesurveyError, ValueError):
     """Bad input to an admin operation; the message says what and where."""
+
+    code = "admin_refused"
 
 
 def find_area(code: str | None) -> Area | None:

@@ -32,6 +32,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from questionnaires.errors import GesurveyError
+
 from ..core.audit import record
 from ..core.i18n import current_language
 from ..extensions import db
@@ -47,8 +49,10 @@ MAX_UNPACKED = 100 * 1024 * 1024
 ReportRunner = Callable[..., Any]
 
 
-class ResultsError(Exception):
+class ResultsError(GesurveyError):
     """A run cannot be added or changed; the message is already in the user's language."""
+
+    code = "results_refused"
 
 
 def results_dir() -> Path:
@@ -317,9 +321,9 @@ def run_on_approved(
         except Exception as error:  # the analysis reports bad data in many ways
             current_app.logger.exception("report run failed")
             shutil.rmtree(target, ignore_errors=True)
-            message = getattr(error, "message_vi" if lang == "vi" else "message", None)
+            message = error.in_language(lang) if isinstance(error, GesurveyError) else str(error)
             raise ResultsError(
-                _("The report could not be made: %(error)s", error=message or str(error))
+                _("The report could not be made: %(error)s", error=message)
             ) from None
     try:
         run = _new_run(target, title, "approved", user)

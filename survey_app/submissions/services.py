@@ -25,6 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from questionnaires.errors import GesurveyError
+
 from ..core.audit import record
 from ..core.questionnaire_store import questionnaire_for
 from ..extensions import db
@@ -69,15 +71,15 @@ class FieldProblem:
         return {"field": self.field, **self.as_dict()}
 
 
-class SubmissionProblem(Exception):
+class SubmissionProblem(GesurveyError):
     """The request cannot be applied; nothing was changed.
 
-    status is the HTTP status to answer with (403 not allowed, 409 stale, 422 invalid);
-    problems are field-level.
+    status is the HTTP status to answer with (403 not allowed, 409 stale, 422 invalid), also
+    given as the code ("http_422"); problems are field-level.
     """
 
     def __init__(self, status: int, message: str, problems: list[FieldProblem] | None = None):
-        super().__init__(message)
+        super().__init__(message, code=f"http_{status}")
         self.status = status
         self.message = message
         self.problems = problems or []
