@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("SECRET_KEY_IS_RANDOM") and not (config or {}).get("SECRET_KEY"):
         _warn_on_first_request_without_key(app)
 
+    from . import delivery
     from .auth.views import init_login
     from .core.i18n import select_locale, select_timezone
     from .security import database as _database  # noqa: F401  (SQLite file made 0600)
@@ -47,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     init_login(login_manager)
+    delivery.init_app(app)
 
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp

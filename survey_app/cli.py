@@ -35,7 +35,7 @@ APP_COMMANDS: dict[str, str] = {
     "publish": "survey_app.admin.cli:publish_command",
     "users": "survey_app.admin.cli:users_group",
     "areas": "survey_app.admin.cli:areas_group",
-    "export": "survey_app.export_cli:export_command",
+    "export": "survey_app.export.cli:export_command",
     "results": "survey_app.results.cli:results_group",
     "keys": "survey_app.security.cli:keys_group",
 }
