@@ -36,32 +36,27 @@ def format_rows(rows: Sequence[Any], lang: str = "en") -> str:
 class AnalysisError(GesurveyError, ValueError):
     """Bad input to an analysis function; ``str()`` is English, ``message("vi")`` Vietnamese.
 
-    ``column`` and ``rows`` say where (``where`` reads "column X, rows 3, 7").
+    ``en`` and ``vi`` are the messages (also ``message_en``/``message_vi``), ``column`` and
+    ``rows`` where the problem is; ``where`` names the column when there is one.
     """
 
-    code = "analysis_input"
+    code = "analysis"
 
     def __init__(
         self,
         en: str,
         vi: str,
         *,
-        code: str | None = None,
         column: str | None = None,
         rows: Iterable[Any] = (),
+        code: str | None = None,
     ) -> None:
+        super().__init__(en, vi, code=code, where=None if column is None else f"column {column}")
+        self.en = en
+        self.vi = vi
         self.column = column
         self.rows = list(rows)
-        where = ", ".join(
-            part
-            for part in (
-                f"column {column}" if column is not None else "",
-                f"rows {format_rows(self.rows)}" if self.rows else "",
-            )
-            if part
-        )
-        super().__init__(en, vi, code=code, where=where)
 
     def message(self, lang: str = "en") -> str:
-        """The message in ``lang`` ("vi" or "en"); the same as :meth:`in_language`."""
-        return self.in_language(lang)
+        """The message in ``lang`` ("vi" or "en"); the same as :meth:`message_in`."""
+        return self.message_in(lang)

@@ -6,7 +6,7 @@ English and in Vietnamese, a short code naming the kind of problem, and where it
 tree::
 
     Exception
-     └── GesurveyError               en, vi, code, where; in_language(lang)
+     └── GesurveyError               message_en, message_vi, code, where; message_in(lang)
           ├── QuestionnaireError      author mistakes in a questionnaire (.messages lists all)
           ├── ExpressionError         an expression cannot be evaluated (also a ValueError)
           │    └── ExpressionSyntaxError   an expression cannot be compiled (.column, 1-based)
@@ -24,34 +24,41 @@ __all__ = ["ExpressionError", "ExpressionSyntaxError", "GesurveyError", "Questio
 
 
 class GesurveyError(Exception):
-    """An error about gesurvey's input or a refused operation, said in English and Vietnamese.
+    """Bad input or a refused operation, said in English and Vietnamese, with a code and a place.
 
-    Arguments, in this order for every subclass: ``en`` and ``vi``, the message in each language
-    (``vi`` defaults to ``en``: the web app passes a message already translated into the
-    reader's language by gettext); then by keyword ``code``, a short stable name of the kind of
-    problem (default: the class's ``code``), and ``where``, the place it happened (a file and
-    row, a question id, a column; empty when it concerns the whole input). ``str()`` is ``en``.
+    Arguments, in this order for every subclass: ``message_en`` and ``message_vi`` (``message_vi``
+    defaults to ``message_en``: the web app passes a message gettext has already put in the
+    reader's language); then by keyword ``code``, a short stable name of the kind of problem for
+    programs (default: the class's ``code``), and ``where``, the place it happened (a file and
+    row, a question id, a column), or None. ``str()`` is the English message;
+    :meth:`message_in` picks a language.
     """
 
     code: str = "error"
 
     def __init__(
-        self, en: str, vi: str | None = None, *, code: str | None = None, where: str = ""
+        self,
+        message_en: str,
+        message_vi: str | None = None,
+        *,
+        code: str | None = None,
+        where: str | None = None,
     ) -> None:
-        if vi is not None and not isinstance(vi, str):
+        if message_vi is not None and not isinstance(message_vi, str):
             raise TypeError(
-                f"{type(self).__name__}(en, vi, *, code, where): vi must be text, got {vi!r}"
+                f"{type(self).__name__}(message_en, message_vi, *, code, where): message_vi "
+                f"must be text, got {message_vi!r}"
             )
-        super().__init__(en)
-        self.en = en
-        self.vi = en if vi is None else vi
+        super().__init__(message_en)
+        self.message_en = message_en
+        self.message_vi = message_en if message_vi is None else message_vi
         self.where = where
         if code is not None:
             self.code = code
 
-    def in_language(self, lang: str) -> str:
-        """The message in ``lang`` ("vi" or "en")."""
-        return self.vi if lang == "vi" else self.en
+    def message_in(self, lang: str) -> str:
+        """The message in ``lang`` (``vi`` or ``en``; anything else gives English)."""
+        return self.message_vi if lang == "vi" else self.message_en
 
 
 class QuestionnaireError(GesurveyError):

@@ -44,13 +44,13 @@ def test_every_error_class_derives_from_the_one_base() -> None:
 
 def test_base_carries_both_languages_a_code_and_where() -> None:
     error = GesurveyError("row 3 is empty", "dòng 3 trống", code="empty_row", where="data.csv")
-    assert (error.in_language("vi"), error.in_language("en")) == ("dòng 3 trống", "row 3 is empty")
+    assert (error.message_in("vi"), error.message_in("en")) == ("dòng 3 trống", "row 3 is empty")
     assert (error.code, error.where, str(error)) == ("empty_row", "data.csv", "row 3 is empty")
 
 
 def test_message_arguments_in_the_old_order_are_refused() -> None:
     """(en, column, vi) was ExpressionSyntaxError's order: a number where vi goes is an error."""
-    with pytest.raises(TypeError, match="vi must be text"):
+    with pytest.raises(TypeError, match="message_vi must be text"):
         GesurveyError("bad", 3)  # type: ignore[arg-type]
 
 
@@ -59,14 +59,15 @@ def test_subclasses_keep_their_own_attributes() -> None:
     from questionnaires.errors import ExpressionSyntaxError
 
     analysis = AnalysisError("bad weight", "trọng số sai", column="w", rows=[3, 7])
-    assert analysis.message("vi") == "trọng số sai" and analysis.where == "column w, rows 3, 7"
+    assert analysis.message("vi") == "trọng số sai" and analysis.where == "column w"
+    assert analysis.rows == [3, 7] and analysis.code == "analysis"
     syntax = ExpressionSyntaxError("not closed", "chưa đóng", column=4)
     assert (syntax.column, syntax.reason_vi, str(syntax)) == (
         4,
         "chưa đóng",
         "column 4: not closed",
     )
-    assert syntax.in_language("vi") == "cột 4: chưa đóng"
+    assert syntax.message_in("vi") == "cột 4: chưa đóng"
     questionnaire = QuestionnaireError(["a: wrong", "b: wrong"], ["a: sai", "b: sai"])
     assert questionnaire.messages_in("vi") == ["a: sai", "b: sai"]
-    assert questionnaire.in_language("en") == "a: wrong\nb: wrong"
+    assert questionnaire.message_in("en") == "a: wrong\nb: wrong"

@@ -107,7 +107,7 @@ def simulate(households: int, seed: int, out: Path | None, into_db: bool, check:
             stored = DB_LOADERS[0](simulator)
             click.echo(f"{stored} bài nộp đã duyệt / approved submissions stored")
     except (SimulationError, AnalysisError, OSError) as exc:
-        message = exc.in_language("en") if isinstance(exc, GesurveyError) else str(exc)
-        message_vi = exc.in_language("vi") if isinstance(exc, GesurveyError) else str(exc)
+        message = exc.message_in("en") if isinstance(exc, GesurveyError) else str(exc)
+        message_vi = exc.message_in("vi") if isinstance(exc, GesurveyError) else str(exc)
         _fail(message_vi, message)
     click.echo(f"{time.perf_counter() - started:.1f} s")

@@ -62,7 +62,10 @@ class ExportError(GesurveyError):
     def __init__(self, message: str, message_vi: str) -> None:
         super().__init__(message, message_vi)
         self.message = message
-        self.message_vi = message_vi
+
+    def in_language(self, lang: str) -> str:
+        """The message in lang ('vi' or 'en'); the same as :meth:`message_in`."""
+        return self.message_in(lang)
 
 
 @dataclass(frozen=True)

@@ -315,13 +315,13 @@ def run_on_approved(
                 data_dir, ExportOptions(format="parquet", include_women=True, lang=lang), user
             )
         except ExportError as error:
-            raise ResultsError(error.in_language(lang)) from None
+            raise ResultsError(error.message_in(lang)) from None
         try:
             runner(data_dir, bundled_plan(), target, lang=lang)
         except Exception as error:  # the analysis reports bad data in many ways
             current_app.logger.exception("report run failed")
             shutil.rmtree(target, ignore_errors=True)
-            message = error.in_language(lang) if isinstance(error, GesurveyError) else str(error)
+            message = error.message_in(lang) if isinstance(error, GesurveyError) else str(error)
             raise ResultsError(
                 _("The report could not be made: %(error)s", error=message)
             ) from None

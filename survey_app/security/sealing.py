@@ -41,10 +41,9 @@ class SealingError(GesurveyError, RuntimeError):
     def __init__(self, message: str, message_vi: str) -> None:
         super().__init__(message, message_vi)
         self.message = message
-        self.message_vi = message_vi
 
     def __str__(self) -> str:
-        return f"{self.en} / {self.vi}"
+        return f"{self.message_en} / {self.message_vi}"
 
 
 def new_key() -> str:
