@@ -1,8 +1,8 @@
 """Define the error raised for bad analysis input, with its message in Vietnamese and English.
 
-Exception tree::
+Exception tree (``GesurveyError`` is the one base type of every gesurvey error)::
 
-    ValueError
+    GesurveyError, ValueError
      └── AnalysisError        bad input: unknown column, non-numeric or missing weight, a PSU in
                               two strata, a lonely PSU under the "fail" rule, an empty domain...
 
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from questionnaires.errors import GesurveyError
 
 __all__ = ["AnalysisError", "format_rows"]
 
@@ -31,8 +33,14 @@ def format_rows(rows: Sequence[Any], lang: str = "en") -> str:
     return shown
 
 
-class AnalysisError(ValueError):
-    """Bad input to an analysis function; ``str()`` is English, ``message("vi")`` Vietnamese."""
+class AnalysisError(GesurveyError, ValueError):
+    """Bad input to an analysis function; ``str()`` is English, ``message("vi")`` Vietnamese.
+
+    ``en`` and ``vi`` are the messages (also ``message_en``/``message_vi``), ``column`` and
+    ``rows`` where the problem is; ``where`` names the column when there is one.
+    """
+
+    code = "analysis"
 
     def __init__(
         self,
@@ -41,13 +49,14 @@ class AnalysisError(ValueError):
         *,
         column: str | None = None,
         rows: Iterable[Any] = (),
+        code: str | None = None,
     ) -> None:
-        super().__init__(en)
+        super().__init__(en, vi, code=code, where=None if column is None else f"column {column}")
         self.en = en
         self.vi = vi
         self.column = column
         self.rows = list(rows)
 
     def message(self, lang: str = "en") -> str:
-        """The message in ``lang`` ("vi" or "en")."""
-        return self.vi if lang == "vi" else self.en
+        """The message in ``lang`` ("vi" or "en"); the same as :meth:`message_in`."""
+        return self.message_in(lang)

@@ -112,7 +112,9 @@ _STRICT_TRIM_ROUNDS = 10_000
 
 
 class WeightingError(AnalysisError):
-    """A weighting step cannot be done with these data or totals (see the module docstring)."""
+    """A weighting step cannot be done with these data or totals (code ``"weighting"``)."""
+
+    code = "weighting"
 
 
 class WeightingWarning(UserWarning):

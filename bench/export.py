@@ -89,9 +89,13 @@ def build(url: str, n: int, seed: int) -> None:
 
     from survey_app import create_app
     from survey_app.admin.services import create_user
+    from survey_app.core.questionnaire_store import (
+        current_version,
+        publish_bundled,
+        questionnaire_for,
+    )
     from survey_app.extensions import db
     from survey_app.models import Area, Submission
-    from survey_app.questionnaire_store import current_version, publish_bundled, questionnaire_for
 
     rng = random.Random(seed)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"})

@@ -68,11 +68,15 @@ def prepare_database(url: str, enumerators: int) -> None:
     from flask_migrate import upgrade
 
     from survey_app import create_app
-    from survey_app.admin.services import create_assignment, create_user, load_areas
-    from survey_app.cli import bundled_areas_file
+    from survey_app.admin.services import (
+        bundled_areas_file,
+        create_assignment,
+        create_user,
+        load_areas,
+    )
+    from survey_app.core.questionnaire_store import publish
     from survey_app.extensions import db
     from survey_app.models import Area
-    from survey_app.questionnaire_store import publish
 
     app = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:10000"})
     with app.app_context():

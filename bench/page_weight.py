@@ -39,9 +39,9 @@ def build(url: str, form: str) -> tuple[object, list[str]]:
     """An app with an enumerator who has started two interviews; their page addresses."""
     from survey_app import create_app
     from survey_app.admin.services import create_assignment, create_user
+    from survey_app.core.questionnaire_store import publish_bundled
     from survey_app.extensions import db
     from survey_app.models import Area
-    from survey_app.questionnaire_store import publish_bundled
 
     app = create_app(
         {

@@ -76,9 +76,9 @@ def prepare(database_url: str) -> str:
     from survey_app import create_app
     from survey_app.admin.services import create_assignment, create_user
     from survey_app.api.services import issue_token
+    from survey_app.core.questionnaire_store import publish
     from survey_app.extensions import db
     from survey_app.models import Area
-    from survey_app.questionnaire_store import publish
 
     app = create_app(_app_config(database_url))
     with app.app_context():

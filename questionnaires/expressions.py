@@ -128,8 +128,8 @@ def _tokenize(text: str) -> list[_Token]:
             if end < 0:
                 raise ExpressionSyntaxError(
                     f"string starting with {ch} is not closed; close it with {ch}",
-                    col,
                     f"chuỗi bắt đầu bằng {ch} chưa được đóng; hãy đóng bằng {ch}",
+                    column=col,
                 )
             tokens.append(_Token("string", text[i + 1 : end], col))
             i = end + 1
@@ -139,8 +139,8 @@ def _tokenize(text: str) -> list[_Token]:
             if not ident or not text.startswith("}", ident.end()):
                 raise ExpressionSyntaxError(
                     "a reference must look like ${question_id}",
-                    col,
                     "tham chiếu phải có dạng ${mã_câu_hỏi}",
+                    column=col,
                 )
             tokens.append(_Token("ref", ident.group(), col))
             i = ident.end() + 1
@@ -156,7 +156,7 @@ def _tokenize(text: str) -> list[_Token]:
             continue
         if two == "==":
             raise ExpressionSyntaxError(
-                "use '=' to compare, not '=='", col, "dùng '=' để so sánh, không dùng '=='"
+                "use '=' to compare, not '=='", "dùng '=' để so sánh, không dùng '=='", column=col
             )
         if ch in _ONE_CHAR_OPS:
             tokens.append(_Token("op", "div" if ch == "/" else ch, col))
@@ -172,7 +172,7 @@ def _tokenize(text: str) -> list[_Token]:
             i = name.end()
             continue
         raise ExpressionSyntaxError(
-            f"unexpected character {ch!r}", col, f"ký tự không hợp lệ {ch!r}"
+            f"unexpected character {ch!r}", f"ký tự không hợp lệ {ch!r}", column=col
         )
     tokens.append(_Token("end", None, n + 1))
     return tokens
@@ -222,21 +222,21 @@ class _Parser:
         if token.kind != kind:
             raise ExpressionSyntaxError(
                 f"expected {what}, found {_describe(token)}",
-                token.column,
                 f"cần {what.replace(' or ', ' hoặc ')}, nhưng gặp {_describe(token, 'vi')}",
+                column=token.column,
             )
         return self.take()
 
     def parse(self) -> Node:
         if self.peek().kind == "end":
-            raise ExpressionSyntaxError("the expression is empty", 1, "biểu thức trống")
+            raise ExpressionSyntaxError("the expression is empty", "biểu thức trống", column=1)
         node = self.binary(0)
         token = self.peek()
         if token.kind != "end":
             raise ExpressionSyntaxError(
                 f"unexpected {_describe(token)}; an operator or the end was expected",
-                token.column,
                 f"không mong đợi {_describe(token, 'vi')}; cần một toán tử hoặc kết thúc biểu thức",
+                column=token.column,
             )
         return node
 
@@ -285,16 +285,16 @@ class _Parser:
             if token.value in FUNCTIONS:
                 raise ExpressionSyntaxError(
                     f"'{token.value}' is a function: write {token.value}(...)",
-                    col,
                     f"'{token.value}' là một hàm: hãy viết {token.value}(...)",
+                    column=col,
                 )
             return {"node": "attr", "name": token.value, "_col": col}
         if token.kind == "end":
             raise ExpressionSyntaxError(
-                "the expression ends too early", col, "biểu thức kết thúc quá sớm"
+                "the expression ends too early", "biểu thức kết thúc quá sớm", column=col
             )
         raise ExpressionSyntaxError(
-            f"unexpected {_describe(token)}", col, f"không mong đợi {_describe(token, 'vi')}"
+            f"unexpected {_describe(token)}", f"không mong đợi {_describe(token, 'vi')}", column=col
         )
 
     def call(self, name_token: _Token) -> Node:
@@ -303,8 +303,8 @@ class _Parser:
             known = ", ".join(sorted(FUNCTIONS))
             raise ExpressionSyntaxError(
                 f"unknown function '{name}()'; the functions are {known}",
-                name_token.column,
                 f"không có hàm '{name}()'; các hàm có sẵn: {known}",
+                column=name_token.column,
             )
         self.expect("(", "'('")
         args: list[Node] = []
@@ -324,8 +324,8 @@ class _Parser:
                 wanted, wanted_vi = f"{low} to {high}", f"{low} đến {high}"
             raise ExpressionSyntaxError(
                 f"{name}() takes {wanted} argument{'s' if wanted != '1' else ''}, not {len(args)}",
-                name_token.column,
                 f"{name}() nhận {wanted_vi} đối số, không phải {len(args)}",
+                column=name_token.column,
             )
         return {"node": "call", "name": name, "args": args, "_col": name_token.column}
 
@@ -344,7 +344,7 @@ class _Resolver:
         self.groups = groups
 
     def fail(self, node: Node, reason: str, reason_vi: str) -> None:
-        raise ExpressionSyntaxError(reason, node.get("_col", 1), reason_vi)
+        raise ExpressionSyntaxError(reason, reason_vi, column=node.get("_col", 1))
 
     def check_known(self, node: Node) -> None:
         known = self.scope.known
@@ -523,7 +523,7 @@ def compile_expression(text: str, scope: Scope | None = None) -> Node:
     """
     if not isinstance(text, str):
         raise ExpressionSyntaxError(
-            "an expression must be a string", 1, "biểu thức phải là một chuỗi"
+            "an expression must be a string", "biểu thức phải là một chuỗi", column=1
         )
     tree = _Parser(text).parse()
     if scope is not None:

@@ -1,14 +1,17 @@
-"""The gesurvey collection web app: ``create_app`` configures it and does nothing else."""
+"""The gesurvey collection web app: ``create_app`` configures it and does nothing else.
+
+Importing the package loads nothing else: Flask and the database layer are imported when an app
+is built, so the ``gesurvey`` command's analysis and questionnaire commands (which live in the
+same command group) start without them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from .config import default_config
-from .extensions import babel, csrf, db, login_manager, migrate
+if TYPE_CHECKING:
+    from flask import Flask
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -20,19 +23,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     config overrides the defaults (tests pass their database URL and switches here).
     """
+    from flask import Flask
+
+    from .config import default_config
+    from .extensions import babel, csrf, db, login_manager, migrate
+
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(default_config(app.instance_path))
     if config:
         app.config.from_mapping(config)
     if app.config.get("SECRET_KEY_IS_RANDOM") and not (config or {}).get("SECRET_KEY"):
-        app.logger.warning(
-            "no session key: set GESURVEY_SECRET_KEY or run `gesurvey setup`; with a random key "
-            "sessions end at restart and differ between worker processes"
-        )
+        _warn_on_first_request_without_key(app)
 
-    from . import auth as auth_module
     from . import delivery
-    from .i18n import select_locale, select_timezone
+    from .auth.views import init_login
+    from .core.i18n import select_locale, select_timezone
     from .security import database as _database  # noqa: F401  (SQLite file made 0600)
     from .security import limits
 
@@ -42,18 +47,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    auth_module.init_login(login_manager)
+    init_login(login_manager)
     delivery.init_app(app)
 
-    from .admin import bp as admin_bp
-    from .api import bp as api_bp
-    from .auth import bp as auth_bp
-    from .collect import bp as collect_bp
+    from .admin.views import bp as admin_bp
+    from .api.views import bp as api_bp
+    from .auth.views import bp as auth_bp
+    from .collect.views import bp as collect_bp
     from .errors import register_error_handlers
-    from .main import bp as main_bp
-    from .offline import bp as offline_bp
-    from .results import bp as results_bp
-    from .review import bp as review_bp
+    from .main.views import bp as main_bp
+    from .offline.views import bp as offline_bp
+    from .results.views import bp as results_bp
+    from .review.views import bp as review_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -65,3 +70,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(results_bp)
     register_error_handlers(app)
     return app
+
+
+def _warn_on_first_request_without_key(app: Flask) -> None:
+    """Log once, when the app first serves a page, that its session key is a random one.
+
+    Said when serving rather than when the app is built, so commands that do not serve pages
+    (``gesurvey setup``, which writes the key, among them) do not tell the user to run themselves.
+    """
+    warned = False
+
+    @app.before_request
+    def warn_once() -> None:
+        nonlocal warned
+        if not warned and app.config.get("SECRET_KEY_IS_RANDOM"):
+            warned = True
+            app.logger.warning(
+                "no session key: set GESURVEY_SECRET_KEY or run `gesurvey setup`; with a random "
+                "key sessions end at restart and differ between worker processes"
+            )

@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from questionnaires.errors import GesurveyError
+
 from .extensions import db
 
 
@@ -224,7 +226,7 @@ class QuestionnaireVersion(db.Model):
         Read from the parsed questionnaire kept per process, so the large definition column is
         not loaded again for every submission.
         """
-        from .questionnaire_store import questionnaire_for
+        from .core.questionnaire_store import questionnaire_for
 
         return self.unit == "women" or questionnaire_for(self).sensitive
 
@@ -335,15 +337,21 @@ class AuditLog(db.Model):
         )
 
 
-class AuditLogIsAppendOnly(RuntimeError):
+class AuditLogIsAppendOnly(GesurveyError, RuntimeError):
     """Raised when code tries to change or delete an audit record."""
+
+    code = "audit_append_only"
 
 
 @event.listens_for(AuditLog, "before_update")
 def _refuse_audit_update(mapper, connection, target) -> None:
-    raise AuditLogIsAppendOnly("audit log entries cannot be changed")
+    raise AuditLogIsAppendOnly(
+        "audit log entries cannot be changed", "không được sửa bản ghi nhật ký kiểm tra"
+    )
 
 
 @event.listens_for(AuditLog, "before_delete")
 def _refuse_audit_delete(mapper, connection, target) -> None:
-    raise AuditLogIsAppendOnly("audit log entries cannot be deleted")
+    raise AuditLogIsAppendOnly(
+        "audit log entries cannot be deleted", "không được xóa bản ghi nhật ký kiểm tra"
+    )

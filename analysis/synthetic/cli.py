@@ -90,6 +90,7 @@ def simulate(
     # other commands start fast.
     from analysis.errors import AnalysisError
     from analysis.synthetic.run import SimulationError, Simulator
+    from questionnaires.errors import GesurveyError
 
     started = time.perf_counter()
     try:
@@ -119,7 +120,7 @@ def simulate(
             stored = DB_LOADERS[0](simulator)
             click.echo(f"{stored} bài nộp đã duyệt / approved submissions stored")
     except (SimulationError, AnalysisError, OSError) as exc:
-        message = exc.message("en") if isinstance(exc, AnalysisError) else str(exc)
-        message_vi = exc.message("vi") if isinstance(exc, AnalysisError) else str(exc)
+        message = exc.message_in("en") if isinstance(exc, GesurveyError) else str(exc)
+        message_vi = exc.message_in("vi") if isinstance(exc, GesurveyError) else str(exc)
         _fail(message_vi, message)
     click.echo(f"{time.perf_counter() - started:.1f} s")

@@ -47,6 +47,7 @@ from analysis.synthetic.people import Households, make_households
 from analysis.synthetic.vector import Level
 from analysis.synthetic.weights import household_weights, individual_weights
 from questionnaires import load_bundled
+from questionnaires.errors import GesurveyError
 from questionnaires.model import Questionnaire
 
 __all__ = ["SimulationError", "SimulationResult", "Simulator", "simulate"]
@@ -82,8 +83,10 @@ SAMPLE_COLUMNS = [
 ]
 
 
-class SimulationError(RuntimeError):
+class SimulationError(GesurveyError, RuntimeError):
     """A generated interview does not validate (a bug in the generator): names form and rows."""
+
+    code = "simulation_invalid"
 
 
 @dataclass
@@ -122,8 +125,8 @@ class Simulator:
     ) -> None:
         if households < 20:
             raise SimulationError(
-                "--households must be at least 20 (one village) / --households phải ít nhất là "
-                "20 (một thôn)"
+                "--households must be at least 20 (one village)",
+                "--households phải ít nhất là 20 (một thôn)",
             )
         self.households = households
         self.seed = seed
@@ -131,7 +134,9 @@ class Simulator:
         for needed in ("household", "individual", "women", "commune"):
             if needed not in self.forms:
                 raise SimulationError(
-                    f"the bundled questionnaire '{needed}' is missing / thiếu phiếu '{needed}'"
+                    f"the bundled questionnaire '{needed}' is missing",
+                    f"thiếu phiếu '{needed}'",
+                    where=needed,
                 )
         self.frame: Frame = build_frame(_scale(households))
         self.sample: Sample = draw_sample(
@@ -309,8 +314,9 @@ class Simulator:
                     f"{e.question_id} (row {e.row}): {e.message}" for e in errors[:5]
                 )
                 raise SimulationError(
-                    f"phiếu {form_id} {design} không hợp lệ / {form_id} "
-                    f"interview {design} does not validate: {details}"
+                    f"{form_id} interview {design} does not validate: {details}",
+                    f"phiếu {form_id} {design} không hợp lệ: {details}",
+                    where=f"{form_id} {design}",
                 )
             checked += 1
         return checked

@@ -27,11 +27,15 @@ from typing import Any
 
 import numpy as np
 
+from questionnaires.errors import GesurveyError
+
 __all__ = ["MultiColumn", "Level", "VectorError", "evaluate_columns", "truth"]
 
 
-class VectorError(ValueError):
+class VectorError(GesurveyError, ValueError):
     """An expression the column evaluator cannot run (a type error in the form itself)."""
+
+    code = "expression_error"
 
 
 @dataclass

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from ..forms_base import BaseForm
+from ..core.forms_base import BaseForm
 
 ROLE_CHOICES = [
     ("enumerator", _l("Enumerator")),

@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import secrets
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..audit import record
+from questionnaires.errors import GesurveyError
+
+from ..core.audit import record
 from ..extensions import db
 from ..models import (
     AREA_LEVEL_ORDER,
@@ -25,8 +28,10 @@ from ..models import (
 AREA_COLUMNS = ("code", "name", "level", "parent_code")
 
 
-class AdminError(ValueError):
+class AdminError(GesurveyError, ValueError):
     """Bad input to an admin operation; the message says what and where."""
+
+    code = "admin_refused"
 
 
 def find_area(code: str | None) -> Area | None:
@@ -169,6 +174,11 @@ class AreaLoadResult:
 
     created: int
     updated: int
+
+
+def bundled_areas_file() -> Path:
+    """The shipped list of Lạng Sơn's province and 11 district-level units (GSO codes)."""
+    return Path(str(resources.files("survey_app") / "data" / "areas_langson.csv"))
 
 
 def load_areas(path: str | Path, by: User | None = None) -> AreaLoadResult:

@@ -11,10 +11,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..access import area_ids_within, role_required
-from ..audit import record
+from ..core.access import area_ids_within, role_required
+from ..core.audit import record
+from ..core.i18n import current_language
+from ..core.questionnaire_store import (
+    PublishError,
+    current_version,
+    publish_bundled,
+    questionnaire_for,
+)
 from ..extensions import db
-from ..i18n import current_language
 from ..models import (
     Area,
     Assignment,
@@ -24,12 +30,6 @@ from ..models import (
     Status,
     Submission,
     User,
-)
-from ..questionnaire_store import (
-    PublishError,
-    current_version,
-    publish_bundled,
-    questionnaire_for,
 )
 from .forms import (
     CreateAreaForm,

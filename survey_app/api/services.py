@@ -7,7 +7,7 @@ import secrets
 
 from sqlalchemy import select
 
-from ..audit import record
+from ..core.audit import record
 from ..extensions import db
 from ..models import User, utcnow
 from .models import ApiToken

@@ -7,21 +7,23 @@ involved). Anonymous requests get 401.
 
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
+from ..core.i18n import current_language
+from ..core.questionnaire_store import current_version, questionnaire_for
 from ..extensions import csrf, db
-from ..i18n import current_language
 from ..models import Assignment, QuestionnaireVersion, Role, Submission
-from ..questionnaire_store import current_version, questionnaire_for
 from ..submissions import SubmissionProblem, read_json, receive, stored_record
 from ..submissions.services import UUID_PATTERN
-from . import bp
+from . import models  # noqa: F401  (registers the API's tables)
 from .openapi import openapi_document
 from .services import user_for_token
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
 

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..forms_base import BaseForm
+from ..core.forms_base import BaseForm
 
 
 class LoginForm(BaseForm):

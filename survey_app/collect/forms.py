@@ -2,7 +2,7 @@
 
 from wtforms import HiddenField
 
-from ..forms_base import BaseForm
+from ..core.forms_base import BaseForm
 
 
 class StartInterviewForm(BaseForm):

@@ -10,12 +10,12 @@ from jinja2.utils import htmlsafe_json_dumps
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..access import can_see_submission, role_required, visible_submissions
-from ..audit import record
+from ..core.access import can_see_submission, role_required, visible_submissions
+from ..core.audit import record
+from ..core.i18n import current_language
+from ..core.questionnaire_store import current_version
 from ..extensions import db
-from ..i18n import current_language
 from ..models import EDITABLE_STATUSES, Assignment, Role, Submission
-from ..questionnaire_store import current_version
 from ..submissions import (
     SubmissionProblem,
     open_answers,

@@ -25,12 +25,13 @@ from typing import Any
 import orjson
 from sqlalchemy import Text, cast, select
 
+from questionnaires.errors import GesurveyError
 from questionnaires.model import Questionnaire
 from questionnaires.tidy import TidyLayout
 
+from ..core.questionnaire_store import questionnaire_for
 from ..extensions import db
 from ..models import Area, QuestionnaireVersion, Role, Status, Submission, User
-from ..questionnaire_store import questionnaire_for
 from ..security.sealing import unseal
 from .columns import arrow_schema, batch_tables
 from .paradata import write_paradata
@@ -54,17 +55,18 @@ WOMEN_ROLES = frozenset({Role.ADMIN.value, Role.ANALYST.value})
 BATCH = 2000
 
 
-class ExportError(Exception):
+class ExportError(GesurveyError):
     """The export cannot be made as asked; ``message_vi`` says the same in Vietnamese."""
 
+    code = "export_refused"
+
     def __init__(self, message: str, message_vi: str) -> None:
-        super().__init__(message)
+        super().__init__(message, message_vi)
         self.message = message
-        self.message_vi = message_vi
 
     def in_language(self, lang: str) -> str:
-        """The message in lang ('vi' or 'en')."""
-        return self.message_vi if lang == "vi" else self.message
+        """The message in lang ('vi' or 'en'); the same as :meth:`message_in`."""
+        return self.message_in(lang)
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,7 @@ def export_submissions(
     The user's role is checked first (:func:`check_permission`); progress is called with the
     number of submissions of each batch.
     """
-    from ..audit import record
+    from ..core.audit import record
 
     if options.format not in FORMATS:
         raise ExportError(

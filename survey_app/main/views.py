@@ -9,7 +9,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..i18n import current_language
+from ..core.i18n import current_language
 from ..models import Role
 
 bp = Blueprint("main", __name__)

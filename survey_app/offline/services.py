@@ -8,6 +8,8 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from questionnaires.errors import GesurveyError
+
 from ..extensions import db
 from ..models import User
 from ..submissions import InputRejected, SubmissionProblem, load_json, receive
@@ -15,8 +17,10 @@ from ..submissions import InputRejected, SubmissionProblem, load_json, receive
 FILE_FORMAT = "gesurvey-outbox"
 
 
-class ImportFileError(ValueError):
+class ImportFileError(GesurveyError, ValueError):
     """The file is not an outbox export (nothing was imported)."""
+
+    code = "outbox_file_invalid"
 
 
 @dataclass

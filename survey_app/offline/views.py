@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import (
+    Blueprint,
     jsonify,
     render_template,
     send_from_directory,
@@ -12,10 +13,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from ..access import role_required
-from ..i18n import current_language
+from ..core.access import role_required
+from ..core.i18n import current_language
 from ..models import Role
-from . import bp
+
+bp = Blueprint("offline", __name__)
 
 STATIC_JS = Path(__file__).resolve().parent.parent / "static" / "js"
 

@@ -32,9 +32,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..audit import record
+from questionnaires.errors import GesurveyError
+
+from ..core.audit import record
+from ..core.i18n import current_language
 from ..extensions import db
-from ..i18n import current_language
 from ..models import Role, User, utcnow
 from ..submissions.checks import InputRejected, load_json
 from .models import ReportRun, ViewerDepartment
@@ -47,8 +49,10 @@ MAX_UNPACKED = 100 * 1024 * 1024
 ReportRunner = Callable[..., Any]
 
 
-class ResultsError(Exception):
+class ResultsError(GesurveyError):
     """A run cannot be added or changed; the message is already in the user's language."""
+
+    code = "results_refused"
 
 
 def results_dir() -> Path:
@@ -311,15 +315,15 @@ def run_on_approved(
                 data_dir, ExportOptions(format="parquet", include_women=True, lang=lang), user
             )
         except ExportError as error:
-            raise ResultsError(error.in_language(lang)) from None
+            raise ResultsError(error.message_in(lang)) from None
         try:
             runner(data_dir, bundled_plan(), target, lang=lang)
         except Exception as error:  # the analysis reports bad data in many ways
             current_app.logger.exception("report run failed")
             shutil.rmtree(target, ignore_errors=True)
-            message = getattr(error, "message_vi" if lang == "vi" else "message", None)
+            message = error.message_in(lang) if isinstance(error, GesurveyError) else str(error)
             raise ResultsError(
-                _("The report could not be made: %(error)s", error=message or str(error))
+                _("The report could not be made: %(error)s", error=message)
             ) from None
     try:
         run = _new_run(target, title, "approved", user)

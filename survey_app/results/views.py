@@ -5,17 +5,16 @@ from __future__ import annotations
 import io
 import zipfile
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.security import safe_join
 
-from ..access import role_required
+from ..core.access import role_required
+from ..core.i18n import current_language
 from ..extensions import db
-from ..i18n import current_language
 from ..models import Role, User
-from . import bp
 from .forms import PublishRunForm, RunReportForm, SetDepartmentForm, UploadRunForm
 from .models import ReportRun, ViewerDepartment
 from .services import (
@@ -39,6 +38,8 @@ from .services import (
     visible_runs,
     withdraw,
 )
+
+bp = Blueprint("results", __name__, url_prefix="/results")
 
 
 def _run_or_404(run_id: int) -> ReportRun:

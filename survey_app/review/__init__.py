@@ -1,5 +1,1 @@
 """Supervisor screens: review queue, approve/return/reject, corrections with a reason."""
-
-from .views import bp
-
-__all__ = ["bp"]

@@ -11,16 +11,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-BUILTIN_LISTS = {
-    "yesno": [
-        {"code": 1, "label": {"vi": "Có", "en": "Yes"}},
-        {"code": 0, "label": {"vi": "Không", "en": "No"}},
-    ],
-}
-MISSING_LABELS = {
-    98: {"vi": "Không biết", "en": "Don't know"},
-    99: {"vi": "Từ chối", "en": "Refused"},
-}
+from questionnaires.codes import MISSING_CODES
+from questionnaires.loader import BUILTIN_CHOICE_LISTS
 
 
 @dataclass
@@ -68,7 +60,7 @@ def is_group(item: Any) -> bool:
 def _choices(questionnaire: Any, question: Any) -> list:
     choices = getattr(question, "choices", None)
     if choices is None:
-        return BUILTIN_LISTS.get(getattr(question, "type", ""), [])
+        return list(BUILTIN_CHOICE_LISTS.get(getattr(question, "type", ""), []))
     if isinstance(choices, str):
         lists = getattr(questionnaire, "choice_lists", {}) or {}
         return list(lists.get(choices, []))
@@ -83,8 +75,9 @@ def _choice_label(choices: list, code: Any, lang: str) -> str:
             if hasattr(label, "to_dict"):
                 label = label.to_dict()
             return f"{code} {_text(label, lang)}"
-    if code in MISSING_LABELS:
-        return f"{code} {_text(MISSING_LABELS[code], lang)}"
+    if code in MISSING_CODES:
+        label = _text(MISSING_CODES[code], lang)
+        return f"{code} {label[:1].upper()}{label[1:]}"
     return str(code)
 
 

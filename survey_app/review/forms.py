@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms_base import BaseForm
+from ..core.forms_base import BaseForm
 
 
 class ReviewSubmissionForm(BaseForm):

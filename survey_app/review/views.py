@@ -13,10 +13,11 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..access import area_ids_within, can_see_submission, role_required, visible_submissions
-from ..audit import record
+from ..core.access import area_ids_within, can_see_submission, role_required, visible_submissions
+from ..core.audit import record
+from ..core.i18n import current_language
+from ..core.questionnaire_store import questionnaire_for
 from ..extensions import db
-from ..i18n import current_language
 from ..models import (
     Area,
     AreaLevel,
@@ -27,7 +28,6 @@ from ..models import (
     Submission,
     User,
 )
-from ..questionnaire_store import questionnaire_for
 from ..submissions import SubmissionProblem, correct, review, valid_uuid
 from ..submissions.models import SubmissionConflict
 from ..submissions.services import Correction, may_correct

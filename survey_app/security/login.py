@@ -21,7 +21,7 @@ from flask import current_app, request
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..audit import record
+from ..core.audit import record
 from ..extensions import db
 from ..models import User, utcnow
 from .models import LoginThrottle

@@ -24,17 +24,26 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app, has_app_context
 
+from questionnaires.errors import GesurveyError
+
 SEALED = "sealed"
 ENV_KEY = "GESURVEY_DATA_KEY"
 
 
-class SealingError(RuntimeError):
-    """No usable key, or a sealed value that no configured key opens (message in vi and en)."""
+class SealingError(GesurveyError, RuntimeError):
+    """No usable key, or a sealed value that no configured key opens (message in vi and en).
+
+    ``str()`` gives both languages, since it reaches logs and the command line.
+    """
+
+    code = "sealing_failed"
 
     def __init__(self, message: str, message_vi: str) -> None:
-        super().__init__(f"{message} / {message_vi}")
+        super().__init__(message, message_vi)
         self.message = message
-        self.message_vi = message_vi
+
+    def __str__(self) -> str:
+        return f"{self.message_en} / {self.message_vi}"
 
 
 def new_key() -> str:

@@ -15,13 +15,17 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from questionnaires.errors import GesurveyError
+
 MAX_DEPTH = 16
 MAX_NODES = 50_000
 MAX_TEXT = 20_000
 
 
-class InputRejected(ValueError):
+class InputRejected(GesurveyError, ValueError):
     """The input cannot be accepted; message names the problem in the user's language."""
+
+    code = "input_rejected"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -25,7 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..audit import record
+from questionnaires.errors import GesurveyError
+
+from ..core.audit import record
+from ..core.questionnaire_store import questionnaire_for
 from ..extensions import db
 from ..models import (
     Area,
@@ -37,7 +40,6 @@ from ..models import (
     User,
     utcnow,
 )
-from ..questionnaire_store import questionnaire_for
 from ..security.sealing import is_sealed, seal, unseal
 from .canonical import CONTENT_FIELDS, content_hash, content_of
 from .checks import InputRejected, check_value, load_json
@@ -72,15 +74,15 @@ class FieldProblem:
         return {"field": self.field, **self.as_dict()}
 
 
-class SubmissionProblem(Exception):
+class SubmissionProblem(GesurveyError):
     """The request cannot be applied; nothing was changed.
 
-    status is the HTTP status to answer with (403 not allowed, 409 stale, 422 invalid);
-    problems are field-level.
+    status is the HTTP status to answer with (403 not allowed, 409 stale, 422 invalid), also
+    given as the code ("http_422"); problems are field-level.
     """
 
     def __init__(self, status: int, message: str, problems: list[FieldProblem] | None = None):
-        super().__init__(message)
+        super().__init__(message, code=f"http_{status}")
         self.status = status
         self.message = message
         self.problems = problems or []

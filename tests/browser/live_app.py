@@ -14,9 +14,9 @@ from werkzeug.serving import make_server
 
 from survey_app import create_app
 from survey_app.admin.services import create_assignment, create_user
+from survey_app.core.questionnaire_store import publish
 from survey_app.extensions import db
 from survey_app.models import Area
-from survey_app.questionnaire_store import publish
 
 TEST_FORM = Path(__file__).resolve().parents[1] / "survey_app" / "data" / "test_household.json"
 PASSWORD = "mật khẩu thử 123"

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from questionnaires.codes import MISSING_CODES
 from questionnaires.expressions import compile_vector, load_vectors
 
 VECTORS = [v for v in load_vectors() if v.get("error") != "syntax"]
@@ -55,6 +56,7 @@ def results(browser: Any, static_server: str) -> list[dict[str, Any]]:
         tab.goto(f"{static_server}/static/js/expr.js")  # give the page the server's origin
         tab.set_content("<!doctype html><title>expr</title>")
         tab.add_script_tag(url=f"{static_server}/static/js/expr.js")
+        tab.evaluate("(codes) => GESurveyExpr.setMissingCodes(codes)", list(MISSING_CODES))
         outcomes = tab.evaluate(RUN_ALL, cases)
     finally:
         context.close()

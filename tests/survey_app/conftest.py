@@ -221,8 +221,8 @@ def build_world(app) -> World:
     assignments and three submissions.
     """
     from survey_app.admin.services import create_assignment, create_user
+    from survey_app.core.questionnaire_store import publish
     from survey_app.models import Area, Status, Submission
-    from survey_app.questionnaire_store import publish
     from survey_app.submissions import start
 
     with app.app_context():
@@ -243,7 +243,7 @@ def build_world(app) -> World:
         create_user("enum180", "enumerator", TEST_PASSWORD, area_code="18001001")
         publish(load_test_form())
         db.session.flush()
-        from survey_app.questionnaire_store import current_version
+        from survey_app.core.questionnaire_store import current_version
 
         version = current_version("test_household")
         a1 = create_assignment("enum178", "17801001", "test_household", 20)

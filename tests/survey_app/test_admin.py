@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from survey_app.core.questionnaire_store import PublishError, current_version, publish
 from survey_app.extensions import db
 from survey_app.models import Area, Assignment, QuestionnaireVersion, Submission, User
-from survey_app.questionnaire_store import PublishError, current_version, publish
 
 from .conftest import TEST_PASSWORD, load_test_form
 

@@ -207,7 +207,7 @@ def test_session_auth_works_for_reading(client, auth, world) -> None:  # noqa: A
 
 
 def test_interview_stays_on_the_version_it_started(app, client, token) -> None:  # noqa: ANN001
-    from survey_app.questionnaire_store import current_version, publish
+    from survey_app.core.questionnaire_store import current_version, publish
 
     with app.app_context():
         newer = load_test_form()

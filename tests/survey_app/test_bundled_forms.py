@@ -9,8 +9,8 @@ import pytest
 
 from questionnaires import RepeatGroup, load_bundled
 from survey_app.admin.services import create_assignment
+from survey_app.core.questionnaire_store import current_version, publish_bundled
 from survey_app.extensions import db
-from survey_app.questionnaire_store import current_version, publish_bundled
 from survey_app.submissions import start
 
 BUNDLED = sorted(load_bundled())

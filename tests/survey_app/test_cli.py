@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from survey_app.cli import bundled_areas_file
+from survey_app.admin.services import bundled_areas_file
 from survey_app.extensions import db
 from survey_app.models import Area, User
 

@@ -35,8 +35,8 @@ WOMEN = {"district": 178, "residence": 1, "household_no": 4, "W00_02": 1, "W01_0
 
 
 def make_submission(questionnaire_id: str, answers: dict, status: str) -> str:
+    from survey_app.core.questionnaire_store import current_version
     from survey_app.models import Area, Submission, User
-    from survey_app.questionnaire_store import current_version
 
     village = db.session.query(Area).filter_by(code="17801001").one()
     enumerator = db.session.query(User).filter_by(username="enum").one()
@@ -58,8 +58,8 @@ def make_submission(questionnaire_id: str, answers: dict, status: str) -> str:
 def survey(app):  # noqa: ANN001, ANN201
     """Bundled forms published; users of each role; households approved and not."""
     from survey_app.admin.services import create_user
+    from survey_app.core.questionnaire_store import publish_bundled
     from survey_app.models import Area
-    from survey_app.questionnaire_store import publish_bundled
 
     with app.app_context():
         province = Area(code="20", name="Lạng Sơn", level="province")

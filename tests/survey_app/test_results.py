@@ -203,8 +203,8 @@ def test_withdrawn_run_disappears_for_supervisors(client, results) -> None:  # n
 
 def test_run_report_on_approved_submissions(client, app, results) -> None:  # noqa: ANN001
     """The run exports the approved data (women's module in, names out) for the runner."""
+    from survey_app.core.questionnaire_store import current_version, publish_bundled
     from survey_app.models import Area, Submission, User
-    from survey_app.questionnaire_store import current_version, publish_bundled
 
     seen: dict = {}
 
@@ -251,13 +251,48 @@ def test_run_report_failure_is_a_message(client, app, results) -> None:  # noqa:
 
     app.config["RESULTS_RUNNER"] = broken_runner
     with app.app_context():
-        from survey_app.questionnaire_store import publish_bundled
+        from survey_app.core.questionnaire_store import publish_bundled
 
         publish_bundled()
         db.session.commit()
     login(client, "analyst")
     page = client.post("/results/run", data={"lang": "vi"}, follow_redirects=True)
     assert "Không tạo được báo cáo: column weight_final is empty" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown"),
+    [
+        ("vi", "Không tạo được báo cáo: cột weight_final trống"),
+        ("en", "Không tạo được báo cáo: column weight_final is empty"),
+    ],
+)
+def test_analysis_error_is_reported_in_the_readers_language(
+    client, app, results, lang, shown
+) -> None:  # noqa: ANN001
+    """An AnalysisError from the report is shown in the report's language.
+
+    The page once read ``message_vi``/``message`` attributes that AnalysisError does not have:
+    a Vietnamese report got the English text and an English one a method's repr.
+    """
+    from analysis.errors import AnalysisError
+
+    def failing_runner(data_dir, plan, out, lang="vi") -> None:  # noqa: ANN001
+        raise AnalysisError(
+            "column weight_final is empty", "cột weight_final trống", column="weight_final"
+        )
+
+    app.config["RESULTS_RUNNER"] = failing_runner
+    with app.app_context():
+        from survey_app.core.questionnaire_store import publish_bundled
+
+        publish_bundled()
+        db.session.commit()
+    login(client, "analyst")
+    page = client.post("/results/run", data={"lang": lang}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert shown in text
+    assert "bound method" not in text
 
 
 def test_admin_sets_a_viewer_department(client, app, results) -> None:  # noqa: ANN001

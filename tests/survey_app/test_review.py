@@ -8,9 +8,9 @@ import copy
 import pytest
 from sqlalchemy import select
 
+from survey_app.core.questionnaire_store import publish
 from survey_app.extensions import db
 from survey_app.models import AuditLog, Submission
-from survey_app.questionnaire_store import publish
 
 from .conftest import load_test_form
 from .test_collect import GOOD_ANSWERS, post, stored
@@ -209,7 +209,7 @@ def women_form() -> dict:
 
 def test_womens_safety_answers_are_never_shown(app, client, auth, world) -> None:
     from survey_app.admin.services import create_assignment
-    from survey_app.questionnaire_store import current_version
+    from survey_app.core.questionnaire_store import current_version
     from survey_app.submissions import start
 
     with app.app_context():
@@ -235,7 +235,7 @@ def test_womens_answers_have_no_correction_path_and_every_attempt_is_audited(
     app, client, auth, world
 ) -> None:
     from survey_app.admin.services import create_assignment
-    from survey_app.questionnaire_store import current_version
+    from survey_app.core.questionnaire_store import current_version
     from survey_app.submissions import start
 
     with app.app_context():
@@ -275,7 +275,7 @@ def test_womens_answers_have_no_correction_path_and_every_attempt_is_audited(
 
 def test_json_export_withholds_names_and_the_womens_module(app, client, auth, world) -> None:
     from survey_app.admin.services import create_assignment
-    from survey_app.questionnaire_store import current_version
+    from survey_app.core.questionnaire_store import current_version
     from survey_app.submissions import start
 
     submit_own_draft(client, auth, world)

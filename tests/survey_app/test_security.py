@@ -167,7 +167,7 @@ SECRETS = {
 
 def _women_world(app) -> None:  # noqa: ANN001
     from survey_app.admin.services import create_assignment
-    from survey_app.questionnaire_store import publish
+    from survey_app.core.questionnaire_store import publish
 
     from .test_review import women_form
 
@@ -716,8 +716,8 @@ def test_formula_answers_are_text_in_xlsx_and_neutralised_in_csv(app, tmp_path) 
 
 def _export_with_formula(app, tmp_path) -> None:  # noqa: ANN001
     from survey_app.admin.services import create_user
+    from survey_app.core.questionnaire_store import publish_bundled
     from survey_app.models import Area
-    from survey_app.questionnaire_store import publish_bundled
 
     from .conftest import TEST_PASSWORD
     from .test_export import HOUSEHOLD, make_submission, run_export

@@ -41,6 +41,7 @@ def test_setup_then_run_serves_the_app(tmp_path: Path) -> None:
         [str(GESURVEY), "setup"], env=env, capture_output=True, text=True, timeout=120
     )
     assert setup.returncode == 0, setup.stderr + setup.stdout
+    assert "no session key" not in setup.stderr + setup.stdout, "setup makes the key itself"
     password = re.search(r"password \(shown only once\): (\S+)", setup.stdout).group(1)
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     with sqlite3.connect(database) as connection:
@@ -84,3 +85,19 @@ def test_setup_then_run_serves_the_app(tmp_path: Path) -> None:
         server.terminate()
         server.wait(timeout=10)
     assert len(password) >= 12
+
+
+def test_random_session_key_is_reported_once_when_serving(tmp_path, monkeypatch, caplog) -> None:
+    """Without a key the app warns when it serves, not when a command merely builds it."""
+    from survey_app import create_app
+
+    monkeypatch.delenv("GESURVEY_SECRET_KEY", raising=False)
+    monkeypatch.setenv("GESURVEY_SECRET_KEY_FILE", str(tmp_path / "no_key_here"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+    app.logger.disabled = False  # an earlier migration test's logging.fileConfig disables it
+    assert not [r for r in caplog.records if "no session key" in r.getMessage()]
+    client = app.test_client()
+    client.get("/static/css/app.css")
+    client.get("/static/css/app.css")
+    warnings = [r for r in caplog.records if "no session key" in r.getMessage()]
+    assert len(warnings) == 1 and "gesurvey setup" in warnings[0].getMessage()

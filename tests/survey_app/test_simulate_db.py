@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from analysis.synthetic.run import Simulator
 from survey_app.admin.services import create_user
+from survey_app.admin.synthetic import load_simulation
 from survey_app.extensions import db
 from survey_app.models import QuestionnaireVersion, Status, Submission
-from survey_app.synthetic_load import load_simulation
 
 from .conftest import TEST_PASSWORD
 

@@ -8,7 +8,8 @@
  * questionnaires/vectors/expressions.json, which tests/browser/test_expr_vectors.py runs in
  * chromium.
  *
- * Exposes globalThis.GESurveyExpr = {evaluate, truthy, toText, references, ExpressionError}.
+ * Exposes globalThis.GESurveyExpr = {evaluate, truthy, toText, references, ExpressionError,
+ * setMissingCodes}; call setMissingCodes with the questionnaire's missing codes before evaluating.
  * No DOM access, so a service worker or a web worker can load it too.
  */
 (function (root) {
@@ -177,8 +178,8 @@
       const answer = ev(args[0], ctx);
       if (isNull(answer)) return 0;
       if (Array.isArray(answer)) return answer.length;
-      /* a bare 98/99 where a multi answer belongs (don't know / refused) selects nothing */
-      if (answer === 98 || answer === 99) return 0;
+      /* a bare missing code where a multi answer belongs (don't know / refused) selects nothing */
+      if (typeof answer === "number" && missingCodes.includes(answer)) return 0;
       throw new ExpressionError(
         "count-selected() needs a multiple-choice answer, got " + kind(answer));
     },
@@ -342,7 +343,18 @@
     return found;
   }
 
-  const api = { evaluate, truthy, toText, references, ExpressionError };
+  /*
+   * The reserved missing-value codes (don't know, refused). They are defined once, in
+   * questionnaires/codes.py, and reach the browser in the questionnaire JSON's missing_codes:
+   * the form engine passes them here before evaluating anything.
+   */
+  let missingCodes = [];
+
+  function setMissingCodes(codes) {
+    missingCodes = Array.from(codes || [], Number);
+  }
+
+  const api = { evaluate, truthy, toText, references, ExpressionError, setMissingCodes };
   root.GESurveyExpr = api;
   if (typeof module === "object" && module.exports) module.exports = api;
 })(typeof globalThis !== "undefined" ? globalThis : typeof self !== "undefined" ? self : this);

@@ -3,6 +3,7 @@
  * id. Choice lists (including the built-in yesno and likert5) and the missing-code labels are read
  * from that JSON only; the browser keeps no copy of its own.
  */
+import { Expr } from "./expr.js";
 import { text } from "./util.js";
 
 /* A roster longer than this is a typo in its count question. */
@@ -26,6 +27,7 @@ export class Model {
     this.sections = definition.sections;
     this.lists = Object.assign({}, definition.choice_lists || {});
     this.missing = Object.assign({}, definition.missing_codes || {});
+    Expr.setMissingCodes(Object.keys(this.missing));
     /* id -> {item, section (index), groups: [group ids from outer to inner]} */
     this.index = new Map();
     this.sections.forEach((section, i) => this.indexItems(section.items || [], i, []));

@@ -12,14 +12,17 @@ from jinja2.utils import htmlsafe_json_dumps
 from sqlalchemy import select
 
 from questionnaires import Questionnaire
+from questionnaires.errors import GesurveyError
 
+from ..extensions import db
+from ..models import QuestionnaireVersion, User
 from .audit import record
-from .extensions import db
-from .models import QuestionnaireVersion, User
 
 
-class PublishError(ValueError):
+class PublishError(GesurveyError, ValueError):
     """A questionnaire cannot be published (e.g. changed without a new version number)."""
+
+    code = "publish_refused"
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Area, AreaLevel, Role, Status, Submission, User
+from ..extensions import db
+from ..models import Area, AreaLevel, Role, Status, Submission, User
 
 __all__ = ["load_simulation"]
 
@@ -32,9 +32,8 @@ def _prepare() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import inspect
 
-    from .admin.services import load_areas
-    from .cli import bundled_areas_file
-    from .questionnaire_store import publish_bundled
+    from ..core.questionnaire_store import publish_bundled
+    from .services import bundled_areas_file, load_areas
 
     tables = inspect(db.engine)
     # A schema made without Alembic (db.create_all, as the tests do) is left as it is.
@@ -80,8 +79,8 @@ def _when(answers: dict[str, Any]) -> datetime:
 
 
 def _store(simulator: Any) -> int:
-    from .audit import record
-    from .questionnaire_store import current_version
+    from ..core.audit import record
+    from ..core.questionnaire_store import current_version
 
     _prepare()
     versions = {form_id: current_version(form_id) for form_id in simulator.forms}
@@ -189,7 +188,7 @@ def load_simulation(simulator: Any) -> int:
     if has_app_context():
         current_app.logger.debug("loading a synthetic survey")
         return _store(simulator)
-    from . import create_app
+    from .. import create_app
 
     app = create_app()
     with app.app_context():

@@ -10,7 +10,7 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import Select
 
-from .models import Area, Role, Submission, User
+from ..models import Area, Role, Submission, User
 
 
 def role_required(*roles: str) -> Callable:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .extensions import db
-from .models import AuditLog, Submission, User
-from .security.sealing import seal
+from ..extensions import db
+from ..models import AuditLog, Submission, User
+from ..security.sealing import seal
 
 # Fields whose values are workflow states, never answers: kept readable for the audit screens.
 PLAIN_FIELDS = ("status", "content_hash")

@@ -1,0 +1,184 @@
+"""The web app's administration commands: ``gesurvey setup``, ``publish``, ``users``, ``areas``.
+
+Each runs inside the app built by the ``gesurvey`` group (``flask.cli.with_appcontext``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from ..api.services import issue_token
+from ..core.questionnaire_store import PublishError, publish, publish_bundled
+from ..extensions import db
+from ..models import Role, User
+from ..security.database import create_private_file, sqlite_path
+from ..security.sealing import configured_keys, new_key, write_key_file
+from ..security.sealing import key_file as data_key_file
+from .services import AdminError, bundled_areas_file, create_user, load_areas
+
+__all__ = ["areas_group", "publish_command", "setup_command", "users_group"]
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.command("setup")
+@click.option(
+    "--admin",
+    "admin_name",
+    default="admin",
+    show_default=True,
+    help="User name of the first administrator.",
+)
+@with_appcontext
+def setup_command(admin_name: str) -> None:
+    """Make a working installation: migrate, publish questionnaires, load districts, add admin.
+
+    Safe to run again: each step skips what is done. The first admin's password is printed
+    once (or taken from GESURVEY_PASSWORD).
+    """
+    Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
+    key_file = Path(current_app.config["SECRET_KEY_FILE"])
+    if not key_file.exists() and not os.environ.get("GESURVEY_SECRET_KEY"):
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        key_file.write_text(key, encoding="utf-8")
+        key_file.chmod(0o600)
+        current_app.config.update(SECRET_KEY=key, SECRET_KEY_IS_RANDOM=False)
+        click.echo(f"Wrote a new session key to {key_file}")
+    if not configured_keys()[0]:
+        write_key_file(data_key_file(), [new_key()])
+        click.echo(
+            f"Wrote a new data key to {data_key_file()} (mode 0600): it encrypts the women's "
+            "module; back it up apart from the database, without it those answers are lost."
+        )
+    database = sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if database is not None:
+        create_private_file(database)
+    upgrade()
+    click.echo("Database migrated to the latest schema.")
+    try:
+        results = load_areas(bundled_areas_file())
+        click.echo(f"Areas: {results.created} created, {results.updated} updated.")
+        for result in publish_bundled():
+            click.echo(
+                f"Questionnaire {result.questionnaire_id} {result.version}: {result.outcome}."
+            )
+        if db.session.scalar(select(User).where(User.role == Role.ADMIN.value)) is None:
+            password = os.environ.get("GESURVEY_PASSWORD") or secrets.token_urlsafe(12)
+            create_user(admin_name, Role.ADMIN.value, password)
+            if os.environ.get("GESURVEY_PASSWORD"):
+                click.echo(f"Created administrator {admin_name!r} with GESURVEY_PASSWORD.")
+            else:
+                click.echo(
+                    f"Created administrator {admin_name!r}; password (shown only once): {password}"
+                )
+        db.session.commit()
+    except (AdminError, PublishError) as error:
+        db.session.rollback()
+        _fail(str(error))
+    click.echo("Ready: run `gesurvey run` and open http://127.0.0.1:5000/")
+
+
+@click.command("publish")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def publish_command(paths: tuple[Path, ...]) -> None:
+    """Publish the bundled questionnaires not in the database yet, or the JSON files PATHS.
+
+    Files come from `gesurvey forms import` (XLSForm) or are written by hand; they are checked
+    like the bundled ones.
+    """
+    try:
+        if paths:
+            results = []
+            for path in paths:
+                try:
+                    definition = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+                    raise PublishError(f"{path}: {error}") from None
+                results.append(publish(definition))
+        else:
+            results = publish_bundled()
+        db.session.commit()
+    except PublishError as error:
+        db.session.rollback()
+        _fail(str(error))
+    for result in results:
+        click.echo(f"{result.questionnaire_id} {result.version}: {result.outcome}")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage accounts."""
+
+
+@users_group.command("create")
+@click.argument("name")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "supervisor", "enumerator", "analyst", "viewer"]),
+)
+@click.option("--area", "area_code", default=None, help="Area code limiting what the user sees.")
+@click.option("--full-name", default="", help="Full name shown in lists.")
+@click.option("--language", default="vi", type=click.Choice(["vi", "en"]), show_default=True)
+@with_appcontext
+def create_user_command(
+    name: str, role: str, area_code: str | None, full_name: str, language: str
+) -> None:
+    """Create account NAME; password from GESURVEY_PASSWORD or a prompt."""
+    password = os.environ.get("GESURVEY_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        create_user(
+            name, role, password, area_code=area_code, full_name=full_name, language=language
+        )
+        db.session.commit()
+    except AdminError as error:
+        db.session.rollback()
+        _fail(str(error))
+    click.echo(f"Created {role} {name}.")
+
+
+@users_group.command("token")
+@click.argument("name")
+@with_appcontext
+def token_command(name: str) -> None:
+    """Print a new personal API token for NAME (the previous one stops working)."""
+    user = db.session.scalar(select(User).where(User.username == name))
+    if user is None:
+        _fail(f"no user named {name!r}; create it first with `gesurvey users create`")
+    token = issue_token(user)
+    db.session.commit()
+    click.echo(token)
+
+
+@click.group("areas")
+def areas_group() -> None:
+    """Manage the area hierarchy."""
+
+
+@areas_group.command("load")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def load_areas_command(file: str) -> None:
+    """Create or update areas from FILE (CSV: code,name,level,parent_code)."""
+    try:
+        result = load_areas(file)
+        db.session.commit()
+    except AdminError as error:
+        db.session.rollback()
+        _fail(str(error))
+    click.echo(f"Areas: {result.created} created, {result.updated} updated.")
