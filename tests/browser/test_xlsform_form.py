@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from survey_app.questionnaire_store import publish
 
 from questionnaires.xlsform import read_xlsform
 from survey_app.admin.services import create_assignment, create_user
 from survey_app.extensions import db
 from survey_app.models import Submission
-from survey_app.questionnaire_store import publish
 
 from ..questionnaires.test_xlsform import odk_style_workbook
 from .live_app import PASSWORD, TABLET, choose, field, log_in, section, seeded_app, served
