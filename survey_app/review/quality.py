@@ -16,10 +16,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..access import visible_submissions
+from ..core.access import visible_submissions
 from ..extensions import db
 from ..models import QuestionnaireVersion, Status, Submission, User
-from ..questionnaire_store import questionnaire_for
+from ..core.questionnaire_store import questionnaire_for
 from ..submissions.services import open_answers
 
 __all__ = [

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from survey_app.questionnaire_store import publish
+from survey_app.core.questionnaire_store import publish
 
 from questionnaires.xlsform import read_xlsform
 from survey_app.admin.services import create_assignment, create_user
