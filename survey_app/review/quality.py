@@ -17,9 +17,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..core.access import visible_submissions
+from ..core.questionnaire_store import questionnaire_for
 from ..extensions import db
 from ..models import QuestionnaireVersion, Status, Submission, User
-from ..core.questionnaire_store import questionnaire_for
 from ..submissions.services import open_answers
 
 __all__ = [
