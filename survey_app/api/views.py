@@ -213,7 +213,7 @@ def submissions():  # noqa: ANN201
             conflict_id=result.conflict.id,
             stored_sha256=result.sha256 or None,
         )
-    return jsonify(stored_record(result.submission)), result.status
+    return jsonify(result.record or stored_record(result.submission)), result.status
 
 
 @bp.get("/submissions/<uuid>")

@@ -15,13 +15,13 @@ from __future__ import annotations
 import copy
 import re
 import uuid as uuid_module
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from flask import Request
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -302,6 +302,9 @@ class Received:
     submission: Submission
     conflict: SubmissionConflict | None = None
     sha256: str = ""
+    receipt: SubmissionReceipt | None = None
+    #: The stored record as the API returns it, made before the commit (no reload after it).
+    record: dict[str, Any] | None = None
 
     @property
     def status(self) -> int:
@@ -345,6 +348,7 @@ class Envelope:
     ended_at: datetime
     sha256: str
     body: dict[str, Any]
+    district: Area | None = None
 
 
 def _invalid(problems: list[FieldProblem], status: int = 422) -> SubmissionProblem:
@@ -410,11 +414,7 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
     if problems:
         raise _invalid(problems)
 
-    version = db.session.scalar(
-        select(QuestionnaireVersion).where(
-            QuestionnaireVersion.questionnaire_id == qid, QuestionnaireVersion.version == qversion
-        )
-    )
+    version, assignment = _version_and_assignment(user, qid, qversion, area_code)
     if version is None:
         raise _invalid(
             [
@@ -427,16 +427,6 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
                     "questionnaire_version",
                 )
             ]
-        )
-    area = db.session.scalar(select(Area).where(Area.code == area_code))
-    assignment = None
-    if area is not None:
-        assignment = db.session.scalar(
-            select(Assignment).where(
-                Assignment.enumerator_id == user.id,
-                Assignment.area_id == area.id,
-                Assignment.questionnaire_id == qid,
-            )
         )
     if assignment is None:
         raise _invalid(
@@ -451,6 +441,7 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
                 )
             ]
         )
+    area, district = _area_with_ancestors(assignment.area_id)
 
     known = known_question_ids(version)
     unknown = sorted(key for key in answers if key not in known)
@@ -488,7 +479,43 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
                 )
             ]
         )
-    return Envelope(uuid, version, area, assignment, answers, started, ended, sha, body)
+    return Envelope(
+        uuid, version, area, assignment, answers, started, ended, sha, body, district=district
+    )
+
+
+def _version_and_assignment(
+    user: User, qid: str, qversion: str, area_code: str
+) -> tuple[QuestionnaireVersion | None, Assignment | None]:
+    """The published version and the user's assignment for it in the area, in one query."""
+    area_id = select(Area.id).where(Area.code == area_code).scalar_subquery()
+    row = db.session.execute(
+        select(QuestionnaireVersion, Assignment)
+        .outerjoin(
+            Assignment,
+            and_(
+                Assignment.enumerator_id == user.id,
+                Assignment.questionnaire_id == QuestionnaireVersion.questionnaire_id,
+                Assignment.area_id == area_id,
+            ),
+        )
+        .where(
+            QuestionnaireVersion.questionnaire_id == qid, QuestionnaireVersion.version == qversion
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+def _area_with_ancestors(area_id: int) -> tuple[Area, Area | None]:
+    """The area and its district, with every area above it loaded in one recursive query (so
+    walking up the tree reads the session instead of sending one query per level)."""
+    chain = select(Area.id, Area.parent_id).where(Area.id == area_id).cte(recursive=True)
+    chain = chain.union_all(
+        select(Area.id, Area.parent_id).join(chain, Area.id == chain.c.parent_id)
+    )
+    areas = db.session.scalars(select(Area).join(chain, Area.id == chain.c.id)).all()
+    area = next(area for area in areas if area.id == area_id)
+    return area, area.district()  # while ``areas`` holds the ancestors in the session
 
 
 def receive(
@@ -500,25 +527,50 @@ def receive(
     Raises SubmissionProblem when the submission cannot be accepted (nothing stored).
     """
     envelope = check_envelope(user, body, lang, for_owner=actor is None or actor.id == user.id)
-    for _attempt in range(3):
+    actor_id = (actor or user).id
+    user_id = user.id
+    for attempt in range(4):
         try:
-            result = _store(user, envelope, channel, actor or user)
+            # First try: insert at once, the usual case of a new interview. A UUID already
+            # stored fails the insert; the transaction is rolled back and the next tries look
+            # the stored one up (duplicate, conflict, or a server draft finished offline), as
+            # they do when a concurrent request stored the same UUID first.
+            result = _store(user, envelope, channel, actor or user, insert_first=attempt == 0)
+            result.record = stored_record(result.submission, result.receipt, envelope)
             db.session.commit()
             return result
         except (IntegrityError, StaleDataError):
-            # A concurrent request stored the same UUID (or conflict) first: look again.
             db.session.rollback()
-    raise RuntimeError(f"could not store submission {envelope.uuid} after 3 attempts")
+            # The rollback expired the rows loaded so far: load them again.
+            envelope = _reloaded(envelope)
+            user = db.session.get(User, user_id) or user
+            actor = db.session.get(User, actor_id) if actor is not None else None
+    raise RuntimeError(f"could not store submission {envelope.uuid} after 4 attempts")
 
 
-def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Received:
-    existing = db.session.scalar(select(Submission).where(Submission.uuid == envelope.uuid))
+def _reloaded(envelope: Envelope) -> Envelope:
+    area, district = _area_with_ancestors(envelope.area.id)
+    return replace(
+        envelope,
+        version=db.session.get(QuestionnaireVersion, envelope.version.id) or envelope.version,
+        area=area,
+        district=district,
+        assignment=db.session.get(Assignment, envelope.assignment.id) or envelope.assignment,
+    )
+
+
+def _store(
+    user: User, envelope: Envelope, channel: str, actor: User, insert_first: bool = False
+) -> Received:
+    existing = None
+    if not insert_first:
+        existing = db.session.scalar(select(Submission).where(Submission.uuid == envelope.uuid))
     if existing is None:
         submission = Submission(
             uuid=envelope.uuid,
             questionnaire_version=envelope.version,
             area=envelope.area,
-            district=envelope.area.district(),
+            district=envelope.district,
             enumerator=user,
             assignment=envelope.assignment,
             answers=sealed_answers(envelope.version, envelope.answers),
@@ -527,13 +579,15 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
             submitted_at=utcnow(),
         )
         db.session.add(submission)
+        if insert_first:
+            db.session.flush()
         return _receipt(submission, envelope, channel, actor, Status.DRAFT.value)
     receipt = db.session.scalar(
         select(SubmissionReceipt).where(SubmissionReceipt.submission_id == existing.id)
     )
     if receipt is not None:
         if receipt.content_hash == envelope.sha256 and existing.enumerator_id == user.id:
-            return Received("duplicate", existing, sha256=receipt.content_hash)
+            return Received("duplicate", existing, sha256=receipt.content_hash, receipt=receipt)
         return _conflict(user, existing, envelope, channel, actor, receipt.content_hash)
     # Started online as a server draft, finished offline: the envelope submits that draft.
     if (
@@ -554,16 +608,16 @@ def _receipt(
     submission: Submission, envelope: Envelope, channel: str, actor: User, old_status: str
 ) -> Received:
     # The receipt and the audit entry join the same transaction as the submission row.
-    db.session.add(
-        SubmissionReceipt(
-            submission=submission,
-            uuid=envelope.uuid,
-            content_hash=envelope.sha256,
-            started_at=envelope.started_at,
-            ended_at=envelope.ended_at,
-            channel=channel,
-        )
+    receipt = SubmissionReceipt(
+        submission=submission,
+        uuid=envelope.uuid,
+        content_hash=envelope.sha256,
+        started_at=envelope.started_at,
+        ended_at=envelope.ended_at,
+        channel=channel,
+        received_at=utcnow(),
     )
+    db.session.add(receipt)
     record(
         "submission.submit",
         user=actor,
@@ -575,7 +629,7 @@ def _receipt(
         new=Status.SUBMITTED.value,
         reason=f"sync:{channel}",
     )
-    return Received("created", submission, sha256=envelope.sha256)
+    return Received("created", submission, sha256=envelope.sha256, receipt=receipt)
 
 
 def conflict_is_sensitive(existing: Submission, version: QuestionnaireVersion) -> bool:
@@ -627,22 +681,34 @@ def _conflict(
     return Received("conflict", existing, conflict, sha256=stored_sha256 or "")
 
 
-def stored_record(submission: Submission) -> dict[str, Any]:
+def stored_record(
+    submission: Submission,
+    receipt: SubmissionReceipt | None = None,
+    envelope: Envelope | None = None,
+) -> dict[str, Any]:
     """The stored interview as the API returns it.
 
     Answers of a sensitive questionnaire are withheld once submitted: after that the tablet
-    holds no copy and nobody reads them through the API.
+    holds no copy and nobody reads them through the API. ``receipt`` (and the ``envelope`` just
+    stored under the same version and area) spare the queries that would load them again.
     """
-    receipt = db.session.scalar(
-        select(SubmissionReceipt).where(SubmissionReceipt.submission_id == submission.id)
+    if receipt is None:
+        receipt = db.session.scalar(
+            select(SubmissionReceipt).where(SubmissionReceipt.submission_id == submission.id)
+        )
+    same = (
+        envelope is not None
+        and submission.questionnaire_version_id == envelope.version.id
+        and submission.area_id == envelope.area.id
     )
-    version = submission.questionnaire_version
+    version = envelope.version if same else submission.questionnaire_version
+    area_code = envelope.area.code if same else submission.area.code
     withheld = version.sensitive and not submission.editable
     return {
         "uuid": submission.uuid,
         "questionnaire_id": version.questionnaire_id,
         "questionnaire_version": version.version,
-        "area": submission.area.code,
+        "area": area_code,
         "status": submission.status,
         "answers": {} if withheld else open_answers(submission),
         "answers_withheld": withheld,
