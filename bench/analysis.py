@@ -235,9 +235,7 @@ def main() -> None:
                     f"ratio R svyby / gesurvey (Parquet)       "
                     f"{r_after_read / ours['Parquet']:8.1f} x"
                 )
-                print(
-                    f"ratio R svyby / analyze group alone      {r_after_read / ours['group']:8.1f} x"
-                )
+                print(f"ratio R svyby / analyze group alone {r_after_read / ours['group']:8.1f} x")
                 print(f"ratio R whole / analyze group alone      {r_wall / ours['group']:8.1f} x")
         del sample
         data = pd.read_parquet(parquet)
