@@ -32,12 +32,8 @@ from ..extensions import db
 from ..models import Area, QuestionnaireVersion, Role, Status, Submission, User
 from ..questionnaire_store import questionnaire_for
 from ..security.sealing import unseal
-<<<<<<< HEAD
 from .columns import ValueTooLarge, arrow_schema, batch_tables
-=======
-from .columns import arrow_schema, batch_tables
 from .paradata import write_paradata
->>>>>>> main
 from .writers import FORMATS, TableWriter, open_writer
 
 __all__ = [
