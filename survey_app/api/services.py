@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..core.audit import record
 from ..extensions import db
@@ -55,7 +56,12 @@ def user_for_token(token: str) -> User | None:
     """The active user a token belongs to, or None for an unknown, revoked or inactive one."""
     if not token or len(token) > 200:
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    # Token and user in one query: the lookup runs on every API request.
+    row = db.session.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == hash_token(token))
+    )
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     return row.user

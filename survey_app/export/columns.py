@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from questionnaires.tidy import Column, TidyLayout, UnitTable, _cell, _number
 
-__all__ = ["Submission", "arrow_schema", "batch_tables"]
+__all__ = ["Submission", "ValueTooLarge", "arrow_schema", "batch_tables"]
 
 #: One submission as the export reads it: uuid, questionnaire version, answers, village PSU.
 Submission = tuple[str, str, Any, "int | None"]
@@ -34,6 +34,15 @@ _FAST_TYPES: dict[str, frozenset[type]] = {
     "float": frozenset({int, float, _NONE}),
     "str": frozenset({str, _NONE}),
 }
+
+
+class ValueTooLarge(ValueError):
+    """An answer in an integer column does not fit 64 bits (the column and the value)."""
+
+    def __init__(self, column: str, value: int) -> None:
+        super().__init__(f"column {column!r} holds {value:g}, too large for a 64-bit integer")
+        self.column = column
+        self.value = value
 
 
 def _arrow_type(column: Column) -> pa.DataType:
@@ -127,9 +136,7 @@ def _column_values(
         return pa.array(values, type=arrow_type)
     except OverflowError:
         huge = next(v for v in values if isinstance(v, int) and not -(2**63) <= v < 2**63)
-        raise ValueError(
-            f"column {column.name!r} holds {huge:g}, too large for a 64-bit integer"
-        ) from None
+        raise ValueTooLarge(column.name, huge) from None
 
 
 def _children(layout: TidyLayout, table: UnitTable) -> list[UnitTable]:

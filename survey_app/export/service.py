@@ -33,7 +33,7 @@ from ..core.questionnaire_store import questionnaire_for
 from ..extensions import db
 from ..models import Area, QuestionnaireVersion, Role, Status, Submission, User
 from ..security.sealing import unseal
-from .columns import arrow_schema, batch_tables
+from .columns import ValueTooLarge, arrow_schema, batch_tables
 from .paradata import write_paradata
 from .writers import FORMATS, TableWriter, open_writer
 
@@ -271,7 +271,17 @@ def export_submissions(
                 writers[table.name] = open_writer(options.format, path, table, options.lang)
                 result.rows[table.name] = 0
             for batch in stream_answers(questionnaire.id, options.statuses):
-                for name, rows in batch_tables(layout, schemas, batch).items():
+                try:
+                    tables = batch_tables(layout, schemas, batch)
+                except ValueTooLarge as error:
+                    raise ExportError(
+                        f"questionnaire {questionnaire.id}, column {error.column}: an answer "
+                        f"({error.value:g}) is too large for a whole number; correct it in the "
+                        f"submission and export again",
+                        f"Phiếu {questionnaire.id}, cột {error.column}: có câu trả lời "
+                        f"({error.value:g}) quá lớn cho một số nguyên; hãy sửa phiếu rồi xuất lại",
+                    ) from None
+                for name, rows in tables.items():
                     writers[name].write(rows)
                     result.rows[name] += rows.num_rows
                 result.submissions += len(batch)

@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Request
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -384,6 +384,7 @@ class Envelope:
     sha256: str
     body: dict[str, Any]
     paradata: dict[str, Any] | None = None
+    district: Area | None = None
 
 
 def _invalid(problems: list[FieldProblem], status: int = 422) -> SubmissionProblem:
@@ -449,11 +450,7 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
     if problems:
         raise _invalid(problems)
 
-    version = db.session.scalar(
-        select(QuestionnaireVersion).where(
-            QuestionnaireVersion.questionnaire_id == qid, QuestionnaireVersion.version == qversion
-        )
-    )
+    version, assignment = _version_and_assignment(user, qid, qversion, area_code)
     if version is None:
         raise _invalid(
             [
@@ -466,16 +463,6 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
                     "questionnaire_version",
                 )
             ]
-        )
-    area = db.session.scalar(select(Area).where(Area.code == area_code))
-    assignment = None
-    if area is not None:
-        assignment = db.session.scalar(
-            select(Assignment).where(
-                Assignment.enumerator_id == user.id,
-                Assignment.area_id == area.id,
-                Assignment.questionnaire_id == qid,
-            )
         )
     if assignment is None:
         raise _invalid(
@@ -490,6 +477,7 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
                 )
             ]
         )
+    area, district = _area_with_ancestors(assignment.area_id)
 
     known = known_question_ids(version)
     unknown = sorted(key for key in answers if key not in known)
@@ -528,7 +516,43 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
             ]
         )
     paradata = _paradata(version, body)
-    return Envelope(uuid, version, area, assignment, answers, started, ended, sha, body, paradata)
+    return Envelope(
+        uuid, version, area, assignment, answers, started, ended, sha, body, paradata, district
+    )
+
+
+def _version_and_assignment(
+    user: User, qid: str, qversion: str, area_code: str
+) -> tuple[QuestionnaireVersion | None, Assignment | None]:
+    """The published version and the user's assignment for it in the area, in one query."""
+    area_id = select(Area.id).where(Area.code == area_code).scalar_subquery()
+    row = db.session.execute(
+        select(QuestionnaireVersion, Assignment)
+        .outerjoin(
+            Assignment,
+            and_(
+                Assignment.enumerator_id == user.id,
+                Assignment.questionnaire_id == QuestionnaireVersion.questionnaire_id,
+                Assignment.area_id == area_id,
+            ),
+        )
+        .where(
+            QuestionnaireVersion.questionnaire_id == qid, QuestionnaireVersion.version == qversion
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+def _area_with_ancestors(area_id: int) -> tuple[Area, Area | None]:
+    """The area and its district, with every area above it loaded in one recursive query (so
+    walking up the tree reads the session instead of sending one query per level)."""
+    chain = select(Area.id, Area.parent_id).where(Area.id == area_id).cte(recursive=True)
+    chain = chain.union_all(
+        select(Area.id, Area.parent_id).join(chain, Area.id == chain.c.parent_id)
+    )
+    areas = db.session.scalars(select(Area).join(chain, Area.id == chain.c.id)).all()
+    area = next(area for area in areas if area.id == area_id)
+    return area, area.district()  # while ``areas`` holds the ancestors in the session
 
 
 def receive(
@@ -558,7 +582,7 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
             uuid=envelope.uuid,
             questionnaire_version=envelope.version,
             area=envelope.area,
-            district=envelope.area.district(),
+            district=envelope.district,
             enumerator=user,
             assignment=envelope.assignment,
             page=0,

@@ -85,3 +85,15 @@ def test_batch_tables_equal_the_layout_rows(form_id: str, multi: str, data) -> N
     assert set(tables) == set(expected)
     for name, rows in expected.items():
         assert tables[name].to_pylist() == rows, name
+
+
+def test_an_integer_too_large_for_64_bits_is_named() -> None:
+    from survey_app.export.columns import ValueTooLarge
+
+    form = FORMS["household"]
+    layout = TidyLayout(form)
+    schemas = {t.name: arrow_schema(t) for t in layout.tables}
+    question = next(q for q in form.iter_questions() if q.type == "integer" and not q.group)
+    with pytest.raises(ValueTooLarge) as caught:
+        batch_tables(layout, schemas, [("u", "1.0.0", {question.id: "1e30"}, None)])
+    assert caught.value.column == question.id
