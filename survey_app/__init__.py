@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .collect import bp as collect_bp
     from .errors import register_error_handlers
+    from .indicators import bp as indicators_bp
     from .main import bp as main_bp
     from .offline import bp as offline_bp
     from .results import bp as results_bp
@@ -61,5 +62,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(offline_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(indicators_bp)
     register_error_handlers(app)
     return app

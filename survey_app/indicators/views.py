@@ -1,0 +1,3 @@
+"""Routes of the indicator database (filled in below)."""
+
+from . import bp  # noqa: F401
