@@ -337,6 +337,9 @@ def publish(run: ReportRun, user: User | None) -> None:
     run.published_at = utcnow()
     run.published_by_id = user.id if user is not None else None
     record("results.publish", user=user, object_type="report_run", object_id=run.id)
+    from ..indicators.services import load_report_run
+
+    load_report_run(run, user)
 
 
 def withdraw(run: ReportRun, user: User | None) -> None:
