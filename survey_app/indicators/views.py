@@ -51,12 +51,19 @@ SEX_ORDER = ("F", "M", "T")
 
 
 def _labels() -> dict[str, str]:
+    """Names of the sex cells, levels and statuses in the user's language."""
     return {
         "F": _("Women"),
         "M": _("Men"),
         "T": _("Total"),
         "gap": _("Gap (women − men)"),
         "target": _("Target"),
+        "province": _("Province"),
+        "district": _("District"),
+        "commune": _("Commune"),
+        "draft": _("Draft"),
+        "submitted": _("Submitted"),
+        "approved": _("Approved"),
     }
 
 
