@@ -32,6 +32,7 @@ from typing import Any
 import jsonschema
 
 from questionnaires.errors import QuestionnaireError
+from questionnaires.targets import UNITS, load_targets
 
 __all__ = [
     "LEVELS",
@@ -50,7 +51,11 @@ LEVELS = ("province", "district", "commune")
 #: Sex cells of a figure: T all persons, F women, M men.
 SEXES = ("T", "F", "M")
 
-_DEFAULT_MAX_CHANGE = {"percent": 20.0, "mean": 20.0, "ratio": 20.0, "count": 1000.0}
+#: The catalogue's units: the register format's (``questionnaires.targets.UNITS``, which also
+#: give each ratio its multiplier) plus ``mean`` for survey means and scores.
+CATALOGUE_UNITS = (*UNITS, "mean")
+
+_DEFAULT_MAX_CHANGE = {unit: 20.0 for unit in CATALOGUE_UNITS} | {"count": 1000.0}
 
 
 @dataclass(frozen=True)
@@ -271,7 +276,7 @@ def _validator() -> jsonschema.Draft202012Validator:
 def load_catalogue(
     path: str | Path,
     plan_doc: dict[str, Any] | None = None,
-    target_codes: set[str] | None = None,
+    target_codes: dict[str, set[str]] | None = None,
 ) -> Catalogue:
     """Read and check a catalogue file; raise QuestionnaireError listing every problem."""
     path = Path(path)
@@ -306,13 +311,9 @@ def _bundled_plan(plan_id: str) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _plan_targets() -> set[str] | None:
-    """The plan's target codes, from the one targets file the monitoring tables read."""
-    try:
-        from questionnaires.targets import target_codes  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return set(target_codes())
+def _plan_targets() -> dict[str, set[str]]:
+    """The plan's target codes (``tables/targets.json``), each with its parts' codes."""
+    return {t.code: {p.code for p in t.parts} for t in load_targets()}
 
 
 def _commune_questions() -> set[str]:
@@ -354,12 +355,14 @@ def catalogue_from_dict(
     document: Any,
     display: str = "tables/indicators.json",
     plan_doc: dict[str, Any] | None = None,
-    target_codes: set[str] | None = None,
+    target_codes: dict[str, set[str]] | None = None,
 ) -> Catalogue:
     """Check a catalogue held in memory (tests build broken ones so) and return it.
 
     ``plan_doc`` is the table plan it refers to (default: the bundled plan its ``plan`` names);
-    ``target_codes`` the plan's targets (default: the bundled targets, when present).
+    ``target_codes`` the plan's target codes, each with the codes of its parts (default: the
+    bundled ``tables/targets.json``). An indicator may serve a target or one of its parts; every
+    target must be served, directly or through all of its parts.
     """
     errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
@@ -384,6 +387,7 @@ def catalogue_from_dict(
             )
     if target_codes is None:
         target_codes = _plan_targets()
+    known_targets = set(target_codes) | {p for parts in target_codes.values() for p in parts}
     problems = _Problems(display)
     defaults = {**_DEFAULT_MAX_CHANGE, **document.get("defaults", {}).get("max_change", {})}
     departments = set(plan_doc.get("departments", {}))
@@ -400,17 +404,18 @@ def catalogue_from_dict(
             )
             continue
         _check_entry(entry, problems, departments, plan_indicators, commune_questions)
-        if target_codes is not None:
-            for target in entry["targets"]:
-                if target not in target_codes:
-                    problems.add(
-                        code,
-                        f"target '{target}' is not one of the plan's targets; use a code of "
-                        f"the plan's target list",
-                        f"mục tiêu '{target}' không có trong danh sách mục tiêu của kế hoạch",
-                    )
+        for target in entry["targets"]:
+            if target not in known_targets:
+                problems.add(
+                    code,
+                    f"target '{target}' is not one of the plan's targets; use a code of "
+                    f"tables/targets.json",
+                    f"mục tiêu '{target}' không có trong danh sách mục tiêu của kế hoạch "
+                    f"(tables/targets.json)",
+                )
         unit = entry["unit"]
         default_range = (0.0, 100.0) if unit == "percent" else (0.0, math.inf)
+        multiplier = UNITS.get(unit) or 1.0
         low, high = entry.get("range", default_range)
         indicators[code] = Indicator(
             code=code,
@@ -427,7 +432,7 @@ def catalogue_from_dict(
             survey_indicator=entry.get("survey_indicator"),
             commune_form=entry.get("commune_form"),
             higher_code=entry.get("higher_code"),
-            multiplier=float(entry.get("multiplier", 100.0 if unit == "percent" else 1.0)),
+            multiplier=float(multiplier),
             range=(float(low), float(high)),
             max_change=float(entry.get("max_change", defaults[unit])),
             sensitive=bool(entry.get("sensitive", False)),
@@ -441,17 +446,18 @@ def catalogue_from_dict(
             f"kế hoạch {plan_doc.get('id', '')} có chỉ tiêu này nhưng danh mục chưa có; "
             f"hãy thêm một dòng với survey_indicator '{missing}'",
         )
-    if target_codes is not None:
-        served = {t for i in indicators.values() for t in i.targets}
-        for target in sorted(target_codes - served):
-            problems.en.append(
-                f"{display}: target {target}: no indicator serves it; add the target's code to "
-                f"the targets of the indicator that measures it"
-            )
-            problems.vi.append(
-                f"{display}: mục tiêu {target}: chưa có chỉ tiêu nào đo; hãy thêm mã mục tiêu "
-                f"vào targets của chỉ tiêu đo nó"
-            )
+    served = {t for i in indicators.values() for t in i.targets}
+    for target, parts in sorted(target_codes.items()):
+        if target in served or (parts and parts <= served):
+            continue
+        problems.en.append(
+            f"{display}: target {target}: no indicator serves it; add the target's code to "
+            f"the targets of the indicator that measures it"
+        )
+        problems.vi.append(
+            f"{display}: mục tiêu {target}: chưa có chỉ tiêu nào đo; hãy thêm mã mục tiêu "
+            f"vào targets của chỉ tiêu đo nó"
+        )
     if problems.en:
         raise QuestionnaireError(problems.en, problems.vi)
     return Catalogue(
@@ -541,7 +547,7 @@ def _check_entry(
         )
     unit = entry["unit"]
     has_den = "denominator" in entry["definition"]
-    if unit in ("percent", "ratio") and not has_den:
+    if unit not in ("count", "mean") and not has_den:
         problems.add(
             code,
             f"a {unit} needs definition.denominator",
@@ -552,12 +558,6 @@ def _check_entry(
             code,
             "a count has no denominator; remove definition.denominator",
             "chỉ tiêu dạng số đếm không có mẫu số; hãy bỏ definition.denominator",
-        )
-    if unit == "ratio" and "multiplier" not in entry:
-        problems.add(
-            code,
-            "a ratio needs a multiplier (100 for per 100, 100000 for per 100,000)",
-            "tỷ số cần multiplier (100 cho trên 100, 100000 cho trên 100.000)",
         )
     if "range" in entry:
         low, high = entry["range"]

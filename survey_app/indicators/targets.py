@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import functools
-import json
-from typing import Any
 
 from questionnaires.indicator_catalogue import Indicator
-from questionnaires.plans import bundled_plan_path
+from questionnaires.targets import load_targets
 
 
 @functools.cache
-def _monitoring_targets() -> list[dict[str, Any]]:
-    document = json.loads(bundled_plan_path().read_text(encoding="utf-8"))
-    for table in document.get("tables", []):
-        if table.get("kind") == "monitoring":
-            return list(table.get("targets", []))
-    return []
+def _target_values() -> dict[str, float]:
+    """Target (and target part) code → threshold, from the plan's one target list."""
+    values: dict[str, float] = {}
+    for target in load_targets():
+        values[target.code] = float(target.value)
+        for part in target.parts:
+            values[part.code] = float(part.value)
+    return values
 
 
 def target_for(indicator: Indicator) -> float | None:
-    """The target value of the plan target this indicator measures (None when it has none)."""
-    for target in _monitoring_targets():
-        measured = target.get("indicator") or target.get("register") or target.get("code")
-        if measured in (indicator.code, indicator.survey_indicator):
-            number = target.get("target")
-            return float(number) if isinstance(number, (int, float)) else None
+    """The threshold of the first plan target the indicator serves (None when it serves none).
+
+    A survey figure that only stands in for a register figure (e.g. the sex ratio at birth
+    from 24 months of births) still draws the target it is read against.
+    """
+    values = _target_values()
+    for code in indicator.targets:
+        if code in values:
+            return values[code]
     return None
