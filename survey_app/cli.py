@@ -25,6 +25,7 @@ LAZY_COMMANDS = {
     "export": "survey_app.export.cli:export_command",
     "results": "survey_app.results.cli:results_group",
     "keys": "survey_app.security.cli:keys_group",
+    "indicators": "survey_app.indicators.cli:indicators_group",
 }
 
 
