@@ -22,19 +22,19 @@ MAX_LIMIT = 1000
 
 
 def _cursor(figure: Any) -> str:
-    key = [figure.indicator_code, figure.area_id, figure.period, figure.sex, figure.id]
+    key = [figure.indicator_code, figure.area_id, figure.period, figure.sex, figure.cell]
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
-def _after(cursor: str) -> tuple[str, int, str, str, int] | None:
+def _after(cursor: str) -> tuple[str, int, str, str, str] | None:
     padded = cursor + "=" * (-len(cursor) % 4)
     try:
-        code, area_id, period, sex, figure_id = json.loads(base64.urlsafe_b64decode(padded))
+        code, area_id, period, sex, cell = json.loads(base64.urlsafe_b64decode(padded))
     except (ValueError, TypeError):
         return None
-    if not (isinstance(area_id, int) and isinstance(figure_id, int)):
+    if not isinstance(area_id, int):
         return None
-    return str(code), area_id, str(period), str(sex), figure_id
+    return str(code), area_id, str(period), str(sex), str(cell)
 
 
 @bp.get("/indicators")
