@@ -57,3 +57,30 @@ def import_command(file: str, username: str, status: str) -> None:
         f"{result.rows} rows, {result.changed} figures changed / "
         f"{result.rows} dòng, {result.changed} số liệu thay đổi"
     )
+
+
+@indicators_group.command("communes")
+@click.option("--period", default=None, help="Only forms of this reference year / Chỉ năm này.")
+@click.option("--user", "username", required=True, help="Who loads them / Người tải.")
+@with_appcontext
+def communes_command(period: str | None, username: str) -> None:
+    """Store commune figures from every approved commune form.
+
+    Lưu số liệu cấp xã từ các phiếu xã đã duyệt.
+    """
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from ..models import User
+    from .commune import load_commune_forms
+    from .services import is_labour
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not is_labour(user):
+        raise click.ClickException(
+            f"{username!r} is not an administrator or a Labour department user / "
+            f"{username!r} không phải quản trị viên hay người dùng Sở LĐTBXH"
+        )
+    changed = load_commune_forms(user, period)
+    db.session.commit()
+    click.echo(f"{changed} figures changed / {changed} số liệu thay đổi")
