@@ -21,6 +21,8 @@ revision (:class:`~survey_app.indicators.models.IndicatorRevision`).
 from __future__ import annotations
 
 import csv
+import functools
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -267,6 +269,16 @@ def put_figure(
     Storing the same numbers and provenance again changes nothing (no audit entry). Replacing
     an approved figure first copies it into a revision, so the old value is never lost.
     """
+    indicator = catalogue().indicators.get(code)
+    if (
+        indicator is not None
+        and indicator.sensitive
+        and not figure.flag
+        and figure.denominator is not None
+        and figure.denominator < suppress_below()
+    ):
+        # The report's rule for sensitive figures: too few cases, and the number is not shown.
+        figure.flag = "suppressed"
     stored = find_figure(code, area, period, sex, cell)
     if stored is not None and figure.same_as(stored):
         return stored, False
@@ -313,6 +325,16 @@ def put_figure(
         reason=reason,
     )
     return stored, True
+
+
+@functools.cache
+def suppress_below() -> float:
+    """The plan's threshold of unweighted cases under which a figure is not shown (25)."""
+    from questionnaires.plans import DEFAULT_SETTINGS, bundled_plan_path
+
+    document = json.loads(bundled_plan_path().read_text(encoding="utf-8"))
+    settings = {**DEFAULT_SETTINGS, **document.get("settings", {})}
+    return float(settings["suppress_below"])
 
 
 def set_status(figures: Iterable[IndicatorValue], status: str, user: User) -> int:
@@ -581,6 +603,9 @@ class TableRow:
 
     @property
     def gap(self) -> float | None:
+        """Women − men; None when either is missing or suppressed."""
+        if any(f is not None and f.flag == "suppressed" for f in self.cells.values()):
+            return None
         women, men = self.number("F"), self.number("M")
         return None if women is None or men is None else women - men
 
@@ -648,6 +673,7 @@ def api_page(
 def figure_record(figure: IndicatorValue, area: Area | None = None) -> dict[str, Any]:
     """One figure as plain data (API, downloads); a suppressed figure has no numbers."""
     area = area or figure.area
+    hidden = figure.flag == "suppressed"
     return {
         "code": figure.indicator_code,
         "area": area.code,
@@ -656,12 +682,12 @@ def figure_record(figure: IndicatorValue, area: Area | None = None) -> dict[str,
         "period": figure.period,
         "sex": figure.sex,
         "cell": figure.cell,
-        "value": _clean(figure.value),
-        "numerator": _clean(figure.numerator),
-        "denominator": _clean(figure.denominator),
-        "std_error": _clean(figure.std_error),
-        "ci_low": _clean(figure.ci_low),
-        "ci_high": _clean(figure.ci_high),
+        "value": None if hidden else _clean(figure.value),
+        "numerator": None if hidden else _clean(figure.numerator),
+        "denominator": None if hidden else _clean(figure.denominator),
+        "std_error": None if hidden else _clean(figure.std_error),
+        "ci_low": None if hidden else _clean(figure.ci_low),
+        "ci_high": None if hidden else _clean(figure.ci_high),
         "n": figure.n_unweighted,
         "flag": figure.flag,
         "status": figure.status,

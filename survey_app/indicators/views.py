@@ -147,11 +147,17 @@ def _download_rows(indicator: Any, area: Area | None, period: str | None) -> lis
                 figure = row.cells.get(sex)
                 if figure is None:
                     line += [None, None, None, None]
+                elif figure.flag == "suppressed":
+                    line += [None, None, None, "*"]
                 else:
                     line += [figure.value, figure.ci_low, figure.ci_high, figure.flag or None]
-            line.append(row.gap)
+            line.append(None if _any_hidden(row) else row.gap)
             rows.append(line)
     return rows
+
+
+def _any_hidden(row: TableRow) -> bool:
+    return any(f is not None and f.flag == "suppressed" for f in row.cells.values())
 
 
 def _download_header() -> list[str]:

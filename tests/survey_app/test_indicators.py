@@ -271,3 +271,26 @@ def test_yearly_report_lists_entries_and_what_is_missing(app, client) -> None:
     absent = {(r[0], r[3]) for r in missing.iter_rows(min_row=2, values_only=True)}
     assert ("MT1-CT2", "180") in absent and ("MT1-CT2", "178") not in absent
     assert ("MT2-CT2", "20") not in absent and ("MT4-CT1", "20") in absent
+
+
+def test_sensitive_register_figures_with_few_cases_are_not_shown(app, client) -> None:
+    from survey_app.indicators.services import Figure, find_area, put_figure
+
+    build_indicator_world(app)
+    with app.app_context():
+        for area, (num, den) in (("178", (6, 10)), ("180", (30, 40))):
+            put_figure(
+                "MT6-CT1",
+                find_area(area),
+                "2019",
+                "T",
+                Figure(value=num * 100 / den, numerator=num, denominator=den, status="approved"),
+                None,
+            )
+        db.session.commit()
+    login(client, "sup178")
+    items = client.get("/api/v1/indicators?code=MT6-CT1").get_json()["items"]
+    shown = {i["area"]: (i["value"], i["numerator"], i["flag"]) for i in items}
+    assert shown == {"178": (None, None, "suppressed"), "180": (75.0, 30.0, "")}
+    text = client.get("/indicators/download.csv?code=MT6-CT1&level=province&area=20").data
+    assert b"60.0" not in text and b"75.0" in text
