@@ -26,7 +26,6 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -554,39 +553,15 @@ def areas_for(level: str) -> list[Area]:
     return list(db.session.scalars(select(Area).where(Area.level == level).order_by(Area.code)))
 
 
-def series(user: User, code: str, area: Area) -> list[IndicatorValue]:
-    """Every visible figure of one indicator in one area, all periods and sex cells."""
-    query = select(IndicatorValue).where(
-        IndicatorValue.indicator_code == code,
-        IndicatorValue.area_id == area.id,
-        IndicatorValue.cell == "",
-    )
-    return list(db.session.scalars(visible(user, query).order_by(IndicatorValue.period)))
-
-
-def children_figures(user: User, code: str, area: Area, period: str) -> list[IndicatorValue]:
-    """One indicator's figures for every area directly below ``area`` in one period."""
-    ids = [child.id for child in area.children]
-    if not ids:
-        return []
+def figures_around(user: User, code: str, area: Area, children: list[Area]) -> list[IndicatorValue]:
+    """One indicator's visible figures in an area and the areas directly below it (one query)."""
+    ids = [area.id] + [child.id for child in children]
     query = select(IndicatorValue).where(
         IndicatorValue.indicator_code == code,
         IndicatorValue.area_id.in_(ids),
-        IndicatorValue.period == period,
         IndicatorValue.cell == "",
     )
     return list(db.session.scalars(visible(user, query)))
-
-
-def periods_of(user: User, code: str, area: Area) -> list[str]:
-    """The periods with a visible figure of the indicator in the area or below it."""
-    ids = [area.id] + [c.id for c in area.children]
-    query = (
-        select(IndicatorValue.period)
-        .where(IndicatorValue.indicator_code == code, IndicatorValue.area_id.in_(ids))
-        .distinct()
-    )
-    return sorted(db.session.scalars(visible(user, query)))
 
 
 @dataclass
@@ -739,8 +714,3 @@ def keys_present(period: str) -> set[tuple[str, int]]:
         .distinct()
     )
     return {(code, area_id) for code, area_id in rows}
-
-
-def bundled_file(name: str) -> Path:
-    """A file shipped beside this module."""
-    return Path(__file__).resolve().parent / name

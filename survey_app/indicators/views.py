@@ -29,20 +29,18 @@ from .services import (
     by_area,
     by_period,
     catalogue,
-    children_figures,
     district_of,
     editable_indicators,
     enter_figures,
     entry_areas,
+    figures_around,
     figures_by_ids,
     find_area,
     find_figure,
     is_labour,
     may_see_figure,
     pending_for,
-    periods_of,
     province,
-    series,
     set_status,
 )
 from .targets import target_for
@@ -87,17 +85,22 @@ def _selection() -> tuple[Any, str, Area | None]:
 
 
 def _view_rows(indicator: Any, area: Area | None, period: str | None) -> dict[str, Any]:
+    """The area's figures over the periods and, for one period, the areas directly below it."""
     if area is None:
         return {"over_time": [], "below": [], "periods": [], "period": None}
-    figures = [f for f in series(current_user, indicator.code, area)]
-    over_time = by_period(figures)
-    periods = periods_of(current_user, indicator.code, area)
+    children = sorted(area.children, key=lambda a: a.code)
+    if children and children[0].level not in indicator.levels:
+        children = []
+    figures = figures_around(current_user, indicator.code, area, children)
+    over_time = by_period([f for f in figures if f.area_id == area.id])
+    periods = sorted({f.period for f in figures})
     if period not in periods:
         period = periods[-1] if periods else None
     below: list[TableRow] = []
-    children = sorted(area.children, key=lambda a: a.code)
-    if period is not None and children and children[0].level in indicator.levels:
-        below = by_area(children_figures(current_user, indicator.code, area, period), children)
+    if period is not None and children:
+        below = by_area(
+            [f for f in figures if f.period == period and f.area_id != area.id], children
+        )
     return {"over_time": over_time, "below": below, "periods": periods, "period": period}
 
 
