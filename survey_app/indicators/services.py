@@ -43,6 +43,8 @@ from .models import FigureStatus, IndicatorRevision, IndicatorValue, SourceKind
 
 #: The department that consolidates and approves every agency's and district's figures.
 LABOUR = "ldtbxh"
+#: Report row variables stored as province cells, and the catalogue disaggregation each is.
+CELL_VARIABLES = {"ethnicity": "ethnicity", "residence": "residence"}
 READ_ROLES = (Role.ADMIN.value, Role.ANALYST.value, Role.SUPERVISOR.value, Role.VIEWER.value)
 NUMBER_FIELDS = ("value", "numerator", "denominator", "std_error", "ci_low", "ci_high")
 
@@ -508,10 +510,16 @@ def load_report_run(run: ReportRun, user: User | None) -> int:
             indicator = by_survey.get(row["indicator"])
             if indicator is None:
                 continue
+            cell = ""
             if row["variable"] == "total" and "province" in indicator.levels:
                 area = top
             elif row["variable"] == "district" and "district" in indicator.levels:
                 area = districts.get(row["code"])
+            elif row["variable"] in CELL_VARIABLES and (
+                CELL_VARIABLES[row["variable"]] in indicator.disaggregations
+            ):
+                # A province figure for one group, e.g. cell "ethnicity=1" (the plan's code).
+                area, cell = top, f"{row['variable']}={row['code']}"
             else:
                 continue
             if area is None:
@@ -537,6 +545,7 @@ def load_report_run(run: ReportRun, user: User | None) -> int:
                     department=indicator.department,
                 ),
                 user,
+                cell=cell,
                 reason=f"report run {run.id} published",
             )
             changed += did

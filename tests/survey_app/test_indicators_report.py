@@ -19,9 +19,11 @@ from survey_app.extensions import db
 
 from .conftest import TEST_PASSWORD
 
+BLOCKS = {"district": "Huyện/thành phố", "ethnicity": "Dân tộc", "residence": "Khu vực"}
 
-def _workbook_cells(path, lang_total: str = "Tổng", district_block: str = "Huyện/thành phố"):  # noqa: ANN001, ANN201
-    """{(table id, area name or None for the province, sex): (value, ci_low, ci_high, n)}."""
+
+def _workbook_cells(path):  # noqa: ANN001, ANN201
+    """{(table id, block heading or None, row label, sex): (value, ci_low, ci_high, n)}."""
     book = openpyxl.load_workbook(path, read_only=True)
     cells = {}
     for sheet in book.worksheets[1:]:
@@ -38,12 +40,28 @@ def _workbook_cells(path, lang_total: str = "Tổng", district_block: str = "Huy
             if all(v is None for v in row[1:]):
                 block = label
                 continue
-            area = None if label == lang_total else label.strip()
-            if area is not None and block != district_block:
-                continue
+            where = (None, "Tổng") if label == "Tổng" else (block, label.strip())
             for sex, start in sides:
-                cells[(sheet.title, area, sex)] = tuple(row[start : start + 4])
+                cells[(sheet.title, *where, sex)] = tuple(row[start : start + 4])
     return cells
+
+
+def _cell_label(cell: str) -> tuple[str, str]:
+    """The workbook's block heading and row label of a stored group cell ("ethnicity=1")."""
+    import json
+
+    from questionnaires import load_bundled
+    from questionnaires.plans import bundled_plan_path
+
+    variable, code = cell.split("=")
+    plan = json.loads(bundled_plan_path().read_text(encoding="utf-8"))
+    if variable == "ethnicity":
+        return BLOCKS[variable], plan["row_variables"]["ethnicity"]["groups"][int(code)]["label"][
+            "vi"
+        ]
+    question = load_bundled()["household"].question("residence")
+    label = next(c.label.vi for c in question.choices if c.code == int(code))
+    return BLOCKS[variable], label
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +110,12 @@ def test_published_run_fills_province_and_districts_with_the_report_numbers(
     for figure in figures:
         name, level = names[figure.area_id]
         table = tables[by_code[figure.indicator_code].survey_indicator]
-        key = (table, None if level == "province" else name, figure.sex)
+        if figure.cell:
+            key = (table, *_cell_label(figure.cell), figure.sex)
+        elif level == "province":
+            key = (table, None, "Tổng", figure.sex)
+        else:
+            key = (table, BLOCKS["district"], name, figure.sex)
         value, low, high, n = cells[key]
         assert figure.n_unweighted == n, key
         assert figure.source_kind == "survey" and figure.estimator == "direct"
@@ -109,9 +132,14 @@ def test_published_run_fills_province_and_districts_with_the_report_numbers(
                     assert _digits(stored) == shown_value, key
             shown += 1
         checked += 1
-    district_keys = {k for k in cells if k[1] is not None}
+    district_keys = {k for k in cells if k[1] == BLOCKS["district"]}
     stored_districts = {
-        (tables[by_code[f.indicator_code].survey_indicator], names[f.area_id][0], f.sex)
+        (
+            tables[by_code[f.indicator_code].survey_indicator],
+            BLOCKS["district"],
+            names[f.area_id][0],
+            f.sex,
+        )
         for f in figures
         if names[f.area_id][1] == "district"
     }
@@ -119,6 +147,7 @@ def test_published_run_fills_province_and_districts_with_the_report_numbers(
         k for k in district_keys if k[0] in stored_tables(figures, by_code, tables)
     }
     assert shown > 20 and suppressed > 0 and checked == len(figures)
+    assert {f.cell.split("=")[0] for f in figures if f.cell} == {"ethnicity", "residence"}
     assert any(names[f.area_id][1] == "district" and f.value is not None for f in figures)
 
 
