@@ -338,7 +338,7 @@ def suppress_below() -> float:
     return float(settings["suppress_below"])
 
 
-def set_status(figures: Iterable[IndicatorValue], status: str, user: User) -> int:
+def set_status(figures: Iterable[IndicatorValue], status: str, user: User | None) -> int:
     """Move figures to ``submitted`` or ``approved`` (audited); return how many changed."""
     changed = 0
     now = utcnow()
@@ -350,7 +350,7 @@ def set_status(figures: Iterable[IndicatorValue], status: str, user: User) -> in
         if status == FigureStatus.SUBMITTED.value:
             figure.submitted_at = now
         if status == FigureStatus.APPROVED.value:
-            figure.approved_by_id = user.id
+            figure.approved_by_id = user.id if user is not None else None
             figure.approved_at = now
         record(
             f"indicator.{status}",
@@ -551,6 +551,17 @@ def load_report_run(run: ReportRun, user: User | None) -> int:
             changed += did
     current_app.logger.info("report run %s: %s indicator figures loaded", run.id, changed)
     return changed
+
+
+def unload_report_run(run: ReportRun, user: User | None) -> int:
+    """Take a withdrawn run's figures off the published view (back to submitted, audited)."""
+    figures = db.session.scalars(
+        select(IndicatorValue).where(
+            IndicatorValue.report_run_id == run.id,
+            IndicatorValue.status == FigureStatus.APPROVED.value,
+        )
+    ).all()
+    return set_status(figures, FigureStatus.SUBMITTED.value, user)
 
 
 # --------------------------------------------------------------------------------------------

@@ -349,6 +349,9 @@ def withdraw(run: ReportRun, user: User | None) -> None:
     run.published_at = None
     run.published_by_id = None
     record("results.withdraw", user=user, object_type="report_run", object_id=run.id)
+    from ..indicators.services import unload_report_run
+
+    unload_report_run(run, user)
 
 
 def set_department(viewer: User, department: str | None, by: User | None) -> None:

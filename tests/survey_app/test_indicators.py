@@ -294,3 +294,41 @@ def test_sensitive_register_figures_with_few_cases_are_not_shown(app, client) ->
     assert shown == {"178": (None, None, "suppressed"), "180": (75.0, 30.0, "")}
     text = client.get("/indicators/download.csv?code=MT6-CT1&level=province&area=20").data
     assert b"60.0" not in text and b"75.0" in text
+
+
+def test_publishing_a_run_loads_its_estimates_and_withdrawing_hides_them(
+    app, client, tmp_path
+) -> None:
+    from survey_app.models import User
+    from survey_app.results.services import add_folder, publish, withdraw
+
+    build_indicator_world(app)
+    app.config["RESULTS_DIR"] = str(tmp_path / "results")
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"plan": "langson", "round": {"code": "2019"}}')
+    (folder / "estimates.csv").write_text(
+        "\ufefftable,indicator,variable,code,label,sex,estimate,std_error,ci_low,ci_high,n,flag,"
+        "estimator\n"
+        "D5.2,I5.2,total,,Tổng,F,41.123456789012345,2.5,36.2,46.1,410,,direct\n"
+        "D5.2,I5.2,district,178,TP,F,,,,,12,suppressed,model\n",
+        encoding="utf-8",
+    )
+    with app.app_context():
+        analyst = db.session.query(User).filter_by(username="analyst").one()
+        run = add_folder(folder, "Vòng 2019", analyst)
+        publish(run, analyst)
+        db.session.commit()
+        run_id = run.id
+    login(client, "sup178")
+    items = client.get("/api/v1/indicators?code=I5.2").get_json()["items"]
+    assert [(i["area"], i["period"], i["value"], i["flag"], i["estimator"]) for i in items] == [
+        ("20", "2019", 41.123456789012345, "", "direct"),
+        ("178", "2019", None, "suppressed", "model"),
+    ]
+    with app.app_context():
+        from survey_app.results.models import ReportRun
+
+        withdraw(db.session.get(ReportRun, run_id), None)
+        db.session.commit()
+    assert client.get("/api/v1/indicators?code=I5.2").get_json()["items"] == []
