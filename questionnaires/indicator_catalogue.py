@@ -308,7 +308,8 @@ def _bundled_plan(plan_id: str) -> dict[str, Any] | None:
     path = Path(str(resources.files("questionnaires"))) / "tables" / f"{plan_id}.json"
     if not path.is_file():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
 
 
 def _plan_targets() -> dict[str, set[str]]:
