@@ -1,7 +1,7 @@
 """gedb: the indicator store (figures by indicator, area, period and cell) and its revisions
 
 Revision ID: gedb_indicator_store
-Revises: sec_sessions_logins_sealed
+Revises: paradata_submission_column
 Create Date: 2026-12-03 09:09:24.832080
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "gedb_indicator_store"
-down_revision = "sec_sessions_logins_sealed"
+down_revision = "paradata_submission_column"
 branch_labels = None
 depends_on = None
 

@@ -42,11 +42,14 @@ from ..security.sealing import is_sealed, seal, unseal
 from .canonical import CONTENT_FIELDS, content_hash, content_of
 from .checks import InputRejected, check_value, load_json
 from .models import SubmissionConflict, SubmissionReceipt
+from .paradata import ParadataRejected, clean_paradata
 
 MAX_PAGE = 10_000
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 ENVELOPE_FIELDS = (*CONTENT_FIELDS, "sha256")
+# Optional beside the content, outside its hash: how the interview was done.
+OPTIONAL_ENVELOPE_FIELDS = ("paradata",)
 MAX_FIELD_NAME = 200
 
 
@@ -240,13 +243,26 @@ def _check_editable(submission: Submission, row_version: int) -> None:
         )
 
 
+def _paradata(version: QuestionnaireVersion, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The body's paradata, checked; SubmissionProblem(422) naming the part that is wrong."""
+    try:
+        return clean_paradata(body.get("paradata"), version.sensitive)
+    except ParadataRejected as rejected:
+        raise SubmissionProblem(
+            422, rejected.message, [_whole(rejected.message, "paradata")]
+        ) from None
+
+
 def save_draft(submission: Submission, user: User, body: Any) -> Submission:
     """Store the answers and page as they are (no validation beyond shape); bump row_version."""
     answers, page, row_version = parse_body(
         body, known_question_ids(submission.questionnaire_version)
     )
     check_version_matches(body, submission)
+    paradata = _paradata(submission.questionnaire_version, body)
     _check_editable(submission, row_version)
+    if paradata is not None:
+        submission.paradata = paradata
     put_answers(submission, answers)
     submission.page = page
     return submission
@@ -267,10 +283,13 @@ def submit(submission: Submission, user: User, body: Any, lang: str) -> Submissi
         body, known_question_ids(submission.questionnaire_version)
     )
     check_version_matches(body, submission)
+    paradata = _paradata(submission.questionnaire_version, body)
     _check_editable(submission, row_version)
     problems = validate(submission.questionnaire_version, answers, lang)
     if problems:
         raise SubmissionProblem(422, _("Some answers need attention."), problems)
+    if paradata is not None:
+        submission.paradata = paradata
     old_status = submission.status
     put_answers(submission, answers)
     submission.page = page
@@ -345,6 +364,7 @@ class Envelope:
     ended_at: datetime
     sha256: str
     body: dict[str, Any]
+    paradata: dict[str, Any] | None = None
 
 
 def _invalid(problems: list[FieldProblem], status: int = 422) -> SubmissionProblem:
@@ -369,7 +389,7 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
     if not isinstance(body, dict):
         raise _invalid([_whole(_("The request body must be a JSON object."))])
     problems: list[FieldProblem] = []
-    for name in sorted(set(body) - set(ENVELOPE_FIELDS)):
+    for name in sorted(set(body) - set(ENVELOPE_FIELDS) - set(OPTIONAL_ENVELOPE_FIELDS)):
         problems.append(_whole(_("Unknown field."), str(name)[:MAX_FIELD_NAME]))
     for name in ENVELOPE_FIELDS:
         if name not in body:
@@ -488,7 +508,8 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
                 )
             ]
         )
-    return Envelope(uuid, version, area, assignment, answers, started, ended, sha, body)
+    paradata = _paradata(version, body)
+    return Envelope(uuid, version, area, assignment, answers, started, ended, sha, body, paradata)
 
 
 def receive(
@@ -522,6 +543,7 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
             enumerator=user,
             assignment=envelope.assignment,
             answers=sealed_answers(envelope.version, envelope.answers),
+            paradata=envelope.paradata,
             page=0,
             status=Status.SUBMITTED.value,
             submitted_at=utcnow(),
@@ -544,6 +566,8 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
     ):
         old_status = existing.status
         put_answers(existing, envelope.answers)
+        if envelope.paradata is not None:
+            existing.paradata = envelope.paradata
         existing.status = Status.SUBMITTED.value
         existing.submitted_at = utcnow()
         return _receipt(existing, envelope, channel, actor, old_status)
