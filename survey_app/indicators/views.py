@@ -72,10 +72,14 @@ def _selection() -> tuple[Any, str, Area | None]:
     indicator = indicators.get(code)
     if indicator is None:
         abort(404)
-    level = request.args.get("level") or "province"
+    own = current_user.area
+    default_level = own.level if own is not None and own.level in indicator.levels else "province"
+    level = request.args.get("level") or default_level
     if level not in indicator.levels:
         level = indicator.levels[0]
     area = find_area(request.args.get("area"))
+    if area is None and own is not None and own.level == level:
+        area = own  # a district official opens on her own district
     if area is None or area.level != level:
         choices = areas_for(level)
         area = choices[0] if choices else None

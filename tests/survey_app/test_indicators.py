@@ -332,3 +332,11 @@ def test_publishing_a_run_loads_its_estimates_and_withdrawing_hides_them(
         withdraw(db.session.get(ReportRun, run_id), None)
         db.session.commit()
     assert client.get("/api/v1/indicators?code=I5.2").get_json()["items"] == []
+
+
+def test_a_district_official_opens_the_browse_page_on_her_district(app, client) -> None:
+    build_indicator_world(app)
+    login(client, "district178")
+    page = client.get("/indicators/?code=MT1-CT2").get_data(as_text=True)
+    assert "MT1-CT2 – " in page and " · Thành phố Lạng Sơn</h2>" in page
+    assert "40.0" in page  # her own draft, with its status
