@@ -19,7 +19,7 @@ from .chart import chart_svg
 from .downloads import to_csv, to_xlsx
 from .forms import ApproveForm, EntryForm
 from .models import FigureStatus, IndicatorValue
-from .reports import consolidated_report
+from .reports import consolidated_pdf, consolidated_report
 from .services import (
     READ_ROLES,
     EntryCell,
@@ -365,6 +365,22 @@ def yearly_report():  # noqa: ANN201
         body,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="bao_cao_tong_hop_{year}.xlsx"'},
+    )
+
+
+@bp.route("/report.pdf")
+@role_required(*READ_ROLES)
+def yearly_report_pdf():  # noqa: ANN201
+    """The consolidated yearly report as PDF."""
+    if not is_labour(current_user):
+        abort(403)
+    year = (request.args.get("year") or str(date.today().year)).strip()
+    if not year.isdigit():
+        abort(404)
+    return Response(
+        consolidated_pdf(year, current_language()),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="bao_cao_tong_hop_{year}.pdf"'},
     )
 
 

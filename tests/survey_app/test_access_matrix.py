@@ -50,6 +50,7 @@ ALLOWED: dict[str, set[str]] = {
     "indicators.entry": {"admin"},
     "indicators.approvals": {"admin"},
     "indicators.yearly_report": {"admin"},
+    "indicators.yearly_report_pdf": {"admin"},
 }
 PUBLIC = {
     "auth.login",

@@ -271,6 +271,8 @@ def test_yearly_report_lists_entries_and_what_is_missing(app, client) -> None:
     absent = {(r[0], r[3]) for r in missing.iter_rows(min_row=2, values_only=True)}
     assert ("MT1-CT2", "180") in absent and ("MT1-CT2", "178") not in absent
     assert ("MT2-CT2", "20") not in absent and ("MT4-CT1", "20") in absent
+    pdf = client.get("/indicators/report.pdf?year=2019")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
 def test_sensitive_register_figures_with_few_cases_are_not_shown(app, client) -> None:

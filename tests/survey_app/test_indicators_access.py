@@ -35,6 +35,7 @@ def expected(user: str | None, route: str) -> int:
         "approvals_get": APPROVERS,
         "approvals_post": APPROVERS,
         "report": APPROVERS,
+        "report_pdf": APPROVERS,
     }[route]
     if user not in allowed:
         return 403
@@ -61,6 +62,8 @@ def call(client, route: str, world):  # noqa: ANN001, ANN201
         return client.post(f"{base}/approvals", data={"approve": "1"})
     if route == "report":
         return client.get(f"{base}/report.xlsx?year=2019")
+    if route == "report_pdf":
+        return client.get(f"{base}/report.pdf?year=2019")
     if route == "api":
         return client.get("/api/v1/indicators?code=I4.1")
     raise AssertionError(route)
@@ -76,6 +79,7 @@ ROUTES = [
     "approvals_get",
     "approvals_post",
     "report",
+    "report_pdf",
     "api",
 ]
 
@@ -89,6 +93,7 @@ def test_every_indicator_route_is_covered(app) -> None:
         "indicators.entry",
         "indicators.approvals",
         "indicators.yearly_report",
+        "indicators.yearly_report_pdf",
         "api.indicators",
     }
 
