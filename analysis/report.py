@@ -7,12 +7,17 @@ One run writes, into the output folder:
 - ``csv/<table id>.csv``: each table as UTF-8 with a byte-order mark, so Excel shows Vietnamese;
 - ``departments/<department id>/``: the Excel, PDF and CSV files holding only the tables the
   plan assigns to that department;
+- ``estimates.csv``: every indicator table's figures in long format at full precision (one row
+  per table row and sex, with SE, CI, unweighted n and the suppression mark), which the web app
+  loads into its indicator store when the run is published;
 - ``manifest.json``: what was written, for the web app's results page.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +39,24 @@ from questionnaires.cells import csv_cell
 from questionnaires.model import Questionnaire
 from questionnaires.plans import TablePlan, load_plan
 
-__all__ = ["build_tables", "run_report", "write_csv"]
+__all__ = ["ESTIMATE_COLUMNS", "build_tables", "run_report", "write_csv", "write_estimates"]
+
+#: Columns of ``estimates.csv``; ``sex`` is F (women), M (men) or T (no sex split).
+ESTIMATE_COLUMNS = (
+    "table",
+    "indicator",
+    "variable",
+    "code",
+    "label",
+    "sex",
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "n",
+    "flag",
+    "estimator",
+)
 
 _BUILDERS: dict[str, Callable[[WorkFrames, dict[str, Any]], TableResult]] = {
     "indicator": indicator_table,
@@ -94,6 +116,62 @@ def write_csv(tables: list[TableResult], folder: Path) -> list[Path]:
     return paths
 
 
+def _number(value: Any) -> str:
+    """A float written so that reading it back gives the same float (``repr``); blank for NaN."""
+    if value is None:
+        return ""
+    value = float(value)
+    return "" if math.isnan(value) else repr(value)
+
+
+def write_estimates(tables: list[TableResult], path: Path) -> Path:
+    """The figures of every indicator table in long format, at full precision.
+
+    A suppressed figure (fewer than ``suppress_below`` cases) is written without its number,
+    as the report shows it: only its n and the mark ``suppressed``.
+    """
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(ESTIMATE_COLUMNS)
+        for table in tables:
+            indicator = table.extra.get("indicator")
+            if not indicator:
+                continue
+            estimator = table.extra.get("estimator", "direct")
+            for row in table.rows:
+                if row.variable is None:
+                    continue
+                code = "" if row.code is None or row.variable == "total" else _code(row.code)
+                sides = (("F", "w_"), ("M", "m_")) if "w_n" in row.values else (("T", ""),)
+                for sex, prefix in sides:
+                    values = row.values
+                    flag = row.flags.get(f"{prefix}est", "")
+                    hidden = flag == "suppressed"
+                    low, high = values.get(f"{prefix}ci", (None, None))
+                    writer.writerow(
+                        [
+                            table.id,
+                            indicator,
+                            row.variable,
+                            code,
+                            row.label,
+                            sex,
+                            "" if hidden else _number(values.get(f"{prefix}est")),
+                            "" if hidden else _number(values.get(f"{prefix}se")),
+                            "" if hidden else _number(low),
+                            "" if hidden else _number(high),
+                            int(values.get(f"{prefix}n", 0) or 0),
+                            flag,
+                            estimator,
+                        ]
+                    )
+    return path
+
+
+def _code(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def _csv_line(cells: list[str]) -> str:
     quoted = ['"' + csv_cell(c).replace('"', '""') + '"' for c in cells]
     return ",".join(quoted) + "\n"
@@ -150,6 +228,7 @@ def run_report(
         manifest["files"]["pdf"] = written.name
     write_csv(tables, out / "csv")
     manifest["files"]["csv"] = "csv"
+    manifest["files"]["estimates"] = write_estimates(tables, out / "estimates.csv").name
     for dep_id, label in plan.departments.items():
         own = [for_department(t, dep_id) for t in tables if dep_id in t.departments]
         if not own:

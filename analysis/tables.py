@@ -144,6 +144,9 @@ class Row:
     values: dict[str, Any]
     flags: dict[str, str] = field(default_factory=dict)
     block: str | None = None
+    # The plan's row variable and the domain's code, so a figure can be stored by area/group.
+    variable: str | None = None
+    code: float | None = None
 
 
 @dataclass
@@ -433,6 +436,7 @@ def sex_cells(
                 values.update({f"{prefix}_est": 0.0, f"{prefix}_ci": (math.nan, math.nan)})
             elif est is not None:
                 values[f"{prefix}_est"] = est.estimate * factor
+                values[f"{prefix}_se"] = est.std_error * factor
                 values[f"{prefix}_ci"] = (est.ci_low * factor, est.ci_high * factor)
             values[f"{prefix}_n"] = n
             mark = _mark(n, settings)
@@ -489,6 +493,7 @@ def single_cells(
         values["weighted_n"] = est.sum_weights
         if est.level == pick:
             values["est"] = est.estimate * factor
+            values["se"] = est.std_error * factor
             values["ci"] = (est.ci_low * factor, est.ci_high * factor)
     for values, flags in out.values():
         values.setdefault("est", 0.0)
@@ -622,7 +627,7 @@ def indicator_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
             if key not in cells:
                 continue
             row_values, flags = cells[key]
-            rows.append(Row(label, row_values, flags, block if by is not None else None))
+            rows.append(Row(label, row_values, flags, block if by is not None else None, rid, key))
             if sex is not None and spec.get("headline") and rid in ("residence", "total"):
                 chart.append(
                     {

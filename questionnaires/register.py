@@ -285,11 +285,13 @@ def parse_register_rows(
             level_vi = _LEVELS_VI[record.level]
             en.append(
                 f"{where}: {record.indicator} {record.period} {record.level} {record.area_code} "
-                f"sex {record.sex} is already on line {seen[record.key]}; keep one of them"
+                f"sex {record.sex} is already on line {seen[record.key]}; keep one of them "
+                f"(columns indicator, period, level, area_code, sex)"
             )
             vi.append(
                 f"{where_vi}: {record.indicator} {record.period} {level_vi} {record.area_code} "
-                f"giới {record.sex} đã có ở dòng {seen[record.key]}; hãy giữ một dòng"
+                f"giới {record.sex} đã có ở dòng {seen[record.key]}; hãy giữ một dòng "
+                f"(cột indicator, period, level, area_code, sex)"
             )
             continue
         seen[record.key] = line

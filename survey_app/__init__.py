@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .collect.views import bp as collect_bp
     from .errors import register_error_handlers
+    from .indicators.views import bp as indicators_bp
     from .main.views import bp as main_bp
     from .offline.views import bp as offline_bp
     from .results.views import bp as results_bp
@@ -68,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(offline_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(indicators_bp)
     register_error_handlers(app)
     return app
 

@@ -39,6 +39,7 @@ APP_COMMANDS: dict[str, str] = {
     "export": "survey_app.export.cli:export_command",
     "results": "survey_app.results.cli:results_group",
     "keys": "survey_app.security.cli:keys_group",
+    "indicators": "survey_app.indicators.cli:indicators_group",
 }
 
 

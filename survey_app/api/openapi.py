@@ -105,8 +105,10 @@ def _error(description: str) -> dict[str, Any]:
 
 def openapi_document() -> dict[str, Any]:
     """Build the OpenAPI document served at /api/v1/openapi.json."""
+    from ..indicators.api import openapi_paths as indicator_paths
+
     unauthorised = _error("No session and no valid token.")
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "gesurvey sync API",
@@ -229,3 +231,5 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
+    document["paths"].update(indicator_paths(unauthorised, _error, _json))
+    return document

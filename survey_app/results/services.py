@@ -341,6 +341,9 @@ def publish(run: ReportRun, user: User | None) -> None:
     run.published_at = utcnow()
     run.published_by_id = user.id if user is not None else None
     record("results.publish", user=user, object_type="report_run", object_id=run.id)
+    from ..indicators.services import load_report_run
+
+    load_report_run(run, user)
 
 
 def withdraw(run: ReportRun, user: User | None) -> None:
@@ -350,6 +353,9 @@ def withdraw(run: ReportRun, user: User | None) -> None:
     run.published_at = None
     run.published_by_id = None
     record("results.withdraw", user=user, object_type="report_run", object_id=run.id)
+    from ..indicators.services import unload_report_run
+
+    unload_report_run(run, user)
 
 
 def set_department(viewer: User, department: str | None, by: User | None) -> None:

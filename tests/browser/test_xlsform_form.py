@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from survey_app.core.questionnaire_store import publish
 
 from questionnaires.xlsform import read_xlsform
 from survey_app.admin.services import create_assignment, create_user
+from survey_app.core.questionnaire_store import publish
 from survey_app.extensions import db
 from survey_app.models import Submission
 

@@ -42,6 +42,15 @@ ALLOWED: dict[str, set[str]] = {
     "results.publish_run": {"admin", "analyst"},
     "results.withdraw_run": {"admin", "analyst"},
     "results.departments": {"admin"},
+    # indicators: plain role users; department, Labour and district users in
+    # test_indicators_access.py
+    "indicators.browse": {"admin", "analyst", "supervisor", "viewer"},
+    "indicators.download": {"admin", "analyst", "supervisor", "viewer"},
+    "indicators.figure": {"admin", "analyst", "supervisor", "viewer"},
+    "indicators.entry": {"admin"},
+    "indicators.approvals": {"admin"},
+    "indicators.yearly_report": {"admin"},
+    "indicators.yearly_report_pdf": {"admin"},
 }
 PUBLIC = {
     "auth.login",
@@ -68,6 +77,7 @@ API_ALLOWED: dict[str, set[str]] = {
     "api.assignments": ALL,
     "api.submissions": {"enumerator"},
     "api.submission": ALL,
+    "api.indicators": {"admin", "analyst", "supervisor", "viewer"},
 }
 
 
@@ -87,6 +97,8 @@ def url_args(endpoint: str, world: World) -> dict:
         "results.pack": {"run_id": 1, "department": "yte"},
         "results.publish_run": {"run_id": 1},
         "results.withdraw_run": {"run_id": 1},
+        "indicators.download": {"fmt": "csv"},
+        "indicators.figure": {"figure_id": 1},
         "static": {"filename": "css/app.css"},
         "api.questionnaire_version": {"questionnaire_id": "test_household", "version": "1.0.0"},
         "api.submission": {"uuid": world.own_draft},

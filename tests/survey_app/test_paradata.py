@@ -102,9 +102,8 @@ def test_envelope_carries_paradata_outside_its_hash(app, client, auth, world) ->
 
 def _seed_quality(app, world) -> None:  # noqa: ANN001
     """Seven enumerators in district 178 with three interviews each; 'fast' takes 4 minutes."""
-    from survey_app.core.questionnaire_store import current_version
-
     from survey_app.admin.services import create_assignment, create_user
+    from survey_app.core.questionnaire_store import current_version
     from survey_app.extensions import db
     from survey_app.models import Status
     from survey_app.submissions import start

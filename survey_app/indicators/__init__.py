@@ -1,0 +1,1 @@
+"""The gender-equality database: indicator figures by area, period and sex, entered and browsed."""

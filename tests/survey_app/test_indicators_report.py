@@ -1,0 +1,168 @@
+"""Publishing a report run fills the store with the report's own numbers, to the last digit.
+
+The reference is the report's Excel workbook (numbers stored at full precision), read cell by
+cell (openpyxl writes 16 significant digits, so the stored double is compared at that
+precision: every digit the report holds): the province is the table's total row, each district
+its row in the district block; a suppressed cell ("*") is stored without numbers, with the
+report's mark.
+"""
+
+from __future__ import annotations
+
+import math
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from survey_app.extensions import db
+
+from .conftest import TEST_PASSWORD
+
+BLOCKS = {"district": "Huyện/thành phố", "ethnicity": "Dân tộc", "residence": "Khu vực"}
+
+
+def _workbook_cells(path):  # noqa: ANN001, ANN201
+    """{(table id, block heading or None, row label, sex): (value, ci_low, ci_high, n)}."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    cells = {}
+    for sheet in book.worksheets[1:]:
+        rows = list(sheet.iter_rows(values_only=True))
+        if len(rows) < 5 or rows[3][1] not in ("%", "Trung bình", "Tỷ số"):
+            continue
+        by_sex = rows[2][1] is not None and rows[2][5] is not None and rows[2][1] != rows[2][5]
+        sides = (("F", 1), ("M", 5)) if by_sex else (("T", 1),)
+        block = None
+        for row in rows[4:]:
+            label = row[0]
+            if label is None:
+                break
+            if all(v is None for v in row[1:]):
+                block = label
+                continue
+            where = (None, "Tổng") if label == "Tổng" else (block, label.strip())
+            for sex, start in sides:
+                cells[(sheet.title, *where, sex)] = tuple(row[start : start + 4])
+    return cells
+
+
+def _cell_label(cell: str) -> tuple[str, str]:
+    """The workbook's block heading and row label of a stored group cell ("ethnicity=1")."""
+    import json
+
+    from questionnaires import load_bundled
+    from questionnaires.plans import bundled_plan_path
+
+    variable, code = cell.split("=")
+    plan = json.loads(bundled_plan_path().read_text(encoding="utf-8"))
+    if variable == "ethnicity":
+        return BLOCKS[variable], plan["row_variables"]["ethnicity"]["groups"][int(code)]["label"][
+            "vi"
+        ]
+    question = load_bundled()["household"].question("residence")
+    label = next(c.label.vi for c in question.choices if c.code == int(code))
+    return BLOCKS[variable], label
+
+
+@pytest.fixture(scope="module")
+def report_folder(tmp_path_factory):  # noqa: ANN001, ANN201
+    """One simulated survey's report folder, shared by both database backends."""
+    from analysis.report import run_report
+    from analysis.synthetic.run import simulate
+    from questionnaires.plans import bundled_plan_path
+
+    root = tmp_path_factory.mktemp("indicator_report")
+    simulate(1500, 5, root / "data")
+    run_report(root / "data", bundled_plan_path(), root / "out", pdf=False)
+    return root / "out"
+
+
+@pytest.mark.slow
+def test_published_run_fills_province_and_districts_with_the_report_numbers(
+    app, tmp_path, report_folder
+) -> None:
+    from survey_app.admin.services import create_user, load_areas
+    from survey_app.cli import bundled_areas_file
+    from survey_app.indicators.models import IndicatorValue
+    from survey_app.indicators.services import catalogue
+    from survey_app.models import Area
+    from survey_app.results.services import add_folder, publish
+
+    app.config["RESULTS_DIR"] = str(tmp_path / "results")
+    with app.app_context():
+        load_areas(bundled_areas_file())
+        analyst = create_user("analyst", "analyst", TEST_PASSWORD)
+        db.session.flush()
+        run = add_folder(report_folder, "Khảo sát 2019", analyst)
+        publish(run, analyst)
+        db.session.commit()
+        figures = db.session.scalars(select(IndicatorValue)).all()
+        names = {a.id: (a.name, a.level) for a in db.session.scalars(select(Area))}
+        tables = {t["indicator"]: t["id"] for t in _plan_tables() if t.get("kind") == "indicator"}
+        by_code = {i.code: i for i in catalogue().indicators.values()}
+        # publishing again changes nothing
+        from survey_app.indicators.services import load_report_run
+
+        assert load_report_run(run, analyst) == 0
+    cells = _workbook_cells(report_folder / "report_vi.xlsx")
+    assert figures
+    checked = shown = suppressed = 0
+    for figure in figures:
+        name, level = names[figure.area_id]
+        table = tables[by_code[figure.indicator_code].survey_indicator]
+        if figure.cell:
+            key = (table, *_cell_label(figure.cell), figure.sex)
+        elif level == "province":
+            key = (table, None, "Tổng", figure.sex)
+        else:
+            key = (table, BLOCKS["district"], name, figure.sex)
+        value, low, high, n = cells[key]
+        assert figure.n_unweighted == n, key
+        assert figure.source_kind == "survey" and figure.estimator == "direct"
+        assert figure.status == "approved" and figure.report_run_id == run.id
+        if value == "*":
+            assert figure.flag == "suppressed" and figure.value is None, key
+            suppressed += 1
+        else:
+            assert _digits(figure.value) == value, key
+            for stored, shown_value in ((figure.ci_low, low), (figure.ci_high, high)):
+                if shown_value is None:
+                    assert stored is None or math.isnan(stored), key
+                else:
+                    assert _digits(stored) == shown_value, key
+            shown += 1
+        checked += 1
+    district_keys = {k for k in cells if k[1] == BLOCKS["district"]}
+    stored_districts = {
+        (
+            tables[by_code[f.indicator_code].survey_indicator],
+            BLOCKS["district"],
+            names[f.area_id][0],
+            f.sex,
+        )
+        for f in figures
+        if names[f.area_id][1] == "district"
+    }
+    assert stored_districts == {
+        k for k in district_keys if k[0] in stored_tables(figures, by_code, tables)
+    }
+    assert shown > 20 and suppressed > 0 and checked == len(figures)
+    assert {f.cell.split("=")[0] for f in figures if f.cell} == {"ethnicity", "residence"}
+    assert any(names[f.area_id][1] == "district" and f.value is not None for f in figures)
+
+
+def _digits(number: float) -> float:
+    """The double as the workbook holds it: 16 significant digits."""
+    return float(f"{number:.16g}")
+
+
+def stored_tables(figures, by_code, tables) -> set[str]:  # noqa: ANN001
+    return {tables[by_code[f.indicator_code].survey_indicator] for f in figures}
+
+
+def _plan_tables() -> list[dict]:
+    import json
+
+    from questionnaires.plans import bundled_plan_path
+
+    return json.loads(bundled_plan_path().read_text(encoding="utf-8"))["tables"]
