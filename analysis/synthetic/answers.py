@@ -4,7 +4,7 @@ The generator walks the questionnaire in order (sections, questions, repeat grou
 whole batch of interviews at once:
 
 1. evaluates the section's and the question's ``relevant`` ASTs over the columns answered so far
-   (:mod:`analysis.synthetic.vector`): rows where the question does not apply stay unanswered;
+   (:mod:`questionnaires.vectorised`): rows where the question does not apply stay unanswered;
 2. takes a proposed answer from, in this order, a *preset* (values fixed by the design or the
    household roster: district, selected person's age, …), a *behaviour* function (the effect
    model of :mod:`analysis.synthetic.behaviour`), or a generic draw for the question's type;
@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from analysis.synthetic.vector import Level, MultiColumn, evaluate_columns, truth
 from questionnaires.model import Question, Questionnaire, RepeatGroup
+from questionnaires.vectorised import Level, MultiColumn, evaluate_columns, truth
 
 __all__ = ["Context", "FillSettings", "fill", "to_answer_dicts"]
 

@@ -30,8 +30,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from analysis.synthetic.vector import Level, MultiColumn
 from questionnaires.model import MISSING_CODES, Question, Questionnaire, RepeatGroup
+from questionnaires.vectorised import Level, MultiColumn
 
 __all__ = [
     "DESIGN_LABELS",

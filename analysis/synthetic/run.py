@@ -43,10 +43,10 @@ from analysis.synthetic.inputs import (
     women_input,
 )
 from analysis.synthetic.people import Households, make_households
-from analysis.synthetic.vector import Level
 from analysis.synthetic.weights import household_weights, individual_weights
 from questionnaires import load_bundled
 from questionnaires.model import Questionnaire
+from questionnaires.vectorised import Level
 
 __all__ = ["SimulationError", "SimulationResult", "Simulator", "simulate"]
 
