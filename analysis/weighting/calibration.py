@@ -359,7 +359,7 @@ def calibrate_weights(
     max_iter: int = 100,
     epsilon: float = 1e-10,
 ) -> CalibrationResult:
-    """Calibrate to census cells, falling back to margins, then trim and re-rake (§4).
+    """Calibrate to census cells, falling back to margins, then trim and re-rake.
 
     ``totals`` hold the population of every crossed cell of the ``cells`` columns (e.g.
     district × sex × age group). When every cell has at least ``min_cell_size`` respondents
