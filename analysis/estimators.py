@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -106,23 +106,46 @@ class GapEstimate:
         return {k: _plain(v) for k, v in asdict(self).items()}
 
 
-@dataclass(frozen=True)
-class EstimateTable(Sequence[Estimate]):
-    """The rows returned by an estimator, in domain order (then level order)."""
+Row = TypeVar("Row", Estimate, GapEstimate)
 
-    rows: tuple[Estimate, ...]
-    design: SurveyDesign = field(repr=False, compare=False)
 
-    def __getitem__(self, index: int) -> Estimate:  # type: ignore[override]
+@dataclass(frozen=True, eq=False)
+class EstimateTable(Sequence[Row]):
+    """The rows returned by an estimator, in domain order (then level order).
+
+    Rows are :class:`Estimate` (mean, proportion, total, ratio, quantile estimators) or
+    :class:`GapEstimate` (:func:`gap`). A table equals another table, list or tuple holding the
+    same rows in the same order.
+    """
+
+    rows: tuple[Row, ...]
+    design: SurveyDesign = field(repr=False)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Row, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | tuple[Row, ...]:
         return self.rows[index]
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __iter__(self) -> Iterator[Estimate]:
+    def __iter__(self) -> Iterator[Row]:
         return iter(self.rows)
 
-    def find(self, level: str | None = None, **domain: Any) -> Estimate:
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EstimateTable):
+            return self.rows == other.rows
+        if isinstance(other, list | tuple):
+            return list(self.rows) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def find(self, level: str | None = None, **domain: Any) -> Row:
         """The row with this level and these domain values (``find("1", sex="F")``)."""
         for row in self.rows:
             if row.level == level and all(row.domain.get(k) == v for k, v in domain.items()):
@@ -769,7 +792,7 @@ def gap(
     stat: str = "mean",
     by: str | Sequence[str] | None = None,
     level: float = 0.95,
-) -> list[GapEstimate]:
+) -> EstimateTable[GapEstimate]:
     """Gap ``a − b`` and parity index ``a / b`` between two groups, in each ``by`` domain.
 
     ``between=("sex", "F", "M")`` gives the female − male gap and the gender parity index. The
@@ -825,7 +848,7 @@ def gap(
         values = _Values(levels=codes, n_levels=len(labels))
         levels = list(labels)
         if not levels:  # no value at all: no gap to give
-            return []
+            return EstimateTable((), design)
     lin = _linearise(design, inner, valid, values, None, "weights")
     n_outer = outer.count
     n_levels = len(levels)
@@ -888,4 +911,4 @@ def gap(
                     n_unweighted_b=int(n_groups[i, 1]),
                 )
             )
-    return out
+    return EstimateTable(tuple(out), design)
