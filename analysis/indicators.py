@@ -36,6 +36,7 @@ import pandas as pd
 from analysis.design import SurveyDesign
 from analysis.errors import AnalysisError
 from analysis.variables import parse_multi, parse_multi_column
+from questionnaires.codes import MISSING
 from questionnaires.errors import ExpressionError
 from questionnaires.model import Questionnaire
 from questionnaires.plans import TablePlan
@@ -377,7 +378,7 @@ def _safe_multi(value: Any) -> list[int]:
         codes = parse_multi(value)
     except (ValueError, TypeError):
         return []
-    return [c for c in (codes or []) if c not in (98, 99)]
+    return [c for c in (codes or []) if c not in MISSING]
 
 
 def _add_wealth(plan: TablePlan, household: pd.DataFrame) -> pd.DataFrame:
@@ -391,7 +392,7 @@ def _add_wealth(plan: TablePlan, household: pd.DataFrame) -> pd.DataFrame:
     if len(assets) < 2:
         return household
     x = household[assets].apply(pd.to_numeric, errors="coerce")
-    x = x.where(~x.isin([98, 99]))
+    x = x.where(~x.isin(MISSING))
     x = x.fillna(x.mean())
     std = x.std(ddof=0).replace(0, np.nan)
     z = ((x - x.mean()) / std).fillna(0.0).to_numpy()

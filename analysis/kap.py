@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from questionnaires.codes import DONT_KNOW, REFUSED
+
 __all__ = [
     "Reliability",
     "attitude_index",
@@ -42,9 +44,6 @@ __all__ = [
     "reliability",
     "wife_beating",
 ]
-
-DONT_KNOW = 98
-REFUSED = 99
 
 
 def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:

@@ -31,6 +31,7 @@ import pandas as pd
 from analysis import estimators
 from analysis.design import SurveyDesign
 from analysis.indicators import SurveyData, indicator_values, monitoring_status, source_design
+from questionnaires.codes import MISSING
 from questionnaires.model import Questionnaire
 from questionnaires.plans import TablePlan
 
@@ -331,7 +332,7 @@ class WorkFrames:
         if not source_column or source_column not in frame.columns:
             return None
         values = pd.to_numeric(frame[source_column], errors="coerce").to_numpy(dtype=float)
-        values = np.where(np.isin(values, (98, 99)), np.nan, values)
+        values = np.where(np.isin(values, MISSING), np.nan, values)
         if "groups" in spec:
             coded = np.full(len(values), np.nan)
             labels = []

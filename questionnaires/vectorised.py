@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from questionnaires.codes import MISSING
 from questionnaires.errors import ExpressionError
 
 __all__ = ["MultiColumn", "Level", "VectorError", "evaluate_columns", "truth"]
@@ -450,7 +451,7 @@ def _call(node: Mapping[str, Any], env: _Env) -> _Value:
             counts = col.matrix.sum(axis=1)
             return _Value("num", np.where(col.answered, counts, 0).astype(float))
         present = ~_null(value)
-        if value.kind == "num" and np.isin(value.data[present], (98, 99)).all():
+        if value.kind == "num" and np.isin(value.data[present], MISSING).all():
             return _Value("num", np.zeros(n))
         if present.any():
             raise VectorError("count-selected() needs a multiple-choice answer")

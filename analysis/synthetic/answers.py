@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from questionnaires.codes import DONT_KNOW, REFUSED
 from questionnaires.model import Question, Questionnaire, RepeatGroup
 from questionnaires.vectorised import Level, MultiColumn, evaluate_columns, truth
 
@@ -503,13 +504,13 @@ class _Filler:
         if not q.missing_codes:
             return values
         u = self.rng.random(len(values))
-        if 98 in q.missing_codes and 99 in q.missing_codes:
-            values[relevant & (u < dk)] = 98
-            values[relevant & (u >= dk) & (u < dk + refused)] = 99
-        elif 98 in q.missing_codes:
-            values[relevant & (u < dk)] = 98
+        if DONT_KNOW in q.missing_codes and REFUSED in q.missing_codes:
+            values[relevant & (u < dk)] = DONT_KNOW
+            values[relevant & (u >= dk) & (u < dk + refused)] = REFUSED
+        elif DONT_KNOW in q.missing_codes:
+            values[relevant & (u < dk)] = DONT_KNOW
         else:
-            values[relevant & (u < refused)] = 99
+            values[relevant & (u < refused)] = REFUSED
         return values
 
     def nonresponse(self, q: Question, relevant: np.ndarray, column: Any) -> Any:

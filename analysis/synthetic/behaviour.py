@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from analysis.synthetic.answers import Context
+from questionnaires.codes import DONT_KNOW
 
 __all__ = ["COMMUNE", "HOUSEHOLD", "INDIVIDUAL", "WOMEN", "missing_rates"]
 
@@ -246,7 +247,7 @@ def _knowledge(correct_code: int, difficulty: float) -> Callable[[Context], np.n
         wrong_code = 3 - correct_code
         out = np.where(correct, correct_code, wrong_code).astype(float)
         dont_know = ctx.rng.random(ctx.n) < 0.12 + 0.08 * ctx.cov("remote")
-        out[dont_know] = 98
+        out[dont_know] = DONT_KNOW
         return out
 
     return draw
