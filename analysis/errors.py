@@ -2,9 +2,10 @@
 
 Exception tree::
 
-    ValueError
+    GesurveyError, ValueError
      └── AnalysisError        bad input: unknown column, non-numeric or missing weight, a PSU in
-                              two strata, a lonely PSU under the "fail" rule, an empty domain...
+          │                   two strata, a lonely PSU under the "fail" rule, an empty domain...
+          └── WeightingError  (analysis.weighting) a weighting step impossible with these data
 
 An ``AnalysisError`` names the column and the rows (DataFrame index labels; the CLI numbers data
 rows from 1 after the header) so a statistician can find and fix them; the command line turns it
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from questionnaires.errors import GesurveyError
 
 __all__ = ["AnalysisError", "format_rows"]
 
@@ -31,8 +34,13 @@ def format_rows(rows: Sequence[Any], lang: str = "en") -> str:
     return shown
 
 
-class AnalysisError(ValueError):
-    """Bad input to an analysis function; ``str()`` is English, ``message("vi")`` Vietnamese."""
+class AnalysisError(GesurveyError, ValueError):
+    """Bad input to an analysis function; ``str()`` is English, ``message("vi")`` Vietnamese.
+
+    The project's one error type (:class:`~questionnaires.errors.GesurveyError`) with code
+    ``"analysis"``; ``where`` names the column when there is one. ``en`` and ``vi`` are the
+    messages, ``column`` and ``rows`` where the problem is.
+    """
 
     def __init__(
         self,
@@ -41,8 +49,9 @@ class AnalysisError(ValueError):
         *,
         column: str | None = None,
         rows: Iterable[Any] = (),
+        code: str = "analysis",
     ) -> None:
-        super().__init__(en)
+        super().__init__(code, en, vi, where=None if column is None else f"column {column}")
         self.en = en
         self.vi = vi
         self.column = column
@@ -50,4 +59,4 @@ class AnalysisError(ValueError):
 
     def message(self, lang: str = "en") -> str:
         """The message in ``lang`` ("vi" or "en")."""
-        return self.vi if lang == "vi" else self.en
+        return self.message_in(lang)

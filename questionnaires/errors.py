@@ -3,6 +3,8 @@
 The tree::
 
     Exception
+     ├── GesurveyError              the one base of bilingual input errors: code, message_en,
+     │                              message_vi, where (analysis.errors.AnalysisError derives it)
      ├── QuestionnaireError         a questionnaire file has author mistakes (.messages lists all)
      └── ValueError
           └── ExpressionError       an expression cannot be evaluated (wrong type, bad AST)
@@ -13,7 +15,29 @@ Author mistakes are collected and reported together, never as a bare ``KeyError`
 
 from __future__ import annotations
 
-__all__ = ["ExpressionError", "ExpressionSyntaxError", "QuestionnaireError"]
+__all__ = ["ExpressionError", "ExpressionSyntaxError", "GesurveyError", "QuestionnaireError"]
+
+
+class GesurveyError(Exception):
+    """Bad input, said in English and Vietnamese, with a stable code and where it happened.
+
+    ``code`` is for programs (``"analysis"``, ``"weighting"``, …); ``message_en`` and
+    ``message_vi`` are for people; ``where`` names the place (a file, question, column or row)
+    or is None. ``str()`` is the English message; :meth:`message_in` picks a language.
+    """
+
+    def __init__(
+        self, code: str, message_en: str, message_vi: str, where: str | None = None
+    ) -> None:
+        super().__init__(message_en)
+        self.code = code
+        self.message_en = message_en
+        self.message_vi = message_vi
+        self.where = where
+
+    def message_in(self, lang: str) -> str:
+        """The message in ``lang`` (``vi`` or ``en``; anything else gives English)."""
+        return self.message_vi if lang == "vi" else self.message_en
 
 
 class QuestionnaireError(Exception):
