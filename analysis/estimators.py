@@ -589,7 +589,13 @@ def _table(
 def mean(
     design: SurveyDesign, variable: str, by: str | Sequence[str] | None = None, level: float = 0.95
 ) -> EstimateTable:
-    """Weighted mean of a numeric variable per domain (R's ``svymean``/``svyby``, na.rm=TRUE)."""
+    """Weighted mean of a numeric variable per domain (R's ``svymean``/``svyby``, na.rm=TRUE).
+
+    The mean is the ratio ``Σ w y / Σ w`` and its variance the linearised one, with scores
+    ``w (y − ȳ) / Σ w`` summed by PSU (Lohr, *Sampling*, 2nd ed., §9.1; Lumley, *Complex
+    Surveys*, ch. 2). CIs are Wald with the domain's design df. Returns an
+    :class:`EstimateTable`.
+    """
     _check_level(level)
     domains = _domains(design, _by_list(by))
     y = _numeric(design, variable)
@@ -606,7 +612,9 @@ def proportion(
     """Share of every level of a categorical (or 0/1) variable per domain, logit CIs.
 
     Missing values are left out of the denominator. R: ``svymean(~factor(x))`` for the SEs and
-    deffs, ``svyciprop(method="xlogit")`` on the domain for the CIs.
+    deffs, ``svyciprop(method="xlogit")`` on the domain for the CIs: the CI of ``logit(p)`` with
+    the linearised SE ``se / (p (1 − p))``, transformed back (Lumley, *Complex Surveys*, ch. 2;
+    Lohr, *Sampling*, 2nd ed., §9.1). Returns an :class:`EstimateTable`, one row per level.
     """
     _check_level(level)
     domains = _domains(design, _by_list(by))
@@ -645,7 +653,12 @@ def proportion(
 def total(
     design: SurveyDesign, variable: str, by: str | Sequence[str] | None = None, level: float = 0.95
 ) -> EstimateTable:
-    """Weighted total of a numeric variable per domain (R's ``svytotal``, na.rm=TRUE)."""
+    """Weighted total of a numeric variable per domain (R's ``svytotal``, na.rm=TRUE).
+
+    The Horvitz-Thompson total ``Σ w y`` with the with-replacement PSU variance (Lohr,
+    *Sampling*, 2nd ed., ch. 6 and §9.1; Lumley, *Complex Surveys*, ch. 2). Returns an
+    :class:`EstimateTable`.
+    """
     _check_level(level)
     domains = _domains(design, _by_list(by))
     y = _numeric(design, variable)
@@ -666,7 +679,12 @@ def ratio(
     by: str | Sequence[str] | None = None,
     level: float = 0.95,
 ) -> EstimateTable:
-    """Ratio of two weighted totals per domain (R's ``svyratio``); rows missing either are out."""
+    """Ratio of two weighted totals per domain (R's ``svyratio``); rows missing either are out.
+
+    ``R = Σ w y / Σ w x`` with the linearised scores ``w (y − R x) / Σ w x`` (Lohr, *Sampling*,
+    2nd ed., §4.1 and §9.1; Lumley, *Complex Surveys*, ch. 2). Returns an
+    :class:`EstimateTable`.
+    """
     _check_level(level)
     domains = _domains(design, _by_list(by))
     y = _numeric(design, numerator)
@@ -798,8 +816,10 @@ def gap(
     ``between=("sex", "F", "M")`` gives the female − male gap and the gender parity index. The
     two groups' scores are differenced PSU by PSU, so their covariance is kept (R's
     ``svycontrast(svyby(..., covmat=TRUE), c(1, -1))``); the GPI's SE is the delta method,
-    ``(z_a − (a/b) z_b) / b``. CIs are Wald with the df of the two groups together; the
-    p-value is two-sided from the t survival function.
+    ``(z_a − (a/b) z_b) / b`` (Lohr, *Sampling*, 2nd ed., §9.1; Lumley, *Complex Surveys*,
+    ch. 2 on ``svycontrast``). CIs are Wald with the df of the two groups together; the p-value is
+    two-sided from the t survival function. Returns an :class:`EstimateTable` of
+    :class:`GapEstimate` rows.
     """
     _check_level(level)
     if stat not in ("mean", "proportion"):
