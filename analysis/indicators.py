@@ -15,7 +15,7 @@ rules as the form engine: a declared missing code (98, 99) or a blank is ``null`
 arithmetic with ``null`` is ``null``; ``=`` is true when both sides are ``null``; ``<`` and
 friends with a ``null`` side are false; ``and``/``or``/``not`` treat ``null`` and 0 as false.
 
-Plan monitoring (table M1) follows the domain brief's status rule: a survey estimate is
+Plan monitoring (table M1) follows one status rule: a survey estimate is
 "achieved" when its CI bound on the target's side meets the target (the lower bound for ``≥``
 and ``>`` targets, the upper bound for ``<`` and ``≤``), "not achieved" when the whole CI misses
 it, and "not distinguishable" otherwise; for ``=`` the target must lie inside the CI. Register
@@ -749,7 +749,7 @@ def monitoring_status(
     ci_low: float | None = None,
     ci_high: float | None = None,
 ) -> str:
-    """``achieved``, ``not_achieved``, ``not_distinguishable`` or ``no_data`` (domain brief §5).
+    """``achieved``, ``not_achieved``, ``not_distinguishable`` or ``no_data`` for one target.
 
     With a CI (survey estimates) the bound on the target's side decides; without one (register
     and commune-form values) the value is compared directly.

@@ -1,6 +1,6 @@
 """Score the KAP module: knowledge, attitudes, wife-beating, decisions, chores; and reliability.
 
-Scoring follows the domain brief (§2):
+Scoring:
 
 - **Knowledge**: 1 per correct answer (the key is the choice attribute ``correct``), "don't know"
   (98) counts as answered and wrong, refused (99) as not answered. Score = 100 × correct /

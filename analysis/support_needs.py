@@ -1,6 +1,6 @@
 """Rank support needs (SN01–SN04): weighted shares, priority points 3/2/1 and rank; barriers.
 
-Domain brief §3: each respondent names the needs (SN01, multi) and up to three priorities
+Each respondent names the needs (SN01, multi) and up to three priorities
 (SN02_1–3, distinct); priorities 1/2/3 earn 3/2/1 points, and a need not chosen as a priority
 earns 0. For every need the report gives the weighted share choosing it, the weighted mean
 points, the weighted share choosing it as priority 1, and its rank by mean points (1 = most

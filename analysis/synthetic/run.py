@@ -51,7 +51,7 @@ from questionnaires.vectorised import Level
 __all__ = ["SimulationError", "SimulationResult", "Simulator", "simulate"]
 
 BATCH_VILLAGES = 250
-# The real frame (≈2,600 villages) carries the brief's ≈180-cluster design; larger samples get
+# The real frame (≈2,600 villages) carries the sampling plan's ≈180-cluster design; larger samples get
 # a proportionally larger frame, keeping the sampling fractions realistic.
 CLUSTERS_PER_FRAME = 250
 
