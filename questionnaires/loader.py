@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import jsonschema
 
@@ -737,7 +737,7 @@ class _Builder:
         self.names: dict[str, dict[str, int]] = {}
         for ident, raw in self.raw.items():
             qtype = raw.get("type")
-            listed = _BUILTIN_TYPES.get(qtype) or (
+            listed = _BUILTIN_TYPES.get(str(qtype)) or (
                 raw.get("choices") if qtype in ("single", "multi") else None
             )
             if listed in self.choice_lists:
@@ -824,6 +824,14 @@ def _where_vi(where: str | None) -> str | None:
 
 def _message(display: str, where: str | None, text: str) -> str:
     return f"{display}: {where}: {text}" if where else f"{display}: {text}"
+
+
+@overload
+def _label(raw: Mapping[str, str]) -> Label: ...
+
+
+@overload
+def _label(raw: None) -> None: ...
 
 
 def _label(raw: Mapping[str, str] | None) -> Label | None:

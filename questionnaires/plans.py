@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 
@@ -86,39 +86,39 @@ class TablePlan:
 
     @property
     def title(self) -> dict[str, str]:
-        return self.document["title"]
+        return cast(dict[str, str], self.document["title"])
 
     @property
     def tables(self) -> list[dict[str, Any]]:
-        return self.document["tables"]
+        return cast(list[dict[str, Any]], self.document["tables"])
 
     @property
     def indicators(self) -> dict[str, dict[str, Any]]:
-        return self.document["indicators"]
+        return cast(dict[str, dict[str, Any]], self.document["indicators"])
 
     @property
     def sources(self) -> dict[str, dict[str, Any]]:
-        return self.document["sources"]
+        return cast(dict[str, dict[str, Any]], self.document["sources"])
 
     @property
     def row_variables(self) -> dict[str, dict[str, Any]]:
-        return self.document["row_variables"]
+        return cast(dict[str, dict[str, Any]], self.document["row_variables"])
 
     @property
     def departments(self) -> dict[str, dict[str, str]]:
-        return self.document["departments"]
+        return cast(dict[str, dict[str, str]], self.document["departments"])
 
     @property
     def design(self) -> dict[str, str]:
-        return self.document["design"]
+        return cast(dict[str, str], self.document["design"])
 
     @property
     def kap(self) -> dict[str, Any]:
-        return self.document.get("kap", {})
+        return cast(dict[str, Any], self.document.get("kap", {}))
 
     @property
     def support_needs(self) -> dict[str, Any]:
-        return self.document.get("support_needs", {})
+        return cast(dict[str, Any], self.document.get("support_needs", {}))
 
 
 def bundled_plan_path(plan_id: str = "langson") -> Path:

@@ -413,11 +413,11 @@ def _cell(column: Column, container: Mapping[str, Any]) -> Any:
         return str(code) if code is not None else None
     if column.source == "multi_dummy":
         chosen = value if isinstance(value, list) else [value]
-        codes = {_number(v, int) for v in chosen}
-        missing = [c for c in column.missing_codes if c in codes]
+        chosen_codes = {_number(v, int) for v in chosen}
+        missing = [c for c in column.missing_codes if c in chosen_codes]
         if missing:
             return missing[0]
-        return 1 if column.code in codes else 0
+        return 1 if column.code in chosen_codes else 0
     if column.kind == "str":
         return str(value)
     if column.kind == "int":

@@ -145,7 +145,7 @@ def _same_value(a: Any, b: Any) -> bool:
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
     if isinstance(a, bool) or isinstance(b, bool):
         return a == b and (_is_number(a) or _is_number(b) or type(a) is type(b))
-    return a == b
+    return bool(a == b)
 
 
 def _valid_date(value: Any) -> bool:

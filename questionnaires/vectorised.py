@@ -108,21 +108,21 @@ class _Value:
 def truth(value: _Value) -> np.ndarray:
     """Truth as ``and``/``or``/``not``/``if`` see it: null, false, 0 and '' are false."""
     if value.kind == "bool":
-        return value.data
+        return np.asarray(value.data)
     if value.kind == "num":
         data = value.data
-        return ~np.isnan(data) & (data != 0)
+        return np.asarray(~np.isnan(data) & (data != 0))
     if value.kind == "str":
         return np.array([v is not None and v != "" for v in value.data], bool)
     # A list (even empty) is true; a bare missing code is a number, also true.
-    return value.data.answered.copy()
+    return np.asarray(value.data.answered.copy())
 
 
 def _num(value: _Value, where: str) -> np.ndarray:
     if value.kind == "num":
-        return value.data
+        return np.asarray(value.data)
     if value.kind == "bool":
-        return value.data.astype(float)
+        return np.asarray(value.data.astype(float))
     if value.kind == "str" and all(v is None for v in value.data):
         return np.full(len(value.data), np.nan)
     raise VectorError(f"{where}: expected a number, got {value.kind}")
@@ -130,12 +130,12 @@ def _num(value: _Value, where: str) -> np.ndarray:
 
 def _null(value: _Value) -> np.ndarray:
     if value.kind == "num":
-        return np.isnan(value.data)
+        return np.asarray(np.isnan(value.data))
     if value.kind == "bool":
         return np.zeros(len(value.data), bool)
     if value.kind == "str":
         return np.array([v is None for v in value.data], bool)
-    return ~value.data.answered
+    return np.asarray(~value.data.answered)
 
 
 def _text(value: _Value) -> np.ndarray:
@@ -308,14 +308,14 @@ def _equal(left: _Value, right: _Value) -> np.ndarray:
         raise VectorError("a multi-choice answer cannot be compared")
     if kinds <= {"num", "bool"}:
         a, b = _num(left, "="), _num(right, "=")
-        return (a == b) | (np.isnan(a) & np.isnan(b))
+        return np.asarray((a == b) | (np.isnan(a) & np.isnan(b)))
     if kinds == {"str"}:
         return np.array([x == y for x, y in zip(left.data, right.data, strict=True)], bool)
     # string against number: only nulls may meet (null = null is true, else false).
     ln, rn = _null(left), _null(right)
     if (~ln & ~rn).any():
         raise VectorError("cannot compare text with a number")
-    return ln & rn
+    return np.asarray(ln & rn)
 
 
 def _order(op: str, left: _Value, right: _Value) -> np.ndarray:
@@ -344,11 +344,11 @@ def _arith(op: str, left: _Value, right: _Value) -> np.ndarray:
     a, b = _num(left, op), _num(right, op)
     with np.errstate(invalid="ignore", divide="ignore"):
         if op == "+":
-            return a + b
+            return np.asarray(a + b)
         if op == "-":
-            return a - b
+            return np.asarray(a - b)
         if op == "*":
-            return a * b
+            return np.asarray(a * b)
         zero = b == 0
         if op == "div":
             out = a / np.where(zero, 1.0, b)
@@ -421,8 +421,8 @@ def _selected(answer: _Value, wanted: _Value) -> np.ndarray:
                     out[rows] = column.matrix[rows, j]
             if not isinstance(value, str):
                 out[rows] |= column.missing[rows] == value
-        return out & column.answered
-    return _equal(answer, wanted) & ~_null(answer) & ~_null(wanted)
+        return np.asarray(out & column.answered)
+    return np.asarray(_equal(answer, wanted) & ~_null(answer) & ~_null(wanted))
 
 
 def _call(node: Mapping[str, Any], env: _Env) -> _Value:
