@@ -204,7 +204,7 @@ def _numeric(design: SurveyDesign, column: str) -> np.ndarray:
             column=column,
             rows=rows,
         )
-    return values.to_numpy(dtype=float)
+    return np.asarray(values.to_numpy(dtype=float))
 
 
 def _level_label(value: Any) -> str:
@@ -310,17 +310,19 @@ class _Values:
     @property
     def width(self) -> int:
         if self.matrix is not None:
-            return self.matrix.shape[1]
+            return int(self.matrix.shape[1])
         return self.n_levels if self.levels is not None else 1
 
     def dense(self, rows: np.ndarray) -> np.ndarray:
         """The values of ``rows`` as a matrix (indicators for levels)."""
         if self.matrix is not None:
-            return self.matrix[rows]
+            return np.asarray(self.matrix[rows])
         if self.levels is not None:
-            return (self.levels[rows][:, None] == np.arange(self.n_levels)).astype(float)
+            return np.asarray(
+                (self.levels[rows][:, None] == np.arange(self.n_levels)).astype(float)
+            )
         assert self.numeric is not None
-        return self.numeric[rows][:, None]
+        return np.asarray(self.numeric[rows][:, None])
 
     def grouped(self, key: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
         """``sum(w * value)`` per group of ``key`` and per column: groups × width.
@@ -540,7 +542,7 @@ def _table(
     vsrs: np.ndarray,
     level: float,
     logit_ci: bool = False,
-) -> EstimateTable:
+) -> EstimateTable[Estimate]:
     n_domains, n_levels = lin.theta.shape
     var = design.psu_total_variance(lin.totals, full=False).reshape(n_domains, n_levels)
     se = np.sqrt(var)
@@ -588,7 +590,7 @@ def _table(
 
 def mean(
     design: SurveyDesign, variable: str, by: str | Sequence[str] | None = None, level: float = 0.95
-) -> EstimateTable:
+) -> EstimateTable[Estimate]:
     """Weighted mean of a numeric variable per domain (R's ``svymean``/``svyby``, na.rm=TRUE).
 
     The mean is the ratio ``Σ w y / Σ w`` and its variance the linearised one, with scores
@@ -608,7 +610,7 @@ def mean(
 
 def proportion(
     design: SurveyDesign, variable: str, by: str | Sequence[str] | None = None, level: float = 0.95
-) -> EstimateTable:
+) -> EstimateTable[Estimate]:
     """Share of every level of a categorical (or 0/1) variable per domain, logit CIs.
 
     Missing values are left out of the denominator. R: ``svymean(~factor(x))`` for the SEs and
@@ -652,7 +654,7 @@ def proportion(
 
 def total(
     design: SurveyDesign, variable: str, by: str | Sequence[str] | None = None, level: float = 0.95
-) -> EstimateTable:
+) -> EstimateTable[Estimate]:
     """Weighted total of a numeric variable per domain (R's ``svytotal``, na.rm=TRUE).
 
     The Horvitz-Thompson total ``Σ w y`` with the with-replacement PSU variance (Lohr,
@@ -678,7 +680,7 @@ def ratio(
     denominator: str,
     by: str | Sequence[str] | None = None,
     level: float = 0.95,
-) -> EstimateTable:
+) -> EstimateTable[Estimate]:
     """Ratio of two weighted totals per domain (R's ``svyratio``); rows missing either are out.
 
     ``R = Σ w y / Σ w x`` with the linearised scores ``w (y − R x) / Σ w x`` (Lohr, *Sampling*,
@@ -719,7 +721,7 @@ def quantile(
     quantiles: Sequence[float] = (0.25, 0.5, 0.75),
     by: str | Sequence[str] | None = None,
     level: float = 0.95,
-) -> EstimateTable:
+) -> EstimateTable[Estimate]:
     """Quantiles per domain as R's ``svyquantile`` defaults (math rule, Woodruff CI).
 
     The CI inverts the Wald interval of the estimated CDF at the quantile (Woodruff 1952);
@@ -845,10 +847,10 @@ def gap(
         if hits:
             masks.append(group_codes == hits[0])
             continue
-        values = ", ".join(labels[:20])
+        shown = ", ".join(labels[:20])
         raise AnalysisError(
-            f"no row has '{group}' in column '{column}'; its values are: {values}",
-            f"Không có dòng nào có giá trị '{group}' ở cột '{column}'; các giá trị là: {values}",
+            f"no row has '{group}' in column '{column}'; its values are: {shown}",
+            f"Không có dòng nào có giá trị '{group}' ở cột '{column}'; các giá trị là: {shown}",
             column=column,
         )
     in_a, in_b = masks

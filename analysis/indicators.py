@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -165,7 +165,7 @@ def _needed_columns(plan: TablePlan) -> Callable[[str], bool]:
         names |= set(source.get("attach", ()))
     for variable in plan.row_variables.values():
         column = variable.get("column")
-        names |= set(column.values()) if isinstance(column, dict) else ({column} - {None})
+        names |= set(column.values()) if isinstance(column, dict) else {c for c in [column] if c}
         names |= set(variable.get("assets", ()))
     kap = plan.kap
     for key in ("knowledge", "attitude", "wife_beating"):
@@ -268,14 +268,14 @@ def read_data_dir(
     )
     household = raw.get(household_sid) if household_sid else None
     member = raw.get(member_sid) if member_sid else None
-    if member is not None and household is not None:
+    if member is not None and household is not None and member_sid is not None:
         key = _key(plan, member, household)
         line = plan.sources[member_sid].get("line", "line")
         if key is not None and line not in member.columns:
             member = member.copy()
             member[line] = member.groupby(key, sort=False).cumcount() + 1
             raw[member_sid] = member
-    if household is not None:
+    if household is not None and household_sid is not None:
         household = _derive_household(
             plan,
             household,
@@ -547,7 +547,7 @@ class _FrameColumns:
                 if codes:
                     values = np.where(np.isin(values, codes), np.nan, values)
             self._columns[key] = values
-        return self._columns[key]
+        return np.asarray(self._columns[key])
 
     def _parsed(self, name: str) -> list[list[int] | None]:
         if name not in self._lists:
@@ -578,7 +578,7 @@ class _FrameColumns:
             self._columns[key] = MultiColumn(
                 tuple(codes), matrix, answered, np.full(self.n, np.nan)
             )
-        return self._columns[key]
+        return cast(MultiColumn, self._columns[key])
 
     def dummies(self, name: str) -> MultiColumn | None:
         """The 0/1 columns ``<name>_<code>`` of a split multi-choice question, if any."""
@@ -597,7 +597,7 @@ class _FrameColumns:
                 self._columns[key] = MultiColumn(
                     tuple(codes), matrix, np.ones(self.n, bool), np.full(self.n, np.nan)
                 )
-        return self._columns[key]
+        return cast(MultiColumn | None, self._columns[key])
 
     def _choices_of(self, name: str) -> tuple[str, Any]:
         """The column key and column ``selected(${name}, …)`` reads."""
@@ -614,6 +614,7 @@ class _FrameColumns:
         kind = node["node"]
         if kind == "ref":
             name = node["name"]
+            column: Any
             if name in self.multi:
                 # A multi-choice answer stays a list: answered (even with nothing chosen) is true.
                 key, column = f"{name}#list", self.lists(name)
@@ -659,12 +660,12 @@ class _FrameColumns:
                 f"Không tính được biểu thức chỉ số trên dữ liệu: {error}",
             ) from error
         if value.kind == "bool":
-            return value.data.astype(float)
+            return np.asarray(value.data.astype(float))
         return np.asarray(value.data, dtype=float)
 
 
 def _truthy(values: np.ndarray) -> np.ndarray:
-    return ~np.isnan(values) & (values != 0)
+    return np.asarray(~np.isnan(values) & (values != 0))
 
 
 def evaluate_frame(
@@ -775,6 +776,7 @@ def monitoring_status(
     )
     if not has_ci:
         return "achieved" if compare[comparator](estimate, target) else "not_achieved"
+    assert ci_low is not None and ci_high is not None
     if comparator == "=":
         return "achieved" if ci_low <= target <= ci_high else "not_achieved"
     if comparator in (">=", ">"):

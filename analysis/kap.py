@@ -49,7 +49,7 @@ __all__ = [
 def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame.columns:
         return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    return np.asarray(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float))
 
 
 def knowledge_scores(
@@ -229,7 +229,7 @@ def _complete(items: np.ndarray | pd.DataFrame) -> np.ndarray:
     matrix = np.asarray(items, dtype=float)
     if matrix.ndim != 2:
         raise ValueError("items must be a two-dimensional n × k matrix")
-    return matrix[~np.isnan(matrix).any(axis=1)]
+    return np.asarray(matrix[~np.isnan(matrix).any(axis=1)])
 
 
 @dataclass(frozen=True)
@@ -423,7 +423,7 @@ def _married_mask(work: Any, sid: str) -> np.ndarray:
 
     ast = compile_expression(married, source_scope(work.plan.document, sid, work.forms))
     values = evaluate_frame(ast, frame, work.data.missing_codes.get(sid, {}))
-    return ~np.isnan(values) & (values != 0)
+    return np.asarray(~np.isnan(values) & (values != 0))
 
 
 def _item_rows(

@@ -17,7 +17,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -117,7 +117,7 @@ def parse_multi_column(values: Iterable[Any], on_error: Any = None) -> list[Any]
         if parsed is _UNPARSABLE:
             out.append(on_error)
         else:
-            out.append(None if parsed is None else list(parsed))
+            out.append(None if parsed is None else list(cast(list[int], parsed)))
     return out
 
 

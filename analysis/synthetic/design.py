@@ -65,7 +65,7 @@ def _systematic_pps(sizes: np.ndarray, n: int, rng: np.random.Generator) -> np.n
     cumulative = np.cumsum(sizes)
     interval = cumulative[-1] / n
     points = rng.uniform(0, interval) + interval * np.arange(n)
-    return np.searchsorted(cumulative, points, side="right")
+    return np.asarray(np.searchsorted(cumulative, points, side="right"))
 
 
 def _select_stratum(villages: pd.DataFrame, a_h: int, rng: np.random.Generator) -> pd.DataFrame:

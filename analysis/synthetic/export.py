@@ -35,6 +35,7 @@ from questionnaires.tidy import ID_LABELS, answer_columns, exported
 from questionnaires.vectorised import Level, MultiColumn
 
 __all__ = [
+    "Column",
     "DESIGN_LABELS",
     "TableWriter",
     "level_arrays",

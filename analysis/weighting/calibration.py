@@ -101,16 +101,16 @@ def _poststratify(
         if text not in matched and value > 0
     ]
     if unmatched and not partial:
-        text, value, labels = unmatched[0]
-        cell = _cell_name(coded.names, labels)
+        _, value, labels = unmatched[0]
+        cell_name = _cell_name(coded.names, labels)
         more = len(unmatched) - 1
         also_en = f" ({more} more cells likewise)" if more else ""
         also_vi = f" (còn {more} ô khác như vậy)" if more else ""
         raise WeightingError(
-            f"{what_en} {cell} has a population total of {_num(value)} but no rows in the "
+            f"{what_en} {cell_name} has a population total of {_num(value)} but no rows in the "
             f"sample{also_en}; collapse it with a neighbouring cell, or pass partial=True to "
             f"leave it out",
-            f"{what_vi} {cell} có tổng tổng thể {_num(value, 'vi')} nhưng không có dòng nào "
+            f"{what_vi} {cell_name} có tổng tổng thể {_num(value, 'vi')} nhưng không có dòng nào "
             f"trong mẫu{also_vi}; hãy gộp với ô bên cạnh, hoặc dùng partial=True để bỏ qua",
             column=", ".join(coded.names),
         )

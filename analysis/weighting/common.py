@@ -11,18 +11,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from analysis.errors import AnalysisError, format_rows
 
-Totals = Mapping[Any, float] | pd.Series | pd.DataFrame
+Totals: TypeAlias = Mapping[Any, float] | pd.Series | pd.DataFrame
 #: Column name(s) that define cells or a margin.
-By = str | Sequence[str]
+By: TypeAlias = str | Sequence[str]
 #: Raking margins: {column(s): totals} or a sequence of (column(s), totals) pairs.
-Margins = Mapping[Any, Totals] | Sequence[tuple[By, Totals]]
+Margins: TypeAlias = Mapping[Any, Totals] | Sequence[tuple[By, Totals]]
 
 #: R's ``svyrecvar`` sweeps the raking margins this many times when projecting scores.
 RAKING_PROJECTION_SWEEPS = 10
@@ -137,10 +137,11 @@ def _cells(
     else:
         present, inverse = np.unique(codes, return_inverse=True)
     labels = []
-    for key in present:
+    for combined in present:
+        key = int(combined)
         parts = []
         for col_uniques in reversed(uniques):
-            key, code = divmod(int(key), len(col_uniques))
+            key, code = divmod(key, len(col_uniques))
             parts.append(col_uniques[code])
         labels.append(tuple(reversed(parts)))
     return _Cells(tuple(names), inverse.astype(np.int64).ravel(), labels, data.index)
@@ -172,7 +173,9 @@ def _factorize(
     return col_codes.astype(np.int64), pd.Index(col_uniques)
 
 
-def _totals_dict(names: Sequence[str], totals: Totals, what_en: str, what_vi: str) -> dict:
+def _totals_dict(
+    names: Sequence[str], totals: Totals, what_en: str, what_vi: str
+) -> dict[tuple[str, ...], tuple[float, Any]]:
     """Normalise totals to ``{tuple of level texts: (float total, original labels)}``."""
     k = len(names)
     pairs: list[tuple[Any, Any]]

@@ -216,10 +216,10 @@ def calibrated_psu_totals(design: SurveyDesign, scores: Any) -> np.ndarray:
     (``P`` sums rows into PSUs) and only K×k and P×K matrices are built. Calibrations that are
     not post-stratification or raking fall back to ``design.psu_totals`` on dense scores.
     """
-    steps = design.calibration
-    if not all(isinstance(step, _LinearCalibration) for step in steps):
+    steps = [step for step in design.calibration if isinstance(step, _LinearCalibration)]
+    if len(steps) != len(design.calibration):
         return design.psu_totals(_dense(scores))
-    x = scores if sparse.issparse(scores) else _as_matrix(scores)[0]
+    x: Any = scores if sparse.issparse(scores) else _as_matrix(scores)[0]
     if x.shape[0] != design.n:
         raise ValueError(f"scores have {x.shape[0]} rows, the design {design.n}")
     if sparse.issparse(x):

@@ -45,7 +45,7 @@ def _mask(data: pd.DataFrame, values: str | Any, what: str) -> np.ndarray:
             column=column,
             rows=rows,
         )
-    return series.to_numpy().astype(bool)
+    return np.asarray(series.to_numpy().astype(bool))
 
 
 def nonresponse_adjust(
@@ -109,4 +109,4 @@ def nonresponse_adjust(
     out = w * factor[coded.codes]
     out[elig & ~resp] = 0.0
     out[~elig] = w[~elig]
-    return out
+    return np.asarray(out)
