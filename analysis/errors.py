@@ -37,10 +37,13 @@ def format_rows(rows: Sequence[Any], lang: str = "en") -> str:
 class AnalysisError(GesurveyError, ValueError):
     """Bad input to an analysis function; ``str()`` is English, ``message("vi")`` Vietnamese.
 
-    The project's one error type (:class:`~questionnaires.errors.GesurveyError`) with code
-    ``"analysis"``; ``where`` names the column when there is one. ``en`` and ``vi`` are the
-    messages, ``column`` and ``rows`` where the problem is.
+    The project's one error type (:class:`~questionnaires.errors.GesurveyError`) with the
+    class's ``default_code`` (``"analysis"``; subclasses set their own); ``where`` names the
+    column when there is one. ``en`` and ``vi`` are the messages, ``column`` and ``rows`` where
+    the problem is.
     """
+
+    default_code = "analysis"
 
     def __init__(
         self,
@@ -49,9 +52,10 @@ class AnalysisError(GesurveyError, ValueError):
         *,
         column: str | None = None,
         rows: Iterable[Any] = (),
-        code: str = "analysis",
+        code: str | None = None,
     ) -> None:
-        super().__init__(code, en, vi, where=None if column is None else f"column {column}")
+        where = None if column is None else f"column {column}"
+        super().__init__(code or self.default_code, en, vi, where=where)
         self.en = en
         self.vi = vi
         self.column = column

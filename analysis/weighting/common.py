@@ -9,7 +9,7 @@ district ``178`` matches ``"178"``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -33,16 +33,7 @@ MARGIN_TOTAL_TOLERANCE = 1e-9
 class WeightingError(AnalysisError):
     """A weighting step cannot be done with these data or totals (code ``"weighting"``)."""
 
-    def __init__(
-        self,
-        en: str,
-        vi: str,
-        *,
-        column: str | None = None,
-        rows: Iterable[Any] = (),
-        code: str = "weighting",
-    ) -> None:
-        super().__init__(en, vi, column=column, rows=rows, code=code)
+    default_code = "weighting"
 
 
 class WeightingWarning(UserWarning):
