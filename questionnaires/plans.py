@@ -25,6 +25,7 @@ import jsonschema
 
 from questionnaires.errors import ExpressionSyntaxError, QuestionnaireError
 from questionnaires.expressions import Scope, compile_expression
+from questionnaires.files import read_json
 from questionnaires.loader import load_bundled
 from questionnaires.model import Questionnaire
 
@@ -136,25 +137,7 @@ def load_plan(path: str | Path, forms: dict[str, Questionnaire] | None = None) -
     """Read, check and compile a table plan file; raise QuestionnaireError listing every problem."""
     path = Path(path)
     display = f"tables/{path.name}" if path.parent.name == "tables" else str(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise QuestionnaireError(
-            f"{display}: file not found; check the path",
-            f"{display}: không tìm thấy tệp; hãy kiểm tra đường dẫn",
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise QuestionnaireError(
-            f"{display}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}); "
-            f"fix the JSON syntax",
-            f"{display}: dòng {exc.lineno}, cột {exc.colno}: JSON không hợp lệ ({exc.msg}); "
-            f"hãy sửa cú pháp JSON",
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QuestionnaireError(
-            f"{display}: cannot be read ({exc}); save it as UTF-8 text",
-            f"{display}: không đọc được ({exc}); hãy lưu tệp dạng văn bản UTF-8",
-        ) from None
+    document = read_json(path, display)
     return plan_from_dict(document, display, forms)
 
 
