@@ -198,7 +198,7 @@ class SurveyDesign:
                 column=name,
                 rows=rows,
             )
-        return w
+        return np.asarray(w)
 
     def _codes(self, column: str, role_en: str, role_vi: str) -> tuple[np.ndarray, pd.Index]:
         values = _require_column(self.data, column, role_en, role_vi)
@@ -436,8 +436,8 @@ class SurveyDesign:
                 centred[lonely_psu] = 0.0
         scale = scale_h[self.psu_stratum]
         if full:
-            return expand * ((centred * scale[:, None]).T @ centred)
-        return expand * np.einsum("pk,pk,p->k", centred, centred, scale)
+            return np.asarray(expand * ((centred * scale[:, None]).T @ centred))
+        return np.asarray(expand * np.einsum("pk,pk,p->k", centred, centred, scale))
 
     def total_variance(self, scores: np.ndarray) -> np.ndarray:
         """Covariance matrix (k×k) of the estimated totals whose n×k weighted scores are given.
@@ -474,7 +474,7 @@ class SurveyDesign:
         """Domain df from a P × D matrix saying which PSUs hold members of which domain."""
         psu_count = present.sum(axis=0)
         strata_count = (self.stratum_sums(present) > 0).sum(axis=0)
-        return (psu_count - strata_count).astype(np.int64)
+        return np.asarray((psu_count - strata_count).astype(np.int64))
 
     def with_weights(
         self, weights: Sequence[float] | np.ndarray, calibration: Sequence[Calibration] = ()

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -106,23 +106,46 @@ class GapEstimate:
         return {k: _plain(v) for k, v in asdict(self).items()}
 
 
-@dataclass(frozen=True)
-class EstimateTable(Sequence[Estimate]):
-    """The rows returned by an estimator, in domain order (then level order)."""
+Row = TypeVar("Row", Estimate, GapEstimate)
 
-    rows: tuple[Estimate, ...]
-    design: SurveyDesign = field(repr=False, compare=False)
 
-    def __getitem__(self, index: int) -> Estimate:  # type: ignore[override]
+@dataclass(frozen=True, eq=False)
+class EstimateTable(Sequence[Row]):
+    """The rows returned by an estimator, in domain order (then level order).
+
+    Rows are :class:`Estimate` (mean, proportion, total, ratio, quantile estimators) or
+    :class:`GapEstimate` (:func:`gap`). A table equals another table, list or tuple holding the
+    same rows in the same order.
+    """
+
+    rows: tuple[Row, ...]
+    design: SurveyDesign = field(repr=False)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Row, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | tuple[Row, ...]:
         return self.rows[index]
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __iter__(self) -> Iterator[Estimate]:
+    def __iter__(self) -> Iterator[Row]:
         return iter(self.rows)
 
-    def find(self, level: str | None = None, **domain: Any) -> Estimate:
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EstimateTable):
+            return self.rows == other.rows
+        if isinstance(other, list | tuple):
+            return list(self.rows) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def find(self, level: str | None = None, **domain: Any) -> Row:
         """The row with this level and these domain values (``find("1", sex="F")``)."""
         for row in self.rows:
             if row.level == level and all(row.domain.get(k) == v for k, v in domain.items()):
@@ -181,7 +204,7 @@ def _numeric(design: SurveyDesign, column: str) -> np.ndarray:
             column=column,
             rows=rows,
         )
-    return values.to_numpy(dtype=float)
+    return np.asarray(values.to_numpy(dtype=float))
 
 
 def _level_label(value: Any) -> str:
@@ -287,17 +310,19 @@ class _Values:
     @property
     def width(self) -> int:
         if self.matrix is not None:
-            return self.matrix.shape[1]
+            return int(self.matrix.shape[1])
         return self.n_levels if self.levels is not None else 1
 
     def dense(self, rows: np.ndarray) -> np.ndarray:
         """The values of ``rows`` as a matrix (indicators for levels)."""
         if self.matrix is not None:
-            return self.matrix[rows]
+            return np.asarray(self.matrix[rows])
         if self.levels is not None:
-            return (self.levels[rows][:, None] == np.arange(self.n_levels)).astype(float)
+            return np.asarray(
+                (self.levels[rows][:, None] == np.arange(self.n_levels)).astype(float)
+            )
         assert self.numeric is not None
-        return self.numeric[rows][:, None]
+        return np.asarray(self.numeric[rows][:, None])
 
     def grouped(self, key: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
         """``sum(w * value)`` per group of ``key`` and per column: groups × width.
@@ -517,7 +542,7 @@ def _table(
     vsrs: np.ndarray,
     level: float,
     logit_ci: bool = False,
-) -> EstimateTable:
+) -> EstimateTable[Estimate]:
     n_domains, n_levels = lin.theta.shape
     var = design.psu_total_variance(lin.totals, full=False).reshape(n_domains, n_levels)
     se = np.sqrt(var)
@@ -565,8 +590,14 @@ def _table(
 
 def mean(
     design: SurveyDesign, variable: str, by: str | Sequence[str] | None = None, level: float = 0.95
-) -> EstimateTable:
-    """Weighted mean of a numeric variable per domain (R's ``svymean``/``svyby``, na.rm=TRUE)."""
+) -> EstimateTable[Estimate]:
+    """Weighted mean of a numeric variable per domain (R's ``svymean``/``svyby``, na.rm=TRUE).
+
+    The mean is the ratio ``Σ w y / Σ w`` and its variance the linearised one, with scores
+    ``w (y − ȳ) / Σ w`` summed by PSU (Lohr, *Sampling*, 2nd ed., §9.1; Lumley, *Complex
+    Surveys*, ch. 2). CIs are Wald with the domain's design df. Returns an
+    :class:`EstimateTable`.
+    """
     _check_level(level)
     domains = _domains(design, _by_list(by))
     y = _numeric(design, variable)
@@ -579,11 +610,13 @@ def mean(
 
 def proportion(
     design: SurveyDesign, variable: str, by: str | Sequence[str] | None = None, level: float = 0.95
-) -> EstimateTable:
+) -> EstimateTable[Estimate]:
     """Share of every level of a categorical (or 0/1) variable per domain, logit CIs.
 
     Missing values are left out of the denominator. R: ``svymean(~factor(x))`` for the SEs and
-    deffs, ``svyciprop(method="xlogit")`` on the domain for the CIs.
+    deffs, ``svyciprop(method="xlogit")`` on the domain for the CIs: the CI of ``logit(p)`` with
+    the linearised SE ``se / (p (1 − p))``, transformed back (Lumley, *Complex Surveys*, ch. 2;
+    Lohr, *Sampling*, 2nd ed., §9.1). Returns an :class:`EstimateTable`, one row per level.
     """
     _check_level(level)
     domains = _domains(design, _by_list(by))
@@ -621,8 +654,13 @@ def proportion(
 
 def total(
     design: SurveyDesign, variable: str, by: str | Sequence[str] | None = None, level: float = 0.95
-) -> EstimateTable:
-    """Weighted total of a numeric variable per domain (R's ``svytotal``, na.rm=TRUE)."""
+) -> EstimateTable[Estimate]:
+    """Weighted total of a numeric variable per domain (R's ``svytotal``, na.rm=TRUE).
+
+    The Horvitz-Thompson total ``Σ w y`` with the with-replacement PSU variance (Lohr,
+    *Sampling*, 2nd ed., ch. 6 and §9.1; Lumley, *Complex Surveys*, ch. 2). Returns an
+    :class:`EstimateTable`.
+    """
     _check_level(level)
     domains = _domains(design, _by_list(by))
     y = _numeric(design, variable)
@@ -642,8 +680,13 @@ def ratio(
     denominator: str,
     by: str | Sequence[str] | None = None,
     level: float = 0.95,
-) -> EstimateTable:
-    """Ratio of two weighted totals per domain (R's ``svyratio``); rows missing either are out."""
+) -> EstimateTable[Estimate]:
+    """Ratio of two weighted totals per domain (R's ``svyratio``); rows missing either are out.
+
+    ``R = Σ w y / Σ w x`` with the linearised scores ``w (y − R x) / Σ w x`` (Lohr, *Sampling*,
+    2nd ed., §4.1 and §9.1; Lumley, *Complex Surveys*, ch. 2). Returns an
+    :class:`EstimateTable`.
+    """
     _check_level(level)
     domains = _domains(design, _by_list(by))
     y = _numeric(design, numerator)
@@ -678,7 +721,7 @@ def quantile(
     quantiles: Sequence[float] = (0.25, 0.5, 0.75),
     by: str | Sequence[str] | None = None,
     level: float = 0.95,
-) -> EstimateTable:
+) -> EstimateTable[Estimate]:
     """Quantiles per domain as R's ``svyquantile`` defaults (math rule, Woodruff CI).
 
     The CI inverts the Wald interval of the estimated CDF at the quantile (Woodruff 1952);
@@ -769,14 +812,16 @@ def gap(
     stat: str = "mean",
     by: str | Sequence[str] | None = None,
     level: float = 0.95,
-) -> list[GapEstimate]:
+) -> EstimateTable[GapEstimate]:
     """Gap ``a − b`` and parity index ``a / b`` between two groups, in each ``by`` domain.
 
     ``between=("sex", "F", "M")`` gives the female − male gap and the gender parity index. The
     two groups' scores are differenced PSU by PSU, so their covariance is kept (R's
     ``svycontrast(svyby(..., covmat=TRUE), c(1, -1))``); the GPI's SE is the delta method,
-    ``(z_a − (a/b) z_b) / b``. CIs are Wald with the df of the two groups together; the
-    p-value is two-sided from the t survival function.
+    ``(z_a − (a/b) z_b) / b`` (Lohr, *Sampling*, 2nd ed., §9.1; Lumley, *Complex Surveys*,
+    ch. 2 on ``svycontrast``). CIs are Wald with the df of the two groups together; the p-value is
+    two-sided from the t survival function. Returns an :class:`EstimateTable` of
+    :class:`GapEstimate` rows.
     """
     _check_level(level)
     if stat not in ("mean", "proportion"):
@@ -802,10 +847,10 @@ def gap(
         if hits:
             masks.append(group_codes == hits[0])
             continue
-        values = ", ".join(labels[:20])
+        shown = ", ".join(labels[:20])
         raise AnalysisError(
-            f"no row has '{group}' in column '{column}'; its values are: {values}",
-            f"Không có dòng nào có giá trị '{group}' ở cột '{column}'; các giá trị là: {values}",
+            f"no row has '{group}' in column '{column}'; its values are: {shown}",
+            f"Không có dòng nào có giá trị '{group}' ở cột '{column}'; các giá trị là: {shown}",
             column=column,
         )
     in_a, in_b = masks
@@ -825,7 +870,7 @@ def gap(
         values = _Values(levels=codes, n_levels=len(labels))
         levels = list(labels)
         if not levels:  # no value at all: no gap to give
-            return []
+            return EstimateTable((), design)
     lin = _linearise(design, inner, valid, values, None, "weights")
     n_outer = outer.count
     n_levels = len(levels)
@@ -888,4 +933,4 @@ def gap(
                     n_unweighted_b=int(n_groups[i, 1]),
                 )
             )
-    return out
+    return EstimateTable(tuple(out), design)

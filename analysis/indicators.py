@@ -9,12 +9,13 @@ table only leaves out the tables that need it (with a note), a missing backgroun
 leaves out its block of rows.
 
 Indicator expressions are the questionnaire expression language (FORMAT.md) compiled once by
-the plan loader and evaluated here vectorised over columns (:func:`evaluate_frame`), with the
-same null rules as the form engine: a declared missing code (98, 99) or a blank is ``null``;
+the plan loader and evaluated over whole columns by the questionnaire package's vectorised
+evaluator (:mod:`questionnaires.vectorised`, through :func:`evaluate_frame`), with the same null
+rules as the form engine: a declared missing code (98, 99) or a blank is ``null``;
 arithmetic with ``null`` is ``null``; ``=`` is true when both sides are ``null``; ``<`` and
 friends with a ``null`` side are false; ``and``/``or``/``not`` treat ``null`` and 0 as false.
 
-Plan monitoring (table M1) follows the domain brief's status rule: a survey estimate is
+Plan monitoring (table M1) follows one status rule: a survey estimate is
 "achieved" when its CI bound on the target's side meets the target (the lower bound for ``≥``
 and ``>`` targets, the upper bound for ``<`` and ``≤``), "not achieved" when the whole CI misses
 it, and "not distinguishable" otherwise; for ``=`` the target must lie inside the CI. Register
@@ -27,7 +28,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -35,8 +36,11 @@ import pandas as pd
 from analysis.design import SurveyDesign
 from analysis.errors import AnalysisError
 from analysis.variables import parse_multi, parse_multi_column
+from questionnaires.codes import MISSING
+from questionnaires.errors import ExpressionError
 from questionnaires.model import Questionnaire
 from questionnaires.plans import TablePlan
+from questionnaires.vectorised import Level, MultiColumn, evaluate_columns
 
 __all__ = [
     "SurveyData",
@@ -161,7 +165,7 @@ def _needed_columns(plan: TablePlan) -> Callable[[str], bool]:
         names |= set(source.get("attach", ()))
     for variable in plan.row_variables.values():
         column = variable.get("column")
-        names |= set(column.values()) if isinstance(column, dict) else ({column} - {None})
+        names |= set(column.values()) if isinstance(column, dict) else {c for c in [column] if c}
         names |= set(variable.get("assets", ()))
     kap = plan.kap
     for key in ("knowledge", "attitude", "wife_beating"):
@@ -264,14 +268,14 @@ def read_data_dir(
     )
     household = raw.get(household_sid) if household_sid else None
     member = raw.get(member_sid) if member_sid else None
-    if member is not None and household is not None:
+    if member is not None and household is not None and member_sid is not None:
         key = _key(plan, member, household)
         line = plan.sources[member_sid].get("line", "line")
         if key is not None and line not in member.columns:
             member = member.copy()
             member[line] = member.groupby(key, sort=False).cumcount() + 1
             raw[member_sid] = member
-    if household is not None:
+    if household is not None and household_sid is not None:
         household = _derive_household(
             plan,
             household,
@@ -374,7 +378,7 @@ def _safe_multi(value: Any) -> list[int]:
         codes = parse_multi(value)
     except (ValueError, TypeError):
         return []
-    return [c for c in (codes or []) if c not in (98, 99)]
+    return [c for c in (codes or []) if c not in MISSING]
 
 
 def _add_wealth(plan: TablePlan, household: pd.DataFrame) -> pd.DataFrame:
@@ -388,7 +392,7 @@ def _add_wealth(plan: TablePlan, household: pd.DataFrame) -> pd.DataFrame:
     if len(assets) < 2:
         return household
     x = household[assets].apply(pd.to_numeric, errors="coerce")
-    x = x.where(~x.isin([98, 99]))
+    x = x.where(~x.isin(MISSING))
     x = x.fillna(x.mean())
     std = x.std(ddof=0).replace(0, np.nan)
     z = ((x - x.mean()) / std).fillna(0.0).to_numpy()
@@ -467,8 +471,58 @@ def _look_up(frame: pd.DataFrame, source: pd.DataFrame, key: list[str], cols: li
 # vectorised expressions
 
 
-class _Evaluator:
-    """Evaluate a compiled expression over every row of a frame at once."""
+# Functions a table plan may not use: they read a whole roster or build text, not a column.
+_ROW_FUNCTIONS = frozenset({"count", "sum", "concat", "string-length"})
+
+
+def _check_plan_expression(node: dict[str, Any]) -> None:
+    """Refuse what a table plan's expression cannot mean over data columns, naming it."""
+    kind = node["node"]
+    if kind == "string":
+        raise AnalysisError(
+            f"text value '{node['value']}' cannot be compared over data columns; use a "
+            f"choice name of a choice question",
+            f"Giá trị chữ '{node['value']}' không so sánh được trên cột dữ liệu; hãy dùng "
+            f"tên lựa chọn của câu hỏi có lựa chọn",
+        )
+    if kind not in ("number", "ref", "negate", "binary", "call"):
+        raise AnalysisError(
+            f"expression node '{kind}' is not allowed in a table plan",
+            f"Nút biểu thức '{kind}' không dùng được trong kế hoạch bảng",
+        )
+    if kind == "call":
+        name = node["name"]
+        if name in _ROW_FUNCTIONS:
+            raise AnalysisError(
+                f"function '{name}' cannot be used in a table plan (it needs the row's roster)",
+                f"Hàm '{name}' không dùng được trong kế hoạch bảng (cần danh sách thành viên)",
+            )
+        if name in ("selected", "count-selected") and node["args"][0]["node"] != "ref":
+            raise AnalysisError(
+                f"{name}() needs a question as its first argument",
+                f"{name}() cần một câu hỏi ở đối số đầu",
+            )
+        for arg in node["args"]:
+            _check_plan_expression(arg)
+    elif kind == "negate":
+        _check_plan_expression(node["operand"])
+    elif kind == "binary":
+        _check_plan_expression(node["left"])
+        _check_plan_expression(node["right"])
+
+
+class _FrameColumns:
+    """A data frame's columns in the layout of :mod:`questionnaires.vectorised`, built on use.
+
+    A column is a number wherever it is read as one (declared missing codes and non-numbers are
+    null); a multi-choice question is read as its list of codes, so an answered question is true
+    even with nothing chosen, as in the form engine. The first argument of ``selected`` is read
+    as a multi-choice answer when the question is multi-choice (or the column holds text): a list
+    of codes per row, or, when the export split it, its 0/1 columns ``<question>_<code>``;
+    ``count-selected`` always counts the codes in the row's list. Those readings get their own
+    column keys, so one question can be read
+    both ways in one expression.
+    """
 
     def __init__(
         self, frame: pd.DataFrame, missing: dict[str, tuple[int, ...]], multi: set[str]
@@ -477,24 +531,25 @@ class _Evaluator:
         self.missing = missing
         self.multi = multi
         self.n = len(frame)
-        self._columns: dict[str, np.ndarray] = {}
-        self._selected: dict[tuple[str, float], np.ndarray] = {}
+        self._columns: dict[str, Any] = {}
         self._lists: dict[str, list[list[int] | None]] = {}
 
     def column(self, name: str) -> np.ndarray:
-        if name not in self._columns:
+        """The column as floats: NaN where blank, not a number or a declared missing code."""
+        key = f"{name}#num"
+        if key not in self._columns:
             if name not in self.frame.columns:
-                self._columns[name] = np.full(self.n, np.nan)
+                values = np.full(self.n, np.nan)
             else:
                 raw = self.frame[name]
                 values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
                 codes = self.missing.get(name, ())
                 if codes:
                     values = np.where(np.isin(values, codes), np.nan, values)
-                self._columns[name] = values
-        return self._columns[name]
+            self._columns[key] = values
+        return np.asarray(self._columns[key])
 
-    def lists(self, name: str) -> list[list[int] | None]:
+    def _parsed(self, name: str) -> list[list[int] | None]:
         if name not in self._lists:
             if name not in self.frame.columns:
                 self._lists[name] = [None] * self.n
@@ -508,135 +563,109 @@ class _Evaluator:
                 self._lists[name] = out
         return self._lists[name]
 
-    def selected(self, name: str, value: float) -> np.ndarray:
-        key = (name, value)
-        if key not in self._selected:
-            column = f"{name}_{int(value)}"
-            if name not in self.frame.columns and column in self.frame.columns:
-                self._selected[key] = self.column(column) == 1
-            else:
-                target = int(value)
-                self._selected[key] = np.fromiter(
-                    (v is not None and target in v for v in self.lists(name)), bool, self.n
-                )
-        return self._selected[key]
-
-    def run(self, node: dict[str, Any]) -> np.ndarray:
-        kind = node["node"]
-        if kind == "number":
-            return np.full(self.n, float(node["value"]))
-        if kind == "string":
-            raise AnalysisError(
-                f"text value '{node['value']}' cannot be compared over data columns; use a "
-                f"choice name of a choice question",
-                f"Giá trị chữ '{node['value']}' không so sánh được trên cột dữ liệu; hãy dùng "
-                f"tên lựa chọn của câu hỏi có lựa chọn",
+    def lists(self, name: str) -> MultiColumn:
+        """The answers as lists of codes (a lone declared missing code is unanswered)."""
+        key = f"{name}#list"
+        if key not in self._columns:
+            parsed = self._parsed(name)
+            codes = sorted({c for v in parsed if v for c in v})
+            where = {c: j for j, c in enumerate(codes)}
+            matrix = np.zeros((self.n, len(codes)), bool)
+            for i, value in enumerate(parsed):
+                if value:
+                    matrix[i, [where[c] for c in value]] = True
+            answered = np.fromiter((v is not None for v in parsed), bool, self.n)
+            self._columns[key] = MultiColumn(
+                tuple(codes), matrix, answered, np.full(self.n, np.nan)
             )
-        if kind == "ref":
-            return self.column(node["name"])
-        if kind == "negate":
-            return -self.run(node["operand"])
-        if kind == "binary":
-            return self._binary(node)
-        if kind == "call":
-            return self._call(node)
-        raise AnalysisError(
-            f"expression node '{kind}' is not allowed in a table plan",
-            f"Nút biểu thức '{kind}' không dùng được trong kế hoạch bảng",
-        )
+        return cast(MultiColumn, self._columns[key])
 
-    def _binary(self, node: dict[str, Any]) -> np.ndarray:
-        op = node["op"]
-        if op in ("and", "or"):
-            left = _truthy(self.run(node["left"]))
-            right = _truthy(self.run(node["right"]))
-            return (left & right if op == "and" else left | right).astype(float)
-        a = self.run(node["left"])
-        b = self.run(node["right"])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if op == "=":
-                return ((a == b) | (np.isnan(a) & np.isnan(b))).astype(float)
-            if op == "!=":
-                return ~((a == b) | (np.isnan(a) & np.isnan(b))) * 1.0
-            if op in ("<", "<=", ">", ">="):
-                fn: Callable[[np.ndarray, np.ndarray], np.ndarray] = {
-                    "<": np.less,
-                    "<=": np.less_equal,
-                    ">": np.greater,
-                    ">=": np.greater_equal,
-                }[op]
-                return fn(a, b).astype(float)
-            if op == "+":
-                return a + b
-            if op == "-":
-                return a - b
-            if op == "*":
-                return a * b
-            if op == "div":
-                return np.where(b == 0, np.nan, a / np.where(b == 0, 1, b))
-            if op == "mod":
-                return np.where(b == 0, np.nan, np.fmod(a, np.where(b == 0, 1, b)))
-        raise AnalysisError(f"operator '{op}' is not supported", f"Không hỗ trợ toán tử '{op}'")
-
-    def _call(self, node: dict[str, Any]) -> np.ndarray:
-        name, args = node["name"], node["args"]
-        if name == "selected":
-            ref = args[0]
-            value = self.run(args[1])[0] if self.n else 0.0
-            if ref["node"] != "ref":
-                raise AnalysisError(
-                    "selected() needs a question as its first argument",
-                    "selected() cần một câu hỏi ở đối số đầu",
+    def dummies(self, name: str) -> MultiColumn | None:
+        """The 0/1 columns ``<name>_<code>`` of a split multi-choice question, if any."""
+        key = f"{name}#dummies"
+        if key not in self._columns:
+            prefix = f"{name}_"
+            codes = sorted(
+                int(c[len(prefix) :])
+                for c in self.frame.columns
+                if isinstance(c, str) and c.startswith(prefix) and c[len(prefix) :].isdigit()
+            )
+            if not codes:
+                self._columns[key] = None
+            else:
+                matrix = np.column_stack([self.column(f"{name}_{c}") == 1 for c in codes])
+                self._columns[key] = MultiColumn(
+                    tuple(codes), matrix, np.ones(self.n, bool), np.full(self.n, np.nan)
                 )
-            if ref["name"] in self.multi or (
-                ref["name"] in self.frame.columns and self.frame[ref["name"]].dtype == object
-            ):
-                return self.selected(ref["name"], value).astype(float)
-            return (self.column(ref["name"]) == value).astype(float)
-        if name == "count-selected":
-            ref = args[0]
-            return np.fromiter((len(v) if v else 0 for v in self.lists(ref["name"])), float, self.n)
-        if name == "not":
-            return (~_truthy(self.run(args[0]))).astype(float)
-        if name == "if":
-            cond = _truthy(self.run(args[0]))
-            return np.where(cond, self.run(args[1]), self.run(args[2]))
-        if name == "coalesce":
-            out = self.run(args[0])
-            for arg in args[1:]:
-                out = np.where(np.isnan(out), self.run(arg), out)
-            return out
-        if name in ("min", "max"):
-            stack = np.vstack([self.run(a) for a in args])
-            with np.errstate(invalid="ignore"), _quiet():
-                return np.nanmin(stack, axis=0) if name == "min" else np.nanmax(stack, axis=0)
-        if name == "int":
-            return np.trunc(self.run(args[0]))
-        if name == "round":
-            digits = self.run(args[1])[0] if len(args) > 1 and self.n else 0.0
-            x = self.run(args[0])
-            scale = 10.0**digits
-            return np.sign(x) * np.floor(np.abs(x) * scale + 0.5) / scale
-        raise AnalysisError(
-            f"function '{name}' cannot be used in a table plan (it needs the row's roster)",
-            f"Hàm '{name}' không dùng được trong kế hoạch bảng (cần danh sách thành viên)",
-        )
+        return cast(MultiColumn | None, self._columns[key])
 
+    def _choices_of(self, name: str) -> tuple[str, Any]:
+        """The column key and column ``selected(${name}, …)`` reads."""
+        if name in self.multi and name not in self.frame.columns:
+            split = self.dummies(name)
+            if split is not None:
+                return f"{name}#dummies", split
+        if name in self.multi or (name in self.frame.columns and self.frame[name].dtype == object):
+            return f"{name}#list", self.lists(name)
+        return f"{name}#num", self.column(name)
 
-class _quiet:
-    def __enter__(self) -> None:
-        import warnings
+    def _bind(self, node: dict[str, Any], level: Level) -> dict[str, Any]:
+        """``node`` with every reference renamed to the column key it reads, put in ``level``."""
+        kind = node["node"]
+        if kind == "ref":
+            name = node["name"]
+            column: Any
+            if name in self.multi:
+                # A multi-choice answer stays a list: answered (even with nothing chosen) is true.
+                key, column = f"{name}#list", self.lists(name)
+            else:
+                key, column = f"{name}#num", self.column(name)
+            level.columns[key] = column
+            return {"node": "ref", "name": key}
+        if kind == "negate":
+            return {"node": "negate", "operand": self._bind(node["operand"], level)}
+        if kind == "binary":
+            return {
+                "node": "binary",
+                "op": node["op"],
+                "left": self._bind(node["left"], level),
+                "right": self._bind(node["right"], level),
+            }
+        if kind == "call":
+            args = node["args"]
+            name = node["name"]
+            if name in ("selected", "count-selected"):
+                question = args[0]["name"]
+                if name == "selected":
+                    key, column = self._choices_of(question)
+                else:
+                    key, column = f"{question}#list", self.lists(question)
+                level.columns[key] = column
+                bound = [{"node": "ref", "name": key}]
+                bound += [self._bind(arg, level) for arg in args[1:]]
+            else:
+                bound = [self._bind(arg, level) for arg in args]
+            return {"node": "call", "name": name, "args": bound}
+        return node
 
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._catch.__exit__(*exc)
+    def run(self, ast: dict[str, Any]) -> np.ndarray:
+        """The expression's value on every row as floats (NaN = null, 1/0 = true/false)."""
+        _check_plan_expression(ast)
+        level = Level(self.n)
+        try:
+            value = evaluate_columns(self._bind(ast, level), {None: level})
+        except ExpressionError as error:
+            raise AnalysisError(
+                f"indicator expression cannot be evaluated over the data: {error}",
+                f"Không tính được biểu thức chỉ số trên dữ liệu: {error}",
+            ) from error
+        if value.kind == "bool":
+            return np.asarray(value.data.astype(float))
+        return np.asarray(value.data, dtype=float)
 
 
 def _truthy(values: np.ndarray) -> np.ndarray:
-    return ~np.isnan(values) & (values != 0)
+    return np.asarray(~np.isnan(values) & (values != 0))
 
 
 def evaluate_frame(
@@ -646,7 +675,7 @@ def evaluate_frame(
     multi: set[str] | None = None,
 ) -> np.ndarray:
     """Value of a compiled expression for every row, as floats (NaN = null, 1/0 = true/false)."""
-    return _Evaluator(frame, missing_codes or {}, multi or set()).run(ast)
+    return _FrameColumns(frame, missing_codes or {}, multi or set()).run(ast)
 
 
 def indicator_values(
@@ -661,7 +690,7 @@ def indicator_values(
     sid = spec["source"]
     frame = data.frames[sid]
     asts = plan.asts[indicator_id]
-    evaluator = _Evaluator(frame, data.missing_codes.get(sid, {}), data.multi.get(sid, set()))
+    evaluator = _FrameColumns(frame, data.missing_codes.get(sid, {}), data.multi.get(sid, set()))
     keep = np.ones(len(frame), dtype=bool)
     if "population" in asts:
         keep &= _truthy(evaluator.run(asts["population"]))
@@ -721,7 +750,7 @@ def monitoring_status(
     ci_low: float | None = None,
     ci_high: float | None = None,
 ) -> str:
-    """``achieved``, ``not_achieved``, ``not_distinguishable`` or ``no_data`` (domain brief §5).
+    """``achieved``, ``not_achieved``, ``not_distinguishable`` or ``no_data`` for one target.
 
     With a CI (survey estimates) the bound on the target's side decides; without one (register
     and commune-form values) the value is compared directly.
@@ -747,6 +776,7 @@ def monitoring_status(
     )
     if not has_ci:
         return "achieved" if compare[comparator](estimate, target) else "not_achieved"
+    assert ci_low is not None and ci_high is not None
     if comparator == "=":
         return "achieved" if ci_low <= target <= ci_high else "not_achieved"
     if comparator in (">=", ">"):

@@ -1,6 +1,6 @@
 """Score the KAP module: knowledge, attitudes, wife-beating, decisions, chores; and reliability.
 
-Scoring follows the domain brief (§2):
+Scoring:
 
 - **Knowledge**: 1 per correct answer (the key is the choice attribute ``correct``), "don't know"
   (98) counts as answered and wrong, refused (99) as not answered. Score = 100 × correct /
@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from questionnaires.codes import DONT_KNOW, REFUSED
+
 __all__ = [
     "Reliability",
     "attitude_index",
@@ -43,14 +45,11 @@ __all__ = [
     "wife_beating",
 ]
 
-DONT_KNOW = 98
-REFUSED = 99
-
 
 def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame.columns:
         return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    return np.asarray(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float))
 
 
 def knowledge_scores(
@@ -230,7 +229,7 @@ def _complete(items: np.ndarray | pd.DataFrame) -> np.ndarray:
     matrix = np.asarray(items, dtype=float)
     if matrix.ndim != 2:
         raise ValueError("items must be a two-dimensional n × k matrix")
-    return matrix[~np.isnan(matrix).any(axis=1)]
+    return np.asarray(matrix[~np.isnan(matrix).any(axis=1)])
 
 
 @dataclass(frozen=True)
@@ -424,7 +423,7 @@ def _married_mask(work: Any, sid: str) -> np.ndarray:
 
     ast = compile_expression(married, source_scope(work.plan.document, sid, work.forms))
     values = evaluate_frame(ast, frame, work.data.missing_codes.get(sid, {}))
-    return ~np.isnan(values) & (values != 0)
+    return np.asarray(~np.isnan(values) & (values != 0))
 
 
 def _item_rows(

@@ -112,7 +112,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-class _Document(BaseDocTemplate):
+class _Document(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type information
     """A4 landscape page with a footer line."""
 
     def __init__(self, target: Any, lang: str, **kwargs: Any) -> None:

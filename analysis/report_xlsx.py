@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -59,7 +59,7 @@ def _number(value: Any) -> float | None:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
-    return value
+    return cast(float, value)
 
 
 def write_xlsx(

@@ -1,6 +1,6 @@
 """Rank support needs (SN01–SN04): weighted shares, priority points 3/2/1 and rank; barriers.
 
-Domain brief §3: each respondent names the needs (SN01, multi) and up to three priorities
+Each respondent names the needs (SN01, multi) and up to three priorities
 (SN02_1–3, distinct); priorities 1/2/3 earn 3/2/1 points, and a need not chosen as a priority
 earns 0. For every need the report gives the weighted share choosing it, the weighted mean
 points, the weighted share choosing it as priority 1, and its rank by mean points (1 = most
@@ -96,7 +96,7 @@ def priority_points(
 
 def rank_needs(mean_points: np.ndarray) -> np.ndarray:
     """Rank 1 for the highest mean points; ties share the smaller rank (``min`` method)."""
-    return pd.Series(-mean_points).rank(method="min").to_numpy()
+    return np.asarray(pd.Series(-mean_points).rank(method="min").to_numpy())
 
 
 def _weighted_means(matrix: np.ndarray, weights: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -104,7 +104,7 @@ def _weighted_means(matrix: np.ndarray, weights: np.ndarray, valid: np.ndarray) 
     total = w.sum()
     if total <= 0:
         return np.full(matrix.shape[1], np.nan)
-    return (np.nan_to_num(matrix) * w[:, None]).sum(axis=0) / total
+    return np.asarray((np.nan_to_num(matrix) * w[:, None]).sum(axis=0) / total)
 
 
 def _needs_setup(work: Any) -> tuple[str, pd.DataFrame, list[Any]] | None:
@@ -156,10 +156,10 @@ def support_needs_table(work: Any, table: dict[str, Any]) -> TableResult:
         if coded is None:
             return empty_table(plan, table, lang, text("note_missing_block", lang, block=by))
         column, labels = coded
-        values = frame[column].to_numpy()
-        groups = [(label, values == code) for code, label in labels]
+        group_codes = frame[column].to_numpy()
+        groups = [(label, group_codes == code) for code, label in labels]
     columns: list[Column] = []
-    per_group: list[dict[str, np.ndarray]] = []
+    per_group: list[dict[str, Any]] = []
     settings = plan.settings
     for label, mask in groups:
         in_group = valid & mask
@@ -192,9 +192,9 @@ def support_needs_table(work: Any, table: dict[str, Any]) -> TableResult:
     for j, choice in enumerate(choices):
         values: dict[str, Any] = {}
         flags: dict[str, str] = {}
-        for g, result in enumerate(per_group, start=1):
+        for g, group_result in enumerate(per_group, start=1):
             key = f"g{g}"
-            n = result["n"]
+            n = group_result["n"]
             mark = (
                 SUPPRESSED
                 if n < settings["suppress_below"]
@@ -203,7 +203,7 @@ def support_needs_table(work: Any, table: dict[str, Any]) -> TableResult:
                 else None
             )
             for stat in ("share", "points", "first", "rank"):
-                values[f"{key}_{stat}"] = float(result[stat][j])
+                values[f"{key}_{stat}"] = float(group_result[stat][j])
                 if mark:
                     flags[f"{key}_{stat}"] = mark
         rows.append(Row(choice.label[lang], values, flags))

@@ -31,6 +31,7 @@ import pandas as pd
 from analysis import estimators
 from analysis.design import SurveyDesign
 from analysis.indicators import SurveyData, indicator_values, monitoring_status, source_design
+from questionnaires.codes import MISSING
 from questionnaires.model import Questionnaire
 from questionnaires.plans import TablePlan
 
@@ -334,7 +335,7 @@ class WorkFrames:
         if not source_column or source_column not in frame.columns:
             return None
         values = pd.to_numeric(frame[source_column], errors="coerce").to_numpy(dtype=float)
-        values = np.where(np.isin(values, (98, 99)), np.nan, values)
+        values = np.where(np.isin(values, MISSING), np.nan, values)
         if "groups" in spec:
             coded = np.full(len(values), np.nan)
             labels = []
@@ -404,18 +405,18 @@ def sex_cells(
         pick = None
         factor = scale
     # Domains without a case (estimate NaN, n 0) are rows the table does not show.
-    table = [est for est in table if est.n_unweighted > 0]
-    if not table:
+    shown = [est for est in table if est.n_unweighted > 0]
+    if not shown:
         return {}
     sides: dict[tuple[float, float], estimators.Estimate] = {}
-    for est in table:
+    for est in shown:
         if est.level != pick:
             continue
         key = _domain_key(est.domain[by]) if by else 0.0
         sides[(key, float(est.domain[sex]))] = est
     counts: dict[tuple[float, float], int] = {}
     if stat == "proportion":
-        for est in table:
+        for est in shown:
             key = _domain_key(est.domain[by]) if by else 0.0
             counts[(key, float(est.domain[sex]))] = est.n_unweighted
     gaps = estimators.gap(
@@ -429,15 +430,15 @@ def sex_cells(
         flags: dict[str, str] = {}
         side_marks = []
         for prefix, group in (("w", women), ("m", men)):
-            est = sides.get((key, float(group)))
-            n = counts.get((key, float(group)), est.n_unweighted if est else 0)
-            if est is None and n:
+            side = sides.get((key, float(group)))
+            n = counts.get((key, float(group)), side.n_unweighted if side else 0)
+            if side is None and n:
                 # every valid case is 0: the share is 0 (logit CI undefined)
                 values.update({f"{prefix}_est": 0.0, f"{prefix}_ci": (math.nan, math.nan)})
-            elif est is not None:
-                values[f"{prefix}_est"] = est.estimate * factor
-                values[f"{prefix}_se"] = est.std_error * factor
-                values[f"{prefix}_ci"] = (est.ci_low * factor, est.ci_high * factor)
+            elif side is not None:
+                values[f"{prefix}_est"] = side.estimate * factor
+                values[f"{prefix}_se"] = side.std_error * factor
+                values[f"{prefix}_ci"] = (side.ci_low * factor, side.ci_high * factor)
             values[f"{prefix}_n"] = n
             mark = _mark(n, settings)
             side_marks.append(mark)
@@ -478,6 +479,7 @@ def single_cells(
         table = estimators.proportion(design, column, by=by, level=level)
         pick, factor = "1", 100.0
     elif stat == "ratio":
+        assert denominator is not None, "a ratio needs its denominator column"
         table = estimators.ratio(design, column, denominator, by=by, level=level)
         pick, factor = None, scale
     else:
@@ -675,6 +677,7 @@ def _commune_ratio(
     from analysis.indicators import evaluate_frame
 
     sid = _commune_sid(work.plan)
+    assert sid is not None, "callers check the plan has a commune source"
     frame = work.frame(sid)
     missing = work.data.missing_codes.get(sid, {})
     num = evaluate_frame(ast_num, frame, missing)
@@ -754,8 +757,8 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
                     values_, _ = cells[0.0]
                     estimate, ci, n = values_["est"], values_["ci"], values_["n"]
         elif target["source"] == "commune":
-            sid = _commune_sid(plan)
-            if sid is not None and work.has(sid):
+            commune_sid = _commune_sid(plan)
+            if commune_sid is not None and work.has(commune_sid):
                 num, den, reporting = _commune_ratio(
                     work,
                     plan.asts[f"{table['id']}#{target['code']}.numerator"],

@@ -22,13 +22,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from analysis.design import SurveyDesign
 from analysis.errors import AnalysisError
 from analysis.estimators import _categories, _Domains, _linearise, _plain, _Values
 
-__all__ = ["ChisqResult", "rao_scott"]
+__all__ = ["ChisqResult", "chisq", "rao_scott"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,21 @@ class ChisqResult:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (NaN becomes None)."""
         return {k: _plain(v) for k, v in asdict(self).items()}
+
+    def to_frame(self) -> pd.DataFrame:
+        """The test as a one-row pandas DataFrame (one column per field)."""
+        return pd.DataFrame([asdict(self)])
+
+
+def chisq(design: SurveyDesign, rows: str, cols: str, order: int = 2) -> ChisqResult:
+    """Design-based test of independence of two categorical columns (R's ``svychisq``).
+
+    The Rao-Scott corrected Pearson statistic: ``order=2`` (the default, R's ``statistic="F"``)
+    is the second-order correction referred to an F distribution, ``order=1`` the first-order
+    (mean deff) correction referred to χ² (Rao & Scott 1984; Lohr, *Sampling*, 2nd ed., §10.3).
+    The same test as :func:`rao_scott`.
+    """
+    return rao_scott(design, rows, cols, order)
 
 
 def rao_scott(design: SurveyDesign, rows: str, cols: str, order: int = 2) -> ChisqResult:

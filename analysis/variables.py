@@ -17,12 +17,13 @@ import json
 import math
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from analysis.errors import AnalysisError, format_rows
+from questionnaires.codes import MISSING
 
 __all__ = [
     "expand_multi",
@@ -35,7 +36,7 @@ __all__ = [
 _SEPARATORS = re.compile(r"[\s,;|]+")
 
 
-def missing_to_nan(values: pd.Series, missing_codes: Iterable[float] = (98, 99)) -> pd.Series:
+def missing_to_nan(values: pd.Series, missing_codes: Iterable[float] = MISSING) -> pd.Series:
     """The values as floats with the declared missing codes (and blanks) as NaN.
 
     Text that is not a number is an error naming the column and rows, never a silent NaN.
@@ -116,7 +117,7 @@ def parse_multi_column(values: Iterable[Any], on_error: Any = None) -> list[Any]
         if parsed is _UNPARSABLE:
             out.append(on_error)
         else:
-            out.append(None if parsed is None else list(parsed))
+            out.append(None if parsed is None else list(cast(list[int], parsed)))
     return out
 
 
@@ -125,7 +126,7 @@ def expand_multi(
     codes: Sequence[int],
     names: Sequence[str] | None = None,
     prefix: str | None = None,
-    missing_codes: Iterable[int] = (98, 99),
+    missing_codes: Iterable[int] = MISSING,
 ) -> pd.DataFrame:
     """One 0/1 column per choice (``<prefix>_<name>``), NaN rows for unanswered or missing codes."""
     prefix = str(values.name) if prefix is None else prefix

@@ -1,6 +1,6 @@
 """The ``gesurvey weights`` commands: calibrate or rake the weights of a data file.
 
-``calibrate`` runs DOMAIN_BRIEF §4's calibration (post-stratify on census cells, or rake to
+``calibrate`` runs the sampling plan's calibration (post-stratify on census cells, or rake to
 margins when cells are sparse, then trim at 3.5 × median and re-rake) and writes the data with
 the calibrated and final weights as new columns; ``rake`` rakes to margins given one totals file
 each. Data and totals files are CSV or Parquet (by suffix); a totals file has the cell columns

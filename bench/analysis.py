@@ -109,7 +109,7 @@ def run_analysis(data: pd.DataFrame, female: object, male: object) -> dict[str, 
     props = proportion(design, "support_need", by=by)
     timings["110 domains: mean + proportion"] = time.perf_counter() - t
     t = time.perf_counter()
-    gaps = gap(design, "score", ("sex", female, male), by=["district", "ethnicity"])
+    gaps = list(gap(design, "score", ("sex", female, male), by=["district", "ethnicity"]))
     gaps += gap(
         design,
         "support_need",

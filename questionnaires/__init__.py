@@ -10,7 +10,6 @@ from questionnaires.model import (
     AnalysisMeta,
     Choice,
     ChoiceList,
-    FieldError,
     GridRow,
     Label,
     Question,
@@ -18,6 +17,7 @@ from questionnaires.model import (
     RepeatGroup,
     Section,
 )
+from questionnaires.validation import FieldError, validate_answers
 
 __all__ = [
     "AnalysisMeta",
@@ -39,4 +39,5 @@ __all__ = [
     "load_questionnaire",
     "questionnaire_from_dict",
     "references",
+    "validate_answers",
 ]

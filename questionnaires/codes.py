@@ -2,8 +2,16 @@
 
 from collections.abc import Mapping
 
+#: Don't know / Không biết.
+DONT_KNOW = 98
+#: Refused / Từ chối.
+REFUSED = 99
+
 # 98 don't know / Không biết, 99 refused / Từ chối (FORMAT.md, "missing_codes").
 MISSING_CODES: Mapping[int, Mapping[str, str]] = {
-    98: {"vi": "Không biết", "en": "don't know"},
-    99: {"vi": "Từ chối", "en": "refused"},
+    DONT_KNOW: {"vi": "Không biết", "en": "don't know"},
+    REFUSED: {"vi": "Từ chối", "en": "refused"},
 }
+
+#: The reserved codes as a tuple, for ``np.isin`` and default arguments.
+MISSING: tuple[int, ...] = tuple(MISSING_CODES)

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from questionnaires.codes import MISSING_CODES
 from questionnaires.errors import ExpressionError, ExpressionSyntaxError
@@ -442,7 +442,7 @@ class _Resolver:
                     f"của '{parent}'",
                 )
             node["repeat"] = parent
-        return name
+        return str(name)
 
     def call(self, node: Node, group: str | None) -> None:
         name, args = node["name"], node["args"]
@@ -465,7 +465,7 @@ class _Resolver:
                     "đối số đầu tiên của sum() phải là một câu hỏi trong nhóm lặp, ví dụ "
                     "sum(${M04})",
                 )
-            if self.groups.get(owner) is not None:
+            if owner is not None and self.groups.get(owner) is not None:
                 self.fail(
                     first,
                     f"sum() over the nested group '{owner}' is not supported; "
@@ -528,7 +528,7 @@ def compile_expression(text: str, scope: Scope | None = None) -> Node:
     tree = _Parser(text).parse()
     if scope is not None:
         _Resolver(scope).walk(tree, scope.group)
-    return _strip(tree)
+    return cast(Node, _strip(tree))
 
 
 def references(ast: Node) -> set[str]:
@@ -558,7 +558,7 @@ def truthy(value: Any) -> bool:
         return False
     if isinstance(value, int | float) and value == 0:
         return False
-    return value != ""
+    return bool(value != "")
 
 
 def _kind(value: Any) -> str:
@@ -590,14 +590,14 @@ def _equal(left: Any, right: Any) -> bool:
     # Fast path for the common cases (plain numbers, two strings); bools take the slow path.
     tl, tr = type(left), type(right)
     if (tl is int or tl is float) and (tr is int or tr is float):
-        return left == right
+        return bool(left == right)
     if tl is str and tr is str:
-        return left == right
+        return bool(left == right)
     lk, rk = _kind(left), _kind(right)
     if lk in ("number", "boolean") and rk in ("number", "boolean"):
         return _number(left, "=") == _number(right, "=")
     if lk == "string" and rk == "string":
-        return left == right
+        return bool(left == right)
     raise ExpressionError(f"cannot compare {lk} {left!r} with {rk} {right!r}")
 
 
@@ -1015,7 +1015,7 @@ def load_vectors() -> list[dict[str, Any]]:
         .joinpath("vectors/expressions.json")
         .read_text(encoding="utf-8")
     )
-    return json.loads(text)["vectors"]
+    return cast(list[dict[str, Any]], json.loads(text)["vectors"])
 
 
 def vector_scope(vector: Mapping[str, Any]) -> Scope:

@@ -16,12 +16,13 @@ import re
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import jsonschema
 
 from questionnaires.errors import ExpressionSyntaxError, QuestionnaireError
 from questionnaires.expressions import Scope, compile_expression, references
+from questionnaires.files import parse_json, read_text
 from questionnaires.model import (
     MISSING_CODES,
     AnalysisMeta,
@@ -737,7 +738,7 @@ class _Builder:
         self.names: dict[str, dict[str, int]] = {}
         for ident, raw in self.raw.items():
             qtype = raw.get("type")
-            listed = _BUILTIN_TYPES.get(qtype) or (
+            listed = _BUILTIN_TYPES.get(str(qtype)) or (
                 raw.get("choices") if qtype in ("single", "multi") else None
             )
             if listed in self.choice_lists:
@@ -826,6 +827,14 @@ def _message(display: str, where: str | None, text: str) -> str:
     return f"{display}: {where}: {text}" if where else f"{display}: {text}"
 
 
+@overload
+def _label(raw: Mapping[str, str]) -> Label: ...
+
+
+@overload
+def _label(raw: None) -> None: ...
+
+
 def _label(raw: Mapping[str, str] | None) -> Label | None:
     return None if raw is None else Label(raw["vi"], raw["en"])
 
@@ -889,30 +898,11 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
     """
     path = Path(path)
     display = _display(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise QuestionnaireError(
-            f"{display}: file not found; check the path",
-            f"{display}: không tìm thấy tệp; hãy kiểm tra đường dẫn",
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QuestionnaireError(
-            f"{display}: cannot be read ({exc}); save it as UTF-8 text",
-            f"{display}: không đọc được ({exc}); hãy lưu tệp dạng văn bản UTF-8",
-        ) from None
+    text = read_text(path, display)
     key = (str(path.resolve()), hashlib.sha256(text.encode("utf-8")).hexdigest())
     if key in _CACHE:
         return _CACHE[key]
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise QuestionnaireError(
-            f"{display}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}); "
-            f"fix the JSON syntax",
-            f"{display}: dòng {exc.lineno}, cột {exc.colno}: JSON không hợp lệ ({exc.msg}); "
-            f"hãy sửa cú pháp JSON",
-        ) from None
+    document = parse_json(text, display)
     questionnaire = questionnaire_from_dict(document, display, path.stem)
     _CACHE[key] = questionnaire
     return questionnaire

@@ -19,12 +19,13 @@ import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 
 from questionnaires.errors import ExpressionSyntaxError, QuestionnaireError
 from questionnaires.expressions import Scope, compile_expression
+from questionnaires.files import read_json
 from questionnaires.loader import load_bundled
 from questionnaires.model import Questionnaire
 
@@ -86,39 +87,39 @@ class TablePlan:
 
     @property
     def title(self) -> dict[str, str]:
-        return self.document["title"]
+        return cast(dict[str, str], self.document["title"])
 
     @property
     def tables(self) -> list[dict[str, Any]]:
-        return self.document["tables"]
+        return cast(list[dict[str, Any]], self.document["tables"])
 
     @property
     def indicators(self) -> dict[str, dict[str, Any]]:
-        return self.document["indicators"]
+        return cast(dict[str, dict[str, Any]], self.document["indicators"])
 
     @property
     def sources(self) -> dict[str, dict[str, Any]]:
-        return self.document["sources"]
+        return cast(dict[str, dict[str, Any]], self.document["sources"])
 
     @property
     def row_variables(self) -> dict[str, dict[str, Any]]:
-        return self.document["row_variables"]
+        return cast(dict[str, dict[str, Any]], self.document["row_variables"])
 
     @property
     def departments(self) -> dict[str, dict[str, str]]:
-        return self.document["departments"]
+        return cast(dict[str, dict[str, str]], self.document["departments"])
 
     @property
     def design(self) -> dict[str, str]:
-        return self.document["design"]
+        return cast(dict[str, str], self.document["design"])
 
     @property
     def kap(self) -> dict[str, Any]:
-        return self.document.get("kap", {})
+        return cast(dict[str, Any], self.document.get("kap", {}))
 
     @property
     def support_needs(self) -> dict[str, Any]:
-        return self.document.get("support_needs", {})
+        return cast(dict[str, Any], self.document.get("support_needs", {}))
 
 
 def bundled_plan_path(plan_id: str = "langson") -> Path:
@@ -136,25 +137,7 @@ def load_plan(path: str | Path, forms: dict[str, Questionnaire] | None = None) -
     """Read, check and compile a table plan file; raise QuestionnaireError listing every problem."""
     path = Path(path)
     display = f"tables/{path.name}" if path.parent.name == "tables" else str(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise QuestionnaireError(
-            f"{display}: file not found; check the path",
-            f"{display}: không tìm thấy tệp; hãy kiểm tra đường dẫn",
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise QuestionnaireError(
-            f"{display}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}); "
-            f"fix the JSON syntax",
-            f"{display}: dòng {exc.lineno}, cột {exc.colno}: JSON không hợp lệ ({exc.msg}); "
-            f"hãy sửa cú pháp JSON",
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QuestionnaireError(
-            f"{display}: cannot be read ({exc}); save it as UTF-8 text",
-            f"{display}: không đọc được ({exc}); hãy lưu tệp dạng văn bản UTF-8",
-        ) from None
+    document = read_json(path, display)
     return plan_from_dict(document, display, forms)
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import jsonschema
 
 from questionnaires.errors import QuestionnaireError
+from questionnaires.files import read_json
 
 __all__ = [
     "COMPARATORS",
@@ -149,20 +150,7 @@ def load_targets(
     """
     path = Path(path) if path is not None else bundled_targets_path()
     display = f"tables/{path.name}" if path.parent.name == "tables" else str(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise QuestionnaireError(
-            f"{display}: file not found; check the path",
-            f"{display}: không tìm thấy tệp; hãy kiểm tra đường dẫn",
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise QuestionnaireError(
-            f"{display}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}); "
-            f"fix the JSON syntax",
-            f"{display}: dòng {exc.lineno}, cột {exc.colno}: JSON không hợp lệ ({exc.msg}); "
-            f"hãy sửa cú pháp JSON",
-        ) from None
+    document = read_json(path, display)
     return targets_from_dict(document, display, departments, indicators)
 
 

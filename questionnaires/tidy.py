@@ -37,9 +37,12 @@ from questionnaires.model import MISSING_CODES, Label, Question, Questionnaire, 
 
 __all__ = [
     "DESIGN_COLUMNS",
+    "ID_LABELS",
     "Column",
     "TidyLayout",
     "UnitTable",
+    "answer_columns",
+    "exported",
     "table_name",
 ]
 
@@ -49,18 +52,23 @@ MultiStyle = Literal["text", "dummies"]
 WEIGHT_COLUMNS = ("weight_base", "weight_adjusted", "weight_final")
 DESIGN_COLUMNS = ("stratum", "psu", *WEIGHT_COLUMNS)
 
-_ID_LABELS: dict[str, Label] = {
+#: Labels of the key and design columns every export shares (the simulator's too).
+ID_LABELS: dict[str, Label] = {
     "submission_uuid": Label("Mã phiếu (UUID)", "Submission id (UUID)"),
     "questionnaire_version": Label("Phiên bản phiếu hỏi", "Questionnaire version"),
     "hh_id": Label("Mã hộ (psu × 1000 + số thứ tự hộ)", "Household id (psu × 1000 + household_no)"),
     "line": Label("Số dòng trong danh sách hộ", "Roster line number"),
+    "birth_no": Label("Thứ tự lần sinh trong phiếu", "Birth row number in the interview"),
     "stratum": Label(
         "Tầng (huyện × 10 + thành thị/nông thôn)", "Stratum (district × 10 + urban/rural)"
     ),
     "psu": Label("Đơn vị mẫu bậc 1 (thôn/tổ dân phố)", "Primary sampling unit (village)"),
     "weight_base": Label("Trọng số cơ bản", "Base weight"),
     "weight_adjusted": Label("Trọng số đã điều chỉnh không trả lời", "Nonresponse-adjusted weight"),
-    "weight_final": Label("Trọng số cuối cùng", "Final weight"),
+    "weight_final": Label(
+        "Trọng số cuối cùng (hiệu chỉnh theo tổng điều tra)",
+        "Final weight (calibrated to census totals)",
+    ),
 }
 
 _YES_NO = {1: Label("Có", "Yes"), 0: Label("Không", "No")}
@@ -98,6 +106,75 @@ class Column:
         """True when every value is a choice code that fits a 16-bit integer."""
         codes = [*self.value_labels, *self.missing_codes]
         return self.kind == "int" and bool(codes) and all(-32768 <= c <= 32767 for c in codes)
+
+
+def exported(question: Question, identifying: bool = False, sensitive: bool = False) -> bool:
+    """Whether a question has export columns.
+
+    Never a note; identifying and sensitive questions only when ``identifying`` / ``sensitive``.
+    """
+    if question.type == "note":
+        return False
+    if question.identifying and not identifying:
+        return False
+    return not (question.sensitive and not sensitive)
+
+
+def answer_columns(question: Question, multi: MultiStyle = "text") -> list[Column]:
+    """The export columns of one question: one column, one per grid row, or one per choice.
+
+    A multi-choice question gives one text column (``multi="text"``) or one 0/1 column per
+    choice (``multi="dummies"``).
+    """
+    label = question.export_label
+    if question.type == "grid":
+        labels = _value_labels(question)
+        return [
+            Column(
+                f"{question.id}_{row.id}",
+                "int",
+                Label(f"{label.vi}: {row.label.vi}", f"{label.en}: {row.label.en}"),
+                "grid",
+                question,
+                grid_row=row.id,
+                value_labels=labels,
+                missing_codes=question.missing_codes,
+            )
+            for row in question.rows
+        ]
+    if question.type == "multi":
+        if multi == "text":
+            return [Column(question.id, "str", label, "multi_text", question)]
+        missing = {
+            c: Label(MISSING_CODES[c]["vi"], MISSING_CODES[c]["en"]) for c in question.missing_codes
+        }
+        assert question.choices is not None  # the loader requires choices on multi
+        return [
+            Column(
+                f"{question.id}_{choice.code}",
+                "int",
+                Label(f"{label.vi}: {choice.label.vi}", f"{label.en}: {choice.label.en}"),
+                "multi_dummy",
+                question,
+                code=choice.code,
+                value_labels={**_YES_NO, **missing},
+                missing_codes=question.missing_codes,
+            )
+            for choice in question.choices
+        ]
+    kind = _kind(question)
+    labels = _value_labels(question) if kind == "int" else {}
+    return [
+        Column(
+            question.id,
+            kind,
+            label,
+            "answer",
+            question,
+            value_labels=labels,
+            missing_codes=question.missing_codes,
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -173,63 +250,10 @@ class TidyLayout:
         return [item for section in self.questionnaire.sections for item in section.items]
 
     def _keep(self, question: Question) -> bool:
-        if question.type == "note":
-            return False
-        if question.identifying and not self.include_identifying:
-            return False
-        return not (question.sensitive and not self.include_sensitive)
+        return exported(question, self.include_identifying, self.include_sensitive)
 
     def _question_columns(self, question: Question) -> list[Column]:
-        label = question.export_label
-        if question.type == "grid":
-            labels = _value_labels(question)
-            return [
-                Column(
-                    f"{question.id}_{row.id}",
-                    "int",
-                    Label(f"{label.vi}: {row.label.vi}", f"{label.en}: {row.label.en}"),
-                    "grid",
-                    question,
-                    grid_row=row.id,
-                    value_labels=labels,
-                    missing_codes=question.missing_codes,
-                )
-                for row in question.rows
-            ]
-        if question.type == "multi":
-            if self.multi == "text":
-                return [Column(question.id, "str", label, "multi_text", question)]
-            missing = {
-                c: Label(MISSING_CODES[c]["vi"], MISSING_CODES[c]["en"])
-                for c in question.missing_codes
-            }
-            assert question.choices is not None  # the loader requires choices on multi
-            return [
-                Column(
-                    f"{question.id}_{choice.code}",
-                    "int",
-                    Label(f"{label.vi}: {choice.label.vi}", f"{label.en}: {choice.label.en}"),
-                    "multi_dummy",
-                    question,
-                    code=choice.code,
-                    value_labels={**_YES_NO, **missing},
-                    missing_codes=question.missing_codes,
-                )
-                for choice in question.choices
-            ]
-        kind = _kind(question)
-        labels = _value_labels(question) if kind == "int" else {}
-        return [
-            Column(
-                question.id,
-                kind,
-                label,
-                "answer",
-                question,
-                value_labels=labels,
-                missing_codes=question.missing_codes,
-            )
-        ]
+        return answer_columns(question, self.multi)
 
     def _build(
         self,
@@ -242,17 +266,17 @@ class TidyLayout:
         keys: list[Column] = list(parent_keys)
         if not groups:
             keys = [
-                Column("submission_uuid", "str", _ID_LABELS["submission_uuid"]),
-                Column("questionnaire_version", "str", _ID_LABELS["questionnaire_version"]),
-                Column("hh_id", "int", _ID_LABELS["hh_id"]),
+                Column("submission_uuid", "str", ID_LABELS["submission_uuid"]),
+                Column("questionnaire_version", "str", ID_LABELS["questionnaire_version"]),
+                Column("hh_id", "int", ID_LABELS["hh_id"]),
             ]
         else:
             name = "line" if unit == "member" else f"{unit}_no"
-            label = _ID_LABELS.get(name, Label(f"Số thứ tự dòng ({unit})", f"Row number ({unit})"))
+            label = ID_LABELS.get(name, Label(f"Số thứ tự dòng ({unit})", f"Row number ({unit})"))
             keys.append(Column(name, "int", label))
             self._row_keys[table_name(q, unit)] = name
         design = [
-            Column(n, "int" if n in ("stratum", "psu") else "float", _ID_LABELS[n])
+            Column(n, "int" if n in ("stratum", "psu") else "float", ID_LABELS[n])
             for n in DESIGN_COLUMNS
         ]
         columns: list[Column] = []
@@ -389,11 +413,11 @@ def _cell(column: Column, container: Mapping[str, Any]) -> Any:
         return str(code) if code is not None else None
     if column.source == "multi_dummy":
         chosen = value if isinstance(value, list) else [value]
-        codes = {_number(v, int) for v in chosen}
-        missing = [c for c in column.missing_codes if c in codes]
+        chosen_codes = {_number(v, int) for v in chosen}
+        missing = [c for c in column.missing_codes if c in chosen_codes]
         if missing:
             return missing[0]
-        return 1 if column.code in codes else 0
+        return 1 if column.code in chosen_codes else 0
     if column.kind == "str":
         return str(value)
     if column.kind == "int":

@@ -7,7 +7,7 @@ Simulator`; the modules follow the pipeline:
   in ``analysis/data/langson_frame.csv``;
 - :mod:`~analysis.synthetic.design`: strata, PPS villages, 20 households each, forms A/B;
 - :mod:`~analysis.synthetic.people`: rosters, the selected adult, response;
-- :mod:`~analysis.synthetic.answers` with :mod:`~analysis.synthetic.vector`: answers for any
+- :mod:`~analysis.synthetic.answers` with :mod:`questionnaires.vectorised`: answers for any
   questionnaire within its own rules; :mod:`~analysis.synthetic.behaviour`: the effect sizes;
 - :mod:`~analysis.synthetic.weights`: base, adjusted and final weights (analysis.weighting);
 - :mod:`~analysis.synthetic.export`: the tables, data dictionary and README.

@@ -4,7 +4,7 @@ The generator walks the questionnaire in order (sections, questions, repeat grou
 whole batch of interviews at once:
 
 1. evaluates the section's and the question's ``relevant`` ASTs over the columns answered so far
-   (:mod:`analysis.synthetic.vector`): rows where the question does not apply stay unanswered;
+   (:mod:`questionnaires.vectorised`): rows where the question does not apply stay unanswered;
 2. takes a proposed answer from, in this order, a *preset* (values fixed by the design or the
    household roster: district, selected person's age, …), a *behaviour* function (the effect
    model of :mod:`analysis.synthetic.behaviour`), or a generic draw for the question's type;
@@ -21,14 +21,15 @@ bundled forms and for forms added later, while the behaviour model adds the know
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from analysis.synthetic.vector import Level, MultiColumn, evaluate_columns, truth
-from questionnaires.model import Question, Questionnaire, RepeatGroup
+from questionnaires.codes import DONT_KNOW, REFUSED
+from questionnaires.model import ChoiceList, Question, Questionnaire, RepeatGroup
+from questionnaires.vectorised import Level, MultiColumn, evaluate_columns, truth
 
 __all__ = ["Context", "FillSettings", "fill", "to_answer_dicts"]
 
@@ -59,6 +60,12 @@ GIVEN_NAMES_F = (
     "Thị Hằng",
 )
 FAMILY_NAMES = ("Hoàng", "Nông", "Lương", "Vi", "Lộc", "Hà", "Nguyễn", "Triệu", "Lý", "Đàm")
+
+
+def _choices(q: Question) -> ChoiceList:
+    """The choices of a choice question (the loader requires them on every choice type)."""
+    assert q.choices is not None, q.id
+    return q.choices
 
 
 @dataclass
@@ -99,6 +106,7 @@ class Context:
         if self.group is None:
             return values
         index = self.level.parent
+        assert index is not None  # a repeat level knows its parent rows
         if isinstance(values, MultiColumn):
             return values.take(index)
         return values[index]
@@ -117,7 +125,7 @@ class Context:
         own = self.covariates.get(self.group, {})
         if name in own:
             return own[name]
-        return self._broadcast(self.covariates[None][name])
+        return np.asarray(self._broadcast(self.covariates[None][name]))
 
     def row_number(self) -> np.ndarray:
         """0-based position of each repeat row inside its interview."""
@@ -126,23 +134,23 @@ class Context:
             return np.zeros(self.n, np.int64)
         starts = np.r_[0, np.flatnonzero(np.diff(parent)) + 1]
         lengths = np.diff(np.r_[starts, len(parent)])
-        return np.arange(len(parent)) - np.repeat(starts, lengths)
+        return np.asarray(np.arange(len(parent)) - np.repeat(starts, lengths))
 
     def bernoulli(self, p: Any) -> np.ndarray:
         """1/0 draws with probability ``p`` (as floats, the yes/no codes)."""
-        return (self.rng.random(self.n) < p).astype(float)
+        return np.asarray((self.rng.random(self.n) < p).astype(float))
 
-    def categorical(self, codes: Any, weights: np.ndarray) -> np.ndarray:
+    def categorical(self, codes: Any, weights: np.ndarray | Sequence[float]) -> np.ndarray:
         """One code per row drawn with the row's weights (``weights``: n × len(codes))."""
         weights = np.broadcast_to(np.asarray(weights, float), (self.n, len(codes)))
         cum = np.cumsum(weights, axis=1)
         u = self.rng.random(self.n) * cum[:, -1]
         pick = (cum < u[:, None]).sum(axis=1)
-        return np.asarray(codes, float)[np.minimum(pick, len(codes) - 1)]
+        return np.asarray(np.asarray(codes, float)[np.minimum(pick, len(codes) - 1)])
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    return np.asarray(1.0 / (1.0 + np.exp(-x)))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -284,6 +292,7 @@ class _Filler:
             return
         relevant = applies & self.mask(q.relevant_ast, group)
         if q.type == "calculate":
+            assert q.calculation_ast is not None  # the loader requires it
             value = evaluate_columns(q.calculation_ast, self.levels, group)
             data = value.data.astype(float) if value.kind in ("num", "bool") else value.data
             if value.kind in ("num", "bool"):
@@ -301,6 +310,7 @@ class _Filler:
         else:
             proposal = None
         kind = q.type
+        column: Any
         if kind in ("single", "yesno", "likert5"):
             column = self.single(q, group, relevant, proposal)
         elif kind in ("integer", "decimal"):
@@ -324,7 +334,7 @@ class _Filler:
         if q.choice_filter_ast is None and q.constraint_ast is None:
             return None
         allowed = np.ones((n, len(codes)), bool)
-        for j, choice in enumerate(q.choices):
+        for j, choice in enumerate(_choices(q)):
             if q.choice_filter_ast is not None:
                 allowed[:, j] &= truth(
                     evaluate_columns(
@@ -342,7 +352,7 @@ class _Filler:
         self, q: Question, group: str | None, relevant: np.ndarray, proposal: Any
     ) -> np.ndarray:
         n = len(relevant)
-        codes = q.choices.codes
+        codes = _choices(q).codes
         allowed = self.allowed_codes(q, group, codes, n)
         weights = np.broadcast_to(_choice_weights(codes), (n, len(codes))).copy()
         if allowed is not None:
@@ -404,14 +414,14 @@ class _Filler:
             ok &= truth(evaluate_columns(q.constraint_ast, self.levels, group, values))
         if q.missing_codes:
             ok |= np.isin(values, q.missing_codes)
-        return ok
+        return np.asarray(ok)
 
     def multi(
         self, q: Question, group: str | None, relevant: np.ndarray, proposal: Any
     ) -> MultiColumn:
         n = len(relevant)
-        codes = q.choices.codes
-        exclusive = np.array([c.exclusive for c in q.choices], bool)
+        codes = _choices(q).codes
+        exclusive = np.array([c.exclusive for c in _choices(q)], dtype=np.bool_)
         if proposal is None:
             matrix = self.rng.random((n, len(codes))) < 0.25
             matrix[:, exclusive] = self.rng.random((n, int(exclusive.sum()))) < 0.1
@@ -419,7 +429,7 @@ class _Filler:
             matrix = np.asarray(proposal, bool).copy()
         allowed = np.ones((n, len(codes)), bool)
         if q.choice_filter_ast is not None:
-            for j, choice in enumerate(q.choices):
+            for j, choice in enumerate(_choices(q)):
                 allowed[:, j] = truth(
                     evaluate_columns(
                         q.choice_filter_ast, self.levels, group, None, choice.context()
@@ -427,7 +437,7 @@ class _Filler:
                 )
             matrix &= allowed
         if exclusive.any():
-            others = (matrix & ~exclusive).any(axis=1)
+            others = np.asarray((matrix & ~exclusive).any(axis=1))
             matrix[others[:, None] & exclusive[None, :]] = False
             # Keep at most one exclusive code.
             several = (matrix & exclusive).sum(axis=1) > 1
@@ -438,7 +448,8 @@ class _Filler:
         empty = relevant & ~matrix.any(axis=1)
         if empty.any():
             fallback = allowed & exclusive if exclusive.any() else allowed
-            use = np.where(fallback[empty].any(axis=1)[:, None], fallback[empty], allowed[empty])
+            usable = np.asarray(fallback[empty].any(axis=1))
+            use = np.where(usable[:, None], fallback[empty], allowed[empty])
             w = use.astype(float)
             cum = np.cumsum(w, axis=1)
             u = self.rng.random(int(empty.sum())) * cum[:, -1]
@@ -451,7 +462,7 @@ class _Filler:
         return MultiColumn(tuple(codes), matrix, answered, np.full(n, np.nan))
 
     def grid(self, q: Question, relevant: np.ndarray, proposal: Any, n: int) -> dict[str, Any]:
-        codes = q.choices.codes
+        codes = _choices(q).codes
         out: dict[str, np.ndarray] = {}
         dk, refused = self.rates(q)
         for row in q.rows:
@@ -503,13 +514,13 @@ class _Filler:
         if not q.missing_codes:
             return values
         u = self.rng.random(len(values))
-        if 98 in q.missing_codes and 99 in q.missing_codes:
-            values[relevant & (u < dk)] = 98
-            values[relevant & (u >= dk) & (u < dk + refused)] = 99
-        elif 98 in q.missing_codes:
-            values[relevant & (u < dk)] = 98
+        if DONT_KNOW in q.missing_codes and REFUSED in q.missing_codes:
+            values[relevant & (u < dk)] = DONT_KNOW
+            values[relevant & (u >= dk) & (u < dk + refused)] = REFUSED
+        elif DONT_KNOW in q.missing_codes:
+            values[relevant & (u < dk)] = DONT_KNOW
         else:
-            values[relevant & (u < refused)] = 99
+            values[relevant & (u < refused)] = REFUSED
         return values
 
     def nonresponse(self, q: Question, relevant: np.ndarray, column: Any) -> Any:

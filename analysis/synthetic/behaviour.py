@@ -26,20 +26,21 @@ from typing import Any
 import numpy as np
 
 from analysis.synthetic.answers import Context
+from questionnaires.codes import DONT_KNOW
 
 __all__ = ["COMMUNE", "HOUSEHOLD", "INDIVIDUAL", "WOMEN", "missing_rates"]
 
 
 def _logistic(x: Any) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(x, float)))
+    return np.asarray(1.0 / (1.0 + np.exp(-np.asarray(x, float))))
 
 
 def _female(ctx: Context) -> np.ndarray:
-    return (ctx.cov("sex") == 2).astype(float)
+    return np.asarray((ctx.cov("sex") == 2).astype(float))
 
 
 def _edu(ctx: Context) -> np.ndarray:
-    return np.nan_to_num(ctx.cov("education"), nan=0.0)
+    return np.asarray(np.nan_to_num(ctx.cov("education"), nan=0.0))
 
 
 def _columns(ctx: Context, *probabilities: Any) -> np.ndarray:
@@ -246,7 +247,7 @@ def _knowledge(correct_code: int, difficulty: float) -> Callable[[Context], np.n
         wrong_code = 3 - correct_code
         out = np.where(correct, correct_code, wrong_code).astype(float)
         dont_know = ctx.rng.random(ctx.n) < 0.12 + 0.08 * ctx.cov("remote")
-        out[dont_know] = 98
+        out[dont_know] = DONT_KNOW
         return out
 
     return draw
@@ -270,7 +271,7 @@ def _births(ctx: Context) -> np.ndarray:
     age = ctx.cov("age")
     p = np.where((age >= 20) & (age <= 34), 0.25, 0.07) * (ctx.cov("married") == 1)
     births = (ctx.rng.random(ctx.n) < p) * (1 + (ctx.rng.random(ctx.n) < 0.07))
-    return np.minimum(births, np.nan_to_num(ctx.get("n_children"))).astype(float)
+    return np.asarray(np.minimum(births, np.nan_to_num(ctx.get("n_children"))).astype(float))
 
 
 def _birth_offset(ctx: Context) -> np.ndarray:
@@ -279,26 +280,26 @@ def _birth_offset(ctx: Context) -> np.ndarray:
         ctx.level.scratch["offset"] = (
             ctx.rng.integers(0, 12, ctx.n) + 12 * np.minimum(ctx.row_number(), 1)
         ).astype(float)
-    return ctx.level.scratch["offset"]
+    return np.asarray(ctx.level.scratch["offset"])
 
 
 def _interview_month_index(ctx: Context) -> np.ndarray:
-    return ctx.get("interview_year") * 12 + ctx.get("interview_month") - 1
+    return np.asarray(ctx.get("interview_year") * 12 + ctx.get("interview_month") - 1)
 
 
 def _birth_month(ctx: Context) -> np.ndarray:
     index = _interview_month_index(ctx) - _birth_offset(ctx)
-    return index % 12 + 1
+    return np.asarray(index % 12 + 1)
 
 
 def _birth_year(ctx: Context) -> np.ndarray:
     index = _interview_month_index(ctx) - _birth_offset(ctx)
-    return index // 12
+    return np.asarray(index // 12)
 
 
 def _birth_order(ctx: Context) -> np.ndarray:
     n_children = np.nan_to_num(ctx.get("n_children"), nan=1.0)
-    return np.clip(n_children - ctx.row_number(), 1, 20)
+    return np.asarray(np.clip(n_children - ctx.row_number(), 1, 20))
 
 
 def _organisations(ctx: Context) -> np.ndarray:

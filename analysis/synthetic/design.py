@@ -1,8 +1,8 @@
-"""Draw the two-stage sample of DOMAIN_BRIEF §4 from the synthetic frame.
+"""Draw the survey's two-stage sample (villages by PPS, then 20 households) from the frame.
 
 - Strata: district × urban/rural (``stratum = district × 10 + residence``).
 - Allocation: the clusters (``ceil(households / 20)``) are shared equally between the 11
-  districts (the brief's ≈330 households per district), then between urban and rural in
+  districts (the plan's ≈330 households per district), then between urban and rural in
   proportion to households, with at least two clusters per stratum when the district has four
   or more (so every stratum has a variance), at least one when it has two or more.
 - Stage 1: villages by systematic PPS on households (frame sorted by commune, so communes act as
@@ -65,7 +65,7 @@ def _systematic_pps(sizes: np.ndarray, n: int, rng: np.random.Generator) -> np.n
     cumulative = np.cumsum(sizes)
     interval = cumulative[-1] / n
     points = rng.uniform(0, interval) + interval * np.arange(n)
-    return np.searchsorted(cumulative, points, side="right")
+    return np.asarray(np.searchsorted(cumulative, points, side="right"))
 
 
 def _select_stratum(villages: pd.DataFrame, a_h: int, rng: np.random.Generator) -> pd.DataFrame:

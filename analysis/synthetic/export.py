@@ -30,10 +30,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from analysis.synthetic.vector import Level, MultiColumn
 from questionnaires.model import MISSING_CODES, Question, Questionnaire, RepeatGroup
+from questionnaires.tidy import ID_LABELS, answer_columns, exported
+from questionnaires.vectorised import Level, MultiColumn
 
 __all__ = [
+    "Column",
     "DESIGN_LABELS",
     "TableWriter",
     "level_arrays",
@@ -43,18 +45,10 @@ __all__ = [
     "write_readme",
 ]
 
+#: Labels of the columns: the keys and design columns every export shares, then the
+#: simulator's own sample columns.
 DESIGN_LABELS: dict[str, tuple[str, str]] = {
-    "hh_id": ("Mã hộ (psu × 1000 + số thứ tự hộ)", "Household id (psu × 1000 + household_no)"),
-    "line": ("Số dòng trong danh sách hộ", "Roster line number"),
-    "birth_no": ("Thứ tự lần sinh trong phiếu", "Birth row number in the interview"),
-    "stratum": ("Tầng (huyện × 10 + thành thị/nông thôn)", "Stratum (district × 10 + urban/rural)"),
-    "psu": ("Đơn vị mẫu bậc 1 (thôn/tổ dân phố)", "Primary sampling unit (village)"),
-    "weight_base": ("Trọng số cơ bản", "Base weight"),
-    "weight_adjusted": ("Trọng số đã điều chỉnh không trả lời", "Nonresponse-adjusted weight"),
-    "weight_final": (
-        "Trọng số cuối cùng (hiệu chỉnh theo tổng điều tra)",
-        "Final weight (calibrated to census totals)",
-    ),
+    **{name: (label.vi, label.en) for name, label in ID_LABELS.items()},
     "district": ("Mã huyện", "District code"),
     "commune": ("Mã xã", "Commune code"),
     "village": ("Mã thôn trong xã", "Village number in the commune"),
@@ -84,16 +78,17 @@ Column = tuple[str, Question, str | None]
 
 
 def question_columns(items: Iterable[Question | RepeatGroup]) -> list[Column]:
-    """Export columns of these items: ``(column, question, grid row id)``; groups are skipped."""
-    out: list[tuple[str, Question, str | None]] = []
-    for item in items:
-        if isinstance(item, RepeatGroup) or item.type == "note" or item.identifying:
-            continue
-        if item.type == "grid":
-            out += [(f"{item.id}_{row.id}", item, row.id) for row in item.rows]
-        else:
-            out.append((item.id, item, None))
-    return out
+    """Export columns of these items: ``(column, question, grid row id)``; groups are skipped.
+
+    The columns are the web export's (:func:`questionnaires.tidy.answer_columns`, multi-choice
+    answers as text), sensitive questions included and identifying ones left out.
+    """
+    return [
+        (column.name, item, column.grid_row)
+        for item in items
+        if not isinstance(item, RepeatGroup) and exported(item, identifying=False, sensitive=True)
+        for column in answer_columns(item, "text")
+    ]
 
 
 def top_items(q: Questionnaire) -> list[Question | RepeatGroup]:

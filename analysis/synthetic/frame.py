@@ -1,7 +1,7 @@
 """Build a synthetic frame of Lạng Sơn: districts → communes → villages with household counts.
 
-The indicative census figures (DOMAIN_BRIEF §4: GSO code, names, 2019 population, communes,
-urban units and share, remoteness, ethnic shares) live in ``analysis/data/langson_frame.csv`` and
+The indicative census figures (GSO code, names, 2019 population, communes, urban units and
+share, remoteness, ethnic shares) live in ``analysis/data/langson_frame.csv`` and
 the adult age-sex structure in ``analysis/data/langson_age_sex.csv``, so they can be corrected
 without touching code. From them a frame of villages (thôn/bản/tổ dân phố) is drawn: each
 district's households (population / mean household size) are split between its urban units

@@ -47,7 +47,7 @@ def interview_dates(hh: pd.DataFrame) -> np.ndarray:
 def _interviewer(hh: pd.DataFrame, women: bool = False) -> np.ndarray:
     district = hh["district"].to_numpy() - 177
     team = hh["psu"].to_numpy() % 4 + (5 if women else 1)
-    return (district * 10 + team).astype(float)
+    return np.asarray((district * 10 + team).astype(float))
 
 
 def _common(hh: pd.DataFrame) -> dict[str, Any]:
@@ -172,8 +172,11 @@ def individual_input(batch: Households, rng: np.random.Generator) -> FormInput:
             "farm_hh": hh["farm"].to_numpy(float),
         }
     )
-    covariates = {None: _person_covariates(batch, index, person, rng)}
-    return FormInput(index, {None: top}, covariates)
+    covariates: dict[str | None, dict[str, np.ndarray]] = {
+        None: _person_covariates(batch, index, person, rng)
+    }
+    presets: dict[str | None, dict[str, Any]] = {None: top}
+    return FormInput(index, presets, covariates)
 
 
 _PARTNER = {MARRIED: 1, COHABITING: 2}
@@ -214,8 +217,11 @@ def women_input(batch: Households, rng: np.random.Generator) -> FormInput:
     remote = hh["remote"].to_numpy(float)
     education = np.nan_to_num(person["education"].to_numpy(float))
     risk = rng.normal(0, 1, len(index)) + 0.3 * remote - 0.2 * urban - 0.1 * education
-    covariates = {None: {"urban": urban, "remote": remote, "education": education, "risk": risk}}
-    return FormInput(index, {None: top}, covariates)
+    covariates: dict[str | None, dict[str, np.ndarray]] = {
+        None: {"urban": urban, "remote": remote, "education": education, "risk": risk}
+    }
+    presets: dict[str | None, dict[str, Any]] = {None: top}
+    return FormInput(index, presets, covariates)
 
 
 def commune_input(communes: pd.DataFrame) -> FormInput:

@@ -52,7 +52,7 @@ def _district_table(districts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np
 def _draw_rows(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
     cum = np.cumsum(weights, axis=1)
     u = rng.random(len(weights)) * cum[:, -1]
-    return np.minimum((cum < u[:, None]).sum(axis=1), weights.shape[1] - 1)
+    return np.asarray(np.minimum((cum < u[:, None]).sum(axis=1), weights.shape[1] - 1))
 
 
 def make_households(

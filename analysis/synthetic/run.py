@@ -27,6 +27,7 @@ from analysis.synthetic import behaviour
 from analysis.synthetic.answers import FillSettings, fill, to_answer_dicts
 from analysis.synthetic.design import Sample, draw_sample, select_households
 from analysis.synthetic.export import (
+    Column,
     TableWriter,
     level_arrays,
     question_columns,
@@ -44,16 +45,16 @@ from analysis.synthetic.inputs import (
 )
 from analysis.synthetic.paradata import FABRICATORS, fabricate
 from analysis.synthetic.people import Households, make_households
-from analysis.synthetic.vector import Level
 from analysis.synthetic.weights import household_weights, individual_weights
 from questionnaires import load_bundled
 from questionnaires.errors import GesurveyError
 from questionnaires.model import Questionnaire
+from questionnaires.vectorised import Level
 
 __all__ = ["SimulationError", "SimulationResult", "Simulator", "simulate"]
 
 BATCH_VILLAGES = 250
-# The real frame (≈2,600 villages) carries the brief's ≈180-cluster design; larger samples get
+# The real frame (≈2,600 villages) carries the plan's ≈180-cluster design; larger samples get
 # a proportionally larger frame, keeping the sampling fractions realistic.
 CLUSTERS_PER_FRAME = 250
 
@@ -416,11 +417,11 @@ class Simulator:
         batch: Interviews,
         hh_w: pd.DataFrame,
         ind_w: pd.DataFrame,
-        hh_cols: list,
-        member_cols: list,
-        ind_cols: list,
-        birth_cols: list,
-        women_cols: list,
+        hh_cols: list[Column],
+        member_cols: list[Column],
+        ind_cols: list[Column],
+        birth_cols: list[Column],
+        women_cols: list[Column],
     ) -> None:
         hh = batch.households.hh
         hw = hh_w.loc[hh["hh_id"]]
@@ -435,6 +436,7 @@ class Simulator:
         writer.write("household", _join(design, level_arrays(levels[None], hh_cols, responded)))
         roster = levels["roster"]
         parent = roster.parent
+        assert parent is not None
         member_design = _design(hh.iloc[parent], hw.iloc[parent], final="weight_adjusted")
         member_design = {
             "hh_id": member_design.pop("hh_id"),
@@ -460,7 +462,7 @@ class Simulator:
         birth_design = _design(mothers, ind_w.loc[mothers["hh_id"]])
         birth_design = {
             "hh_id": birth_design.pop("hh_id"),
-            "birth_no": pa.array(_row_numbers(births.parent) + 1),
+            "birth_no": pa.array(_row_numbers(_parents(births)) + 1),
             **birth_design,
         }
         writer.write("birth", _join(birth_design, level_arrays(births, birth_cols)))
@@ -475,12 +477,18 @@ class Simulator:
         )
 
 
+def _parents(level: Level) -> np.ndarray:
+    """The parent-row index of a repeat level."""
+    assert level.parent is not None
+    return level.parent
+
+
 def _row_numbers(parent: np.ndarray) -> np.ndarray:
     if len(parent) == 0:
         return np.zeros(0, np.int64)
     starts = np.r_[0, np.flatnonzero(np.diff(parent)) + 1]
     lengths = np.diff(np.r_[starts, len(parent)])
-    return (np.arange(len(parent)) - np.repeat(starts, lengths)).astype(np.int64)
+    return np.asarray((np.arange(len(parent)) - np.repeat(starts, lengths)).astype(np.int64))
 
 
 def _design(

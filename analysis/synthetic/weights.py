@@ -1,4 +1,4 @@
-"""Compute the synthetic sample's weights as DOMAIN_BRIEF §4 describes, with analysis.weighting.
+"""Compute the synthetic sample's weights as the sampling plan does, with analysis.weighting.
 
 Households (Lohr, *Sampling*, §6.2 and §8.5.2):
 
@@ -79,7 +79,7 @@ def household_weights(sample: pd.DataFrame) -> pd.DataFrame:
 def _margins(
     people: pd.DataFrame, totals: pd.DataFrame, min_cell: int
 ) -> Mapping[object, pd.Series]:
-    """The richest calibration the sample supports (DOMAIN_BRIEF §4: fall back to margins).
+    """The richest calibration the sample supports (falling back to margins).
 
     District × sex × age group when every cell has ``min_cell`` respondents; else the margins
     district × sex and sex × age group when none of their cells is empty; else sex × age group,

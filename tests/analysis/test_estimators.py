@@ -245,3 +245,13 @@ def test_by_column_without_values_gives_no_domains(sample: pd.DataFrame) -> None
     design = design_of(sample.assign(nothing=np.nan))
     assert len(est.mean(design, "kap_score", by="nothing")) == 0
     assert len(est.proportion(design, "support_need", by="nothing")) == 0
+
+
+def test_gap_returns_a_table_like_every_estimator() -> None:
+    design = SurveyDesign(clustered_sexes(), weight="w", strata="stratum", psu="psu")
+    table = est.gap(design, "y", ("sex", "F", "M"))
+    assert isinstance(table, est.EstimateTable) and len(table) == 1
+    frame = table.to_frame()
+    row = table[0]
+    assert frame.loc[0, "difference"] == row.difference == row.estimate_a - row.estimate_b
+    assert {"ci_low", "ci_high", "df", "p_value", "ratio"} <= set(frame.columns)

@@ -537,7 +537,7 @@ def test_raking_projection_with_many_levels_sweeps_directly(
     margins = {"sex": SEX_TOTALS, "urban": {"rural": 3200.0, "urban": 800.0}}
     x = _domain_scores(design).toarray()
     with_matrix = rake(design, margins)
-    monkeypatch.setattr(weighting, "_SWEEP_MATRIX_MAX", 1)
+    monkeypatch.setattr(weighting.linear, "_SWEEP_MATRIX_MAX", 1)
     direct = rake(design, margins)
     assert direct.calibration[0]._sweep_matrix is None
     np.testing.assert_allclose(

@@ -1,7 +1,8 @@
 """Evaluate the questionnaire's compiled expression ASTs over whole columns of interviews at once.
 
-The engine's evaluator (``questionnaires.expressions.evaluate``) runs one interview at a time;
-generating a million persons that way costs hours. This module runs the *same* JSON ASTs
+The scalar evaluator (``questionnaires.expressions.evaluate``) runs one interview at a time;
+generating a million persons or evaluating a table plan's indicators that way costs hours. This
+module runs the *same* JSON ASTs
 (FORMAT.md, "The JSON AST") over numpy columns, one column per question, with the same
 semantics:
 
@@ -11,12 +12,15 @@ semantics:
   ``null``, ``false``, ``0`` and ``''`` as false;
 - ``div`` is real division and ``mod`` keeps the dividend's sign; both give ``null`` for a zero
   divisor; ``int`` truncates and ``round`` rounds half away from zero;
-- ``count``/``sum`` aggregate the rows of a (top-level) repeat group per interview.
+- ``and``/``or``/``if``/``coalesce`` are lazy as in the scalar evaluator: an operand that cannot
+  be evaluated (text in arithmetic) is an error only on the rows that need it;
+- ``count``/``sum`` aggregate the rows of a repeat group per row of its parent level (or, from
+  inside a row of a top-level group, per interview).
 
 Multi-choice answers are held as a 0/1 matrix over the question's choice codes (plus the bare
-missing code, if any), so ``selected`` and ``count-selected`` are column operations. The shared
-vectors of ``questionnaires/vectors/expressions.json`` check this evaluator against the engine's
-(tests/analysis/test_synthetic_vector.py).
+missing code, if any), so ``selected`` and ``count-selected`` are column operations. Every
+shared vector of ``questionnaires/vectors/expressions.json`` is run through this evaluator as
+through the scalar and the browser ones (tests/questionnaires/test_vectorised.py).
 """
 
 from __future__ import annotations
@@ -27,15 +31,14 @@ from typing import Any
 
 import numpy as np
 
-from questionnaires.errors import GesurveyError
+from questionnaires.codes import MISSING
+from questionnaires.errors import ExpressionError
 
 __all__ = ["MultiColumn", "Level", "VectorError", "evaluate_columns", "truth"]
 
 
-class VectorError(GesurveyError, ValueError):
+class VectorError(ExpressionError):
     """An expression the column evaluator cannot run (a type error in the form itself)."""
-
-    code = "expression_error"
 
 
 @dataclass
@@ -46,13 +49,13 @@ class MultiColumn:
     NaN. A row with a missing code has an all-zero matrix row.
     """
 
-    codes: tuple[int, ...]
+    codes: tuple[Any, ...]
     matrix: np.ndarray
     answered: np.ndarray
     missing: np.ndarray
 
     @classmethod
-    def empty(cls, codes: Sequence[int], n: int) -> MultiColumn:
+    def empty(cls, codes: Sequence[Any], n: int) -> MultiColumn:
         """An all-unanswered column of ``n`` rows."""
         return cls(
             tuple(codes), np.zeros((n, len(codes)), bool), np.zeros(n, bool), np.full(n, np.nan)
@@ -84,14 +87,16 @@ class Level:
 
     ``columns`` maps question ids to numeric arrays (float, NaN = null), object arrays of
     text (None = null), :class:`MultiColumn` or grid dicts ``{row id: float array}``. ``parent``
-    gives, for each repeat row, the index of its interview at the top level. ``scratch`` holds
-    values a generator shares between questions that are not answers.
+    gives, for each repeat row, the index of its row in the parent level: the top level, or the
+    repeat group ``parent_group`` for a nested group. ``scratch`` holds values a generator shares
+    between questions that are not answers.
     """
 
     n: int
     columns: dict[str, Any] = field(default_factory=dict)
     parent: np.ndarray | None = None
     scratch: dict[str, Any] = field(default_factory=dict)
+    parent_group: str | None = None
 
 
 @dataclass
@@ -103,21 +108,21 @@ class _Value:
 def truth(value: _Value) -> np.ndarray:
     """Truth as ``and``/``or``/``not``/``if`` see it: null, false, 0 and '' are false."""
     if value.kind == "bool":
-        return value.data
+        return np.asarray(value.data)
     if value.kind == "num":
         data = value.data
-        return ~np.isnan(data) & (data != 0)
+        return np.asarray(~np.isnan(data) & (data != 0))
     if value.kind == "str":
         return np.array([v is not None and v != "" for v in value.data], bool)
     # A list (even empty) is true; a bare missing code is a number, also true.
-    return value.data.answered.copy()
+    return np.asarray(value.data.answered.copy())
 
 
 def _num(value: _Value, where: str) -> np.ndarray:
     if value.kind == "num":
-        return value.data
+        return np.asarray(value.data)
     if value.kind == "bool":
-        return value.data.astype(float)
+        return np.asarray(value.data.astype(float))
     if value.kind == "str" and all(v is None for v in value.data):
         return np.full(len(value.data), np.nan)
     raise VectorError(f"{where}: expected a number, got {value.kind}")
@@ -125,12 +130,12 @@ def _num(value: _Value, where: str) -> np.ndarray:
 
 def _null(value: _Value) -> np.ndarray:
     if value.kind == "num":
-        return np.isnan(value.data)
+        return np.asarray(np.isnan(value.data))
     if value.kind == "bool":
         return np.zeros(len(value.data), bool)
     if value.kind == "str":
         return np.array([v is None for v in value.data], bool)
-    return ~value.data.answered
+    return np.asarray(~value.data.answered)
 
 
 def _text(value: _Value) -> np.ndarray:
@@ -169,22 +174,106 @@ class _Env:
         self.current = current
         self.choice = choice
 
+    def ancestor_index(self, group: str | None) -> np.ndarray | None:
+        """For each row here, its row in the level ``group`` (an ancestor); None if not one."""
+        index: np.ndarray | None = None
+        here = self.group
+        while here != group:
+            if here is None:
+                return None
+            level = self.levels[here]
+            assert level.parent is not None
+            index = level.parent if index is None else level.parent[index]
+            here = level.parent_group
+        return np.arange(self.n) if index is None else index
+
     def column(self, name: str, repeat: str | None) -> _Value:
-        if repeat is not None:
-            if repeat != self.group:
-                raise VectorError(f"${{{name}}} of group {repeat} read outside its rows")
-            raw = self.level.columns.get(name)
-            return _wrap(raw, self.n)
-        top = self.levels[None]
-        raw = top.columns.get(name)
-        value = _wrap(raw, top.n)
-        if self.group is None:
+        if repeat is not None and repeat not in self.levels:
+            raise VectorError(f"${{{name}}} of unknown group {repeat}")
+        index = self.ancestor_index(repeat)
+        if index is None:
+            raise VectorError(f"${{{name}}} of group {repeat} read outside its rows")
+        source = self.levels[repeat]
+        value = _wrap(source.columns.get(name), source.n)
+        if repeat == self.group:
             return value
-        index = self.level.parent
-        assert index is not None
-        if value.kind == "multi":
-            return _Value("multi", value.data.take(index))
-        return _Value(value.kind, value.data[index])
+        return _take(value, index)
+
+    def restrict(self, rows: np.ndarray) -> _Env:
+        """The same place narrowed to ``rows`` (indices into this level's rows)."""
+        levels = dict(self.levels)
+        here = self.level
+        levels[self.group] = Level(
+            len(rows),
+            {name: _take_raw(raw, rows) for name, raw in here.columns.items()},
+            None if here.parent is None else here.parent[rows],
+            here.scratch,
+            here.parent_group,
+        )
+        # Groups below this level follow their parent rows (renumbered); others are unchanged.
+        position = np.full(self.n, -1, np.int64)
+        position[rows] = np.arange(len(rows))
+        for group, level in self.levels.items():
+            if group is None or level.parent is None or level.parent_group != self.group:
+                continue
+            keep = np.flatnonzero(position[level.parent] >= 0)
+            levels[group] = Level(
+                len(keep),
+                {name: _take_raw(raw, keep) for name, raw in level.columns.items()},
+                position[level.parent[keep]],
+                level.scratch,
+                level.parent_group,
+            )
+        current = None if self.current is None else _take(self.current, rows)
+        return _Env(levels, self.group, current, self.choice)
+
+
+def _take_raw(raw: Any, index: np.ndarray) -> Any:
+    if isinstance(raw, MultiColumn):
+        return raw.take(index)
+    if isinstance(raw, dict):
+        return {key: values[index] for key, values in raw.items()}
+    return raw[index]
+
+
+def _take(value: _Value, index: np.ndarray) -> _Value:
+    if value.kind == "multi":
+        return _Value("multi", value.data.take(index))
+    return _Value(value.kind, value.data[index])
+
+
+def _scatter(part: _Value, rows: np.ndarray, n: int) -> _Value:
+    """A value over ``n`` rows holding ``part`` at ``rows``; other rows hold null (never read)."""
+    if part.kind == "multi":
+        column: MultiColumn = part.data
+        out = MultiColumn.empty(column.codes, n)
+        out.matrix[rows] = column.matrix
+        out.answered[rows] = column.answered
+        out.missing[rows] = column.missing
+        return _Value("multi", out)
+    if part.kind == "num":
+        data = np.full(n, np.nan)
+    elif part.kind == "bool":
+        data = np.zeros(n, bool)
+    else:
+        data = np.full(n, None, object)
+    data[rows] = part.data
+    return _Value(part.kind, data)
+
+
+def _lazy(node: Mapping[str, Any], env: _Env, needed: np.ndarray) -> _Value:
+    """Evaluate ``node`` where ``needed``: its errors count only on the rows that need it.
+
+    Every row is tried at once first (the common case); only when that fails is the operand
+    evaluated again on the needed rows alone, as the scalar evaluator would.
+    """
+    try:
+        return _eval(node, env)
+    except VectorError:
+        rows = np.flatnonzero(needed)
+        if len(rows) == env.n:
+            raise
+        return _scatter(_eval(node, env.restrict(rows)), rows, env.n)
 
 
 def _wrap(raw: Any, n: int) -> _Value:
@@ -219,14 +308,14 @@ def _equal(left: _Value, right: _Value) -> np.ndarray:
         raise VectorError("a multi-choice answer cannot be compared")
     if kinds <= {"num", "bool"}:
         a, b = _num(left, "="), _num(right, "=")
-        return (a == b) | (np.isnan(a) & np.isnan(b))
+        return np.asarray((a == b) | (np.isnan(a) & np.isnan(b)))
     if kinds == {"str"}:
         return np.array([x == y for x, y in zip(left.data, right.data, strict=True)], bool)
     # string against number: only nulls may meet (null = null is true, else false).
     ln, rn = _null(left), _null(right)
     if (~ln & ~rn).any():
         raise VectorError("cannot compare text with a number")
-    return ln & rn
+    return np.asarray(ln & rn)
 
 
 def _order(op: str, left: _Value, right: _Value) -> np.ndarray:
@@ -255,11 +344,11 @@ def _arith(op: str, left: _Value, right: _Value) -> np.ndarray:
     a, b = _num(left, op), _num(right, op)
     with np.errstate(invalid="ignore", divide="ignore"):
         if op == "+":
-            return a + b
+            return np.asarray(a + b)
         if op == "-":
-            return a - b
+            return np.asarray(a - b)
         if op == "*":
-            return a * b
+            return np.asarray(a * b)
         zero = b == 0
         if op == "div":
             out = a / np.where(zero, 1.0, b)
@@ -277,9 +366,8 @@ def _eval(node: Mapping[str, Any], env: _Env) -> _Value:
     if kind == "ref":
         return env.column(node["name"], node.get("repeat"))
     if kind == "current":
-        if env.current is None:
-            raise VectorError("'.' outside a constraint")
-        return env.current
+        # Without a current answer '.' is null, as in the scalar evaluator.
+        return env.current if env.current is not None else _scalar(None, n)
     if kind == "attr":
         if env.choice is None:
             raise VectorError("a choice attribute outside a choice filter")
@@ -289,11 +377,12 @@ def _eval(node: Mapping[str, Any], env: _Env) -> _Value:
     if kind == "binary":
         op = node["op"]
         left = _eval(node["left"], env)
+        if op in ("and", "or"):
+            first = truth(left)
+            needed = first if op == "and" else ~first
+            second = truth(_lazy(node["right"], env, needed))
+            return _Value("bool", first & second if op == "and" else first | second)
         right = _eval(node["right"], env)
-        if op == "and":
-            return _Value("bool", truth(left) & truth(right))
-        if op == "or":
-            return _Value("bool", truth(left) | truth(right))
         if op == "=":
             return _Value("bool", _equal(left, right))
         if op == "!=":
@@ -309,15 +398,31 @@ def _eval(node: Mapping[str, Any], env: _Env) -> _Value:
 def _selected(answer: _Value, wanted: _Value) -> np.ndarray:
     if answer.kind == "multi":
         column: MultiColumn = answer.data
-        want = _num(wanted, "selected()")
+        if wanted.kind == "str":
+            want = wanted.data
+            present = np.array([v is not None for v in want], bool)
+        else:
+            want = _num(wanted, "selected()")
+            present = ~np.isnan(want)
+        # Comparing a text code with a number code is a type error, as in the scalar evaluator.
+        text = wanted.kind == "str"
+        other = [j for j, code in enumerate(column.codes) if isinstance(code, str) != text]
+        asked = present & column.answered
+        clash = column.matrix[:, other].any(axis=1) if other else np.zeros(len(want), bool)
+        if text:
+            clash |= ~np.isnan(column.missing)
+        if (asked & clash).any():
+            raise VectorError("selected() compares text with a number")
         out = np.zeros(len(want), bool)
-        for value in np.unique(want[~np.isnan(want)]):
-            rows = want == value
-            if value in column.codes:
-                out[rows] = column.matrix[rows, column.codes.index(int(value))]
-            out[rows] |= column.missing[rows] == value
-        return out & column.answered
-    return _equal(answer, wanted) & ~_null(answer) & ~_null(wanted)
+        for value in set(want[present].tolist()):
+            rows = present & (want == value)
+            for j, code in enumerate(column.codes):
+                if code == value:
+                    out[rows] = column.matrix[rows, j]
+            if not isinstance(value, str):
+                out[rows] |= column.missing[rows] == value
+        return np.asarray(out & column.answered)
+    return np.asarray(_equal(answer, wanted) & ~_null(answer) & ~_null(wanted))
 
 
 def _call(node: Mapping[str, Any], env: _Env) -> _Value:
@@ -326,7 +431,7 @@ def _call(node: Mapping[str, Any], env: _Env) -> _Value:
     n = env.n
     if name == "if":
         cond = truth(_eval(args[0], env))
-        then, other = _eval(args[1], env), _eval(args[2], env)
+        then, other = _lazy(args[1], env, cond), _lazy(args[2], env, ~cond)
         if then.kind == other.kind == "bool":
             return _Value("bool", np.where(cond, then.data, other.data))
         if {then.kind, other.kind} <= {"num", "bool"}:
@@ -346,7 +451,7 @@ def _call(node: Mapping[str, Any], env: _Env) -> _Value:
             counts = col.matrix.sum(axis=1)
             return _Value("num", np.where(col.answered, counts, 0).astype(float))
         present = ~_null(value)
-        if value.kind == "num" and np.isin(value.data[present], (98, 99)).all():
+        if value.kind == "num" and np.isin(value.data[present], MISSING).all():
             return _Value("num", np.zeros(n))
         if present.any():
             raise VectorError("count-selected() needs a multiple-choice answer")
@@ -355,21 +460,7 @@ def _call(node: Mapping[str, Any], env: _Env) -> _Value:
         text = _text(_eval(args[0], env))
         return _Value("num", np.array([len(t) for t in text], float))
     if name == "coalesce":
-        values = [_eval(arg, env) for arg in args]
-        kinds = {v.kind for v in values}
-        if kinds <= {"num", "bool"}:
-            out = np.full(n, np.nan)
-            for value in reversed(values):
-                data = _num(value, "coalesce")
-                out = np.where(np.isnan(data), out, data)
-            return _Value("num", out)
-        if kinds == {"str"}:
-            result = np.full(n, None, object)
-            for value in reversed(values):
-                keep = np.array([v is not None and v != "" for v in value.data], bool)
-                result[keep] = value.data[keep]
-            return _Value("str", result)
-        raise VectorError("coalesce() over mixed kinds")
+        return _coalesce(args, env)
     if name in ("count", "sum"):
         return _aggregate(name, args, env)
     if name == "int":
@@ -403,12 +494,50 @@ def _call(node: Mapping[str, Any], env: _Env) -> _Value:
     raise VectorError(f"unknown function {name}()")
 
 
+def _blank(value: _Value) -> np.ndarray:
+    """Rows ``coalesce`` skips: null, and the empty text."""
+    if value.kind == "str":
+        return np.array([v is None or v == "" for v in value.data], bool)
+    return _null(value)
+
+
+def _coalesce(args: Sequence[Mapping[str, Any]], env: _Env) -> _Value:
+    n = env.n
+    pending = np.ones(n, bool)
+    used: list[tuple[_Value, np.ndarray]] = []
+    first: _Value | None = None
+    for arg in args:
+        value = _eval(arg, env) if first is None else _lazy(arg, env, pending)
+        first = first or value
+        blank = _blank(value)
+        # Only a value that gives some needed row its result decides the kind of the result.
+        if (pending & ~blank).any():
+            used.append((value, pending & ~blank))
+        pending = pending & blank
+    assert first is not None
+    if not used:
+        return _Value("str", np.full(n, None, object)) if first.kind == "str" else _scalar(None, n)
+    if len(used) == 1 and used[0][0].kind == "multi":
+        return used[0][0]
+    kinds = {value.kind for value, _ in used}
+    if kinds <= {"num", "bool"}:
+        out = np.full(n, np.nan)
+        for value, rows in used:
+            out[rows] = _num(value, "coalesce")[rows]
+        return _Value("num", out)
+    if kinds == {"str"}:
+        result = np.full(n, None, object)
+        for value, rows in used:
+            result[rows] = value.data[rows]
+        return _Value("str", result)
+    raise VectorError("coalesce() over values of different kinds")
+
+
 def _aggregate(name: str, args: Sequence[Mapping[str, Any]], env: _Env) -> _Value:
-    if env.group is not None:
-        raise VectorError(f"{name}() inside a repeat row is not supported by the column evaluator")
     first = args[0]
-    group = first.get("repeat") if name == "sum" else (first.get("repeat") or first["name"])
-    if group not in env.levels:
+    # count(${group}) names the group itself; sum(${member}) names a question of the group.
+    group = first.get("repeat") if name == "sum" else first["name"]
+    if group not in env.levels or group is None:
         raise VectorError(f"{name}() over unknown group {group}")
     level = env.levels[group]
     inner = _Env(env.levels, group, env.current, env.choice)
@@ -421,8 +550,13 @@ def _aggregate(name: str, args: Sequence[Mapping[str, Any]], env: _Env) -> _Valu
     else:
         values = _num(inner.column(first["name"], group), "sum()")
         weights = np.where(keep & ~np.isnan(values), values, 0.0)
-    totals = np.bincount(level.parent, weights=weights, minlength=env.n)
-    return _Value("num", totals[: env.n].astype(float))
+    # Totals per row of the group's parent level, then read from each row evaluated here.
+    owner = env.levels[level.parent_group]
+    index = env.ancestor_index(level.parent_group)
+    if index is None:
+        raise VectorError(f"{name}() over group {group} read outside its rows")
+    totals = np.bincount(level.parent, weights=weights, minlength=owner.n)[: owner.n]
+    return _Value("num", totals[index].astype(float))
 
 
 def evaluate_columns(
