@@ -20,6 +20,7 @@ import pandas as pd
 from analysis import estimators
 from analysis.design import LONELY_PSU_RULES, SurveyDesign
 from analysis.errors import AnalysisError
+from analysis.replicates_cli import build_replicates, replicate_estimate, replicate_options
 from analysis.tests_of_association import rao_scott
 from analysis.variables import missing_to_nan, question_columns
 
@@ -368,6 +369,7 @@ def analyze() -> None:
 @click.option("--denominator", default=None, help="Denominator of --stat ratio / mẫu số.")
 @click.option(
     "--quantile",
+    "--q",
     "quantiles",
     type=float,
     multiple=True,
@@ -376,6 +378,7 @@ def analyze() -> None:
 @click.option(
     "--by", multiple=True, help="Domain column (repeatable or comma-separated) / cột miền."
 )
+@replicate_options
 @_guard
 def estimate(
     data: str,
@@ -395,8 +398,16 @@ def estimate(
     denominator: str | None,
     quantiles: tuple[float, ...],
     by: tuple[str, ...],
+    replicates: str | None,
+    replicates_n: int,
+    seed: int,
+    interval_type: str,
 ) -> None:
-    """Estimate means, proportions, totals, ratios or quantiles, by domain."""
+    """Estimate means, proportions, totals, ratios or quantiles, by domain.
+
+    With ``--replicates`` the SEs come from replicate weights built from the design (see
+    ``analysis.replicates``), calibration included.
+    """
     design = _build(data, weight, strata, psu, fpc, nest, lonely_psu)
     if stat == "ratio" and not denominator:
         raise AnalysisError("--stat ratio needs --denominator", "--stat ratio cần --denominator")
@@ -409,6 +420,25 @@ def estimate(
     analysed = list(variables) + ([denominator] if denominator else [])
     _apply_missing(design, analysed, missing_codes, numeric)
     rows: list[dict[str, Any]] = []
+    if replicates:
+        rep = build_replicates(design, replicates, replicates_n, seed)
+        for variable in variables:
+            table = replicate_estimate(
+                rep, stat, variable, denominator, quantiles, _split(by), level, interval_type
+            )
+            rows.extend(
+                {k: v for k, v in row.to_dict().items() if k != "statistic"} for row in table
+            )
+        _emit(
+            {
+                "design": rep.summary() | {"n_strata": design.n_strata, "n_psu": design.n_psu},
+                "estimates": rows,
+            },
+            "estimates",
+            fmt,
+            lang,
+        )
+        return
     for variable in variables:
         if stat == "mean":
             table = estimators.mean(design, variable, by=_split(by), level=level)
@@ -551,3 +581,6 @@ def chisq(
 from analysis.report_cli import report  # noqa: E402  (defined in its own module)
 
 analyze.add_command(report)
+from analysis.replicates_command import replicates_command  # noqa: E402
+
+analyze.add_command(replicates_command)
