@@ -8,14 +8,19 @@ branch; the ``gesurvey analyze replicates`` command itself is :mod:`analysis.rep
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from analysis import replicates as rp
-from analysis.design import SurveyDesign
 from analysis.errors import AnalysisError
-from analysis.estimators import EstimateTable
+
+if TYPE_CHECKING:
+    from analysis import replicates as rp
+    from analysis.design import SurveyDesign
+    from analysis.estimators import EstimateTable
+
+# numpy, pandas and the estimators load inside the functions: ``gesurvey analyze --help`` stays
+# light.
 
 __all__ = ["build_replicates", "replicate_estimate", "replicate_options"]
 
@@ -62,6 +67,8 @@ def build_replicates(
     design: SurveyDesign, kind: str, replicates_n: int = 50, seed: int | None = None
 ) -> rp.ReplicateDesign:
     """Replicate weights of the kind named on the command line."""
+    from analysis import replicates as rp
+
     if replicates_n < 2:
         raise AnalysisError(
             "--replicates-n must be at least 2", "--replicates-n phải lớn hơn hoặc bằng 2"
@@ -80,6 +87,8 @@ def replicate_estimate(
     interval_type: str = "quantile",
 ) -> EstimateTable:
     """One statistic of one variable with replicate SEs."""
+    from analysis import replicates as rp
+
     if stat == "mean":
         return rp.mean(rep, variable, by=by, level=level)
     if stat == "proportion":

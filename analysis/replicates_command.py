@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from analysis import replicates as rp
-from analysis.cli import _build, _guard, read_table
-from analysis.design import LONELY_PSU_RULES
+from analysis.cli import _guard, read_table
 from analysis.errors import AnalysisError
+from analysis.lonely_psu import LONELY_PSU_RULES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["replicates_command"]
 
@@ -103,7 +105,12 @@ def replicates_command(
 
     Ghi tệp dữ liệu công khai: có trọng số mẫu lặp, không có mã tầng/PSU/xã/thôn.
     """
-    design = _build(data, weight, strata, psu, None, nest, lonely_psu)
+    from analysis import replicates as rp
+    from analysis.design import SurveyDesign
+
+    design = SurveyDesign(
+        read_table(data), weight=weight, strata=strata, psu=psu, lonely_psu=lonely_psu, nest=nest
+    )
     rep = rp.replicate(design, kind, replicates=replicates_n, seed=seed)
     if poststrat:
         columns, frame = _totals(poststrat)
