@@ -724,3 +724,6 @@ analyze.add_command(report)
 from analysis.replicates_command import replicates_command  # noqa: E402
 
 analyze.add_command(replicates_command)
+from analysis.sae_cli import sae  # noqa: E402
+
+analyze.add_command(sae)
