@@ -45,6 +45,7 @@ from scipy.linalg import qr
 from analysis.design import SurveyDesign, factor_codes
 from analysis.errors import AnalysisError
 from analysis.estimators import Estimate, EstimateTable, GapEstimate, _qrule_math
+from analysis.estimators import _domains as _estimator_domains
 
 __all__ = [
     "REPLICATE_TYPES",
@@ -563,32 +564,10 @@ def public_use_file(
 
 
 def _domains(rep: ReplicateDesign, by: str | Sequence[str] | None) -> tuple[np.ndarray, list]:
+    """Domain codes (−1: missing by-value) and labels, shared with the linearisation estimators."""
     columns = [by] if isinstance(by, str) else list(by or [])
-    if not columns:
-        return np.zeros(rep.n, dtype=np.int64), [{}]
-    for column in columns:
-        if column not in rep.data.columns:
-            raise AnalysisError(
-                f"column '{column}' is not in the data",
-                f"Không có cột '{column}' trong dữ liệu",
-                column=column,
-            )
-    frame = rep.data[columns]
-    missing = frame.isna().any(axis=1).to_numpy()
-    keys = pd.MultiIndex.from_frame(frame.where(~frame.isna(), None))
-    codes, uniques = pd.factorize(keys, sort=True)
-    labels = []
-    for value in uniques:
-        value = value if isinstance(value, tuple) else (value,)
-        labels.append({c: _plain(v) for c, v in zip(columns, value, strict=True)})
-    codes = np.where(missing, -1, codes).astype(np.int64)
-    keep = [i for i, lab in enumerate(labels) if all(v is not None for v in lab.values())]
-    if len(keep) < len(labels):
-        relabel = np.full(len(labels), -1)
-        relabel[keep] = np.arange(len(keep))
-        codes = np.where(codes >= 0, relabel[np.maximum(codes, 0)], -1)
-        labels = [labels[i] for i in keep]
-    return codes, labels
+    domains = _estimator_domains(rep, columns)  # type: ignore[arg-type]
+    return domains.codes.astype(np.int64), domains.labels
 
 
 def _plain(value: Any) -> Any:
