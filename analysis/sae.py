@@ -377,11 +377,16 @@ def indicator_sae(
     """
     from analysis import estimators
     from analysis.indicators import indicator_values, read_data_dir, source_design
+    from analysis.kap import add_kap_columns
+    from analysis.tables import WorkFrames
     from questionnaires import load_bundled
     from questionnaires.plans import bundled_plan_path, load_plan
 
-    plan = load_plan(plan_path or bundled_plan_path())
-    data = read_data_dir(data_dir, plan, load_bundled())
+    forms = load_bundled()
+    plan = load_plan(plan_path or bundled_plan_path(), forms)
+    data = read_data_dir(data_dir, plan, forms)
+    # The KAP scores (K.*, A.* indicators) are derived columns, as in the report.
+    add_kap_columns(WorkFrames(data, plan, forms, "en"))
     aux = area_auxiliaries(level, frame_scale)
     columns = MODEL_COLUMNS[level]
     tables = []
@@ -402,6 +407,11 @@ def indicator_sae(
                 f"và trung bình",
             )
         frame = data.frames[sid]
+        if not np.isfinite(values).any():
+            raise AnalysisError(
+                f"indicator '{indicator}' has no value in the data (source '{sid}')",
+                f"Chỉ tiêu '{indicator}' không có giá trị nào trong dữ liệu (nguồn '{sid}')",
+            )
         if level not in frame.columns:
             raise AnalysisError(
                 f"table of source '{sid}' has no '{level}' column",
@@ -445,3 +455,40 @@ def indicator_sae(
             "province_se": overall.std_error,
         }
     return pd.concat(tables, ignore_index=True), models
+
+
+#: What each value of the ``estimator`` column means, for the report's note.
+ESTIMATOR_NOTES = {
+    "en": {
+        "direct": "direct: design-based survey estimate (CV below 20%)",
+        "model": "model: Fay-Herriot small-area estimate (EBLUP, REML; SE from the Prasad-Rao "
+        "MSE) combining the survey with census auxiliaries",
+        "suppressed": "suppressed: neither the survey nor the model is reliable enough",
+    },
+    "vi": {
+        "direct": "direct: ước lượng trực tiếp từ khảo sát theo thiết kế mẫu (CV dưới 20%)",
+        "model": "model: ước lượng địa bàn nhỏ Fay-Herriot (EBLUP, REML; sai số chuẩn từ MSE "
+        "Prasad-Rao) kết hợp khảo sát với số liệu điều tra dân số",
+        "suppressed": "suppressed: cả khảo sát và mô hình đều không đủ tin cậy, không công bố",
+    },
+}
+
+
+def write_small_area_csv(
+    data_dir: str,
+    indicators: Sequence[str],
+    level: str,
+    path: Any,
+    lang: str = "vi",
+    plan_path: str | None = None,
+) -> dict[str, Any]:
+    """The report's small-area table: one row per area and indicator with the published figure
+    and the estimator it comes from, then a note explaining each estimator."""
+    table, models = indicator_sae(data_dir, indicators, level, plan_path=plan_path)
+    notes = ESTIMATOR_NOTES[lang]
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        table.to_csv(handle, index=False, lineterminator="\n")
+        for key in ("direct", "model", "suppressed"):
+            handle.write(f'"{notes[key]}"\n')
+    counts = table["estimator"].value_counts().to_dict()
+    return {"level": level, "indicators": list(indicators), "estimators": counts, "models": models}

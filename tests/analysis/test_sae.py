@@ -161,3 +161,20 @@ def test_sae_command_writes_the_table(survey: Path, tmp_path: Path) -> None:
     assert "model.json" in str(next(tmp_path.glob("*.model.json")))
     result = CliRunner().invoke(analyze, ["sae", str(survey), "--indicator", "I7.2"])
     assert result.exit_code == 2 and "ratio" in result.output
+
+
+@pytest.mark.slow
+def test_report_carries_the_small_area_table_with_its_note(survey: Path, tmp_path: Path) -> None:
+    from analysis.report import run_report
+    from questionnaires.plans import bundled_plan_path
+
+    out = tmp_path / "report"
+    manifest = run_report(
+        survey, bundled_plan_path(), out, "en", pdf=False, small_areas=(["I1.1"], "district")
+    )
+    assert manifest["files"]["small_areas"] == "small_areas_district.csv"
+    lines = (out / "small_areas_district.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("indicator,level,area")
+    assert len(lines) == 1 + 11 + 3
+    assert "Fay-Herriot" in lines[-2]
+    assert sum(manifest["small_areas"]["estimators"].values()) == 11
