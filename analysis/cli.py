@@ -604,7 +604,7 @@ def estimate(
 )
 @click.option(
     "--stat",
-    type=click.Choice(["mean", "proportion"]),
+    type=click.Choice(["mean", "proportion", "median"]),
     default="mean",
     show_default=True,
     help="Statistic / thống kê.",
@@ -619,6 +619,7 @@ def estimate(
 @click.option(
     "--by", multiple=True, help="Domain column (repeatable or comma-separated) / cột miền."
 )
+@replicate_options
 @_guard
 def gap(
     data: str,
@@ -637,18 +638,45 @@ def gap(
     stat: str,
     between: tuple[str, str, str],
     by: tuple[str, ...],
+    replicates: str | None,
+    replicates_n: int,
+    seed: int,
+    interval_type: str,
 ) -> None:
-    """Gap A − B (e.g. women − men) and parity index A / B, keeping their covariance."""
+    """Gap A − B (e.g. women − men) and parity index A / B, keeping their covariance.
+
+    ``--stat median`` compares medians; its SE always comes from replicates (the Rao-Wu
+    bootstrap with ``--replicates-n`` replicates unless ``--replicates`` says otherwise), see
+    ``analysis.quantiles``.
+    """
     from analysis import estimators
 
     columns = [*variables, between[0], *_split(by)]
     design = _build(data, weight, strata, psu, fpc, nest, lonely_psu, columns, form)
     if form:
         variables = tuple(_apply_form(design, _load_form(form), variables))
-    _apply_missing(design, variables, missing_codes, stat == "mean")
+    _apply_missing(design, variables, missing_codes, stat != "proportion")
     column, group_a, group_b = between
     a, b = _match_group(design, column, group_a), _match_group(design, column, group_b)
     rows = []
+    if replicates or stat == "median":
+        from analysis import replicates as rp
+        from analysis.quantiles import median_gap
+        from analysis.replicates_cli import build_replicates
+
+        if replicates:
+            rep = build_replicates(design, replicates, replicates_n, seed)
+        else:
+            rep = build_replicates(design, "bootstrap", replicates_n, seed)
+        for variable in variables:
+            if stat == "median":
+                found = median_gap(rep, variable, (column, a, b), by=_split(by), level=level)
+            else:
+                found = rp.gap(rep, variable, (column, a, b), stat=stat, by=_split(by), level=level)
+            rows.extend(row.to_dict() for row in found)
+        summary = rep.summary() | {"n_strata": design.n_strata, "n_psu": design.n_psu}
+        _emit({"design": summary, "estimates": rows}, "estimates", fmt, lang)
+        return
     for variable in variables:
         for row in estimators.gap(
             design, variable, (column, a, b), stat=stat, by=_split(by), level=level

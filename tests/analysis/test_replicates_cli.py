@@ -69,3 +69,25 @@ def test_estimate_with_replicates_and_quantile_option() -> None:
     (row,) = payload["estimates"]
     assert payload["design"]["n_replicates"] == 10
     assert row["level"] == "0.5" and row["ci_low"] < row["estimate"] < row["ci_high"]
+
+
+def test_gap_with_replicates_and_median_gap() -> None:
+    args = ["gap", str(SAMPLE), *DESIGN, "--between", "sex", "F", "M", "--format", "json"]
+    result = CliRunner().invoke(
+        analyze,
+        [*args, "--var", "trained_vocational", "--stat", "proportion", "--replicates", "jk"],
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["estimates"]
+    sample = pd.read_csv(SAMPLE)
+    design = SurveyDesign(sample, weight="weight", strata="district", psu="commune", nest=True)
+    expected = rp.gap(rp.jackknife(design), "trained_vocational", ("sex", "F", "M"), "proportion")
+    assert [r["std_error"] for r in rows] == pytest.approx([e.std_error for e in expected])
+    result = CliRunner().invoke(
+        analyze, [*args, "--var", "kap_score", "--stat", "median", "--replicates-n", "20"]
+    )
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)["estimates"]
+    assert row["level"] == "0.5" and row["df"] == 19
+    assert row["difference"] == pytest.approx(row["estimate_a"] - row["estimate_b"])
+    assert row["ci_low"] < row["difference"] < row["ci_high"]
