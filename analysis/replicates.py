@@ -176,17 +176,24 @@ class ReplicateDesign:
         cache: dict[bytes, int] = self.__dict__.setdefault("_degf_cache", {})
         if self.factors is not None:
             assert self.psu_index is not None
-            psus = np.unique(self.psu_index if mask is None else self.psu_index[mask])
-            key = psus.tobytes()
-            if key not in cache:
-                cache[key] = _rank(self.factors[psus]) - 1
-            return cache[key]
+            if mask is None:
+                return self.psu_degf(np.arange(self.factors.shape[0]))
+            return self.psu_degf(np.unique(self.psu_index[mask]))
         assert self.repweights is not None
         chosen = slice(None) if mask is None else mask
         key = b"all" if mask is None else np.packbits(mask).tobytes()
         if key not in cache:
             ratio = self.repweights[chosen] / self.weights[chosen][:, None]
             cache[key] = _rank(np.unique(np.round(ratio, 12), axis=0)) - 1
+        return cache[key]
+
+    def psu_degf(self, psus: np.ndarray) -> int:
+        """Rank minus one of the replicate factors of these PSUs (sorted codes), cached."""
+        assert self.factors is not None
+        cache: dict[bytes, int] = self.__dict__.setdefault("_degf_cache", {})
+        key = np.asarray(psus, dtype=np.int64).tobytes()
+        if key not in cache:
+            cache[key] = _rank(self.factors[psus]) - 1 if len(psus) else -1
         return cache[key]
 
     def summary(self) -> dict[str, Any]:
@@ -601,7 +608,19 @@ def _t(level: float, df: np.ndarray | int) -> np.ndarray:
 
 
 def _domain_df(rep: ReplicateDesign, valid: np.ndarray, codes: np.ndarray, count: int) -> list:
-    return [rep.degf(valid & (codes == d)) for d in range(count)]
+    """Each domain's replicate rank minus one; PSU factor designs find each domain's PSUs with
+    one grouped count instead of a pass over the rows per domain."""
+    if rep.factors is None or rep.psu_index is None:
+        return [rep.degf(valid & (codes == d)) for d in range(count)]
+    n_psu = rep.factors.shape[0]
+    keep = valid & (codes >= 0)
+    present = (
+        np.bincount(rep.psu_index[keep] * count + codes[keep], minlength=n_psu * count).reshape(
+            n_psu, count
+        )
+        > 0
+    )
+    return [rep.psu_degf(np.flatnonzero(present[:, d])) for d in range(count)]
 
 
 def _rows(
