@@ -658,7 +658,7 @@ def gap(
     _apply_missing(design, variables, missing_codes, stat != "proportion")
     column, group_a, group_b = between
     a, b = _match_group(design, column, group_a), _match_group(design, column, group_b)
-    rows = []
+    rows: list[dict[str, Any]] = []
     if replicates or stat == "median":
         from analysis import replicates as rp
         from analysis.quantiles import median_gap

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from analysis.cli import _guard, read_table
 from analysis.errors import AnalysisError
 from analysis.lonely_psu import LONELY_PSU_RULES
 
@@ -44,6 +43,8 @@ LOCATION_COLUMNS = (
 
 
 def _totals(path: str) -> tuple[list[str], pd.DataFrame]:
+    from analysis.cli import read_table
+
     frame = read_table(path)
     if "Freq" not in frame.columns:
         raise AnalysisError(
@@ -85,7 +86,6 @@ def _totals(path: str) -> tuple[list[str], pd.DataFrame]:
 @click.option(
     "--drop", multiple=True, help="More columns to remove / các cột cần bỏ thêm (lặp lại)."
 )
-@_guard
 def replicates_command(
     data: str,
     out: str,
@@ -105,7 +105,45 @@ def replicates_command(
 
     Ghi tệp dữ liệu công khai: có trọng số mẫu lặp, không có mã tầng/PSU/xã/thôn.
     """
+    try:
+        _write_public_use_file(
+            data,
+            out,
+            weight,
+            strata,
+            psu,
+            nest,
+            lonely_psu,
+            kind,
+            replicates_n,
+            seed,
+            poststrat,
+            rake_files,
+            drop,
+        )
+    except AnalysisError as error:
+        click.echo(f"Lỗi: {error.message('vi')}", err=True)
+        click.echo(f"Error: {error.message('en')}", err=True)
+        raise SystemExit(2) from None
+
+
+def _write_public_use_file(
+    data: str,
+    out: str,
+    weight: str,
+    strata: str | None,
+    psu: str | None,
+    nest: bool,
+    lonely_psu: str,
+    kind: str,
+    replicates_n: int,
+    seed: int,
+    poststrat: str | None,
+    rake_files: tuple[str, ...],
+    drop: tuple[str, ...],
+) -> None:
     from analysis import replicates as rp
+    from analysis.cli import read_table
     from analysis.design import SurveyDesign
 
     design = SurveyDesign(
