@@ -6,6 +6,8 @@ the commune, village and household codes, which identify villages), and adds the
 (``FILE.replicates.json``) holds what a user needs to reproduce the SEs: type, scale, rscales,
 mse, and the R call (``svrepdesign(..., type="other", combined.weights=TRUE)``).
 Calibration (``--poststrat`` / ``--rake`` totals files) is applied to every replicate first.
+A file holding the women's module answers is refused: those answers are encrypted at rest and
+never released as microdata.
 """
 
 from __future__ import annotations
@@ -40,6 +42,29 @@ LOCATION_COLUMNS = (
     "latitude",
     "longitude",
 )
+
+
+def _refuse_women_module(table: pd.DataFrame, path: str) -> None:
+    """The women's module (violence, sensitive answers) is never released as microdata: its
+    answers are encrypted at rest and a public-use file would be a plain copy of them."""
+    from questionnaires import load_bundled
+
+    forms = load_bundled()
+    if "women" not in forms:
+        return
+    women = {q.id for q in forms["women"].iter_questions()}
+    others = set().union(
+        *({q.id for q in form.iter_questions()} for key, form in forms.items() if key != "women")
+    )
+    found = sorted(set(table.columns) & (women - others))
+    if found:
+        raise AnalysisError(
+            f"'{path}' holds women's-module answers ({', '.join(found[:5])}); they are never "
+            f"released in a public-use file",
+            f"'{path}' có câu trả lời của phiếu phụ nữ ({', '.join(found[:5])}); không bao giờ "
+            f"được công bố trong tệp dữ liệu công khai",
+            column=found[0],
+        )
 
 
 def _totals(path: str) -> tuple[list[str], pd.DataFrame]:
@@ -146,8 +171,10 @@ def _write_public_use_file(
     from analysis.cli import read_table
     from analysis.design import SurveyDesign
 
+    table_in = read_table(data)
+    _refuse_women_module(table_in, data)
     design = SurveyDesign(
-        read_table(data), weight=weight, strata=strata, psu=psu, lonely_psu=lonely_psu, nest=nest
+        table_in, weight=weight, strata=strata, psu=psu, lonely_psu=lonely_psu, nest=nest
     )
     rep = rp.replicate(design, kind, replicates=replicates_n, seed=seed)
     if poststrat:

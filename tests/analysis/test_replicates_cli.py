@@ -91,3 +91,16 @@ def test_gap_with_replicates_and_median_gap() -> None:
     assert row["level"] == "0.5" and row["df"] == 19
     assert row["difference"] == pytest.approx(row["estimate_a"] - row["estimate_b"])
     assert row["ci_low"] < row["difference"] < row["ci_high"]
+
+
+def test_public_use_file_refuses_the_womens_module(tmp_path: Path) -> None:
+    data = pd.read_csv(SAMPLE).head(400).assign(W01_01=1)
+    path = tmp_path / "women.csv"
+    data.to_csv(path, index=False)
+    result = CliRunner().invoke(
+        analyze,
+        ["replicates", str(path), *DESIGN, "--type", "jk", "--out", str(tmp_path / "puf.csv")],
+    )
+    assert result.exit_code == 2
+    assert "W01_01" in result.output and "never" in result.output
+    assert not (tmp_path / "puf.csv").exists()
