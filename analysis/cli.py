@@ -18,6 +18,7 @@ import click
 
 from analysis.errors import AnalysisError
 from analysis.lonely_psu import LONELY_PSU_RULES
+from analysis.replicates_cli import replicate_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -480,6 +481,7 @@ def analyze() -> None:
 @click.option("--denominator", default=None, help="Denominator of --stat ratio / mẫu số.")
 @click.option(
     "--quantile",
+    "--q",
     "quantiles",
     type=float,
     multiple=True,
@@ -488,6 +490,7 @@ def analyze() -> None:
 @click.option(
     "--by", multiple=True, help="Domain column (repeatable or comma-separated) / cột miền."
 )
+@replicate_options
 @_guard
 def estimate(
     data: str,
@@ -507,11 +510,16 @@ def estimate(
     denominator: str | None,
     quantiles: tuple[float, ...],
     by: tuple[str, ...],
+    replicates: str | None,
+    replicates_n: int,
+    seed: int,
+    interval_type: str,
 ) -> None:
     """Estimate means, proportions, totals, ratios or quantiles, by domain.
 
     Several variables with their own statistics share one reading of the data and one design:
-    ``--var score --stat mean --var support_need --stat proportion``.
+    ``--var score --stat mean --var support_need --stat proportion``. With ``--replicates``
+    the SEs come from replicate weights built from the design (``analysis.replicates``).
     """
     from analysis import estimators
 
@@ -543,6 +551,27 @@ def estimate(
     _apply_missing(design, categorical, missing_codes, False)
     domains = _split(by)
     rows: list[dict[str, Any]] = []
+    if replicates:
+        from analysis.replicates_cli import build_replicates, replicate_estimate
+
+        rep = build_replicates(design, replicates, replicates_n, seed)
+        for variable, stat in paired:
+            table = replicate_estimate(
+                rep, stat, variable, denominator, quantiles, domains, level, interval_type
+            )
+            rows.extend(
+                {k: v for k, v in row.to_dict().items() if k != "statistic"} for row in table
+            )
+        _emit(
+            {
+                "design": rep.summary() | {"n_strata": design.n_strata, "n_psu": design.n_psu},
+                "estimates": rows,
+            },
+            "estimates",
+            fmt,
+            lang,
+        )
+        return
     for variable, stat in paired:
         if stat == "mean":
             table = estimators.mean(design, variable, by=domains, level=level)
@@ -575,7 +604,7 @@ def estimate(
 )
 @click.option(
     "--stat",
-    type=click.Choice(["mean", "proportion"]),
+    type=click.Choice(["mean", "proportion", "median"]),
     default="mean",
     show_default=True,
     help="Statistic / thống kê.",
@@ -590,6 +619,7 @@ def estimate(
 @click.option(
     "--by", multiple=True, help="Domain column (repeatable or comma-separated) / cột miền."
 )
+@replicate_options
 @_guard
 def gap(
     data: str,
@@ -608,18 +638,45 @@ def gap(
     stat: str,
     between: tuple[str, str, str],
     by: tuple[str, ...],
+    replicates: str | None,
+    replicates_n: int,
+    seed: int,
+    interval_type: str,
 ) -> None:
-    """Gap A − B (e.g. women − men) and parity index A / B, keeping their covariance."""
+    """Gap A − B (e.g. women − men) and parity index A / B, keeping their covariance.
+
+    ``--stat median`` compares medians; its SE always comes from replicates (the Rao-Wu
+    bootstrap with ``--replicates-n`` replicates unless ``--replicates`` says otherwise), see
+    ``analysis.quantiles``.
+    """
     from analysis import estimators
 
     columns = [*variables, between[0], *_split(by)]
     design = _build(data, weight, strata, psu, fpc, nest, lonely_psu, columns, form)
     if form:
         variables = tuple(_apply_form(design, _load_form(form), variables))
-    _apply_missing(design, variables, missing_codes, stat == "mean")
+    _apply_missing(design, variables, missing_codes, stat != "proportion")
     column, group_a, group_b = between
     a, b = _match_group(design, column, group_a), _match_group(design, column, group_b)
-    rows = []
+    rows: list[dict[str, Any]] = []
+    if replicates or stat == "median":
+        from analysis import replicates as rp
+        from analysis.quantiles import median_gap
+        from analysis.replicates_cli import build_replicates
+
+        if replicates:
+            rep = build_replicates(design, replicates, replicates_n, seed)
+        else:
+            rep = build_replicates(design, "bootstrap", replicates_n, seed)
+        for variable in variables:
+            if stat == "median":
+                found = median_gap(rep, variable, (column, a, b), by=_split(by), level=level)
+            else:
+                found = rp.gap(rep, variable, (column, a, b), stat=stat, by=_split(by), level=level)
+            rows.extend(row.to_dict() for row in found)
+        summary = rep.summary() | {"n_strata": design.n_strata, "n_psu": design.n_psu}
+        _emit({"design": summary, "estimates": rows}, "estimates", fmt, lang)
+        return
     for variable in variables:
         for row in estimators.gap(
             design, variable, (column, a, b), stat=stat, by=_split(by), level=level
@@ -692,3 +749,9 @@ def chisq(
 from analysis.report_cli import report  # noqa: E402  (defined in its own module)
 
 analyze.add_command(report)
+from analysis.replicates_command import replicates_command  # noqa: E402
+
+analyze.add_command(replicates_command)
+from analysis.sae_cli import sae  # noqa: E402
+
+analyze.add_command(sae)

@@ -198,8 +198,13 @@ def run_report(
     lang: str = "vi",
     progress: Callable[[str], None] | None = None,
     pdf: bool = True,
+    small_areas: tuple[list[str], str] | None = None,
 ) -> dict[str, Any]:
-    """Build every table and write the Excel, PDF, CSV files and department packs."""
+    """Build every table and write the Excel, PDF, CSV files and department packs.
+
+    ``small_areas=(indicators, level)`` adds ``small_areas_<level>.csv``: district or commune
+    figures, each marked direct or Fay-Herriot model (:mod:`analysis.sae`), with a note.
+    """
     from analysis.report_pdf import write_pdf
     from analysis.report_xlsx import write_xlsx
 
@@ -249,6 +254,15 @@ def run_report(
             "tables": [t.id for t in own],
             "files": files,
         }
+    if small_areas:
+        from analysis.sae import write_small_area_csv
+
+        indicators, level = small_areas
+        name = f"small_areas_{level}.csv"
+        manifest["small_areas"] = write_small_area_csv(
+            str(data_dir), indicators, level, out / name, lang
+        ) | {"file": name}
+        manifest["files"]["small_areas"] = name
     (out / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
     )

@@ -34,7 +34,27 @@ __all__ = ["report"]
     help="Report language / ngôn ngữ báo cáo.",
 )
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF files / không tạo tệp PDF.")
-def report(data_dir: str, plan_path: str | None, out: str, lang: str, no_pdf: bool) -> None:
+@click.option(
+    "--small-areas",
+    multiple=True,
+    help="Indicator for the district/commune small-area table (repeatable) / chỉ tiêu cho bảng "
+    "địa bàn nhỏ.",
+)
+@click.option(
+    "--small-areas-level",
+    type=click.Choice(["district", "commune"]),
+    default="commune",
+    show_default=True,
+)
+def report(
+    data_dir: str,
+    plan_path: str | None,
+    out: str,
+    lang: str,
+    no_pdf: bool,
+    small_areas: tuple[str, ...],
+    small_areas_level: str,
+) -> None:
     """Write the report of a survey data folder: Excel, PDF, CSV and department packs.
 
     Lập báo cáo từ thư mục dữ liệu khảo sát: Excel, PDF, CSV và bộ bảng cho từng sở, ngành.
@@ -58,6 +78,7 @@ def report(data_dir: str, plan_path: str | None, out: str, lang: str, no_pdf: bo
                 lang,
                 progress=lambda _table_id: bar.update(1),
                 pdf=not no_pdf,
+                small_areas=(list(small_areas), small_areas_level) if small_areas else None,
             )
     except AnalysisError as error:
         click.echo(f"Lỗi: {error.message('vi')}", err=True)

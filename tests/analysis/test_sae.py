@@ -1,0 +1,180 @@
+"""Fay–Herriot small-area estimates: checked against independent fits and by simulation.
+
+- Balanced case (equal sampling variances D): REML has a closed form, the total variance of a
+  linear model ``RSS / (m - p)`` minus ``D`` (hand-derived), and the EBLUP shrinks every area by
+  the same ``A / (A + D)``.
+- Unbalanced case: reference/sae_reference.R maximises the restricted likelihood directly with
+  ``optimize`` (not Fisher scoring) and codes the Prasad–Rao MSE from Rao & Molina (2015) ch. 6
+  in base R; its output reference/sae_results.csv is pinned here (the optimiser's tolerance
+  limits the agreement to about 1e-7 relative).
+- Simulation: a population of the census frame's communes with known true shares (a logistic
+  model on the frame's auxiliaries plus a commune effect), 20 interviews a commune, repeated
+  samples: the EBLUP's empirical MSE is below the direct estimator's and the Prasad–Rao estimate
+  is close to the empirical MSE. The full survey simulator draws only the sampled households,
+  so it has no commune truth; the population here is built on the same census frame.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from analysis.cli import analyze
+from analysis.errors import AnalysisError
+from analysis.sae import MODEL_COLUMNS, area_auxiliaries, fay_herriot, publication, sae_table
+
+REFERENCE = Path(__file__).parent / "reference"
+
+
+def test_balanced_case_equals_closed_form() -> None:
+    rng = np.random.default_rng(3)
+    m, d = 30, 0.004
+    x = np.column_stack([np.ones(m), rng.uniform(0, 1, m)])
+    y = x @ [0.3, 0.2] + rng.normal(0, 0.08, m) + rng.normal(0, np.sqrt(d), m)
+    fit = fay_herriot(y, np.full(m, d), x)
+    beta_ols, rss = np.linalg.lstsq(x, y, rcond=None)[:2]
+    a = rss[0] / (m - 2) - d
+    assert a > 0
+    assert fit.sigma2_u == pytest.approx(a, rel=1e-9)
+    assert fit.beta == pytest.approx(beta_ols, rel=1e-9)
+    gamma = a / (a + d)
+    assert fit.gamma == pytest.approx(np.full(m, gamma), rel=1e-9)
+    assert fit.eblup == pytest.approx(gamma * y + (1 - gamma) * x @ beta_ols, rel=1e-9)
+
+
+def test_negative_reml_is_truncated_to_synthetic() -> None:
+    x = np.column_stack([np.ones(12), np.arange(12.0)])
+    y = 0.1 + 0.01 * np.arange(12.0) + np.tile([0.001, -0.001], 6)
+    fit = fay_herriot(y, np.full(12, 0.01), x)
+    assert fit.sigma2_u == 0.0
+    assert fit.eblup == pytest.approx(fit.synthetic)
+    assert not fit.diagnostics.ok
+    assert "area variance estimated as 0" in fit.diagnostics.failures()
+
+
+def test_unbalanced_example_equals_r_reml() -> None:
+    data = pd.read_csv(REFERENCE / "sae_example.csv")
+    r = dict(pd.read_csv(REFERENCE / "sae_results.csv").itertuples(index=False))
+    x = np.column_stack([np.ones(len(data)), data["x1"], data["x2"]])
+    fit = fay_herriot(data["direct"], data["D"], x)
+    assert fit.converged
+    assert fit.sigma2_u == pytest.approx(r["A"], rel=1e-6)
+    assert fit.beta == pytest.approx([r["beta0"], r["beta1"], r["beta2"]], rel=1e-6)
+    for i in range(len(data)):
+        assert fit.eblup[i] == pytest.approx(r[f"eblup.{i + 1}"], rel=1e-7)
+        assert fit.mse[i] == pytest.approx(r[f"mse.{i + 1}"], rel=1e-6)
+        assert fit.gamma[i] == pytest.approx(r[f"gamma.{i + 1}"], rel=1e-6)
+
+
+def test_area_without_sample_gets_synthetic_estimate() -> None:
+    data = pd.read_csv(REFERENCE / "sae_example.csv")
+    x = np.column_stack([np.ones(len(data)), data["x1"], data["x2"]])
+    y = data["direct"].to_numpy(float).copy()
+    y[0] = np.nan
+    fit = fay_herriot(y, data["D"], x)
+    assert fit.gamma[0] == 0.0
+    assert fit.eblup[0] == pytest.approx(x[0] @ fit.beta)
+    assert fit.mse[0] == pytest.approx(fit.sigma2_u + x[0] @ fit.beta_cov @ x[0])
+
+
+def test_publication_rule() -> None:
+    assert publication(0.5, 0.05, fit_ok=False, residual=0.0) == "direct"  # CV 10%
+    assert publication(0.5, 0.2, fit_ok=True, residual=1.0) == "model"
+    assert publication(0.5, 0.2, fit_ok=True, residual=3.5) == "suppressed"  # misfit area
+    assert publication(0.5, 0.2, fit_ok=False, residual=0.0) == "suppressed"
+    assert publication(float("nan"), float("nan"), fit_ok=True, residual=float("nan")) == "model"
+
+
+def test_bad_inputs_are_explained() -> None:
+    with pytest.raises(AnalysisError, match="positive"):
+        fay_herriot([0.1, 0.2, 0.3], [0.01, 0.0, 0.01], np.ones((3, 1)))
+    with pytest.raises(AnalysisError, match="cannot fit"):
+        fay_herriot([0.1, 0.2], [0.01, 0.01], np.column_stack([np.ones(2), [1.0, 2.0]]))
+
+
+def test_simulation_eblup_beats_direct_and_its_mse_is_right() -> None:
+    aux = area_auxiliaries("commune")
+    columns = list(MODEL_COLUMNS["commune"])
+    x = np.column_stack([np.ones(len(aux)), aux[columns].to_numpy(float)])
+    rng = np.random.default_rng(11)
+    effect = rng.normal(0, 0.35, len(aux))
+    eta = -0.8 + 0.9 * aux["urban"] - 0.7 * aux["minority_share"] + 0.2 * aux["remote"] + effect
+    truth = 1 / (1 + np.exp(-eta.to_numpy()))
+    n = np.full(len(aux), 20)
+    err_direct, err_model, estimated = [], [], []
+    for _ in range(40):
+        direct = rng.binomial(n, truth) / n
+        pooled = direct.mean()
+        fit = fay_herriot(direct, pooled * (1 - pooled) / n, x)
+        err_direct.append((direct - truth) ** 2)
+        err_model.append((fit.eblup - truth) ** 2)
+        estimated.append(fit.mse)
+    mse_direct = np.mean(err_direct)
+    mse_model = np.mean(err_model)
+    assert mse_model < 0.5 * mse_direct
+    # Prasad–Rao, averaged over communes and samples, within 20% of the empirical MSE.
+    assert np.mean(estimated) == pytest.approx(mse_model, rel=0.2)
+
+
+def test_sae_table_side_by_side() -> None:
+    aux = area_auxiliaries("district")
+    rng = np.random.default_rng(5)
+    direct = pd.DataFrame(
+        {
+            "estimate": 0.4 + 0.3 * aux["urban_share"] + rng.normal(0, 0.05, len(aux)),
+            "std_error": np.linspace(0.03, 0.12, len(aux)),
+            "n": np.linspace(400, 100, len(aux)).astype(int),
+        },
+        index=aux.index,
+    )
+    table, fit = sae_table(direct, aux, MODEL_COLUMNS["district"], variance="direct")
+    assert list(table["area"]) == list(aux.index)
+    for column in ("direct", "direct_cv", "model", "model_mse", "shrinkage", "estimator"):
+        assert column in table.columns
+    assert set(table["estimator"]) <= {"direct", "model", "suppressed"}
+    direct_rows = table[table["estimator"] == "direct"]
+    assert (direct_rows["direct_cv"] < 0.2).all()
+    assert (direct_rows["published"] == direct_rows["direct"]).all()
+
+
+@pytest.fixture(scope="module")
+def survey(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from analysis.synthetic.run import simulate
+
+    out = tmp_path_factory.mktemp("sae_survey")
+    simulate(2000, 4, out)
+    return out
+
+
+def test_sae_command_writes_the_table(survey: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sae.csv"
+    result = CliRunner().invoke(
+        analyze,
+        ["sae", str(survey), "--indicator", "I1.1", "--level", "district", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    assert len(table) == 11 and set(table["indicator"]) == {"I1.1"}
+    assert set(table["estimator"]) <= {"direct", "model", "suppressed"}
+    assert "model.json" in str(next(tmp_path.glob("*.model.json")))
+    result = CliRunner().invoke(analyze, ["sae", str(survey), "--indicator", "I7.2"])
+    assert result.exit_code == 2 and "ratio" in result.output
+
+
+@pytest.mark.slow
+def test_report_carries_the_small_area_table_with_its_note(survey: Path, tmp_path: Path) -> None:
+    from analysis.report import run_report
+    from questionnaires.plans import bundled_plan_path
+
+    out = tmp_path / "report"
+    manifest = run_report(
+        survey, bundled_plan_path(), out, "en", pdf=False, small_areas=(["I1.1"], "district")
+    )
+    assert manifest["files"]["small_areas"] == "small_areas_district.csv"
+    lines = (out / "small_areas_district.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("indicator,level,area")
+    assert len(lines) == 1 + 11 + 3
+    assert "Fay-Herriot" in lines[-2]
+    assert sum(manifest["small_areas"]["estimators"].values()) == 11
