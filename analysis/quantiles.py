@@ -52,7 +52,7 @@ def _group_mask(rep: ReplicateDesign, column: str, group: Any) -> np.ndarray:
             f"Không có dòng nào có giá trị '{group}' ở cột '{column}'",
             column=column,
         )
-    return mask
+    return np.asarray(mask)
 
 
 def _replicated_quantile(

@@ -110,7 +110,7 @@ class ReplicateDesign:
         if self.repweights is not None:
             return self.repweights[rows]
         assert self.factors is not None and self.psu_index is not None
-        return self.weights[rows][:, None] * self.factors[self.psu_index[rows]]
+        return np.asarray(self.weights[rows][:, None] * self.factors[self.psu_index[rows]])
 
     # ----------------------------------------------------------------------------------------
 
@@ -158,14 +158,14 @@ class ReplicateDesign:
         keep = self.rscales > 0
         centre = full if self.mse else np.nanmean(reps[keep], axis=0)
         dev = reps - centre
-        return self.scale * np.einsum("rm,rm,r->m", dev, dev, self.rscales)
+        return np.asarray(self.scale * np.einsum("rm,rm,r->m", dev, dev, self.rscales))
 
     def covariance(self, reps: np.ndarray, full: np.ndarray) -> np.ndarray:
         """Full m×m replicate covariance (for contrasts)."""
         keep = self.rscales > 0
         centre = full if self.mse else reps[keep].mean(axis=0)
         dev = (reps - centre) * np.sqrt(self.rscales)[:, None]
-        return self.scale * dev.T @ dev
+        return np.asarray(self.scale * dev.T @ dev)
 
     def degf(self, mask: np.ndarray | None = None) -> int:
         """Rank of the replicate weights (rows in ``mask``) minus one, as R's ``degf``.
@@ -442,7 +442,9 @@ def from_columns(
 # calibration of every replicate
 
 
-def _cell_codes(data: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, list[tuple]]:
+def _cell_codes(
+    data: pd.DataFrame, columns: Sequence[str]
+) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
     frame = data[list(columns)]
     missing = frame.isna().any(axis=1).to_numpy()
     if missing.any():
@@ -456,7 +458,9 @@ def _cell_codes(data: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray,
     return codes.astype(np.int64), [tuple(u) for u in uniques]
 
 
-def _population(population: pd.DataFrame, columns: Sequence[str], cells: list[tuple]) -> np.ndarray:
+def _population(
+    population: pd.DataFrame, columns: Sequence[str], cells: list[tuple[Any, ...]]
+) -> np.ndarray:
     if "Freq" not in population.columns:
         raise AnalysisError(
             "population totals need a 'Freq' column", "Tổng thể cần cột 'Freq'", column="Freq"
@@ -484,7 +488,7 @@ def _poststep(weights: np.ndarray, codes: np.ndarray, target: np.ndarray) -> np.
     np.add.at(sums, codes, weights)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(sums > 0, target[:, None] / sums, 0.0)
-    return weights * factor[codes]
+    return np.asarray(weights * factor[codes])
 
 
 def poststratify(
@@ -570,7 +574,7 @@ def public_use_file(
 # estimators
 
 
-def _domains(rep: ReplicateDesign, by: str | Sequence[str] | None) -> tuple[np.ndarray, list]:
+def _domains(rep: ReplicateDesign, by: str | Sequence[str] | None) -> tuple[np.ndarray, list[Any]]:
     """Domain codes (−1: missing by-value) and labels, shared with the linearisation estimators."""
     columns = [by] if isinstance(by, str) else list(by or [])
     domains = _estimator_domains(rep, columns)  # type: ignore[arg-type]
@@ -599,7 +603,7 @@ def _numeric(rep: ReplicateDesign, column: str) -> np.ndarray:
             f"Cột '{column}' phải là số",
             column=column,
         )
-    return values.to_numpy(dtype=float)
+    return np.asarray(values.to_numpy(dtype=float))
 
 
 def _t(level: float, df: np.ndarray | int) -> np.ndarray:
@@ -607,7 +611,7 @@ def _t(level: float, df: np.ndarray | int) -> np.ndarray:
     return np.where(df > 0, stats.t.ppf(0.5 + level / 2, np.maximum(df, 1)), np.nan)
 
 
-def _domain_df(rep: ReplicateDesign, valid: np.ndarray, codes: np.ndarray, count: int) -> list:
+def _domain_df(rep: ReplicateDesign, valid: np.ndarray, codes: np.ndarray, count: int) -> list[Any]:
     """Each domain's replicate rank minus one; PSU factor designs find each domain's PSUs with
     one grouped count instead of a pass over the rows per domain."""
     if rep.factors is None or rep.psu_index is None:
@@ -627,16 +631,16 @@ def _rows(
     rep: ReplicateDesign,
     variable: str,
     statistic: str,
-    labels: list,
-    levels: list,
+    labels: list[Any],
+    levels: list[Any],
     est: np.ndarray,
     var: np.ndarray,
-    df: list,
+    df: list[Any],
     n: np.ndarray,
     wsum: np.ndarray,
     level: float,
     logit: bool = False,
-) -> EstimateTable:
+) -> EstimateTable[Any]:
     se = np.sqrt(var)
     t = _t(level, np.asarray(df))[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -683,7 +687,7 @@ def _ratio_of_sums(
 
 def mean(
     rep: ReplicateDesign, variable: str, by: str | Sequence[str] | None = None, level: float = 0.95
-) -> EstimateTable:
+) -> EstimateTable[Any]:
     """Weighted mean per domain with its replicate SE (R ``svymean``/``svyby``, na.rm=TRUE)."""
     codes, labels = _domains(rep, by)
     y = _numeric(rep, variable)
@@ -698,7 +702,7 @@ def mean(
 
 def proportion(
     rep: ReplicateDesign, variable: str, by: str | Sequence[str] | None = None, level: float = 0.95
-) -> EstimateTable:
+) -> EstimateTable[Any]:
     """Share of every level per domain, replicate SEs and logit CIs."""
     codes, labels = _domains(rep, by)
     if variable not in rep.data.columns:
@@ -723,7 +727,7 @@ def proportion(
 
 def total(
     rep: ReplicateDesign, variable: str, by: str | Sequence[str] | None = None, level: float = 0.95
-) -> EstimateTable:
+) -> EstimateTable[Any]:
     """Weighted total per domain with its replicate SE (R ``svytotal``)."""
     codes, labels = _domains(rep, by)
     y = _numeric(rep, variable)
@@ -743,7 +747,7 @@ def ratio(
     denominator: str,
     by: str | Sequence[str] | None = None,
     level: float = 0.95,
-) -> EstimateTable:
+) -> EstimateTable[Any]:
     """Ratio of two weighted totals per domain (R ``svyratio``), replicate SE."""
     codes, labels = _domains(rep, by)
     y = _numeric(rep, numerator)
@@ -871,7 +875,7 @@ def quantile(
     by: str | Sequence[str] | None = None,
     level: float = 0.95,
     interval: str = "quantile",
-) -> EstimateTable:
+) -> EstimateTable[Any]:
     """Quantiles per domain with replicate-weight CIs, as R's ``svyquantile`` on a replicate
     design with ``qrule="math"``.
 

@@ -85,7 +85,7 @@ def replicate_estimate(
     by: Sequence[str],
     level: float,
     interval_type: str = "quantile",
-) -> EstimateTable:
+) -> EstimateTable[Any]:
     """One statistic of one variable with replicate SEs."""
     from analysis import replicates as rp
 

@@ -692,7 +692,9 @@ class _In:
                 depth += {"[": 1, "]": -1}.get(text[end], 0)
                 end += 1
             if depth:
-                raise ExpressionSyntaxError("'[' is never closed", start, "'[' không được đóng")
+                raise ExpressionSyntaxError(
+                    "'[' is never closed", "'[' không được đóng", column=start
+                )
             condition = text[start : end - 1]
             for member in sorted(self.members.get(group, set()), key=len, reverse=True):
                 condition = re.sub(
@@ -712,9 +714,9 @@ class _In:
             raise ExpressionSyntaxError(
                 "a [...] predicate is only understood as count(${group}[condition]) or "
                 "sum(${group}[condition]/question)",
-                match.start() + 1,
                 "biểu thức [...] chỉ được hiểu ở dạng count(${nhóm}[điều kiện]) hoặc "
                 "sum(${nhóm}[điều kiện]/câu_hỏi)",
+                column=match.start() + 1,
             )
 
     def rename(self, node: Node, current: str | None, choice_filter: bool) -> Node:
