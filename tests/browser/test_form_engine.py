@@ -1,4 +1,4 @@
-"""The browser form engine (form.js) in Debian chromium on a tablet viewport.
+"""The browser form engine (js/form/, ES modules) in Debian chromium on a tablet viewport.
 
 A small inline questionnaire, built by the real loader and sent as ``to_client_dict()``, covers
 skip logic, constraints, rosters, choice filters, calculations, missing codes and the draft and
@@ -219,8 +219,7 @@ def form_page_html(
 <div id="gesurvey-form" data-lang="{lang}" data-draft-url="{html.escape(draft_url)}"
      data-submit-url="{html.escape(submit_url)}" data-csrf-token="{html.escape(csrf_token)}"></div>
 <script type="application/json" id="gesurvey-form-data">{payload}</script>
-<script src="{static_base}/static/js/expr.js"></script>
-<script src="{static_base}/static/js/form.js"></script>
+<script type="module" src="{static_base}/static/js/form/index.js"></script>
 </body></html>"""
 
 

@@ -34,3 +34,23 @@ def test_pages_carry_a_self_only_content_policy(client, auth, world) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     page = response.get_data(as_text=True)
     assert not EXTERNAL.search(page)
+
+
+def test_form_engine_keeps_no_copy_of_questionnaire_labels() -> None:
+    """Likert, yes/no and missing-code labels reach the browser only in the questionnaire JSON."""
+    from questionnaires.codes import MISSING_CODES
+    from questionnaires.loader import BUILTIN_CHOICE_LISTS
+
+    likert = BUILTIN_CHOICE_LISTS["likert5"]
+    labels = {text for choice in likert for text in (choice.label.vi, choice.label.en)}
+    labels -= {"Agree", "Đồng ý"}  # ordinary words; the longer labels are distinctive
+    labels |= {meaning["vi"] for meaning in MISSING_CODES.values()}
+    labels |= {"Rất không đồng ý", "Rất đồng ý"}  # the wording the old browser copy used
+    sources = {path.name: path.read_text(encoding="utf-8") for path in STATIC.rglob("*.js")}
+    copies = sorted(
+        f"{name}: {label}"
+        for name, source in sources.items()
+        for label in labels
+        if label in source
+    )
+    assert copies == []

@@ -60,7 +60,7 @@ def test_interview_page_embeds_the_form_contract(client, enumerator) -> None:
     assert 'data-draft-url="/collect/interview/' in page
     assert 'id="gesurvey-form-data"' in page
     assert '"row_version": 1' in page or '"row_version":1' in page
-    assert "js/expr.js" in page and "js/form.js" in page
+    assert 'type="module" src="/static/js/form/index.js"' in page
 
 
 def test_draft_save_bumps_row_version(app, client, enumerator) -> None:

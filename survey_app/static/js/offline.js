@@ -1,6 +1,6 @@
 /*
  * The offline pages: the start page (assignments, interviews in progress, new interview), the
- * interview shell (form.js on a questionnaire version kept in IndexedDB) and the outbox page.
+ * interview shell (the form engine, js/form/, on a questionnaire version kept in IndexedDB) and the outbox page.
  * Translated strings come from the page (#offline-strings, made by the server's catalogue).
  * Stable hooks for tests: .offline-assignment[data-assignment] .offline-start,
  * .offline-draft[data-uuid] .offline-continue, #outbox-list .outbox-item[data-uuid][data-state]

@@ -9,7 +9,7 @@
  */
 "use strict";
 
-const CACHE = "gesurvey-v1";
+const CACHE = "gesurvey-v2";
 const PRECACHE = [
   "/collect/offline/",
   "/collect/offline/interview",
@@ -20,7 +20,19 @@ const PRECACHE = [
   "/static/css/app.css",
   "/static/css/form.css",
   "/static/js/expr.js",
-  "/static/js/form.js",
+  "/static/js/form/index.js",
+  "/static/js/form/app.js",
+  "/static/js/form/expr.js",
+  "/static/js/form/fields.js",
+  "/static/js/form/model.js",
+  "/static/js/form/navigation.js",
+  "/static/js/form/render.js",
+  "/static/js/form/roster.js",
+  "/static/js/form/state.js",
+  "/static/js/form/strings.js",
+  "/static/js/form/sync.js",
+  "/static/js/form/util.js",
+  "/static/js/form/validation.js",
   "/static/js/outbox.js",
   "/static/js/offline.js",
   "/static/js/pwa.js",
