@@ -29,7 +29,7 @@ left out unless the layout is built with ``include_identifying`` / ``include_sen
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -40,6 +40,8 @@ __all__ = [
     "Column",
     "TidyLayout",
     "UnitTable",
+    "fit_row",
+    "merged_tables",
     "table_name",
 ]
 
@@ -399,3 +401,30 @@ def _cell(column: Column, container: Mapping[str, Any]) -> Any:
     if column.kind == "int":
         return _number(value, int)
     return _number(value, float)
+
+
+def merged_tables(layouts: Sequence[TidyLayout]) -> list[UnitTable]:
+    """The tables of several versions of one questionnaire, so rows of every version fit.
+
+    The first layout (the newest version) gives the tables and column order; a column only an
+    older version has (a question the newer version dropped) is appended, with the older
+    version's labels, so interviews collected on it lose nothing. A table only an older version
+    has is kept too. Fill a row with :func:`fit_row`.
+    """
+    merged: dict[str, UnitTable] = {}
+    for layout in layouts:
+        for table in layout.tables:
+            known = merged.get(table.name)
+            if known is None:
+                merged[table.name] = table
+                continue
+            names = set(known.names)
+            extra = tuple(c for c in table.columns if c.name not in names)
+            if extra:
+                merged[table.name] = replace(known, columns=known.columns + extra)
+    return list(merged.values())
+
+
+def fit_row(table: UnitTable, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row with exactly the table's columns (absent ones empty), in the table's order."""
+    return {name: row.get(name) for name in table.names}

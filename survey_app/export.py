@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 
 from questionnaires.model import Questionnaire
-from questionnaires.tidy import Column, TidyLayout, UnitTable
+from questionnaires.tidy import Column, TidyLayout, UnitTable, fit_row, merged_tables
 
 from .extensions import db
 from .models import Area, QuestionnaireVersion, Role, Status, Submission, User
@@ -447,6 +447,20 @@ def _layout(questionnaire: Questionnaire, options: ExportOptions) -> TidyLayout:
     )
 
 
+def version_layouts(questionnaire_id: str, options: ExportOptions) -> dict[str, TidyLayout]:
+    """The export layout of every published version of a questionnaire, by version number.
+
+    Each submission is laid out by the version it was collected on, so a question an older
+    version asked and a newer one dropped keeps its column and its answers.
+    """
+    versions = db.session.scalars(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
+        .order_by(QuestionnaireVersion.id)
+    ).all()
+    return {v.version: _layout(questionnaire_for(v), options) for v in versions}
+
+
 def export_submissions(
     out: str | Path,
     options: ExportOptions,
@@ -478,21 +492,26 @@ def export_submissions(
     result = ExportResult()
     for version in latest_versions(options.questionnaires):
         questionnaire = questionnaire_for(version)
-        layout = _layout(questionnaire, options)
+        layouts = version_layouts(questionnaire.id, options)
+        layout = layouts[version.version]
         if not layout.tables:
             result.left_out.append(questionnaire.id)
             continue
+        tables = {t.name: t for t in merged_tables([layout, *layouts.values()])}
         writers: dict[str, TableWriter] = {}
         try:
-            for table in layout.tables:
+            for table in tables.values():
                 path = folder / f"{table.name}.{options.format}"
                 writers[table.name] = open_writer(options.format, path, table, options.lang)
                 result.rows[table.name] = 0
             for batch in stream_answers(questionnaire.id, options.statuses):
-                buffers: dict[str, list[dict[str, Any]]] = {t.name: [] for t in layout.tables}
+                buffers: dict[str, list[dict[str, Any]]] = {name: [] for name in tables}
                 for uuid, number, answers, psu in batch:
-                    for table, row in layout.rows(answers, uuid=uuid, version=number, psu=psu):
-                        buffers[table.name].append(row)
+                    rows = layouts.get(number, layout).rows(
+                        answers, uuid=uuid, version=number, psu=psu
+                    )
+                    for table, row in rows:
+                        buffers[table.name].append(fit_row(tables[table.name], row))
                 for name, rows in buffers.items():
                     writers[name].write(rows)
                     result.rows[name] += len(rows)
