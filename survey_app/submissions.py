@@ -102,6 +102,29 @@ def parse_body(body: Any, known_ids: set[str]) -> tuple[dict, int, int]:
     return answers, page, row_version
 
 
+#: Paradata keys the form engine sends, each a whole number (interruptions of a protected module).
+PARADATA_KEYS = ("interruptions",)
+
+
+def parse_paradata(body: dict) -> dict[str, int] | None:
+    """The paradata the form posted beside the answers (None when absent); 422 when malformed."""
+    paradata = body.get("paradata")
+    if paradata is None:
+        return None
+    if not isinstance(paradata, dict) or any(
+        key not in PARADATA_KEYS
+        or isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 0 <= value <= 1000
+        for key, value in paradata.items()
+    ):
+        raise SubmissionProblem(
+            422,
+            _("'paradata' must be an object of counts: %(keys)s.", keys=", ".join(PARADATA_KEYS)),
+        )
+    return dict(paradata)
+
+
 def known_question_ids(version: QuestionnaireVersion) -> set[str]:
     """Every id an answers object may use: questions and repeat groups."""
     questionnaire = questionnaire_for(version)
@@ -154,8 +177,11 @@ def save_draft(submission: Submission, user: User, body: Any) -> Submission:
     )
     check_version_matches(body, submission)
     _check_editable(submission, row_version)
+    paradata = parse_paradata(body)
     submission.answers = copy.deepcopy(answers)
     submission.page = page
+    if paradata is not None:
+        submission.paradata = paradata
     return submission
 
 
@@ -175,12 +201,15 @@ def submit(submission: Submission, user: User, body: Any, lang: str) -> Submissi
     )
     check_version_matches(body, submission)
     _check_editable(submission, row_version)
+    paradata = parse_paradata(body)
     problems = validate(submission, answers, lang)
     if problems:
         raise SubmissionProblem(422, _("Some answers need attention."), problems)
     old_status = submission.status
     submission.answers = copy.deepcopy(answers)
     submission.page = page
+    if paradata is not None:
+        submission.paradata = paradata
     submission.status = Status.SUBMITTED.value
     submission.submitted_at = utcnow()
     record(

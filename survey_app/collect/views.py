@@ -160,6 +160,7 @@ def interview(uuid: str) -> ResponseReturnValue:
     rest = htmlsafe_json_dumps(
         {
             "answers": submission.answers or {},
+            "paradata": submission.paradata or {},
             "page": submission.page,
             "submission": {
                 "uuid": submission.uuid,

@@ -175,9 +175,10 @@
   }
 
   class OutboxTransport {
-    constructor(draft, store) {
+    constructor(draft, store, sensitive) {
       this.draft = draft;
       this.store = store;
+      this.sensitive = Boolean(sensitive);
     }
 
     async send(kind, body) {
@@ -192,7 +193,7 @@
         answers: body.answers,
         started_at: this.draft.started_at,
         ended_at: new Date().toISOString(),
-      }, { title: this.draft.title, area_name: this.draft.area_name });
+      }, { title: this.draft.title, area_name: this.draft.area_name, sensitive: this.sensitive });
       Outbox.sync(true).catch(() => {});
       return { status: 200, body: { row_version: 0, redirect: "/collect/outbox" } };
     }
@@ -226,7 +227,7 @@
       page: draft.page || 0,
       submission: { uuid: draft.uuid, status: "draft", row_version: 0 },
       errors: [],
-    }, { store, transport: new OutboxTransport(draft, store) });
+    }, { store, transport: new OutboxTransport(draft, store, definition.sensitive) });
   }
 
   /* ---------------------------------------------------------------- outbox page */

@@ -5,6 +5,7 @@
  * (skip rules, calculations, checks) is validation.js and has no DOM.
  */
 import { Fields } from "./fields.js";
+import { Interruption } from "./interrupt.js";
 import { Model } from "./model.js";
 import { Navigation } from "./navigation.js";
 import { Rendering } from "./render.js";
@@ -27,6 +28,7 @@ export class FormApp {
     this.uuid = this.submission.uuid || "local";
     this.rowVersion = this.submission.row_version === undefined ? null : this.submission.row_version;
     this.raw = clone(data.answers || {}) || {};
+    this.paradata = clone(data.paradata || {}) || {}; /* sent beside the answers, not in them */
     this.page = Number.isInteger(data.page) ? data.page : 0;
     this.store = opts.store || new LocalDraftStore();
     this.transport = opts.transport || new FetchTransport(
@@ -63,6 +65,7 @@ export class FormApp {
     if (local && sameForm && !local.synced && local.answers &&
         (this.rowVersion === null || local.row_version === this.rowVersion)) {
       this.raw = clone(local.answers);
+      if (local.paradata) this.paradata = clone(local.paradata);
       if (Number.isInteger(local.page)) this.page = local.page;
       this.dirty = true;
       this.banner = { kind: "info", text: this.t("restored") };
@@ -89,7 +92,7 @@ export class FormApp {
 }
 
 /* Copy the methods of each part onto FormApp, so `this` is the one interview throughout. */
-for (const part of [DraftState, Navigation, Sync, Rendering, Roster, Fields]) {
+for (const part of [DraftState, Navigation, Sync, Rendering, Roster, Fields, Interruption]) {
   for (const name of Object.getOwnPropertyNames(part.prototype)) {
     if (name === "constructor") continue;
     if (Object.prototype.hasOwnProperty.call(FormApp.prototype, name)) {

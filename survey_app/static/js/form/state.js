@@ -46,14 +46,17 @@ export class LocalDraftStore {
 /* FormApp methods that change the answers and keep them on the device. */
 export class DraftState {
   body() {
-    return { answers: this.analysis.answers, page: this.page, row_version: this.rowVersion };
+    return { answers: this.analysis.answers, paradata: this.paradata, page: this.page,
+      row_version: this.rowVersion };
   }
 
   record(synced) {
     return {
       uuid: this.uuid,
       questionnaire: { id: this.model.def.id, version: this.model.def.version },
+      sensitive: Boolean(this.model.def.sensitive), /* wiped at logout after a warning */
       answers: this.analysis.answers,
+      paradata: this.paradata,
       page: this.page,
       row_version: this.rowVersion,
       saved_at: new Date().toISOString(),
@@ -77,6 +80,7 @@ export class DraftState {
 
   setAnswer(path, value) {
     setIn(this.raw, path, value);
+    this.rememberPath(path);
     if (isNull(value)) this.touched.add(pathKey(path));
     this.serverErrors.delete(pathKey(path));
     this.changed();
