@@ -30,6 +30,7 @@ from analysis.tables import (
     monitoring_table,
 )
 from questionnaires import load_bundled
+from questionnaires.cells import csv_cell
 from questionnaires.model import Questionnaire
 from questionnaires.plans import TablePlan, load_plan
 
@@ -81,7 +82,7 @@ def write_csv(tables: list[TableResult], folder: Path) -> list[Path]:
     paths = []
     for table in tables:
         path = folder / f"{_safe_name(table.id)}.csv"
-        frame = table.to_frame()
+        frame = table.to_frame().map(csv_cell)
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             handle.write(_csv_line([f"{table.id}. {table.title}"]))
             frame.to_csv(handle, index=False, lineterminator="\n")
@@ -94,7 +95,7 @@ def write_csv(tables: list[TableResult], folder: Path) -> list[Path]:
 
 
 def _csv_line(cells: list[str]) -> str:
-    quoted = ['"' + c.replace('"', '""') + '"' for c in cells]
+    quoted = ['"' + csv_cell(c).replace('"', '""') + '"' for c in cells]
     return ",".join(quoted) + "\n"
 
 

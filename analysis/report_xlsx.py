@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from analysis.tables import GPI_FLAG, PARENTHESES, SUPPRESSED, TableResult
+from questionnaires.cells import text_cells_only
 
 __all__ = ["write_xlsx"]
 
@@ -89,7 +90,7 @@ def write_xlsx(
     contents.column_dimensions["A"].width = 14
     contents.column_dimensions["B"].width = 110
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    text_cells_only(book).save(path)
     return path
 
 

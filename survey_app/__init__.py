@@ -32,9 +32,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from . import auth as auth_module
     from .i18n import select_locale, select_timezone
+    from .security import database as _database  # noqa: F401  (SQLite file made 0600)
+    from .security import limits
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    limits.install(app)  # before CSRF, which reads the form
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

@@ -6,6 +6,10 @@ from typing import Any
 
 from .extensions import db
 from .models import AuditLog, Submission, User
+from .security.sealing import seal
+
+# Fields whose values are workflow states, never answers: kept readable for the audit screens.
+PLAIN_FIELDS = ("status", "content_hash")
 
 
 def record(
@@ -20,13 +24,22 @@ def record(
     new: Any = None,
     reason: str = "",
 ) -> AuditLog:
-    """Add one audit entry to the session (committed with the change it describes)."""
+    """Add one audit entry to the session (committed with the change it describes).
+
+    The old and new values of a sensitive questionnaire's submission are sealed (encrypted).
+    """
+    if (
+        submission is not None
+        and field not in PLAIN_FIELDS
+        and submission.questionnaire_version.sensitive
+    ):
+        old, new = seal(old), seal(new)
     entry = AuditLog(
         action=action,
         user_id=user.id if user is not None else None,
         object_type=object_type,
         object_id=str(object_id),
-        submission_id=submission.id if submission is not None else None,
+        submission=submission,
         field=field,
         old=old,
         new=new,

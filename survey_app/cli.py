@@ -24,6 +24,7 @@ LAZY_COMMANDS = {
     "weights": "analysis.weighting_cli:weights",
     "export": "survey_app.export_cli:export_command",
     "results": "survey_app.results.cli:results_group",
+    "keys": "survey_app.security.cli:keys_group",
 }
 
 
@@ -92,6 +93,19 @@ def setup_command(admin_name: str) -> None:
         key_file.write_text(secrets.token_hex(32), encoding="utf-8")
         key_file.chmod(0o600)
         click.echo(f"Wrote a new session key to {key_file}")
+    from .security.database import create_private_file, sqlite_path
+    from .security.sealing import configured_keys, new_key, write_key_file
+    from .security.sealing import key_file as data_key_file
+
+    if not configured_keys()[0]:
+        write_key_file(data_key_file(), [new_key()])
+        click.echo(
+            f"Wrote a new data key to {data_key_file()} (mode 0600): it encrypts the women's "
+            "module; back it up apart from the database, without it those answers are lost."
+        )
+    database = sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if database is not None:
+        create_private_file(database)
     upgrade()
     click.echo("Database migrated to the latest schema.")
     try:

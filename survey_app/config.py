@@ -44,7 +44,11 @@ def default_config(instance_path: str) -> dict:
         "SECRET_KEY_FILE": os.environ.get("GESURVEY_SECRET_KEY_FILE")
         or str(Path(instance_path) / "secret_key"),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a database error never writes the statement's values (answers) to
+        # the log.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "DATA_KEY_FILE": os.environ.get("GESURVEY_DATA_KEY_FILE")
+        or str(Path(instance_path) / "data_key"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure,

@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
@@ -124,6 +124,9 @@ class User(UserMixin, db.Model):
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Part of the login session's id: raising it ends every session of the user (logout,
+    # password change or reset), including cookies copied before.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     area: Mapped[Area | None] = relationship()
 
@@ -139,6 +142,15 @@ class User(UserMixin, db.Model):
         """Store a salted hash of password (werkzeug's scrypt unless the config says otherwise)."""
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)
+        self.end_sessions()
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: user id and session version, so old cookies stop working."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session of this user (the next request of each must log in)."""
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         """True when password matches the stored hash."""
@@ -207,8 +219,14 @@ class QuestionnaireVersion(db.Model):
 
     @property
     def sensitive(self) -> bool:
-        """True for the women's safety questionnaire, whose answers are never listed."""
-        return self.unit == "women" or bool((self.definition or {}).get("sensitive"))
+        """True for the women's safety questionnaire, whose answers are sealed and never listed.
+
+        Read from the parsed questionnaire kept per process, so the large definition column is
+        not loaded again for every submission.
+        """
+        from .questionnaire_store import questionnaire_for
+
+        return self.unit == "women" or questionnaire_for(self).sensitive
 
 
 class Submission(db.Model):
@@ -264,6 +282,23 @@ class Submission(db.Model):
         return self.status in EDITABLE_STATUSES
 
 
+@event.listens_for(Submission, "before_insert")
+@event.listens_for(Submission, "before_update")
+def _seal_sensitive_answers(mapper, connection, target: Submission) -> None:
+    """Whatever code stored them, answers of a sensitive questionnaire reach the database sealed."""
+    from .security.sealing import is_sealed, seal
+
+    if not target.answers or is_sealed(target.answers):
+        return
+    version = target.questionnaire_version
+    session = object_session(target)
+    if version is None and target.questionnaire_version_id is not None and session is not None:
+        with session.no_autoflush:
+            version = session.get(QuestionnaireVersion, target.questionnaire_version_id)
+    if version is not None and version.sensitive:
+        target.answers = seal(target.answers)
+
+
 class AuditLog(db.Model):
     """One change, append-only: who, when, what, old and new value, and why."""
 
@@ -287,10 +322,16 @@ class AuditLog(db.Model):
     @property
     def hides_values(self) -> bool:
         """True when old/new are answers of a sensitive questionnaire (never displayed)."""
+        from .security.sealing import is_sealed
+
         return (
-            self.submission is not None
-            and self.submission.questionnaire_version.sensitive
-            and self.action == "submission.correct"
+            is_sealed(self.old)
+            or is_sealed(self.new)
+            or (
+                self.submission is not None
+                and self.submission.questionnaire_version.sensitive
+                and self.action.startswith("submission.correct")
+            )
         )
 
 

@@ -113,7 +113,10 @@ def update_user(
             new=new,
         )
     if password is not None:
-        user.set_password(password)
+        from ..api.services import revoke_tokens
+
+        user.set_password(password)  # ends the user's sessions
+        revoke_tokens(user)
         record(
             "user.password_reset", user=by, object_type="user", object_id=user.id, field="password"
         )

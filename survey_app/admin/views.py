@@ -401,3 +401,28 @@ def export(questionnaire_id: str) -> ResponseReturnValue:
         for s in db.session.scalars(query)
     ]
     return jsonify({"questionnaire_id": questionnaire_id, "status": status, "records": records})
+
+
+IMPORT_MAX_BYTES = 50 * 1024 * 1024
+
+
+@bp.route("/import-outbox", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def import_outbox() -> ResponseReturnValue:
+    """Upload an outbox file exported from a tablet; the exactly-once rules apply."""
+    from ..offline.services import ImportFileError, import_outbox_file
+
+    report = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash(_("Choose an outbox file exported from a tablet."), "error")
+        else:
+            try:
+                report = import_outbox_file(
+                    upload.read(), upload.filename, current_user, current_language()
+                )
+            except ImportFileError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+    return render_template("admin/import_outbox.html", report=report, lang=current_language())

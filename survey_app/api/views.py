@@ -17,17 +17,12 @@ from ..extensions import csrf, db
 from ..i18n import current_language
 from ..models import Assignment, QuestionnaireVersion, Role, Submission
 from ..questionnaire_store import current_version, questionnaire_for
+from ..submissions import SubmissionProblem, read_json, receive, stored_record
+from ..submissions.services import UUID_PATTERN
 from . import bp
 from .openapi import openapi_document
-from .services import (
-    UUID_PATTERN,
-    EnvelopeInvalid,
-    receive,
-    stored_record,
-    user_for_token,
-)
+from .services import user_for_token
 
-DEFAULT_MAX_SUBMISSION_BYTES = 1024 * 1024
 PUBLIC_ENDPOINTS = {"api.openapi"}
 
 csrf.exempt(bp)  # checked in authenticate() for session-authenticated requests only
@@ -186,34 +181,27 @@ def submissions():  # noqa: ANN201
     """Store one finished interview exactly once: 201 new, 200 same content, 409 different."""
     if not g.api_user.has_role(Role.ENUMERATOR):
         return error(403, _("Only enumerators send interviews; this account is not an enumerator."))
-    request.max_content_length = current_app.config.get(
-        "API_MAX_SUBMISSION_BYTES", DEFAULT_MAX_SUBMISSION_BYTES
-    )
-    body = request.get_json(silent=True)
-    if body is None:
-        return error(
-            422,
-            _("The request body must be JSON (Content-Type: application/json)."),
-            errors=[
-                {
-                    "field": "",
-                    "question_id": None,
-                    "row": None,
-                    "message": _("The body is not valid JSON."),
-                }
-            ],
-        )
     try:
+        body = read_json(request)
+        if body is None:
+            return error(
+                422,
+                _("The request body must be JSON (Content-Type: application/json)."),
+                errors=[
+                    {
+                        "field": "",
+                        "question_id": None,
+                        "row": None,
+                        "message": _("The body is not valid JSON."),
+                    }
+                ],
+            )
         result = receive(g.api_user, body, lang=current_language(), channel="api")
-    except EnvelopeInvalid as invalid:
+    except SubmissionProblem as problem:
         db.session.rollback()
-        message = (
-            _("Some fields are not valid.")
-            if invalid.status == 422
-            else invalid.problems[0].message
+        return error(
+            problem.status, problem.message, errors=[p.as_api_dict() for p in problem.problems]
         )
-        return error(invalid.status, message, errors=[p.as_dict() for p in invalid.problems])
-    stored = stored_record(result.submission)
     if result.outcome == "conflict":
         return error(
             409,
@@ -223,9 +211,9 @@ def submissions():  # noqa: ANN201
             ),
             uuid=result.submission.uuid,
             conflict_id=result.conflict.id,
-            stored_sha256=stored["sha256"],
+            stored_sha256=result.sha256 or None,
         )
-    return jsonify(stored), result.status
+    return jsonify(stored_record(result.submission)), result.status
 
 
 @bp.get("/submissions/<uuid>")

@@ -17,7 +17,15 @@ from ..extensions import db
 from ..i18n import current_language
 from ..models import EDITABLE_STATUSES, Assignment, Role, Submission
 from ..questionnaire_store import client_json, current_version
-from ..submissions import SubmissionProblem, save_draft, start, submit, valid_uuid
+from ..submissions import (
+    SubmissionProblem,
+    open_answers,
+    read_json,
+    save_draft,
+    start,
+    submit,
+    valid_uuid,
+)
 from .forms import StartInterviewForm
 
 bp = Blueprint("collect", __name__, url_prefix="/collect")
@@ -159,7 +167,7 @@ def interview(uuid: str) -> ResponseReturnValue:
     # The mount contract's JSON; the questionnaire part is serialised once per version.
     rest = htmlsafe_json_dumps(
         {
-            "answers": submission.answers or {},
+            "answers": open_answers(submission),
             "paradata": submission.paradata or {},
             "page": submission.page,
             "submission": {
@@ -214,7 +222,7 @@ def draft(uuid: str) -> ResponseReturnValue:
     """Save the answers as they are; 200 with the new row_version, 409 when stale."""
     submission = _own_submission(uuid)
     try:
-        save_draft(submission, current_user, request.get_json(silent=True))
+        save_draft(submission, current_user, read_json(request))
         db.session.commit()
     except SubmissionProblem as problem:
         return _json_problem(problem, submission)
@@ -229,7 +237,7 @@ def submit_interview(uuid: str) -> ResponseReturnValue:
     """Validate on the server and submit; 422 with field errors in the user's language."""
     submission = _own_submission(uuid)
     try:
-        submit(submission, current_user, request.get_json(silent=True), current_language())
+        submit(submission, current_user, read_json(request), current_language())
         db.session.commit()
     except SubmissionProblem as problem:
         return _json_problem(problem, submission)

@@ -1,5 +1,5 @@
 """Offline-first collection: service worker, manifest, the offline interview pages, the outbox,
-the supervisor's conflict list and the admin's import of exported outbox files."""
+and reading an exported outbox file (imported from the admin area)."""
 
 from flask import Blueprint
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..api.services import EnvelopeInvalid, receive
 from ..extensions import db
 from ..models import User
+from ..submissions import InputRejected, SubmissionProblem, load_json, receive
 
 FILE_FORMAT = "gesurvey-outbox"
 
@@ -34,10 +33,12 @@ class ImportReport:
 def parse_outbox_file(data: bytes, filename: str) -> tuple[str, list[Any]]:
     """Return the enumerator's user name and the submissions of an outbox export."""
     try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        document = load_json(data, filename)
+    except InputRejected as rejected:
         raise ImportFileError(
             _("%(file)s is not a JSON file exported from the outbox.", file=filename)
+            + " "
+            + rejected.message
         ) from None
     if (
         not isinstance(document, dict)
@@ -55,7 +56,7 @@ def parse_outbox_file(data: bytes, filename: str) -> tuple[str, list[Any]]:
     return document["username"], document["submissions"]
 
 
-def import_outbox(data: bytes, filename: str, admin: User, lang: str) -> ImportReport:
+def import_outbox_file(data: bytes, filename: str, admin: User, lang: str) -> ImportReport:
     """Store every submission of the file for the enumerator named in it; resends are counted
     as duplicates and different content under a stored UUID as conflicts (kept, not applied).
     """
@@ -70,12 +71,15 @@ def import_outbox(data: bytes, filename: str, admin: User, lang: str) -> ImportR
         label = item.get("uuid") if isinstance(item, dict) else None
         try:
             result = receive(user, item, lang=lang, channel="import", actor=admin)
-        except EnvelopeInvalid as invalid:
+        except SubmissionProblem as invalid:
             db.session.rollback()
             report.invalid += 1
-            details = "; ".join(
-                (f"{p.field} {p.question_id or ''}".strip() + ": " + p.message)
-                for p in invalid.problems[:5]
+            details = (
+                "; ".join(
+                    (f"{p.field} {p.question_id or ''}".strip() + ": " + p.message)
+                    for p in (invalid.problems or [])[:5]
+                )
+                or invalid.message
             )
             report.problems.append(
                 _(

@@ -1,31 +1,22 @@
-"""Routes of the offline app: service worker, manifest, offline pages, outbox, conflicts, import."""
+"""Routes of the offline app: service worker, manifest, offline pages and the outbox."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from flask import (
-    flash,
     jsonify,
     render_template,
-    request,
     send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy import select
 
-from ..access import area_ids_within, role_required
-from ..api.models import SubmissionConflict
-from ..extensions import db
+from ..access import role_required
 from ..i18n import current_language
 from ..models import Role
 from . import bp
-from .services import ImportFileError, import_outbox
 
-IMPORT_MAX_BYTES = 50 * 1024 * 1024
 STATIC_JS = Path(__file__).resolve().parent.parent / "static" / "js"
 
 
@@ -85,58 +76,3 @@ def interview():  # noqa: ANN201
 def outbox():  # noqa: ANN201
     """What waits to be sent, what was sent, and conflicts; send now; export to a file."""
     return render_template("offline/outbox.html", lang=current_language())
-
-
-@bp.get("/review/conflicts")
-@role_required(Role.SUPERVISOR, Role.ADMIN)
-def conflicts():  # noqa: ANN201
-    """Interviews sent twice under one id with different content: both copies, side by side."""
-    query = select(SubmissionConflict).order_by(SubmissionConflict.received_at.desc())
-    ids = area_ids_within(current_user.area) if current_user.role == Role.SUPERVISOR else None
-    if ids is not None:
-        query = query.where(SubmissionConflict.area_id.in_(ids))
-    rows = []
-    for conflict in db.session.scalars(query):
-        stored = conflict.submission.answers or {}
-        sent = (conflict.content or {}).get("answers") or {}
-        changed = sorted(key for key in set(stored) | set(sent) if stored.get(key) != sent.get(key))
-        sensitive = conflict.submission.questionnaire_version.sensitive
-        rows.append(
-            {
-                "conflict": conflict,
-                "sensitive": sensitive,
-                "changed": [
-                    (key, _shown(stored.get(key)), _shown(sent.get(key))) for key in changed
-                ],
-            }
-        )
-    return render_template("offline/conflicts.html", rows=rows, lang=current_language())
-
-
-def _shown(value: object) -> str:
-    """An answer as text for the conflict table (text as is, anything else as JSON)."""
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-@bp.route("/admin/import-outbox", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def import_file():  # noqa: ANN201
-    """Upload an outbox file exported from a tablet; the exactly-once rules apply."""
-    report = None
-    if request.method == "POST":
-        # An outbox of a long trip offline is larger than one interview: allow 50 MB here.
-        request.max_content_length = IMPORT_MAX_BYTES
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            flash(_("Choose an outbox file exported from a tablet."), "error")
-        else:
-            try:
-                report = import_outbox(
-                    upload.read(), upload.filename, current_user, current_language()
-                )
-            except ImportFileError as error:
-                db.session.rollback()
-                flash(str(error), "error")
-    return render_template("offline/import.html", report=report, lang=current_language())

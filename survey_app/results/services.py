@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import uuid
 import zipfile
+import zlib
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -35,12 +36,13 @@ from ..audit import record
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Role, User, utcnow
+from ..submissions.checks import InputRejected, load_json
 from .models import ReportRun, ViewerDepartment
 
 MANAGE_ROLES = (Role.ADMIN.value, Role.ANALYST.value)
 READ_ROLES = (*MANAGE_ROLES, Role.SUPERVISOR.value, Role.VIEWER.value)
 DEPARTMENT_CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-MAX_UNPACKED = 500 * 1024 * 1024
+MAX_UNPACKED = 100 * 1024 * 1024
 
 ReportRunner = Callable[..., Any]
 
@@ -90,15 +92,39 @@ def may_see_run(user: User, run: ReportRun) -> bool:
     return run.published and user.role in READ_ROLES
 
 
+def clean_relative(relative: str) -> str | None:
+    """The path as a plain relative path of named parts, or None when it is not one.
+
+    Refused: any ``..`` or ``.`` part, an absolute path, a backslash, a NUL, empty parts, and a
+    percent sign (the URL is already decoded once; a second encoding is never legitimate).
+    """
+    if not relative or "\\" in relative or "\x00" in relative or "%" in relative:
+        return None
+    parts = relative.split("/")
+    if relative.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        return None
+    return "/".join(parts)
+
+
 def may_see_path(user: User, run: ReportRun, relative: str) -> bool:
-    """True when the user may download this file of the run (path relative to its folder)."""
+    """True when the user may download this file of the run (path relative to its folder).
+
+    The decision is taken on the normalised path and, for a department viewer, on the resolved
+    file, which must lie inside ``departments/<own>/`` (no ``..``, no link leading out).
+    """
     if not may_see_run(user, run):
+        return False
+    clean = clean_relative(relative)
+    if clean is None:
         return False
     if user.role != Role.VIEWER.value:
         return True
-    parts = PurePosixPath(relative).parts
     own = department_of(user)
-    return own is not None and len(parts) >= 3 and parts[0] == "departments" and parts[1] == own
+    parts = clean.split("/")
+    if own is None or len(parts) < 3 or parts[0] != "departments" or parts[1] != own:
+        return False
+    pack = (run_folder(run) / "departments" / own).resolve()
+    return (run_folder(run) / clean).resolve().is_relative_to(pack)
 
 
 def _files(folder: Path) -> list[str]:
@@ -137,9 +163,11 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        manifest = load_json(path.read_bytes(), "manifest.json")
+    except OSError:
         raise ResultsError(_("manifest.json in the report folder is not valid JSON.")) from None
+    except InputRejected as rejected:
+        raise ResultsError(rejected.message) from None
     return manifest if isinstance(manifest, dict) else {}
 
 
@@ -183,36 +211,65 @@ def add_folder(source_folder: str | Path, title: str, user: User | None) -> Repo
 
 
 def add_zip(stream: IO[bytes], title: str, user: User | None) -> ReportRun:
-    """Unpack an uploaded zip of a report folder into the results area (paths checked)."""
+    """Unpack an uploaded zip of a report folder into the results area (paths checked).
+
+    The unpacked total is capped (``RESULTS_MAX_UNPACKED``, default 100 MB) while writing, not
+    only from the sizes the archive claims; on any failure the half-made folder is removed.
+    """
+    limit = int(current_app.config.get("RESULTS_MAX_UNPACKED", MAX_UNPACKED))
     target = results_dir() / uuid.uuid4().hex
     try:
-        with zipfile.ZipFile(stream) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir()]
-            if sum(m.file_size for m in members) > MAX_UNPACKED:
-                raise ResultsError(_("The zip file unpacks to more than 500 MB."))
-            names = [PurePosixPath(m.filename) for m in members]
-            if any(n.is_absolute() or ".." in n.parts for n in names):
-                raise ResultsError(_("The zip file holds paths outside its folder."))
-            # A zip of the folder itself has one top-level directory: strip it.
-            tops = {n.parts[0] for n in names if len(n.parts) > 1}
-            strip = len(tops) == 1 and all(len(n.parts) > 1 for n in names)
-            for member, name in zip(members, names, strict=True):
-                parts = name.parts[1:] if strip else name.parts
-                destination = target.joinpath(*parts)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(member) as src, destination.open("wb") as dst:
-                    shutil.copyfileobj(src, dst)
+        _unpack(stream, target, limit)
+        return _new_run(target, title, "upload", user)
     except zipfile.BadZipFile:
         shutil.rmtree(target, ignore_errors=True)
         raise ResultsError(_("The file is not a zip archive.")) from None
     except ResultsError:
         shutil.rmtree(target, ignore_errors=True)
         raise
-    try:
-        return _new_run(target, title, "upload", user)
-    except ResultsError:
+    except (OSError, RuntimeError, ValueError, EOFError, zlib.error) as error:
+        shutil.rmtree(target, ignore_errors=True)
+        raise ResultsError(
+            _("The zip file cannot be unpacked: %(error)s", error=type(error).__name__)
+        ) from None
+    except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
+
+
+def _unpack(stream: IO[bytes], target: Path, limit: int) -> None:
+    too_big = _("The zip file unpacks to more than %(n)s MB.", n=limit // (1024 * 1024))
+    with zipfile.ZipFile(stream) as archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if sum(m.file_size for m in members) > limit:
+            raise ResultsError(too_big)
+        names = [PurePosixPath(m.filename) for m in members]
+        if any(n.is_absolute() or ".." in n.parts or "\\" in str(n) for n in names):
+            raise ResultsError(_("The zip file holds paths outside its folder."))
+        # A zip of the folder itself has one top-level directory: strip it.
+        tops = {n.parts[0] for n in names if len(n.parts) > 1}
+        strip = len(tops) == 1 and all(len(n.parts) > 1 for n in names)
+        paths = [tuple(name.parts[1:] if strip else name.parts) for name in names]
+        files = set(paths)
+        folders = {path[:i] for path in paths for i in range(1, len(path))}
+        clash = sorted("/".join(path) for path in files & folders)
+        if clash or len(files) != len(paths):
+            raise ResultsError(
+                _(
+                    "The zip file holds a name twice or as both a file and a folder: %(name)s.",
+                    name=(clash or ["?"])[0],
+                )
+            )
+        written = 0
+        for member, parts in zip(members, paths, strict=True):
+            destination = target.joinpath(*parts)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(member) as src, destination.open("wb") as dst:
+                while chunk := src.read(1024 * 1024):
+                    written += len(chunk)
+                    if written > limit:
+                        raise ResultsError(too_big)
+                    dst.write(chunk)
 
 
 def bundled_plan() -> Path:

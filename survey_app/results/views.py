@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from .services import (
     READ_ROLES,
     ResultsError,
     add_zip,
+    clean_relative,
     department_of,
     known_departments,
     may_manage,
@@ -38,8 +39,6 @@ from .services import (
     visible_runs,
     withdraw,
 )
-
-UPLOAD_LIMIT = 200 * 1024 * 1024
 
 
 def _run_or_404(run_id: int) -> ReportRun:
@@ -90,6 +89,8 @@ def run(run_id: int):  # noqa: ANN201
 def download(run_id: int, filename: str):  # noqa: ANN201
     """One file of a run, if the user's role allows that file."""
     report_run = _run_or_404(run_id)
+    if clean_relative(filename) is None:
+        abort(404)  # ".." and the like name no file of the run
     if not may_see_path(current_user, report_run, filename):
         abort(403)
     path = safe_join(str(run_folder(report_run)), filename)
@@ -129,7 +130,6 @@ def pack(run_id: int, department: str):  # noqa: ANN201
 @role_required(*MANAGE_ROLES)
 def upload():  # noqa: ANN201
     """Add a run from a zip of a report folder (not yet published)."""
-    request.max_content_length = current_app.config.get("RESULTS_MAX_UPLOAD", UPLOAD_LIMIT)
     form = UploadRunForm()
     if not form.validate_on_submit():
         flash(_("Choose the zip file of a report folder."), "error")

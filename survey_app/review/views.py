@@ -9,15 +9,27 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import area_ids_within, can_see_submission, role_required, visible_submissions
+from ..audit import record
 from ..extensions import db
 from ..i18n import current_language
-from ..models import Area, AreaLevel, AuditLog, Role, Status, Submission, User
+from ..models import (
+    Area,
+    AreaLevel,
+    AuditLog,
+    QuestionnaireVersion,
+    Role,
+    Status,
+    Submission,
+    User,
+)
 from ..questionnaire_store import questionnaire_for
 from ..submissions import SubmissionProblem, correct, review, valid_uuid
+from ..submissions.models import SubmissionConflict
+from ..submissions.services import may_correct
 from .display import answer_rows
 from .forms import CorrectAnswerForm, ReviewSubmissionForm
 
@@ -87,10 +99,14 @@ def detail(uuid: str) -> ResponseReturnValue:
             select(AuditLog).where(AuditLog.submission_id == submission.id).order_by(AuditLog.id)
         )
     )
+    sensitive = not may_correct(submission)
     return render_template(
         "review/detail.html",
         submission=submission,
-        sections=answer_rows(questionnaire, submission.answers or {}, lang),
+        sensitive=sensitive,
+        # A sensitive interview shows no rows at all: even which questions were answered
+        # tells what the hidden answers are.
+        sections=[] if sensitive else answer_rows(questionnaire, submission.answers or {}, lang),
         audit=audit,
         review_form=ReviewSubmissionForm(),
         correct_form=CorrectAnswerForm(),
@@ -139,6 +155,15 @@ def correct_answer(uuid: str) -> ResponseReturnValue:
     submission = _visible(uuid)
     form = CorrectAnswerForm()
     if not form.validate_on_submit():
+        record(
+            "submission.correct_refused",
+            user=current_user,
+            object_type="submission",
+            object_id=submission.uuid,
+            submission=submission,
+            reason="form incomplete",
+        )
+        db.session.commit()
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "error")
@@ -156,7 +181,9 @@ def correct_answer(uuid: str) -> ResponseReturnValue:
         )
         db.session.commit()
     except SubmissionProblem as problem:
-        db.session.rollback()
+        # Nothing of the submission changed; the session holds only the audit entry of the
+        # refused attempt, which is kept.
+        db.session.commit()
         flash(problem.message, "error")
         for item in problem.problems:
             flash(f"{item.question_id}: {item.message}", "error")
@@ -166,3 +193,90 @@ def correct_answer(uuid: str) -> ResponseReturnValue:
     else:
         flash(_("Correction saved."), "success")
     return redirect(url_for("review.detail", uuid=submission.uuid))
+
+
+@bp.route("/conflicts")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def conflicts() -> ResponseReturnValue:
+    """Interviews sent twice under one id with different content: what differs, side by side.
+
+    A supervisor sees a conflict only when both the sender's area and the stored interview's
+    area lie in their own area. Identifying answers (names, phones) are never shown; a conflict
+    where either copy is of a sensitive questionnaire shows no question and no value.
+    """
+    rows = []
+    for conflict in db.session.scalars(visible_conflicts(current_user)):
+        stored_version = conflict.submission.questionnaire_version
+        sent_version = db.session.scalar(
+            select(QuestionnaireVersion).where(
+                QuestionnaireVersion.questionnaire_id
+                == str((conflict.content or {}).get("questionnaire_id")),
+                QuestionnaireVersion.version
+                == str((conflict.content or {}).get("questionnaire_version")),
+            )
+        )
+        sensitive = stored_version.sensitive or (
+            sent_version is not None and sent_version.sensitive
+        )
+        changed: list[tuple[str, str, str]] = []
+        if not sensitive:
+            questionnaire = questionnaire_for(stored_version)
+            stored = conflict.submission.answers or {}
+            sent = (conflict.content or {}).get("answers") or {}
+            for key in sorted(set(stored) | set(sent)):
+                if stored.get(key) != sent.get(key):
+                    changed.append(
+                        (
+                            key,
+                            shown_value(questionnaire, key, stored.get(key)),
+                            shown_value(questionnaire, key, sent.get(key)),
+                        )
+                    )
+        rows.append({"conflict": conflict, "sensitive": sensitive, "changed": changed})
+    return render_template("review/conflicts.html", rows=rows, lang=current_language())
+
+
+def visible_conflicts(user: User) -> Select:
+    """Conflicts the user may see: all for admins; for a supervisor, those whose sender's area
+    and stored interview's area both lie inside the supervisor's area."""
+    query = select(SubmissionConflict).order_by(SubmissionConflict.received_at.desc())
+    ids = area_ids_within(user.area) if user.role == Role.SUPERVISOR else None
+    if ids is not None:
+        stored_area = select(Submission.area_id).where(
+            Submission.id == SubmissionConflict.submission_id
+        )
+        query = query.where(
+            SubmissionConflict.area_id.in_(ids), stored_area.scalar_subquery().in_(ids)
+        )
+    return query
+
+
+def shown_value(questionnaire: Any, key: str, value: Any) -> str:
+    """An answer as text for the conflict table, identifying answers replaced by a marker."""
+    if value is None:
+        return ""
+    hidden = _("(hidden: identifying)")
+    try:
+        question = questionnaire.question(key)
+    except KeyError:
+        question = None
+    if question is not None and getattr(question, "identifying", False):
+        return hidden
+    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        value = [
+            {
+                name: hidden if _identifying(questionnaire, name) else answer
+                for name, answer in item.items()
+            }
+            if isinstance(item, dict)
+            else item
+            for item in value
+        ]
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _identifying(questionnaire: Any, question_id: str) -> bool:
+    try:
+        return bool(getattr(questionnaire.question(question_id), "identifying", False))
+    except KeyError:
+        return False

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
 from werkzeug.serving import make_server
 
 from survey_app import create_app
@@ -30,6 +31,7 @@ def seeded_app(database: Path, secret: str, enumerators: Sequence[str] = ("lan",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             "SECRET_KEY": secret,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "DATA_KEY": Fernet.generate_key().decode("ascii"),
         }
     )
     with app.app_context():

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from survey_app.api.canonical import canonical_json
 from survey_app.api.models import SubmissionConflict
 from survey_app.extensions import db
 from survey_app.models import Submission
 from survey_app.questionnaire_store import publish
+from survey_app.submissions.canonical import canonical_json
 
 from .live_app import TABLET, TEST_FORM, choose, field, log_in, section, seeded_app, served
 

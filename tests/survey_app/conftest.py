@@ -30,6 +30,8 @@ BASE_CONFIG = {
     "SECRET_KEY": "test-secret",
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in production
     "SERVER_NAME": "localhost",
+    # The women's module is sealed with this fixed test key (production: instance/data_key).
+    "DATA_KEY": "Aoa8Dn5DEPE5HX5li_iCE5x7O5UiUI5VUt4B1wHwCaA=",
 }
 
 

@@ -56,8 +56,8 @@ ALLOWED.update(
         "offline.home": {"enumerator"},
         "offline.interview": {"enumerator"},
         "offline.outbox": {"enumerator"},
-        "offline.conflicts": {"supervisor", "admin"},
-        "offline.import_file": {"admin"},
+        "review.conflicts": {"supervisor", "admin"},
+        "admin.import_outbox": {"admin"},
     }
 )
 # The JSON API answers anonymous requests with 401 (no login redirect); test_api.py has details.

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from survey_app.api.canonical import content_hash
 from survey_app.api.models import SubmissionConflict, SubmissionReceipt
 from survey_app.extensions import db
 from survey_app.models import AuditLog, Submission
+from survey_app.submissions.canonical import content_hash
 
 from .sync_helpers import envelope
 

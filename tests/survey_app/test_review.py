@@ -223,13 +223,17 @@ def test_womens_safety_answers_are_never_shown(app, client, auth, world) -> None
         uuid = submission.uuid
     auth.login("sup178")
     assert "SECRET-NAME" not in client.get("/review/?status=all").get_data(as_text=True)
-    detail = client.get(f"/review/{uuid}").get_data(as_text=True)
-    assert "SECRET-NAME" not in detail and "ẩn: thông tin nhạy cảm" in detail
+    response = client.get(f"/review/{uuid}")
+    detail = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "SECRET-NAME" not in detail and 'id="sensitive-notice"' in detail
+    # Not even which questions were answered is listed, and there is no correction form.
+    assert 'data-question="' not in detail and 'id="correction"' not in detail
 
 
-def test_corrections_of_womens_answers_hide_values_in_the_audit_log(
+def test_womens_answers_have_no_correction_path_and_every_attempt_is_audited(
     app, client, auth, world
-) -> None:  # noqa: E501
+) -> None:
     from survey_app.admin.services import create_assignment
     from survey_app.questionnaire_store import current_version
     from survey_app.submissions import start
@@ -244,13 +248,29 @@ def test_corrections_of_womens_answers_hide_values_in_the_audit_log(
         db.session.commit()
         uuid = submission.uuid
     auth.login("admin")
-    client.post(
-        f"/review/{uuid}/correct",
-        data={"question_id": "HH01", "value": "SECRET-NEW", "reason": "spelling"},
-    )
-    assert stored(app, uuid).answers["HH01"] == "SECRET-NEW"
+    messages = set()
+    for question_id, value in (("HH01", "SECRET-NEW"), ("B01", "1"), ("NOPE", "2")):
+        response = client.post(
+            f"/review/{uuid}/correct",
+            data={"question_id": question_id, "value": value, "reason": "spelling"},
+            follow_redirects=True,
+        )
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert question_id not in page.split('id="audit"')[0].split("</h1>", 1)[1]
+        messages.add(page.split('class="flash')[1].split("</")[0] if 'class="flash' in page else "")
+    # One message whatever was sent: a refusal teaches nothing about the hidden answers.
+    assert len(messages) == 1
+    with app.app_context():
+        from survey_app.submissions import open_answers
+
+        row = db.session.scalar(select(Submission).where(Submission.uuid == uuid))
+        assert open_answers(row)["HH01"] == GOOD_ANSWERS["HH01"]
+        refused = db.session.scalars(
+            select(AuditLog).where(AuditLog.action == "submission.correct_refused")
+        ).all()
+        assert len(refused) == 3 and all(entry.field is None for entry in refused)
     assert "SECRET-NEW" not in client.get("/admin/audit").get_data(as_text=True)
-    assert "SECRET-NEW" not in client.get(f"/review/{uuid}").get_data(as_text=True)
 
 
 def test_json_export_withholds_names_and_the_womens_module(app, client, auth, world) -> None:

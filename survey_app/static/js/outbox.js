@@ -8,7 +8,7 @@
  *
  * Exactly-once: the envelope carries the interview's UUID and the SHA-256 of the canonical JSON
  * of its content (sorted keys, no spaces, JSON.stringify numbers: RFC 8785, the same text as
- * survey_app/api/canonical.py). Resending is always safe: the server answers 200 for content it
+ * survey_app/submissions/canonical.py). Resending is always safe: the server answers 200 for content it
  * holds, 201 for new content, 409 when it holds different content under the UUID.
  *
  * States of an outbox item: pending (waiting, retried with exponential backoff), sent,

@@ -1,0 +1,1 @@
+"""Protection of sensitive data and accounts: field encryption, login throttling, key commands."""

@@ -1,0 +1,860 @@
+"""The submission intake and life cycle: draft saves, submit, sync, import, review, corrections.
+
+Every path that carries answers into the server comes here: the sync API (``receive``), the web
+form's draft save and submit (``save_draft``, ``submit``) and the admin's outbox import (which
+calls ``receive`` per item). Each runs the one input check (:mod:`.checks`), the questionnaire's
+own validation, and writes the answers, the receipt and the audit entry in the caller's
+transaction, so the audit log and the optimistic lock (row_version) are never skipped.
+
+Answers of a sensitive questionnaire (the women's safety module) are sealed before they reach
+the database (:mod:`survey_app.security.sealing`) and opened only by :func:`open_answers`.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import uuid as uuid_module
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Request
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..audit import record
+from ..extensions import db
+from ..models import (
+    Area,
+    Assignment,
+    QuestionnaireVersion,
+    Role,
+    Status,
+    Submission,
+    User,
+    utcnow,
+)
+from ..questionnaire_store import questionnaire_for
+from ..security.sealing import is_sealed, seal, unseal
+from .canonical import CONTENT_FIELDS, content_hash, content_of
+from .checks import InputRejected, check_value, load_json
+from .models import SubmissionConflict, SubmissionReceipt
+
+MAX_PAGE = 10_000
+UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+ENVELOPE_FIELDS = (*CONTENT_FIELDS, "sha256")
+MAX_FIELD_NAME = 200
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One error: field names the envelope key (sync API), question_id/row an answer
+    (question_id None and field '' mean the whole request)."""
+
+    question_id: str | None
+    row: int | None
+    message: str
+    field: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape the browser form engine reads."""
+        return {"question_id": self.question_id, "row": self.row, "message": self.message}
+
+    def as_api_dict(self) -> dict[str, Any]:
+        """JSON shape of the sync API's 422 errors list (with the envelope field)."""
+        return {"field": self.field, **self.as_dict()}
+
+
+class SubmissionProblem(Exception):
+    """The request cannot be applied; nothing was changed.
+
+    status is the HTTP status to answer with (403 not allowed, 409 stale, 422 invalid);
+    problems are field-level.
+    """
+
+    def __init__(self, status: int, message: str, problems: list[FieldProblem] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.problems = problems or []
+
+
+def _whole(message: str, field: str = "") -> FieldProblem:
+    return FieldProblem(None, None, message, field)
+
+
+def valid_uuid(text: str) -> str | None:
+    """Return text as a canonical UUID string, or None when it is not one."""
+    try:
+        return str(uuid_module.UUID(str(text)))
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+# ----------------------------------------------------------------------------- input
+
+
+def read_json(request: Request) -> Any:
+    """The request's JSON body through the one input check; None when it is not JSON.
+
+    Raises SubmissionProblem(422) naming the problem (depth, NaN, NUL, broken Unicode, size);
+    a body over the request's size limit raises werkzeug's 413.
+    """
+    if not request.is_json:
+        return None
+    try:
+        return load_json(request.get_data(cache=True))
+    except InputRejected as rejected:
+        raise SubmissionProblem(422, rejected.message, [_whole(rejected.message)]) from None
+
+
+def _checked(body: Any) -> None:
+    try:
+        check_value(body)
+    except InputRejected as rejected:
+        raise SubmissionProblem(422, rejected.message, [_whole(rejected.message)]) from None
+
+
+# ----------------------------------------------------------------------------- answers at rest
+
+
+def sealed_answers(version: QuestionnaireVersion, answers: Any) -> Any:
+    """The answers as stored: sealed for a sensitive questionnaire, else unchanged."""
+    return seal(answers) if version.sensitive and answers else answers
+
+
+def put_answers(submission: Submission, answers: dict[str, Any]) -> None:
+    """Store answers on a submission (sealed when its questionnaire is sensitive)."""
+    submission.answers = sealed_answers(submission.questionnaire_version, copy.deepcopy(answers))
+
+
+def open_answers(submission: Submission) -> dict[str, Any]:
+    """The submission's answers in clear; only for a role allowed to see them."""
+    value = unseal(submission.answers)
+    return value if isinstance(value, dict) else {}
+
+
+def answers_hidden(submission: Submission) -> bool:
+    """True when the stored answers are sealed (a sensitive questionnaire)."""
+    return is_sealed(submission.answers)
+
+
+# ----------------------------------------------------------------------------- web form
+
+
+def start(
+    user: User, assignment: Assignment, version: QuestionnaireVersion, client_uuid: str | None
+) -> Submission:
+    """Create a draft for an assignment, keyed by the tablet's UUID (made here when absent)."""
+    district = assignment.area.district()
+    submission = Submission(
+        uuid=valid_uuid(client_uuid) if client_uuid else str(uuid_module.uuid4()),
+        questionnaire_version=version,
+        area=assignment.area,
+        district=district,
+        enumerator=user,
+        assignment=assignment,
+        answers={},
+        page=0,
+        status=Status.DRAFT.value,
+    )
+    return submission
+
+
+def parse_body(body: Any, known_ids: set[str]) -> tuple[dict, int, int]:
+    """Check the JSON the form engine posts; return answers, page and row_version.
+
+    Raises SubmissionProblem(422) naming what is wrong.
+    """
+    if not isinstance(body, dict):
+        raise SubmissionProblem(422, _("The request body must be a JSON object."))
+    _checked(body)
+    answers = body.get("answers")
+    if not isinstance(answers, dict):
+        raise SubmissionProblem(422, _("'answers' must be an object keyed by question id."))
+    page = body.get("page", 0)
+    if isinstance(page, bool) or not isinstance(page, int) or not 0 <= page <= MAX_PAGE:
+        raise SubmissionProblem(422, _("'page' must be a whole number of 0 or more."))
+    row_version = body.get("row_version")
+    if isinstance(row_version, bool) or not isinstance(row_version, int):
+        raise SubmissionProblem(422, _("'row_version' must be a whole number."))
+    unknown = sorted(key for key in answers if key not in known_ids)
+    if unknown:
+        raise SubmissionProblem(
+            422,
+            _("Unknown question ids: %(ids)s.", ids=", ".join(unknown[:10])),
+            [
+                FieldProblem(key, None, _("This question is not in the questionnaire."))
+                for key in unknown[:50]
+            ],
+        )
+    return answers, page, row_version
+
+
+#: Paradata keys the form engine sends, each a whole number (interruptions of a protected module).
+PARADATA_KEYS = ("interruptions",)
+
+
+def parse_paradata(body: dict) -> dict[str, int] | None:
+    """The paradata the form posted beside the answers (None when absent); 422 when malformed.
+
+    Paradata says how the interview went (how often a protected module was interrupted); it is
+    kept apart from the answers, so it changes neither their validation nor their hash.
+    """
+    paradata = body.get("paradata")
+    if paradata is None:
+        return None
+    if not isinstance(paradata, dict) or any(
+        key not in PARADATA_KEYS
+        or isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 0 <= value <= 1000
+        for key, value in paradata.items()
+    ):
+        raise SubmissionProblem(
+            422,
+            _("'paradata' must be an object of counts: %(keys)s.", keys=", ".join(PARADATA_KEYS)),
+        )
+    return dict(paradata)
+
+
+def known_question_ids(version: QuestionnaireVersion) -> set[str]:
+    """Every id an answers object may use: questions and repeat groups."""
+    questionnaire = questionnaire_for(version)
+    ids = {question.id for question in questionnaire.iter_questions() if not question.group}
+    for section in questionnaire.sections:
+        for item in section.items:
+            ids.add(item.id)
+    return ids
+
+
+def check_version_matches(body: dict, submission: Submission) -> None:
+    """Refuse a body that names a different questionnaire version than the interview's."""
+    claimed = body.get("questionnaire")
+    if claimed is None:
+        return
+    version = submission.questionnaire_version
+    if (
+        not isinstance(claimed, dict)
+        or claimed.get("id") != version.questionnaire_id
+        or claimed.get("version") != version.version
+    ):
+        raise SubmissionProblem(
+            422,
+            _(
+                "This interview uses questionnaire %(id)s version %(version)s; the data sent "
+                "is for another version. Reload the page.",
+                id=version.questionnaire_id,
+                version=version.version,
+            ),
+        )
+
+
+def _check_editable(submission: Submission, row_version: int) -> None:
+    if not submission.editable:
+        raise SubmissionProblem(
+            409,
+            _("This interview was already submitted and can no longer be changed here."),
+        )
+    if row_version != submission.row_version:
+        raise SubmissionProblem(
+            409,
+            _("This interview was saved from another page or device; reload to continue."),
+        )
+
+
+def save_draft(submission: Submission, user: User, body: Any) -> Submission:
+    """Store the answers and page as they are (no validation beyond shape); bump row_version."""
+    answers, page, row_version = parse_body(
+        body, known_question_ids(submission.questionnaire_version)
+    )
+    check_version_matches(body, submission)
+    _check_editable(submission, row_version)
+    paradata = parse_paradata(body)
+    put_answers(submission, answers)
+    submission.page = page
+    if paradata is not None:
+        submission.paradata = paradata
+    return submission
+
+
+def validate(version: QuestionnaireVersion, answers: dict, lang: str) -> list[FieldProblem]:
+    """Run the questionnaire's own validation on answers; messages in lang."""
+    questionnaire = questionnaire_for(version)
+    return [
+        FieldProblem(error.question_id, error.row, error.message, "answers")
+        for error in questionnaire.validate_answers(answers, lang=lang)
+    ]
+
+
+def submit(submission: Submission, user: User, body: Any, lang: str) -> Submission:
+    """Validate with the Python engine and mark submitted; on any error change nothing."""
+    answers, page, row_version = parse_body(
+        body, known_question_ids(submission.questionnaire_version)
+    )
+    check_version_matches(body, submission)
+    _check_editable(submission, row_version)
+    paradata = parse_paradata(body)
+    problems = validate(submission.questionnaire_version, answers, lang)
+    if problems:
+        raise SubmissionProblem(422, _("Some answers need attention."), problems)
+    old_status = submission.status
+    put_answers(submission, answers)
+    submission.page = page
+    if paradata is not None:
+        submission.paradata = paradata
+    submission.status = Status.SUBMITTED.value
+    submission.submitted_at = utcnow()
+    record(
+        "submission.resubmit" if old_status == Status.RETURNED else "submission.submit",
+        user=user,
+        object_type="submission",
+        object_id=submission.uuid,
+        submission=submission,
+        field="status",
+        old=old_status,
+        new=Status.SUBMITTED.value,
+    )
+    return submission
+
+
+# ----------------------------------------------------------------------------- sync and import
+
+
+@dataclass
+class Received:
+    """Outcome of receiving one submission: 'created' (201), 'duplicate' (200) or 'conflict'
+    (409); submission is the stored record, conflict the kept conflicting copy.
+    """
+
+    outcome: str
+    submission: Submission
+    conflict: SubmissionConflict | None = None
+    sha256: str = ""
+
+    @property
+    def status(self) -> int:
+        """The HTTP status for the outcome."""
+        return {"created": 201, "duplicate": 200, "conflict": 409}[self.outcome]
+
+
+def _timestamp(body: dict, name: str, problems: list[FieldProblem]) -> datetime | None:
+    value = body.get(name)
+    parsed = None
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        problems.append(
+            _whole(
+                _(
+                    "'%(name)s' must be a date and time with its time zone (ISO 8601, e.g. "
+                    "2026-11-30T08:15:00Z).",
+                    name=name,
+                ),
+                name,
+            )
+        )
+        return None
+    return parsed
+
+
+@dataclass
+class Envelope:
+    """A checked submission envelope with the rows it refers to."""
+
+    uuid: str
+    version: QuestionnaireVersion
+    area: Area
+    assignment: Assignment
+    answers: dict[str, Any]
+    started_at: datetime
+    ended_at: datetime
+    sha256: str
+    body: dict[str, Any]
+
+
+def _invalid(problems: list[FieldProblem], status: int = 422) -> SubmissionProblem:
+    message = _("Some fields are not valid.") if status == 422 else problems[0].message
+    return SubmissionProblem(status, message, problems)
+
+
+def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) -> Envelope:
+    """Check a submission envelope field by field; raise SubmissionProblem listing every problem.
+
+    The checks, in order: shape, the one input check, the questionnaire version, the user's
+    assignment in the area, the answers (the questionnaire's own validation), then the hash.
+    When someone other than the enumerator sends it (an admin's import) the answers of a
+    sensitive questionnaire get one general message: per-question messages would tell which
+    questions apply, and so what the hidden answers are.
+    """
+    if not user.has_role(Role.ENUMERATOR):
+        raise _invalid(
+            [_whole(_("Only enumerators send interviews; this account is not an enumerator."))],
+            403,
+        )
+    if not isinstance(body, dict):
+        raise _invalid([_whole(_("The request body must be a JSON object."))])
+    problems: list[FieldProblem] = []
+    for name in sorted(set(body) - set(ENVELOPE_FIELDS)):
+        problems.append(_whole(_("Unknown field."), str(name)[:MAX_FIELD_NAME]))
+    for name in ENVELOPE_FIELDS:
+        if name not in body:
+            problems.append(_whole(_("This field is required."), name))
+    if problems:
+        raise _invalid(problems)
+    try:
+        check_value(body)
+    except InputRejected as rejected:
+        raise _invalid([_whole(rejected.message)]) from None
+    uuid = body["uuid"]
+    if not isinstance(uuid, str) or not UUID_PATTERN.match(uuid):
+        problems.append(_whole(_("'uuid' must be a UUID in lower case with hyphens."), "uuid"))
+    sha = body["sha256"]
+    if not isinstance(sha, str) or not SHA256_PATTERN.match(sha):
+        problems.append(
+            _whole(_("'sha256' must be 64 lower-case hexadecimal characters."), "sha256")
+        )
+    qid, qversion, area_code = (
+        body["questionnaire_id"],
+        body["questionnaire_version"],
+        body["area"],
+    )
+    for name, value in (
+        ("questionnaire_id", qid),
+        ("questionnaire_version", qversion),
+        ("area", area_code),
+    ):
+        if not isinstance(value, str) or not 0 < len(value) <= 64:
+            problems.append(_whole(_("'%(name)s' must be a short text.", name=name), name))
+    answers = body["answers"]
+    if not isinstance(answers, dict):
+        problems.append(_whole(_("'answers' must be an object keyed by question id."), "answers"))
+    started = _timestamp(body, "started_at", problems)
+    ended = _timestamp(body, "ended_at", problems)
+    if started and ended and ended < started:
+        problems.append(_whole(_("The interview cannot end before it started."), "ended_at"))
+    if problems:
+        raise _invalid(problems)
+
+    version = db.session.scalar(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire_id == qid, QuestionnaireVersion.version == qversion
+        )
+    )
+    if version is None:
+        raise _invalid(
+            [
+                _whole(
+                    _(
+                        "Questionnaire %(id)s version %(version)s is not published on this server.",
+                        id=qid,
+                        version=qversion,
+                    ),
+                    "questionnaire_version",
+                )
+            ]
+        )
+    area = db.session.scalar(select(Area).where(Area.code == area_code))
+    assignment = None
+    if area is not None:
+        assignment = db.session.scalar(
+            select(Assignment).where(
+                Assignment.enumerator_id == user.id,
+                Assignment.area_id == area.id,
+                Assignment.questionnaire_id == qid,
+            )
+        )
+    if assignment is None:
+        raise _invalid(
+            [
+                _whole(
+                    _(
+                        "You have no assignment for questionnaire %(id)s in area %(area)s.",
+                        id=qid,
+                        area=area_code,
+                    ),
+                    "area",
+                )
+            ]
+        )
+
+    known = known_question_ids(version)
+    unknown = sorted(key for key in answers if key not in known)
+    if unknown:
+        raise _invalid(
+            [
+                FieldProblem(key, None, _("This question is not in the questionnaire."), "answers")
+                for key in unknown[:50]
+            ]
+        )
+    errors = validate(version, answers, lang)
+    if errors and version.sensitive and not for_owner:
+        raise _invalid(
+            [
+                _whole(
+                    _(
+                        "The answers do not pass the questionnaire's checks; the enumerator must "
+                        "open the interview on the tablet and send it again."
+                    ),
+                    "answers",
+                )
+            ]
+        )
+    if errors:
+        raise _invalid(errors)
+    if content_hash(body) != sha:
+        raise _invalid(
+            [
+                _whole(
+                    _(
+                        "The SHA-256 does not match the content: the data was changed on the way. "
+                        "Send it again from the tablet."
+                    ),
+                    "sha256",
+                )
+            ]
+        )
+    return Envelope(uuid, version, area, assignment, answers, started, ended, sha, body)
+
+
+def receive(
+    user: User, body: Any, *, lang: str, channel: str = "api", actor: User | None = None
+) -> Received:
+    """Check and store one submission exactly once; commits. actor is who acted (an importing
+    admin), user whose interview it is.
+
+    Raises SubmissionProblem when the submission cannot be accepted (nothing stored).
+    """
+    envelope = check_envelope(user, body, lang, for_owner=actor is None or actor.id == user.id)
+    for _attempt in range(3):
+        try:
+            result = _store(user, envelope, channel, actor or user)
+            db.session.commit()
+            return result
+        except (IntegrityError, StaleDataError):
+            # A concurrent request stored the same UUID (or conflict) first: look again.
+            db.session.rollback()
+    raise RuntimeError(f"could not store submission {envelope.uuid} after 3 attempts")
+
+
+def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Received:
+    existing = db.session.scalar(select(Submission).where(Submission.uuid == envelope.uuid))
+    if existing is None:
+        submission = Submission(
+            uuid=envelope.uuid,
+            questionnaire_version=envelope.version,
+            area=envelope.area,
+            district=envelope.area.district(),
+            enumerator=user,
+            assignment=envelope.assignment,
+            answers=sealed_answers(envelope.version, envelope.answers),
+            page=0,
+            status=Status.SUBMITTED.value,
+            submitted_at=utcnow(),
+        )
+        db.session.add(submission)
+        return _receipt(submission, envelope, channel, actor, Status.DRAFT.value)
+    receipt = db.session.scalar(
+        select(SubmissionReceipt).where(SubmissionReceipt.submission_id == existing.id)
+    )
+    if receipt is not None:
+        if receipt.content_hash == envelope.sha256 and existing.enumerator_id == user.id:
+            return Received("duplicate", existing, sha256=receipt.content_hash)
+        return _conflict(user, existing, envelope, channel, actor, receipt.content_hash)
+    # Started online as a server draft, finished offline: the envelope submits that draft.
+    if (
+        existing.enumerator_id == user.id
+        and existing.editable
+        and existing.questionnaire_version_id == envelope.version.id
+        and existing.area_id == envelope.area.id
+    ):
+        old_status = existing.status
+        put_answers(existing, envelope.answers)
+        existing.status = Status.SUBMITTED.value
+        existing.submitted_at = utcnow()
+        return _receipt(existing, envelope, channel, actor, old_status)
+    return _conflict(user, existing, envelope, channel, actor, None)
+
+
+def _receipt(
+    submission: Submission, envelope: Envelope, channel: str, actor: User, old_status: str
+) -> Received:
+    # The receipt and the audit entry join the same transaction as the submission row.
+    db.session.add(
+        SubmissionReceipt(
+            submission=submission,
+            uuid=envelope.uuid,
+            content_hash=envelope.sha256,
+            started_at=envelope.started_at,
+            ended_at=envelope.ended_at,
+            channel=channel,
+        )
+    )
+    record(
+        "submission.submit",
+        user=actor,
+        object_type="submission",
+        object_id=submission.uuid,
+        submission=submission,
+        field="status",
+        old=old_status,
+        new=Status.SUBMITTED.value,
+        reason=f"sync:{channel}",
+    )
+    return Received("created", submission, sha256=envelope.sha256)
+
+
+def conflict_is_sensitive(existing: Submission, version: QuestionnaireVersion) -> bool:
+    """A conflict is sensitive when either the stored or the sent interview is."""
+    return existing.questionnaire_version.sensitive or version.sensitive
+
+
+def _conflict(
+    user: User,
+    existing: Submission,
+    envelope: Envelope,
+    channel: str,
+    actor: User,
+    stored_sha256: str | None,
+) -> Received:
+    conflict = db.session.scalar(
+        select(SubmissionConflict).where(
+            SubmissionConflict.uuid == envelope.uuid,
+            SubmissionConflict.content_hash == envelope.sha256,
+        )
+    )
+    if conflict is None:
+        content = content_of(envelope.body)
+        if conflict_is_sensitive(existing, envelope.version):
+            content["answers"] = seal(content["answers"])
+        conflict = SubmissionConflict(
+            uuid=envelope.uuid,
+            content_hash=envelope.sha256,
+            submission_id=existing.id,
+            user_id=user.id,
+            area_id=envelope.area.id,
+            content=content,
+            channel=channel,
+        )
+        db.session.add(conflict)
+        db.session.flush()
+        record(
+            "submission.conflict",
+            user=actor,
+            object_type="submission_conflict",
+            object_id=conflict.id,
+            submission=existing,
+            field="content_hash",
+            old=None,
+            new=envelope.sha256,
+            reason=f"sync:{channel}",
+        )
+        db.session.flush()
+    return Received("conflict", existing, conflict, sha256=stored_sha256 or "")
+
+
+def stored_record(submission: Submission) -> dict[str, Any]:
+    """The stored interview as the API returns it.
+
+    Answers of a sensitive questionnaire are withheld once submitted: after that the tablet
+    holds no copy and nobody reads them through the API.
+    """
+    receipt = db.session.scalar(
+        select(SubmissionReceipt).where(SubmissionReceipt.submission_id == submission.id)
+    )
+    version = submission.questionnaire_version
+    withheld = version.sensitive and not submission.editable
+    return {
+        "uuid": submission.uuid,
+        "questionnaire_id": version.questionnaire_id,
+        "questionnaire_version": version.version,
+        "area": submission.area.code,
+        "status": submission.status,
+        "answers": {} if withheld else open_answers(submission),
+        "answers_withheld": withheld,
+        "sha256": receipt.content_hash if receipt else None,
+        "started_at": receipt.started_at.isoformat() if receipt else None,
+        "ended_at": receipt.ended_at.isoformat() if receipt else None,
+        "received_at": receipt.received_at.isoformat() if receipt else None,
+        "submitted_at": submission.submitted_at.isoformat() if submission.submitted_at else None,
+    }
+
+
+# ----------------------------------------------------------------------------- review
+
+
+REVIEW_ACTIONS = {
+    "approve": Status.APPROVED.value,
+    "return": Status.RETURNED.value,
+    "reject": Status.REJECTED.value,
+}
+
+
+def review(submission: Submission, user: User, action: str, comment: str) -> Submission:
+    """Approve, return (comment required) or reject (comment required) a submitted interview."""
+    if action not in REVIEW_ACTIONS:
+        raise SubmissionProblem(422, _("Unknown review action."))
+    if submission.status != Status.SUBMITTED:
+        raise SubmissionProblem(409, _("Only submitted interviews can be reviewed."))
+    comment = (comment or "").strip()
+    if action in ("return", "reject") and not comment:
+        raise SubmissionProblem(
+            422, _("Write a comment saying what the enumerator must fix or why it is rejected.")
+        )
+    old_status = submission.status
+    submission.status = REVIEW_ACTIONS[action]
+    submission.review_comment = comment
+    submission.reviewed_at = utcnow()
+    record(
+        f"submission.{action}",
+        user=user,
+        object_type="submission",
+        object_id=submission.uuid,
+        submission=submission,
+        field="status",
+        old=old_status,
+        new=submission.status,
+        reason=comment,
+    )
+    return submission
+
+
+def may_correct(submission: Submission) -> bool:
+    """Supervisors correct answers of ordinary questionnaires only.
+
+    A sensitive questionnaire (the women's safety module) has no correction path: a reviewer
+    who finds a problem returns the interview with a comment, and the enumerator who holds the
+    answers fixes it in the form and submits again.
+    """
+    return not submission.questionnaire_version.sensitive
+
+
+def refuse_correction(submission: Submission, user: User, question_id: str) -> SubmissionProblem:
+    """Audit a refused correction of a sensitive interview and return the error to raise.
+
+    The entry names neither the question nor a value, and the message is the same whatever
+    was sent, so a refused attempt teaches nothing about the hidden answers.
+    """
+    record(
+        "submission.correct_refused",
+        user=user,
+        object_type="submission",
+        object_id=submission.uuid,
+        submission=submission,
+        reason="sensitive questionnaire: no correction path",
+    )
+    return SubmissionProblem(
+        403,
+        _(
+            "Answers of this questionnaire cannot be corrected by a reviewer. Return the "
+            "interview with a comment; the enumerator corrects it and submits again."
+        ),
+    )
+
+
+def correct(
+    submission: Submission,
+    user: User,
+    question_id: str,
+    row: int | None,
+    value: Any,
+    reason: str,
+    lang: str,
+) -> Submission:
+    """A supervisor's correction of one answer: reason required, re-validated, audited.
+
+    Every attempt leaves an audit entry: ``submission.correct`` when applied,
+    ``submission.correct_refused`` when not. The caller commits in both cases (a refused
+    attempt raises SubmissionProblem after its entry is added to the session).
+    """
+    if not may_correct(submission):
+        raise refuse_correction(submission, user, question_id)
+    field = question_id if row is None else f"{question_id}[{row}]"
+    try:
+        return _apply_correction(submission, user, question_id, row, value, reason, lang)
+    except SubmissionProblem as problem:
+        record(
+            "submission.correct_refused",
+            user=user,
+            object_type="submission",
+            object_id=submission.uuid,
+            submission=submission,
+            field=field[:128],
+            reason=problem.message,
+        )
+        raise
+
+
+def _apply_correction(
+    submission: Submission,
+    user: User,
+    question_id: str,
+    row: int | None,
+    value: Any,
+    reason: str,
+    lang: str,
+) -> Submission:
+    reason = (reason or "").strip()
+    if not reason:
+        raise SubmissionProblem(422, _("A correction needs a reason."))
+    if submission.status not in (Status.SUBMITTED.value, Status.APPROVED.value):
+        raise SubmissionProblem(409, _("Only submitted or approved interviews can be corrected."))
+    _checked(value)
+    questionnaire = questionnaire_for(submission.questionnaire_version)
+    answers = copy.deepcopy(open_answers(submission))
+    group = _group_of(questionnaire, question_id)
+    if group is None and question_id not in known_question_ids(submission.questionnaire_version):
+        raise SubmissionProblem(
+            422, _("Question %(id)s is not in this questionnaire.", id=question_id)
+        )
+    if group is not None:
+        rows = answers.get(group)
+        if row is None or not isinstance(rows, list) or not 0 <= row < len(rows):
+            raise SubmissionProblem(
+                422, _("Question %(id)s needs an existing row number.", id=question_id)
+            )
+        target = rows[row]
+    else:
+        row = None
+        target = answers
+    old = target.get(question_id)
+    if value is None:
+        target.pop(question_id, None)
+    else:
+        target[question_id] = value
+    problems = validate(submission.questionnaire_version, answers, lang)
+    if problems:
+        raise SubmissionProblem(422, _("The corrected answers are not valid."), problems)
+    put_answers(submission, answers)
+    record(
+        "submission.correct",
+        user=user,
+        object_type="submission",
+        object_id=submission.uuid,
+        submission=submission,
+        field=question_id if row is None else f"{question_id}[{row}]",
+        old=old,
+        new=value,
+        reason=reason,
+    )
+    return submission
+
+
+def _group_of(questionnaire: Any, question_id: str) -> str | None:
+    """The repeat group a question belongs to, or None for a top-level question."""
+    for question in questionnaire.iter_questions():
+        if question.id == question_id:
+            return question.group
+    return None
+
+
+def area_label(area: Area | None) -> str:
+    """'code name' or empty."""
+    return area.label if area is not None else ""
