@@ -20,6 +20,7 @@ from survey_app.admin.services import create_assignment
 from survey_app.extensions import db
 from survey_app.models import Submission
 from survey_app.questionnaire_store import publish
+from survey_app.submissions.services import open_answers
 
 from .live_app import TABLET, choose, field, log_in, section, seeded_app, served
 from .test_offline_sync import wait_until
@@ -49,11 +50,16 @@ def new_tab(browser: Any) -> Any:
     return tab
 
 
-def women_submissions(app: Any) -> list[Submission]:
+def women_submissions(app: Any) -> list[tuple[Submission, dict]]:
+    """The module's stored submissions, each with its answers opened (they are sealed at rest)."""
     with app.app_context():
         rows = db.session.scalars(select(Submission)).all()
-        found = [r for r in rows if r.questionnaire_version.questionnaire_id == "test_women"]
-        for row in found:
+        found = [
+            (r, open_answers(r))
+            for r in rows
+            if r.questionnaire_version.questionnaire_id == "test_women"
+        ]
+        for row, _answers in found:
             db.session.expunge(row)
         return found
 
@@ -115,10 +121,10 @@ def test_interrupt_hides_the_module_and_resumes_at_the_same_question(
     choose(tab, "E01", 1)
     tab.locator(".gs-submit").tap()
     tab.wait_for_url(lambda url: url.rstrip("/").endswith("/collect"))
-    [stored] = women_submissions(app)
+    [(stored, answers)] = women_submissions(app)
     assert stored.status == "submitted"
     assert stored.paradata == {"interruptions": 2}
-    assert "interruptions" not in stored.answers and stored.answers["V1_03"] == "ghi chú"
+    assert "interruptions" not in answers and answers["V1_03"] == "ghi chú"
     drafts = tab.evaluate(
         "Object.keys(localStorage).filter((k) => k.startsWith('gesurvey:draft:'))"
     )
@@ -187,7 +193,7 @@ def test_tablet_keeps_nothing_of_the_module_once_the_server_has_it(
     tab.locator(".gs-submit").tap()
     tab.wait_for_url(lambda url: url.endswith("/collect/outbox"))
     tab.locator("#outbox-list .outbox-item[data-state='sent']").wait_for(timeout=30_000)
-    stored = [s for s in women_submissions(app) if s.answers.get("V1_03") == TRACE]
+    stored = [s for s, answers in women_submissions(app) if answers.get("V1_03") == TRACE]
     assert len(stored) == 1  # the server has it ...
     dump = tab.evaluate(DUMP)
     assert TRACE not in dump  # ... and the tablet keeps none of its answers
