@@ -390,6 +390,10 @@ class Simulator:
             "member": ("household member / thành viên hộ", "household's"),
             "individual": ("man or woman 18–64 / nam hoặc nữ 18–64", "raked"),
             "birth": ("birth in 24 months / lần sinh 24 tháng", "mother's"),
+            "hh_birth": (
+                "birth in 24 months to any woman 15–49 / lần sinh 24 tháng của mọi phụ nữ 15–49",
+                "household's",
+            ),
             "women": ("woman, module W / phụ nữ, mô-đun W", "respondent's"),
             "commune": ("commune / xã", "1 / π(commune)"),
         }
@@ -437,6 +441,22 @@ class Simulator:
         member_design["district"] = pa.array(hh["district"].to_numpy(np.int64)[parent])
         member_design["residence"] = pa.array(hh["residence"].to_numpy(np.int64)[parent])
         writer.write("member", _join(member_design, level_arrays(roster, member_cols)))
+        if "hh_births" in levels:
+            # Births of every woman 15–49 in the household (form 1.1.0): household weight.
+            hh_births = levels["hh_births"]
+            owners = hh_births.parent
+            birth_design = _design(hh.iloc[owners], hw.iloc[owners], final="weight_adjusted")
+            birth_design = {
+                "hh_id": birth_design.pop("hh_id"),
+                "birth_no": pa.array(_row_numbers(owners) + 1),
+                **birth_design,
+            }
+            birth_design["district"] = pa.array(hh["district"].to_numpy(np.int64)[owners])
+            birth_design["residence"] = pa.array(hh["residence"].to_numpy(np.int64)[owners])
+            items = self.forms["household"].group("hh_births").items
+            writer.write(
+                "hh_birth", _join(birth_design, level_arrays(hh_births, question_columns(items)))
+            )
 
         form_input, levels = batch.forms["individual"]
         consent = levels[None].columns["consent"] == 1
