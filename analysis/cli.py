@@ -12,16 +12,20 @@ import io
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
-from analysis import estimators
-from analysis.design import LONELY_PSU_RULES, SurveyDesign
 from analysis.errors import AnalysisError
-from analysis.tests_of_association import rao_scott
-from analysis.variables import missing_to_nan, question_columns
+from analysis.lonely_psu import LONELY_PSU_RULES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from analysis.design import SurveyDesign
+
+# pandas, numpy and the estimators are imported inside the commands: `gesurvey analyze --help`
+# and argument errors answer without loading them.
 
 __all__ = ["analyze", "read_table"]
 
@@ -108,23 +112,113 @@ HEADERS = {
 }
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file; rows are labelled 1, 2, ... as in messages."""
+# pandas' read_csv spellings of a missing value, so both readers see the same blanks.
+_NULL_VALUES = [
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+]
+
+
+def _csv_header(path: Path) -> list[str]:
+    import csv
+
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return next(csv.reader(handle), [])
+
+
+def _wanted(available: Sequence[str], columns: Sequence[str], prefixes: Sequence[str]) -> Any:
+    """The available columns to read, or None (all) when a requested one is absent.
+
+    Reading everything when a column is missing keeps the error message's list of the file's
+    columns complete; ``prefixes`` also take ``<prefix>_…`` columns (grid rows of a question).
+    """
+    present = set(available)
+    if not all(column in present for column in columns):
+        return None
+    wanted = set(columns)
+    return [
+        name
+        for name in available
+        if name in wanted or any(name.startswith(f"{prefix}_") for prefix in prefixes)
+    ]
+
+
+def _read_csv(path: Path, columns: Sequence[str] | None, prefixes: Sequence[str]) -> Any:
+    """A CSV file through pyarrow's multithreaded reader, typed as ``pandas.read_csv`` types it.
+
+    Dates and times stay text (pyarrow would parse them) and all-blank columns are float NaN.
+    """
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    include = None if columns is None else _wanted(_csv_header(path), columns, prefixes)
+
+    def read(text_columns: Sequence[str] = ()) -> Any:
+        options = pa_csv.ConvertOptions(
+            include_columns=include,
+            null_values=_NULL_VALUES,
+            strings_can_be_null=True,
+            timestamp_parsers=[],
+            column_types={name: pa.string() for name in text_columns},
+        )
+        return pa_csv.read_csv(path, convert_options=options)
+
+    table = read()
+    temporal = [field.name for field in table.schema if pa.types.is_temporal(field.type)]
+    if temporal:
+        table = read(temporal)
+    for index, field in enumerate(table.schema):
+        if pa.types.is_null(field.type):
+            table = table.set_column(index, field.name, table.column(index).cast(pa.float64()))
+    return table
+
+
+def read_table(
+    path: str | Path, columns: Sequence[str] | None = None, prefixes: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Read a CSV or Parquet file; rows are labelled 1, 2, ... as in messages.
+
+    ``columns`` (with ``prefixes``, see :func:`_wanted`) limits what is read, which is most of
+    the time of a command on a wide export; every column is read when one of them is absent.
+    """
+    import pandas as pd
+
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq"):
+        raise AnalysisError(
+            f"data file '{path}' must end in .csv or .parquet",
+            f"Tệp dữ liệu '{path}' phải có đuôi .csv hoặc .parquet",
+        )
     try:
         if suffix == ".csv":
-            data = pd.read_csv(path)
-        elif suffix in (".parquet", ".pq"):
-            data = pd.read_parquet(path)
+            table = _read_csv(path, columns, prefixes)
         else:
-            raise AnalysisError(
-                f"data file '{path}' must end in .csv or .parquet",
-                f"Tệp dữ liệu '{path}' phải có đuôi .csv hoặc .parquet",
-            )
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        if isinstance(exc, AnalysisError):
-            raise
+            from pyarrow import parquet
+
+            include = None
+            if columns is not None:
+                include = _wanted(parquet.read_schema(path).names, columns, prefixes)
+            table = parquet.read_table(path, columns=include)
+        data = table.to_pandas()
+    except (OSError, ValueError) as exc:
         raise AnalysisError(
             f"cannot read data file '{path}': {exc}",
             f"Không đọc được tệp dữ liệu '{path}': {exc}",
@@ -214,8 +308,15 @@ def _build(
     fpc: str | None,
     nest: bool,
     lonely_psu: str,
+    columns: Sequence[str],
+    form: str | None = None,
 ) -> SurveyDesign:
-    data = read_table(data_path)
+    """Read the design columns and ``columns`` (all of a question's columns with ``form``)."""
+    from analysis.design import SurveyDesign
+
+    design_columns = [c for c in (weight, strata, psu, fpc) if c]
+    wanted = list(dict.fromkeys([*design_columns, *columns]))
+    data = read_table(data_path, wanted, prefixes=list(columns) if form else ())
     return SurveyDesign(
         data, weight=weight, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely_psu, nest=nest
     )
@@ -225,6 +326,8 @@ def _apply_missing(
     design: SurveyDesign, columns: Sequence[str], codes: Sequence[int], numeric: bool
 ) -> None:
     """Declared missing codes become NaN in the analysed columns (never averaged)."""
+    from analysis.variables import missing_to_nan
+
     if not codes:
         return
     for column in columns:
@@ -271,6 +374,8 @@ def _apply_form(design: SurveyDesign, form: Any, variables: Sequence[str]) -> li
 
     Returns the variables to analyse (a multi question is replaced by its choice columns).
     """
+    from analysis.variables import missing_to_nan, question_columns
+
     grid_rows = {
         f"{q.id}_{row.id}": q for q in form.iter_questions() if q.type == "grid" for row in q.rows
     }
@@ -296,6 +401,8 @@ def _apply_form(design: SurveyDesign, form: Any, variables: Sequence[str]) -> li
 
 
 def _records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    import pandas as pd
+
     flat = []
     for record in records:
         row = {f"domain.{k}": v for k, v in (record.get("domain") or {}).items()}
@@ -308,6 +415,8 @@ def _emit(payload: dict[str, Any], rows_key: str | None, fmt: str, lang: str) ->
     if fmt == "json":
         click.echo(json.dumps(payload, ensure_ascii=False, allow_nan=False, indent=2))
         return
+    import pandas as pd
+
     if rows_key is None:
         frame = pd.DataFrame([{k: v for k, v in payload.items() if k != "design"}])
     else:
@@ -360,10 +469,13 @@ def analyze() -> None:
 )
 @click.option(
     "--stat",
+    "stats",
     type=click.Choice(["mean", "proportion", "total", "ratio", "quantile"]),
-    default="mean",
+    multiple=True,
+    default=("mean",),
     show_default=True,
-    help="Statistic / thống kê.",
+    help="Statistic: once for every --var, or once per --var in the same order / thống kê: "
+    "một lần cho mọi --var, hoặc mỗi --var một lần theo cùng thứ tự.",
 )
 @click.option("--denominator", default=None, help="Denominator of --stat ratio / mẫu số.")
 @click.option(
@@ -391,37 +503,59 @@ def estimate(
     fmt: str,
     lang: str,
     variables: tuple[str, ...],
-    stat: str,
+    stats: tuple[str, ...],
     denominator: str | None,
     quantiles: tuple[float, ...],
     by: tuple[str, ...],
 ) -> None:
-    """Estimate means, proportions, totals, ratios or quantiles, by domain."""
-    design = _build(data, weight, strata, psu, fpc, nest, lonely_psu)
-    if stat == "ratio" and not denominator:
+    """Estimate means, proportions, totals, ratios or quantiles, by domain.
+
+    Several variables with their own statistics share one reading of the data and one design:
+    ``--var score --stat mean --var support_need --stat proportion``.
+    """
+    from analysis import estimators
+
+    if len(stats) not in (1, len(variables)):
+        raise AnalysisError(
+            f"give --stat once, or once per --var ({len(variables)}), not {len(stats)} times",
+            f"Hãy cho --stat một lần, hoặc mỗi --var một lần ({len(variables)}), không phải "
+            f"{len(stats)} lần",
+        )
+    paired = list(zip(variables, stats if len(stats) > 1 else stats * len(variables), strict=True))
+    if any(stat == "ratio" for _, stat in paired) and not denominator:
         raise AnalysisError("--stat ratio needs --denominator", "--stat ratio cần --denominator")
-    numeric = stat != "proportion"
+    columns = [*variables, *_split(by), *([denominator] if denominator else [])]
+    design = _build(data, weight, strata, psu, fpc, nest, lonely_psu, columns, form)
     if form:
         questionnaire = _load_form(form)
-        variables = tuple(_apply_form(design, questionnaire, variables))
+        paired = [
+            (column, stat)
+            for variable, stat in paired
+            for column in _apply_form(design, questionnaire, [variable])
+        ]
         if denominator:
             _apply_form(design, questionnaire, [denominator])
-    analysed = list(variables) + ([denominator] if denominator else [])
-    _apply_missing(design, analysed, missing_codes, numeric)
+    numeric = [variable for variable, stat in paired if stat != "proportion"]
+    categorical = [variable for variable, stat in paired if stat == "proportion"]
+    if denominator:
+        (numeric if numeric else categorical).append(denominator)
+    _apply_missing(design, numeric, missing_codes, True)
+    _apply_missing(design, categorical, missing_codes, False)
+    domains = _split(by)
     rows: list[dict[str, Any]] = []
-    for variable in variables:
+    for variable, stat in paired:
         if stat == "mean":
-            table = estimators.mean(design, variable, by=_split(by), level=level)
+            table = estimators.mean(design, variable, by=domains, level=level)
         elif stat == "proportion":
-            table = estimators.proportion(design, variable, by=_split(by), level=level)
+            table = estimators.proportion(design, variable, by=domains, level=level)
         elif stat == "total":
-            table = estimators.total(design, variable, by=_split(by), level=level)
+            table = estimators.total(design, variable, by=domains, level=level)
         elif stat == "ratio":
             assert denominator is not None
-            table = estimators.ratio(design, variable, denominator, by=_split(by), level=level)
+            table = estimators.ratio(design, variable, denominator, by=domains, level=level)
         else:
             table = estimators.quantile(
-                design, variable, quantiles or (0.25, 0.5, 0.75), by=_split(by), level=level
+                design, variable, quantiles or (0.25, 0.5, 0.75), by=domains, level=level
             )
         for row in table:
             record = row.to_dict()
@@ -476,7 +610,10 @@ def gap(
     by: tuple[str, ...],
 ) -> None:
     """Gap A − B (e.g. women − men) and parity index A / B, keeping their covariance."""
-    design = _build(data, weight, strata, psu, fpc, nest, lonely_psu)
+    from analysis import estimators
+
+    columns = [*variables, between[0], *_split(by)]
+    design = _build(data, weight, strata, psu, fpc, nest, lonely_psu, columns, form)
     if form:
         variables = tuple(_apply_form(design, _load_form(form), variables))
     _apply_missing(design, variables, missing_codes, stat == "mean")
@@ -493,6 +630,8 @@ def gap(
 
 def _match_group(design: SurveyDesign, column: str, value: str) -> Any:
     """The column's value written as ``value`` on the command line (e.g. 2 for "2")."""
+    import pandas as pd
+
     if column not in design.data.columns:
         return value
     for candidate in pd.unique(design.data[column].dropna()):
@@ -533,7 +672,9 @@ def chisq(
     order: str,
 ) -> None:
     """Rao-Scott test of association of two categorical variables."""
-    design = _build(data, weight, strata, psu, fpc, nest, lonely_psu)
+    from analysis.tests_of_association import rao_scott
+
+    design = _build(data, weight, strata, psu, fpc, nest, lonely_psu, [row_var, col_var], form)
     if form:
         questionnaire = _load_form(form)
         for column in (row_var, col_var):

@@ -37,13 +37,11 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from analysis.errors import AnalysisError, format_rows
+from analysis.lonely_psu import LONELY_PSU_RULES
 
 __all__ = ["LONELY_PSU_RULES", "Calibration", "SurveyDesign", "factor_codes"]
-
-LONELY_PSU_RULES = ("fail", "remove", "certainty", "adjust", "average")
 
 #: Strata whose sampling fraction leaves less than this unsampled are self-representing (R).
 _SELF_REPRESENTING = 1e-7
@@ -277,11 +275,12 @@ class SurveyDesign:
                 rows=rows,
             )
         self._lonely_strata = lonely
-        # Sparse indicators: rows -> PSU sums (built when first needed), PSUs -> stratum sums.
-        self._row_to_psu_matrix: sparse.csr_matrix | None = None
-        self._psu_to_stratum = sparse.csr_matrix(
-            (np.ones(n_psu), (psu_stratum, np.arange(n_psu))), shape=(n_strata, n_psu)
-        )
+        # Rows -> PSU sums go through a sparse indicator, built when first needed (scipy is
+        # imported then, not when a command only estimates by domain). PSU codes follow their
+        # stratum (keys are stratum-major and sorted), so PSU -> stratum sums are contiguous
+        # runs: ``np.add.reduceat`` at each stratum's first PSU.
+        self._row_to_psu_matrix: Any = None
+        self._stratum_starts = np.searchsorted(psu_stratum, np.arange(n_strata))
 
     def _check_psu_nesting(self, psu_of_key: np.ndarray, psu_labels: pd.Index) -> None:
         counts = np.bincount(psu_of_key, minlength=len(psu_labels))
@@ -391,10 +390,19 @@ class SurveyDesign:
             if z.ndim == 1:
                 z = z[:, None]
         if self._row_to_psu_matrix is None:
+            from scipy import sparse
+
             self._row_to_psu_matrix = sparse.csr_matrix(
                 (np.ones(self.n), (self.psu_codes, np.arange(self.n))), shape=(self.n_psu, self.n)
             )
         return np.asarray(self._row_to_psu_matrix @ z)
+
+    def stratum_sums(self, per_psu: np.ndarray) -> np.ndarray:
+        """Sum a P×k matrix of PSU values within strata: an H×k matrix."""
+        values = np.asarray(per_psu)
+        if values.dtype == bool:
+            values = values.astype(np.int64)
+        return np.add.reduceat(values, self._stratum_starts, axis=0)
 
     def psu_total_variance(self, totals: np.ndarray, full: bool = True) -> np.ndarray:
         """Covariance (k×k, or its diagonal when ``full=False``) from P×k PSU totals.
@@ -406,7 +414,7 @@ class SurveyDesign:
         if t.ndim == 1:
             t = t[:, None]
         n_h = self.psu_per_stratum
-        stratum_mean = np.asarray(self._psu_to_stratum @ t) / n_h[:, None]
+        stratum_mean = self.stratum_sums(t) / n_h[:, None]
         centred = t - stratum_mean[self.psu_stratum]
         lonely = self._lonely_strata
         f = self._fpc_factor
@@ -465,7 +473,7 @@ class SurveyDesign:
     def degf_from_presence(self, present: np.ndarray) -> np.ndarray:
         """Domain df from a P × D matrix saying which PSUs hold members of which domain."""
         psu_count = present.sum(axis=0)
-        strata_count = (np.asarray(self._psu_to_stratum @ present.astype(float)) > 0).sum(axis=0)
+        strata_count = (self.stratum_sums(present) > 0).sum(axis=0)
         return (psu_count - strata_count).astype(np.int64)
 
     def with_weights(

@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
 
 from analysis.design import SurveyDesign, factor_codes
 from analysis.errors import AnalysisError, format_rows
+from analysis.student_t import t_quantile_two_sided
 
 __all__ = [
     "Estimate",
@@ -431,6 +431,8 @@ def _calibrated_totals(
     k = domains.count * n_levels
     fast = _sparse_calibrated_totals(design)
     if fast is not None:
+        from scipy import sparse
+
         matrix = sparse.csr_matrix(
             (scores.ravel(), (np.repeat(rows, n_levels), columns.ravel())), shape=(design.n, k)
         )
@@ -493,14 +495,8 @@ def _per_row(per_domain: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def _t_quantile(level: float, df: np.ndarray) -> np.ndarray:
-    """Student t quantile per domain df (computed once per distinct df: ppf is slow)."""
-    df = np.asarray(df, dtype=float)
-    distinct, inverse = np.unique(df, return_inverse=True)
-    with np.errstate(invalid="ignore"):
-        values = np.where(
-            distinct > 0, stats.t.ppf(0.5 + level / 2, np.maximum(distinct, 1)), np.nan
-        )
-    return values[inverse].reshape(df.shape)
+    """Student t quantile per domain df (NaN where df < 1)."""
+    return t_quantile_two_sided(level, df)
 
 
 def _check_level(level: float) -> None:
@@ -855,6 +851,8 @@ def gap(
     diff = a - b
     se = np.sqrt(var_gap)
     se_r = np.where(np.isfinite(r), np.sqrt(var_ratio), np.nan)
+    from scipy import stats  # imported here: it costs half a second, only p-values need it
+
     with np.errstate(divide="ignore", invalid="ignore"):
         tstat = np.abs(diff / se)
         p_value = np.where(

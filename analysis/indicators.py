@@ -34,7 +34,7 @@ import pandas as pd
 
 from analysis.design import SurveyDesign
 from analysis.errors import AnalysisError
-from analysis.variables import parse_multi
+from analysis.variables import parse_multi, parse_multi_column
 from questionnaires.model import Questionnaire
 from questionnaires.plans import TablePlan
 
@@ -501,11 +501,7 @@ class _Evaluator:
             else:
                 codes = set(self.missing.get(name, ()))
                 out: list[list[int] | None] = []
-                for value in self.frame[name].tolist():
-                    try:
-                        parsed = parse_multi(value)
-                    except (ValueError, TypeError):
-                        parsed = None
+                for parsed in parse_multi_column(self.frame[name].tolist()):
                     if parsed is not None and len(parsed) == 1 and parsed[0] in codes:
                         parsed = None
                     out.append(parsed)

@@ -7,8 +7,6 @@ from pathlib import Path
 import click
 
 from analysis.errors import AnalysisError
-from questionnaires.errors import QuestionnaireError
-from questionnaires.plans import bundled_plan_path
 
 __all__ = ["report"]
 
@@ -41,8 +39,10 @@ def report(data_dir: str, plan_path: str | None, out: str, lang: str, no_pdf: bo
 
     Lập báo cáo từ thư mục dữ liệu khảo sát: Excel, PDF, CSV và bộ bảng cho từng sở, ngành.
     """
+    # Imported here so the other analyze commands start without the report's libraries.
     from analysis.report import run_report
-    from questionnaires.plans import load_plan
+    from questionnaires.errors import QuestionnaireError
+    from questionnaires.plans import bundled_plan_path, load_plan
 
     plan_file = Path(plan_path) if plan_path else bundled_plan_path()
     try:

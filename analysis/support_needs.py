@@ -31,7 +31,7 @@ from analysis.tables import (
     standard_notes,
     text,
 )
-from analysis.variables import parse_multi
+from analysis.variables import parse_multi_column
 
 __all__ = ["need_matrix", "priority_points", "rank_needs", "support_needs_table", "barriers_table"]
 
@@ -67,11 +67,7 @@ def need_matrix(values: pd.Series, codes: list[int]) -> np.ndarray:
     """n × k 0/1 matrix of the needs chosen; NaN rows for unanswered."""
     out = np.zeros((len(values), len(codes)))
     position = {c: j for j, c in enumerate(codes)}
-    for i, value in enumerate(values.tolist()):
-        try:
-            chosen = parse_multi(value)
-        except (ValueError, TypeError):
-            chosen = None
+    for i, chosen in enumerate(parse_multi_column(values.tolist())):
         if chosen is None:
             out[i, :] = np.nan
             continue

@@ -28,6 +28,7 @@ left out unless the layout is built with ``include_identifying`` / ``include_sen
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,8 +41,7 @@ __all__ = [
     "Column",
     "TidyLayout",
     "UnitTable",
-    "fit_row",
-    "merged_tables",
+    "merged_layout",
     "table_name",
 ]
 
@@ -403,16 +403,19 @@ def _cell(column: Column, container: Mapping[str, Any]) -> Any:
     return _number(value, float)
 
 
-def merged_tables(layouts: Sequence[TidyLayout]) -> list[UnitTable]:
-    """The tables of several versions of one questionnaire, so rows of every version fit.
+def merged_layout(layouts: Sequence[TidyLayout]) -> TidyLayout:
+    """One layout for several versions of a questionnaire, so rows of every version fit.
 
     The first layout (the newest version) gives the tables and column order; a column only an
     older version has (a question the newer version dropped) is appended, with the older
-    version's labels, so interviews collected on it lose nothing. A table only an older version
-    has is kept too. Fill a row with :func:`fit_row`.
+    version's labels, so interviews collected on it lose nothing; a table only an older version
+    has is kept too. Every column reads its answer by question id, so each submission fills the
+    columns its own version asked and leaves the others empty.
     """
     merged: dict[str, UnitTable] = {}
+    row_keys: dict[str, str] = {}
     for layout in layouts:
+        row_keys = {**layout._row_keys, **row_keys}
         for table in layout.tables:
             known = merged.get(table.name)
             if known is None:
@@ -422,9 +425,7 @@ def merged_tables(layouts: Sequence[TidyLayout]) -> list[UnitTable]:
             extra = tuple(c for c in table.columns if c.name not in names)
             if extra:
                 merged[table.name] = replace(known, columns=known.columns + extra)
-    return list(merged.values())
-
-
-def fit_row(table: UnitTable, row: Mapping[str, Any]) -> dict[str, Any]:
-    """The row with exactly the table's columns (absent ones empty), in the table's order."""
-    return {name: row.get(name) for name in table.names}
+    combined = copy.copy(layouts[0])
+    combined.tables = list(merged.values())
+    combined._row_keys = row_keys
+    return combined

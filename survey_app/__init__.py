@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         )
 
     from . import auth as auth_module
+    from . import delivery
     from .i18n import select_locale, select_timezone
     from .security import database as _database  # noqa: F401  (SQLite file made 0600)
     from .security import limits
@@ -42,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     auth_module.init_login(login_manager)
+    delivery.init_app(app)
 
     from .admin import bp as admin_bp
     from .api import bp as api_bp

@@ -22,7 +22,7 @@ LAZY_COMMANDS = {
     "questionnaires": "questionnaires.cli:questionnaires",
     "analyze": "analysis.cli:analyze",
     "weights": "analysis.weighting_cli:weights",
-    "export": "survey_app.export_cli:export_command",
+    "export": "survey_app.export.cli:export_command",
     "results": "survey_app.results.cli:results_group",
     "keys": "survey_app.security.cli:keys_group",
 }

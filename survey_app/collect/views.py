@@ -7,7 +7,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -16,7 +15,7 @@ from ..audit import record
 from ..extensions import db
 from ..i18n import current_language
 from ..models import EDITABLE_STATUSES, Assignment, Role, Submission
-from ..questionnaire_store import client_json, current_version
+from ..questionnaire_store import current_version
 from ..submissions import (
     SubmissionProblem,
     open_answers,
@@ -159,14 +158,23 @@ def _own_submission(uuid: str) -> Submission:
 @bp.route("/interview/<uuid>")
 @role_required(Role.ENUMERATOR)
 def interview(uuid: str) -> ResponseReturnValue:
-    """The interview page: the form engine renders the questionnaire from the embedded JSON."""
+    """The interview page: the form engine renders the questionnaire it fetches as JSON."""
     submission = _own_submission(uuid)
     if not submission.editable:
         flash(_("This interview is submitted; it can no longer be changed."), "info")
         return redirect(url_for("collect.submissions"))
-    # The mount contract's JSON; the questionnaire part is serialised once per version.
-    rest = htmlsafe_json_dumps(
+    # The mount contract's JSON. The questionnaire is not in it: the form engine fetches it
+    # from its versioned API address, which the browser then keeps (published versions never
+    # change), so every later page of the same questionnaire arrives without it.
+    version = submission.questionnaire_version
+    questionnaire_url = url_for(
+        "api.questionnaire_version",
+        questionnaire_id=version.questionnaire_id,
+        version=version.version,
+    )
+    data_json = htmlsafe_json_dumps(
         {
+            "questionnaire_url": questionnaire_url,
             "answers": open_answers(submission),
             "paradata": submission.paradata or {},
             "page": submission.page,
@@ -178,16 +186,11 @@ def interview(uuid: str) -> ResponseReturnValue:
             "errors": [],
         }
     )
-    data_json = Markup(
-        '{"questionnaire": '
-        + str(client_json(submission.questionnaire_version))
-        + ", "
-        + str(rest)[1:]
-    )
     return render_template(
         "collect/interview.html",
         submission=submission,
         data_json=data_json,
+        questionnaire_url=questionnaire_url,
         lang=current_language(),
     )
 

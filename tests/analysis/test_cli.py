@@ -240,3 +240,55 @@ def test_form_option_applies_missing_codes_and_expands_multi(tmp_path: Path) -> 
     assert rows["P01_cook"]["estimate"] == pytest.approx((1 + 2 * 2 + 3) / 4)
     code, _, err = run("estimate", str(path), "--weight", "w", "--form", "nope", "--var", "P06")
     assert code == 2 and "nope" in err
+
+
+def test_one_call_can_pair_each_variable_with_its_statistic() -> None:
+    by = ["--by", "sex,district"]
+    _, means, _ = run("estimate", SAMPLE, *DESIGN, "--var", "kap_score", "--stat", "mean", *by)
+    _, props, _ = run(
+        "estimate", SAMPLE, *DESIGN, "--var", "support_need", "--stat", "proportion", *by
+    )
+    code, both, err = run(
+        "estimate",
+        SAMPLE,
+        *DESIGN,
+        "--var",
+        "kap_score",
+        "--stat",
+        "mean",
+        "--var",
+        "support_need",
+        "--stat",
+        "proportion",
+        *by,
+    )
+    assert code == 0, err
+    assert json.loads(both)["estimates"] == (
+        json.loads(means)["estimates"] + json.loads(props)["estimates"]
+    )
+
+
+def test_more_statistics_than_variables_exits_2() -> None:
+    code, _, err = run(
+        "estimate", SAMPLE, *DESIGN, "--var", "age", "--stat", "mean", "--stat", "total"
+    )
+    assert code == 2 and "--stat" in err and "Traceback" not in err
+
+
+def test_csv_reader_types_columns_as_pandas_does(tmp_path: Path) -> None:
+    from analysis.cli import read_table
+
+    path = tmp_path / "typed.csv"
+    path.write_text(
+        "\ufeffid,when,blank,note,score,w,flag\n"
+        "1,2026-01-02,,a,1.5,1,True\n"
+        "2,2026-01-03,,,NA,2,False\n",
+        encoding="utf-8",
+    )
+    ours = read_table(path)
+    theirs = pd.read_csv(path)
+    theirs.index = pd.RangeIndex(1, 3)
+    pd.testing.assert_frame_equal(ours, theirs)
+    assert list(read_table(path, ["w", "score"]).columns) == ["score", "w"]
+    # A column that is not there: everything is read, so the error can list the file's columns.
+    assert list(read_table(path, ["w", "nothing"]).columns) == list(theirs.columns)

@@ -120,3 +120,19 @@ def test_adapter_reads_the_bundled_questionnaires() -> None:
     grid = question_columns(data, p01)
     assert list(grid.columns) == [f"P01_{row.id}" for row in p01.rows]
     assert grid.iloc[1].isna().all() and (grid.iloc[0] == 1).all()
+
+
+def test_parse_multi_column_parses_each_row_as_parse_multi_does() -> None:
+    from analysis.variables import parse_multi, parse_multi_column
+
+    values = ["1 3", "1 3", "[2, 4]", "", None, float("nan"), 5, "3.0", "x y", "1 3", [1, 2]]
+    expected = []
+    for value in values:
+        try:
+            expected.append(parse_multi(value))
+        except (ValueError, TypeError):
+            expected.append("bad")
+    parsed = parse_multi_column(values, on_error="bad")
+    assert parsed == expected
+    parsed[0].append(9)  # every row owns its list
+    assert parsed[1] == [1, 3]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -60,7 +62,7 @@ def test_interview_page_embeds_the_form_contract(client, enumerator) -> None:
     assert 'data-draft-url="/collect/interview/' in page
     assert 'id="gesurvey-form-data"' in page
     assert '"row_version": 1' in page or '"row_version":1' in page
-    assert 'type="module" src="/static/js/form/index.js"' in page
+    assert re.search(r'type="module" src="/static/js/form/index\.js\?v=[0-9a-f]{12}"', page)
 
 
 def test_draft_save_bumps_row_version(app, client, enumerator) -> None:
@@ -308,7 +310,10 @@ def test_embedded_form_data_parses_and_escapes_html(app, client, enumerator) -> 
     raw = re.search(r'id="gesurvey-form-data">(.*?)</script>', page, re.S).group(1)
     assert "</script><b>" not in raw
     data = json.loads(raw)
-    assert data["questionnaire"]["id"] == "test_household"
+    assert "questionnaire" not in data  # fetched once from its versioned address, then cached
+    definition = client.get(data["questionnaire_url"])
+    assert definition.status_code == 200 and definition.json["id"] == "test_household"
+    assert "immutable" in definition.headers["Cache-Control"]
     assert data["answers"] == {"HH01": "</script><b>x</b>"}
     assert data["submission"] == {"uuid": enumerator.own_draft, "status": "draft", "row_version": 2}
     assert data["page"] == 0 and data["errors"] == []

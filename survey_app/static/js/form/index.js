@@ -19,8 +19,11 @@
  * Mount contract with the server (survey_app/templates/collect/interview.html):
  *   <div id="gesurvey-form" data-lang data-draft-url data-submit-url data-csrf-token></div>
  *   <script type="application/json" id="gesurvey-form-data">
- *     {"questionnaire": {...}, "answers": {...}, "page": 0,
- *      "submission": {"uuid", "status", "row_version"}, "errors": [...]}</script>
+ *     {"questionnaire_url": "/api/v1/questionnaires/ID/versions/V", "answers": {...},
+ *      "page": 0, "submission": {"uuid", "status", "row_version"}, "errors": [...]}</script>
+ * The questionnaire JSON is fetched from questionnaire_url (a published version never changes,
+ * so the browser keeps it and later interviews do not download it again); a page may instead
+ * embed it as "questionnaire": {...}.
  * The page mounts itself once the document is parsed unless the div has data-manual-mount.
  * A script that runs before this module may set globalThis.GESurveyFormOptions =
  * {store, transport} to replace the device store (async get/put/remove) and the transport
@@ -76,10 +79,22 @@ export async function mount(element, data, options) {
   return app;
 }
 
-function autoMount() {
+async function fetchQuestionnaire(url) {
+  try {
+    const response = await fetch(url, { credentials: "same-origin" });
+    return response.ok ? await response.json() : null;
+  } catch (err) {
+    return null;
+  }
+}
+
+async function autoMount() {
   const element = document.getElementById("gesurvey-form");
   if (!element || element.dataset.manualMount !== undefined) return;
   const data = readData();
+  if (data && !data.questionnaire && data.questionnaire_url) {
+    data.questionnaire = await fetchQuestionnaire(data.questionnaire_url);
+  }
   if (!data || !data.questionnaire) {
     brokenForm(element);
     return;

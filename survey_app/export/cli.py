@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .export import FORMATS, ExportError, ExportOptions
+from .service import FORMATS, ExportError, ExportOptions
 
 STATUS_CHOICES = ["approved", "submitted", "returned", "draft", "rejected", "all"]
 
@@ -79,9 +79,9 @@ def export_command(
     """
     from sqlalchemy import select
 
-    from .export import count_submissions, export_submissions, latest_versions
-    from .extensions import db
-    from .models import User
+    from ..extensions import db
+    from ..models import User
+    from .service import count_submissions, export_submissions, latest_versions
 
     if "all" in statuses:
         chosen: tuple[str, ...] = ()
