@@ -240,6 +240,7 @@ def women_input(batch: Households, rng: np.random.Generator) -> FormInput:
             "W00_06": np.ones(len(index)),
             "W00_07": partner,
             "hh_link": link_ids(hh),
+            "resp_ethnicity": ethnicity.astype(float),
             # Women interview women; a few male interviewers show up in the quality table.
             "interviewer_sex": np.where(
                 (hh["psu"].to_numpy() * 13 + hh["household_no"].to_numpy()) % 40 == 0, 1.0, 2.0
