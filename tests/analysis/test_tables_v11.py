@@ -142,3 +142,22 @@ def test_new_tables_have_both_languages() -> None:
         if table["id"].startswith(("W.", "L.", "F.", "LAND.", "B.", "DIS.")):
             assert table["title"]["vi"] and table["title"]["en"]
             assert table["title"]["vi"] != table["title"]["en"]
+
+
+def test_a_report_on_mixed_versions_flags_tables_whose_definition_changed(tmp_path: Path) -> None:
+    from analysis.comparability import version_notes
+
+    rows = _rows(30, resp_sex=2, resp_age=30, D1_01=1, K13=1, questionnaire_version="1.0.0")
+    rows += _rows(30, resp_sex=1, resp_age=40, D1_01=0, K13=2, questionnaire_version="1.1.0")
+    _with_psu(rows).to_csv(tmp_path / "individual.csv", index=False)
+    forms = load_bundled()
+    plan = load_plan(bundled_plan_path(), forms)
+    notes = version_notes(tmp_path, plan, forms, "en")
+    assert "K13" in notes["K.3"] and "individual 1.0.0 → 1.1.0" in notes["K.3"]
+    assert "D1.1" not in notes  # attending a village meeting kept its meaning
+    built, _ = build_tables(tmp_path, plan, "vi", forms)
+    knowledge = next(t for t in built if t.id == "K.3")
+    assert any("Không so sánh được" in note and "K13" in note for note in knowledge.notes)
+    # one version only: nothing to warn about
+    _with_psu(rows[30:]).to_csv(tmp_path / "individual.csv", index=False)
+    assert version_notes(tmp_path, plan, forms, "en") == {}
