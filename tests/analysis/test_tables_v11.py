@@ -161,3 +161,22 @@ def test_a_report_on_mixed_versions_flags_tables_whose_definition_changed(tmp_pa
     # one version only: nothing to warn about
     _with_psu(rows[30:]).to_csv(tmp_path / "individual.csv", index=False)
     assert version_notes(tmp_path, plan, forms, "en") == {}
+
+
+def test_womens_records_reach_their_household_through_the_link_code(tmp_path: Path) -> None:
+    from analysis.indicators import read_data_dir
+
+    codes = [f"k{i:015d}" for i in range(30)]
+    household = _with_psu(_rows(30, district=178, residence=2))
+    household["W_LINK"] = codes
+    household["HH08"] = [1 if i < 10 else 3 for i in range(30)]
+    household.to_csv(tmp_path / "household.csv", index=False)
+    women = pd.DataFrame(_rows(30, district=178, resp_sex=2, resp_age=30))
+    women["hh_link"] = list(reversed(codes))  # no household number, no line: only the code
+    women.to_csv(tmp_path / "women.csv", index=False)
+    forms = load_bundled()
+    data = read_data_dir(tmp_path, load_plan(bundled_plan_path(), forms), forms)
+    linked = data.frames["women"]
+    expected = household.set_index("W_LINK").loc[linked["hh_link"]]
+    assert (linked["hh_id"].to_numpy() == expected["hh_id"].to_numpy()).all()
+    assert (linked["HH08"].to_numpy() == expected["HH08"].to_numpy()).all()
