@@ -240,3 +240,18 @@ def test_a_wording_change_alone_breaks_comparability(old_forms) -> None:  # noqa
                 item["label"]["vi"] = "Trong 5 năm qua, ông/bà có dự họp thôn không?"
     new = questionnaire_from_dict(changed, "forms/individual.json", "individual")
     assert question_changes(old_forms["individual"], new) == {"D1_01": "changed"}
+
+
+def test_compare_command_lists_what_is_not_comparable() -> None:
+    from click.testing import CliRunner
+
+    from survey_app.cli import cli
+
+    result = CliRunner().invoke(cli, ["questionnaires", "compare", "--from", "1.0.0"])
+    assert result.exit_code == 0, result.output
+    assert "Table K.3: not comparable: K13 (definition changed)" in result.output
+    assert "Indicator I1.1" not in result.output
+    missing = CliRunner().invoke(
+        cli, ["questionnaires", "compare", "--from", "0.9.0", "--lang", "vi"]
+    )
+    assert missing.exit_code == 1 and "Không có phiên bản 0.9.0" in missing.output
