@@ -27,7 +27,7 @@ import numpy as np
 
 from analysis.synthetic.answers import Context
 
-__all__ = ["COMMUNE", "HOUSEHOLD", "INDIVIDUAL", "WOMEN", "missing_rates"]
+__all__ = ["ADMINISTRATIVE", "COMMUNE", "HOUSEHOLD", "INDIVIDUAL", "WOMEN", "missing_rates"]
 
 
 def _logistic(x: Any) -> np.ndarray:
@@ -627,3 +627,35 @@ COMMUNE.update(
         "COM_P6_2": _share_of("COM_P6_1", 0.1),
     }
 )
+
+
+def _count(low: int, high: int) -> Callable[[Context], np.ndarray]:
+    return lambda ctx: ctx.rng.integers(low, high + 1, ctx.n).astype(float)
+
+
+#: District and province forms (administrative figures; women about a fifth to a third).
+ADMINISTRATIVE: dict[str, Callable[[Context], Any]] = {}
+for _prefix in ("DIS", "PRO"):
+    ADMINISTRATIVE.update(
+        {
+            f"{_prefix}_P1_1": _count(35, 55),
+            f"{_prefix}_P1_2": _share_of(f"{_prefix}_P1_1", 0.18),
+            f"{_prefix}_P2_1": _count(30, 60),
+            f"{_prefix}_P2_2": _share_of(f"{_prefix}_P2_1", 0.3),
+            f"{_prefix}_P3_1": _count(12, 25),
+            f"{_prefix}_P3_2": _share_of(f"{_prefix}_P3_1", 0.45),
+            f"{_prefix}_P4": _yes(lambda ctx: 0.3),
+            f"{_prefix}_E1_1": _count(2, 30),
+            f"{_prefix}_E1_2": _share_of(f"{_prefix}_E1_1", 0.45),
+            f"{_prefix}_E2_1": _count(0, 5),
+            f"{_prefix}_E2_2": _share_of(f"{_prefix}_E2_1", 0.25),
+            f"{_prefix}_E3_1": _count(10, 60),
+            f"{_prefix}_E3_2": _share_of(f"{_prefix}_E3_1", 0.4),
+            f"{_prefix}_E4_1": _count(2, 20),
+            f"{_prefix}_E4_2": _share_of(f"{_prefix}_E4_1", 0.8),
+            f"{_prefix}_M1_1": _count(50, 600),
+            f"{_prefix}_M1_2": _share_of(f"{_prefix}_M1_1", 0.75),
+            f"{_prefix}_M2_1": _count(1, 2),
+            f"{_prefix}_M2_2": _share_of(f"{_prefix}_M2_1", 0.7),
+        }
+    )

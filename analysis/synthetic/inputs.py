@@ -20,6 +20,7 @@ from analysis.synthetic.people import COHABITING, MARRIED, NEVER, Households
 __all__ = [
     "FIELDWORK_START",
     "FormInput",
+    "administrative_input",
     "commune_input",
     "household_input",
     "individual_input",
@@ -277,3 +278,21 @@ def commune_input(communes: pd.DataFrame) -> FormInput:
         "interview_language": np.ones(n),
     }
     return FormInput(np.arange(n), {None: top}, {None: {"remote": remote}})
+
+
+def administrative_input(units: pd.DataFrame, level: str) -> FormInput:
+    """The district forms (``units``: one row per district) or the province form (one row)."""
+    n = len(units)
+    top: dict[str, Any] = {
+        "province": np.full(n, 20.0),
+        "REF_YEAR": np.full(n, 2025.0),
+        "RESP_POSITION": np.full(n, "Phòng Nội vụ" if level == "district" else "Sở Nội vụ", object),
+        "interview_language": np.ones(n),
+        "interview_date": np.full(n, FIELDWORK_START.isoformat(), object),
+    }
+    if level == "district":
+        top["district"] = units["district"].to_numpy(float)
+        top["interviewer_id"] = (units["district"].to_numpy() - 177) * 10.0 + 9
+    else:
+        top["interviewer_id"] = np.full(n, 1.0)
+    return FormInput(np.arange(n), {None: top}, {None: {}})

@@ -104,3 +104,14 @@ def test_commune_form_has_the_new_leadership_counts(tables) -> None:  # noqa: AN
 def test_tables_written(tmp_path: Path) -> None:
     Simulator(60, 4).write(tmp_path)
     assert (tmp_path / "hh_birth.csv").exists() and (tmp_path / "hh_birth.parquet").exists()
+
+
+def test_district_and_province_forms_are_simulated_and_validate(tmp_path: Path) -> None:
+    simulator = Simulator(60, 6)
+    assert simulator.check() > 0  # includes the district and province forms
+    simulator.write(tmp_path)
+    district = pd.read_csv(tmp_path / "district.csv")
+    province = pd.read_csv(tmp_path / "province.csv")
+    assert len(province) == 1 and len(district) == district["district"].nunique() >= 1
+    assert (province["PRO_M2_2"] <= province["PRO_M2_1"]).all()
+    assert (district["DIS_E3_2"] <= district["DIS_E3_1"]).all()
