@@ -20,6 +20,7 @@ from flask.cli import FlaskGroup, with_appcontext
 # scipy and pandas, which would slow every `gesurvey run` and `gesurvey setup` by seconds.
 LAZY_COMMANDS = {
     "questionnaires": "questionnaires.cli:questionnaires",
+    "forms": "questionnaires.xlsform_cli:forms",
     "analyze": "analysis.cli:analyze",
     "weights": "analysis.weighting_cli:weights",
     "export": "survey_app.export.cli:export_command",
@@ -132,14 +133,30 @@ def setup_command(admin_name: str) -> None:
 
 
 @cli.command("publish")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
-def publish_command() -> None:
-    """Publish every bundled questionnaire whose version is not in the database yet."""
+def publish_command(paths: tuple[Path, ...]) -> None:
+    """Publish the bundled questionnaires not in the database yet, or the JSON files PATHS.
+
+    Files come from `gesurvey forms import` (XLSForm) or are written by hand; they are checked
+    like the bundled ones.
+    """
+    import json
+
     from .extensions import db
-    from .questionnaire_store import PublishError, publish_bundled
+    from .questionnaire_store import PublishError, publish, publish_bundled
 
     try:
-        results = publish_bundled()
+        if paths:
+            results = []
+            for path in paths:
+                try:
+                    definition = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+                    raise PublishError(f"{path}: {error}") from None
+                results.append(publish(definition))
+        else:
+            results = publish_bundled()
         db.session.commit()
     except PublishError as error:
         db.session.rollback()

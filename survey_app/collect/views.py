@@ -176,7 +176,7 @@ def interview(uuid: str) -> ResponseReturnValue:
         {
             "questionnaire_url": questionnaire_url,
             "answers": open_answers(submission),
-            "paradata": submission.paradata or {},
+            "paradata": submission.paradata,
             "page": submission.page,
             "submission": {
                 "uuid": submission.uuid,

@@ -33,6 +33,7 @@ from ..models import Area, QuestionnaireVersion, Role, Status, Submission, User
 from ..questionnaire_store import questionnaire_for
 from ..security.sealing import unseal
 from .columns import arrow_schema, batch_tables
+from .paradata import write_paradata
 from .writers import FORMATS, TableWriter, open_writer
 
 __all__ = [
@@ -293,6 +294,17 @@ def export_submissions(
             for writer in writers.values():
                 writer.close()
         result.files.extend(w.path for w in writers.values())
+        written = write_paradata(
+            folder,
+            version,
+            options.format,
+            options.statuses,
+            options.include_identifying,
+            options.lang,
+        )
+        if written is not None:
+            result.files.append(written[0])
+            result.rows[f"paradata_{questionnaire.id}"] = written[1]
     record(
         "export.microdata",
         user=user,

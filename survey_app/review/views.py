@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -280,3 +281,40 @@ def _identifying(questionnaire: Any, question_id: str) -> bool:
         return bool(getattr(questionnaire.question(question_id), "identifying", False))
     except KeyError:
         return False
+
+
+def _day_arg(name: str) -> date | None:
+    text = request.args.get(name, "")
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(400)
+
+
+@bp.route("/quality")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def quality() -> ResponseReturnValue:
+    """Field quality per enumerator (and day) from paradata, with outliers flagged."""
+    from .quality import CHECK_LABELS, quality_report, questionnaires_with_paradata
+
+    versions = questionnaires_with_paradata(current_user)
+    chosen = request.args.get("version", type=int)
+    version = next((v for v in versions if v.id == chosen), versions[0] if versions else None)
+    if chosen is not None and (version is None or version.id != chosen):
+        abort(404)
+    by_day = request.args.get("by") == "day"
+    since, until = _day_arg("since"), _day_arg("until")
+    report = quality_report(current_user, version, since, until, by_day) if version else None
+    return render_template(
+        "review/quality.html",
+        versions=versions,
+        version=version,
+        report=report,
+        by_day=by_day,
+        since=since,
+        until=until,
+        checks=CHECK_LABELS,
+        lang=current_language(),
+    )

@@ -42,11 +42,14 @@ from ..security.sealing import is_sealed, seal, unseal
 from .canonical import CONTENT_FIELDS, content_hash, content_of
 from .checks import InputRejected, check_value, load_json
 from .models import SubmissionConflict, SubmissionReceipt
+from .paradata import ParadataRejected, clean_paradata
 
 MAX_PAGE = 10_000
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 ENVELOPE_FIELDS = (*CONTENT_FIELDS, "sha256")
+# Optional beside the content, outside its hash: how the interview was done.
+OPTIONAL_ENVELOPE_FIELDS = ("paradata",)
 MAX_FIELD_NAME = 200
 
 
@@ -195,33 +198,6 @@ def parse_body(body: Any, known_ids: set[str]) -> tuple[dict, int, int]:
     return answers, page, row_version
 
 
-#: Paradata keys the form engine sends, each a whole number (interruptions of a protected module).
-PARADATA_KEYS = ("interruptions",)
-
-
-def parse_paradata(body: dict) -> dict[str, int] | None:
-    """The paradata the form posted beside the answers (None when absent); 422 when malformed.
-
-    Paradata says how the interview went (how often a protected module was interrupted); it is
-    kept apart from the answers, so it changes neither their validation nor their hash.
-    """
-    paradata = body.get("paradata")
-    if paradata is None:
-        return None
-    if not isinstance(paradata, dict) or any(
-        key not in PARADATA_KEYS
-        or isinstance(value, bool)
-        or not isinstance(value, int)
-        or not 0 <= value <= 1000
-        for key, value in paradata.items()
-    ):
-        raise SubmissionProblem(
-            422,
-            _("'paradata' must be an object of counts: %(keys)s.", keys=", ".join(PARADATA_KEYS)),
-        )
-    return dict(paradata)
-
-
 def known_question_ids(version: QuestionnaireVersion) -> set[str]:
     """Every id an answers object may use: questions and repeat groups."""
     questionnaire = questionnaire_for(version)
@@ -267,18 +243,28 @@ def _check_editable(submission: Submission, row_version: int) -> None:
         )
 
 
+def _paradata(version: QuestionnaireVersion, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The body's paradata, checked; SubmissionProblem(422) naming the part that is wrong."""
+    try:
+        return clean_paradata(body.get("paradata"), version.sensitive)
+    except ParadataRejected as rejected:
+        raise SubmissionProblem(
+            422, rejected.message, [_whole(rejected.message, "paradata")]
+        ) from None
+
+
 def save_draft(submission: Submission, user: User, body: Any) -> Submission:
     """Store the answers and page as they are (no validation beyond shape); bump row_version."""
     answers, page, row_version = parse_body(
         body, known_question_ids(submission.questionnaire_version)
     )
     check_version_matches(body, submission)
+    paradata = _paradata(submission.questionnaire_version, body)
     _check_editable(submission, row_version)
-    paradata = parse_paradata(body)
-    put_answers(submission, answers)
-    submission.page = page
     if paradata is not None:
         submission.paradata = paradata
+    put_answers(submission, answers)
+    submission.page = page
     return submission
 
 
@@ -297,16 +283,16 @@ def submit(submission: Submission, user: User, body: Any, lang: str) -> Submissi
         body, known_question_ids(submission.questionnaire_version)
     )
     check_version_matches(body, submission)
+    paradata = _paradata(submission.questionnaire_version, body)
     _check_editable(submission, row_version)
-    paradata = parse_paradata(body)
     problems = validate(submission.questionnaire_version, answers, lang)
     if problems:
         raise SubmissionProblem(422, _("Some answers need attention."), problems)
+    if paradata is not None:
+        submission.paradata = paradata
     old_status = submission.status
     put_answers(submission, answers)
     submission.page = page
-    if paradata is not None:
-        submission.paradata = paradata
     submission.status = Status.SUBMITTED.value
     submission.submitted_at = utcnow()
     record(
@@ -378,6 +364,7 @@ class Envelope:
     ended_at: datetime
     sha256: str
     body: dict[str, Any]
+    paradata: dict[str, Any] | None = None
 
 
 def _invalid(problems: list[FieldProblem], status: int = 422) -> SubmissionProblem:
@@ -402,7 +389,7 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
     if not isinstance(body, dict):
         raise _invalid([_whole(_("The request body must be a JSON object."))])
     problems: list[FieldProblem] = []
-    for name in sorted(set(body) - set(ENVELOPE_FIELDS)):
+    for name in sorted(set(body) - set(ENVELOPE_FIELDS) - set(OPTIONAL_ENVELOPE_FIELDS)):
         problems.append(_whole(_("Unknown field."), str(name)[:MAX_FIELD_NAME]))
     for name in ENVELOPE_FIELDS:
         if name not in body:
@@ -521,7 +508,8 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
                 )
             ]
         )
-    return Envelope(uuid, version, area, assignment, answers, started, ended, sha, body)
+    paradata = _paradata(version, body)
+    return Envelope(uuid, version, area, assignment, answers, started, ended, sha, body, paradata)
 
 
 def receive(
@@ -555,6 +543,7 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
             enumerator=user,
             assignment=envelope.assignment,
             answers=sealed_answers(envelope.version, envelope.answers),
+            paradata=envelope.paradata,
             page=0,
             status=Status.SUBMITTED.value,
             submitted_at=utcnow(),
@@ -577,6 +566,8 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
     ):
         old_status = existing.status
         put_answers(existing, envelope.answers)
+        if envelope.paradata is not None:
+            existing.paradata = envelope.paradata
         existing.status = Status.SUBMITTED.value
         existing.submitted_at = utcnow()
         return _receipt(existing, envelope, channel, actor, old_status)

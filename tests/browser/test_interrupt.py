@@ -123,7 +123,8 @@ def test_interrupt_hides_the_module_and_resumes_at_the_same_question(
     tab.wait_for_url(lambda url: url.rstrip("/").endswith("/collect"))
     [(stored, answers)] = women_submissions(app)
     assert stored.status == "submitted"
-    assert stored.paradata == {"interruptions": 2}
+    assert stored.paradata["interruptions"] == 2
+    assert "questions" not in stored.paradata  # nothing per question on a sensitive form
     assert "interruptions" not in answers and answers["V1_03"] == "ghi chú"
     drafts = tab.evaluate(
         "Object.keys(localStorage).filter((k) => k.startsWith('gesurvey:draft:'))"

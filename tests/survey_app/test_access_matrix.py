@@ -57,6 +57,7 @@ ALLOWED.update(
         "offline.interview": {"enumerator"},
         "offline.outbox": {"enumerator"},
         "review.conflicts": {"supervisor", "admin"},
+        "review.quality": {"supervisor", "admin"},
         "admin.import_outbox": {"admin"},
     }
 )

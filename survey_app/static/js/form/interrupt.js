@@ -4,7 +4,7 @@
  * takes the page's questions out of the document at once and shows the substitute page (notes
  * only, nothing recorded); "privacy is back" brings the same page back at the same question,
  * "continue another day" saves the draft and leaves. Each press is counted in the paradata
- * ({interruptions: n}), which is sent beside the answers, never inside them.
+ * (its "interruptions", see paradata.js), sent beside the answers, never inside them.
  * Also the generated values (text questions with "generate": "random_id").
  */
 import { h, pathKey, text } from "./util.js";
@@ -77,7 +77,7 @@ export class Interruption {
   interrupt() {
     if (this.interrupted || !this.isProtectedPage(this.page)) return;
     this.interruptedAt = { page: this.page, path: this.currentFieldPath() };
-    this.paradata.interruptions = (this.paradata.interruptions || 0) + 1;
+    this.paradata.interrupted(); /* counted in the paradata, beside the answers */
     this.interrupted = true;
     if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
     this.renderAlternate();

@@ -1,13 +1,17 @@
-"""submission: paradata beside the answers (interruptions of a protected module)
+"""paradata: how each interview was done, kept beside its answers
 
-Revision ID: f11a7d2c0b31
+Adds the nullable ``submission.paradata`` (JSON): start and end, time per question, visits,
+corrections, interruptions, position and app version, as the form engine sends them.
+
+Revision ID: paradata_submission_column
 Revises: sec_sessions_logins_sealed
 Create Date: 2026-12-03 09:20:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = "f11a7d2c0b31"
+revision = "paradata_submission_column"
 down_revision = "sec_sessions_logins_sealed"
 branch_labels = None
 depends_on = None
