@@ -57,7 +57,6 @@ export class DraftState {
       questionnaire: { id: this.model.def.id, version: this.model.def.version },
       sensitive: Boolean(this.model.def.sensitive), /* wiped at logout after a warning */
       answers: this.analysis.answers,
-      paradata: this.paradata,
       page: this.page,
       row_version: this.rowVersion,
       paradata: this.paradata.snapshot(),
