@@ -282,6 +282,10 @@ class Simulator:
                             "stratum": int(row.stratum),
                             "psu": int(row.psu),
                             "commune_type": int(row.commune_type),
+                            # where the interview took place, for forms that do not ask it
+                            # (the women's record carries no commune or village from 1.1.0)
+                            "commune": int(row.commune),
+                            "village": int(row.village),
                         },
                     )
         communes, _, levels = self.communes()
