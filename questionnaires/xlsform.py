@@ -162,7 +162,8 @@ class _Out:
             if not self.xlsform:
                 return str(node["name"])
             # The candidate choice's code is its XLSForm `name`; our name is `choice_name`.
-            return {"code": "name", "name": "choice_name"}.get(node["name"], node["name"])
+            name = str(node["name"])
+            return {"code": "name", "name": "choice_name"}.get(name, name)
         if kind == "negate":
             return f"-{self.emit(node['operand'], 7)}"
         if kind == "binary":
@@ -290,7 +291,7 @@ def expression_from_xlsform(
 
 def _walk(
     items: list[dict[str, Any]], group: str | None = None
-) -> Iterator[tuple[dict, str | None]]:
+) -> Iterator[tuple[dict[str, Any], str | None]]:
     for item in items:
         yield item, group
         if item["type"] == "repeat":
@@ -575,7 +576,7 @@ class _Sheet:
 
         for index, name in enumerate(self.header, start=1):
             if name == column:
-                return get_column_letter(index)
+                return str(get_column_letter(index))
         return "?"
 
 
@@ -1006,7 +1007,8 @@ class _Importer:
             nonlocal loose
             for kind, item, _ in reversed(stack):
                 if kind in ("section", "repeat"):
-                    return item["items"]
+                    items: list[dict[str, Any]] = item["items"]
+                    return items
             if loose is None:
                 loose = []
                 sections.append(
@@ -1124,7 +1126,9 @@ class _Importer:
             return f"{outer} and ({inner})"
         return outer or inner
 
-    def grid_start(self, record: Mapping[str, Any], number: int, relevant: str | None) -> dict:
+    def grid_start(
+        self, record: Mapping[str, Any], number: int, relevant: str | None
+    ) -> dict[str, Any]:
         grid: dict[str, Any] = {
             "id": str(record["name"]),
             "type": "grid",

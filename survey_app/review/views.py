@@ -30,7 +30,7 @@ from ..models import (
 from ..questionnaire_store import questionnaire_for
 from ..submissions import SubmissionProblem, correct, review, valid_uuid
 from ..submissions.models import SubmissionConflict
-from ..submissions.services import may_correct
+from ..submissions.services import Correction, may_correct
 from .display import answer_rows
 from .forms import CorrectAnswerForm, ReviewSubmissionForm
 
@@ -171,15 +171,10 @@ def correct_answer(uuid: str) -> ResponseReturnValue:
         return redirect(url_for("review.detail", uuid=submission.uuid))
     row = form.row.data - 1 if form.row.data is not None else None
     try:
-        correct(
-            submission,
-            current_user,
-            form.question_id.data.strip(),
-            row,
-            parse_value(form.value.data),
-            form.reason.data,
-            current_language(),
+        correction = Correction(
+            form.question_id.data.strip(), row, parse_value(form.value.data), form.reason.data
         )
+        correct(submission, current_user, correction, current_language())
         db.session.commit()
     except SubmissionProblem as problem:
         # Nothing of the submission changed; the session holds only the audit entry of the
