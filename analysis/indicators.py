@@ -154,6 +154,8 @@ def _needed_columns(plan: TablePlan) -> Callable[[str], bool]:
         "M05",
         "D2_02",
         "wealth_quintile",
+        "W_LINK",
+        "hh_link",
     }
     prefixes: list[str] = []
     for entry in plan.asts.values():
@@ -219,6 +221,28 @@ def _key(plan: TablePlan, *frames: pd.DataFrame) -> list[str] | None:
         if key and all(all(k in f.columns for k in key) for f in frames):
             return key
     return None
+
+
+def _link_by_code(plan: TablePlan, frame: pd.DataFrame, household: pd.DataFrame) -> pd.DataFrame:
+    """Give the women's records their household key through the link code.
+
+    From version 1.1.0 the women's record carries no household number or roster line, only the
+    random code ``hh_link`` that the household record holds as ``W_LINK``; the key is looked up
+    there, so the module's tables can still be split by the household's background.
+    """
+    if "hh_link" not in frame.columns or "W_LINK" not in household.columns:
+        return frame
+    key = _key(plan, household)
+    if key is None or len(key) != 1:
+        return frame
+    column = key[0]
+    if column in frame.columns and frame[column].notna().all():
+        return frame
+    lookup = household.dropna(subset=["W_LINK"]).drop_duplicates("W_LINK")
+    found = frame["hh_link"].map(lookup.set_index("W_LINK")[column])
+    frame = frame.copy()
+    frame[column] = found if column not in frame.columns else frame[column].fillna(found)
+    return frame
 
 
 def read_data_dir(
@@ -287,6 +311,11 @@ def read_data_dir(
         if commune_sid in raw:
             household = _add_commune_area(household, raw[commune_sid])
         raw[household_sid] = household
+    if household is not None:
+        raw = {
+            sid: frame if sid == household_sid else _link_by_code(plan, frame, household)
+            for sid, frame in raw.items()
+        }
     for sid, frame in raw.items():
         if sid != household_sid:
             frame = _attach(

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from analysis.comparability import version_notes
 from analysis.indicators import read_data_dir
 from analysis.kap import add_kap_columns, kap_table
 from analysis.support_needs import barriers_table, support_needs_table
@@ -90,6 +91,11 @@ def build_tables(
         work.release()
         if progress is not None:
             progress(table["id"])
+    mixed = version_notes(data_dir, plan, forms, lang)
+    for table in results:
+        note = mixed.get(table.id)
+        if note is not None:
+            table.notes.append(note)
     notes = [vi if lang == "vi" else en for en, vi in data.notes]
     return results, notes
 

@@ -57,8 +57,8 @@ def _sheet_name(table_id: str, used: set[str]) -> str:
 def _number(value: Any) -> float | None:
     if value is None:
         return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN, or an infinite GPI (no men in the numerator): an empty cell
     return cast(float, value)
 
 

@@ -346,11 +346,17 @@ class WorkFrames:
             return labels
         if "bins" in spec:
             bins = spec["bins"]
+            if isinstance(bins, dict):  # per source: individuals 18–64, household members 15+
+                bins = bins.get(sid)
+                if bins is None:
+                    return None
             coded = np.full(len(values), np.nan)
             labels = []
             for i, (low, high) in enumerate(zip(bins[:-1], bins[1:], strict=True)):
                 coded[(values >= low) & (values < high)] = i
-                labels.append((float(i), f"{int(low)}–{int(high) - 1}"))
+                # ages stop at 97 (98/99 are missing codes): a last bin reaching 98 is "65+"
+                label = f"{int(low)}+" if high >= 98 else f"{int(low)}–{int(high) - 1}"
+                labels.append((float(i), label))
             frame[column] = coded
             return labels
         frame[column] = values

@@ -7,7 +7,12 @@ from pathlib import Path
 import click
 
 from questionnaires.errors import QuestionnaireError
-from questionnaires.loader import bundled_paths, load_bundled, load_questionnaire
+from questionnaires.loader import (
+    bundled_paths,
+    earlier_version_paths,
+    load_bundled,
+    load_questionnaire,
+)
 from questionnaires.model import MISSING_CODES, Question, Questionnaire, RepeatGroup
 
 __all__ = ["questionnaires"]
@@ -42,6 +47,20 @@ _WORDS: dict[str, dict[str, str]] = {
     "identifying": {"vi": "định danh", "en": "identifying"},
     "sensitive": {"vi": "nhạy cảm", "en": "sensitive"},
     "grid_rows": {"vi": "các dòng", "en": "rows"},
+    "no_version": {
+        "vi": "Không có phiên bản {version} trong questionnaires/forms/versions/",
+        "en": "No version {version} under questionnaires/forms/versions/",
+    },
+    "indicator": {"vi": "Chỉ tiêu", "en": "Indicator"},
+    "table": {"vi": "Bảng", "en": "Table"},
+    "not_comparable": {"vi": "không so sánh được", "en": "not comparable"},
+    "changed": {"vi": "đổi định nghĩa", "en": "definition changed"},
+    "removed": {"vi": "đã bỏ", "en": "removed"},
+    "added": {"vi": "mới thêm", "en": "added"},
+    "compare_summary": {
+        "vi": "{n} chỉ tiêu/bảng không so sánh được với phiên bản {old}",
+        "en": "{n} indicator(s)/table(s) not comparable with version {old}",
+    },
 }
 
 
@@ -64,8 +83,9 @@ def questionnaires() -> None:
     help="Language of the messages.",
 )
 def validate(paths: tuple[Path, ...], lang: str) -> None:
-    """Check questionnaire files (all bundled forms when no PATH is given); exit 1 on errors."""
-    targets = list(paths) or bundled_paths()
+    """Check questionnaire files (every bundled form and its earlier versions when no PATH is
+    given); exit 1 on errors."""
+    targets = list(paths) or earlier_version_paths() + bundled_paths()
     if not targets:
         click.echo(_w("none_found", lang, where="questionnaires/forms/"))
         return
@@ -183,3 +203,43 @@ def _item_lines(item: Question | RepeatGroup, lang: str, indent: str) -> list[st
         listed = ", ".join(f"{code} {MISSING_CODES[code][lang]}" for code in item.missing_codes)
         lines.append(f"{detail}{_w('missing', lang)}: {listed}")
     return lines
+
+
+@questionnaires.command()
+@click.option(
+    "--from",
+    "old_version",
+    default="1.0.0",
+    show_default=True,
+    help="Earlier version (a folder under questionnaires/forms/versions/).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of the messages.",
+)
+def compare(old_version: str, lang: str) -> None:
+    """List the plan's indicators and tables that are not comparable between an earlier
+    version of the bundled forms and the current one, with the questions that changed."""
+    from questionnaires.plans import bundled_plan_path, load_plan
+    from questionnaires.versions import plan_comparability
+
+    old = {
+        path.stem: load_questionnaire(path)
+        for path in earlier_version_paths()
+        if path.parent.name == old_version
+    }
+    if not old:
+        click.echo(_w("no_version", lang, version=old_version), err=True)
+        raise SystemExit(1)
+    current = load_bundled()
+    plan = load_plan(bundled_plan_path(), current)
+    flagged = [c for c in plan_comparability(plan, old, current) if not c.comparable]
+    for item in flagged:
+        listed = ", ".join(
+            f"{qid} ({_w(kind, lang)})" for qid, kind in sorted(item.questions.items())
+        )
+        click.echo(f"{_w(item.kind, lang)} {item.id}: {_w('not_comparable', lang)}: {listed}")
+    click.echo(_w("compare_summary", lang, n=len(flagged), old=old_version))

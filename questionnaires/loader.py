@@ -29,6 +29,7 @@ from questionnaires.model import (
     Choice,
     ChoiceList,
     GridRow,
+    Interrupt,
     Label,
     Question,
     Questionnaire,
@@ -39,6 +40,7 @@ from questionnaires.model import (
 __all__ = [
     "BUILTIN_CHOICE_LISTS",
     "bundled_paths",
+    "earlier_version_paths",
     "content_hash",
     "load_bundled",
     "load_questionnaire",
@@ -549,6 +551,14 @@ class _Builder:
                 "choice_filter needs a question with choices; remove it",
                 "choice_filter chỉ dùng cho câu hỏi có lựa chọn; hãy xóa nó",
             )
+        if "generate" in item and qtype != "text":
+            self.problem(
+                where,
+                f'only text questions can be generated; remove "generate" or change the '
+                f"type '{qtype}' to text",
+                f'chỉ câu hỏi loại text mới được tạo tự động; hãy xóa "generate" hoặc đổi '
+                f"loại '{qtype}' thành text",
+            )
         if qtype in _NO_MISSING_CODES and item.get("missing_codes"):
             self.problem(
                 where,
@@ -599,6 +609,7 @@ class _Builder:
             rows=tuple(GridRow(r["id"], _label(r["label"])) for r in rows),
             identifying=bool(item.get("identifying", False)),
             sensitive=bool(item.get("sensitive", False)),
+            generate=item.get("generate"),
             relevant_ast=relevant,
             constraint_ast=constraint,
             choice_filter_ast=choice_filter,
@@ -716,6 +727,56 @@ class _Builder:
             if node not in state:
                 visit(node, [node])
 
+    def interrupt(self, sections: list[Section]) -> Interrupt | None:
+        """Check the interrupt control: its pages exist and its alternate page records nothing."""
+        raw = self.doc.get("interrupt")
+        if raw is None:
+            return None
+        by_id = {section.id: section for section in sections}
+        alternate = by_id.get(raw["alternate"])
+        if alternate is None:
+            self.problem(
+                "interrupt",
+                f"alternate names '{raw['alternate']}', which is not a section; name the section "
+                f"of substitute questions",
+                f"alternate trỏ tới '{raw['alternate']}', không phải là một phần; hãy ghi mã phần "
+                f"câu hỏi thay thế",
+            )
+        else:
+            if alternate.relevant is not None:
+                self.problem(
+                    "interrupt",
+                    f"section {alternate.id} is the alternate page, shown only when interrupted; "
+                    f'remove its "relevant"',
+                    f"phần {alternate.id} là trang thay thế, chỉ hiện khi bị gián đoạn; hãy xóa "
+                    f'"relevant" của nó',
+                )
+            for item in alternate.items:
+                if isinstance(item, RepeatGroup) or item.type != "note":
+                    self.problem(
+                        "interrupt",
+                        f"{item.id} in the alternate section {alternate.id} is not a note; "
+                        f"substitute questions record nothing, so make it a note",
+                        f"{item.id} trong phần thay thế {alternate.id} không phải là ghi chú; câu "
+                        f"hỏi thay thế không ghi câu trả lời, hãy để loại note",
+                    )
+        for sid in raw["sections"]:
+            if sid not in by_id or sid == raw["alternate"]:
+                self.problem(
+                    "interrupt",
+                    f"sections lists '{sid}', which is not a section other than the alternate; "
+                    f"list the pages that show the control",
+                    f"sections có '{sid}', không phải là một phần (ngoài phần thay thế); hãy ghi "
+                    f"các trang có nút gián đoạn",
+                )
+        return Interrupt(
+            alternate=raw["alternate"],
+            sections=tuple(raw["sections"]),
+            label=_label(raw["label"]),
+            resume_label=_label(raw.get("resume_label")),
+            later_label=_label(raw.get("later_label")),
+        )
+
     def build(self) -> Questionnaire:
         doc = self.doc
         if self.stem is not None and doc["id"] != self.stem:
@@ -760,6 +821,7 @@ class _Builder:
         for section in sections:
             _index(section.items, questions, groups)
         self.check_calculation_cycles(questions)
+        interrupt = self.interrupt(sections)
         analysis = doc["analysis"]
         sex = analysis.get("sex")
         if sex is not None and sex not in questions:
@@ -792,6 +854,7 @@ class _Builder:
             sensitive=bool(doc.get("sensitive", doc["unit"] == "women")),
             description=_label(doc.get("description")),
             source=self.display,
+            interrupt=interrupt,
             _questions=questions,
             _groups=groups,
         )
@@ -912,6 +975,24 @@ def bundled_paths() -> list[Path]:
     """Paths of the bundled questionnaire files (``questionnaires/forms/*.json``), sorted."""
     forms = Path(str(resources.files("questionnaires"))) / "forms"
     return sorted(forms.glob("*.json")) if forms.is_dir() else []
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("-")[0].split("."))
+
+
+def earlier_version_paths() -> list[Path]:
+    """Paths of the earlier published versions kept beside the current forms, oldest first.
+
+    A form's current version is ``forms/<id>.json``; each earlier version it replaced stays,
+    unchanged, as ``forms/versions/<version>/<id>.json``, so interviews collected on it keep the
+    definition they were asked with and a new installation can publish it too.
+    """
+    root = Path(str(resources.files("questionnaires"))) / "forms" / "versions"
+    if not root.is_dir():
+        return []
+    folders = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: _version_key(p.name))
+    return [path for folder in folders for path in sorted(folder.glob("*.json"))]
 
 
 def load_bundled() -> dict[str, Questionnaire]:

@@ -24,6 +24,7 @@ __all__ = [
     "Choice",
     "ChoiceList",
     "GridRow",
+    "Interrupt",
     "Label",
     "Question",
     "Questionnaire",
@@ -165,6 +166,7 @@ class Question:
     rows: tuple[GridRow, ...] = ()
     identifying: bool = False
     sensitive: bool = False
+    generate: str | None = None
     relevant_ast: Node | None = field(default=None, repr=False, compare=False)
     constraint_ast: Node | None = field(default=None, repr=False, compare=False)
     choice_filter_ast: Node | None = field(default=None, repr=False, compare=False)
@@ -238,6 +240,35 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Interrupt:
+    """The form's interrupt control: the pages that show it and the page it switches to.
+
+    When someone comes near during a protected page, the interviewer presses the control; the
+    form shows the ``alternate`` section (notes only, nothing recorded) instead, and returns to
+    the same question when privacy is back. Interruptions are counted as paradata.
+    """
+
+    alternate: str
+    sections: tuple[str, ...]
+    label: Label
+    resume_label: Label | None = None
+    later_label: Label | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON for the browser (labels as ``{"vi", "en"}`` objects)."""
+        out: dict[str, Any] = {
+            "alternate": self.alternate,
+            "sections": list(self.sections),
+            "label": self.label.to_dict(),
+        }
+        if self.resume_label is not None:
+            out["resume_label"] = self.resume_label.to_dict()
+        if self.later_label is not None:
+            out["later_label"] = self.later_label.to_dict()
+        return out
+
+
+@dataclass(frozen=True)
 class AnalysisMeta:
     """Names of the design fields (weight, stratum, PSU, fpc) and the respondent's sex."""
 
@@ -265,6 +296,7 @@ class Questionnaire:
     sensitive: bool = False
     description: Label | None = None
     source: str = ""
+    interrupt: Interrupt | None = None
     _questions: Mapping[str, Question] = field(default_factory=dict, repr=False, compare=False)
     _groups: Mapping[str, RepeatGroup] = field(default_factory=dict, repr=False, compare=False)
 
@@ -326,6 +358,7 @@ class Questionnaire:
             **({"description": self.description.to_dict()} if self.description else {}),
             "unit": self.unit,
             "sensitive": self.sensitive,
+            **({"interrupt": self.interrupt.to_dict()} if self.interrupt else {}),
             "analysis": {k: v for k, v in vars(self.analysis).items() if v is not None},
             "choice_lists": {
                 name: [choice.to_dict() for choice in choice_list]
@@ -382,6 +415,8 @@ def _client_item(item: Question | RepeatGroup) -> dict[str, Any]:
     }
     if item.group is not None:
         out["group"] = item.group
+    if item.generate is not None:
+        out["generate"] = item.generate
     if item.hint is not None:
         out["hint"] = item.hint.to_dict()
     if item.choices is not None:

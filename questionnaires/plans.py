@@ -334,13 +334,15 @@ def _check_row_variables(
                     f"'{choices['form']}' không tồn tại; hãy sửa tên",
                 )
         bins = variable.get("bins")
-        if bins is not None and sorted(bins) != list(bins):
-            problems.add(
-                where,
-                where_vi,
-                "bins must increase; sort them",
-                "bins phải tăng dần; hãy sắp xếp lại",
-            )
+        # One list for every source, or one per source (individuals 18–64, members 15+).
+        for edges in (bins.values() if isinstance(bins, dict) else [bins]) if bins else []:
+            if sorted(edges) != list(edges):
+                problems.add(
+                    where,
+                    where_vi,
+                    "bins must increase; sort them",
+                    "bins phải tăng dần; hãy sắp xếp lại",
+                )
 
 
 def _compile(

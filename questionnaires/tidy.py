@@ -28,8 +28,9 @@ left out unless the layout is built with ``include_identifying`` / ``include_sen
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -43,6 +44,7 @@ __all__ = [
     "UnitTable",
     "answer_columns",
     "exported",
+    "merged_layout",
     "table_name",
 ]
 
@@ -423,3 +425,31 @@ def _cell(column: Column, container: Mapping[str, Any]) -> Any:
     if column.kind == "int":
         return _number(value, int)
     return _number(value, float)
+
+
+def merged_layout(layouts: Sequence[TidyLayout]) -> TidyLayout:
+    """One layout for several versions of a questionnaire, so rows of every version fit.
+
+    The first layout (the newest version) gives the tables and column order; a column only an
+    older version has (a question the newer version dropped) is appended, with the older
+    version's labels, so interviews collected on it lose nothing; a table only an older version
+    has is kept too. Every column reads its answer by question id, so each submission fills the
+    columns its own version asked and leaves the others empty.
+    """
+    merged: dict[str, UnitTable] = {}
+    row_keys: dict[str, str] = {}
+    for layout in layouts:
+        row_keys = {**layout._row_keys, **row_keys}
+        for table in layout.tables:
+            known = merged.get(table.name)
+            if known is None:
+                merged[table.name] = table
+                continue
+            names = set(known.names)
+            extra = tuple(c for c in table.columns if c.name not in names)
+            if extra:
+                merged[table.name] = replace(known, columns=known.columns + extra)
+    combined = copy.copy(layouts[0])
+    combined.tables = list(merged.values())
+    combined._row_keys = row_keys
+    return combined

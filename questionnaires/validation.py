@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,9 @@ from questionnaires.expressions import evaluate, truthy
 from questionnaires.model import Question, Questionnaire, RepeatGroup
 
 __all__ = ["FieldError", "validate_answers"]
+
+#: A ``generate: random_id`` answer: 16 lowercase letters or digits, made by the tablet.
+RANDOM_ID = re.compile(r"[0-9a-z]{16}")
 
 Node = dict[str, Any]
 
@@ -404,6 +408,9 @@ class _Checker:
     ) -> bool:
         kind = q.type
         if kind == "text":
+            if q.generate == "random_id":
+                ok = isinstance(value, str) and RANDOM_ID.fullmatch(value) is not None
+                return ok or self.wrong_type(q, index, parent_row)
             return isinstance(value, str) or self.wrong_type(q, index, parent_row)
         if kind == "integer":
             return _is_int(value) or self.wrong_type(q, index, parent_row)

@@ -101,7 +101,7 @@ _METADATA_TYPES = {
 }
 _MISSING_NAMES = {98: "dont_know", 99: "refused"}
 # Top-level keys XLSForm has no place for, carried on the `gesurvey` sheet as JSON.
-META_KEYS = ("title", "description", "unit", "analysis", "sensitive", "quality")
+META_KEYS = ("title", "description", "unit", "analysis", "sensitive", "quality", "interrupt")
 
 
 def _builtin_list(name: str) -> list[dict[str, Any]]:
@@ -324,6 +324,7 @@ _SURVEY_HEADER = [
     "gesurvey_unit",
     "gesurvey_identifying",
     "gesurvey_sensitive",
+    "gesurvey_generate",
     "gesurvey_variable_label_vi",
     "gesurvey_variable_label_en",
     "gesurvey_constraint",
@@ -448,6 +449,7 @@ def to_workbook(document: Mapping[str, Any]) -> Any:
             gesurvey_missing_codes=_codes_text(missing),
             gesurvey_identifying="yes" if item.get("identifying") else "",
             gesurvey_sensitive="yes" if item.get("sensitive") else "",
+            gesurvey_generate=item.get("generate", ""),
             gesurvey_variable_label_vi=_label_cells(item.get("variable_label"))[0],
             gesurvey_variable_label_en=_label_cells(item.get("variable_label"))[1],
             gesurvey_constraint=constraint if odk_constraint != constraint else "",
@@ -933,7 +935,7 @@ class _Importer:
         document["analysis"] = meta.get(
             "analysis", {"weight": "weight", "stratum": "stratum", "psu": "psu"}
         )
-        for key in ("sensitive", "quality"):
+        for key in ("sensitive", "quality", "interrupt"):
             if key in meta:
                 document[key] = meta[key]
         self.scan_members()
@@ -1171,6 +1173,8 @@ class _Importer:
             item["identifying"] = True
         if _yes(record.get("gesurvey_sensitive")):
             item["sensitive"] = True
+        if record.get("gesurvey_generate"):
+            item["generate"] = str(record["gesurvey_generate"])
         variable = {
             lang: str(record[f"gesurvey_variable_label_{lang}"])
             for lang in ("vi", "en")

@@ -28,7 +28,7 @@ import numpy as np
 from analysis.synthetic.answers import Context
 from questionnaires.codes import DONT_KNOW
 
-__all__ = ["COMMUNE", "HOUSEHOLD", "INDIVIDUAL", "WOMEN", "missing_rates"]
+__all__ = ["ADMINISTRATIVE", "COMMUNE", "HOUSEHOLD", "INDIVIDUAL", "WOMEN", "missing_rates"]
 
 
 def _logistic(x: Any) -> np.ndarray:
@@ -483,3 +483,180 @@ def missing_rates() -> dict[str, tuple[float, float]]:
             for suffix in ("", "_12M", "_FRQ"):
                 rates[f"{block}_{k:02d}{suffix}"] = (0.0, 0.01)
     return rates
+
+
+# ------------------------------------------------------------------------------------------------
+# questions added in version 1.1.0 of the forms. Effects built in:
+# - disability (Washington Group, members 5+): "a lot of difficulty" or worse in a domain with
+#   log-odds −7.4 + 0.07·age (seeing and walking +0.4), so prevalence rises steeply with age;
+# - labour force: of those not working, "could not find work" seek work (85 %), others 4 %;
+#   75 % of seekers are available, so they count as unemployed;
+# - monthly wages: log-normal, median 6.5 million đồng, urban +20 %, +8 % per education level,
+#   and women's wages 0.8 × men's for the same covariates (a known 20 % gender pay gap);
+# - age at first union: women mean 21, men 24, 2 years younger for Dao and H'Mông, SD 3;
+# - births in 24 months to every woman 15–49: 0.32 at 20–34, 0.1 at 15–19 and 35–39, 0.02 later;
+#   ANC visits Poisson(4.5), −1.5 in remote districts; PMTCT counselling 80 %, −20 points remote;
+#   30 % more boys than girls (sex ratio at birth ≈ 113).
+
+
+def _difficulty(extra: float) -> Callable[[Context], np.ndarray]:
+    def draw(ctx: Context) -> np.ndarray:
+        severe = _logistic(-7.4 + 0.07 * ctx.cov("age") + extra)
+        cannot = severe * 0.25
+        some = np.minimum(3 * severe, 0.5)
+        return ctx.categorical(
+            [1, 2, 3, 4], _columns(ctx, 1 - some - severe, some, severe - cannot, cannot)
+        )
+
+    return draw
+
+
+def _seeks_work(ctx: Context) -> np.ndarray:
+    return ctx.bernoulli(np.where(ctx.get("D3_06") == 5, 0.85, 0.04))
+
+
+def _occupation(ctx: Context) -> np.ndarray:
+    status = ctx.get("D3_02")
+    female = _female(ctx)
+    farm = (status == 1).astype(float)
+    wage = ((status >= 3) & (status <= 5)).astype(float)
+    weights = _columns(
+        ctx,
+        0.01 + 0.02 * wage,
+        0.02 + 0.08 * wage,
+        0.02 + 0.06 * wage,
+        0.01 + 0.05 * wage * female,
+        0.05 + 0.15 * (1 - farm) + 0.05 * female,
+        0.02 + 0.9 * farm,
+        0.03 + 0.12 * wage * (1 - female),
+        0.01 + 0.1 * wage * (1 - female),
+        0.05 + 0.1 * wage,
+        0.002,
+    )
+    return ctx.categorical([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], weights)
+
+
+#: Women's wages relative to men's with the same covariates (the known gender pay gap).
+WAGE_RATIO_WOMEN = 0.8
+
+
+def _wages(ctx: Context) -> np.ndarray:
+    log_wage = (
+        np.log(6500)
+        + np.log(WAGE_RATIO_WOMEN) * _female(ctx)
+        + np.log(1.2) * ctx.cov("urban")
+        + np.log(1.08) * _edu(ctx)
+        + ctx.rng.normal(0, 0.35, ctx.n)
+    )
+    return np.round(np.exp(log_wage) / 100) * 100
+
+
+def _first_union_age(ctx: Context) -> np.ndarray:
+    ethnicity = ctx.get("M05")
+    mean = np.where(_female(ctx) == 1, 21.0, 24.0) - 2.0 * np.isin(ethnicity, (8, 9))
+    age = np.round(ctx.rng.normal(mean, 3.0))
+    return np.clip(age, 13, np.maximum(ctx.cov("age"), 13))
+
+
+def _births_24m(ctx: Context) -> np.ndarray:
+    age = ctx.cov("age")
+    rate = np.where((age >= 20) & (age <= 34), 0.32, np.where(age <= 39, 0.1, 0.02))
+    return np.minimum(ctx.rng.poisson(rate), 4).astype(float)
+
+
+def _mother_line(ctx: Context) -> np.ndarray:
+    """Each birth's mother: the household's women, line by line, as many times as their M08."""
+    roster = ctx.levels["roster"]
+    births = np.nan_to_num(np.asarray(roster.columns["M08"], float)).astype(int)
+    first = np.r_[0, np.flatnonzero(np.diff(roster.parent)) + 1]
+    line = np.arange(roster.n) - np.repeat(first, np.diff(np.r_[first, roster.n])) + 1
+    mothers = np.repeat(line, births).astype(float)
+    return mothers[: ctx.n] if len(mothers) >= ctx.n else np.resize(mothers, ctx.n)
+
+
+def _birth_month_hh(ctx: Context) -> np.ndarray:
+    return ctx.rng.integers(1, 13, ctx.n).astype(float)
+
+
+def _birth_year_hh(ctx: Context) -> np.ndarray:
+    dates = ctx.get("interview_date")
+    year = np.array([int(str(d)[:4]) if isinstance(d, str) else 2025 for d in dates], float)
+    return year - (ctx.rng.random(ctx.n) < 0.5)
+
+
+def _delivery_place(ctx: Context) -> np.ndarray:
+    remote = ctx.cov("remote")
+    urban = ctx.cov("urban")
+    weights = _columns(
+        ctx, 0.04 + 0.12 * remote, 0.2 + 0.1 * remote, 0.45, 0.2 + 0.15 * urban, 0.05, 0.01, 0.01
+    )
+    return ctx.categorical([1, 2, 3, 4, 5, 6, 96], weights)
+
+
+HOUSEHOLD.update(
+    {
+        "WG_SEE": _difficulty(0.4),
+        "WG_HEAR": _difficulty(0.0),
+        "WG_WALK": _difficulty(0.4),
+        "WG_COG": _difficulty(-0.2),
+        "WG_SELF": _difficulty(-0.8),
+        "WG_COMM": _difficulty(-0.8),
+        "D3_04b": _yes(lambda ctx: 0.55),
+        "D3_07": _seeks_work,
+        "D3_08": _yes(lambda ctx: 0.75),
+        "D3_09": _occupation,
+        "D3_10": _wages,
+        "M07": _first_union_age,
+        "M08": _births_24m,
+        "D2_07": _land_title,
+        "B01": _mother_line,
+        "B02": lambda ctx: ctx.categorical([1, 2], [0.53, 0.47]),
+        "B03": _birth_month_hh,
+        "B04": _birth_year_hh,
+        "B05": _delivery_place,
+        "B06": lambda ctx: ctx.rng.poisson(4.5 - 1.5 * ctx.cov("remote")).astype(float),
+        "B07": _yes(lambda ctx: 0.8 - 0.2 * ctx.cov("remote")),
+    }
+)
+INDIVIDUAL["A01b"] = _likert(1, True)
+WOMEN["W09_08"] = _yes(lambda ctx: 0.95)
+COMMUNE.update(
+    {
+        "COM_P5_1": lambda ctx: ctx.rng.integers(20, 31, ctx.n).astype(float),
+        "COM_P5_2": _share_of("COM_P5_1", 0.28),
+        "COM_P6_1": lambda ctx: ctx.rng.integers(5, 21, ctx.n).astype(float),
+        "COM_P6_2": _share_of("COM_P6_1", 0.1),
+    }
+)
+
+
+def _count(low: int, high: int) -> Callable[[Context], np.ndarray]:
+    return lambda ctx: ctx.rng.integers(low, high + 1, ctx.n).astype(float)
+
+
+#: District and province forms (administrative figures; women about a fifth to a third).
+ADMINISTRATIVE: dict[str, Callable[[Context], Any]] = {}
+for _prefix in ("DIS", "PRO"):
+    ADMINISTRATIVE.update(
+        {
+            f"{_prefix}_P1_1": _count(35, 55),
+            f"{_prefix}_P1_2": _share_of(f"{_prefix}_P1_1", 0.18),
+            f"{_prefix}_P2_1": _count(30, 60),
+            f"{_prefix}_P2_2": _share_of(f"{_prefix}_P2_1", 0.3),
+            f"{_prefix}_P3_1": _count(12, 25),
+            f"{_prefix}_P3_2": _share_of(f"{_prefix}_P3_1", 0.45),
+            f"{_prefix}_P4": _yes(lambda ctx: 0.3),
+            f"{_prefix}_E1_1": _count(2, 30),
+            f"{_prefix}_E1_2": _share_of(f"{_prefix}_E1_1", 0.45),
+            f"{_prefix}_E2_1": _count(0, 5),
+            f"{_prefix}_E2_2": _share_of(f"{_prefix}_E2_1", 0.25),
+            f"{_prefix}_E3_1": _count(10, 60),
+            f"{_prefix}_E3_2": _share_of(f"{_prefix}_E3_1", 0.4),
+            f"{_prefix}_E4_1": _count(2, 20),
+            f"{_prefix}_E4_2": _share_of(f"{_prefix}_E4_1", 0.8),
+            f"{_prefix}_M1_1": _count(50, 600),
+            f"{_prefix}_M1_2": _share_of(f"{_prefix}_M1_1", 0.75),
+            f"{_prefix}_M2_1": _count(1, 2),
+            f"{_prefix}_M2_2": _share_of(f"{_prefix}_M2_1", 0.7),
+        }
+    )

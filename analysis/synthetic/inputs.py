@@ -8,6 +8,7 @@ the behaviour model or the generic draws.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from analysis.synthetic.people import COHABITING, MARRIED, NEVER, Households
 __all__ = [
     "FIELDWORK_START",
     "FormInput",
+    "administrative_input",
     "commune_input",
     "household_input",
     "individual_input",
@@ -48,6 +50,32 @@ def _interviewer(hh: pd.DataFrame, women: bool = False) -> np.ndarray:
     district = hh["district"].to_numpy() - 177
     team = hh["psu"].to_numpy() % 4 + (5 if women else 1)
     return np.asarray((district * 10 + team).astype(float))
+
+
+_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def link_ids(hh: pd.DataFrame) -> np.ndarray:
+    """The form-W link code of each household (16 lowercase letters and digits).
+
+    On a tablet the code is random; here it is derived from the household id so the same seed
+    gives the same files. Only the household record and the women's record carry it.
+    """
+    ids = (hh["psu"].to_numpy() * 1000 + hh["household_no"].to_numpy()).astype(np.int64)
+    codes = []
+    for value in ids:
+        digest = hashlib.sha256(f"gesurvey-link:{value}".encode()).digest()
+        codes.append("".join(_ID_ALPHABET[b % len(_ID_ALPHABET)] for b in digest[:16]))
+    return np.array(codes, object)
+
+
+def interview_languages(hh: pd.DataFrame, ethnicity: np.ndarray) -> np.ndarray:
+    """Language of the interview: Vietnamese mostly, about a fifth in the respondent's own."""
+    own = np.select(
+        [ethnicity == 2, ethnicity == 7, ethnicity == 9, ethnicity == 8], [2, 3, 4, 5], 1
+    ).astype(float)
+    u = (hh["psu"].to_numpy() * 31 + hh["household_no"].to_numpy()) % 10
+    return np.where(u < 2, own, 1.0)
 
 
 def _common(hh: pd.DataFrame) -> dict[str, Any]:
@@ -80,9 +108,12 @@ def household_input(batch: Households) -> FormInput:
             "HH09": hh["farm"].to_numpy(float),
             "HH24": hh["form"].to_numpy(float),
             "HH25": np.where(hh["selected_line"] > 0, hh["selected_line"], np.nan),
+            "W_LINK": link_ids(hh),
         }
     )
     members = batch.members[responded[batch.members["hh_index"].to_numpy()]]
+    heads = batch.members[batch.members["line"] == 1].set_index("hh_index")["ethnicity"]
+    top["interview_language"] = interview_languages(hh, heads.reindex(np.arange(n)).to_numpy(float))
     roster = {
         "M02": members["relationship"].to_numpy(float),
         "M03": members["sex"].to_numpy(float),
@@ -170,6 +201,7 @@ def individual_input(batch: Households, rng: np.random.Generator) -> FormInput:
             "resp_ethnicity": person["ethnicity"].to_numpy(float),
             "resp_marital": person["marital"].to_numpy(float),
             "farm_hh": hh["farm"].to_numpy(float),
+            "interview_language": interview_languages(hh, person["ethnicity"].to_numpy()),
         }
     )
     covariates: dict[str | None, dict[str, np.ndarray]] = {
@@ -211,6 +243,12 @@ def women_input(batch: Households, rng: np.random.Generator) -> FormInput:
             "W00_05": hh["w_consent"].to_numpy(float),
             "W00_06": np.ones(len(index)),
             "W00_07": partner,
+            "hh_link": link_ids(hh),
+            "resp_ethnicity": ethnicity.astype(float),
+            # Women interview women; a few male interviewers show up in the quality table.
+            "interviewer_sex": np.where(
+                (hh["psu"].to_numpy() * 13 + hh["household_no"].to_numpy()) % 40 == 0, 1.0, 2.0
+            ),
         }
     )
     urban = (hh["residence"].to_numpy() == 1).astype(float)
@@ -243,5 +281,24 @@ def commune_input(communes: pd.DataFrame) -> FormInput:
         "COM_R2": np.full(n, "Cán bộ văn hóa - xã hội", object),
         "interviewer_id": (communes["district"].to_numpy() - 177) * 10.0 + 9,
         "interview_date": np.full(n, FIELDWORK_START.isoformat(), object),
+        "interview_language": np.ones(n),
     }
     return FormInput(np.arange(n), {None: top}, {None: {"remote": remote}})
+
+
+def administrative_input(units: pd.DataFrame, level: str) -> FormInput:
+    """The district forms (``units``: one row per district) or the province form (one row)."""
+    n = len(units)
+    top: dict[str, Any] = {
+        "province": np.full(n, 20.0),
+        "REF_YEAR": np.full(n, 2025.0),
+        "RESP_POSITION": np.full(n, "Phòng Nội vụ" if level == "district" else "Sở Nội vụ", object),
+        "interview_language": np.ones(n),
+        "interview_date": np.full(n, FIELDWORK_START.isoformat(), object),
+    }
+    if level == "district":
+        top["district"] = units["district"].to_numpy(float)
+        top["interviewer_id"] = (units["district"].to_numpy() - 177) * 10.0 + 9
+    else:
+        top["interviewer_id"] = np.full(n, 1.0)
+    return FormInput(np.arange(n), {None: top}, {None: {}})

@@ -38,6 +38,7 @@ from analysis.synthetic.export import (
 from analysis.synthetic.frame import Frame, build_frame, census_totals
 from analysis.synthetic.inputs import (
     FormInput,
+    administrative_input,
     commune_input,
     household_input,
     individual_input,
@@ -287,6 +288,10 @@ class Simulator:
                             "stratum": int(row.stratum),
                             "psu": int(row.psu),
                             "commune_type": int(row.commune_type),
+                            # where the interview took place, for forms that do not ask it
+                            # (the women's record carries no commune or village from 1.1.0)
+                            "commune": int(row.commune),
+                            "village": int(row.village),
                         },
                     )
         communes, _, levels = self.communes()
@@ -305,10 +310,43 @@ class Simulator:
                 },
             )
 
+    def administrative(self) -> dict[str, tuple[pd.DataFrame, dict[str | None, Level]]]:
+        """The district forms (one per district) and the province form, when the forms exist.
+
+        They are censuses of administrative figures: no sample, no weights (weight 1).
+        """
+        out: dict[str, tuple[pd.DataFrame, dict[str | None, Level]]] = {}
+        districts = np.sort(self.frame.villages["district"].unique())
+        units = {
+            "district": pd.DataFrame({"district": districts}),
+            "province": pd.DataFrame({"district": [0]}),
+        }
+        for form_id, table in units.items():
+            if form_id not in self.forms:
+                continue
+            rng = np.random.default_rng(np.random.SeedSequence([self.seed, 3, len(out)]))
+            form_input = administrative_input(table, form_id)
+            levels = fill(
+                self.forms[form_id],
+                len(table),
+                rng,
+                form_input.presets,
+                behaviour.ADMINISTRATIVE,
+                form_input.covariates,
+                self.settings,
+            )
+            out[form_id] = (table, levels)
+        return out
+
     def check(self) -> int:
         """Validate every generated interview with the engine; return how many were checked."""
         checked = 0
-        for form_id, answers, design in self.iter_answer_dicts():
+        extra = [
+            (form_id, answers, {"unit": form_id})
+            for form_id, (_, levels) in self.administrative().items()
+            for answers in to_answer_dicts(self.forms[form_id], levels)
+        ]
+        for form_id, answers, design in [*self.iter_answer_dicts(), *extra]:
             errors = self.forms[form_id].validate_answers(answers, lang="en")
             if errors:
                 details = "; ".join(
@@ -370,6 +408,13 @@ class Simulator:
                 "weight_final": pa.array(weight),
             }
             writer.write("commune", _join(design, level_arrays(levels[None], commune_cols)))
+            for form_id, (table, admin_levels) in self.administrative().items():
+                ones = pa.array(np.ones(len(table)))
+                admin_design = {"weight_final": ones}
+                columns = question_columns(top_items(forms[form_id]))
+                writer.write(
+                    form_id, _join(admin_design, level_arrays(admin_levels[None], columns))
+                )
         finally:
             writer.close()
         for path in staging.iterdir():
@@ -392,6 +437,11 @@ class Simulator:
                 ("birth", ["hh_id", "birth_no"] + weights_design, birth_cols),
                 ("women", ["hh_id"] + weights_design, women_cols),
                 ("commune", weights_design, commune_cols),
+                *[
+                    (form_id, ["weight_final"], question_columns(top_items(forms[form_id])))
+                    for form_id in ("district", "province")
+                    if form_id in forms
+                ],
             ],
         )
         units = {
@@ -400,8 +450,14 @@ class Simulator:
             "member": ("household member / thành viên hộ", "household's"),
             "individual": ("man or woman 18–64 / nam hoặc nữ 18–64", "raked"),
             "birth": ("birth in 24 months / lần sinh 24 tháng", "mother's"),
+            "hh_birth": (
+                "birth in 24 months to any woman 15–49 / lần sinh 24 tháng của mọi phụ nữ 15–49",
+                "household's",
+            ),
             "women": ("woman, module W / phụ nữ, mô-đun W", "respondent's"),
             "commune": ("commune / xã", "1 / π(commune)"),
+            "district": ("district (census) / huyện (tổng điều tra)", "1"),
+            "province": ("province (census) / tỉnh (tổng điều tra)", "1"),
         }
         write_readme(
             directory / "README.md",
@@ -448,6 +504,22 @@ class Simulator:
         member_design["district"] = pa.array(hh["district"].to_numpy(np.int64)[parent])
         member_design["residence"] = pa.array(hh["residence"].to_numpy(np.int64)[parent])
         writer.write("member", _join(member_design, level_arrays(roster, member_cols)))
+        if "hh_births" in levels:
+            # Births of every woman 15–49 in the household (form 1.1.0): household weight.
+            hh_births = levels["hh_births"]
+            owners = hh_births.parent
+            birth_design = _design(hh.iloc[owners], hw.iloc[owners], final="weight_adjusted")
+            birth_design = {
+                "hh_id": birth_design.pop("hh_id"),
+                "birth_no": pa.array(_row_numbers(owners) + 1),
+                **birth_design,
+            }
+            birth_design["district"] = pa.array(hh["district"].to_numpy(np.int64)[owners])
+            birth_design["residence"] = pa.array(hh["residence"].to_numpy(np.int64)[owners])
+            items = self.forms["household"].group("hh_births").items
+            writer.write(
+                "hh_birth", _join(birth_design, level_arrays(hh_births, question_columns(items)))
+            )
 
         form_input, levels = batch.forms["individual"]
         consent = levels[None].columns["consent"] == 1

@@ -112,18 +112,21 @@ def _store(simulator: Any) -> int:
     for form_id, answers, design in simulator.iter_answer_dicts():
         district_code = str(answers["district"])
         district = districts[district_code]
-        commune_code = f"{district_code}-{answers['commune']:05d}"
+        # The women's record (form 1.1.0) names no commune or village: the design says where.
+        commune_no = answers.get("commune", design.get("commune"))
+        village_no = answers.get("village", design.get("village"))
+        commune_code = f"{district_code}-{commune_no:05d}"
         prefix = {1: "Phường", 2: "Thị trấn"}.get(design.get("commune_type"), "Xã")
         commune = _area(
-            commune_code, f"{prefix} {answers['commune']}", AreaLevel.COMMUNE.value, district, cache
+            commune_code, f"{prefix} {commune_no}", AreaLevel.COMMUNE.value, district, cache
         )
         if form_id == "commune":
             area = commune
-            key = f"{simulator.seed}:commune:{answers['commune']}"
+            key = f"{simulator.seed}:commune:{commune_no}"
         else:
             area = _area(
-                f"{commune_code}-{answers['village']:03d}",
-                f"Thôn {answers['village']}",
+                f"{commune_code}-{village_no:03d}",
+                f"Thôn {village_no}",
                 AreaLevel.VILLAGE.value,
                 commune,
                 cache,

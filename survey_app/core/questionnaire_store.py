@@ -35,7 +35,7 @@ class PublishResult:
 
 
 def bundled_definitions() -> dict[str, dict[str, Any]]:
-    """Return the raw JSON of every bundled form, by questionnaire id, checked by the engine."""
+    """Return the raw JSON of every bundled form's current version, by id, checked by the engine."""
     from questionnaires import load_bundled
 
     forms = load_bundled()
@@ -44,6 +44,13 @@ def bundled_definitions() -> dict[str, dict[str, Any]]:
     for qid in sorted(forms):
         raw[qid] = json.loads((folder / f"{qid}.json").read_text(encoding="utf-8"))
     return raw
+
+
+def bundled_earlier_definitions() -> list[dict[str, Any]]:
+    """Return the raw JSON of the earlier bundled versions (``forms/versions/``), oldest first."""
+    from questionnaires.loader import earlier_version_paths
+
+    return [json.loads(path.read_text(encoding="utf-8")) for path in earlier_version_paths()]
 
 
 def _parse(definition: dict[str, Any]) -> Questionnaire:
@@ -143,8 +150,13 @@ def publish(definition: dict[str, Any], user: User | None = None) -> PublishResu
 
 
 def publish_bundled(user: User | None = None) -> list[PublishResult]:
-    """Publish every bundled questionnaire whose version is not stored yet."""
-    return [publish(definition, user) for definition in bundled_definitions().values()]
+    """Publish every bundled questionnaire version that is not stored yet, oldest first.
+
+    Earlier versions are published too (a new installation can then take interviews collected
+    on them), before the current ones, so the current version is the newest published.
+    """
+    definitions = bundled_earlier_definitions() + list(bundled_definitions().values())
+    return [publish(definition, user) for definition in definitions]
 
 
 def current_version(questionnaire_id: str) -> QuestionnaireVersion | None:

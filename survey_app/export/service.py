@@ -27,7 +27,7 @@ from sqlalchemy import Text, cast, select
 
 from questionnaires.errors import GesurveyError
 from questionnaires.model import Questionnaire
-from questionnaires.tidy import TidyLayout
+from questionnaires.tidy import TidyLayout, merged_layout
 
 from ..core.questionnaire_store import questionnaire_for
 from ..extensions import db
@@ -228,6 +228,20 @@ def _layout(questionnaire: Questionnaire, options: ExportOptions) -> TidyLayout:
     )
 
 
+def version_layouts(questionnaire_id: str, options: ExportOptions) -> dict[str, TidyLayout]:
+    """The export layout of every published version of a questionnaire, by version number.
+
+    Merged (:func:`questionnaires.tidy.merged_layout`), they let a question an older version
+    asked and a newer one dropped keep its column and its answers.
+    """
+    versions = db.session.scalars(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
+        .order_by(QuestionnaireVersion.id)
+    ).all()
+    return {v.version: _layout(questionnaire_for(v), options) for v in versions}
+
+
 def export_submissions(
     out: str | Path,
     options: ExportOptions,
@@ -259,7 +273,8 @@ def export_submissions(
     result = ExportResult()
     for version in latest_versions(options.questionnaires):
         questionnaire = questionnaire_for(version)
-        layout = _layout(questionnaire, options)
+        layouts = version_layouts(questionnaire.id, options)
+        layout = merged_layout([layouts[version.version], *layouts.values()])
         if not layout.tables:
             result.left_out.append(questionnaire.id)
             continue

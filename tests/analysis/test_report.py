@@ -106,22 +106,25 @@ def test_pdf_page_renders_to_an_image(report, tmp_path):
             "-f",
             "3",
             "-l",
-            "3",
+            "5",
             str(out / "report_vi.pdf"),
             str(prefix),
         ],
         check=True,
     )
-    image = next(tmp_path.glob("page*.pgm"))
-    raw = image.read_bytes()
-    # binary PGM: "P5\n<w> <h>\n255\n" then one byte per pixel
-    header = raw.split(b"\n", 3)
-    assert header[0] == b"P5"
-    width, height = map(int, header[1].split())
-    pixels = np.frombuffer(header[3], dtype=np.uint8)
-    assert pixels.size == width * height
-    assert width > height  # landscape
-    assert (pixels < 128).mean() > 0.005  # text and rules were drawn
+    inked = []
+    # the contents run over a page or more as tables are added: look at pages 3 to 5
+    for image in sorted(tmp_path.glob("page*.pgm")):
+        raw = image.read_bytes()
+        # binary PGM: "P5\n<w> <h>\n255\n" then one byte per pixel
+        header = raw.split(b"\n", 3)
+        assert header[0] == b"P5"
+        width, height = map(int, header[1].split())
+        pixels = np.frombuffer(header[3], dtype=np.uint8)
+        assert pixels.size == width * height
+        assert width > height  # landscape
+        inked.append((pixels < 128).mean())
+    assert max(inked) > 0.005  # text and rules were drawn
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
@@ -212,7 +215,9 @@ def test_manifest_describes_the_run(report, plan_tables):
     assert stored["files"]["pdf"] == "report_vi.pdf"
 
 
-def test_command_writes_an_english_report_and_tolerates_missing_tables(data_dir, tmp_path):
+def test_command_writes_an_english_report_and_tolerates_missing_tables(
+    data_dir, tmp_path, plan_tables
+):
     partial = tmp_path / "data"
     shutil.copytree(data_dir, partial)
     for suffix in (".csv", ".parquet"):
@@ -222,7 +227,7 @@ def test_command_writes_an_english_report_and_tolerates_missing_tables(data_dir,
         cli, ["analyze", "report", str(partial), "--out", str(out), "--lang", "en", "--no-pdf"]
     )
     assert result.exit_code == 0, result.output
-    assert "Wrote 33 tables" in result.output
+    assert f"Wrote {len(plan_tables)} tables" in result.output
     book = load_workbook(out / "report_en.xlsx")
     assert book["D4.1"]["A1"].value.startswith("D4.1. Literacy rate of women and men")
     notes = [c.value for row in book[book.sheetnames[0]].iter_rows() for c in row if c.value]

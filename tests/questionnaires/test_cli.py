@@ -60,6 +60,7 @@ def test_validate_defaults_to_the_bundled_forms(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(qcli, "bundled_paths", lambda: [MINI])
+    monkeypatch.setattr(qcli, "earlier_version_paths", lambda: [])
     result = CliRunner().invoke(cli, ["questionnaires", "validate"])
     assert result.exit_code == 0 and "1 questionnaire(s) valid" in result.output
     monkeypatch.setattr(qcli, "bundled_paths", lambda: [MINI, broken_copy(tmp_path)])

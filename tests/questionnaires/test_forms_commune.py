@@ -1,4 +1,5 @@
-"""The bundled commune questionnaire: administrative targets, both languages, its checks."""
+"""The commune questionnaire, version 1.0.0 (still published, so still checked): administrative
+targets, both languages, its checks."""
 
 import json
 from pathlib import Path
@@ -9,7 +10,7 @@ import pytest
 import questionnaires
 from questionnaires import load_questionnaire
 
-PATH = Path(questionnaires.__file__).parent / "forms" / "commune.json"
+PATH = Path(questionnaires.__file__).parent / "forms" / "versions" / "1.0.0" / "commune.json"
 
 
 @pytest.fixture(scope="module")

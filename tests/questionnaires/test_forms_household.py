@@ -1,4 +1,5 @@
-"""The bundled household questionnaire: the brief's ids, both languages, and its skip logic."""
+"""The household questionnaire, version 1.0.0 (still published, so still checked): the brief's ids,
+both languages, and its skip logic."""
 
 import copy
 import json
@@ -10,7 +11,7 @@ import pytest
 import questionnaires
 from questionnaires import load_questionnaire
 
-PATH = Path(questionnaires.__file__).parent / "forms" / "household.json"
+PATH = Path(questionnaires.__file__).parent / "forms" / "versions" / "1.0.0" / "household.json"
 
 BRIEF_IDS = [
     "D2_01",

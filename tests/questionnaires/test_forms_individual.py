@@ -1,5 +1,5 @@
-"""The bundled individual questionnaire (forms A/B) carries the brief's items in both languages,
-declares its design fields and missing codes, and its skip logic and constraints behave."""
+"""The individual questionnaire (forms A/B), version 1.0.0 (still published): the brief's items in
+both languages, its design fields and missing codes, and its skip logic and constraints behave."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from questionnaires import load_questionnaire
 from questionnaires.model import Questionnaire
 
-FORM_FILE = resources.files("questionnaires").joinpath("forms/individual.json")
+FORM_FILE = resources.files("questionnaires").joinpath("forms/versions/1.0.0/individual.json")
 LABEL_KEYS = ("title", "label", "hint", "variable_label", "constraint_message")
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 

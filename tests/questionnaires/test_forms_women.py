@@ -1,4 +1,5 @@
-"""The bundled women's safety module (forms/women.json): content from the brief, gates, skips."""
+"""The women's safety module, version 1.0.0 (forms/versions/1.0.0/women.json): content from the
+brief, gates, skips."""
 
 from pathlib import Path
 from typing import Any
@@ -7,7 +8,14 @@ import pytest
 
 from questionnaires import load_questionnaire, references
 
-FORM = Path(__file__).resolve().parents[2] / "questionnaires" / "forms" / "women.json"
+FORM = (
+    Path(__file__).resolve().parents[2]
+    / "questionnaires"
+    / "forms"
+    / "versions"
+    / "1.0.0"
+    / "women.json"
+)
 CONTENT_SECTIONS = ("W01", "W02", "W03", "W04", "W05", "W06", "W07", "W08")
 PHYSICAL_ACTS = ("W03_01", "W03_02", "W03_03", "W03_04", "W03_05", "W03_06")
 ALL_ACTS = (

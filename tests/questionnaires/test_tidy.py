@@ -42,7 +42,17 @@ def rows_by_table(layout: TidyLayout, answers: dict, **kwargs) -> dict[str, list
 
 def test_bundled_forms_give_one_table_per_unit(forms) -> None:  # noqa: ANN001
     names = [t.name for f in forms.values() for t in TidyLayout(f, include_sensitive=True).tables]
-    assert sorted(names) == ["birth", "commune", "household", "individual", "member", "women"]
+    assert sorted(names) == [
+        "birth",
+        "commune",
+        "district",
+        "hh_birth",
+        "household",
+        "individual",
+        "member",
+        "province",
+        "women",
+    ]
 
 
 def test_roster_rows_carry_household_key_line_and_design(forms) -> None:  # noqa: ANN001

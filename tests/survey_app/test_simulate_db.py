@@ -60,10 +60,12 @@ def test_quality_page_flags_exactly_the_simulated_fabricating_teams(app, client,
     with app.app_context():
         load_simulation(simulator)
         create_user("admin", "admin", TEST_PASSWORD)
+        # the current version (1.0.0 is published beside it; the simulation uses the newest)
         individual = db.session.scalar(
-            select(QuestionnaireVersion.id).where(
-                QuestionnaireVersion.questionnaire_id == "individual"
-            )
+            select(QuestionnaireVersion.id)
+            .where(QuestionnaireVersion.questionnaire_id == "individual")
+            .order_by(QuestionnaireVersion.id.desc())
+            .limit(1)
         )
         db.session.commit()
     # Interviewer ids are (district - 177) * 10 + team; accounts are sim.enum.<district>.<team>.

@@ -176,9 +176,10 @@
   }
 
   class OutboxTransport {
-    constructor(draft, store) {
+    constructor(draft, store, sensitive) {
       this.draft = draft;
       this.store = store;
+      this.sensitive = Boolean(sensitive);
     }
 
     async send(kind, body) {
@@ -194,7 +195,8 @@
         started_at: this.draft.started_at,
         ended_at: new Date().toISOString(),
         paradata: body.paradata,
-      }, { title: this.draft.title, area_name: this.draft.area_name });
+      }, { title: this.draft.title, area_name: this.draft.area_name,
+        sensitive: this.sensitive });
       Outbox.sync(true).catch(() => {});
       return { status: 200, body: { row_version: 0, redirect: "/collect/outbox" } };
     }
@@ -229,7 +231,7 @@
       paradata: draft.paradata,
       submission: { uuid: draft.uuid, status: "draft", row_version: 0 },
       errors: [],
-    }, { store, transport: new OutboxTransport(draft, store) });
+    }, { store, transport: new OutboxTransport(draft, store, definition.sensitive) });
   }
 
   /* ---------------------------------------------------------------- outbox page */

@@ -174,6 +174,7 @@
       item.state = "sent";
       item.sent_at = item.last_attempt;
       item.message = "";
+      if (item.meta && item.meta.sensitive) wipeContent(item);
     } else if (status === 409) {
       item.state = "conflict";
       item.message = (body && body.error) || "";
@@ -189,6 +190,36 @@
     await put("outbox", item.uuid, item);
     notify();
     return status;
+  }
+
+  /* A sensitive interview (the women's module) the server has confirmed: keep only what proves
+     it was sent (uuid, form, hash), never its answers. */
+  function wipeContent(item) {
+    const envelope = item.envelope || {};
+    item.envelope = { uuid: envelope.uuid, questionnaire_id: envelope.questionnaire_id,
+      questionnaire_version: envelope.questionnaire_version, sha256: envelope.sha256 };
+    item.wiped = true;
+  }
+
+  /* Drafts and unsent outbox items of sensitive questionnaires (kept by meta.sensitive, or by
+     the form definition stored with the draft). */
+  async function unsentSensitive() {
+    const forms = await all("forms");
+    const sensitiveForm = (q) => forms.some((f) => f && f.id === (q && q.id) &&
+      f.version === (q && q.version) && f.sensitive);
+    const drafts = (await all("drafts")).filter((d) => mine(d) && sensitiveForm(d.questionnaire));
+    const outbox = (await all("outbox")).filter((i) => mine(i) && i.state !== "sent" &&
+      i.meta && i.meta.sensitive);
+    return { drafts, outbox };
+  }
+
+  /* Remove them from the tablet (at logout, after the enumerator confirmed the warning). */
+  async function wipeUnsentSensitive() {
+    const found = await unsentSensitive();
+    for (const d of found.drafts) await remove("drafts", d.uuid);
+    for (const i of found.outbox) await remove("outbox", i.uuid);
+    notify();
+    return found.drafts.length + found.outbox.length;
   }
 
   /* Forget interviews the server confirmed long ago (the outbox would grow for ever). */
@@ -261,6 +292,7 @@
 
   root.GESurveyOutbox = {
     openDb, get, put, remove, all, canonicalJson, currentUser, mine, sha256Hex, seal, finalise, sync, resend,
+    unsentSensitive, wipeUnsentSensitive,
     schedule, exportDocument, onChange, backoff,
   };
 })(typeof globalThis !== "undefined" ? globalThis : this);

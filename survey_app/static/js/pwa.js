@@ -29,16 +29,69 @@
     root.addEventListener("online", () => Outbox.sync(true).catch(() => {})
       .finally(() => Outbox.schedule()));
     kick();
-    /* Leaving the account: forget cached pages (the outbox itself stays on the tablet). */
+    /* Leaving the account: forget cached pages (the outbox itself stays on the tablet), and
+       every unsent draft of a sensitive module, after an explicit warning. */
     const logout = root.document.getElementById("logout");
-    if (logout && root.caches) {
-      logout.form.addEventListener("submit", () => {
-        root.caches.keys().then((keys) => keys.forEach((k) => root.caches.delete(k)));
+    if (logout) {
+      let confirmed = false;
+      logout.form.addEventListener("submit", async (event) => {
+        if (confirmed) return;
+        event.preventDefault();
+        const unsent = await sensitiveUnsent();
+        if (unsent > 0) {
+          const lang = root.document.documentElement.lang === "en" ? "en" : "vi";
+          if (!root.confirm(WARNING[lang].replace("{n}", String(unsent)))) return;
+        }
+        await wipeSensitive();
+        if (root.caches) {
+          for (const key of await root.caches.keys()) await root.caches.delete(key);
+        }
+        confirmed = true;
+        logout.form.submit();
       });
     }
   }
 
-  root.GESurveyPwa = { askPersistence };
+  const WARNING = {
+    vi: "Trên máy còn {n} phiếu của mô-đun an toàn phụ nữ chưa gửi. Nếu đăng xuất, các phiếu " +
+      "này sẽ bị xóa vĩnh viễn khỏi máy và không gửi được nữa. Vẫn đăng xuất?",
+    en: "This tablet holds {n} unsent interview(s) of the women's safety module. Logging out " +
+      "deletes them from the tablet for good; they can no longer be sent. Log out anyway?",
+  };
+
+  const DRAFT_PREFIX = "gesurvey:draft:";
+
+  /* Local drafts (online interviews) of sensitive questionnaires: [key, record] pairs. */
+  function localSensitiveDrafts() {
+    const found = [];
+    try {
+      for (let i = 0; i < root.localStorage.length; i += 1) {
+        const key = root.localStorage.key(i);
+        if (!key || !key.startsWith(DRAFT_PREFIX)) continue;
+        const record = JSON.parse(root.localStorage.getItem(key) || "null");
+        if (record && record.sensitive) found.push([key, record]);
+      }
+    } catch (err) {
+      /* storage disabled: nothing kept */
+    }
+    return found;
+  }
+
+  async function sensitiveUnsent() {
+    let count = localSensitiveDrafts().filter(([, record]) => !record.synced).length;
+    if (Outbox) {
+      const found = await Outbox.unsentSensitive();
+      count += found.drafts.length + found.outbox.length;
+    }
+    return count;
+  }
+
+  async function wipeSensitive() {
+    for (const [key] of localSensitiveDrafts()) root.localStorage.removeItem(key);
+    if (Outbox) await Outbox.wipeUnsentSensitive();
+  }
+
+  root.GESurveyPwa = { askPersistence, sensitiveUnsent, wipeSensitive };
   if (root.document.readyState === "loading") {
     root.document.addEventListener("DOMContentLoaded", start);
   } else {

@@ -9,7 +9,7 @@
  */
 "use strict";
 
-const CACHE = "gesurvey-v2";
+const CACHE = "gesurvey-v3";
 const PRECACHE = [
   "/collect/offline/",
   "/collect/offline/interview",
@@ -24,6 +24,7 @@ const PRECACHE = [
   "/static/js/form/app.js",
   "/static/js/form/expr.js",
   "/static/js/form/fields.js",
+  "/static/js/form/interrupt.js",
   "/static/js/form/model.js",
   "/static/js/form/navigation.js",
   "/static/js/form/paradata.js",
@@ -131,5 +132,8 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (url.pathname === "/sw.js") return;
+  /* An online interview page embeds its answers (the women's module among them): never
+     keep a copy of it on the tablet. */
+  if (url.pathname.startsWith("/collect/interview/")) return;
   event.respondWith(networkFirst(request));
 });

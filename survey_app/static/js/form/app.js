@@ -6,6 +6,7 @@
  * (skip rules, calculations, checks) is validation.js and has no DOM.
  */
 import { Fields } from "./fields.js";
+import { Interruption } from "./interrupt.js";
 import { Model } from "./model.js";
 import { Navigation } from "./navigation.js";
 import { Paradata, ParadataRecorder } from "./paradata.js";
@@ -98,7 +99,7 @@ export class FormApp {
 }
 
 /* Copy the methods of each part onto FormApp, so `this` is the one interview throughout. */
-for (const part of [DraftState, Navigation, Sync, Rendering, Roster, Fields, Paradata]) {
+for (const part of [DraftState, Navigation, Sync, Rendering, Roster, Fields, Paradata, Interruption]) {
   for (const name of Object.getOwnPropertyNames(part.prototype)) {
     if (name === "constructor") continue;
     if (Object.prototype.hasOwnProperty.call(FormApp.prototype, name)) {

@@ -89,6 +89,7 @@ export class Fields {
     else if (q.type === "date") Object.assign(attrs, { type: "date" });
     else Object.assign(attrs, { type: "text" });
     const input = h("input", attrs);
+    if (q.generate) input.readOnly = true; /* made by the tablet, never typed */
     const missingCodes = q.missing_codes || [];
     const onInput = () => {
       const parsed = parseAnswer(q.type, input.value, (key) => this.t(key));

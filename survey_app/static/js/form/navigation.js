@@ -5,16 +5,16 @@ export class Navigation {
   relevantPage(start, step) {
     const n = this.model.sections.length;
     let i = Math.max(0, Math.min(n - 1, start));
-    while (i >= 0 && i < n && !this.analysis.sections[i]) i += step;
+    while (i >= 0 && i < n && !this.pageApplies(i)) i += step;
     if (i < 0 || i >= n) {
       i = Math.max(0, Math.min(n - 1, start));
-      while (i >= 0 && i < n && !this.analysis.sections[i]) i -= step;
+      while (i >= 0 && i < n && !this.pageApplies(i)) i -= step;
     }
     return Math.max(0, Math.min(n - 1, i));
   }
 
   relevantPages() {
-    return this.model.sections.map((s, i) => i).filter((i) => this.analysis.sections[i]);
+    return this.model.sections.map((s, i) => i).filter((i) => this.pageApplies(i));
   }
 
   isLastPage() {
@@ -26,7 +26,7 @@ export class Navigation {
   pageErrors(page) {
     const errors = [];
     const section = this.model.sections[page];
-    if (!section || !this.analysis.sections[page]) return errors;
+    if (!section || !this.pageApplies(page)) return errors;
     const collect = (items, prefix) => {
       for (const item of items) {
         const key = prefix + item.id;

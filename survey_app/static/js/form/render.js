@@ -30,6 +30,7 @@ export class Rendering {
     this.el.appendChild(this.pageEl);
     this.el.appendChild(h("nav", { class: "gs-nav" },
       [this.prevButton, this.statusEl, this.nextButton, this.submitButton]));
+    this.renderInterruptControl();
     if (this.banner) this.showBanner(this.banner.kind, this.banner.text);
     this.renderChrome();
   }
@@ -75,6 +76,10 @@ export class Rendering {
   }
 
   renderPage() {
+    if (this.interrupted) {
+      this.renderAlternate(); /* nothing of the protected page may come back while interrupted */
+      return;
+    }
     this.views = new Map();
     this.formatErrors.clear(); /* the boxes are drawn anew, so the bad text is gone too */
     this.pageEl.innerHTML = "";
@@ -125,6 +130,15 @@ export class Rendering {
     if (this.attempted.has(this.page) && this.pageErrors(this.page).length === 0 &&
         this.bannerEl && this.bannerEl.classList.contains("gs-banner-error") && !this.stale) {
       this.hideBanner();
+    }
+    this.updateInterruptControl();
+    if (!this.filling) {
+      this.filling = true;
+      try {
+        this.fillGenerated();
+      } finally {
+        this.filling = false;
+      }
     }
   }
 

@@ -55,6 +55,7 @@ export class DraftState {
     return {
       uuid: this.uuid,
       questionnaire: { id: this.model.def.id, version: this.model.def.version },
+      sensitive: Boolean(this.model.def.sensitive), /* wiped at logout after a warning */
       answers: this.analysis.answers,
       page: this.page,
       row_version: this.rowVersion,
@@ -84,6 +85,7 @@ export class DraftState {
       this.paradata.changed(questionOf(path));
     }
     setIn(this.raw, path, value);
+    this.rememberPath(path);
     if (isNull(value)) this.touched.add(pathKey(path));
     this.serverErrors.delete(pathKey(path));
     this.changed();

@@ -40,6 +40,8 @@ export const STRINGS = {
     end: "Hết phiếu. Kiểm tra lại rồi bấm “Nộp phiếu”.",
     badForm: "Không mở được phiếu: dữ liệu phiếu bị thiếu hoặc hỏng.",
     expressionProblem: "Lỗi biểu thức ở {id}; báo cho quản trị viên.",
+    resume: "Tiếp tục",
+    later: "Hẹn hôm khác",
   },
   en: {
     previous: "‹ Previous",
@@ -76,5 +78,7 @@ export const STRINGS = {
     end: "End of the questionnaire. Check, then tap “Submit”.",
     badForm: "Cannot open the form: its data is missing or damaged.",
     expressionProblem: "Expression error in {id}; tell the administrator.",
+    resume: "Continue",
+    later: "Continue another day",
   },
 };
