@@ -92,10 +92,10 @@ def build_tables(
         if progress is not None:
             progress(table["id"])
     mixed = version_notes(data_dir, plan, forms, lang)
-    for table in results:
-        note = mixed.get(table.id)
+    for result in results:
+        note = mixed.get(result.id)
         if note is not None:
-            table.notes.append(note)
+            result.notes.append(note)
     notes = [vi if lang == "vi" else en for en, vi in data.notes]
     return results, notes
 

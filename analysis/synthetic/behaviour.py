@@ -548,14 +548,14 @@ def _wages(ctx: Context) -> np.ndarray:
         + np.log(1.08) * _edu(ctx)
         + ctx.rng.normal(0, 0.35, ctx.n)
     )
-    return np.round(np.exp(log_wage) / 100) * 100
+    return np.asarray(np.round(np.exp(log_wage) / 100) * 100)
 
 
 def _first_union_age(ctx: Context) -> np.ndarray:
     ethnicity = ctx.get("M05")
     mean = np.where(_female(ctx) == 1, 21.0, 24.0) - 2.0 * np.isin(ethnicity, (8, 9))
     age = np.round(ctx.rng.normal(mean, 3.0))
-    return np.clip(age, 13, np.maximum(ctx.cov("age"), 13))
+    return np.asarray(np.clip(age, 13, np.maximum(ctx.cov("age"), 13)))
 
 
 def _births_24m(ctx: Context) -> np.ndarray:
@@ -567,6 +567,7 @@ def _births_24m(ctx: Context) -> np.ndarray:
 def _mother_line(ctx: Context) -> np.ndarray:
     """Each birth's mother: the household's women, line by line, as many times as their M08."""
     roster = ctx.levels["roster"]
+    assert roster.parent is not None  # a repeat level always knows its rows' parents
     births = np.nan_to_num(np.asarray(roster.columns["M08"], float)).astype(int)
     first = np.r_[0, np.flatnonzero(np.diff(roster.parent)) + 1]
     line = np.arange(roster.n) - np.repeat(first, np.diff(np.r_[first, roster.n])) + 1

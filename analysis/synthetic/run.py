@@ -508,6 +508,7 @@ class Simulator:
             # Births of every woman 15–49 in the household (form 1.1.0): household weight.
             hh_births = levels["hh_births"]
             owners = hh_births.parent
+            assert owners is not None  # a repeat level always knows its rows' parents
             birth_design = _design(hh.iloc[owners], hw.iloc[owners], final="weight_adjusted")
             birth_design = {
                 "hh_id": birth_design.pop("hh_id"),
