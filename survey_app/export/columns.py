@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from questionnaires.errors import GesurveyError
 from questionnaires.tidy import Column, TidyLayout, UnitTable, _cell, _number
 
 __all__ = ["Submission", "ValueTooLarge", "arrow_schema", "batch_tables"]
@@ -36,11 +37,17 @@ _FAST_TYPES: dict[str, frozenset[type]] = {
 }
 
 
-class ValueTooLarge(ValueError):
+class ValueTooLarge(GesurveyError, ValueError):
     """An answer in an integer column does not fit 64 bits (the column and the value)."""
 
+    code = "value_too_large"
+
     def __init__(self, column: str, value: int) -> None:
-        super().__init__(f"column {column!r} holds {value:g}, too large for a 64-bit integer")
+        super().__init__(
+            f"column {column!r} holds {value:g}, too large for a 64-bit integer",
+            f"cột {column!r} có giá trị {value:g}, quá lớn cho số nguyên 64 bit",
+            where=f"column {column}",
+        )
         self.column = column
         self.value = value
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from questionnaires.errors import GesurveyError
 from questionnaires.register import (
     REGISTER_COLUMNS,
     RegisterError,
@@ -41,13 +42,15 @@ from .services import Figure, catalogue, is_labour, may_edit, put_figure
 _LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
 
 
-class ImportProblems(Exception):
+class ImportProblems(GesurveyError):
     """The file was refused; ``messages`` (English) and ``messages_vi`` name every bad cell."""
+
+    code = "indicator_import"
 
     def __init__(self, messages: list[str], messages_vi: list[str]) -> None:
         self.messages = messages
         self.messages_vi = messages_vi
-        super().__init__("\n".join(messages))
+        super().__init__("\n".join(messages), "\n".join(messages_vi))
 
 
 @dataclass

@@ -32,6 +32,7 @@ from flask import current_app
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import selectinload
 
+from questionnaires.errors import GesurveyError
 from questionnaires.indicator_catalogue import Catalogue, Indicator, load_bundled_catalogue
 
 from ..core.audit import record
@@ -49,8 +50,10 @@ READ_ROLES = (Role.ADMIN.value, Role.ANALYST.value, Role.SUPERVISOR.value, Role.
 NUMBER_FIELDS = ("value", "numerator", "denominator", "std_error", "ci_low", "ci_high")
 
 
-class IndicatorError(Exception):
+class IndicatorError(GesurveyError):
     """A figure cannot be stored or changed; ``problems`` hold (field, message) pairs."""
+
+    code = "indicator"
 
     def __init__(self, message: str, problems: Sequence[tuple[str, str]] = ()) -> None:
         self.problems = list(problems)

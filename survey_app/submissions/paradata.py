@@ -18,6 +18,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from questionnaires.errors import GesurveyError
+
 __all__ = ["PARADATA_VERSION", "ParadataRejected", "clean_paradata"]
 
 PARADATA_VERSION = 1
@@ -29,8 +31,10 @@ _TOP = {"version", "started_at", "ended_at", "app_version", "interruptions", "gp
 _ENTRY = {"seconds", "visits", "changes"}
 
 
-class ParadataRejected(ValueError):
+class ParadataRejected(GesurveyError, ValueError):
     """The paradata cannot be kept; ``message`` says which part, in the user's language."""
+
+    code = "paradata"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
