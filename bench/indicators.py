@@ -54,8 +54,7 @@ def build(url: str, communes: int, periods: int, indicators: int) -> tuple[objec
     from flask_migrate import upgrade
 
     from survey_app import create_app
-    from survey_app.admin.services import create_user, load_areas
-    from survey_app.cli import bundled_areas_file
+    from survey_app.admin.services import bundled_areas_file, create_user, load_areas
     from survey_app.extensions import db
     from survey_app.indicators.services import catalogue
     from survey_app.models import Area

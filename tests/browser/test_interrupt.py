@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from survey_app.questionnaire_store import publish
 
 from survey_app.admin.services import create_assignment
+from survey_app.core.questionnaire_store import publish
 from survey_app.extensions import db
 from survey_app.models import Submission
 from survey_app.submissions.services import open_answers

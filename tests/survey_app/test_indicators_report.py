@@ -81,8 +81,7 @@ def report_folder(tmp_path_factory):  # noqa: ANN001, ANN201
 def test_published_run_fills_province_and_districts_with_the_report_numbers(
     app, tmp_path, report_folder
 ) -> None:
-    from survey_app.admin.services import create_user, load_areas
-    from survey_app.cli import bundled_areas_file
+    from survey_app.admin.services import bundled_areas_file, create_user, load_areas
     from survey_app.indicators.models import IndicatorValue
     from survey_app.indicators.services import catalogue
     from survey_app.models import Area

@@ -67,9 +67,8 @@ def _household(number: int, weight: float, members: list[dict]) -> dict:
 @pytest.fixture
 def old_database(app):  # noqa: ANN001, ANN201
     """A database where only 1.0.0 was published and interviews were collected on it."""
-    from survey_app.questionnaire_store import bundled_earlier_definitions, publish
-
     from survey_app.admin.services import create_user
+    from survey_app.core.questionnaire_store import bundled_earlier_definitions, publish
 
     with app.app_context():
         _areas()
@@ -92,8 +91,7 @@ def old_database(app):  # noqa: ANN001, ANN201
 
 
 def test_publish_adds_1_1_0_beside_1_0_0(old_database, runner) -> None:  # noqa: ANN001
-    from survey_app.questionnaire_store import current_version
-
+    from survey_app.core.questionnaire_store import current_version
     from survey_app.models import QuestionnaireVersion
 
     result = runner.invoke(["publish"])
@@ -113,7 +111,7 @@ def test_publish_adds_1_1_0_beside_1_0_0(old_database, runner) -> None:  # noqa:
 
 
 def test_a_fresh_installation_publishes_both_versions_newest_current(app) -> None:  # noqa: ANN001
-    from survey_app.questionnaire_store import current_version, publish_bundled
+    from survey_app.core.questionnaire_store import current_version, publish_bundled
 
     with app.app_context():
         outcomes = {(r.questionnaire_id, r.version): r.outcome for r in publish_bundled()}
@@ -122,9 +120,8 @@ def test_a_fresh_installation_publishes_both_versions_newest_current(app) -> Non
 
 
 def test_1_0_0_interviews_still_export_and_analyse(old_database, runner, tmp_path) -> None:  # noqa: ANN001
-    from survey_app.questionnaire_store import publish_bundled
-
     from analysis.cli import analyze
+    from survey_app.core.questionnaire_store import publish_bundled
     from survey_app.export import ExportOptions, export_submissions
     from survey_app.models import User
 
