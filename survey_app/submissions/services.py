@@ -490,6 +490,8 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
                 )
             ]
         )
+    # The checks above refused a missing area, assignment or time.
+    assert area is not None and assignment is not None and started and ended
     return Envelope(uuid, version, area, assignment, answers, started, ended, sha, body)
 
 
