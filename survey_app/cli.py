@@ -20,6 +20,7 @@ import click
 # Commands that never build the web app.
 COMMANDS: dict[str, str] = {
     "questionnaires": "questionnaires.cli:questionnaires",
+    "forms": "questionnaires.xlsform_cli:forms",
     "analyze": "analysis.cli:analyze",
     "weights": "analysis.weighting_cli:weights",
     "simulate": "survey_app.admin.simulate_cli:simulate",

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .security.sealing import SealingError
 
 
 def wants_json() -> bool:
@@ -41,6 +42,19 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return jsonify({"error": message}), 400
         return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(SealingError)
+    def sealing_error(error: SealingError) -> ResponseReturnValue:
+        # A missing or wrong data key is the operator's to fix; nothing was stored in clear.
+        db.session.rollback()
+        app.logger.error("data key problem: %s", error.message)
+        message = _(
+            "The server cannot encrypt or open the women's module (data key missing or wrong); "
+            "nothing was saved. Tell the administrator."
+        )
+        if wants_json():
+            return jsonify({"error": message}), 503
+        return render_template("errors/error.html", code=503, message=message), 503
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:

@@ -247,6 +247,9 @@ class Submission(Model):
     enumerator_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"), index=True)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    # How the interview was done (time per question, corrections): beside the answers, never in
+    # them; see survey_app/submissions/paradata.py.
+    paradata: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     page: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default=Status.DRAFT.value, index=True)
     review_comment: Mapped[str] = mapped_column(Text, default="")

@@ -61,7 +61,15 @@ def _fail(vi: str, en: str) -> None:
     help="Validate every interview with the questionnaire engine (slow) / Kiểm tra "
     "mọi phiếu bằng bộ kiểm tra của phiếu hỏi.",
 )
-def simulate(households: int, seed: int, out: Path | None, into_db: bool, check: bool) -> None:
+@click.option(
+    "--paradata",
+    is_flag=True,
+    help="With --out, also write paradata (time per question, corrections) with a few "
+    "fabricating enumerators / Ghi thêm dữ liệu quá trình phỏng vấn.",
+)
+def simulate(
+    households: int, seed: int, out: Path | None, into_db: bool, check: bool, paradata: bool
+) -> None:
     """Generate a synthetic Lạng Sơn survey (design, weights, answers) / Tạo điều tra mô phỏng."""
     if (out is None) == (not into_db):
         _fail(
@@ -101,7 +109,12 @@ def simulate(households: int, seed: int, out: Path | None, into_db: bool, check:
             click.echo(
                 f"{result.households} hộ / households, {result.persons} người / persons → {out}"
             )
-            for name, rows in result.tables.items():
+            tables = dict(result.tables)
+            if paradata:
+                from analysis.synthetic.paradata import write_paradata
+
+                tables.update(write_paradata(simulator, out))
+            for name, rows in tables.items():
                 click.echo(f"  {name}: {rows}")
         else:
             stored = DB_LOADERS[0](simulator)

@@ -42,6 +42,7 @@ from analysis.synthetic.inputs import (
     individual_input,
     women_input,
 )
+from analysis.synthetic.paradata import FABRICATORS, fabricate
 from analysis.synthetic.people import Households, make_households
 from analysis.synthetic.vector import Level
 from analysis.synthetic.weights import household_weights, individual_weights
@@ -233,6 +234,8 @@ class Simulator:
                 form_input.covariates,
                 self.settings,
             )
+            fake = np.isin(form_input.presets[None]["interviewer_id"], list(FABRICATORS))
+            fabricate(self.forms[form_id], levels[None].columns, fake)
             out[form_id] = (form_input, levels)
         return Interviews(households, out)
 

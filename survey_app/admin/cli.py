@@ -5,6 +5,7 @@ Each runs inside the app built by the ``gesurvey`` group (``flask.cli.with_appco
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -16,7 +17,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from ..api.services import issue_token
-from ..core.questionnaire_store import PublishError, publish_bundled
+from ..core.questionnaire_store import PublishError, publish, publish_bundled
 from ..extensions import db
 from ..models import Role, User
 from ..security.database import create_private_file, sqlite_path
@@ -90,11 +91,25 @@ def setup_command(admin_name: str) -> None:
 
 
 @click.command("publish")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
-def publish_command() -> None:
-    """Publish every bundled questionnaire whose version is not in the database yet."""
+def publish_command(paths: tuple[Path, ...]) -> None:
+    """Publish the bundled questionnaires not in the database yet, or the JSON files PATHS.
+
+    Files come from `gesurvey forms import` (XLSForm) or are written by hand; they are checked
+    like the bundled ones.
+    """
     try:
-        results = publish_bundled()
+        if paths:
+            results = []
+            for path in paths:
+                try:
+                    definition = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+                    raise PublishError(f"{path}: {error}") from None
+                results.append(publish(definition))
+        else:
+            results = publish_bundled()
         db.session.commit()
     except PublishError as error:
         db.session.rollback()

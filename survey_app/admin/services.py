@@ -119,9 +119,11 @@ def update_user(
         )
     if password is not None:
         from ..api.services import revoke_tokens
+        from ..security.login import clear_account_lock
 
         user.set_password(password)  # ends the user's sessions
         revoke_tokens(user)
+        clear_account_lock(user.username)  # a reset also lifts a login lockout
         record(
             "user.password_reset", user=by, object_type="user", object_id=user.id, field="password"
         )

@@ -89,7 +89,10 @@ def _store(simulator: Any) -> int:
         for a in db.session.scalars(select(Area).where(Area.level == AreaLevel.DISTRICT.value))
     }
     cache: dict[str, Area] = {}
-    staff: dict[tuple[str, str], User] = {}
+    staff: dict[tuple[str, str, int], User] = {}
+    from analysis.synthetic.paradata import ParadataMaker
+
+    paradata = ParadataMaker(simulator.forms, simulator.seed)
     stored = 0
     pending: list[Submission] = []
 
@@ -127,13 +130,16 @@ def _store(simulator: Any) -> int:
             )
             key = f"{simulator.seed}:{form_id}:{design['hh_id']}"
         kind = "w" if form_id == "women" else "enum"
-        if (district_code, kind) not in staff:
+        # One account per interviewer of the simulated teams, so the quality page can tell the
+        # documented fabricating teams from the others.
+        team = int(answers.get("interviewer_id") or 0) % 10
+        if (district_code, kind, team) not in staff:
             label = "Điều tra viên mô-đun W" if kind == "w" else "Điều tra viên"
-            staff[(district_code, kind)] = _user(
-                f"sim.{kind}.{district_code}",
+            staff[(district_code, kind, team)] = _user(
+                f"sim.{kind}.{district_code}.{team}",
                 Role.ENUMERATOR.value,
                 district,
-                f"{label} mô phỏng {district_code}",
+                f"{label} mô phỏng {district_code}, đội {team}",
             )
             _user(
                 f"sim.sup.{district_code}",
@@ -148,8 +154,9 @@ def _store(simulator: Any) -> int:
                 questionnaire_version=versions[form_id],
                 area=area,
                 district=district,
-                enumerator=staff[(district_code, kind)],
+                enumerator=staff[(district_code, kind, team)],
                 answers=answers,
+                paradata=paradata.make(form_id, answers),
                 page=0,
                 status=Status.APPROVED.value,
                 created_at=when,

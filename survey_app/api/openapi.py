@@ -78,7 +78,14 @@ SUBMISSION_OUT = {
         "questionnaire_version": {"type": "string"},
         "area": {"type": "string"},
         "status": {"type": "string"},
-        "answers": {"type": "object"},
+        "answers": {
+            "type": "object",
+            "description": "Empty once a sensitive interview (women's module) is submitted.",
+        },
+        "answers_withheld": {
+            "type": "boolean",
+            "description": "True when the answers are withheld (sensitive, submitted).",
+        },
         "sha256": {"type": ["string", "null"]},
         "started_at": {"type": ["string", "null"]},
         "ended_at": {"type": ["string", "null"]},

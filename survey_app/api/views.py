@@ -211,11 +211,11 @@ def submissions():  # noqa: ANN201
                 "Another interview with this id is already stored with different content. Both "
                 "copies are kept; a supervisor will decide."
             ),
-            uuid=result.submission.uuid,
-            conflict_id=result.conflict.id,
+            uuid=result.uuid,
+            conflict_id=result.conflict_id,
             stored_sha256=result.sha256 or None,
         )
-    return jsonify(stored_record(result.submission)), result.status
+    return jsonify(result.record), result.status
 
 
 @bp.get("/submissions/<uuid>")

@@ -178,6 +178,7 @@ def interview(uuid: str) -> ResponseReturnValue:
         {
             "questionnaire_url": questionnaire_url,
             "answers": open_answers(submission),
+            "paradata": submission.paradata,
             "page": submission.page,
             "submission": {
                 "uuid": submission.uuid,

@@ -34,6 +34,7 @@ from ..extensions import db
 from ..models import Area, QuestionnaireVersion, Role, Status, Submission, User
 from ..security.sealing import unseal
 from .columns import arrow_schema, batch_tables
+from .paradata import write_paradata
 from .writers import FORMATS, TableWriter, open_writer
 
 __all__ = [
@@ -281,6 +282,17 @@ def export_submissions(
             for writer in writers.values():
                 writer.close()
         result.files.extend(w.path for w in writers.values())
+        written = write_paradata(
+            folder,
+            version,
+            options.format,
+            options.statuses,
+            options.include_identifying,
+            options.lang,
+        )
+        if written is not None:
+            result.files.append(written[0])
+            result.rows[f"paradata_{questionnaire.id}"] = written[1]
     record(
         "export.microdata",
         user=user,

@@ -1,5 +1,8 @@
 """Route the home page by role."""
 
+import functools
+from importlib import metadata
+
 from flask import Blueprint, Response, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
@@ -51,10 +54,20 @@ def role_label(role: str) -> str:
     return labels.get(role, role)
 
 
+@functools.cache
+def app_version() -> str:
+    """The installed gesurvey version, recorded in each interview's paradata."""
+    try:
+        return f"gesurvey {metadata.version('gesurvey')}"
+    except metadata.PackageNotFoundError:
+        return "gesurvey"
+
+
 @bp.app_context_processor
 def template_helpers() -> dict:
     """Helpers every template can use."""
     return {
+        "app_version": app_version(),
         "status_label": status_label,
         "role_label": role_label,
         "Role": Role,

@@ -37,7 +37,7 @@ class ImportReport:
 def parse_outbox_file(data: bytes, filename: str) -> tuple[str, list[Any]]:
     """Return the enumerator's user name and the submissions of an outbox export."""
     try:
-        document = load_json(data, filename)
+        document = load_json(data, filename, max_nodes=None)
     except InputRejected as rejected:
         raise ImportFileError(
             _("%(file)s is not a JSON file exported from the outbox.", file=filename)

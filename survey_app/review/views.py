@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -29,7 +30,7 @@ from ..models import (
 )
 from ..submissions import SubmissionProblem, correct, review, valid_uuid
 from ..submissions.models import SubmissionConflict
-from ..submissions.services import may_correct
+from ..submissions.services import Correction, may_correct
 from .display import answer_rows
 from .forms import CorrectAnswerForm, ReviewSubmissionForm
 
@@ -170,15 +171,10 @@ def correct_answer(uuid: str) -> ResponseReturnValue:
         return redirect(url_for("review.detail", uuid=submission.uuid))
     row = form.row.data - 1 if form.row.data is not None else None
     try:
-        correct(
-            submission,
-            current_user,
-            form.question_id.data.strip(),
-            row,
-            parse_value(form.value.data),
-            form.reason.data,
-            current_language(),
+        correction = Correction(
+            form.question_id.data.strip(), row, parse_value(form.value.data), form.reason.data
         )
+        correct(submission, current_user, correction, current_language())
         db.session.commit()
     except SubmissionProblem as problem:
         # Nothing of the submission changed; the session holds only the audit entry of the
@@ -280,3 +276,40 @@ def _identifying(questionnaire: Any, question_id: str) -> bool:
         return bool(getattr(questionnaire.question(question_id), "identifying", False))
     except KeyError:
         return False
+
+
+def _day_arg(name: str) -> date | None:
+    text = request.args.get(name, "")
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(400)
+
+
+@bp.route("/quality")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def quality() -> ResponseReturnValue:
+    """Field quality per enumerator (and day) from paradata, with outliers flagged."""
+    from .quality import CHECK_LABELS, quality_report, questionnaires_with_paradata
+
+    versions = questionnaires_with_paradata(current_user)
+    chosen = request.args.get("version", type=int)
+    version = next((v for v in versions if v.id == chosen), versions[0] if versions else None)
+    if chosen is not None and (version is None or version.id != chosen):
+        abort(404)
+    by_day = request.args.get("by") == "day"
+    since, until = _day_arg("since"), _day_arg("until")
+    report = quality_report(current_user, version, since, until, by_day) if version else None
+    return render_template(
+        "review/quality.html",
+        versions=versions,
+        version=version,
+        report=report,
+        by_day=by_day,
+        since=since,
+        until=until,
+        checks=CHECK_LABELS,
+        lang=current_language(),
+    )

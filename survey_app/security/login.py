@@ -13,6 +13,7 @@ with the same method, so response time does not reveal which names exist.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import overload
@@ -45,9 +46,16 @@ def client_address() -> str:
     return (request.remote_addr or "unknown")[:100]
 
 
+def account_key(username: str) -> str:
+    """The throttle key of a user name: a hash, since people type passwords into the name
+    field by mistake and the table must not keep them."""
+    digest = hashlib.sha256(username.strip().lower().encode("utf-8", "replace")).hexdigest()
+    return f"user:{digest[:40]}"
+
+
 def _keys(username: str) -> list[tuple[str, str]]:
     return [
-        (f"user:{username.strip().lower()[:64]}", "LOGIN_MAX_FAILURES_ACCOUNT"),
+        (account_key(username), "LOGIN_MAX_FAILURES_ACCOUNT"),
         (f"addr:{client_address()}", "LOGIN_MAX_FAILURES_ADDRESS"),
     ]
 
@@ -86,11 +94,12 @@ def note_failure(username: str) -> None:
         if row.failures >= limit:
             seconds = min(base * 2 ** (row.failures - limit), MAX_LOCK_SECONDS)
             row.locked_until = now + timedelta(seconds=seconds)
+            account = db.session.scalar(select(User.id).where(User.username == username.strip()))
             record(
                 "auth.lockout",
                 user=None,
-                object_type="login",
-                object_id=key,
+                object_type="user" if key.startswith("user:") else "address",
+                object_id=(account or "unknown name") if key.startswith("user:") else key[5:],
                 field="locked_seconds",
                 new=seconds,
                 reason=f"{row.failures} failed logins",
@@ -99,7 +108,13 @@ def note_failure(username: str) -> None:
 
 def note_success(username: str) -> None:
     """Clear the account's count after a successful login (the address keeps its own)."""
-    row = _rows(username).get(_keys(username)[0][0])
+    clear_account_lock(username)
+
+
+def clear_account_lock(username: str) -> None:
+    """Lift the lockout and the failure count of an account (an administrator's reset does)."""
+    key = account_key(username)
+    row = db.session.scalar(select(LoginThrottle).where(LoginThrottle.key == key))
     if row is not None:
         db.session.delete(row)
 

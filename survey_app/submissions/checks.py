@@ -27,8 +27,8 @@ class InputRejected(GesurveyError, ValueError):
 
     code = "input_rejected"
 
-    def __init__(self, message: str, where: str = "") -> None:
-        super().__init__(message, where=where)
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
         self.message = message
 
 
@@ -38,10 +38,11 @@ def _refuse_constant(name: str) -> Any:
     )
 
 
-def load_json(data: bytes | str, what: str = "") -> Any:
+def load_json(data: bytes | str, what: str = "", max_nodes: int | None = MAX_NODES) -> Any:
     """Parse JSON text and check it; raise InputRejected naming the problem.
 
-    ``what`` names the input in the message (a file name, "request body").
+    ``what`` names the input in the message (a file name, "request body"); ``max_nodes`` None
+    lifts the count limit for a file holding many interviews (each is checked again alone).
     """
     where = _Where(what)
     if isinstance(data, bytes):
@@ -61,7 +62,7 @@ def load_json(data: bytes | str, what: str = "") -> Any:
         raise InputRejected(
             _("%(what)s is not valid JSON (%(error)s).", what=where, error=str(error)[:120])
         ) from None
-    check_value(value, where)
+    check_value(value, where, max_nodes)
     return value
 
 
@@ -76,7 +77,7 @@ class _Where:
         return self.what or _("the request body")
 
 
-def check_value(value: Any, what: str | _Where = "") -> None:
+def check_value(value: Any, what: str | _Where = "", max_nodes: int | None = MAX_NODES) -> None:
     """Check a parsed JSON value (see the module docstring); raise InputRejected."""
     where = what if isinstance(what, _Where) else _Where(what)
     stack: list[tuple[Any, int, str]] = [(value, 1, "")]
@@ -84,9 +85,9 @@ def check_value(value: Any, what: str | _Where = "") -> None:
     while stack:
         item, depth, path = stack.pop()
         nodes += 1
-        if nodes > MAX_NODES:
+        if max_nodes is not None and nodes > max_nodes:
             raise InputRejected(
-                _("%(what)s holds more than %(n)s values.", what=where, n=MAX_NODES)
+                _("%(what)s holds more than %(n)s values.", what=where, n=max_nodes)
             )
         if depth > MAX_DEPTH:
             raise InputRejected(

@@ -16,7 +16,7 @@ import copy
 import re
 import uuid as uuid_module
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Request
@@ -44,11 +44,14 @@ from ..security.sealing import is_sealed, seal, unseal
 from .canonical import CONTENT_FIELDS, content_hash, content_of
 from .checks import InputRejected, check_value, load_json
 from .models import SubmissionConflict, SubmissionReceipt
+from .paradata import ParadataRejected, clean_paradata
 
 MAX_PAGE = 10_000
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 ENVELOPE_FIELDS = (*CONTENT_FIELDS, "sha256")
+# Optional beside the content, outside its hash: how the interview was done.
+OPTIONAL_ENVELOPE_FIELDS = ("paradata",)
 MAX_FIELD_NAME = 200
 
 
@@ -242,13 +245,26 @@ def _check_editable(submission: Submission, row_version: int) -> None:
         )
 
 
+def _paradata(version: QuestionnaireVersion, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The body's paradata, checked; SubmissionProblem(422) naming the part that is wrong."""
+    try:
+        return clean_paradata(body.get("paradata"), version.sensitive)
+    except ParadataRejected as rejected:
+        raise SubmissionProblem(
+            422, rejected.message, [_whole(rejected.message, "paradata")]
+        ) from None
+
+
 def save_draft(submission: Submission, user: User, body: Any) -> Submission:
     """Store the answers and page as they are (no validation beyond shape); bump row_version."""
     answers, page, row_version = parse_body(
         body, known_question_ids(submission.questionnaire_version)
     )
     check_version_matches(body, submission)
+    paradata = _paradata(submission.questionnaire_version, body)
     _check_editable(submission, row_version)
+    if paradata is not None:
+        submission.paradata = paradata
     put_answers(submission, answers)
     submission.page = page
     return submission
@@ -269,26 +285,41 @@ def submit(submission: Submission, user: User, body: Any, lang: str) -> Submissi
         body, known_question_ids(submission.questionnaire_version)
     )
     check_version_matches(body, submission)
+    paradata = _paradata(submission.questionnaire_version, body)
     _check_editable(submission, row_version)
     problems = validate(submission.questionnaire_version, answers, lang)
     if problems:
         raise SubmissionProblem(422, _("Some answers need attention."), problems)
-    old_status = submission.status
-    put_answers(submission, answers)
+    if paradata is not None:
+        submission.paradata = paradata
     submission.page = page
+    mark_submitted(submission, answers, user)
+    return submission
+
+
+def mark_submitted(
+    submission: Submission, answers: dict[str, Any], actor: User, reason: str = ""
+) -> None:
+    """Store the validated answers and mark the interview submitted, with its audit entry.
+
+    The one place where an interview becomes submitted, whichever way it came (web form,
+    sync API, outbox import); a returned interview's second submission is a resubmit.
+    """
+    old_status = submission.status or Status.DRAFT.value
+    put_answers(submission, answers)
     submission.status = Status.SUBMITTED.value
     submission.submitted_at = utcnow()
     record(
         "submission.resubmit" if old_status == Status.RETURNED else "submission.submit",
-        user=user,
+        user=actor,
         object_type="submission",
         object_id=submission.uuid,
         submission=submission,
         field="status",
         old=old_status,
         new=Status.SUBMITTED.value,
+        reason=reason,
     )
-    return submission
 
 
 # ----------------------------------------------------------------------------- sync and import
@@ -304,6 +335,10 @@ class Received:
     submission: Submission
     conflict: SubmissionConflict | None = None
     sha256: str = ""
+    # Built before the commit, so answering needs no reload of the committed rows.
+    record: dict[str, Any] | None = None
+    uuid: str = ""
+    conflict_id: int | None = None
 
     @property
     def status(self) -> int:
@@ -319,19 +354,20 @@ def _timestamp(body: dict, name: str, problems: list[FieldProblem]) -> datetime 
             parsed = datetime.fromisoformat(value)
         except ValueError:
             parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        problems.append(
-            _whole(
-                _(
-                    "'%(name)s' must be a date and time with its time zone (ISO 8601, e.g. "
-                    "2026-11-30T08:15:00Z).",
-                    name=name,
-                ),
-                name,
-            )
+    if parsed is not None and parsed.tzinfo is not None:
+        # Stored in UTC: SQLite keeps the wall-clock time and drops the offset.
+        return parsed.astimezone(UTC)
+    problems.append(
+        _whole(
+            _(
+                "'%(name)s' must be a date and time with its time zone (ISO 8601, e.g. "
+                "2026-11-30T08:15:00Z).",
+                name=name,
+            ),
+            name,
         )
-        return None
-    return parsed
+    )
+    return None
 
 
 @dataclass
@@ -347,6 +383,7 @@ class Envelope:
     ended_at: datetime
     sha256: str
     body: dict[str, Any]
+    paradata: dict[str, Any] | None = None
 
 
 def _invalid(problems: list[FieldProblem], status: int = 422) -> SubmissionProblem:
@@ -371,7 +408,7 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
     if not isinstance(body, dict):
         raise _invalid([_whole(_("The request body must be a JSON object."))])
     problems: list[FieldProblem] = []
-    for name in sorted(set(body) - set(ENVELOPE_FIELDS)):
+    for name in sorted(set(body) - set(ENVELOPE_FIELDS) - set(OPTIONAL_ENVELOPE_FIELDS)):
         problems.append(_whole(_("Unknown field."), str(name)[:MAX_FIELD_NAME]))
     for name in ENVELOPE_FIELDS:
         if name not in body:
@@ -490,9 +527,10 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
                 )
             ]
         )
+    paradata = _paradata(version, body)
     # The checks above refused a missing area, assignment or time.
     assert area is not None and assignment is not None and started and ended
-    return Envelope(uuid, version, area, assignment, answers, started, ended, sha, body)
+    return Envelope(uuid, version, area, assignment, answers, started, ended, sha, body, paradata)
 
 
 def receive(
@@ -525,19 +563,23 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
             district=envelope.area.district(),
             enumerator=user,
             assignment=envelope.assignment,
-            answers=sealed_answers(envelope.version, envelope.answers),
             page=0,
-            status=Status.SUBMITTED.value,
-            submitted_at=utcnow(),
+            status=Status.DRAFT.value,
         )
         db.session.add(submission)
-        return _receipt(submission, envelope, channel, actor, Status.DRAFT.value)
+        return _receipt(submission, envelope, channel, actor)
     receipt = db.session.scalar(
         select(SubmissionReceipt).where(SubmissionReceipt.submission_id == existing.id)
     )
     if receipt is not None:
         if receipt.content_hash == envelope.sha256 and existing.enumerator_id == user.id:
-            return Received("duplicate", existing, sha256=receipt.content_hash)
+            return Received(
+                "duplicate",
+                existing,
+                sha256=receipt.content_hash,
+                record=record_of(existing, receipt),
+                uuid=existing.uuid,
+            )
         return _conflict(user, existing, envelope, channel, actor, receipt.content_hash)
     # Started online as a server draft, finished offline: the envelope submits that draft.
     if (
@@ -546,40 +588,32 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
         and existing.questionnaire_version_id == envelope.version.id
         and existing.area_id == envelope.area.id
     ):
-        old_status = existing.status
-        put_answers(existing, envelope.answers)
-        existing.status = Status.SUBMITTED.value
-        existing.submitted_at = utcnow()
-        return _receipt(existing, envelope, channel, actor, old_status)
+        return _receipt(existing, envelope, channel, actor)
     return _conflict(user, existing, envelope, channel, actor, None)
 
 
-def _receipt(
-    submission: Submission, envelope: Envelope, channel: str, actor: User, old_status: str
-) -> Received:
+def _receipt(submission: Submission, envelope: Envelope, channel: str, actor: User) -> Received:
     # The receipt and the audit entry join the same transaction as the submission row.
-    db.session.add(
-        SubmissionReceipt(
-            submission=submission,
-            uuid=envelope.uuid,
-            content_hash=envelope.sha256,
-            started_at=envelope.started_at,
-            ended_at=envelope.ended_at,
-            channel=channel,
-        )
-    )
-    record(
-        "submission.submit",
-        user=actor,
-        object_type="submission",
-        object_id=submission.uuid,
+    receipt = SubmissionReceipt(
         submission=submission,
-        field="status",
-        old=old_status,
-        new=Status.SUBMITTED.value,
-        reason=f"sync:{channel}",
+        uuid=envelope.uuid,
+        content_hash=envelope.sha256,
+        started_at=envelope.started_at,
+        ended_at=envelope.ended_at,
+        received_at=utcnow(),
+        channel=channel,
     )
-    return Received("created", submission, sha256=envelope.sha256)
+    db.session.add(receipt)
+    if envelope.paradata is not None:
+        submission.paradata = envelope.paradata
+    mark_submitted(submission, envelope.answers, actor, reason=f"sync:{channel}")
+    return Received(
+        "created",
+        submission,
+        sha256=envelope.sha256,
+        record=record_of(submission, receipt, envelope.version, envelope.area, envelope.answers),
+        uuid=envelope.uuid,
+    )
 
 
 def conflict_is_sensitive(existing: Submission, version: QuestionnaireVersion) -> bool:
@@ -627,34 +661,64 @@ def _conflict(
             new=envelope.sha256,
             reason=f"sync:{channel}",
         )
-        db.session.flush()
-    return Received("conflict", existing, conflict, sha256=stored_sha256 or "")
+    return Received(
+        "conflict",
+        existing,
+        conflict,
+        sha256=stored_sha256 or "",
+        uuid=envelope.uuid,
+        conflict_id=conflict.id,
+    )
 
 
 def stored_record(submission: Submission) -> dict[str, Any]:
-    """The stored interview as the API returns it.
+    """The stored interview as the API returns it (see :func:`record_of`)."""
+    receipt = db.session.scalar(
+        select(SubmissionReceipt).where(SubmissionReceipt.submission_id == submission.id)
+    )
+    return record_of(submission, receipt)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """A stored time in ISO 8601, UTC (SQLite returns it without the offset)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def record_of(
+    submission: Submission,
+    receipt: SubmissionReceipt | None,
+    version: QuestionnaireVersion | None = None,
+    area: Area | None = None,
+    answers: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The API's record of an interview; version, area and answers may be given when known.
 
     Answers of a sensitive questionnaire are withheld once submitted: after that the tablet
     holds no copy and nobody reads them through the API.
     """
-    receipt = db.session.scalar(
-        select(SubmissionReceipt).where(SubmissionReceipt.submission_id == submission.id)
-    )
-    version = submission.questionnaire_version
+    version = version or submission.questionnaire_version
     withheld = version.sensitive and not submission.editable
+    if withheld:
+        shown: dict[str, Any] = {}
+    else:
+        shown = answers if answers is not None else open_answers(submission)
     return {
         "uuid": submission.uuid,
         "questionnaire_id": version.questionnaire_id,
         "questionnaire_version": version.version,
-        "area": submission.area.code,
+        "area": (area or submission.area).code,
         "status": submission.status,
-        "answers": {} if withheld else open_answers(submission),
+        "answers": shown,
         "answers_withheld": withheld,
         "sha256": receipt.content_hash if receipt else None,
-        "started_at": receipt.started_at.isoformat() if receipt else None,
-        "ended_at": receipt.ended_at.isoformat() if receipt else None,
-        "received_at": receipt.received_at.isoformat() if receipt else None,
-        "submitted_at": submission.submitted_at.isoformat() if submission.submitted_at else None,
+        "started_at": _iso(receipt.started_at) if receipt else None,
+        "ended_at": _iso(receipt.ended_at) if receipt else None,
+        "received_at": _iso(receipt.received_at) if receipt else None,
+        "submitted_at": _iso(submission.submitted_at),
     }
 
 
@@ -730,26 +794,30 @@ def refuse_correction(submission: Submission, user: User, question_id: str) -> S
     )
 
 
-def correct(
-    submission: Submission,
-    user: User,
-    question_id: str,
-    row: int | None,
-    value: Any,
-    reason: str,
-    lang: str,
-) -> Submission:
-    """A supervisor's correction of one answer: reason required, re-validated, audited.
+@dataclass(frozen=True)
+class Correction:
+    """A reviewer's correction of one answer: question, roster row (None at top level), new
+    value (None removes the answer) and the reason, which is required."""
+
+    question_id: str
+    row: int | None
+    value: Any
+    reason: str
+
+
+def correct(submission: Submission, user: User, correction: Correction, lang: str) -> Submission:
+    """Apply a reviewer's correction: reason required, re-validated, audited.
 
     Every attempt leaves an audit entry: ``submission.correct`` when applied,
     ``submission.correct_refused`` when not. The caller commits in both cases (a refused
     attempt raises SubmissionProblem after its entry is added to the session).
     """
     if not may_correct(submission):
-        raise refuse_correction(submission, user, question_id)
-    field = question_id if row is None else f"{question_id}[{row}]"
+        raise refuse_correction(submission, user, correction.question_id)
+    row = correction.row
+    field = correction.question_id if row is None else f"{correction.question_id}[{row}]"
     try:
-        return _apply_correction(submission, user, question_id, row, value, reason, lang)
+        answers, old, in_roster = _corrected_answers(submission, correction, lang)
     except SubmissionProblem as problem:
         record(
             "submission.correct_refused",
@@ -761,19 +829,28 @@ def correct(
             reason=problem.message,
         )
         raise
+    put_answers(submission, answers)
+    record(
+        "submission.correct",
+        user=user,
+        object_type="submission",
+        object_id=submission.uuid,
+        submission=submission,
+        field=field if in_roster else correction.question_id,
+        old=old,
+        new=correction.value,
+        reason=correction.reason.strip(),
+    )
+    return submission
 
 
-def _apply_correction(
-    submission: Submission,
-    user: User,
-    question_id: str,
-    row: int | None,
-    value: Any,
-    reason: str,
-    lang: str,
-) -> Submission:
-    reason = (reason or "").strip()
-    if not reason:
+def _corrected_answers(
+    submission: Submission, correction: Correction, lang: str
+) -> tuple[dict[str, Any], Any, bool]:
+    """The corrected answers, the old value and whether the question is in a roster (the row
+    number counts only there); SubmissionProblem when the correction cannot apply."""
+    question_id, row, value = correction.question_id, correction.row, correction.value
+    if not (correction.reason or "").strip():
         raise SubmissionProblem(422, _("A correction needs a reason."))
     if submission.status not in (Status.SUBMITTED.value, Status.APPROVED.value):
         raise SubmissionProblem(409, _("Only submitted or approved interviews can be corrected."))
@@ -793,7 +870,6 @@ def _apply_correction(
             )
         target = rows[row]
     else:
-        row = None
         target = answers
     old = target.get(question_id)
     if value is None:
@@ -803,19 +879,7 @@ def _apply_correction(
     problems = validate(submission.questionnaire_version, answers, lang)
     if problems:
         raise SubmissionProblem(422, _("The corrected answers are not valid."), problems)
-    put_answers(submission, answers)
-    record(
-        "submission.correct",
-        user=user,
-        object_type="submission",
-        object_id=submission.uuid,
-        submission=submission,
-        field=question_id if row is None else f"{question_id}[{row}]",
-        old=old,
-        new=value,
-        reason=reason,
-    )
-    return submission
+    return answers, old, group is not None
 
 
 def _group_of(questionnaire: Any, question_id: str) -> str | None:

@@ -57,6 +57,7 @@ ALLOWED.update(
         "offline.interview": {"enumerator"},
         "offline.outbox": {"enumerator"},
         "review.conflicts": {"supervisor", "admin"},
+        "review.quality": {"supervisor", "admin"},
         "admin.import_outbox": {"admin"},
     }
 )
@@ -125,6 +126,7 @@ EXPECTED: dict[str, int | dict[str, int]] = {
     "review.correct_answer POST": 302,  # an empty correction redirects back with a message
     "review.decide POST": 400,  # an empty decision form is a bad request
     "review.detail GET": 200,
+    "review.quality GET": 200,
     "review.queue GET": 200,
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -60,10 +61,16 @@ def test_bundled_form_opens_and_reviews(app, client, auth, world, questionnaire_
         db.session.add_all([draft, submitted])
         db.session.commit()
         draft_uuid, submitted_uuid = draft.uuid, submitted.uuid
+        version_number = version.version
     auth.login("enum178")
     page = client.get(f"/collect/interview/{draft_uuid}")
     assert page.status_code == 200
-    assert f"/questionnaires/{questionnaire_id}/versions/" in page.get_data(as_text=True)
+    url = f"/api/v1/questionnaires/{questionnaire_id}/versions/{version_number}"
+    assert url in page.get_data(as_text=True)
+    definition = client.get(url)
+    assert definition.status_code == 200
+    # Parsed as the browser does: the app's own JSON reader limits nesting for input only.
+    assert json.loads(definition.get_data(as_text=True))["id"] == questionnaire_id
     auth.logout()
     auth.login("sup178")
     review = client.get(f"/review/{submitted_uuid}")

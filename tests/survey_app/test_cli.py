@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from survey_app.admin.services import bundled_areas_file
@@ -86,3 +89,27 @@ def test_users_create_duplicate_name(app, runner, monkeypatch) -> None:
     result = runner.invoke(args=["users", "create", "x", "--role", "analyst"])
     assert result.exit_code != 0
     assert "x" in result.output
+
+
+def test_publish_takes_a_questionnaire_made_from_an_xlsform(app, runner, tmp_path) -> None:
+    from questionnaires.xlsform import read_xlsform, write_xlsform
+    from survey_app.models import QuestionnaireVersion
+
+    source = json.loads(
+        (Path(__file__).parents[2] / "questionnaires/forms/commune.json").read_text()
+    )
+    source = {**source, "id": "commune_odk", "version": "2.0.0"}
+    document = read_xlsform(write_xlsform(source, tmp_path / "commune_odk.xlsx"))
+    path = tmp_path / "commune_odk.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["publish", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "commune_odk 2.0.0: published" in result.output
+    with app.app_context():
+        stored = db.session.scalars(select(QuestionnaireVersion.questionnaire_id)).all()
+        assert stored == ["commune_odk"]
+    broken = tmp_path / "broken.json"
+    broken.write_text("{", encoding="utf-8")
+    result = runner.invoke(args=["publish", str(broken)])
+    assert result.exit_code != 0
+    assert "broken.json" in result.output

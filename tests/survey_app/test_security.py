@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy import text as sa_text
 
 from survey_app.extensions import db
-from survey_app.models import AuditLog, Submission
+from survey_app.models import AuditLog, Submission, User
 
 from .test_results import login, results, write_report  # noqa: F401  (fixture)
 
@@ -526,14 +527,44 @@ def test_account_is_locked_after_repeated_failures_even_for_the_right_password(
         lockouts = db.session.scalars(
             select(AuditLog).where(AuditLog.action == "auth.lockout")
         ).all()
-        assert lockouts and lockouts[0].object_id == "user:enum178"
-        # Once the lock has passed, the right password works and clears the count.
+        enumerator = db.session.scalar(select(User).where(User.username == "enum178"))
+        assert lockouts and lockouts[0].object_id == str(enumerator.id)
+        # The throttle table keeps no user name (people type passwords there by mistake).
         from survey_app.security.models import LoginThrottle
 
+        assert not any("enum178" in row.key for row in db.session.scalars(select(LoginThrottle)))
+        # Once the lock has passed, the right password works and clears the count.
         for row in db.session.scalars(select(LoginThrottle)):
             row.locked_until = None
         db.session.commit()
     assert auth.login("enum178").status_code == 302
+
+
+def _reset_password(app, password: str) -> None:  # noqa: ANN001
+    """An administrator's reset of enum178's password."""
+    from survey_app.admin.services import update_user
+    from survey_app.models import User
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "enum178"))
+        update_user(
+            user,
+            role=user.role,
+            area_code="17801001",
+            language=user.language,
+            active=True,
+            password=password,
+        )
+        db.session.commit()
+
+
+def test_an_administrators_password_reset_lifts_a_lockout(app, client, auth, world) -> None:  # noqa: ANN001
+
+    for _ in range(5):
+        auth.login("enum178", "wrong password")
+    assert auth.login("enum178").status_code == 429
+    _reset_password(app, "another long password")
+    assert auth.login("enum178", "another long password").status_code == 302
 
 
 def test_address_is_locked_after_failures_on_many_names(app, client, auth, world) -> None:  # noqa: ANN001
@@ -585,25 +616,13 @@ def test_password_reset_ends_sessions_and_revokes_tokens(
     world,
     runner,  # noqa: ANN001
 ) -> None:
-    from survey_app.admin.services import update_user
-    from survey_app.models import User
 
     token = runner.invoke(["users", "token", "enum178"]).output.strip()
     auth.login("enum178")
     assert client.get("/collect/").status_code == 200
     bearer = {"Authorization": f"Bearer {token}"}
     assert app.test_client().get("/api/v1/assignments", headers=bearer).status_code == 200
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.username == "enum178"))
-        update_user(
-            user,
-            role=user.role,
-            area_code="17801001",
-            language=user.language,
-            active=True,
-            password="a new long password",
-        )
-        db.session.commit()
+    _reset_password(app, "a new long password")
     assert client.get("/collect/").status_code == 302
     assert app.test_client().get("/api/v1/assignments", headers=bearer).status_code == 401
     assert auth.login("enum178", "a new long password").status_code == 302
@@ -732,3 +751,19 @@ def test_report_tables_neutralise_formulas_in_csv_and_excel(tmp_path) -> None:  
 
     cell = load_workbook(tmp_path / "t.xlsx").active["A1"]
     assert cell.value == FORMULA and cell.data_type == "s"
+
+
+def test_outbox_import_over_two_megabytes_passes_the_csrf_check(app, client, auth, world) -> None:  # noqa: ANN001
+    auth.login("admin")
+    page = client.get("/admin/import-outbox").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    app.config["WTF_CSRF_ENABLED"] = True
+    items = [{"pad": ["x" * 15_000] * 10} for _ in range(20)]  # 3 MB, each item refused alone
+    data = json.dumps({"format": "gesurvey-outbox", "username": "enum178", "submissions": items})
+    response = client.post(
+        "/admin/import-outbox",
+        data={"file": (io.BytesIO(data.encode()), "trip.json"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert 'id="import-report"' in response.get_data(as_text=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from sqlalchemy import func, select
@@ -50,3 +51,28 @@ def test_cli_into_db_fills_the_database(app, runner) -> None:  # noqa: ANN001
     assert "approved submissions stored" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Submission)) > 20
+
+
+def test_quality_page_flags_exactly_the_simulated_fabricating_teams(app, client, auth) -> None:  # noqa: ANN001
+    from analysis.synthetic.paradata import FABRICATORS
+
+    simulator = Simulator(800, 1)
+    with app.app_context():
+        load_simulation(simulator)
+        create_user("admin", "admin", TEST_PASSWORD)
+        individual = db.session.scalar(
+            select(QuestionnaireVersion.id).where(
+                QuestionnaireVersion.questionnaire_id == "individual"
+            )
+        )
+        db.session.commit()
+    # Interviewer ids are (district - 177) * 10 + team; accounts are sim.enum.<district>.<team>.
+    expected = {f"sim.enum.{177 + i // 10}.{i % 10}" for i in FABRICATORS}
+    auth.login("admin")
+    page = client.get("/review/quality", query_string={"version": individual})
+    assert page.status_code == 200
+    rows = re.findall(
+        r'data-enumerator="([^"]+)" data-flagged="([^"]*)"', page.get_data(as_text=True)
+    )
+    assert len(rows) > 20
+    assert {name for name, flags in rows if flags} == expected

@@ -165,6 +165,7 @@
       if (!current) return;
       current.answers = record.answers;
       current.page = record.page;
+      current.paradata = record.paradata;
       current.saved_at = record.saved_at;
       await Outbox.put("drafts", uuid, current);
     }
@@ -182,7 +183,7 @@
 
     async send(kind, body) {
       await this.store.put(this.draft.uuid, { answers: body.answers, page: body.page,
-        saved_at: new Date().toISOString() });
+        paradata: body.paradata, saved_at: new Date().toISOString() });
       if (kind === "draft") return { status: 200, body: { row_version: 0 } };
       await Outbox.finalise({
         uuid: this.draft.uuid,
@@ -192,6 +193,7 @@
         answers: body.answers,
         started_at: this.draft.started_at,
         ended_at: new Date().toISOString(),
+        paradata: body.paradata,
       }, { title: this.draft.title, area_name: this.draft.area_name });
       Outbox.sync(true).catch(() => {});
       return { status: 200, body: { row_version: 0, redirect: "/collect/outbox" } };
@@ -224,6 +226,7 @@
       questionnaire: definition,
       answers: draft.answers || {},
       page: draft.page || 0,
+      paradata: draft.paradata,
       submission: { uuid: draft.uuid, status: "draft", row_version: 0 },
       errors: [],
     }, { store, transport: new OutboxTransport(draft, store) });

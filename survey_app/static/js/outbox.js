@@ -85,10 +85,13 @@
   const CONTENT_FIELDS = ["uuid", "questionnaire_id", "questionnaire_version", "area",
     "answers", "started_at", "ended_at"];
 
+  /* The hash covers the interview's content; paradata (how it was done) travels beside it. */
   async function seal(content) {
     const picked = {};
     for (const name of CONTENT_FIELDS) picked[name] = content[name];
-    return Object.assign(picked, { sha256: await sha256Hex(canonicalJson(picked)) });
+    const envelope = Object.assign(picked, { sha256: await sha256Hex(canonicalJson(picked)) });
+    if (content.paradata) envelope.paradata = content.paradata;
+    return envelope;
   }
 
   /* ---------------------------------------------------------------- the outbox */

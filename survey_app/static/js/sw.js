@@ -26,6 +26,7 @@ const PRECACHE = [
   "/static/js/form/fields.js",
   "/static/js/form/model.js",
   "/static/js/form/navigation.js",
+  "/static/js/form/paradata.js",
   "/static/js/form/render.js",
   "/static/js/form/roster.js",
   "/static/js/form/state.js",

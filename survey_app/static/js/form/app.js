@@ -1,12 +1,14 @@
 /*
  * FormApp: one interview on the page. Its methods live in one module per job and are gathered
  * here: state.js (answers, device storage), navigation.js (pages), sync.js (server), render.js
- * (page shell and section), roster.js (repeat groups), fields.js (questions). The pure logic
+ * (page shell and section), roster.js (repeat groups), fields.js (questions), paradata.js
+ * (time per question, corrections). The pure logic
  * (skip rules, calculations, checks) is validation.js and has no DOM.
  */
 import { Fields } from "./fields.js";
 import { Model } from "./model.js";
 import { Navigation } from "./navigation.js";
+import { Paradata, ParadataRecorder } from "./paradata.js";
 import { Rendering } from "./render.js";
 import { Roster } from "./roster.js";
 import { DraftState, LocalDraftStore } from "./state.js";
@@ -47,6 +49,9 @@ export class FormApp {
     this.stale = false;
     this.banner = null;
     this.analysis = analyse(this.model, this.raw, this.lang);
+    this.paradata = new ParadataRecorder({
+      perQuestion: !this.model.def.sensitive, appVersion: element.dataset.appVersion });
+    this.paradata.restore(data.paradata);
     this.setServerErrors(data.errors || []);
   }
 
@@ -63,12 +68,16 @@ export class FormApp {
     if (local && sameForm && !local.synced && local.answers &&
         (this.rowVersion === null || local.row_version === this.rowVersion)) {
       this.raw = clone(local.answers);
+      this.paradata.restore(local.paradata);
       if (Number.isInteger(local.page)) this.page = local.page;
       this.dirty = true;
       this.banner = { kind: "info", text: this.t("restored") };
     }
     this.analysis = analyse(this.model, this.raw, this.lang);
     this.page = this.relevantPage(this.page, 1);
+    this.paradata.start();
+    this.watchParadata();
+    this.paradata.locate(globalThis.navigator && globalThis.navigator.geolocation);
     this.renderShell();
     this.renderPage();
     this.timer = globalThis.setInterval(() => {
@@ -89,7 +98,7 @@ export class FormApp {
 }
 
 /* Copy the methods of each part onto FormApp, so `this` is the one interview throughout. */
-for (const part of [DraftState, Navigation, Sync, Rendering, Roster, Fields]) {
+for (const part of [DraftState, Navigation, Sync, Rendering, Roster, Fields, Paradata]) {
   for (const name of Object.getOwnPropertyNames(part.prototype)) {
     if (name === "constructor") continue;
     if (Object.prototype.hasOwnProperty.call(FormApp.prototype, name)) {

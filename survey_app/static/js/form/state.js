@@ -1,10 +1,11 @@
 /*
  * State and storage: the answers being edited, what is saved, and the draft kept on the device.
  * The device store is any object with async get/put/remove of
- * {uuid, questionnaire, answers, page, row_version, saved_at, synced} (putNow, if present, writes
+ * {uuid, questionnaire, answers, page, row_version, paradata, saved_at, synced} (putNow, if present, writes
  * synchronously while the page is being hidden); localStorage by default, IndexedDB offline.
  */
-import { isNull, pathKey, setIn } from "./util.js";
+import { questionOf } from "./paradata.js";
+import { getIn, isNull, pathKey, setIn } from "./util.js";
 
 const LOCAL_SAVE_DELAY_MS = 250;
 
@@ -46,7 +47,8 @@ export class LocalDraftStore {
 /* FormApp methods that change the answers and keep them on the device. */
 export class DraftState {
   body() {
-    return { answers: this.analysis.answers, page: this.page, row_version: this.rowVersion };
+    return { answers: this.analysis.answers, page: this.page, row_version: this.rowVersion,
+      paradata: this.paradata.snapshot() };
   }
 
   record(synced) {
@@ -56,6 +58,7 @@ export class DraftState {
       answers: this.analysis.answers,
       page: this.page,
       row_version: this.rowVersion,
+      paradata: this.paradata.snapshot(),
       saved_at: new Date().toISOString(),
       synced,
     };
@@ -76,6 +79,10 @@ export class DraftState {
   }
 
   setAnswer(path, value) {
+    const before = getIn(this.raw, path);
+    if (!isNull(before) && JSON.stringify(before) !== JSON.stringify(value)) {
+      this.paradata.changed(questionOf(path));
+    }
     setIn(this.raw, path, value);
     if (isNull(value)) this.touched.add(pathKey(path));
     this.serverErrors.delete(pathKey(path));

@@ -99,6 +99,7 @@ export class Sync {
       this.jumpTo(firstBad, this.t("submitErrors"));
       return;
     }
+    this.paradata.finish();
     this.storeLocalNow();
     const button = this.el.querySelector(".gs-submit");
     if (button) button.disabled = true;
