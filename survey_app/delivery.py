@@ -90,7 +90,7 @@ def _after_request(response: Response) -> Response:
         response.direct_passthrough = False
         response.set_data(b"")
         response.status_code = 304
-        response.set_etag(f"{etag}-gzip", weak=weak)
+        response.set_etag(f"{etag}-gzip", weak=bool(weak))
         return response
     response.direct_passthrough = False
     body = response.get_data()
@@ -107,7 +107,7 @@ def _after_request(response: Response) -> Response:
     response.set_data(compressed)
     response.headers["Content-Encoding"] = "gzip"
     if etag:
-        response.set_etag(f"{etag}-gzip", weak=weak)
+        response.set_etag(f"{etag}-gzip", weak=bool(weak))
     return response
 
 

@@ -1,5 +1,7 @@
 """Create the Flask extensions without an app, so every module can import them safely."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -25,6 +27,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base class of every table. Flask-SQLAlchemy builds ``db.Model`` at run time from Base, which a
+# type checker cannot follow; it reads Base, whose columns and relationships are the same.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

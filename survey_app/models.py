@@ -23,7 +23,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from questionnaires.errors import GesurveyError
 
-from .extensions import db
+from .extensions import Model
 
 
 def utcnow() -> datetime:
@@ -66,7 +66,7 @@ class Status(enum.StrEnum):
 EDITABLE_STATUSES = (Status.DRAFT.value, Status.RETURNED.value)
 
 
-class Area(db.Model):
+class Area(Model):
     """A unit of the province → district → commune → village hierarchy, keyed by its code."""
 
     __tablename__ = "area"
@@ -112,7 +112,7 @@ class Area(db.Model):
         return f"{self.code} {self.name}"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who logs in; role decides what they may see, area limits where."""
 
     __tablename__ = "user"
@@ -159,7 +159,7 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         """Deactivated users cannot log in (Flask-Login reads this)."""
         return self.active
 
@@ -174,7 +174,7 @@ class User(UserMixin, db.Model):
         return area is not None and self.area.contains(area)
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """An enumerator's task: a questionnaire in a village with a target number of households."""
 
     __tablename__ = "assignment"
@@ -195,7 +195,7 @@ class Assignment(db.Model):
     )
 
 
-class QuestionnaireVersion(db.Model):
+class QuestionnaireVersion(Model):
     """A published questionnaire definition; immutable once published."""
 
     __tablename__ = "questionnaire_version"
@@ -231,7 +231,7 @@ class QuestionnaireVersion(db.Model):
         return self.unit == "women" or questionnaire_for(self).sensitive
 
 
-class Submission(db.Model):
+class Submission(Model):
     """One interview, keyed by the UUID the tablet made; answers are keyed by question id."""
 
     __tablename__ = "submission"
@@ -301,7 +301,7 @@ def _seal_sensitive_answers(mapper, connection, target: Submission) -> None:
         target.answers = seal(target.answers)
 
 
-class AuditLog(db.Model):
+class AuditLog(Model):
     """One change, append-only: who, when, what, old and new value, and why."""
 
     __tablename__ = "audit_log"

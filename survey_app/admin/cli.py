@@ -159,7 +159,9 @@ def token_command(name: str) -> None:
     """Print a new personal API token for NAME (the previous one stops working)."""
     user = db.session.scalar(select(User).where(User.username == name))
     if user is None:
-        _fail(f"no user named {name!r}; create it first with `gesurvey users create`")
+        raise click.ClickException(
+            f"no user named {name!r}; create it first with `gesurvey users create`"
+        )
     token = issue_token(user)
     db.session.commit()
     click.echo(token)

@@ -314,7 +314,7 @@ def progress() -> ResponseReturnValue:
     by_district: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for key in keys:
         c = counts.get(key, {})
-        row = {
+        row: dict[str, Any] = {
             "district": key[0],
             "enumerator": key[1],
             "target": targets.get(key, 0),

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..models import User, utcnow
 from ..submissions.models import SubmissionConflict, SubmissionReceipt
 
 __all__ = ["ApiToken", "SubmissionConflict", "SubmissionReceipt"]
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A user's personal API token; only its SHA-256 is stored (the token is shown once)."""
 
     __tablename__ = "api_token"

@@ -41,7 +41,8 @@ def progress_by_assignment(assignments: list[Assignment]) -> dict[int, dict[str,
         .group_by(Submission.assignment_id, Submission.status)
     )
     for assignment_id, status, n in rows:
-        counts[assignment_id][status] = n
+        if assignment_id is not None:
+            counts[assignment_id][status] = n
     return counts
 
 
@@ -65,7 +66,8 @@ def assignments() -> ResponseReturnValue:
         )
         .order_by(Submission.updated_at.desc())
     ):
-        open_interviews.setdefault(submission.assignment_id, []).append(submission)
+        if submission.assignment_id is not None:
+            open_interviews.setdefault(submission.assignment_id, []).append(submission)
     return render_template(
         "collect/assignments.html",
         assignments=rows,

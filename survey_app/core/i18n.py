@@ -17,9 +17,9 @@ def select_locale() -> str:
         return lang if lang in languages else "en"
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
-    lang = session.get("lang")
-    if lang in languages:
-        return lang
+    chosen = session.get("lang")
+    if chosen in languages:
+        return str(chosen)
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

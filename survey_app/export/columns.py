@@ -93,7 +93,7 @@ def _multi_answers(
     question = column.question
     assert question is not None
     out: list[tuple[set[Any], int | None] | None] = []
-    for value in map(dict.get, containers, repeat(question.id, len(containers))):
+    for value in map(dict.get, containers, repeat(question.id, len(containers))):  # type: ignore[arg-type]
         if value is None or value == "":
             out.append(None)
             continue
@@ -131,7 +131,7 @@ def _column_values(
             type=arrow_type,
         )
     if column.source in ("answer", "grid"):
-        raw = list(map(dict.get, containers, repeat(question.id, len(containers))))
+        raw = list(map(dict.get, containers, repeat(question.id, len(containers))))  # type: ignore[arg-type]
         if column.source == "grid":
             row = column.grid_row
             raw = [value.get(row) if isinstance(value, Mapping) else None for value in raw]

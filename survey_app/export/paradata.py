@@ -76,7 +76,7 @@ def _batches(
         query = query.where(Submission.status.in_(list(statuses)))
     result = db.session.execute(query.execution_options(yield_per=size))
     for partition in result.partitions():
-        yield [tuple(row) for row in partition]
+        yield [(row[0], row[1], row[2]) for row in partition]
 
 
 def _rows(batch: list[tuple[str, str, str]], table: UnitTable) -> pa.Table:

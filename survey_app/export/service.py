@@ -173,6 +173,7 @@ def _copy_rows(query: Any) -> Iterator[tuple[Any, ...]]:
     connection = db.session.connection()
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     driver = connection.connection.driver_connection
+    assert driver is not None  # a live connection always has its driver's
     with driver.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:
         yield from copy.rows()
 

@@ -240,7 +240,7 @@ class LabelledWriter:
         finally:
             shutil.rmtree(self._spool_dir, ignore_errors=True)
 
-    def _value_labels(self) -> dict[str, dict[int, str]]:
+    def _value_labels(self) -> dict[str, dict[int | float, str]]:
         return {
             c.name: {
                 code: _truncate_bytes(label[self.lang], _SPSS_VALUE_LABEL_BYTES)

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..models import User, utcnow
 
 
-class ReportRun(db.Model):
+class ReportRun(Model):
     """One report run: a folder written by ``gesurvey analyze report`` (run here or uploaded).
 
     Only published runs are shown to supervisors and department viewers.
@@ -48,7 +48,7 @@ class ReportRun(db.Model):
         }
 
 
-class ViewerDepartment(db.Model):
+class ViewerDepartment(Model):
     """The department whose pack a department viewer may download (one per viewer)."""
 
     __tablename__ = "viewer_department"

@@ -72,7 +72,7 @@ def _choice_label(choices: list, code: Any, lang: str) -> str:
         choice_code = choice.get("code") if isinstance(choice, dict) else choice.code
         if choice_code == code:
             label = choice.get("label") if isinstance(choice, dict) else choice.label
-            if hasattr(label, "to_dict"):
+            if label is not None and hasattr(label, "to_dict"):
                 label = label.to_dict()
             return f"{code} {_text(label, lang)}"
     if code in MISSING_CODES:

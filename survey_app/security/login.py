@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import overload
 
 from flask import current_app, request
 from sqlalchemy import select
@@ -29,6 +30,10 @@ from .models import LoginThrottle
 MAX_LOCK_SECONDS = 3600
 
 
+@overload
+def _aware(moment: datetime) -> datetime: ...
+@overload
+def _aware(moment: None) -> None: ...
 def _aware(moment: datetime | None) -> datetime | None:
     # SQLite returns naive datetimes; every stored time is UTC.
     if moment is not None and moment.tzinfo is None:

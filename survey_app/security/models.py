@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..models import utcnow
 
 
-class LoginThrottle(db.Model):
+class LoginThrottle(Model):
     """Recent failed logins of one key (``user:<name>`` or ``addr:<ip>``) and its lock."""
 
     __tablename__ = "login_throttle"

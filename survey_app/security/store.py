@@ -8,9 +8,9 @@ row_version is left as it was (the content did not change).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 
 from ..extensions import db
 from ..models import AuditLog, QuestionnaireVersion, Submission
@@ -39,7 +39,7 @@ def reseal_everything() -> dict[str, int]:
     """
     sensitive_versions = sensitive_version_ids()
     counts = {"submission": 0, "submission_conflict": 0, "audit_log": 0}
-    table = Submission.__table__
+    table = cast(Table, Submission.__table__)  # mapped classes' tables are Tables
     sensitive_ids: set[int] = set()
     for row_id, version_id, answers in db.session.execute(
         select(table.c.id, table.c.questionnaire_version_id, table.c.answers)
@@ -52,7 +52,7 @@ def reseal_everything() -> dict[str, int]:
                 update(table).where(table.c.id == row_id).values(answers=reseal(answers))
             )
             counts["submission"] += 1
-    table = SubmissionConflict.__table__
+    table = cast(Table, SubmissionConflict.__table__)  # mapped classes' tables are Tables
     for row_id, submission_id, content in db.session.execute(
         select(table.c.id, table.c.submission_id, table.c.content)
     ):
@@ -66,7 +66,7 @@ def reseal_everything() -> dict[str, int]:
                 .values(content={**content, "answers": reseal(answers)})
             )
             counts["submission_conflict"] += 1
-    table = AuditLog.__table__
+    table = cast(Table, AuditLog.__table__)  # mapped classes' tables are Tables
     for row_id, submission_id, field, old, new in db.session.execute(
         select(table.c.id, table.c.submission_id, table.c.field, table.c.old, table.c.new)
     ):

@@ -34,6 +34,7 @@ def js_number(value: float) -> str:
         return str(int(value))
     sign = "-" if value < 0 else ""
     _, digit_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
+    assert isinstance(exponent, int)  # a finite value's exponent is never 'n', 'N' or 'F'
     digits = list(digit_tuple)
     while len(digits) > 1 and digits[-1] == 0:
         digits.pop()

@@ -71,7 +71,7 @@ class _Where:
     cookie is read through the same JSON check before the interface language is known)."""
 
     def __init__(self, what: str | _Where = "") -> None:
-        self.what = what.what if isinstance(what, _Where) else what
+        self.what: str = what.what if isinstance(what, _Where) else what
 
     def __str__(self) -> str:
         return self.what or _("the request body")
@@ -117,7 +117,7 @@ def _shown_path(path: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _check_text(text: str, where: str, path: str) -> None:
+def _check_text(text: str, where: str | _Where, path: str) -> None:
     if len(text) > MAX_TEXT:
         raise InputRejected(
             _(

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..models import Area, Submission, User, utcnow
 
 
-class SubmissionReceipt(db.Model):
+class SubmissionReceipt(Model):
     """How an interview reached the server through the sync API: the content hash that decides
     whether a resend is the same interview (200) or a different one under the same UUID (409).
     """
@@ -30,7 +30,7 @@ class SubmissionReceipt(db.Model):
     submission: Mapped[Submission] = relationship()
 
 
-class SubmissionConflict(db.Model):
+class SubmissionConflict(Model):
     """A different interview sent under a UUID the server already holds: kept for a supervisor,
     never applied to the stored record. One row per distinct content.
     """

@@ -34,7 +34,7 @@ _ENTRY = {"seconds", "visits", "changes"}
 class ParadataRejected(GesurveyError, ValueError):
     """The paradata cannot be kept; ``message`` says which part, in the user's language."""
 
-    code = "paradata"
+    code = "paradata_rejected"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -73,7 +73,76 @@ def test_random_mistakes_never_crash_the_loader(seed: int) -> None:
     for _ in range(8):
         doc = _mutate(MINI, rng)
         try:
-            questionnaire_from_dict(doc, "forms/mini.json", "mini")
+            questionnaire = questionnaire_from_dict(doc, "forms/mini.json", "mini")
         except QuestionnaireError as exc:
             assert exc.messages
             assert all(m.startswith("forms/mini.json: ") for m in exc.messages), exc.messages
+        else:
+            # What the loader accepts must work: the browser's JSON and answer checks run on it.
+            assert questionnaire.to_client_dict()["id"] == questionnaire.id
+            assert isinstance(questionnaire.validate_answers({}), list)
+
+
+def _with(change: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(MINI)
+    change(doc)
+    return doc
+
+
+def _item(doc: dict[str, Any], section: int, qid: str) -> dict[str, Any]:
+    return next(i for i in doc["sections"][section]["items"] if i["id"] == qid)
+
+
+# One mistake each, and words the error must contain to name it (question id, the bad value).
+NAMED_MISTAKES: list[tuple[str, Any, tuple[str, ...]]] = [
+    (
+        "unknown choice list",
+        lambda d: _item(d, 1, "RSEX").update(choices="gender"),
+        ("RSEX", "gender"),
+    ),
+    (
+        "reference to a question that does not exist",
+        lambda d: _item(d, 1, "D1_02").update(relevant="${NOPE} = 1"),
+        ("D1_02", "NOPE"),
+    ),
+    (
+        "expression that does not compile",
+        lambda d: _item(d, 1, "D1_02").update(relevant="${D1_01} +"),
+        ("D1_02", "relevant"),
+    ),
+    (
+        "the same question id twice",
+        lambda d: d["sections"][1]["items"].append(copy.deepcopy(_item(d, 1, "A04"))),
+        ("A04",),
+    ),
+    (
+        "question without a type",
+        lambda d: _item(d, 0, "HH02").pop("type"),
+        ("type",),
+    ),
+    (
+        "unknown question type",
+        lambda d: _item(d, 0, "HH02").update(type="number"),
+        ("number",),
+    ),
+    (
+        "a choice code used twice in one list",
+        lambda d: d["choice_lists"]["sex"].append(copy.deepcopy(d["choice_lists"]["sex"][0])),
+        ("sex",),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [(change, words) for _, change, words in NAMED_MISTAKES],
+    ids=[name for name, _, _ in NAMED_MISTAKES],
+)
+def test_each_mistake_is_refused_and_named(change: Any, words: tuple[str, ...]) -> None:
+    with pytest.raises(QuestionnaireError) as caught:
+        questionnaire_from_dict(_with(change), "forms/mini.json", "mini")
+    text = "\n".join(caught.value.messages)
+    assert all(word in text for word in words), text
+    assert all(m.startswith("forms/mini.json: ") for m in caught.value.messages)
+    vi = "\n".join(caught.value.messages_vi)
+    assert len(caught.value.messages_vi) == len(caught.value.messages) and vi

@@ -171,9 +171,32 @@ def test_broken_questionnaire_is_not_published(app, world) -> None:
 
 
 def test_publish_screen_reports_nothing_new(client, admin) -> None:
-    page = client.post("/admin/questionnaires/publish", follow_redirects=True)
-    text = page.get_data(as_text=True)
-    assert "Đã công bố" in text or "Không có phiên bản mới" in text
+    """Publishing twice: the second time every bundled version is already there."""
+    client.post("/admin/questionnaires/publish", follow_redirects=True)
+    text = client.post("/admin/questionnaires/publish", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "Không có phiên bản mới để công bố." in text
+    assert "Đã công bố:" not in text
+
+
+def test_publish_screen_lists_what_it_published(app, client, admin) -> None:
+    """On a database without the bundled versions, the screen names each one it published."""
+    from questionnaires import load_bundled
+    from survey_app.models import QuestionnaireVersion
+
+    with app.app_context():
+        bundled = load_bundled()
+        for version in db.session.scalars(select(QuestionnaireVersion)):
+            if version.questionnaire_id in bundled:
+                db.session.delete(version)
+        db.session.commit()
+    text = client.post("/admin/questionnaires/publish", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "Đã công bố:" in text
+    for questionnaire_id, questionnaire in bundled.items():
+        assert f"{questionnaire_id} {questionnaire.version}" in text
 
 
 def test_form_validation_messages_are_vietnamese(client, admin) -> None:

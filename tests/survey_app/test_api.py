@@ -120,11 +120,34 @@ def test_new_then_same_then_different_content(app, client, token) -> None:  # no
 
 
 def test_hash_is_sha256_of_canonical_json(client, token) -> None:  # noqa: ANN001
-    body = envelope()
-    content = {k: v for k, v in body.items() if k != "sha256"}
-    assert body["sha256"] == reference_hash(content)
-    response = client.post(URL, json=body, headers=bearer(token))
+    """The server hashes sorted-key, compact, UTF-8 JSON of the content fields.
+
+    The expected value was computed outside Python, with ``printf '%s' TEXT | sha256sum`` on the
+    canonical text spelled out below; the hash field itself is not covered.
+    """
+    from survey_app.submissions.canonical import canonical_json, content_hash, content_of
+
+    body = {
+        "uuid": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "started_at": "2026-11-30T08:00:00+07:00",
+        "questionnaire_version": "1.0.0",
+        "questionnaire_id": "test_household",
+        "area": "17801001",
+        "answers": {"roster": [{"M03": 1}], "HH02": 2, "HH01": "Hoàng Văn A"},
+        "ended_at": "2026-11-30T09:00:00+07:00",
+        "sha256": "not part of the content",
+    }
+    assert canonical_json(content_of(body)) == (
+        '{"answers":{"HH01":"Hoàng Văn A","HH02":2,"roster":[{"M03":1}]},"area":"17801001",'
+        '"ended_at":"2026-11-30T09:00:00+07:00","questionnaire_id":"test_household",'
+        '"questionnaire_version":"1.0.0","started_at":"2026-11-30T08:00:00+07:00",'
+        '"uuid":"7c9e6679-7425-40de-944b-e07fc1f90ae7"}'
+    )
+    assert content_hash(body) == "4908c6b26768047a456f85e06278b15e4c085455750644cc6830bd94a61a7316"
+    sent = envelope()
+    response = client.post(URL, json=sent, headers=bearer(token))
     assert response.status_code == 201
+    assert response.get_json()["sha256"] == content_hash(sent) == sent["sha256"]
 
 
 @pytest.mark.parametrize(

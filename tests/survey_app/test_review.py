@@ -222,7 +222,9 @@ def test_womens_safety_answers_are_never_shown(app, client, auth, world) -> None
         db.session.commit()
         uuid = submission.uuid
     auth.login("sup178")
-    assert "SECRET-NAME" not in client.get("/review/?status=all").get_data(as_text=True)
+    queue = client.get("/review/?status=all")
+    assert queue.status_code == 200 and uuid in queue.get_data(as_text=True)
+    assert "SECRET-NAME" not in queue.get_data(as_text=True)
     response = client.get(f"/review/{uuid}")
     detail = response.get_data(as_text=True)
     assert response.status_code == 200
