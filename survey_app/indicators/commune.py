@@ -58,6 +58,8 @@ def load_commune_forms(user: User | None, period: str | None = None) -> int:
         for indicator in indicators:
             spec = indicator.commune_form or {}
             numerator_q, denominator_q = spec.get("numerator"), spec.get("denominator")
+            if numerator_q is None:
+                continue  # the catalogue's check gives every commune-form figure a numerator
             numerator = _count(answers.get(numerator_q), form.question(numerator_q).missing_codes)
             denominator = (
                 _count(answers.get(denominator_q), form.question(denominator_q).missing_codes)

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..models import Area, User, utcnow
 
 
@@ -40,7 +40,7 @@ class SourceKind(enum.StrEnum):
     IMPORT = "import"  # a long-format file loaded with `gesurvey indicators import`
 
 
-class IndicatorValue(db.Model):
+class IndicatorValue(Model):
     """One figure: an indicator in one area, period and cell (sex, and optionally a group).
 
     ``value`` is the figure in the catalogue's unit (a percentage, a mean, a ratio or a count);
@@ -132,7 +132,7 @@ class IndicatorValue(db.Model):
         }
 
 
-class IndicatorRevision(db.Model):
+class IndicatorRevision(Model):
     """The previous state of a figure, kept whenever an approved figure is changed."""
 
     __tablename__ = "indicator_revision"

@@ -312,7 +312,12 @@ def _with_total(indicator: Any, cells: list[EntryCell]) -> list[EntryCell]:
     women, men = cells
     total = EntryCell("T")
     if indicator.has_denominator:
-        if None in (women.numerator, women.denominator, men.numerator, men.denominator):
+        if (
+            women.numerator is None
+            or women.denominator is None
+            or men.numerator is None
+            or men.denominator is None
+        ):
             return cells
         total.numerator = women.numerator + men.numerator
         total.denominator = women.denominator + men.denominator

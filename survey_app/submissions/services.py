@@ -516,6 +516,8 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
             ]
         )
     paradata = _paradata(version, body)
+    # The checks above refused a missing start or end time.
+    assert started is not None and ended is not None
     return Envelope(
         uuid, version, area, assignment, answers, started, ended, sha, body, paradata, district
     )
