@@ -112,12 +112,22 @@ EXPECTED: dict[str, int | dict[str, int]] = {
         "viewer": 404,
     },  # the API shows a submission only to the enumerator who sent it; others get not found
     "api.submissions POST": 422,  # past the access check, an empty envelope is invalid
+    "api.indicators GET": 200,
     "collect.assignments GET": 200,
     "collect.draft POST": 200,
     "collect.interview GET": 200,
     "collect.start_interview POST": 302,  # redirects to the new interview
     "collect.submissions GET": 200,
     "collect.submit_interview POST": 422,  # empty answers fail the questionnaire's checks
+    "indicators.approvals GET": 200,
+    "indicators.approvals POST": 302,  # an empty approval form redirects back with a message
+    "indicators.browse GET": 200,
+    "indicators.download GET": 200,
+    "indicators.entry GET": 200,
+    "indicators.entry POST": 422,  # an empty entry form names the missing fields
+    "indicators.figure GET": 404,  # figure 1 does not exist in the test world
+    "indicators.yearly_report GET": 200,
+    "indicators.yearly_report_pdf GET": 200,
     "main.index GET": 302,  # sends each role to its own start page
     "offline.home GET": 200,
     "offline.interview GET": 200,
