@@ -26,6 +26,7 @@ LAZY_COMMANDS = {
     "export": "survey_app.export.cli:export_command",
     "results": "survey_app.results.cli:results_group",
     "keys": "survey_app.security.cli:keys_group",
+    "assignments": "survey_app.admin.cli:assignments_group",
 }
 
 
