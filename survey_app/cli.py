@@ -40,6 +40,7 @@ APP_COMMANDS: dict[str, str] = {
     "results": "survey_app.results.cli:results_group",
     "keys": "survey_app.security.cli:keys_group",
     "indicators": "survey_app.indicators.cli:indicators_group",
+    "assignments": "survey_app.admin.cli:assignments_group",
 }
 
 

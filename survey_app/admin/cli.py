@@ -1,4 +1,5 @@
-"""The web app's administration commands: ``gesurvey setup``, ``publish``, ``users``, ``areas``.
+"""The web app's administration commands: ``gesurvey setup``, ``publish``, ``users``, ``areas``,
+``assignments``.
 
 Each runs inside the app built by the ``gesurvey`` group (``flask.cli.with_appcontext``).
 """
@@ -25,7 +26,7 @@ from ..security.sealing import configured_keys, new_key, write_key_file
 from ..security.sealing import key_file as data_key_file
 from .services import AdminError, bundled_areas_file, create_user, load_areas
 
-__all__ = ["areas_group", "publish_command", "setup_command", "users_group"]
+__all__ = ["areas_group", "assignments_group", "publish_command", "setup_command", "users_group"]
 
 
 def _fail(message: str) -> None:
@@ -184,3 +185,48 @@ def load_areas_command(file: str) -> None:
         db.session.rollback()
         _fail(str(error))
     click.echo(f"Areas: {result.created} created, {result.updated} updated.")
+
+
+@click.group("assignments")
+def assignments_group() -> None:
+    """Assignments in bulk (CSV columns: enumerator,questionnaire,area_code,target)."""
+
+
+@assignments_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def import_command(file: Path) -> None:
+    """Create or update the assignments listed in FILE, all or nothing.
+
+    Every row is checked first; when any is wrong nothing is saved and each problem is printed
+    with its row and column. Importing the same file again changes nothing.
+    """
+    from ..extensions import db
+    from .bulk import import_assignments
+    from .services import AdminError
+
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as handle:
+            result = import_assignments(handle, file.name)
+        db.session.commit()
+    except OSError as error:
+        raise click.ClickException(f"{file}: {error.strerror or error}") from None
+    except AdminError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Assignments: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged."
+    )
+
+
+@assignments_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
+def export_command(file: Path) -> None:
+    """Write the current assignments to FILE in the format `assignments import` reads."""
+    from .bulk import export_assignments
+
+    with file.open("w", encoding="utf-8", newline="") as handle:
+        count = export_assignments(handle)
+    click.echo(f"Wrote {count} assignments to {file}.")

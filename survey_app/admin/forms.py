@@ -1,6 +1,7 @@
 """Forms of the admin screens."""
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
@@ -73,6 +74,12 @@ class CreateAssignmentForm(BaseForm):
     area_code = StringField(_l("Village code"), validators=[DataRequired()])
     questionnaire_id = SelectField(_l("Questionnaire"), choices=[])
     target = IntegerField(_l("Target households"), validators=[NumberRange(min=0, max=10000)])
+
+
+class ImportAssignmentsForm(BaseForm):
+    """A CSV file of assignments (enumerator,questionnaire,area_code,target), all or nothing."""
+
+    file = FileField(_l("CSV file of assignments"), validators=[FileRequired()])
 
 
 class PublishQuestionnairesForm(BaseForm):

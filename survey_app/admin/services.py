@@ -266,6 +266,43 @@ def load_areas(path: str | Path, by: User | None = None) -> AreaLoadResult:
     return AreaLoadResult(created, updated)
 
 
+def check_enumerator(user: User | None, name: str) -> User:
+    """The user, when it exists and is an enumerator; AdminError saying which it is not."""
+    if user is None:
+        raise AdminError(_("No user %(name)s.", name=name))
+    if user.role != Role.ENUMERATOR:
+        raise AdminError(_("%(name)s is not an enumerator.", name=name))
+    return user
+
+
+def check_assignable_area(area: Area | None, code: str) -> Area:
+    """The area, when it exists and is a village or commune (the units work is assigned in)."""
+    if area is None:
+        raise AdminError(_("No area has code %(code)s.", code=code))
+    if area.level not in (AreaLevel.VILLAGE, AreaLevel.COMMUNE):
+        raise AdminError(_("Assign a village or commune, not %(code)s.", code=code))
+    return area
+
+
+def check_coverage(enumerator: User, area: Area) -> None:
+    """AdminError when the area lies outside the enumerator's own area."""
+    if not enumerator.covers(area):
+        raise AdminError(_("%(code)s lies outside the enumerator's area.", code=area.code))
+
+
+def published_questionnaire_ids() -> set[str]:
+    """Ids of the questionnaires with at least one published version."""
+    return set(db.session.scalars(select(QuestionnaireVersion.questionnaire_id).distinct()))
+
+
+def check_published(questionnaire_id: str, published: set[str]) -> None:
+    """AdminError when no version of the questionnaire is published (nothing to fill in)."""
+    if questionnaire_id not in published:
+        raise AdminError(
+            _("Questionnaire %(id)s is not published; publish it first.", id=questionnaire_id)
+        )
+
+
 def create_assignment(
     enumerator_name: str,
     area_code: str,
@@ -274,25 +311,14 @@ def create_assignment(
     by: User | None = None,
 ) -> Assignment:
     """Assign an enumerator to a village (or commune) for one questionnaire."""
-    enumerator = db.session.scalar(select(User).where(User.username == enumerator_name.strip()))
-    if enumerator is None or enumerator.role != Role.ENUMERATOR:
-        raise AdminError(_("%(name)s is not an enumerator.", name=enumerator_name))
-    area = find_area(area_code)
-    if area is None or area.level not in (AreaLevel.VILLAGE, AreaLevel.COMMUNE):
-        raise AdminError(_("Assign a village or commune, not %(code)s.", code=area_code))
-    if not enumerator.covers(area):
-        raise AdminError(_("%(code)s lies outside the enumerator's area.", code=area_code))
-    if (
-        db.session.scalar(
-            select(QuestionnaireVersion.id)
-            .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
-            .limit(1)
-        )
-        is None
-    ):
-        raise AdminError(
-            _("Questionnaire %(id)s is not published; publish it first.", id=questionnaire_id)
-        )
+    name = enumerator_name.strip()
+    enumerator = check_enumerator(
+        db.session.scalar(select(User).where(User.username == name)), name
+    )
+    code = area_code.strip()
+    area = check_assignable_area(db.session.scalar(select(Area).where(Area.code == code)), code)
+    check_coverage(enumerator, area)
+    check_published(questionnaire_id, published_questionnaire_ids())
     duplicate = db.session.scalar(
         select(Assignment).where(
             Assignment.enumerator_id == enumerator.id,
@@ -307,16 +333,21 @@ def create_assignment(
     )
     db.session.add(assignment)
     db.session.flush()
+    record_assignment_created(assignment, by)
+    return assignment
+
+
+def record_assignment_created(assignment: Assignment, by: User | None) -> None:
+    """Audit a new assignment: who, where, which questionnaire, what target."""
     record(
         "assignment.create",
         user=by,
         object_type="assignment",
         object_id=assignment.id,
         new={
-            "enumerator": enumerator.username,
-            "area": area.code,
-            "questionnaire": questionnaire_id,
-            "target": target,
+            "enumerator": assignment.enumerator.username,
+            "area": assignment.area.code,
+            "questionnaire": assignment.questionnaire_id,
+            "target": assignment.target,
         },
     )
-    return assignment

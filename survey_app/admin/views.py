@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -31,11 +43,13 @@ from ..models import (
     Submission,
     User,
 )
+from . import bulk
 from .forms import (
     CreateAreaForm,
     CreateAssignmentForm,
     CreateUserForm,
     EditUserForm,
+    ImportAssignmentsForm,
     PublishQuestionnairesForm,
     ToggleUserForm,
 )
@@ -234,8 +248,83 @@ def assignments() -> ResponseReturnValue:
             flash(str(error), "error")
     elif request.method == "POST":
         _flash_form_errors(form)
+    return _assignments_page(form, ImportAssignmentsForm())
+
+
+# At most this many import problems are listed on the page; the rest are counted.
+SHOWN_IMPORT_ERRORS = 200
+
+
+def _assignments_page(
+    form: CreateAssignmentForm,
+    upload: ImportAssignmentsForm,
+    import_errors: list[str] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
     rows = list(db.session.scalars(select(Assignment).order_by(Assignment.id)))
-    return render_template("admin/assignments.html", assignments=rows, form=form)
+    errors = import_errors or []
+    return (
+        render_template(
+            "admin/assignments.html",
+            assignments=rows,
+            form=form,
+            upload=upload,
+            import_errors=errors[:SHOWN_IMPORT_ERRORS],
+            more_errors=max(0, len(errors) - SHOWN_IMPORT_ERRORS),
+        ),
+        status,
+    )
+
+
+@bp.route("/assignments/import", methods=["POST"])
+@role_required(Role.ADMIN)
+def import_assignments() -> ResponseReturnValue:
+    """Create or update assignments from an uploaded CSV, all or nothing.
+
+    When any row is wrong nothing is saved and the page lists every problem by row and column.
+    """
+    upload = ImportAssignmentsForm()
+    form = CreateAssignmentForm(formdata=None)
+    form.questionnaire_id.choices = [(q, q) for q in _questionnaire_ids()]
+    if not upload.validate_on_submit():
+        flash(_("Choose a CSV file of assignments."), "error")
+        return _assignments_page(form, upload, status=400)
+    stored = upload.file.data
+    name = Path(stored.filename or "assignments.csv").name
+    text = io.TextIOWrapper(stored.stream, encoding="utf-8-sig", newline="")
+    try:
+        result = bulk.import_assignments(text, name, by=current_user)
+        db.session.commit()
+    except bulk.AssignmentImportError as error:
+        db.session.rollback()
+        flash(str(error).splitlines()[0], "error")
+        return _assignments_page(form, upload, [str(e) for e in error.errors], status=400)
+    except AdminError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _assignments_page(form, upload, status=400)
+    flash(
+        _(
+            "Assignments imported: %(created)d created, %(updated)d updated, "
+            "%(unchanged)d unchanged.",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.assignments"))
+
+
+@bp.route("/assignments.csv")
+@role_required(Role.ADMIN)
+def export_assignments() -> ResponseReturnValue:
+    """The current assignments as a CSV file, in the format the import reads."""
+    return Response(
+        bulk.export_assignments_text(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=assignments.csv"},
+    )
 
 
 @bp.route("/questionnaires")

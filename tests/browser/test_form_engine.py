@@ -513,6 +513,44 @@ def test_every_change_is_kept_on_the_device(page: Any, static_server: str) -> No
     assert stored["row_version"] == 3
 
 
+def test_an_answer_typed_just_before_a_reload_is_there_after_it(
+    page: Any, static_server: str
+) -> None:
+    open_form(page, static_server)
+    field(page, "HH01").locator("input").press_sequentially("Lò Thị C")
+    page.reload()
+    page.wait_for_selector("#gesurvey-form[data-ready='true']")
+    assert field(page, "HH01").locator("input").input_value() == "Lò Thị C"
+    assert page.locator(".gs-banner").inner_text().startswith("Đã khôi phục")
+
+
+def test_each_keystroke_is_on_the_device_before_the_next_event(
+    page: Any, static_server: str
+) -> None:
+    open_form(page, static_server)
+    # Within one task: no timer or later event can have run between the input and the read.
+    stored = page.evaluate(
+        """uuid => {
+        const input = document.querySelector(".gs-field[data-path='HH01'] input");
+        input.value = "Lò Thị D";
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        return JSON.parse(localStorage.getItem("gesurvey:draft:" + uuid));
+    }""",
+        UUID,
+    )
+    assert stored["answers"]["HH01"] == "Lò Thị D"
+    assert stored["synced"] is False
+
+
+def test_leaving_a_field_writes_the_draft(page: Any, static_server: str) -> None:
+    open_form(page, static_server)
+    field(page, "HH01").locator("input").fill("Lò Thị E")
+    page.evaluate(f"localStorage.removeItem('gesurvey:draft:{UUID}')")
+    field(page, "HH02").locator("input").focus()
+    stored = page.evaluate(f"JSON.parse(localStorage.getItem('gesurvey:draft:{UUID}'))")
+    assert stored["answers"]["HH01"] == "Lò Thị E"
+
+
 def test_unsent_local_draft_is_restored(page: Any, static_server: str) -> None:
     record = {
         "uuid": UUID,

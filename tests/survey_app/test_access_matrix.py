@@ -28,6 +28,8 @@ ALLOWED: dict[str, set[str]] = {
     "admin.edit_user": {"admin"},
     "admin.areas": {"admin"},
     "admin.assignments": {"admin"},
+    "admin.import_assignments": {"admin"},
+    "admin.export_assignments": {"admin"},
     "admin.questionnaires": {"admin"},
     "admin.publish": {"admin"},
     "admin.audit": {"admin"},

@@ -13,6 +13,9 @@
  *
  * States of an outbox item: pending (waiting, retried with exponential backoff), sent,
  * conflict (409, shown; a supervisor decides), rejected (422/403: the server refuses it).
+ * The backoff grows with the item's consecutive failures, which resume() clears: when the
+ * network comes back or the app opens, everything waiting is sent at once instead of after the
+ * long wait built up while the tablet was offline.
  * Exposed as globalThis.GESurveyOutbox.
  */
 (function (root) {
@@ -127,6 +130,7 @@
       meta: meta || {},
       state: "pending",
       attempts: 0,
+      failures: 0,
       next_attempt: 0,
       finalised_at: new Date().toISOString(),
       message: "",
@@ -184,9 +188,11 @@
       item.errors = (body && body.errors) || [];
     } else {
       item.state = "pending";
-      item.next_attempt = now + backoff(item.attempts);
+      item.failures = (item.failures || 0) + 1;
+      item.next_attempt = now + backoff(item.failures);
       item.message = (body && body.error) || "";
     }
+    if (item.state !== "pending") item.failures = 0;
     await put("outbox", item.uuid, item);
     notify();
     return status;
@@ -232,9 +238,21 @@
     }
   }
 
-  /* Send every pending item that is due (or all pending ones when force is true). */
+  /* Send every pending item that is due (or all pending ones when force is true). A forced
+     sync asked for while another runs is run after it, never dropped: the running one may be
+     an unforced pass that skips items still inside their backoff. */
+  let forcedNext = null;
   async function sync(force) {
-    if (running) return running;
+    if (running) {
+      if (!force) return running;
+      if (!forcedNext) {
+        forcedNext = running.catch(() => {}).then(() => {
+          forcedNext = null;
+          return sync(true);
+        });
+      }
+      return forcedNext;
+    }
     const work = async () => {
       const items = await all("outbox");
       let sent = 0;
@@ -252,6 +270,24 @@
       root.navigator.locks.request("gesurvey-outbox", work) : work())
       .finally(() => { running = null; });
     return running;
+  }
+
+  /* The network is back or the app has just opened: forget the backoff of every pending item
+     of this user and send them all now (then keep the timer for the ones that still fail). */
+  async function resume() {
+    const items = await all("outbox");
+    for (const item of items) {
+      if (item.state !== "pending" || !mine(item)) continue;
+      if (!item.failures && !(item.next_attempt > Date.now())) continue;
+      item.failures = 0;
+      item.next_attempt = 0;
+      await put("outbox", item.uuid, item);
+    }
+    try {
+      return await sync(true);
+    } finally {
+      schedule();
+    }
   }
 
   /* Send one item again, whatever its state (a forced resend is safe: same UUID, same hash). */
@@ -293,6 +329,6 @@
   root.GESurveyOutbox = {
     openDb, get, put, remove, all, canonicalJson, currentUser, mine, sha256Hex, seal, finalise, sync, resend,
     unsentSensitive, wipeUnsentSensitive,
-    schedule, exportDocument, onChange, backoff,
+    resume, schedule, exportDocument, onChange, backoff,
   };
 })(typeof globalThis !== "undefined" ? globalThis : this);

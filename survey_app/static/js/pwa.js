@@ -25,10 +25,13 @@
     }
     askPersistence().catch(() => {});
     if (!Outbox) return;
-    const kick = () => Outbox.sync(false).catch(() => {}).finally(() => Outbox.schedule());
-    root.addEventListener("online", () => Outbox.sync(true).catch(() => {})
-      .finally(() => Outbox.schedule()));
-    kick();
+    /* Opening the app and the network coming back both send at once, backoff forgotten. */
+    const resume = () => Outbox.resume().catch(() => {});
+    root.addEventListener("online", resume);
+    root.addEventListener("pageshow", (event) => {
+      if (event.persisted) resume();
+    });
+    resume();
     /* Leaving the account: forget cached pages (the outbox itself stays on the tablet), and
        every unsent draft of a sensitive module, after an explicit warning. */
     const logout = root.document.getElementById("logout");

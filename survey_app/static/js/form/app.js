@@ -88,6 +88,7 @@ export class FormApp {
       if (this.dirty) this.saveDraft(); /* back in coverage: send what waited */
     });
     const flush = () => this.storeLocalNow();
+    this.el.addEventListener("focusout", flush); /* blur of any field */
     globalThis.addEventListener("pagehide", flush);
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "hidden") flush();

@@ -7,8 +7,6 @@
 import { questionOf } from "./paradata.js";
 import { getIn, isNull, pathKey, setIn } from "./util.js";
 
-const LOCAL_SAVE_DELAY_MS = 250;
-
 export const STORAGE_PREFIX = "gesurvey:draft:";
 
 /* Drafts in localStorage; every method is async so an IndexedDB store can take its place. */
@@ -65,18 +63,14 @@ export class DraftState {
     };
   }
 
+  /* Write the draft to the device now. Called on every change (each keystroke), and when a field
+     loses focus or the page is hidden: a reload right after typing finds the answer, because
+     the device store's putNow writes before the next event can unload the page. */
   storeLocalNow() {
-    if (this.localTimer) globalThis.clearTimeout(this.localTimer);
-    this.localTimer = null;
     if (this.finished) return; /* submitted: nothing left to keep on the device */
     const record = this.record(!this.dirty);
     if (typeof this.store.putNow === "function") this.store.putNow(this.uuid, record);
     else this.store.put(this.uuid, record);
-  }
-
-  storeLocalSoon() {
-    if (this.localTimer) globalThis.clearTimeout(this.localTimer);
-    this.localTimer = globalThis.setTimeout(() => this.storeLocalNow(), LOCAL_SAVE_DELAY_MS);
   }
 
   setAnswer(path, value) {
@@ -95,6 +89,6 @@ export class DraftState {
     this.dirty = true;
     this.changeCount += 1;
     this.refresh();
-    this.storeLocalSoon();
+    this.storeLocalNow();
   }
 }

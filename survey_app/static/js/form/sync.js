@@ -130,7 +130,6 @@ export class Sync {
       if (!isNull(body.row_version)) this.rowVersion = body.row_version;
       this.dirty = false;
       this.finished = true;
-      if (this.localTimer) globalThis.clearTimeout(this.localTimer);
       await this.store.remove(this.uuid);
       if (globalThis.clearInterval) globalThis.clearInterval(this.timer);
       if (body.redirect) this.navigate(body.redirect);
