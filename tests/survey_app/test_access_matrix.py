@@ -95,6 +95,8 @@ EXPECTED: dict[str, int | dict[str, int]] = {
     "admin.edit_user GET": 200,
     "admin.edit_user POST": 200,
     "admin.export GET": 200,
+    "admin.export_assignments GET": 200,
+    "admin.import_assignments POST": 400,  # an upload without a file is refused, naming it
     "admin.import_outbox GET": 200,
     "admin.import_outbox POST": 200,
     "admin.progress GET": 200,
