@@ -13,7 +13,7 @@ from typing import Any
 
 from questionnaires.errors import QuestionnaireError
 
-__all__ = ["parse_json", "read_json", "read_text"]
+__all__ = ["parse_json", "read_json", "read_text", "schema_where"]
 
 
 def read_text(path: Path, display: str) -> str:
@@ -48,3 +48,26 @@ def parse_json(text: str, display: str) -> Any:
 def read_json(path: Path, display: str) -> Any:
     """The JSON document in the file at ``path``."""
     return parse_json(read_text(path, display), display)
+
+
+def schema_where(path: list[Any], doc: Any) -> str:
+    """Where a JSON-schema error sits in ``doc``, for messages: ``tables[K.3].rows`` style.
+
+    A list item is named by its ``id`` or ``code`` when it has one, else by its 1-based position.
+    """
+    parts: list[str] = []
+    node = doc
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(step, int) and isinstance(node, dict) and "id" in node:
+            parts.append(f"[{node['id']}]")
+        elif isinstance(step, int) and isinstance(node, dict) and "code" in node:
+            parts.append(f"[{node['code']}]")
+        elif isinstance(step, int):
+            parts.append(f"[{step + 1}]")
+        else:
+            parts.append(("." if parts else "") + str(step))
+    return "".join(parts) or "top level"

@@ -32,6 +32,7 @@ from typing import Any
 import jsonschema
 
 from questionnaires.errors import QuestionnaireError
+from questionnaires.files import schema_where
 from questionnaires.targets import UNITS, load_targets
 
 __all__ = [
@@ -335,23 +336,6 @@ class _Problems:
         self.vi.append(f"{self.display}: chỉ tiêu {code}: {vi}")
 
 
-def _schema_where(path: list[Any], doc: Any) -> str:
-    parts: list[str] = []
-    node = doc
-    for step in path:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(step, int) and isinstance(node, dict) and "code" in node:
-            parts.append(f"[{node['code']}]")
-        elif isinstance(step, int):
-            parts.append(f"[{step + 1}]")
-        else:
-            parts.append(("." if parts else "") + str(step))
-    return "".join(parts) or "top level"
-
-
 def catalogue_from_dict(
     document: Any,
     display: str = "tables/indicators.json",
@@ -369,7 +353,7 @@ def catalogue_from_dict(
     if errors:
         en, vi = [], []
         for error in errors[:20]:
-            where = _schema_where(list(error.absolute_path), document)
+            where = schema_where(list(error.absolute_path), document)
             en.append(
                 f"{display}: {where}: {error.message}; fix it as tables/indicators.schema.json says"
             )

@@ -25,7 +25,7 @@ import jsonschema
 
 from questionnaires.errors import ExpressionSyntaxError, QuestionnaireError
 from questionnaires.expressions import Scope, compile_expression
-from questionnaires.files import read_json
+from questionnaires.files import read_json, schema_where
 from questionnaires.loader import load_bundled
 from questionnaires.model import Questionnaire
 
@@ -193,25 +193,6 @@ class _Problems:
         self.vi.append(f"{self.display}: {where_vi}: {vi}")
 
 
-def _schema_where(path: list[Any], doc: Any) -> str:
-    parts: list[str] = []
-    node = doc
-    for step in path:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(step, int) and isinstance(node, dict) and "id" in node:
-            parts.append(f"[{node['id']}]")
-        elif isinstance(step, int) and isinstance(node, dict) and "code" in node:
-            parts.append(f"[{node['code']}]")
-        elif isinstance(step, int):
-            parts.append(f"[{step + 1}]")
-        else:
-            parts.append(("." if parts else "") + str(step))
-    return "".join(parts) or "top level"
-
-
 def plan_from_dict(
     document: Any, display: str = "tables/plan.json", forms: dict[str, Questionnaire] | None = None
 ) -> TablePlan:
@@ -220,7 +201,7 @@ def plan_from_dict(
     if errors:
         en, vi = [], []
         for error in errors[:20]:
-            where = _schema_where(list(error.absolute_path), document)
+            where = schema_where(list(error.absolute_path), document)
             en.append(f"{display}: {where}: {error.message}; fix it as tables/schema.json says")
             vi.append(f"{display}: {where}: {error.message}; hãy sửa theo tables/schema.json")
         raise QuestionnaireError(en, vi)

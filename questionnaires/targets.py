@@ -29,7 +29,7 @@ from typing import Any
 import jsonschema
 
 from questionnaires.errors import QuestionnaireError
-from questionnaires.files import read_json
+from questionnaires.files import read_json, schema_where
 
 __all__ = [
     "COMPARATORS",
@@ -154,23 +154,6 @@ def load_targets(
     return targets_from_dict(document, display, departments, indicators)
 
 
-def _where(path: list[Any], doc: Any) -> str:
-    parts: list[str] = []
-    node = doc
-    for step in path:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(step, int) and isinstance(node, dict) and "code" in node:
-            parts.append(f"[{node['code']}]")
-        elif isinstance(step, int):
-            parts.append(f"[{step + 1}]")
-        else:
-            parts.append(("." if parts else "") + str(step))
-    return "".join(parts) or "top level"
-
-
 def targets_from_dict(
     document: dict[str, Any],
     display: str = "targets",
@@ -181,7 +164,7 @@ def targets_from_dict(
     en: list[str] = []
     vi: list[str] = []
     for error in sorted(_validator().iter_errors(document), key=lambda e: list(e.path)):
-        where = _where(list(error.path), document)
+        where = schema_where(list(error.path), document)
         en.append(f"{display}: {where}: {error.message}; fix it to match targets.schema.json")
         vi.append(f"{display}: {where}: {error.message}; hãy sửa cho đúng targets.schema.json")
     if en:
