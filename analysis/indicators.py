@@ -167,7 +167,8 @@ def _needed_columns(plan: TablePlan) -> Callable[[str], bool]:
         names |= set(source.get("attach", ()))
     for variable in plan.row_variables.values():
         column = variable.get("column")
-        names |= set(column.values()) if isinstance(column, dict) else {c for c in [column] if c}
+        for value in column.values() if isinstance(column, dict) else [column]:
+            names |= {value} if isinstance(value, str) else set(value or ())
         names |= set(variable.get("assets", ()))
     kap = plan.kap
     for key in ("knowledge", "attitude", "wife_beating"):

@@ -528,7 +528,9 @@ def kap_table(work: Any, table: dict[str, Any]) -> Any:
         band = frame["kap_attitude_band"].to_numpy()
         for key, code in (("low", 1), ("mid", 2), ("high", 3)):
             items.append((_t(key, lang), np.where(np.isnan(band), np.nan, band == code)))
-        a_items = plan.kap["attitude"]["items"]
+        # an item no interview in the data was asked (A01b before version 1.1.0) would leave
+        # no complete case; reliability is computed over the items the data hold
+        a_items = [i for i in plan.kap["attitude"]["items"] if frame[f"_ka_{i}"].notna().any()]
         matrix = frame[[f"_ka_{i}" for i in a_items]]
         notes.append(
             _reliability_note(reliability(matrix, _group_masks(work, sid), "alpha"), "alpha", lang)

@@ -332,10 +332,17 @@ class WorkFrames:
         source_column = spec.get("column")
         if isinstance(source_column, dict):
             source_column = source_column.get(sid)
-        if not source_column or source_column not in frame.columns:
+        # a list names the columns to try in turn, row by row: the women's record has carried
+        # the respondent's ethnicity since 1.1.0, a 1.0.0 record takes her roster line's
+        candidates = [source_column] if isinstance(source_column, str) else source_column or []
+        present_columns = [c for c in candidates if c in frame.columns]
+        if not present_columns:
             return None
-        values = pd.to_numeric(frame[source_column], errors="coerce").to_numpy(dtype=float)
-        values = np.where(np.isin(values, MISSING), np.nan, values)
+        values = np.full(len(frame), np.nan)
+        for name in present_columns:
+            found = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
+            found = np.where(np.isin(found, MISSING), np.nan, found)
+            values = np.where(np.isnan(values), found, values)
         if "groups" in spec:
             coded = np.full(len(values), np.nan)
             labels = []

@@ -166,3 +166,21 @@ def test_item_rest_correlation_matches_hand_computation():
     items = np.array([[1, 2, 3], [2, 3, 3], [3, 3, 4], [4, 5, 5]], dtype=float)
     # item 1 against rest (5, 6, 7, 10): Sxy = 8, Sxx = 5, Syy = 14
     assert item_rest(items)[0] == pytest.approx(8 / math.sqrt(70))
+
+
+def test_the_plans_attitude_index_scores_a01b_and_still_scores_1_0_0_interviews():
+    """A01 was split into A01 (head of family) and A01b (man decides) in 1.1.0: both count,
+    reverse-coded, in the index; a 1.0.0 interview has 14 of the 15 items, enough (≥ 80 %)."""
+    from questionnaires.plans import bundled_plan_path, load_plan
+
+    spec = load_plan(bundled_plan_path(), load_bundled()).kap["attitude"]
+    assert spec["items"][:2] == ["A01", "A01b"] and "A01b" in spec["reverse"]
+    plain = {a: 4 for a in spec["items"] if a not in spec["reverse"]}  # 5 plain items
+    reverse = {a: 2 for a in spec["reverse"] if a not in ("A01", "A01b")}  # 8 reverse items
+    new = {**plain, **reverse, "A01": 1, "A01b": 5}  # A01b = 5 agrees: inequitable
+    old = {**plain, **reverse, "A01": 1}  # 1.0.0: no A01b column value
+    scored = attitude_index(pd.DataFrame([new, old]), spec["items"], spec["reverse"])
+    # recoded: 13 items at 4, A01 6 − 1 = 5, A01b 6 − 5 = 1
+    assert scored["att_A01b"].iloc[0] == 1
+    assert scored["index"].iloc[0] == pytest.approx(25 * ((13 * 4 + 5 + 1) / 15 - 1))
+    assert scored["index"].iloc[1] == pytest.approx(25 * ((13 * 4 + 5) / 14 - 1))
