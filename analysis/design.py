@@ -66,10 +66,10 @@ def factor_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
             # Answer codes (districts, sex, choices): O(n) relabelling through a small table.
             present = np.bincount(array) > 0
             lookup = np.cumsum(present) - 1
-            return lookup[array].astype(np.int64), pd.Index(np.flatnonzero(present))
+            return lookup[array], pd.Index(np.flatnonzero(present))
     if pd.api.types.is_numeric_dtype(values.dtype):
         codes, uniques = pd.factorize(values, sort=True)
-        return codes.astype(np.int64), pd.Index(uniques)
+        return codes.astype(np.int64, copy=False), pd.Index(uniques)
     # Text: hash without sorting, then sort the few uniques and relabel.
     codes, uniques = pd.factorize(values, sort=False)
     order = np.argsort(np.asarray(uniques, dtype=object).astype(str), kind="stable")
@@ -241,7 +241,7 @@ class SurveyDesign:
                 psu = lookup[key]
             else:
                 unique_keys, psu = np.unique(key, return_inverse=True)
-            psu = psu.astype(np.int64)
+            psu = psu.astype(np.int64, copy=False)
         psu_stratum = unique_keys // (n if self.psu is None else len(psu_labels))
         if self.psu is not None and not self.nest and self.strata is not None:
             self._check_psu_nesting(unique_keys % len(psu_labels), psu_labels)
