@@ -1,6 +1,9 @@
 """The ``gesurvey simulate`` command: a synthetic Lạng Sơn survey to files (or the app's database).
 
 ``--out DIR`` writes the tables (CSV + Parquet), data_dictionary.csv and README.md.
+``--rounds 2017,2018,2020 --out DIR`` writes one such folder per round (``DIR/2017/`` …), each an
+independent sample of the same frame with its ``round.json``, with the documented changes of
+:mod:`analysis.synthetic.rounds` between them and ``DIR/changes_truth.json``.
 ``--into-db`` hands the generated interviews to a loader the web app registers in
 :data:`DB_LOADERS` (analysis never imports the web app); without one it says so and exits 2.
 Bad input exits with status 2 and a message in Vietnamese and English.
@@ -67,8 +70,20 @@ def _fail(vi: str, en: str) -> None:
     help="With --out, also write paradata (time per question, corrections) with a few "
     "fabricating enumerators / Ghi thêm dữ liệu quá trình phỏng vấn.",
 )
+@click.option(
+    "--rounds",
+    "rounds",
+    help="Years of several rounds, e.g. 2017,2018,2020: one folder per round under --out, with "
+    "known changes between them / Các năm của nhiều vòng điều tra.",
+)
 def simulate(
-    households: int, seed: int, out: Path | None, into_db: bool, check: bool, paradata: bool
+    households: int,
+    seed: int,
+    out: Path | None,
+    into_db: bool,
+    check: bool,
+    paradata: bool,
+    rounds: str | None,
 ) -> None:
     """Generate a synthetic Lạng Sơn survey (design, weights, answers) / Tạo điều tra mô phỏng."""
     if (out is None) == (not into_db):
@@ -80,6 +95,11 @@ def simulate(
         _fail(
             f"--households phải ít nhất là 20 (một thôn), nhận {households}",
             f"--households must be at least 20 (one village of 20), got {households}",
+        )
+    if rounds is not None and (out is None or check or paradata):
+        _fail(
+            "--rounds cần --out THƯ_MỤC và không dùng cùng --into-db, --check, --paradata",
+            "--rounds needs --out DIR and does not go with --into-db, --check or --paradata",
         )
     if into_db and not DB_LOADERS:
         _fail(
@@ -93,6 +113,22 @@ def simulate(
     from questionnaires.errors import GesurveyError
 
     started = time.perf_counter()
+    if rounds is not None:
+        assert out is not None
+        from analysis.synthetic.rounds import parse_years, simulate_rounds
+
+        try:
+            years = parse_years(rounds)
+            if out.exists() and any(out.iterdir()):
+                _fail(f"thư mục {out} không trống", f"folder {out} is not empty")
+            simulate_rounds(years, households, seed, out, click.echo)
+        except (GesurveyError, OSError) as exc:
+            message = exc.message_in("en") if isinstance(exc, GesurveyError) else str(exc)
+            message_vi = exc.message_in("vi") if isinstance(exc, GesurveyError) else str(exc)
+            _fail(message_vi, message)
+        click.echo(f"{out / 'changes_truth.json'}")
+        click.echo(f"{time.perf_counter() - started:.1f} s")
+        return
     try:
         simulator = Simulator(households, seed)
         if check:

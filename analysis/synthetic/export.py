@@ -292,7 +292,9 @@ Vietnamese and English, with the value codes, are in `data_dictionary.csv`.
 - `weight_base` = 1/(π1 π2) (× eligible × 2 for persons); `weight_adjusted` adds household
   nonresponse (stratum) and individual nonresponse (stratum × sex); `weight_final` is raked to
   projected census totals by district × sex × age group, trimmed at 3.5 × median and re-raked.
-  Households and members: final = adjusted. Women's module and births: the respondent's weights.
+  Households and members: `weight_final` is the adjusted weight calibrated to the frame's
+  households by district × residence, trimmed at 3.5 × median and calibrated again.
+  Women's module and births: the respondent's weights.
   Communes: 1 / probability that the commune holds a sampled village.
 - Analyse with `SurveyDesign(data, weight="weight_final", strata="stratum", psu="psu")` or
   `gesurvey analyze … --weight weight_final --strata stratum --psu psu`; in R,

@@ -28,6 +28,7 @@ __all__ = [
     "Frame",
     "build_frame",
     "census_totals",
+    "household_totals",
     "load_age_sex",
     "load_districts",
 ]
@@ -155,3 +156,15 @@ def census_totals(frame: Frame) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def household_totals(frame: Frame) -> pd.DataFrame:
+    """Households of the frame by district × residence (the households' calibration targets).
+
+    Columns ``district``, ``residence``, ``total``. The frame is the population every round is
+    drawn from, so calibrated household weights estimate the same population in every round.
+    """
+    totals = frame.villages.groupby(["district", "residence"], as_index=False)["households"].sum()
+    totals = totals.rename(columns={"households": "total"})
+    totals["total"] = totals["total"].astype(float)
+    return totals

@@ -35,7 +35,7 @@ from analysis.synthetic.export import (
     write_dictionary,
     write_readme,
 )
-from analysis.synthetic.frame import Frame, build_frame, census_totals
+from analysis.synthetic.frame import Frame, build_frame, census_totals, household_totals
 from analysis.synthetic.inputs import (
     FormInput,
     administrative_input,
@@ -46,6 +46,7 @@ from analysis.synthetic.inputs import (
 )
 from analysis.synthetic.paradata import FABRICATORS, fabricate
 from analysis.synthetic.people import Households, make_households
+from analysis.synthetic.rounds import round_models
 from analysis.synthetic.weights import household_weights, individual_weights
 from questionnaires import load_bundled
 from questionnaires.errors import GesurveyError
@@ -124,6 +125,7 @@ class Simulator:
         seed: int,
         batch_villages: int = BATCH_VILLAGES,
         forms: dict[str, Questionnaire] | None = None,
+        step: int = 0,
     ) -> None:
         if households < 20:
             raise SimulationError(
@@ -132,6 +134,8 @@ class Simulator:
             )
         self.households = households
         self.seed = seed
+        # Rounds after the baseline carry the documented changes (analysis.synthetic.rounds).
+        self.models = round_models(step)
         self.forms = forms or load_bundled()
         for needed in ("household", "individual", "women", "commune"):
             if needed not in self.forms:
@@ -179,6 +183,7 @@ class Simulator:
                         "hh_id",
                         "stratum",
                         "district",
+                        "residence",
                         "pi1",
                         "pi2",
                         "responded",
@@ -191,8 +196,8 @@ class Simulator:
                 ]
             )
         sample = pd.concat(parts, ignore_index=True)
-        hh_w = household_weights(sample)
-        sample = sample.join(hh_w)
+        hh_w = household_weights(sample, household_totals(self.frame))
+        sample = sample.join(hh_w.drop(columns="weight_final"))
         persons = sample[sample["person_consent"] >= 0].copy()
         persons = persons.rename(
             columns={
@@ -221,9 +226,13 @@ class Simulator:
         answer_rng = self._streams(b)[2]
         out: dict[str, tuple[FormInput, dict[str | None, Level]]] = {}
         plan: list[tuple[str, Callable[[], FormInput], dict[str, Any]]] = [
-            ("household", lambda: household_input(households), behaviour.HOUSEHOLD),
-            ("individual", lambda: individual_input(households, answer_rng), behaviour.INDIVIDUAL),
-            ("women", lambda: women_input(households, answer_rng), behaviour.WOMEN),
+            ("household", lambda: household_input(households), self.models["household"]),
+            (
+                "individual",
+                lambda: individual_input(households, answer_rng),
+                self.models["individual"],
+            ),
+            ("women", lambda: women_input(households, answer_rng), self.models["women"]),
         ]
         for form_id, make_input, model in plan:
             form_input = make_input()
@@ -446,7 +455,7 @@ class Simulator:
         )
         units = {
             "sample": ("selected household / hộ được chọn", "base (household)"),
-            "household": ("household / hộ", "adjusted = final"),
+            "household": ("household / hộ", "calibrated (district × residence)"),
             "member": ("household member / thành viên hộ", "household's"),
             "individual": ("man or woman 18–64 / nam hoặc nữ 18–64", "raked"),
             "birth": ("birth in 24 months / lần sinh 24 tháng", "mother's"),
@@ -488,12 +497,12 @@ class Simulator:
 
         _, levels = batch.forms["household"]
         responded = np.flatnonzero(hh["responded"].to_numpy() == 1)
-        design = _design(hh.iloc[responded], hw.iloc[responded], final="weight_adjusted")
+        design = _design(hh.iloc[responded], hw.iloc[responded], final="weight_final")
         writer.write("household", _join(design, level_arrays(levels[None], hh_cols, responded)))
         roster = levels["roster"]
         parent = roster.parent
         assert parent is not None
-        member_design = _design(hh.iloc[parent], hw.iloc[parent], final="weight_adjusted")
+        member_design = _design(hh.iloc[parent], hw.iloc[parent], final="weight_final")
         member_design = {
             "hh_id": member_design.pop("hh_id"),
             "line": pa.array(_row_numbers(parent) + 1),
@@ -509,7 +518,7 @@ class Simulator:
             hh_births = levels["hh_births"]
             owners = hh_births.parent
             assert owners is not None  # a repeat level always knows its rows' parents
-            birth_design = _design(hh.iloc[owners], hw.iloc[owners], final="weight_adjusted")
+            birth_design = _design(hh.iloc[owners], hw.iloc[owners], final="weight_final")
             birth_design = {
                 "hh_id": birth_design.pop("hh_id"),
                 "birth_no": pa.array(_row_numbers(owners) + 1),

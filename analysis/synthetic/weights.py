@@ -5,7 +5,13 @@ Households (Lohr, *Sampling*, §6.2 and §8.5.2):
 - base weight ``1 / (π1 × π2)``, with π1 the village's PPS probability ``a_h × M_hi / M_h``
   (1 for certainty villages) and π2 = 20 / L_hi;
 - nonresponse: × (eligible households / responding households) within the stratum, by counts
-  (vacant dwellings and dwellings not found are not eligible).
+  (vacant dwellings and dwellings not found are not eligible);
+- final: calibrated like the persons' weights, to the frame's household counts by district ×
+  residence (:func:`analysis.synthetic.frame.household_totals`) — the margins district and
+  residence, or coarser, when the sample misses a cell — then trimmed at 3.5 × the median and
+  calibrated again. So household totals (and every household or member estimate) agree with the
+  frame the rounds are drawn from, and the households' ``weight_final`` is no longer their
+  adjusted weight.
 
 Individuals (forms A and B):
 
@@ -36,7 +42,13 @@ from analysis.weighting import (
     trim_weights,
 )
 
-__all__ = ["AGE_GROUPS", "age_group", "household_weights", "individual_weights"]
+__all__ = [
+    "AGE_GROUPS",
+    "age_group",
+    "calibrate_households",
+    "household_weights",
+    "individual_weights",
+]
 
 AGE_GROUPS = (
     (18, 24, "18-24"),
@@ -57,11 +69,13 @@ def age_group(age: np.ndarray) -> np.ndarray:
     return out
 
 
-def household_weights(sample: pd.DataFrame) -> pd.DataFrame:
-    """Base and nonresponse-adjusted weights of every sampled household.
+def household_weights(sample: pd.DataFrame, totals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Base, nonresponse-adjusted and (with ``totals``) calibrated weights of sampled households.
 
-    ``sample`` needs ``stratum``, ``pi1``, ``pi2``, ``responded`` and ``eligible_household``.
-    Returns ``weight_base`` and ``weight_adjusted`` (0 for nonrespondents) aligned with it.
+    ``sample`` needs ``stratum``, ``pi1``, ``pi2``, ``responded`` and ``eligible_household``
+    (and ``district``, ``residence`` for the calibration). Returns ``weight_base`` and
+    ``weight_adjusted`` (0 for nonrespondents) aligned with it, plus ``weight_final`` when
+    ``totals`` (:func:`analysis.synthetic.frame.household_totals`) is given.
     """
     base = base_weights(sample["pi1"].to_numpy(), sample["pi2"].to_numpy())
     adjusted = nonresponse_adjust(
@@ -73,7 +87,51 @@ def household_weights(sample: pd.DataFrame) -> pd.DataFrame:
         weighted=False,
     )
     adjusted = np.where(sample["responded"].to_numpy() == 1, adjusted, 0.0)
-    return pd.DataFrame({"weight_base": base, "weight_adjusted": adjusted}, index=sample.index)
+    out = pd.DataFrame({"weight_base": base, "weight_adjusted": adjusted}, index=sample.index)
+    if totals is not None:
+        out["weight_final"] = calibrate_households(adjusted, sample, totals)
+    return out
+
+
+def calibrate_households(
+    adjusted: np.ndarray, sample: pd.DataFrame, totals: pd.DataFrame
+) -> np.ndarray:
+    """Households' final weights: raked to ``totals``, trimmed at 3.5 × median, raked again.
+
+    ``totals`` has ``district``, ``residence`` and ``total`` (households). The cross district ×
+    residence is used when every cell of it has a responding household; else the margins
+    district and residence; else residence alone; else the grand total (tiny samples).
+    Nonrespondents keep 0.
+    """
+    respond = (sample["responded"].to_numpy() == 1) & (np.asarray(adjusted) > 0)
+    cells = sample.loc[respond, ["district", "residence"]].reset_index(drop=True)
+
+    def filled(names: list[str]) -> pd.Series | None:
+        wanted = totals.groupby(names)["total"].sum()
+        counts = cells.groupby(names).size().reindex(wanted.index, fill_value=0)
+        return wanted if (counts > 0).all() else None
+
+    full = filled(["district", "residence"])
+    margins: Mapping[object, pd.Series]
+    if full is not None:
+        margins = {("district", "residence"): full}
+    else:
+        by_district, by_residence = filled(["district"]), filled(["residence"])
+        if by_district is not None and by_residence is not None:
+            margins = {("district",): by_district, ("residence",): by_residence}
+        elif by_residence is not None:
+            margins = {("residence",): by_residence}
+        else:
+            cells = cells.assign(_all=0)
+            margins = {("_all",): pd.Series({0: float(totals["total"].sum())})}
+    raked = rake_weights(
+        np.asarray(adjusted, float)[respond], cells, margins, max_iter=200, epsilon=1e-9
+    ).weights
+    trimmed = trim_weights(raked, upper=TRIM_FACTOR * float(np.median(raked)))
+    final_r = rake_weights(trimmed, cells, margins, max_iter=200, epsilon=1e-9).weights
+    final = np.zeros(len(sample))
+    final[respond] = final_r
+    return final
 
 
 def _margins(
