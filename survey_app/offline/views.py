@@ -73,6 +73,14 @@ def interview():  # noqa: ANN201
     return render_template("offline/interview.html", lang=current_language())
 
 
+@bp.get("/collect/offline/unavailable")
+@role_required(Role.ENUMERATOR)
+def unavailable():  # noqa: ANN201
+    """What a page that needs the network shows offline (the service worker keeps a copy): a
+    clear message that nothing is lost and the ways on that work without network."""
+    return render_template("offline/unavailable.html", lang=current_language())
+
+
 @bp.get("/collect/outbox")
 @role_required(Role.ENUMERATOR)
 def outbox():  # noqa: ANN201

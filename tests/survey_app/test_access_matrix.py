@@ -67,6 +67,7 @@ ALLOWED.update(
         "offline.home": {"enumerator"},
         "offline.interview": {"enumerator"},
         "offline.outbox": {"enumerator"},
+        "offline.unavailable": {"enumerator"},
         "review.conflicts": {"supervisor", "admin"},
         "review.quality": {"supervisor", "admin"},
         "admin.import_outbox": {"admin"},
@@ -136,6 +137,7 @@ EXPECTED: dict[str, int | dict[str, int]] = {
     "offline.home GET": 200,
     "offline.interview GET": 200,
     "offline.outbox GET": 200,
+    "offline.unavailable GET": 200,
     "results.departments GET": 200,
     "results.departments POST": 302,  # redirects back to the list
     "results.download GET": 404,  # past the access check: run 1 does not exist

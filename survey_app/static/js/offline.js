@@ -109,9 +109,16 @@
     }
     await drafts();
     showNetwork();
+    /* Sent here by "start a new interview" on the online page while offline. */
+    const wanted = new URLSearchParams(root.location.search).get("start");
+    const chosen = wanted && assignments.find((a) => String(a.id) === wanted);
+    if (chosen && chosen.current_version) {
+      root.history.replaceState(null, "", root.location.pathname);
+      await startInterview(chosen, { replace: true });
+    }
   }
 
-  async function startInterview(assignment) {
+  async function startInterview(assignment, how) {
     const version = assignment.current_version;
     await formFor(version.id, version.version, version.url);
     const uuid = root.crypto.randomUUID();
@@ -128,7 +135,9 @@
       started_at: new Date().toISOString(),
       saved_at: new Date().toISOString(),
     });
-    root.location.assign("/collect/offline/interview?uuid=" + uuid);
+    const url = "/collect/offline/interview?uuid=" + uuid;
+    if (how && how.replace) root.location.replace(url);
+    else root.location.assign(url);
   }
 
   async function drafts() {

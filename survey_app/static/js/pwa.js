@@ -33,13 +33,18 @@
     });
     resume();
     /* Leaving the account: forget cached pages (the outbox itself stays on the tablet), and
-       every unsent draft of a sensitive module, after an explicit warning. */
+       every unsent draft of a sensitive module, after an explicit warning. Offline, nothing is
+       wiped and nobody is logged out: the page says why, and that nothing is lost. */
     const logout = root.document.getElementById("logout");
     if (logout) {
       let confirmed = false;
       logout.form.addEventListener("submit", async (event) => {
         if (confirmed) return;
         event.preventDefault();
+        if (!(await reachable())) {
+          say("logoutOffline");
+          return;
+        }
         const unsent = await sensitiveUnsent();
         if (unsent > 0) {
           const lang = root.document.documentElement.lang === "en" ? "en" : "vi";
@@ -53,6 +58,52 @@
         logout.form.submit();
       });
     }
+    /* The language of the pages is the server's choice: offline, say so instead of failing. */
+    const language = root.document.getElementById("language-form");
+    if (language) {
+      let checked = false;
+      language.addEventListener("submit", async (event) => {
+        if (checked) return;
+        event.preventDefault();
+        const button = event.submitter;
+        if (!(await reachable())) {
+          say("languageOffline");
+          return;
+        }
+        checked = true;
+        if (language.requestSubmit) language.requestSubmit(button || undefined);
+        else language.submit();
+      });
+    }
+  }
+
+  const PROBE_TIMEOUT_MS = 4000;
+
+  /* Is the server reachable now? The browser's own flag first, then one small request (a
+     tablet may say "online" on a network that leads nowhere). */
+  async function reachable() {
+    if (!root.navigator.onLine) return false;
+    const controller = root.AbortController ? new root.AbortController() : null;
+    const timer = root.setTimeout(() => controller && controller.abort(), PROBE_TIMEOUT_MS);
+    try {
+      const response = await root.fetch("/sw.js", { method: "HEAD", cache: "no-store",
+        credentials: "same-origin", signal: controller ? controller.signal : undefined });
+      return response.status < 500;
+    } catch (err) {
+      return false;
+    } finally {
+      root.clearTimeout(timer);
+    }
+  }
+
+  /* Show one message (its text is on #app-message, translated by the server) in the page's
+     one live region, and bring it into view. */
+  function say(key) {
+    const box = root.document.getElementById("app-message");
+    if (!box) return;
+    box.textContent = box.dataset[key] || "";
+    box.dataset.shown = key;
+    if (box.scrollIntoView) box.scrollIntoView({ block: "center" });
   }
 
   const WARNING = {
@@ -94,7 +145,7 @@
     if (Outbox) await Outbox.wipeUnsentSensitive();
   }
 
-  root.GESurveyPwa = { askPersistence, sensitiveUnsent, wipeSensitive };
+  root.GESurveyPwa = { askPersistence, sensitiveUnsent, wipeSensitive, reachable, say };
   if (root.document.readyState === "loading") {
     root.document.addEventListener("DOMContentLoaded", start);
   } else {

@@ -1,4 +1,6 @@
 // Give each new interview a UUID made on the tablet, so a retried "start" never makes a twin.
+// Offline, "start a new interview" starts it on the tablet instead (the offline app, which sends
+// it when the network is back) rather than posting to a server that cannot answer.
 (function () {
   "use strict";
   function uuid4() {
@@ -14,5 +16,12 @@
   document.querySelectorAll("form.start-form").forEach(function (form) {
     var field = form.querySelector("input[name=client_uuid]");
     if (field && !field.value) { field.value = uuid4(); }
+    form.addEventListener("submit", function (event) {
+      if (navigator.onLine) { return; }
+      var card = form.closest("[data-assignment]");
+      if (!card) { return; }
+      event.preventDefault();
+      location.assign("/collect/offline/?start=" + encodeURIComponent(card.dataset.assignment));
+    });
   });
 })();

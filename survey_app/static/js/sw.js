@@ -9,11 +9,13 @@
  */
 "use strict";
 
-const CACHE = "gesurvey-v3";
+const CACHE = "gesurvey-v4";
+const UNAVAILABLE = "/collect/offline/unavailable";
 const PRECACHE = [
   "/collect/offline/",
   "/collect/offline/interview",
   "/collect/outbox",
+  UNAVAILABLE,
   "/api/v1/assignments",
   "/api/v1/questionnaires",
   "/manifest.webmanifest",
@@ -93,13 +95,42 @@ async function networkFirst(request) {
   } catch (err) {
     const cached = await cachedCopy(cache, request);
     if (cached) return cached;
-    if (request.mode === "navigate") {
-      const home = await cache.match("/collect/offline/");
-      if (home) return home;
-    }
+    if (request.mode === "navigate") return unavailable();
     return new Response(JSON.stringify({ error: "offline" }), {
       status: 503, headers: { "Content-Type": "application/json" },
     });
+  }
+}
+
+/* What a page that needs the network shows offline: the kept "no network" page (in the
+   enumerator's language), or, if even that is gone, the same words in both languages. Never
+   the browser's own error page, never raw JSON. */
+const NO_NETWORK_HTML = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">" +
+  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">" +
+  "<title>Không có mạng · No network</title></head><body><main>" +
+  "<h1>Không có mạng</h1><p>Trang này cần kết nối mạng. Không mất dữ liệu gì: các phiếu vẫn " +
+  "lưu trên máy tính bảng.</p><p><a href=\"/collect/offline/\">Thu thập ngoại tuyến</a> · " +
+  "<a href=\"/collect/outbox\">Hộp thư đi</a></p>" +
+  "<h2 lang=\"en\">No network</h2><p lang=\"en\">This page needs the network. Nothing is " +
+  "lost: interviews stay on the tablet.</p></main></body></html>";
+
+async function unavailable() {
+  const cache = await caches.open(CACHE);
+  const kept = await cache.match(UNAVAILABLE);
+  if (kept) return kept;
+  return new Response(NO_NETWORK_HTML, {
+    status: 503, headers: { "Content-Type": "text/html; charset=utf-8" },
+  });
+}
+
+/* A page the network must answer (a form post, an online interview): offline, the "no
+   network" page instead of the browser's error; other requests fail as they would anyway. */
+async function networkOnly(request) {
+  try {
+    return await fetch(request);
+  } catch (err) {
+    if (request.mode === "navigate") return unavailable();
+    throw err;
   }
 }
 
@@ -124,7 +155,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") {
     /* Writes go straight to the network, from here rather than by fallback, so that every
        request of a controlled page takes one path (and one network state). */
-    event.respondWith(fetch(request));
+    event.respondWith(networkOnly(request));
     return;
   }
   if (url.pathname.startsWith("/static/")) {
@@ -134,6 +165,9 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname === "/sw.js") return;
   /* An online interview page embeds its answers (the women's module among them): never
      keep a copy of it on the tablet. */
-  if (url.pathname.startsWith("/collect/interview/")) return;
+  if (url.pathname.startsWith("/collect/interview/")) {
+    event.respondWith(networkOnly(request));
+    return;
+  }
   event.respondWith(networkFirst(request));
 });
