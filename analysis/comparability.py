@@ -18,7 +18,7 @@ from questionnaires.model import Questionnaire
 from questionnaires.plans import TablePlan
 from questionnaires.versions import plan_comparability
 
-__all__ = ["version_notes"]
+__all__ = ["collected_forms", "version_notes"]
 
 VERSION_COLUMN = "questionnaire_version"
 
@@ -42,10 +42,14 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("-")[0].split("."))
 
 
-def version_notes(
-    data_dir: str | Path, plan: TablePlan, forms: dict[str, Questionnaire], lang: str
-) -> dict[str, str]:
-    """A note per table that is not comparable across the versions present in the data."""
+def collected_forms(
+    data_dir: str | Path, plan: TablePlan, forms: dict[str, Questionnaire]
+) -> dict[str, Questionnaire]:
+    """The earlier questionnaire versions a data folder's tables were (partly) collected on.
+
+    One per form whose source tables hold an earlier bundled version than the current one
+    (the oldest such version); forms collected only on the current version are not listed.
+    """
     folder = Path(data_dir)
     earlier = {(p.parent.name, p.stem): p for p in earlier_version_paths()}
     old_forms: dict[str, Questionnaire] = {}
@@ -58,6 +62,14 @@ def version_notes(
         known = sorted((v for v in present if (v, form_id) in earlier), key=_version_key)
         if known:
             old_forms[form_id] = load_questionnaire(earlier[(known[0], form_id)])
+    return old_forms
+
+
+def version_notes(
+    data_dir: str | Path, plan: TablePlan, forms: dict[str, Questionnaire], lang: str
+) -> dict[str, str]:
+    """A note per table that is not comparable across the versions present in the data."""
+    old_forms = collected_forms(data_dir, plan, forms)
     if not old_forms:
         return {}
     notes: dict[str, str] = {}

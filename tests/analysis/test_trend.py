@@ -1,0 +1,142 @@
+"""Trend tables over simulated rounds: the documented changes found, the arithmetic of a change
+between independent rounds, gaps, comparability across questionnaire versions."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis.errors import AnalysisError
+from analysis.synthetic.rounds import simulate_rounds
+from analysis.trend import TrendResult, change_test, read_round_ref, trend_tables
+
+YEARS = (2017, 2018, 2020)
+
+
+@pytest.fixture(scope="module")
+def rounds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("trend") / "rounds"
+    simulate_rounds(YEARS, 1000, 3, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def trend(rounds: Path) -> TrendResult:
+    # given out of order: the rounds are put in order of their reference year
+    return trend_tables([rounds / "2020", rounds / "2017", rounds / "2018"], lang="en")
+
+
+def _totals(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[(frame["by"] == "total") & (frame["sex"] == "all")]
+
+
+def test_the_documented_changes_are_found_and_nothing_else_moves_beyond_chance(
+    rounds: Path, trend: TrendResult
+) -> None:
+    truth = json.loads((rounds / "changes_truth.json").read_text(encoding="utf-8"))
+    changes = _totals(trend.changes).set_index(["indicator", "from_round", "to_round"])
+    documented = set()
+    for change in truth["changes"]:
+        documented.add(change["indicator"])
+        sign = 1 if change["direction"] == "up" else -1
+        for pair in change["pairs"]:
+            row = changes.loc[(change["indicator"], pair["from"], pair["to"])]
+            assert row["significant"], (change["indicator"], pair)
+            assert sign * row["change"] > 0, (change["indicator"], pair)
+    for flat in truth["flat"]:
+        assert not changes.loc[flat]["significant"].any()
+    others = changes[~changes.index.get_level_values(0).isin(documented)]
+    assert len(others) > 90
+    # Every other indicator is truly flat: significant changes only at about the test's 5 %.
+    assert others["significant"].mean() <= 0.10
+
+
+def test_womens_care_hours_fall_so_the_gap_with_men_shrinks(trend: TrendResult) -> None:
+    gaps = trend.gaps[(trend.gaps["indicator"] == "I8.1") & (trend.gaps["by"] == "total")]
+    row = gaps.set_index(["from_round", "to_round"]).loc[("2017", "2020")]
+    assert row["gap_from"] > 1.5 and row["change"] < 0 and row["significant"]
+    men = trend.changes[
+        (trend.changes["indicator"] == "I8.1")
+        & (trend.changes["by"] == "total")
+        & (trend.changes["sex"] == "men")
+    ]
+    assert not men["significant"].any()
+
+
+def test_a_change_is_the_difference_with_the_independent_se_and_a_t_test(
+    trend: TrendResult,
+) -> None:
+    levels = trend.levels.set_index(["indicator", "by", "by_code", "sex", "round"])
+    sample = trend.changes[trend.changes["by"].isin(["total", "residence"])].head(40)
+    assert len(sample) == 40
+    for row in sample.itertuples(index=False):
+        a = levels.loc[(row.indicator, row.by, row.by_code, row.sex, row.from_round)]
+        b = levels.loc[(row.indicator, row.by, row.by_code, row.sex, row.to_round)]
+        assert row.change == pytest.approx(b["estimate"] - a["estimate"], rel=1e-12, abs=1e-12)
+        assert row.se == pytest.approx(math.sqrt(a["se"] ** 2 + b["se"] ** 2), rel=1e-12)
+        assert row.df == a["df"] + b["df"]
+        t = row.change / row.se
+        assert row.statistic == pytest.approx(t, rel=1e-12)
+        assert row.p_value == pytest.approx(2 * stats.t.sf(abs(t), row.df), rel=1e-9)
+
+
+def test_the_tables_hold_every_round_pair_and_the_rounds_identity(trend: TrendResult) -> None:
+    assert [r.code for r in trend.rounds] == ["2017", "2018", "2020"]
+    assert [r.kind for r in trend.rounds] == ["baseline", "mid-term", "final"]
+    pairs = set(zip(trend.changes["from_round"], trend.changes["to_round"], strict=True))
+    assert pairs == {("2017", "2018"), ("2018", "2020"), ("2017", "2020")}
+    assert set(trend.levels["year"]) == set(YEARS)
+    assert {"all", "women", "men"} == set(trend.levels["sex"])
+    residence = trend.levels[
+        (trend.levels["by"] == "residence") & (trend.levels["round"] == "2017")
+    ]
+    assert {"Urban", "Rural"} <= set(residence["by_value"])
+    assert trend.comparability["comparable"].all()
+
+
+def test_indicators_whose_questions_changed_between_versions_are_flagged(
+    rounds: Path, tmp_path: Path
+) -> None:
+    old = tmp_path / "2017"
+    shutil.copytree(rounds / "2017", old)
+    for table in ("individual", "member", "household"):
+        frame = pd.read_parquet(old / f"{table}.parquet")
+        frame["questionnaire_version"] = "1.0.0"
+        frame.to_parquet(old / f"{table}.parquet")
+    result = trend_tables([old, rounds / "2018"], indicators=["I1.1", "LFPR"], lang="en")
+    verdict = result.comparability.set_index("indicator")
+    assert bool(verdict.loc["I1.1", "comparable"])
+    assert not bool(verdict.loc["LFPR", "comparable"])
+    assert "LF_STATUS" in verdict.loc["LFPR", "reason_en"]
+    assert verdict.loc["LFPR", "reason_vi"]
+    flagged = result.changes.set_index("indicator")["comparable"]
+    assert not flagged.loc["LFPR"].any() and flagged.loc["I1.1"].all()
+
+
+def test_a_folder_without_round_json_is_named_by_its_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "2019"
+    folder.mkdir()
+    ref = read_round_ref(folder)
+    assert (ref.code, ref.year, ref.kind) == ("2019", 2019, None)
+
+
+def test_one_round_or_a_round_twice_is_refused(rounds: Path) -> None:
+    with pytest.raises(AnalysisError, match="at least two"):
+        trend_tables([rounds / "2017"])
+    with pytest.raises(AnalysisError, match="same round"):
+        trend_tables([rounds / "2017", rounds / "2017"], indicators=["I1.1"])
+
+
+def test_change_test_is_a_two_sided_t_test() -> None:
+    statistic, p_value, significant = change_test(3.0, 1.5, 20)
+    assert statistic == 2.0
+    assert p_value == pytest.approx(2 * stats.t.sf(2.0, 20), rel=1e-12)
+    assert not significant  # p = 0.059
+    assert change_test(-3.0, 1.0, 20)[2]
+    assert math.isnan(change_test(1.0, 0.0, 10)[1])
