@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # pandas, numpy and the estimators are imported inside the commands: `gesurvey analyze --help`
 # and argument errors answer without loading them.
 
-__all__ = ["analyze", "read_table"]
+__all__ = ["analyze", "design_flags", "design_options", "read_table"]
 
 # Column headers of the text format, by language.
 HEADERS = {
@@ -70,6 +70,11 @@ HEADERS = {
         "order": "order",
         "pearson": "Pearson X²",
         "adjusted_statistic": "adjusted statistic",
+        "std_error_a": "std. error (a)",
+        "std_error_b": "std. error (b)",
+        "change": "change",
+        "gap_change": "gap change",
+        "gap_p_value": "gap p-value",
     },
     "vi": {
         "variable": "biến",
@@ -109,6 +114,11 @@ HEADERS = {
         "order": "bậc",
         "pearson": "X² Pearson",
         "adjusted_statistic": "thống kê hiệu chỉnh",
+        "std_error_a": "sai số chuẩn (a)",
+        "std_error_b": "sai số chuẩn (b)",
+        "change": "thay đổi",
+        "gap_change": "thay đổi chênh lệch",
+        "gap_p_value": "giá trị p chênh lệch",
     },
 }
 
@@ -236,8 +246,18 @@ def _fail(error: AnalysisError) -> None:
 
 def design_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Options every analyze command shares: the data file and the design."""
+    return click.argument("data", type=click.Path(exists=True, dir_okay=False))(
+        design_flags(command)
+    )
+
+
+def design_flags(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The design and output options (``--weight``, ``--strata``, … ``--format``, ``--lang``).
+
+    Commands reading one data file take them through :func:`design_options`; ``analyze
+    change`` reads two files with the same flags.
+    """
     options = [
-        click.argument("data", type=click.Path(exists=True, dir_okay=False)),
         click.option("--weight", required=True, help="Weight column / cột trọng số."),
         click.option("--strata", default=None, help="Stratum column / cột tầng."),
         click.option("--psu", default=None, help="PSU column / cột đơn vị mẫu cấp 1."),
@@ -685,6 +705,124 @@ def gap(
     _emit({"design": design.summary(), "estimates": rows}, "estimates", fmt, lang)
 
 
+@analyze.command()
+@click.argument("data_a", type=click.Path(exists=True, dir_okay=False))
+@click.argument("data_b", type=click.Path(exists=True, dir_okay=False))
+@design_flags
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    required=True,
+    help="Variable to compare between the files (repeatable) / biến cần so sánh.",
+)
+@click.option(
+    "--stat",
+    type=click.Choice(["mean", "proportion"]),
+    default="mean",
+    show_default=True,
+    help="Statistic / thống kê.",
+)
+@click.option(
+    "--by", multiple=True, help="Domain column (repeatable or comma-separated) / cột miền."
+)
+@click.option(
+    "--between",
+    nargs=3,
+    default=None,
+    metavar="COLUMN A B",
+    help="Also the change of the gap A − B, e.g. sex F M / thêm thay đổi của chênh lệch A − B.",
+)
+@click.option(
+    "--panel",
+    is_flag=True,
+    help="The files share PSUs (a panel): the change's SE keeps their covariance / hai tệp "
+    "dùng chung PSU.",
+)
+@_guard
+def change(
+    data_a: str,
+    data_b: str,
+    weight: str,
+    strata: str | None,
+    psu: str | None,
+    fpc: str | None,
+    nest: bool,
+    lonely_psu: str,
+    level: float,
+    missing_codes: tuple[int, ...],
+    form: str | None,
+    fmt: str,
+    lang: str,
+    variables: tuple[str, ...],
+    stat: str,
+    by: tuple[str, ...],
+    between: tuple[str, str, str] | None,
+    panel: bool,
+) -> None:
+    """Change B − A of a variable between two surveys (rounds), per domain, with its test.
+
+    Independent samples: SE = √(SE_A² + SE_B²), Wald t with df = df_A + df_B. ``--panel``:
+    both files stacked in one design (same strata and PSU codes), the change linearised as one
+    contrast (R: ``svycontrast`` of ``svyby`` on ``rbind(A, B)``). ``--between sex F M`` adds
+    the gap F − M in each file and its change.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from analysis.design import SurveyDesign
+    from analysis.trend import change_between
+
+    columns = [*variables, *_split(by), *([between[0]] if between else [])]
+    designs = [
+        _build(path, weight, strata, psu, fpc, nest, lonely_psu, columns, form)
+        for path in (data_a, data_b)
+    ]
+    analysed = list(variables)
+    for design in designs:
+        if form:
+            analysed = _apply_form(design, _load_form(form), variables)
+        _apply_missing(design, analysed, missing_codes, stat != "proportion")
+    stacked = None
+    if panel:
+        both = pd.concat([d.data for d in designs], ignore_index=True)
+        both.index = pd.RangeIndex(1, len(both) + 1)
+        second = np.r_[np.zeros(designs[0].n, bool), np.ones(designs[1].n, bool)]
+        stacked = (
+            SurveyDesign(
+                both,
+                weight=weight,
+                strata=strata,
+                psu=psu,
+                fpc=fpc,
+                lonely_psu=lonely_psu,
+                nest=nest,
+            ),
+            second,
+        )
+    groups = None
+    if between:
+        column, group_a, group_b = between
+        groups = (
+            column,
+            _match_group(designs[0], column, group_a),
+            _match_group(designs[0], column, group_b),
+        )
+    rows: list[dict[str, Any]] = []
+    for variable in analysed:
+        rows.extend(
+            change_between(
+                designs[0], designs[1], variable, stat, _split(by), groups, level, stacked
+            )
+        )
+    _emit(
+        {"design": designs[0].summary(), "design_b": designs[1].summary(), "changes": rows},
+        "changes",
+        fmt,
+        lang,
+    )
+
+
 def _match_group(design: SurveyDesign, column: str, value: str) -> Any:
     """The column's value written as ``value`` on the command line (e.g. 2 for "2")."""
     import pandas as pd
@@ -755,3 +893,6 @@ analyze.add_command(replicates_command)
 from analysis.sae_cli import sae  # noqa: E402
 
 analyze.add_command(sae)
+from analysis.trend_cli import trend  # noqa: E402
+
+analyze.add_command(trend)

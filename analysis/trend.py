@@ -65,6 +65,7 @@ __all__ = [
     "GAP_COLUMNS",
     "RoundRef",
     "TrendResult",
+    "change_between",
     "change_test",
     "contrast",
     "read_round_ref",
@@ -762,3 +763,186 @@ def trend_tables(
         level,
         notes,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# any variable between two data files (``gesurvey analyze change``)
+
+
+def _text(value: Any) -> str:
+    """A value as the estimators label it (2 and 2.0 alike)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _domain_key(domain: dict[str, Any]) -> tuple[str, ...]:
+    """A domain's values as text, to match the domains of two files."""
+    return tuple(_text(v) for v in domain.values())
+
+
+def _estimates(
+    design: SurveyDesign, variable: str, stat: str, by: list[str], level: float
+) -> dict[tuple[tuple[str, ...], str | None], estimators.Estimate]:
+    table = (
+        estimators.proportion(design, variable, by=by or None, level=level)
+        if stat == "proportion"
+        else estimators.mean(design, variable, by=by or None, level=level)
+    )
+    return {(_domain_key(e.domain), e.level): e for e in table if e.n_unweighted > 0}
+
+
+def _gaps(
+    design: SurveyDesign,
+    variable: str,
+    stat: str,
+    by: list[str],
+    between: tuple[str, Any, Any],
+    level: float,
+) -> dict[tuple[tuple[str, ...], str | None], estimators.GapEstimate]:
+    table = estimators.gap(design, variable, between, stat=stat, by=by or None, level=level)
+    return {(_domain_key(g.domain), g.level): g for g in table}
+
+
+def _panel_rows(
+    stacked: SurveyDesign,
+    second: np.ndarray,
+    variable: str,
+    stat: str,
+    by: list[str],
+    between: tuple[str, Any, Any] | None,
+) -> dict[tuple[tuple[str, ...], str | None], dict[str, tuple[float, float, int]]]:
+    """Change (and gap change) per domain and level as contrasts in the stacked design."""
+    data = stacked.data
+    raw = data[variable]
+    out: dict[tuple[tuple[str, ...], str | None], dict[str, tuple[float, float, int]]] = {}
+    ys: list[tuple[str | None, np.ndarray]]
+    if stat == "proportion":
+        present = raw.notna().to_numpy()
+        labels = raw.map(_text).to_numpy()
+        ys = [
+            (name, np.where(present, (labels == name).astype(float), np.nan))
+            for name in sorted({_text(v) for v in raw.dropna().unique()})
+        ]
+    else:
+        ys = [(None, pd.to_numeric(raw, errors="coerce").to_numpy(float))]
+    if by:
+        groups = data.groupby(by, sort=True, dropna=True).indices
+        domains = [
+            (_domain_key(dict(zip(by, k if isinstance(k, tuple) else (k,), strict=True))), idx)
+            for k, idx in groups.items()
+        ]
+    else:
+        domains = [((), np.arange(len(data)))]
+    group_rows = None
+    if between is not None:
+        column, a_value, b_value = between
+        values = data[column].map(_text).to_numpy()
+        group_rows = (values == _text(a_value), values == _text(b_value))
+    for key, index in domains:
+        rows = np.zeros(len(data), bool)
+        rows[index] = True
+        for name, y in ys:
+            entry = {"change": contrast(stacked, y, [(rows & ~second, -1.0), (rows & second, 1.0)])}
+            if group_rows is not None:
+                ga, gb = group_rows
+                entry["gap"] = contrast(
+                    stacked,
+                    y,
+                    [
+                        (rows & ga & second, 1.0),
+                        (rows & gb & second, -1.0),
+                        (rows & ga & ~second, -1.0),
+                        (rows & gb & ~second, 1.0),
+                    ],
+                )
+            out[(key, name)] = entry
+    return out
+
+
+def change_between(
+    design_a: SurveyDesign,
+    design_b: SurveyDesign,
+    variable: str,
+    stat: str = "mean",
+    by: Sequence[str] = (),
+    between: tuple[str, Any, Any] | None = None,
+    level: float = 0.95,
+    stacked: tuple[SurveyDesign, np.ndarray] | None = None,
+) -> list[dict[str, Any]]:
+    """Per domain (and level, for proportions): both estimates, the change B − A and its test.
+
+    Independent samples by default: ``se = √(se_A² + se_B²)``, Wald t with ``df = df_A + df_B``.
+    With ``stacked=(design, rows of B)`` (both files in one design: a panel sharing PSUs) the
+    change and the gap change are contrasts with the PSU covariance kept (:func:`contrast`).
+    With ``between=(column, a, b)`` each row also has the a − b gap in A and in B and the change
+    of the gap, tested the same way.
+    """
+    by_list = list(by)
+    first = _estimates(design_a, variable, stat, by_list, level)
+    second = _estimates(design_b, variable, stat, by_list, level)
+    gaps_a = gaps_b = None
+    if between is not None:
+        gaps_a = _gaps(design_a, variable, stat, by_list, between, level)
+        gaps_b = _gaps(design_b, variable, stat, by_list, between, level)
+    panel = None
+    if stacked is not None:
+        panel = _panel_rows(stacked[0], stacked[1], variable, stat, by_list, between)
+    rows: list[dict[str, Any]] = []
+    for key, a in first.items():
+        b = second.get(key)
+        if b is None:
+            continue
+        if panel is not None and key in panel:
+            change, se, df = panel[key]["change"]
+        else:
+            change, se, df = (
+                b.estimate - a.estimate,
+                math.hypot(a.std_error, b.std_error),
+                a.df + b.df,
+            )
+        statistic, p_value, _ = change_test(change, se, df, level)
+        row: dict[str, Any] = {
+            "variable": variable,
+            "level": a.level,
+            "domain": dict(zip(by_list, key[0], strict=True)),
+            "estimate_a": a.estimate,
+            "std_error_a": a.std_error,
+            "n_unweighted_a": a.n_unweighted,
+            "estimate_b": b.estimate,
+            "std_error_b": b.std_error,
+            "n_unweighted_b": b.n_unweighted,
+            "change": change,
+            "std_error": se,
+            "statistic": statistic,
+            "df": df,
+            "p_value": p_value,
+            "method": "panel" if panel is not None else "independent",
+        }
+        if gaps_a is not None and gaps_b is not None:
+            ga, gb = gaps_a.get(key), gaps_b.get(key)
+            if ga is not None and gb is not None:
+                if panel is not None and key in panel and "gap" in panel[key]:
+                    g_change, g_se, g_df = panel[key]["gap"]
+                else:
+                    g_change = gb.difference - ga.difference
+                    g_se = math.hypot(ga.std_error, gb.std_error)
+                    g_df = ga.df + gb.df
+                g_stat, g_p, _ = change_test(g_change, g_se, g_df, level)
+                row.update(
+                    {
+                        "gap_a": ga.difference,
+                        "gap_std_error_a": ga.std_error,
+                        "gap_b": gb.difference,
+                        "gap_std_error_b": gb.std_error,
+                        "gap_change": g_change,
+                        "gap_change_std_error": g_se,
+                        "gap_statistic": g_stat,
+                        "gap_df": g_df,
+                        "gap_p_value": g_p,
+                    }
+                )
+        rows.append(row)
+    return rows

@@ -3,6 +3,7 @@ between independent rounds, gaps, comparability across questionnaire versions.""
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import shutil
@@ -140,3 +141,57 @@ def test_change_test_is_a_two_sided_t_test() -> None:
     assert not significant  # p = 0.059
     assert change_test(-3.0, 1.0, 20)[2]
     assert math.isnan(change_test(1.0, 0.0, 10)[1])
+
+
+def test_analyze_trend_writes_the_tables_and_a_readme(rounds: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from survey_app.cli import cli
+
+    out = tmp_path / "trend"
+    folders = [str(rounds / str(y)) for y in YEARS]
+    args = ["analyze", "trend", *folders, "--out", str(out), "--indicator", "I6.2", "--lang", "en"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    changes = pd.read_csv(out / "changes.csv")
+    total = changes[(changes["by"] == "total") & (changes["sex"] == "all")]
+    assert set(total["indicator"]) == {"I6.2"} and total["significant"].all()
+    for name in ("levels", "gaps", "comparability"):
+        assert len(pd.read_csv(out / f"{name}.csv")) > 0
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "√(SE₁² + SE₂²)" in readme and "I6.2 2017 → 2020" in readme
+    assert [r["code"] for r in json.loads((out / "rounds.json").read_text())] == [
+        "2017",
+        "2018",
+        "2020",
+    ]
+    bad = CliRunner().invoke(cli, ["analyze", "trend", folders[0], "--out", str(out)])
+    assert bad.exit_code == 2 and "at least two" in bad.output and "ít nhất hai" in bad.output
+
+
+def test_analyze_change_gives_the_change_of_any_variable_and_of_its_gap(
+    rounds: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from survey_app.cli import cli
+
+    a, b = rounds / "2017" / "individual.csv", rounds / "2020" / "individual.csv"
+    design = ["--weight", "weight_final", "--strata", "stratum", "--psu", "psu", "--nest"]
+    design += ["--lonely-psu", "adjust", "--missing-code", "98", "--missing-code", "99"]
+    args = ["analyze", "change", str(a), str(b), *design, "--var", "D8_01"]
+    result = CliRunner().invoke(cli, [*args, "--between", "resp_sex", "2", "1"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)["changes"]
+    assert row["change"] == pytest.approx(row["estimate_b"] - row["estimate_a"], rel=1e-12)
+    assert row["std_error"] == pytest.approx(math.hypot(row["std_error_a"], row["std_error_b"]))
+    assert row["gap_change"] == pytest.approx(row["gap_b"] - row["gap_a"], rel=1e-12)
+    assert row["gap_change"] < 0 and row["gap_p_value"] < 0.05  # women's hours fell
+    by_sex = CliRunner().invoke(
+        cli, [*args, "--stat", "proportion", "--by", "resp_sex", "--format", "csv"]
+    )
+    assert by_sex.exit_code == 0, by_sex.output
+    table = pd.read_csv(io.StringIO(by_sex.output))
+    assert set(table["domain.resp_sex"]) == {1, 2}
+    panel = CliRunner().invoke(cli, [*args, "--panel", "--format", "text", "--lang", "en"])
+    assert panel.exit_code == 0 and "panel" in panel.output
