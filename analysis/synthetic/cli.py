@@ -76,6 +76,12 @@ def _fail(vi: str, en: str) -> None:
     help="Years of several rounds, e.g. 2017,2018,2020: one folder per round under --out, with "
     "known changes between them / Các năm của nhiều vòng điều tra.",
 )
+@click.option(
+    "--panel",
+    is_flag=True,
+    help="With --rounds: every round re-uses the first round's villages (PSUs) / các vòng dùng "
+    "lại các thôn của vòng đầu.",
+)
 def simulate(
     households: int,
     seed: int,
@@ -84,6 +90,7 @@ def simulate(
     check: bool,
     paradata: bool,
     rounds: str | None,
+    panel: bool,
 ) -> None:
     """Generate a synthetic Lạng Sơn survey (design, weights, answers) / Tạo điều tra mô phỏng."""
     if (out is None) == (not into_db):
@@ -101,6 +108,8 @@ def simulate(
             "--rounds cần --out THƯ_MỤC và không dùng cùng --into-db, --check, --paradata",
             "--rounds needs --out DIR and does not go with --into-db, --check or --paradata",
         )
+    if panel and rounds is None:
+        _fail("--panel chỉ dùng cùng --rounds", "--panel goes with --rounds only")
     if into_db and not DB_LOADERS:
         _fail(
             "ứng dụng web chưa có chức năng nạp bài nộp vào CSDL; dùng --out THƯ_MỤC",
@@ -121,7 +130,7 @@ def simulate(
             years = parse_years(rounds)
             if out.exists() and any(out.iterdir()):
                 _fail(f"thư mục {out} không trống", f"folder {out} is not empty")
-            simulate_rounds(years, households, seed, out, click.echo)
+            simulate_rounds(years, households, seed, out, click.echo, panel=panel)
         except (GesurveyError, OSError) as exc:
             message = exc.message_in("en") if isinstance(exc, GesurveyError) else str(exc)
             message_vi = exc.message_in("vi") if isinstance(exc, GesurveyError) else str(exc)

@@ -126,6 +126,7 @@ class Simulator:
         batch_villages: int = BATCH_VILLAGES,
         forms: dict[str, Questionnaire] | None = None,
         step: int = 0,
+        sample_seed: int | None = None,
     ) -> None:
         if households < 20:
             raise SimulationError(
@@ -146,7 +147,11 @@ class Simulator:
                 )
         self.frame: Frame = build_frame(_scale(households))
         self.sample: Sample = draw_sample(
-            self.frame, households, np.random.default_rng(np.random.SeedSequence([seed, 0]))
+            self.frame,
+            households,
+            np.random.default_rng(
+                np.random.SeedSequence([seed if sample_seed is None else sample_seed, 0])
+            ),
         )
         villages = self.sample.villages
         self.batches = [

@@ -105,3 +105,23 @@ def test_bad_rounds_are_refused_in_both_languages(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "increasing" in result.output and "tăng" in result.output
     assert round_dict(2020, 2, 3)["kind"] == "final"
+
+
+def test_a_panel_of_rounds_keeps_the_baselines_villages(tmp_path: Path) -> None:
+    out = tmp_path / "panel"
+    args = ["simulate", "--rounds", "2017,2018", "--households", "100", "--panel"]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    psus = [set(pd.read_parquet(out / y / "sample.parquet")["psu"]) for y in ("2017", "2018")]
+    assert psus[0] == psus[1]
+    households = [pd.read_parquet(out / y / "household.parquet") for y in ("2017", "2018")]
+    assert (
+        not households[0]["HH06"]
+        .reset_index(drop=True)
+        .equals(households[1]["HH06"].reset_index(drop=True))
+    )  # fresh households and answers
+    assert json.loads((out / "changes_truth.json").read_text(encoding="utf-8"))["panel"] is True
+    refused = CliRunner().invoke(
+        cli, ["simulate", "--households", "40", "--panel", "--out", str(tmp_path / "x")]
+    )
+    assert refused.exit_code == 2 and "--rounds" in refused.output
