@@ -12,6 +12,11 @@ for women, men and everyone. It returns four tables (:class:`TrendResult`):
   the last, with its SE, a Wald t statistic, its df and two-sided p-value;
 - ``gaps``: the women − men gap in each of the two rounds and the change of the gap, tested the
   same way;
+- ``targets``: the on-track column: every survey target of the plan's monitoring tables with
+  its indicator's baseline (first round) and latest estimate and CI (total row, everyone), the
+  value of the straight path from the baseline to the 2020 target at the latest year, and the
+  status from the CI (:func:`analysis.target_status.target_status`: achieved, on track, off
+  track, cannot tell);
 - ``comparability``: for each indicator and pair of rounds, whether a question it reads changed
   between the questionnaire versions the two rounds were collected on (then its changes are
   flagged ``comparable = False`` and should not be read as change on the ground).
@@ -63,6 +68,7 @@ __all__ = [
     "CHANGE_COLUMNS",
     "COMPARABILITY_COLUMNS",
     "GAP_COLUMNS",
+    "TARGET_COLUMNS",
     "RoundRef",
     "TrendResult",
     "change_between",
@@ -129,6 +135,26 @@ GAP_COLUMNS = [
     "method",
     "comparable",
 ]
+TARGET_COLUMNS = [
+    "code",
+    "indicator",
+    "label_vi",
+    "label_en",
+    "comparator",
+    "target",
+    "baseline_round",
+    "baseline_year",
+    "baseline",
+    "latest_round",
+    "latest_year",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "path",
+    "status",
+    "status_vi",
+    "status_en",
+]
 COMPARABILITY_COLUMNS = [
     "indicator",
     "from_round",
@@ -163,6 +189,7 @@ class TrendResult:
     changes: pd.DataFrame
     gaps: pd.DataFrame
     comparability: pd.DataFrame
+    targets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TARGET_COLUMNS))
     panel: bool = False
     level: float = 0.95
     notes: list[tuple[str, str]] = field(default_factory=list)
@@ -753,16 +780,81 @@ def trend_tables(
                         "comparable": ok,
                     }
                 )
+    levels = pd.DataFrame(level_rows, columns=LEVEL_COLUMNS)
     return TrendResult(
         refs,
-        pd.DataFrame(level_rows, columns=LEVEL_COLUMNS),
+        levels,
         pd.DataFrame(change_rows, columns=CHANGE_COLUMNS),
         pd.DataFrame(gap_rows, columns=GAP_COLUMNS),
         comparability,
+        _targets(plan, refs, levels),
         panel,
         level,
         notes,
     )
+
+
+def _targets(plan: TablePlan, refs: list[RoundRef], levels: pd.DataFrame) -> pd.DataFrame:
+    """The on-track table: each survey target's baseline, latest estimate, path and status."""
+    from analysis.target_status import path_value, target_status
+
+    totals = levels[(levels["by"] == "total") & (levels["sex"] == "all")].set_index(
+        ["indicator", "round"]
+    )
+    first, last = refs[0], refs[-1]
+    rows: list[dict[str, Any]] = []
+    for table in plan.tables:
+        if table.get("kind") != "monitoring":
+            continue
+        for target in table.get("targets", ()):
+            iid = target.get("indicator")
+            if target.get("source") != "survey" or iid is None:
+                continue
+            base = totals.loc[(iid, first.code)] if (iid, first.code) in totals.index else None
+            latest = totals.loc[(iid, last.code)] if (iid, last.code) in totals.index else None
+            baseline = None if base is None else float(base["estimate"])
+            estimate = math.nan if latest is None else float(latest["estimate"])
+            low = math.nan if latest is None else float(latest["ci_low"])
+            high = math.nan if latest is None else float(latest["ci_high"])
+            value = float(target["target"])
+            status = target_status(
+                estimate,
+                low,
+                high,
+                value,
+                target["comparator"],
+                baseline=baseline,
+                baseline_year=first.year,
+                latest_year=last.year,
+            )
+            path = None
+            if baseline is not None and first.year is not None and last.year is not None:
+                path = path_value(
+                    value, baseline=baseline, baseline_year=first.year, latest_year=last.year
+                )
+            rows.append(
+                {
+                    "code": target["code"],
+                    "indicator": iid,
+                    "label_vi": target["label"]["vi"],
+                    "label_en": target["label"]["en"],
+                    "comparator": target["comparator"],
+                    "target": value,
+                    "baseline_round": first.code,
+                    "baseline_year": first.year,
+                    "baseline": math.nan if baseline is None else baseline,
+                    "latest_round": last.code,
+                    "latest_year": last.year,
+                    "estimate": estimate,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "path": math.nan if path is None else path,
+                    "status": status.value,
+                    "status_vi": status.label("vi"),
+                    "status_en": status.label("en"),
+                }
+            )
+    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
 
 # --------------------------------------------------------------------------------------------

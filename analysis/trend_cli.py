@@ -33,7 +33,12 @@ Rounds / Các đợt: {rounds}
   chênh lệch nữ − nam mỗi đợt và thay đổi của nó.
 - `comparability.csv`: indicators whose questions changed between the rounds' questionnaire
   versions / chỉ số có câu hỏi thay đổi giữa các phiên bản phiếu.
+- `targets.csv`: each survey target: baseline, latest estimate and CI, the straight path from
+  the baseline to the 2020 target at the latest year, and the status decided from the CI /
+  mỗi chỉ tiêu: giá trị cơ sở, ước lượng mới nhất, lộ trình và tình trạng theo KTC.
 - `rounds.json`: the rounds compared, in order / các đợt được so sánh.
+
+{status_rule}
 
 Proportions are in percent, so changes are percentage points. / Tỷ lệ tính theo %, thay đổi
 tính theo điểm phần trăm.
@@ -67,9 +72,11 @@ _PANEL = (
 
 def write_trend(result: TrendResult, out: Path) -> list[Path]:
     """Write the trend tables and README into ``out``; return the files written."""
+    from analysis.target_status import STATUS_RULE
+
     out.mkdir(parents=True, exist_ok=True)
     files = []
-    for name in ("levels", "changes", "gaps", "comparability"):
+    for name in ("levels", "changes", "gaps", "comparability", "targets"):
         path = out / f"{name}.csv"
         getattr(result, name).to_csv(path, index=False, encoding="utf-8")
         files.append(path)
@@ -100,6 +107,7 @@ def write_trend(result: TrendResult, out: Path) -> list[Path]:
             method=_PANEL if result.panel else _INDEPENDENT,
             alpha=1 - result.level,
             significant="\n".join(lines) or "- none / không có",
+            status_rule=f"{STATUS_RULE['en']}\n\n{STATUS_RULE['vi']}",
         ),
         encoding="utf-8",
     )

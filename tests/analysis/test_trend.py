@@ -195,3 +195,33 @@ def test_analyze_change_gives_the_change_of_any_variable_and_of_its_gap(
     assert set(table["domain.resp_sex"]) == {1, 2}
     panel = CliRunner().invoke(cli, [*args, "--panel", "--format", "text", "--lang", "en"])
     assert panel.exit_code == 0 and "panel" in panel.output
+
+
+def test_the_on_track_column_reads_the_ci_against_the_path_to_the_target(
+    rounds: Path,
+) -> None:
+    from analysis.target_status import target_status
+
+    result = trend_tables([rounds / "2017", rounds / "2018"], indicators=["I4.1", "I3.2"])
+    targets = result.targets.set_index("code")
+    assert {"MT3-CT1", "MT2-CT3"} <= set(targets.index)
+    row = targets.loc["MT3-CT1"]  # literacy > 98%
+    levels = result.levels[(result.levels["by"] == "total") & (result.levels["sex"] == "all")]
+    levels = levels.set_index(["indicator", "round"])
+    assert row["baseline"] == levels.loc[("I4.1", "2017"), "estimate"]
+    assert row["estimate"] == levels.loc[("I4.1", "2018"), "estimate"]
+    assert row["ci_low"] == levels.loc[("I4.1", "2018"), "ci_low"]
+    # one year of three from the 2017 baseline to the 2020 target
+    assert row["path"] == pytest.approx(row["baseline"] + (98 - row["baseline"]) / 3, rel=1e-12)
+    expected = target_status(
+        row["estimate"],
+        row["ci_low"],
+        row["ci_high"],
+        98.0,
+        ">",
+        baseline=row["baseline"],
+        baseline_year=2017,
+        latest_year=2018,
+    )
+    assert row["status"] == expected.value and row["status_vi"] == expected.label("vi")
+    assert set(result.targets["status"]) <= {"achieved", "on_track", "off_track", "cannot_tell"}
