@@ -1,27 +1,32 @@
-"""Database models: users, areas, assignments, questionnaire versions, submissions, audit log."""
+"""Database models: users, areas, survey rounds, assignments, questionnaire versions, submissions,
+audit log."""
 
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from questionnaires.errors import GesurveyError
+from questionnaires.rounds import RoundInfo
 
 from .extensions import Model
 
@@ -174,12 +179,71 @@ class User(UserMixin, Model):
         return area is not None and self.area.contains(area)
 
 
+class SurveyRound(Model):
+    """One survey round (baseline, mid-term, final, annual): assignments and submissions belong
+    to one. At most one round is open at a time; enumerators collect only into the open round.
+
+    Its identity outside the database is ``questionnaires.rounds.RoundInfo`` (``round.json``).
+    """
+
+    __tablename__ = "survey_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    label_vi: Mapped[str] = mapped_column(String(200))
+    label_en: Mapped[str] = mapped_column(String(200))
+    reference_year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    field_start: Mapped[date | None] = mapped_column(Date)
+    field_end: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8), default="closed")
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+        CheckConstraint("kind IN ('baseline', 'mid-term', 'final', 'annual')", name="kind_known"),
+        # The database itself keeps a second round from being opened (two admins at once).
+        Index(
+            "ix_survey_round_one_open",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        """True while enumerators collect into this round."""
+        return self.status == "open"
+
+    def label(self, lang: str) -> str:
+        """The label in lang (Vietnamese unless lang is 'en')."""
+        return self.label_en if lang == "en" else self.label_vi
+
+    def info(self) -> RoundInfo:
+        """The round as ``round.json`` describes it (written beside exports and reports)."""
+        return RoundInfo(
+            code=self.code,
+            label_vi=self.label_vi,
+            label_en=self.label_en,
+            reference_year=self.reference_year,
+            kind=self.kind,
+            field_start=self.field_start,
+            field_end=self.field_end,
+            settings=dict(self.settings or {}),
+        )
+
+
 class Assignment(Model):
-    """An enumerator's task: a questionnaire in a village with a target number of households."""
+    """An enumerator's task: a questionnaire in a village with a target number of households,
+    in one survey round."""
 
     __tablename__ = "assignment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id"), index=True)
     enumerator_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
     questionnaire_id: Mapped[str] = mapped_column(String(64))
@@ -188,9 +252,10 @@ class Assignment(Model):
 
     enumerator: Mapped[User] = relationship()
     area: Mapped[Area] = relationship()
+    survey_round: Mapped[SurveyRound] = relationship()
 
     __table_args__ = (
-        UniqueConstraint("enumerator_id", "area_id", "questionnaire_id"),
+        UniqueConstraint("enumerator_id", "area_id", "questionnaire_id", "round_id"),
         CheckConstraint("target >= 0", name="target_not_negative"),
     )
 
@@ -246,6 +311,9 @@ class Submission(Model):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
     enumerator_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"), index=True)
+    # The round the interview was collected in: its assignment's round, kept when it is
+    # corrected or sent again after the round closes.
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id"), index=True)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     # How the interview was done (time per question, corrections): beside the answers, never in
     # them; see survey_app/submissions/paradata.py.
@@ -266,6 +334,7 @@ class Submission(Model):
     district: Mapped[Area | None] = relationship(foreign_keys=[district_id])
     enumerator: Mapped[User] = relationship()
     assignment: Mapped[Assignment | None] = relationship()
+    survey_round: Mapped[SurveyRound] = relationship()
 
     # SQLAlchemy bumps row_version on every UPDATE and adds it to the WHERE clause, so two
     # writers that read the same version cannot both win (optimistic locking).
@@ -299,6 +368,26 @@ def _seal_sensitive_answers(mapper, connection, target: Submission) -> None:
             version = session.get(QuestionnaireVersion, target.questionnaire_version_id)
     if version is not None and version.sensitive:
         target.answers = seal(target.answers)
+
+
+@event.listens_for(Assignment, "before_insert")
+@event.listens_for(Submission, "before_insert")
+def _stamp_round(mapper, connection, target: Assignment | Submission) -> None:
+    """A row made without a round joins its assignment's round, else the open round.
+
+    The intake and the admin screens set the round themselves (and refuse when none is open);
+    this covers rows made elsewhere (the simulator's ``--into-db``, scripts), which would
+    otherwise fail on the NOT NULL column.
+    """
+    if target.round_id is not None:
+        return
+    if isinstance(target, Submission) and target.assignment is not None:
+        if target.assignment.round_id is not None:
+            target.round_id = target.assignment.round_id
+            return
+    from .core.rounds import round_for_new_rows
+
+    target.round_id = round_for_new_rows(connection)
 
 
 class AuditLog(Model):

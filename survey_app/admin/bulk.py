@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models import Area, Assignment, User
 from .services import (
     AdminError,
+    assignment_round_id,
     check_assignable_area,
     check_coverage,
     check_enumerator,
@@ -184,9 +185,10 @@ def import_assignments(handle: IO[str], source: str, by: User | None = None) -> 
         valid.append(_Row(line, enumerator, area, questionnaire_id, target))
     if errors:
         raise AssignmentImportError(source, errors)
+    round_id = assignment_round_id()
     existing = {
         (a.enumerator_id, a.area_id, a.questionnaire_id): a
-        for a in db.session.scalars(select(Assignment))
+        for a in db.session.scalars(select(Assignment).where(Assignment.round_id == round_id))
     }
     result = ImportResult(rows=len(valid))
     for item in valid:
@@ -197,6 +199,7 @@ def import_assignments(handle: IO[str], source: str, by: User | None = None) -> 
                 area=item.area,
                 questionnaire_id=item.questionnaire_id,
                 target=item.target,
+                round_id=round_id,
             )
             db.session.add(assignment)
             db.session.flush()

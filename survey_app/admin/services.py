@@ -14,6 +14,7 @@ from sqlalchemy import select
 from questionnaires.errors import GesurveyError
 
 from ..core.audit import record
+from ..core.rounds import open_round
 from ..extensions import db
 from ..models import (
     AREA_LEVEL_ORDER,
@@ -303,6 +304,14 @@ def check_published(questionnaire_id: str, published: set[str]) -> None:
         )
 
 
+def assignment_round_id() -> int:
+    """The round new assignments go into: the open one; AdminError when every round is closed."""
+    current = open_round()
+    if current is None:
+        raise AdminError(_("No survey round is open; open a round before assigning work for it."))
+    return current.id
+
+
 def create_assignment(
     enumerator_name: str,
     area_code: str,
@@ -319,17 +328,23 @@ def create_assignment(
     area = check_assignable_area(db.session.scalar(select(Area).where(Area.code == code)), code)
     check_coverage(enumerator, area)
     check_published(questionnaire_id, published_questionnaire_ids())
+    round_id = assignment_round_id()
     duplicate = db.session.scalar(
         select(Assignment).where(
             Assignment.enumerator_id == enumerator.id,
             Assignment.area_id == area.id,
             Assignment.questionnaire_id == questionnaire_id,
+            Assignment.round_id == round_id,
         )
     )
     if duplicate is not None:
         raise AdminError(_("This assignment exists already."))
     assignment = Assignment(
-        enumerator=enumerator, area=area, questionnaire_id=questionnaire_id, target=target
+        enumerator=enumerator,
+        area=area,
+        questionnaire_id=questionnaire_id,
+        target=target,
+        round_id=round_id,
     )
     db.session.add(assignment)
     db.session.flush()

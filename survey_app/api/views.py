@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..core.i18n import current_language
 from ..core.questionnaire_store import current_version, questionnaire_for
+from ..core.rounds import open_round
 from ..extensions import csrf, db
 from ..models import Assignment, QuestionnaireVersion, Role, Submission
 from ..submissions import SubmissionProblem, read_json, receive, stored_record
@@ -144,12 +145,19 @@ def questionnaire_version(questionnaire_id: str, version: str):  # noqa: ANN201
 
 @bp.get("/assignments")
 def assignments():  # noqa: ANN201
-    """The user's assignments with the questionnaire version new interviews use."""
+    """The user's assignments in the open survey round (none while every round is closed) with
+    the questionnaire version new interviews use."""
     user = g.api_user
     lang = current_language()
+    current = open_round()
     rows = list(
         db.session.scalars(
-            select(Assignment).where(Assignment.enumerator_id == user.id).order_by(Assignment.id)
+            select(Assignment)
+            .where(
+                Assignment.enumerator_id == user.id,
+                Assignment.round_id == (current.id if current else -1),
+            )
+            .order_by(Assignment.id)
         )
     )
     done = dict(

@@ -14,6 +14,7 @@ from ..core.access import can_see_submission, role_required, visible_submissions
 from ..core.audit import record
 from ..core.i18n import current_language
 from ..core.questionnaire_store import current_version
+from ..core.rounds import open_round
 from ..extensions import db
 from ..models import EDITABLE_STATUSES, Assignment, Role, Submission
 from ..submissions import (
@@ -25,6 +26,7 @@ from ..submissions import (
     submit,
     valid_uuid,
 )
+from ..submissions.services import no_open_round_message
 from .forms import StartInterviewForm
 
 bp = Blueprint("collect", __name__, url_prefix="/collect")
@@ -49,7 +51,9 @@ def progress_by_assignment(assignments: list[Assignment]) -> dict[int, dict[str,
 @bp.route("/")
 @role_required(Role.ENUMERATOR)
 def assignments() -> ResponseReturnValue:
-    """The enumerator's assignments with progress against target."""
+    """The enumerator's assignments in the open round with progress against target, and those
+    of closed rounds that still hold a draft or returned interview to finish."""
+    current = open_round()
     rows = list(
         db.session.scalars(
             select(Assignment)
@@ -68,9 +72,16 @@ def assignments() -> ResponseReturnValue:
     ):
         if submission.assignment_id is not None:
             open_interviews.setdefault(submission.assignment_id, []).append(submission)
+    rows = [
+        a
+        for a in rows
+        if (current is not None and a.round_id == current.id) or open_interviews.get(a.id)
+    ]
     return render_template(
         "collect/assignments.html",
         assignments=rows,
+        current_round=current,
+        no_round_message=no_open_round_message(),
         progress=progress_by_assignment(rows),
         open_interviews=open_interviews,
         versions=versions,
@@ -111,7 +122,11 @@ def start_interview(assignment_id: int) -> ResponseReturnValue:
             "error",
         )
         return redirect(url_for("collect.assignments"))
-    submission = start(current_user, assignment, version, client_uuid)
+    try:
+        submission = start(current_user, assignment, version, client_uuid)
+    except SubmissionProblem as problem:
+        flash(problem.message, "error")
+        return redirect(url_for("collect.assignments"))
     db.session.add(submission)
     db.session.flush()
     record(

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
-from ..models import User, utcnow
+from ..models import SurveyRound, User, utcnow
 
 
 class ReportRun(Model):
@@ -30,9 +30,12 @@ class ReportRun(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The survey round the report is about (None for an upload whose folder names no round).
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("survey_round.id"), index=True)
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
+    survey_round: Mapped[SurveyRound | None] = relationship()
 
     @property
     def published(self) -> bool:

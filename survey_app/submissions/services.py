@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Request
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import Integer, and_, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -29,6 +29,7 @@ from questionnaires.errors import GesurveyError
 
 from ..core.audit import record
 from ..core.questionnaire_store import questionnaire_for
+from ..core.rounds import open_round
 from ..extensions import db
 from ..models import (
     Area,
@@ -154,7 +155,23 @@ def answers_hidden(submission: Submission) -> bool:
 def start(
     user: User, assignment: Assignment, version: QuestionnaireVersion, client_uuid: str | None
 ) -> Submission:
-    """Create a draft for an assignment, keyed by the tablet's UUID (made here when absent)."""
+    """Create a draft for an assignment, keyed by the tablet's UUID (made here when absent).
+
+    A new interview goes into the open survey round, so the assignment must belong to it;
+    SubmissionProblem (409) when no round is open or the assignment's round is closed.
+    """
+    current = open_round()
+    if current is None:
+        raise SubmissionProblem(409, no_open_round_message())
+    if assignment.round_id != current.id:
+        raise SubmissionProblem(
+            409,
+            _(
+                "This assignment belongs to a closed survey round; new interviews go into the "
+                "open round %(round)s.",
+                round=current.code,
+            ),
+        )
     district = assignment.area.district()
     submission = Submission(
         uuid=valid_uuid(client_uuid) if client_uuid else str(uuid_module.uuid4()),
@@ -163,6 +180,7 @@ def start(
         district=district,
         enumerator=user,
         assignment=assignment,
+        round_id=assignment.round_id,
         answers={},
         page=0,
         status=Status.DRAFT.value,
@@ -387,6 +405,14 @@ class Envelope:
     district: Area | None = None
 
 
+def no_open_round_message() -> str:
+    """Why a new interview is refused when every survey round is closed."""
+    return _(
+        "No survey round is open, so new interviews cannot be started; ask the administrator "
+        "to open a round."
+    )
+
+
 def _invalid(problems: list[FieldProblem], status: int = 422) -> SubmissionProblem:
     message = _("Some fields are not valid.") if status == 422 else problems[0].message
     return SubmissionProblem(status, message, problems)
@@ -450,7 +476,10 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
     if problems:
         raise _invalid(problems)
 
-    version, assignment = _version_and_assignment(user, qid, qversion, area_code)
+    current = open_round()
+    version, assignment = _version_and_assignment(
+        user, qid, qversion, area_code, uuid, current.id if current else None
+    )
     if version is None:
         raise _invalid(
             [
@@ -464,6 +493,8 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
                 )
             ]
         )
+    if assignment is None and current is None:
+        raise _invalid([_whole(no_open_round_message(), "uuid")], 403)
     if assignment is None:
         raise _invalid(
             [
@@ -524,10 +555,16 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
 
 
 def _version_and_assignment(
-    user: User, qid: str, qversion: str, area_code: str
+    user: User, qid: str, qversion: str, area_code: str, uuid: str, open_round_id: int | None
 ) -> tuple[QuestionnaireVersion | None, Assignment | None]:
-    """The published version and the user's assignment for it in the area, in one query."""
+    """The published version and the user's assignment for it in the area, in one query.
+
+    The assignment is the one of the interview's own round when the server already holds that
+    UUID (a resubmission or a draft finished offline keeps its round, even a closed one), else
+    the one of the open round.
+    """
     area_id = select(Area.id).where(Area.code == area_code).scalar_subquery()
+    own_round = select(Submission.round_id).where(Submission.uuid == uuid).scalar_subquery()
     row = db.session.execute(
         select(QuestionnaireVersion, Assignment)
         .outerjoin(
@@ -536,6 +573,8 @@ def _version_and_assignment(
                 Assignment.enumerator_id == user.id,
                 Assignment.questionnaire_id == QuestionnaireVersion.questionnaire_id,
                 Assignment.area_id == area_id,
+                Assignment.round_id
+                == func.coalesce(own_round, literal(open_round_id, type_=Integer)),
             ),
         )
         .where(
@@ -587,6 +626,7 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
             district=envelope.district,
             enumerator=user,
             assignment=envelope.assignment,
+            round_id=envelope.assignment.round_id,
             page=0,
             status=Status.DRAFT.value,
         )

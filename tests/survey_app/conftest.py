@@ -138,8 +138,11 @@ def app(shared_app):
     shared_app.config.clear()
     shared_app.config.update(saved)
     with shared_app.app_context():
+        from survey_app.core.rounds import forget_open_round
+
         db.session.remove()
         _empty_tables()
+        forget_open_round()  # the next test's rounds are new rows
 
 
 @pytest.fixture
