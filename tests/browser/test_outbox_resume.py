@@ -114,18 +114,22 @@ def test_outbox_sends_at_once_when_online_and_when_the_app_opens(
         fail_offline(tab, first)
         attempts = item(tab, first)["attempts"]
 
-        # Online while the server still fails: a try at once, and the backoff starts over.
+        # Online while the server still fails: a try at once, and the backoff starts over. The
+        # browser may fire `online` a moment before its network works, so the first try can
+        # still fail without reaching the server (status 0); what counts is that the server is
+        # reached long before the built-up wait, with the backoff back at its first steps.
         gate.refusing.set()
         context.set_offline(False)
         wait_until(
             tab,
-            "([id, n]) => GESurveyOutbox.get('outbox', id).then(i => i.attempts > n)",
+            "([id, n]) => GESurveyOutbox.get('outbox', id)"
+            ".then(i => i.attempts > n && i.last_status === 503)",
             [first, attempts],
             seconds=SOON_SECONDS,
         )
         after = item(tab, first)
-        assert after["state"] == "pending" and after["last_status"] == 503
-        assert after["failures"] == 1
+        assert after["state"] == "pending"
+        assert after["failures"] <= 2
         assert gate.refused >= 1
         # The server recovers: the short first backoff step brings the interview in.
         gate.refusing.clear()
