@@ -28,6 +28,7 @@ from ..submissions import (
 )
 from ..submissions.services import no_open_round_message
 from .forms import StartInterviewForm
+from .services import interview_summary
 
 bp = Blueprint("collect", __name__, url_prefix="/collect")
 
@@ -149,9 +150,11 @@ def submissions() -> ResponseReturnValue:
     query = visible_submissions(current_user, select(Submission)).order_by(
         Submission.updated_at.desc()
     )
+    rows = list(db.session.scalars(query))
     return render_template(
         "collect/submissions.html",
-        submissions=list(db.session.scalars(query)),
+        submissions=rows,
+        summaries={s.uuid: interview_summary(s) for s in rows},
         lang=current_language(),
     )
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .live_app import TABLET, log_in, seeded_app, served
+from .live_app import TABLET, field, log_in, seeded_app, served
 from .test_offline_sync import wait_until
 
 
@@ -87,6 +87,25 @@ def test_offline_links_and_buttons_never_dead_end(browser: Any, live_app: tuple[
         tab.wait_for_selector("#gesurvey-form[data-ready='true']")
         uuid = tab.url.rsplit("=", 1)[1]
         assert tab.evaluate("id => GESurveyOutbox.get('drafts', id).then(Boolean)", uuid)
+
+        # The offline list shows it with its village and status; search filters it out and in.
+        field(tab, "HH01").locator("input").fill("Hoàng Văn Lâm")
+        wait_until(
+            tab,
+            "id => GESurveyOutbox.get('drafts', id).then(d => d.answers.HH01 === 'Hoàng Văn Lâm')",
+            uuid,
+        )
+        tab.goto(f"{base}/collect/offline/")
+        card = tab.locator(f".offline-draft[data-uuid='{uuid}']")
+        card.wait_for()
+        assert card.get_attribute("data-village") == "Khối 1"
+        assert card.get_attribute("data-name") == "Lâm"
+        assert "Đang làm" in card.inner_text()
+        search = tab.locator(".list-tools[data-list='offline-drafts'] .list-search")
+        search.fill("khong co")
+        assert card.is_hidden()
+        search.fill("lam")
+        assert card.is_visible()
 
         # Pages that need the network: the "no network" page, in Vietnamese.
         for path in ("/collect/submissions", f"/collect/interview/{uuid}", "/review/"):

@@ -317,3 +317,47 @@ def test_embedded_form_data_parses_and_escapes_html(app, client, enumerator) -> 
     assert data["answers"] == {"HH01": "</script><b>x</b>"}
     assert data["submission"] == {"uuid": enumerator.own_draft, "status": "draft", "row_version": 2}
     assert data["page"] == 0 and data["errors"] == []
+
+
+def test_interview_list_tells_interviews_apart(app, client, enumerator) -> None:
+    """Household number, village, the head's given name, status and last change, with the
+    keys the browser searches and sorts by; a sensitive form shows nothing from its answers."""
+    with app.app_context():
+        submission = db.session.scalar(
+            select(Submission).where(Submission.uuid == enumerator.own_draft)
+        )
+        submission.answers = {**GOOD_ANSWERS, "household_no": 7}
+        db.session.commit()
+    page = client.get("/collect/submissions").get_data(as_text=True)
+    row = re.search(rf'<tr[^>]*data-uuid="{enumerator.own_draft}"[^>]*>(.*?)</tr>', page, re.S)
+    assert row is not None
+    opening = row.group(0)
+    assert 'data-household="7"' in opening and 'data-name="A"' in opening
+    assert 'data-village="Khối 1"' in opening and 'data-status="Bản nháp"' in opening
+    assert "data-changed=" in opening
+    assert "Số thứ tự hộ" in page and "Sắp xếp theo" in page and 'class="list-search"' in page
+
+
+def test_list_summary_never_reads_a_sensitive_form(app, enumerator) -> None:
+    from survey_app.collect.services import area_prefill, given_name, interview_summary
+    from survey_app.models import Area
+
+    with app.app_context():
+        submission = db.session.scalar(
+            select(Submission).where(Submission.uuid == enumerator.own_draft)
+        )
+        submission.answers = {**GOOD_ANSWERS, "household_no": 3}
+        line = interview_summary(submission)
+        assert (line.household_no, line.village, line.name) == ("3", "Khối 1", "A")
+        submission.questionnaire_version.unit = "women"
+        hidden = interview_summary(submission)
+        assert (hidden.household_no, hidden.name) == ("", "")
+        db.session.rollback()
+        village = db.session.scalar(select(Area).where(Area.code == "17801001"))
+        assert area_prefill(village) == {
+            "province": 20,
+            "district": 178,
+            "commune": 17801,
+            "village": 1,
+        }
+    assert given_name("Hoàng Văn Lâm") == "Lâm" and given_name("") == ""

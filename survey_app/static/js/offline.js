@@ -140,6 +140,62 @@
     else root.location.assign(url);
   }
 
+  /* The first top-level identifying text question names an interview in lists (never in a
+     sensitive form): the same rule as survey_app/collect/services.py. */
+  function nameQuestion(definition) {
+    if (!definition || definition.sensitive || definition.unit === "women") return null;
+    for (const section of definition.sections || []) {
+      for (const item of section.items || []) {
+        if (item.type === "text" && item.identifying && !item.sensitive) return item.id;
+      }
+    }
+    return null;
+  }
+
+  function givenName(full) {
+    const words = String(full || "").trim().split(/\s+/).filter(Boolean);
+    return words.length ? words[words.length - 1] : "";
+  }
+
+  /* What tells an interview apart: household number, village, given name (never anything from
+     the answers of a sensitive form). */
+  function summary(answers, definition, villageName) {
+    const line = { household: "", village: villageName || "", name: "" };
+    if (!definition || definition.sensitive || definition.unit === "women") return line;
+    const values = answers || {};
+    if (values.household_no !== undefined && values.household_no !== null) {
+      line.household = String(values.household_no);
+    }
+    const question = nameQuestion(definition);
+    if (question) line.name = givenName(values[question]);
+    return line;
+  }
+
+  async function definitionOf(id, version) {
+    try {
+      return await Outbox.get("forms", id + "@" + version);
+    } catch (err) {
+      return null;
+    }
+  }
+
+  /* One card of a list, with the keys js/lists.js searches and sorts by. */
+  function listCard(attrs, line, status, changed, children) {
+    const facts = [
+      line.household ? t("householdNo", { n: line.household }) : null,
+      line.village || null,
+      line.name || null,
+    ].filter(Boolean).join(" · ");
+    return el("li", Object.assign({ class: "card", "data-list-item": true,
+      "data-household": line.household, "data-village": line.village, "data-name": line.name,
+      "data-status": status, "data-changed": changed || "" }, attrs), [
+      children[0],
+      facts ? el("p", { class: "list-facts", text: facts }) : null,
+      el("p", { class: "list-status", text: status + (changed ? " · " +
+        t("changed", { time: when(changed) }) : "") }),
+    ].concat(children.slice(1)));
+  }
+
   async function drafts() {
     const list = doc.getElementById("offline-drafts");
     if (!list) return;
@@ -148,14 +204,21 @@
     list.textContent = "";
     if (!items.length) list.appendChild(el("li", { text: t("noDrafts") }));
     for (const d of items) {
-      list.appendChild(el("li", { class: "card offline-draft", "data-uuid": d.uuid }, [
-        el("h2", { text: d.title || d.questionnaire.id }),
-        el("p", { text: d.area + " " + (d.area_name || "") + " · " +
-          t("started", { time: when(d.started_at) }) }),
-        el("a", { class: "button offline-continue",
-          href: "/collect/offline/interview?uuid=" + d.uuid, text: t("continue") }),
-      ]));
+      const definition = await definitionOf(d.questionnaire.id, d.questionnaire.version);
+      const line = summary(d.answers, definition, d.area_name);
+      const card = listCard({ "data-uuid": d.uuid }, line,
+        d.returned ? t("returnedStatus") : t("inProgress"), d.saved_at, [
+          el("h2", { text: d.title || d.questionnaire.id }),
+          d.review_comment ? el("p", { class: "comment offline-comment",
+            text: t("supervisor", { comment: d.review_comment }) }) : null,
+          el("p", { class: "muted", text: t("started", { time: when(d.started_at) }) }),
+          el("a", { class: "button offline-continue",
+            href: "/collect/offline/interview?uuid=" + d.uuid, text: t("continue") }),
+        ]);
+      card.classList.add("offline-draft");
+      list.appendChild(card);
     }
+    if (root.GESurveyLists) root.GESurveyLists.apply(list);
   }
 
   /* ---------------------------------------------------------------- interview */
@@ -258,9 +321,10 @@
       for (const item of items) {
         const e = item.envelope;
         const meta = item.meta || {};
+        const definition = await definitionOf(e.questionnaire_id, e.questionnaire_version);
+        const line = summary(e.answers, definition, meta.area_name);
         const lines = [
-          el("h2", { text: (meta.title || e.questionnaire_id) + " · " + e.area + " " +
-            (meta.area_name || "") }),
+          el("h2", { text: meta.title || e.questionnaire_id }),
           el("p", { class: "outbox-state", text: t(item.state) +
             (item.state === "sent" ? " " + when(item.sent_at) : "") }),
           el("p", { class: "outbox-meta", text: t("finalised", { time: when(item.finalised_at) }) +
@@ -277,13 +341,17 @@
         const buttons = el("div", { class: "buttons" }, [
           el("button", { class: "button outbox-resend", type: "button", text: t("resend"),
             onclick: () => Outbox.resend(item.uuid) }),
-          item.state === "pending" ? null : el("button", { class: "button outbox-edit",
-            type: "button", text: t("edit"), onclick: () => editAgain(item) }),
+          item.state === "pending" || item.wiped ? null : el("button", {
+            class: "button outbox-edit", type: "button", text: t("edit"),
+            onclick: () => editAgain(item) }),
         ]);
         lines.push(buttons);
-        list.appendChild(el("li", { class: "card outbox-item outbox-" + item.state,
-          "data-uuid": item.uuid, "data-state": item.state }, lines));
+        const card = listCard({ "data-uuid": item.uuid, "data-state": item.state }, line,
+          t(item.state + "Short"), item.last_attempt || item.finalised_at, lines);
+        card.classList.add("outbox-item", "outbox-" + item.state);
+        list.appendChild(card);
       }
+      if (root.GESurveyLists) root.GESurveyLists.apply(list);
     };
     Outbox.onChange(() => render().catch(() => {}));
     doc.getElementById("outbox-send").addEventListener("click",

@@ -9,7 +9,7 @@
  */
 "use strict";
 
-const CACHE = "gesurvey-v4";
+const CACHE = "gesurvey-v5";
 const UNAVAILABLE = "/collect/offline/unavailable";
 const PRECACHE = [
   "/collect/offline/",
@@ -38,6 +38,7 @@ const PRECACHE = [
   "/static/js/form/util.js",
   "/static/js/form/validation.js",
   "/static/js/outbox.js",
+  "/static/js/lists.js",
   "/static/js/offline.js",
   "/static/js/pwa.js",
   "/static/img/icon.svg",

@@ -1,0 +1,89 @@
+"""What tells an enumerator's interviews apart in lists, and what a new interview starts with.
+
+Both follow rules of the questionnaire format (questionnaires/FORMAT.md, "How the app uses a
+form"): an interview is named by the given name in its first top-level identifying text question
+(the household head in the household form, the respondent in the individual form), never for a
+sensitive form; the top-level questions named after area levels (`province`, `district`,
+`commune`, `village`) are filled from the assignment's area. The offline app (offline.js)
+applies the same rules in the browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from questionnaires.model import Questionnaire
+
+from ..core.questionnaire_store import questionnaire_for
+from ..models import Area, Submission
+from ..submissions import open_answers
+
+AREA_LEVELS = ("province", "district", "commune", "village")
+
+
+def name_question(questionnaire: Questionnaire) -> str | None:
+    """The id of the question that names an interview in lists, or None (sensitive forms)."""
+    if questionnaire.sensitive or questionnaire.unit == "women":
+        return None
+    for question in questionnaire.iter_questions():
+        if (
+            question.group is None
+            and question.type == "text"
+            and question.identifying
+            and not question.sensitive
+        ):
+            return question.id
+    return None
+
+
+def given_name(full_name: Any) -> str:
+    """The given name of a Vietnamese full name: its last word ("Hoàng Văn Lâm" -> "Lâm")."""
+    words = str(full_name or "").split()
+    return words[-1] if words else ""
+
+
+@dataclass(frozen=True)
+class InterviewSummary:
+    """One line of a list of interviews: what the enumerator recognises it by."""
+
+    household_no: str
+    village: str
+    name: str
+    status: str
+    changed: datetime | None
+
+
+def interview_summary(submission: Submission) -> InterviewSummary:
+    """The list line of a submission; nothing from the answers of a sensitive form."""
+    version = submission.questionnaire_version
+    questionnaire = questionnaire_for(version)
+    household_no = name = ""
+    if not version.sensitive:
+        answers = open_answers(submission)
+        number = answers.get("household_no")
+        household_no = "" if number is None else str(number)
+        question = name_question(questionnaire)
+        name = given_name(answers.get(question)) if question else ""
+    return InterviewSummary(
+        household_no=household_no,
+        village=submission.area.name if submission.area else "",
+        name=name,
+        status=submission.status,
+        changed=submission.updated_at,
+    )
+
+
+def area_prefill(area: Area) -> dict[str, int]:
+    """Answers for the area questions, from a village (or commune) and the areas above it:
+    province and district codes, the commune code, and the village's number in its commune
+    (the last three digits of its code)."""
+    prefill: dict[str, int] = {}
+    node: Area | None = area
+    while node is not None:
+        if node.level in AREA_LEVELS and node.code.isdigit():
+            code = node.code
+            prefill[node.level] = int(code[-3:] if node.level == "village" else code)
+        node = node.parent
+    return prefill
