@@ -10,6 +10,8 @@ One run writes, into the output folder:
 - ``estimates.csv``: every indicator table's figures in long format at full precision (one row
   per table row and sex, with SE, CI, unweighted n and the suppression mark), which the web app
   loads into its indicator store when the run is published;
+- ``small_areas.csv``: district and commune figures, direct or small-area model (Fay-Herriot)
+  or suppressed, by the rule of :mod:`analysis.sae`, which the indicator store loads too;
 - ``manifest.json``: what was written, for the web app's results page.
 """
 
@@ -19,7 +21,7 @@ import csv
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -204,12 +206,15 @@ def run_report(
     lang: str = "vi",
     progress: Callable[[str], None] | None = None,
     pdf: bool = True,
-    small_areas: tuple[list[str], str] | None = None,
+    small_areas: bool | Sequence[str] = True,
 ) -> dict[str, Any]:
     """Build every table and write the Excel, PDF, CSV files and department packs.
 
-    ``small_areas=(indicators, level)`` adds ``small_areas_<level>.csv``: district or commune
-    figures, each marked direct or Fay-Herriot model (:mod:`analysis.sae`), with a note.
+    ``small_areas`` (default: every proportion and mean of the plan; a list of indicator ids
+    restricts it; ``False`` leaves it out) adds ``small_areas.csv``: the district and commune
+    figures, each the direct estimate or the Fay-Herriot model estimate or suppressed by the
+    publication rule of :mod:`analysis.sae`, with MSE/CV, the reason, and a note on each
+    estimator. The web app's gender database stores these as its district and commune figures.
     """
     from analysis.report_pdf import write_pdf
     from analysis.report_xlsx import write_xlsx
@@ -260,13 +265,13 @@ def run_report(
             "tables": [t.id for t in own],
             "files": files,
         }
-    if small_areas:
+    if small_areas is not False:
         from analysis.sae import write_small_area_csv
 
-        indicators, level = small_areas
-        name = f"small_areas_{level}.csv"
+        name = "small_areas.csv"
+        chosen = None if small_areas is True else list(small_areas)
         manifest["small_areas"] = write_small_area_csv(
-            str(data_dir), indicators, level, out / name, lang
+            str(data_dir), out / name, lang, chosen, plan_path=str(plan_path)
         ) | {"file": name}
         manifest["files"]["small_areas"] = name
     (out / "manifest.json").write_text(

@@ -37,14 +37,13 @@ __all__ = ["report"]
 @click.option(
     "--small-areas",
     multiple=True,
-    help="Indicator for the district/commune small-area table (repeatable) / chỉ tiêu cho bảng "
-    "địa bàn nhỏ.",
+    help="Only these indicators in small_areas.csv (repeatable; default: every proportion and "
+    "mean) / chỉ các chỉ tiêu này trong bảng địa bàn nhỏ.",
 )
 @click.option(
-    "--small-areas-level",
-    type=click.Choice(["district", "commune"]),
-    default="commune",
-    show_default=True,
+    "--no-small-areas",
+    is_flag=True,
+    help="No district/commune small-area table / không lập bảng địa bàn nhỏ.",
 )
 def report(
     data_dir: str,
@@ -53,7 +52,7 @@ def report(
     lang: str,
     no_pdf: bool,
     small_areas: tuple[str, ...],
-    small_areas_level: str,
+    no_small_areas: bool,
 ) -> None:
     """Write the report of a survey data folder: Excel, PDF, CSV and department packs.
 
@@ -78,7 +77,7 @@ def report(
                 lang,
                 progress=lambda _table_id: bar.update(1),
                 pdf=not no_pdf,
-                small_areas=(list(small_areas), small_areas_level) if small_areas else None,
+                small_areas=False if no_small_areas else (list(small_areas) or True),
             )
     except AnalysisError as error:
         click.echo(f"Lỗi: {error.message('vi')}", err=True)

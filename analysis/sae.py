@@ -18,9 +18,11 @@ borrows strength from census auxiliaries::
   ``g3 = D_i^2 / (A + D_i)^3 * 2 / sum_j (A + D_j)^-2``.
 - Areas without a sample get the synthetic ``x_i' beta`` with MSE ``A + x_i' Cov(beta) x_i``.
 
-Publication rule (:func:`publication`): the direct estimate where its CV is below 20%; the
-model estimate otherwise, unless the model's diagnostics fail, in which case nothing is
-published for that area. The diagnostics (:class:`Diagnostics`) are: REML converged; at least
+Publication rule (:func:`publication`): the direct estimate where its CV is below 20% and it
+rests on at least 30 interviews with a positive SE (a commune's 12 interviews that all say
+"yes" have an SE of 0, which is not precision); the model estimate otherwise, unless the
+model's diagnostics fail, in which case nothing is published for that area (shown as
+suppressed, with the reason). The diagnostics (:class:`Diagnostics`) are: REML converged; at least
 ``p + 5`` areas with a direct estimate; ``A`` positive (a zero ``A`` means the auxiliaries
 explain everything, so the "estimate" would be a regression prediction with no area evidence);
 standardised residuals ``(direct_i - x_i' beta) / sqrt(A + D_i)`` pass a Shapiro–Wilk test at
@@ -43,16 +45,26 @@ from analysis.errors import AnalysisError
 
 __all__ = [
     "CV_THRESHOLD",
+    "ESTIMATOR_NOTES",
+    "MIN_DIRECT_N",
+    "REASONS",
     "Diagnostics",
     "FayHerriot",
     "area_auxiliaries",
     "fay_herriot",
     "publication",
+    "publication_reason",
     "sae_table",
+    "small_area_estimates",
+    "within_area_variance",
 ]
 
 #: Direct estimates with a CV below this are published as they are.
 CV_THRESHOLD = 0.20
+#: ... and rest on at least this many interviews.
+MIN_DIRECT_N = 30
+#: Normal quantile of the published figures' 95% intervals (direct and model alike).
+Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -204,15 +216,78 @@ def fay_herriot(
     )
 
 
-def publication(direct: float, direct_se: float, fit_ok: bool, residual: float) -> str:
-    """Which figure an area publishes: ``direct``, ``model`` or ``suppressed``."""
+def publication_reason(
+    direct: float,
+    direct_se: float,
+    fit_ok: bool,
+    residual: float,
+    n: int | None = None,
+) -> tuple[str, str]:
+    """Which figure an area publishes (``direct``, ``model`` or ``suppressed``) and why (a key
+    of :data:`REASONS`)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = direct_se / abs(direct) if direct else math.inf
-    if math.isfinite(direct) and math.isfinite(cv) and cv < CV_THRESHOLD:
-        return "direct"
-    if fit_ok and not (math.isfinite(residual) and abs(residual) > 3):
-        return "model"
-    return "suppressed"
+    enough = n is None or n >= MIN_DIRECT_N
+    if (
+        math.isfinite(direct)
+        and math.isfinite(cv)
+        and cv < CV_THRESHOLD
+        and enough
+        and (n is None or direct_se > 0)
+    ):
+        return "direct", "direct_precise"
+    if not fit_ok:
+        return "suppressed", "model_failed"
+    if math.isfinite(residual) and abs(residual) > 3:
+        return "suppressed", "area_misfit"
+    if not math.isfinite(direct):
+        return "model", "no_sample"
+    return "model", "direct_imprecise"
+
+
+def publication(
+    direct: float, direct_se: float, fit_ok: bool, residual: float, n: int | None = None
+) -> str:
+    """Which figure an area publishes: ``direct``, ``model`` or ``suppressed``."""
+    return publication_reason(direct, direct_se, fit_ok, residual, n)[0]
+
+
+#: Why a figure is what it is (the ``reason`` column), in both languages.
+REASONS = {
+    "direct_precise": {
+        "en": f"direct estimate: CV below {CV_THRESHOLD:.0%} on at least {MIN_DIRECT_N} interviews",
+        "vi": f"ước lượng trực tiếp: CV dưới {CV_THRESHOLD:.0%} với ít nhất {MIN_DIRECT_N} "
+        "phỏng vấn",
+    },
+    "direct_imprecise": {
+        "en": "model estimate: the direct estimate is too imprecise (CV 20% or more, or fewer "
+        f"than {MIN_DIRECT_N} interviews)",
+        "vi": "ước lượng mô hình: ước lượng trực tiếp không đủ chính xác (CV từ 20% trở lên hoặc "
+        f"dưới {MIN_DIRECT_N} phỏng vấn)",
+    },
+    "no_sample": {
+        "en": "model estimate: no interview in this area (synthetic estimate from the census)",
+        "vi": "ước lượng mô hình: địa bàn không có phỏng vấn (ước lượng tổng hợp từ điều tra dân "
+        "số)",
+    },
+    "model_failed": {
+        "en": "suppressed: the direct estimate is imprecise and the model's checks failed",
+        "vi": "không công bố: ước lượng trực tiếp không đủ chính xác và mô hình không đạt kiểm "
+        "định",
+    },
+    "area_misfit": {
+        "en": "suppressed: the direct estimate is imprecise and the model does not fit this area "
+        "(standardised residual beyond ±3)",
+        "vi": "không công bố: ước lượng trực tiếp không đủ chính xác và mô hình không khớp địa "
+        "bàn này (phần dư chuẩn hoá vượt ±3)",
+    },
+    "no_area_data": {
+        "en": "not estimated: the survey table carries no code of this level (the women's "
+        "safety module is never located below the district)",
+        "vi": "không ước lượng: bảng dữ liệu không có mã cấp này (mô-đun an toàn của phụ nữ "
+        "không bao giờ ghi địa bàn dưới cấp huyện)",
+    },
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,10 +298,11 @@ def area_auxiliaries(level: str, frame_scale: int = 1) -> pd.DataFrame:
     """Census auxiliaries per district or commune, from ``analysis/data/langson_frame.csv``.
 
     District: ``urban_share``, ``minority_share`` (1 − Kinh share), ``remote``,
-    ``log_population``. Commune (through the deterministic census frame of villages,
+    ``log_population``, ``poverty_rate`` (share of poor households, the 2019 poverty review).
+    Commune (through the deterministic census frame of villages,
     :func:`analysis.synthetic.frame.build_frame`): ``urban`` (ward/township), ``remote``,
-    ``minority_share`` of its district, ``log_households``. The frame carries no poverty rate,
-    so poverty is not among them. Indexed by the area code (district code / commune code).
+    ``minority_share`` and ``poverty_rate`` of its district, ``log_households``. Indexed by
+    the area code (district code / commune code).
     """
     from analysis.synthetic.frame import build_frame, load_districts
 
@@ -239,6 +315,7 @@ def area_auxiliaries(level: str, frame_scale: int = 1) -> pd.DataFrame:
                 "minority_share": districts["minority_share"].to_numpy(float),
                 "remote": districts["remote"].to_numpy(float),
                 "log_population": np.log(districts["population_2019"].to_numpy(float)),
+                "poverty_rate": districts["poverty_rate"].to_numpy(float),
             },
             index=pd.Index(districts["district_code"].astype(int), name="district"),
         )
@@ -256,6 +333,7 @@ def area_auxiliaries(level: str, frame_scale: int = 1) -> pd.DataFrame:
         households=("households", "sum"),
     )
     minority = districts.set_index("district_code")["minority_share"]
+    poverty = districts.set_index("district_code")["poverty_rate"].astype(float)
     return pd.DataFrame(
         {
             "district": communes["district"].astype(int),
@@ -263,6 +341,7 @@ def area_auxiliaries(level: str, frame_scale: int = 1) -> pd.DataFrame:
             "remote": communes["remote"].astype(float),
             "minority_share": minority.loc[communes["district"]].to_numpy(float),
             "log_households": np.log(communes["households"].to_numpy(float)),
+            "poverty_rate": poverty.loc[communes["district"]].to_numpy(float),
         },
         index=pd.Index(communes.index.astype(int), name="commune"),
     )
@@ -270,8 +349,8 @@ def area_auxiliaries(level: str, frame_scale: int = 1) -> pd.DataFrame:
 
 #: Auxiliaries used in the model, by level (few for 11 districts).
 MODEL_COLUMNS = {
-    "district": ("urban_share", "minority_share"),
-    "commune": ("urban", "remote", "minority_share", "log_households"),
+    "district": ("urban_share", "minority_share", "poverty_rate"),
+    "commune": ("urban", "remote", "minority_share", "log_households", "poverty_rate"),
 }
 
 
@@ -287,8 +366,8 @@ def sae_table(
     ``direct`` is indexed by area code with ``estimate``, ``std_error`` and ``n`` (areas absent
     from it have no sample). ``variance="direct"`` feeds the design-based variances to the
     model; ``"smoothed"`` (default, for ~20 interviews an area, where a direct variance is often
-    0) uses ``overall_variance / n_i`` with ``overall_variance`` the province-wide variance of
-    one interview including the design effect (a generalised variance function).
+    0) uses ``overall_variance / n_i`` with ``overall_variance`` the variance of one interview
+    within an area (:func:`within_area_variance`): a generalised variance function.
     """
     aux = auxiliaries.copy()
     joined = aux.join(direct[["estimate", "std_error", "n"]], how="left")
@@ -319,7 +398,9 @@ def sae_table(
         direct_est = float(joined["estimate"].iloc[i])
         direct_se = float(se[i])
         model_se = math.sqrt(fit.mse[i])
-        choice = publication(direct_est, direct_se, fit.diagnostics.ok, float(fit.residuals[i]))
+        choice, reason = publication_reason(
+            direct_est, direct_se, fit.diagnostics.ok, float(fit.residuals[i]), int(n[i])
+        )
         published = {"direct": direct_est, "model": float(fit.eblup[i])}.get(choice, math.nan)
         published_se = {"direct": direct_se, "model": model_se}.get(choice, math.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -338,7 +419,10 @@ def sae_table(
                     "residual": float(fit.residuals[i]),
                     "published": published,
                     "published_se": published_se,
+                    "ci_low": published - Z95 * published_se,
+                    "ci_high": published + Z95 * published_se,
                     "estimator": choice,
+                    "reason": reason,
                 }
             )
     return pd.DataFrame(rows), fit
@@ -359,6 +443,143 @@ def model_summary(fit: FayHerriot, columns: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def _direct_by_area(design: Any, column: str, level: str) -> pd.DataFrame:
+    """Design-based estimate, SE and unweighted n of ``column`` per area of ``level``."""
+    from analysis import estimators
+
+    by_area = estimators.mean(design, column, by=level)
+    return pd.DataFrame(
+        {
+            "estimate": [r.estimate for r in by_area],
+            "std_error": [r.std_error for r in by_area],
+            "n": [r.n_unweighted for r in by_area],
+        },
+        index=pd.Index([_area_code(r.domain[level], level) for r in by_area], name=level),
+    )
+
+
+def _area_code(value: Any, level: str) -> int:
+    """A numeric area code of the census frame; anything else is explained, not crashed on."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and number.is_integer()):
+        raise AnalysisError(
+            f"{level} code '{value}' is not a code of the census frame",
+            f"Mã {level} '{value}' không phải mã trong khung mẫu điều tra dân số",
+            column=level,
+        )
+    return int(number)
+
+
+def within_area_variance(frame: pd.DataFrame, column: str, level: str, weight: str) -> float:
+    """One interview's sampling variance inside an area, for the smoothed ``D_i``.
+
+    The weighted variance of ``column`` around its own area's mean, pooled over the areas,
+    times Kish's design effect of unequal weights ``1 + cv(w)^2``. The province-wide variance
+    would count the differences between areas (the very thing the model estimates) as
+    sampling noise: with a commune effect on poverty, 20 households in one village have a
+    province design effect near 2, yet inside their commune they are nearly independent, and
+    the Prasad-Rao MSE then came out at half the true MSE in the simulation test.
+    """
+    keep = np.isfinite(frame[column].to_numpy(float)) & frame[level].notna().to_numpy()
+    y = frame[column].to_numpy(float)[keep]
+    w = frame[weight].to_numpy(float)[keep]
+    area = frame[level].to_numpy()[keep]
+    if len(y) < 2:
+        return math.nan
+    sums = pd.DataFrame({"a": area, "w": w, "wy": w * y}).groupby("a")[["w", "wy"]].transform("sum")
+    mean = (sums["wy"] / sums["w"]).to_numpy()
+    within = float(np.sum(w * (y - mean) ** 2) / np.sum(w))
+    kish = 1.0 + float(np.var(w) / np.mean(w) ** 2)
+    return within * kish
+
+
+def _survey_sae(
+    data: Any,
+    plan: Any,
+    indicator: str,
+    level: str,
+    sex: str,
+    aux: pd.DataFrame,
+    variance: str,
+    frame_scale: int,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The side-by-side table of one indicator, level and sex (T, F or M) of a loaded survey."""
+    from analysis import estimators
+    from analysis.indicators import indicator_values, source_design
+
+    sid, values, denominator = indicator_values(data, plan, indicator)
+    if denominator is not None:
+        raise AnalysisError(
+            f"indicator '{indicator}' is a ratio; small-area estimates are made for "
+            f"proportions and means",
+            f"Chỉ tiêu '{indicator}' là tỉ số; ước lượng địa bàn nhỏ chỉ áp dụng cho tỉ lệ "
+            f"và trung bình",
+        )
+    frame = data.frames[sid]
+    if sex != "T":
+        source = plan.sources[sid]
+        code = source.get("women" if sex == "F" else "men")
+        sex_values = pd.to_numeric(frame[source["sex"]], errors="coerce").to_numpy()
+        values = np.where(sex_values == code, values, np.nan)
+    if not np.isfinite(values).any():
+        raise AnalysisError(
+            f"indicator '{indicator}' has no value in the data (source '{sid}')",
+            f"Chỉ tiêu '{indicator}' không có giá trị nào trong dữ liệu (nguồn '{sid}')",
+        )
+    if level not in frame.columns:
+        raise AnalysisError(
+            f"table of source '{sid}' has no '{level}' column",
+            f"Bảng của nguồn '{sid}' không có cột '{level}'",
+            column=level,
+        )
+    work = frame.assign(_sae_value=values)
+    design = source_design(data, plan, sid, frame=work)
+    direct = _direct_by_area(design, "_sae_value", level)
+    unknown = sorted(set(direct.index) - set(aux.index))
+    if unknown:
+        raise AnalysisError(
+            f"{level} codes {unknown[:10]} are not in the census frame (scale "
+            f"{frame_scale}); pass the frame scale the survey was drawn from",
+            f"Mã {level} {unknown[:10]} không có trong khung mẫu điều tra dân số (tỉ lệ "
+            f"{frame_scale}); hãy cho tỉ lệ khung mẫu của cuộc khảo sát",
+        )
+    overall = estimators.mean(design, "_sae_value")[0]
+    columns = MODEL_COLUMNS[level]
+    table, fit = sae_table(
+        direct,
+        aux.drop(columns=["district"], errors="ignore"),
+        columns,
+        variance=variance,
+        overall_variance=within_area_variance(work, "_sae_value", level, plan.design["weight"]),
+    )
+    table.insert(0, "indicator", indicator)
+    table.insert(1, "level", level)
+    table.insert(2, "sex", sex)
+    table.insert(4, "district", aux["district"].to_numpy() if level == "commune" else table["area"])
+    return table, model_summary(fit, columns) | {
+        "province_estimate": overall.estimate,
+        "province_se": overall.std_error,
+    }
+
+
+def _load(data_dir: str, plan_path: str | None) -> tuple[Any, Any]:
+    """The survey folder read for the plan, with the KAP score columns, as the report has it."""
+    from analysis.indicators import read_data_dir
+    from analysis.kap import add_kap_columns
+    from analysis.tables import WorkFrames
+    from questionnaires import load_bundled
+    from questionnaires.plans import bundled_plan_path, load_plan
+
+    forms = load_bundled()
+    plan = load_plan(plan_path or bundled_plan_path(), forms)
+    data = read_data_dir(data_dir, plan, forms)
+    add_kap_columns(WorkFrames(data, plan, forms, "en"))
+    return data, plan
+
+
 def indicator_sae(
     data_dir: str,
     indicators: Sequence[str],
@@ -372,123 +593,202 @@ def indicator_sae(
     The indicator values come from the table plan's definitions
     (:func:`analysis.indicators.indicator_values`), the direct estimates and their Taylor SEs
     from the plan's design, per ``level`` (``district``/``commune`` column of the source). The
-    smoothed sampling variance of area ``i`` is ``SE(province)^2 * n / n_i``: one interview's
-    variance including the design effect, over the area's interviews.
+    smoothed sampling variance of area ``i`` is :func:`within_area_variance` over ``n_i``.
+    Both sexes together (``sex`` column ``T``); :func:`small_area_estimates` also splits by sex.
     """
-    from analysis import estimators
-    from analysis.indicators import indicator_values, read_data_dir, source_design
-    from analysis.kap import add_kap_columns
-    from analysis.tables import WorkFrames
-    from questionnaires import load_bundled
-    from questionnaires.plans import bundled_plan_path, load_plan
-
-    forms = load_bundled()
-    plan = load_plan(plan_path or bundled_plan_path(), forms)
-    data = read_data_dir(data_dir, plan, forms)
-    # The KAP scores (K.*, A.* indicators) are derived columns, as in the report.
-    add_kap_columns(WorkFrames(data, plan, forms, "en"))
+    data, plan = _load(data_dir, plan_path)
     aux = area_auxiliaries(level, frame_scale)
-    columns = MODEL_COLUMNS[level]
     tables = []
     models: dict[str, Any] = {}
     for indicator in indicators:
-        if indicator not in plan.indicators:
-            known = ", ".join(sorted(plan.indicators))
-            raise AnalysisError(
-                f"no indicator '{indicator}' in the plan; indicators are: {known}",
-                f"Không có chỉ tiêu '{indicator}' trong kế hoạch; các chỉ tiêu là: {known}",
-            )
-        sid, values, denominator = indicator_values(data, plan, indicator)
-        if denominator is not None:
-            raise AnalysisError(
-                f"indicator '{indicator}' is a ratio; small-area estimates are made for "
-                f"proportions and means",
-                f"Chỉ tiêu '{indicator}' là tỉ số; ước lượng địa bàn nhỏ chỉ áp dụng cho tỉ lệ "
-                f"và trung bình",
-            )
-        frame = data.frames[sid]
-        if not np.isfinite(values).any():
-            raise AnalysisError(
-                f"indicator '{indicator}' has no value in the data (source '{sid}')",
-                f"Chỉ tiêu '{indicator}' không có giá trị nào trong dữ liệu (nguồn '{sid}')",
-            )
-        if level not in frame.columns:
-            raise AnalysisError(
-                f"table of source '{sid}' has no '{level}' column",
-                f"Bảng của nguồn '{sid}' không có cột '{level}'",
-                column=level,
-            )
-        work = frame.assign(_sae_value=values)
-        design = source_design(data, plan, sid, frame=work)
-        by_area = estimators.mean(design, "_sae_value", by=level)
-        direct = pd.DataFrame(
-            {
-                "estimate": [r.estimate for r in by_area],
-                "std_error": [r.std_error for r in by_area],
-                "n": [r.n_unweighted for r in by_area],
-            },
-            index=pd.Index([int(r.domain[level]) for r in by_area], name=level),
+        _known(plan, indicator)
+        table, models[indicator] = _survey_sae(
+            data, plan, indicator, level, "T", aux, variance, frame_scale
         )
-        unknown = sorted(set(direct.index) - set(aux.index))
-        if unknown:
-            raise AnalysisError(
-                f"{level} codes {unknown[:10]} are not in the census frame (scale "
-                f"{frame_scale}); pass the frame scale the survey was drawn from",
-                f"Mã {level} {unknown[:10]} không có trong khung mẫu điều tra dân số (tỉ lệ "
-                f"{frame_scale}); hãy cho tỉ lệ khung mẫu của cuộc khảo sát",
-            )
-        overall = estimators.mean(design, "_sae_value")[0]
-        table, fit = sae_table(
-            direct,
-            aux.drop(columns=["district"], errors="ignore"),
-            columns,
-            variance=variance,
-            overall_variance=overall.std_error**2 * overall.n_unweighted,
-        )
-        table.insert(0, "indicator", indicator)
-        table.insert(1, "level", level)
-        if level == "commune":
-            table.insert(3, "district", aux["district"].to_numpy())
         tables.append(table)
-        models[indicator] = model_summary(fit, columns) | {
-            "province_estimate": overall.estimate,
-            "province_se": overall.std_error,
-        }
     return pd.concat(tables, ignore_index=True), models
+
+
+def _known(plan: Any, indicator: str) -> None:
+    if indicator not in plan.indicators:
+        known = ", ".join(sorted(plan.indicators))
+        raise AnalysisError(
+            f"no indicator '{indicator}' in the plan; indicators are: {known}",
+            f"Không có chỉ tiêu '{indicator}' trong kế hoạch; các chỉ tiêu là: {known}",
+        )
+
+
+def _has_values(data: Any, plan: Any, indicator: str, sex: str) -> bool:
+    from analysis.indicators import indicator_values
+
+    sid, values, _ = indicator_values(data, plan, indicator)
+    source = plan.sources[sid]
+    code = source.get("women" if sex == "F" else "men")
+    sexes = pd.to_numeric(data.frames[sid][source["sex"]], errors="coerce").to_numpy()
+    return bool(np.isfinite(values[sexes == code]).any())
+
+
+def small_area_estimates(
+    data_dir: str,
+    indicators: Sequence[str] | None = None,
+    levels: Sequence[str] = ("district", "commune"),
+    plan_path: str | None = None,
+    frame_scale: int = 1,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Published district and commune figures for the plan's proportions and means.
+
+    Every indicator (default: all the plan's proportions and means) at every level, for women
+    and men separately where the indicator's source records sex (``F``/``M``), else together
+    (``T``): one row per area with the direct and model figures side by side, the published
+    one, its estimator and the reason (:data:`REASONS`). An indicator whose source carries no
+    code of the level (the women's module below the district) is listed under ``skipped`` in
+    the second value with its reason, and so is a model that cannot be fitted at all.
+    """
+    data, plan = _load(data_dir, plan_path)
+    wanted = (
+        list(indicators)
+        if indicators is not None
+        else [i for i, spec in plan.indicators.items() if spec["type"] in ("proportion", "mean")]
+    )
+    tables = []
+    info: dict[str, Any] = {"models": {}, "skipped": []}
+    for level in levels:
+        aux = area_auxiliaries(level, frame_scale)
+        for indicator in wanted:
+            _known(plan, indicator)
+            sid = plan.indicators[indicator]["source"]
+            if sid not in data.frames:
+                continue
+            if level not in data.frames[sid].columns:
+                info["skipped"].append(
+                    {"indicator": indicator, "level": level, "reason": "no_area_data"}
+                )
+                continue
+            source = plan.sources[sid]
+            # Women and men apart where the report's table of the indicator is by sex (and both
+            # have values), else one figure for all, as the report's district rows are.
+            by_sex = [
+                t.get("by_sex", True)
+                for t in plan.tables
+                if t["kind"] == "indicator" and t.get("indicator") == indicator
+            ]
+            split = (
+                all(by_sex)
+                and source.get("sex") in data.frames[sid].columns
+                and all(_has_values(data, plan, indicator, sex) for sex in ("F", "M"))
+            )
+            for sex in ("F", "M") if split else ("T",):
+                try:
+                    table, model = _survey_sae(
+                        data, plan, indicator, level, sex, aux, "smoothed", frame_scale
+                    )
+                except AnalysisError as error:
+                    info["skipped"].append(
+                        {
+                            "indicator": indicator,
+                            "level": level,
+                            "sex": sex,
+                            "reason": "model_failed",
+                            "detail": {"en": error.message("en"), "vi": error.message("vi")},
+                        }
+                    )
+                    continue
+                tables.append(table)
+                info["models"][f"{indicator}/{level}/{sex}"] = model
+    out = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    return out, info
 
 
 #: What each value of the ``estimator`` column means, for the report's note.
 ESTIMATOR_NOTES = {
     "en": {
-        "direct": "direct: design-based survey estimate (CV below 20%)",
+        "direct": f"direct: design-based survey estimate (CV below {CV_THRESHOLD:.0%}, at least "
+        f"{MIN_DIRECT_N} interviews)",
         "model": "model: Fay-Herriot small-area estimate (EBLUP, REML; SE from the Prasad-Rao "
-        "MSE) combining the survey with census auxiliaries",
-        "suppressed": "suppressed: neither the survey nor the model is reliable enough",
+        "MSE) combining the survey with census auxiliaries (urban, remoteness, ethnic-minority "
+        "share, size, poverty rate)",
+        "suppressed": "suppressed: neither the survey nor the model is reliable enough; the "
+        "reason column says why",
     },
     "vi": {
-        "direct": "direct: ước lượng trực tiếp từ khảo sát theo thiết kế mẫu (CV dưới 20%)",
+        "direct": f"direct: ước lượng trực tiếp từ khảo sát theo thiết kế mẫu (CV dưới "
+        f"{CV_THRESHOLD:.0%}, ít nhất {MIN_DIRECT_N} phỏng vấn)",
         "model": "model: ước lượng địa bàn nhỏ Fay-Herriot (EBLUP, REML; sai số chuẩn từ MSE "
-        "Prasad-Rao) kết hợp khảo sát với số liệu điều tra dân số",
-        "suppressed": "suppressed: cả khảo sát và mô hình đều không đủ tin cậy, không công bố",
+        "Prasad-Rao) kết hợp khảo sát với số liệu điều tra dân số (thành thị, vùng khó khăn, tỉ "
+        "lệ dân tộc thiểu số, quy mô, tỉ lệ hộ nghèo)",
+        "suppressed": "suppressed: cả khảo sát và mô hình đều không đủ tin cậy, không công bố; "
+        "cột lý do nói vì sao",
     },
 }
+
+#: Columns of ``small_areas.csv``, the report's district and commune figures.
+SMALL_AREA_COLUMNS = (
+    "indicator",
+    "level",
+    "sex",
+    "area",
+    "district",
+    "n",
+    "direct",
+    "direct_se",
+    "direct_cv",
+    "model",
+    "model_mse",
+    "model_cv",
+    "shrinkage",
+    "published",
+    "published_se",
+    "ci_low",
+    "ci_high",
+    "estimator",
+    "reason",
+    "reason_en",
+    "reason_vi",
+)
 
 
 def write_small_area_csv(
     data_dir: str,
-    indicators: Sequence[str],
-    level: str,
     path: Any,
     lang: str = "vi",
+    indicators: Sequence[str] | None = None,
+    levels: Sequence[str] = ("district", "commune"),
     plan_path: str | None = None,
 ) -> dict[str, Any]:
-    """The report's small-area table: one row per area and indicator with the published figure
-    and the estimator it comes from, then a note explaining each estimator."""
-    table, models = indicator_sae(data_dir, indicators, level, plan_path=plan_path)
+    """The report's small-area table: one row per indicator, level, sex and area with the
+    direct and model figures, the published one, its estimator and the reason (a key of
+    :data:`REASONS` and its text in both languages, which the gender database stores); then a
+    note in ``lang`` explaining each estimator. A suppressed figure has no published number."""
+    table, info = small_area_estimates(data_dir, indicators, levels, plan_path)
     notes = ESTIMATOR_NOTES[lang]
+    if len(table):
+        table["reason_en"] = [REASONS[r]["en"] for r in table["reason"]]
+        table["reason_vi"] = [REASONS[r]["vi"] for r in table["reason"]]
+        table["area"] = table["area"].astype(int)
+        table["district"] = table["district"].astype(int)
+    else:
+        table = pd.DataFrame(columns=list(SMALL_AREA_COLUMNS))
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        table.to_csv(handle, index=False, lineterminator="\n")
+        table[list(SMALL_AREA_COLUMNS)].to_csv(handle, index=False, lineterminator="\n")
         for key in ("direct", "model", "suppressed"):
             handle.write(f'"{notes[key]}"\n')
-    counts = table["estimator"].value_counts().to_dict()
-    return {"level": level, "indicators": list(indicators), "estimators": counts, "models": models}
+    counts = {str(k): int(v) for k, v in table["estimator"].value_counts().items()}
+    return {
+        "levels": list(levels),
+        "estimators": counts,
+        "skipped": info["skipped"],
+        "models": info["models"],
+    }
+
+
+def read_small_area_csv(path: Any) -> pd.DataFrame:
+    """The rows of a ``small_areas.csv`` (the notes after the table are left out)."""
+    import io
+
+    text = open(path, encoding="utf-8-sig").read()
+    lines = text.splitlines()
+    rows = [line for line in lines[1:] if not line.startswith('"')]
+    return pd.read_csv(
+        io.StringIO("\n".join([lines[0], *rows])),
+        dtype={"reason": str},
+    )

@@ -54,7 +54,7 @@ def sae(
 
     Ước lượng địa bàn nhỏ (Fay-Herriot) bên cạnh ước lượng trực tiếp, kèm số liệu được công bố.
     """
-    from analysis.sae import CV_THRESHOLD, indicator_sae
+    from analysis.sae import ESTIMATOR_NOTES, indicator_sae
 
     try:
         table, models = indicator_sae(data_dir, indicators, level, variance, plan_path, frame_scale)
@@ -62,13 +62,7 @@ def sae(
         click.echo(f"Lỗi: {error.message('vi')}", err=True)
         click.echo(f"Error: {error.message('en')}", err=True)
         raise SystemExit(2) from None
-    note = {
-        "en": f"estimator: 'direct' = design-based estimate (CV < {CV_THRESHOLD:.0%}); 'model' = "
-        "Fay-Herriot EBLUP (REML, Prasad-Rao MSE); 'suppressed' = neither is reliable",
-        "vi": f"estimator: 'direct' = ước lượng trực tiếp theo thiết kế mẫu (CV < "
-        f"{CV_THRESHOLD:.0%}); 'model' = ước lượng EBLUP Fay-Herriot (REML, MSE Prasad-Rao); "
-        "'suppressed' = không công bố",
-    }
+    note = {lang: " | ".join(ESTIMATOR_NOTES[lang].values()) for lang in ("en", "vi")}
     if fmt == "json":
         payload = {
             "note": note,

@@ -1,11 +1,20 @@
 """Build a synthetic frame of Lạng Sơn: districts → communes → villages with household counts.
 
 The indicative census figures (GSO code, names, 2019 population, communes, urban units and
-share, remoteness, ethnic shares) live in ``analysis/data/langson_frame.csv`` and
+share, remoteness, ethnic shares, and ``poverty_rate``: the share of households on the district's
+poor-household list of the 2019 poverty review, indicative like the rest) live in
+``analysis/data/langson_frame.csv`` and
 the adult age-sex structure in ``analysis/data/langson_age_sex.csv``, so they can be corrected
 without touching code. From them a frame of villages (thôn/bản/tổ dân phố) is drawn: each
 district's households (population / mean household size) are split between its urban units
 (wards, townships) and rural communes, then over villages with uneven sizes, as census lists are.
+
+Each commune also gets its true share of poor households (``poor_share``), which the simulator
+uses for every household it draws there, so the simulator knows every commune's true value of
+that figure: ``logit(poor_share) = logit(poverty_rate of the district) - 1.0 × urban + u`` with
+``u ~ N(0, 0.5²)`` a commune effect the census does not show (drawn from its own random stream,
+so adding it changed no other draw of the frame). Small-area estimates use the district's
+published rate as an auxiliary and are checked against ``poor_share``.
 
 The frame is the *population*: it is drawn from a fixed seed so that surveys with different
 seeds sample the same villages list. ``scale`` multiplies the number of communes (and so the
@@ -26,9 +35,11 @@ __all__ = [
     "FRAME_SEED",
     "MEAN_HOUSEHOLD_SIZE",
     "Frame",
+    "POVERTY_COMMUNE_SD",
     "build_frame",
     "census_totals",
     "household_totals",
+    "commune_truth",
     "load_age_sex",
     "load_districts",
 ]
@@ -48,6 +59,10 @@ ETHNIC_CODES = {
 }
 # Population growth from the 2019 census to the survey year (indicative, ~1%/year).
 PROJECTION_FACTOR = 1.06
+#: Standard deviation of the commune effect on the log-odds of a household being poor.
+POVERTY_COMMUNE_SD = 0.5
+#: Log-odds shift of being poor in a ward or township against the district's rate.
+POVERTY_URBAN_SHIFT = -1.0
 
 
 def _data_text(name: str) -> str:
@@ -79,7 +94,9 @@ class Frame:
     ``villages`` columns: ``psu`` (global village id), ``district``, ``commune`` (global code),
     ``commune_type`` (1 ward, 2 township, 3 rural commune), ``residence`` (1 urban, 2 rural),
     ``village`` (number inside the commune), ``households`` (measure of size M_hi), ``stratum``
-    (district × 10 + residence) and ``remote``.
+    (district × 10 + residence), ``remote``, ``poverty_rate`` (the district's published rate)
+    and ``poor_share`` (the commune's true share of poor households, known only to the
+    simulator).
     """
 
     villages: pd.DataFrame
@@ -133,7 +150,39 @@ def build_frame(scale: int = 1, seed: int = FRAME_SEED) -> Frame:
     villages = pd.concat(parts, ignore_index=True)
     villages.insert(0, "psu", np.arange(1, len(villages) + 1))
     villages["stratum"] = villages["district"] * 10 + villages["residence"]
+    _add_poverty(
+        villages, districts, np.random.default_rng(np.random.SeedSequence([seed, scale, 1]))
+    )
     return Frame(villages=villages, districts=districts, scale=scale)
+
+
+def _add_poverty(villages: pd.DataFrame, districts: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Add the district's published poverty rate and each commune's true poor share."""
+    rate = districts.set_index("district_code")["poverty_rate"].astype(float)
+    villages["poverty_rate"] = rate.loc[villages["district"]].to_numpy()
+    communes = villages.groupby("commune", sort=True)[["poverty_rate", "residence"]].first()
+    r = communes["poverty_rate"].to_numpy()
+    logit = (
+        np.log(r / (1 - r))
+        + POVERTY_URBAN_SHIFT * (communes["residence"].to_numpy() == 1)
+        + rng.normal(0, POVERTY_COMMUNE_SD, len(communes))
+    )
+    share = pd.Series(1 / (1 + np.exp(-logit)), index=communes.index)
+    villages["poor_share"] = share.loc[villages["commune"]].to_numpy()
+
+
+def commune_truth(frame: Frame) -> pd.DataFrame:
+    """The simulator's true value of every commune: ``poor_share`` (share of poor households)
+    with the commune's ``district``, ``residence``, ``remote``, ``poverty_rate`` and
+    ``households``, indexed by commune code."""
+    return frame.villages.groupby("commune", sort=True).agg(
+        district=("district", "first"),
+        residence=("residence", "first"),
+        remote=("remote", "first"),
+        poverty_rate=("poverty_rate", "first"),
+        households=("households", "sum"),
+        poor_share=("poor_share", "first"),
+    )
 
 
 def census_totals(frame: Frame) -> pd.DataFrame:

@@ -7,7 +7,10 @@ Everything is drawn for a whole batch of households with numpy (no Python loop p
   the head or grandchildren, with ages that fit the head's age;
 - ethnicity from the district's shares (langson_frame.csv), shared by the household except
   sometimes the spouse; marital status by relationship and age; education by age cohort,
-  residence, remoteness, ethnicity and, for older women, sex;
+  residence, remoteness, ethnicity and, for older women, sex; poverty status (HH08) from the
+  commune's true share of poor households (``poor_share`` of the frame), so poverty, and the
+  wealth, housing, assets and loans that follow it, vary between communes as the census's
+  district poverty rate and a commune effect say;
 - the individual form's person: one man (form A) or one woman (form B) aged 18–64 drawn at
   random among the eligible of that sex (what the Kish grid achieves);
 - response: household contact and consent, the person's consent, and for form-B women who have
@@ -167,7 +170,8 @@ def make_households(
 
     # Household-level draws used by several forms.
     hh["farm"] = (rng.random(n) < np.where(urban, 0.15, 0.88)).astype(int)
-    poor_p = np.where(urban, 0.03, 0.12 + 0.10 * remote) + 0.05 * (hh["ethnicity"] == 9)
+    # Poor (the commune's true share, from the frame), near-poor 8 %, else not poor.
+    poor_p = hh["poor_share"].to_numpy(float)
     w = rng.random(n)
     hh["poverty"] = np.where(w < poor_p, 1, np.where(w < poor_p + 0.08, 2, 3))
     # A latent wealth score drives housing and assets (the wealth index's first component).

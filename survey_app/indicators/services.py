@@ -507,6 +507,12 @@ def load_report_run(run: ReportRun, user: User | None) -> int:
         for a in db.session.scalars(select(Area).where(Area.level == AreaLevel.DISTRICT.value))
     }
     period = run_period(run)
+    small = _small_area_rows(run)
+    modelled = {
+        (r["indicator"], r["area"], r["sex"])
+        for r in small
+        if r["level"] == "district" and r["estimator"] != "direct"
+    }
     changed = 0
     with path.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -517,6 +523,8 @@ def load_report_run(run: ReportRun, user: User | None) -> int:
             if row["variable"] == "total" and "province" in indicator.levels:
                 area = top
             elif row["variable"] == "district" and "district" in indicator.levels:
+                if (row["indicator"], row["code"], row["sex"]) in modelled:
+                    continue  # the small-area table's figure (model, or suppressed)
                 area = districts.get(row["code"])
             elif row["variable"] in CELL_VARIABLES and (
                 CELL_VARIABLES[row["variable"]] in indicator.disaggregations
@@ -552,7 +560,99 @@ def load_report_run(run: ReportRun, user: User | None) -> int:
                 reason=f"report run {run.id} published",
             )
             changed += did
+    changed += _load_small_areas(run, small, user, by_survey, districts, period)
     current_app.logger.info("report run %s: %s indicator figures loaded", run.id, changed)
+    return changed
+
+
+def _small_area_comment(row: dict[str, str]) -> str:
+    """What a small-area figure is, in both languages: the estimator, its MSE/CV, the rule."""
+    if row["estimator"] == "model":
+        numbers = (
+            f"Fay-Herriot EBLUP: MSE={float(row['model_mse']):.6g}, "
+            f"CV={float(row['model_cv']):.1%}, shrinkage={float(row['shrinkage']):.3f}; "
+        )
+    elif row["estimator"] == "direct":
+        numbers = f"direct: CV={float(row['direct_cv']):.1%}; "
+    else:
+        numbers = ""
+    return f"{numbers}{row['reason_en']} / {row['reason_vi']}"
+
+
+def _small_area_rows(run: ReportRun) -> list[dict[str, str]]:
+    """The rows of the run's ``small_areas.csv`` (none when the run has no such file); the
+    estimator notes written after the table are left out."""
+    path = run_folder(run) / "small_areas.csv"
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        lines = [line for line in handle if not line.startswith('"')]
+    return list(csv.DictReader(lines))
+
+
+def _load_small_areas(
+    run: ReportRun,
+    rows: list[dict[str, str]],
+    user: User | None,
+    by_survey: dict[str, Indicator],
+    districts: dict[str, Area],
+    period: str,
+) -> int:
+    """District and commune figures of the run's ``small_areas.csv`` (the report's publication
+    rule: direct, Fay-Herriot model, or suppressed with the reason).
+
+    A district's direct figure is the report's own row (loaded from ``estimates.csv``, with the
+    report's t-based interval), so only its model and suppressed figures are taken from here; a
+    commune's figures all are, when the catalogue keeps the indicator at commune level (never a
+    sensitive one).
+    """
+    if not rows:
+        return 0
+    communes = {
+        a.code: a
+        for a in db.session.scalars(select(Area).where(Area.level == AreaLevel.COMMUNE.value))
+    }
+    changed = 0
+    for row in rows:
+        indicator = by_survey.get(row["indicator"])
+        level = row["level"]
+        if indicator is None or level not in indicator.levels:
+            continue
+        if level == "district":
+            if row["estimator"] == "direct":
+                continue
+            area = districts.get(row["area"])
+        elif indicator.sensitive:
+            continue
+        else:
+            area = communes.get(f"{row['district']}-{int(row['area']):05d}")
+        if area is None:
+            continue
+        shown = row["estimator"] in ("direct", "model")
+        _stored, did = put_figure(
+            indicator.code,
+            area,
+            period,
+            row["sex"],
+            Figure(
+                value=_float(row["published"]) if shown else None,
+                std_error=_float(row["published_se"]) if shown else None,
+                ci_low=_float(row["ci_low"]) if shown else None,
+                ci_high=_float(row["ci_high"]) if shown else None,
+                n_unweighted=int(row["n"]) if row["n"] else None,
+                flag="" if shown else "suppressed",
+                status=FigureStatus.APPROVED.value,
+                source_kind=SourceKind.SURVEY.value,
+                source=f"report run {run.id}: {run.title}"[:200],
+                report_run_id=run.id,
+                estimator=row["estimator"] if shown else None,
+                department=indicator.department,
+                comment=_small_area_comment(row),
+            ),
+            user,
+            reason=f"report run {run.id} published",
+        )
+        changed += did
     return changed
 
 
