@@ -197,17 +197,14 @@ def _default_text(q: Question, n: int, rng: np.random.Generator) -> np.ndarray:
     if q.identifying:
         if "phone" in q.id.lower() or q.id in ("HH03", "COM_R3"):
             digits = rng.integers(10_000_000, 99_999_999, n)
-            return np.array([f"09{d:08d}" for d in digits], object)
+            return np.asarray(np.char.add("09", digits.astype(str)).astype(object))
         family = rng.integers(0, len(FAMILY_NAMES), n)
         given = rng.integers(0, len(GIVEN_NAMES_F), n)
         female = rng.random(n) < 0.5
-        return np.array(
-            [
-                f"{FAMILY_NAMES[f]} {(GIVEN_NAMES_F if w else GIVEN_NAMES_M)[g]}"
-                for f, g, w in zip(family, given, female, strict=True)
-            ],
-            object,
-        )
+        names_f = np.asarray(GIVEN_NAMES_F, object)[given]
+        names_m = np.asarray(GIVEN_NAMES_M, object)[given]
+        surname = np.asarray(FAMILY_NAMES, object)[family]
+        return np.asarray(surname + " " + np.where(female, names_f, names_m))
     return np.full(n, "Khác", object)
 
 

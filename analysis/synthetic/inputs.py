@@ -43,7 +43,8 @@ class FormInput:
 def interview_dates(hh: pd.DataFrame) -> np.ndarray:
     """One fieldwork day per village (the team visits the village once), as ``datetime.date``."""
     offset = (hh["psu"].to_numpy() * 7919) % FIELDWORK_DAYS
-    return np.array([FIELDWORK_START + dt.timedelta(days=int(d)) for d in offset], object)
+    days = np.array([FIELDWORK_START + dt.timedelta(days=d) for d in range(FIELDWORK_DAYS)], object)
+    return np.asarray(days[offset])
 
 
 def _interviewer(hh: pd.DataFrame, women: bool = False) -> np.ndarray:
@@ -62,11 +63,14 @@ def link_ids(hh: pd.DataFrame) -> np.ndarray:
     gives the same files. Only the household record and the women's record carry it.
     """
     ids = (hh["psu"].to_numpy() * 1000 + hh["household_no"].to_numpy()).astype(np.int64)
-    codes = []
-    for value in ids:
-        digest = hashlib.sha256(f"gesurvey-link:{value}".encode()).digest()
-        codes.append("".join(_ID_ALPHABET[b % len(_ID_ALPHABET)] for b in digest[:16]))
-    return np.array(codes, object)
+    if len(ids) == 0:
+        return np.array([], object)
+    # Hash row by row, then map the first 16 bytes of every digest to letters at once.
+    digests = b"".join(hashlib.sha256(b"gesurvey-link:%d" % value).digest() for value in ids)
+    head = np.frombuffer(digests, np.uint8).reshape(len(ids), 32)[:, :16]
+    alphabet = np.frombuffer(_ID_ALPHABET.encode(), np.uint8)
+    letters = np.ascontiguousarray(alphabet[head % len(_ID_ALPHABET)])
+    return np.asarray(letters.view("S16").ravel().astype(str).astype(object))
 
 
 def interview_languages(hh: pd.DataFrame, ethnicity: np.ndarray) -> np.ndarray:
