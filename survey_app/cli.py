@@ -41,6 +41,7 @@ APP_COMMANDS: dict[str, str] = {
     "keys": "survey_app.security.cli:keys_group",
     "indicators": "survey_app.indicators.cli:indicators_group",
     "assignments": "survey_app.admin.cli:assignments_group",
+    "rounds": "survey_app.admin.cli:rounds_group",
 }
 
 

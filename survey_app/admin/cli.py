@@ -1,5 +1,5 @@
 """The web app's administration commands: ``gesurvey setup``, ``publish``, ``users``, ``areas``,
-``assignments``.
+``assignments``, ``rounds``.
 
 Each runs inside the app built by the ``gesurvey`` group (``flask.cli.with_appcontext``).
 """
@@ -19,14 +19,23 @@ from sqlalchemy import select
 
 from ..api.services import issue_token
 from ..core.questionnaire_store import PublishError, publish, publish_bundled
+from ..core.rounds import ensure_default_round
 from ..extensions import db
 from ..models import Role, User
 from ..security.database import create_private_file, sqlite_path
 from ..security.sealing import configured_keys, new_key, write_key_file
 from ..security.sealing import key_file as data_key_file
+from . import rounds as round_services
 from .services import AdminError, bundled_areas_file, create_user, load_areas
 
-__all__ = ["areas_group", "assignments_group", "publish_command", "setup_command", "users_group"]
+__all__ = [
+    "areas_group",
+    "assignments_group",
+    "publish_command",
+    "rounds_group",
+    "setup_command",
+    "users_group",
+]
 
 
 def _fail(message: str) -> None:
@@ -84,6 +93,11 @@ def setup_command(admin_name: str) -> None:
                 click.echo(
                     f"Created administrator {admin_name!r}; password (shown only once): {password}"
                 )
+        current = ensure_default_round()
+        click.echo(
+            f"Survey round {current.code} ({current.label_en}): "
+            f"{'open' if current.is_open else 'closed'}."
+        )
         db.session.commit()
     except (AdminError, PublishError) as error:
         db.session.rollback()
@@ -230,3 +244,92 @@ def export_command(file: Path) -> None:
     with file.open("w", encoding="utf-8", newline="") as handle:
         count = export_assignments(handle)
     click.echo(f"Wrote {count} assignments to {file}.")
+
+
+@click.group("rounds")
+def rounds_group() -> None:
+    """Survey rounds: list them, create one, open one (new interviews go into it), close it."""
+
+
+@rounds_group.command("list")
+@with_appcontext
+def list_rounds_command() -> None:
+    """One line per round: code, status, year, kind, field dates, names, party term."""
+    for item in round_services.list_rounds():
+        dates = f"{item.field_start or ''}..{item.field_end or ''}"
+        term = (item.settings or {}).get("party_term", "")
+        click.echo(
+            f"{item.code}\t{item.status}\t{item.reference_year}\t{item.kind}\t{dates}\t"
+            f"{item.label_vi} / {item.label_en}\t{term}"
+        )
+
+
+@rounds_group.command("create")
+@click.argument("code")
+@click.option("--label-vi", required=True, help="Name in Vietnamese (Giữa kỳ 2018).")
+@click.option("--label-en", required=True, help="Name in English (Mid-term 2018).")
+@click.option("--year", "reference_year", type=int, required=True, help="Reference year.")
+@click.option("--kind", type=click.Choice(round_services.KINDS), required=True)
+@click.option("--start", "field_start", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--end", "field_end", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--party-term", default="", help="Party congress term questions quote.")
+@click.option("--open", "open_now", is_flag=True, help="Open it now (closing the open round).")
+@with_appcontext
+def create_round_command(
+    code: str,
+    label_vi: str,
+    label_en: str,
+    reference_year: int,
+    kind: str,
+    field_start,  # noqa: ANN001
+    field_end,  # noqa: ANN001
+    party_term: str,
+    open_now: bool,
+) -> None:
+    """Create round CODE (closed unless --open)."""
+    try:
+        item = round_services.create_round(
+            code,
+            label_vi,
+            label_en,
+            reference_year,
+            kind,
+            field_start.date() if field_start else None,
+            field_end.date() if field_end else None,
+            {"party_term": party_term},
+        )
+        if open_now:
+            round_services.open_round_code(item.code)
+        db.session.commit()
+    except AdminError as error:
+        db.session.rollback()
+        _fail(str(error))
+    click.echo(f"Survey round {item.code}: {item.status}.")
+
+
+@rounds_group.command("open")
+@click.argument("code")
+@with_appcontext
+def open_round_command(code: str) -> None:
+    """Open round CODE: new interviews go into it; the round that was open is closed."""
+    try:
+        round_services.open_round_code(code)
+        db.session.commit()
+    except AdminError as error:
+        db.session.rollback()
+        _fail(str(error))
+    click.echo(f"Survey round {code}: open.")
+
+
+@rounds_group.command("close")
+@click.argument("code")
+@with_appcontext
+def close_round_command(code: str) -> None:
+    """Close round CODE: no new interviews until a round is opened; corrections go on."""
+    try:
+        round_services.close_round_code(code)
+        db.session.commit()
+    except AdminError as error:
+        db.session.rollback()
+        _fail(str(error))
+    click.echo(f"Survey round {code}: closed.")

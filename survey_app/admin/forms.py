@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..core.forms_base import BaseForm
@@ -84,3 +91,36 @@ class ImportAssignmentsForm(BaseForm):
 
 class PublishQuestionnairesForm(BaseForm):
     """Publish every bundled questionnaire whose version is not stored yet."""
+
+
+KIND_CHOICES = [
+    ("baseline", _l("Baseline")),
+    ("mid-term", _l("Mid-term")),
+    ("final", _l("Final")),
+    ("annual", _l("Annual")),
+]
+
+
+class RoundForm(BaseForm):
+    """A survey round: code (fixed once made), labels, year, kind, field dates, party term."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32), Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")],
+    )
+    label_vi = StringField(_l("Name in Vietnamese"), validators=[DataRequired(), Length(max=200)])
+    label_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
+    reference_year = IntegerField(
+        _l("Reference year"), validators=[DataRequired(), NumberRange(min=1900, max=2200)]
+    )
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
+    field_start = DateField(_l("Fieldwork starts"), validators=[Optional()])
+    field_end = DateField(_l("Fieldwork ends"), validators=[Optional()])
+    party_term = StringField(
+        _l("Party congress term quoted by questions (e.g. 2020–2025)"),
+        validators=[Optional(), Length(max=40)],
+    )
+
+
+class RoundStatusForm(BaseForm):
+    """Open or close a round (the action is the button pressed)."""

@@ -44,6 +44,7 @@ from ..models import (
     User,
 )
 from . import bulk
+from . import rounds as round_services
 from .forms import (
     CreateAreaForm,
     CreateAssignmentForm,
@@ -51,6 +52,8 @@ from .forms import (
     EditUserForm,
     ImportAssignmentsForm,
     PublishQuestionnairesForm,
+    RoundForm,
+    RoundStatusForm,
     ToggleUserForm,
 )
 from .services import (
@@ -213,6 +216,99 @@ def areas() -> ResponseReturnValue:
         _flash_form_errors(form)
     rows = list(db.session.scalars(select(Area).order_by(Area.code)))
     return render_template("admin/areas.html", areas=rows, form=form)
+
+
+def _round_fields(form: RoundForm) -> dict[str, Any]:
+    return {
+        "label_vi": form.label_vi.data or "",
+        "label_en": form.label_en.data or "",
+        "reference_year": form.reference_year.data,
+        "kind": form.kind.data,
+        "field_start": form.field_start.data,
+        "field_end": form.field_end.data,
+        "settings": {"party_term": form.party_term.data or ""},
+    }
+
+
+@bp.route("/rounds", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def rounds() -> ResponseReturnValue:
+    """List the survey rounds and create one (closed until opened)."""
+    form = RoundForm()
+    if form.validate_on_submit():
+        try:
+            round_services.create_round(form.code.data, **_round_fields(form), by=current_user)
+            db.session.commit()
+            flash(_("Survey round created; open it to collect into it."), "success")
+            return redirect(url_for("admin.rounds"))
+        except AdminError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    return render_template(
+        "admin/rounds.html",
+        rounds=round_services.list_rounds(),
+        form=form,
+        status_form=RoundStatusForm(),
+        lang=current_language(),
+        kinds=dict(form.kind.choices),  # type: ignore[arg-type]
+    )
+
+
+@bp.route("/rounds/<code>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_round(code: str) -> ResponseReturnValue:
+    """Change a round's names, year, kind, field dates and party term (its code stays)."""
+    try:
+        item = round_services.find_round(code)
+    except AdminError:
+        abort(404)
+    form = RoundForm(
+        obj=item, party_term=(item.settings or {}).get("party_term", ""), code=item.code
+    )
+    form.code.data = item.code
+    if form.validate_on_submit():
+        try:
+            round_services.update_round(item, **_round_fields(form), by=current_user)
+            db.session.commit()
+            flash(_("Survey round saved."), "success")
+            return redirect(url_for("admin.rounds"))
+        except AdminError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    return render_template("admin/edit_round.html", item=item, form=form)
+
+
+@bp.route("/rounds/<code>/status", methods=["POST"])
+@role_required(Role.ADMIN)
+def round_status(code: str) -> ResponseReturnValue:
+    """Open the round (closing the open one) or close it."""
+    action = request.form.get("action")
+    if not RoundStatusForm().validate_on_submit() or action not in ("open", "close"):
+        abort(400)
+    try:
+        if action == "open":
+            round_services.open_round_code(code, by=current_user)
+            flash(
+                _("Survey round %(code)s is open: new interviews go into it.", code=code), "success"
+            )
+        else:
+            round_services.close_round_code(code, by=current_user)
+            flash(
+                _(
+                    "Survey round %(code)s is closed: no new interviews until a round is opened.",
+                    code=code,
+                ),
+                "success",
+            )
+        db.session.commit()
+    except AdminError as error:
+        db.session.rollback()
+        abort(404, str(error))
+    return redirect(url_for("admin.rounds"))
 
 
 def _questionnaire_ids() -> list[str]:

@@ -35,6 +35,7 @@ WTFORMS_MESSAGES = (
     _l("This field is required."),
     _l("Invalid input."),
     _l("Not a valid integer value."),
+    _l("Not a valid date value."),
     _l("Not a valid choice."),
     _l("Number must be between %(min)s and %(max)s."),
     _l("Number must be at least %(min)s."),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from .conftest import ROLES_USERS, World
@@ -27,6 +29,9 @@ ALLOWED: dict[str, set[str]] = {
     "admin.toggle_user": {"admin"},
     "admin.edit_user": {"admin"},
     "admin.areas": {"admin"},
+    "admin.rounds": {"admin"},
+    "admin.edit_round": {"admin"},
+    "admin.round_status": {"admin"},
     "admin.assignments": {"admin"},
     "admin.import_assignments": {"admin"},
     "admin.export_assignments": {"admin"},
@@ -93,6 +98,11 @@ EXPECTED: dict[str, int | dict[str, int]] = {
     "admin.assignments GET": 200,
     "admin.assignments POST": 200,
     "admin.audit GET": 200,
+    "admin.rounds GET": 200,
+    "admin.rounds POST": 200,  # an empty form is shown again, naming the missing fields
+    "admin.edit_round GET": 200,
+    "admin.edit_round POST": 302,  # fields not sent keep their stored values: saved, back to list
+    "admin.round_status POST": 400,  # no open/close action is a bad request
     "admin.edit_user GET": 200,
     "admin.edit_user POST": 200,
     "admin.export GET": 200,
@@ -173,6 +183,9 @@ def url_args(endpoint: str, world: World) -> dict:
         "collect.start_interview": {"assignment_id": world.assignment_id},
         "admin.toggle_user": {"user_id": 1},
         "admin.edit_user": {"user_id": 1},
+        # the world's default round is named after this year
+        "admin.edit_round": {"code": str(datetime.now(UTC).year)},
+        "admin.round_status": {"code": str(datetime.now(UTC).year)},
         "admin.export": {"questionnaire_id": "test_household"},
         "results.run": {"run_id": 1},
         "results.download": {"run_id": 1, "filename": "report_vi.pdf"},

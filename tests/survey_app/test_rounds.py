@@ -101,3 +101,88 @@ def test_the_database_keeps_a_second_round_from_opening(app) -> None:  # noqa: A
         with pytest.raises(IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_admin_creates_edits_opens_and_closes_rounds(app, client, auth, world) -> None:  # noqa: ANN001
+    from survey_app.models import AuditLog
+
+    auth.login("admin")
+    created = client.post(
+        "/admin/rounds",
+        data={
+            "code": "2018",
+            "label_vi": "Giữa kỳ 2018",
+            "label_en": "Mid-term 2018",
+            "reference_year": "2018",
+            "kind": "mid-term",
+            "field_start": "2018-09-01",
+            "field_end": "2018-11-30",
+            "party_term": "2015–2020",
+        },
+    )
+    assert created.status_code == 302
+    bad = client.post(
+        "/admin/rounds",
+        data={
+            "code": "2019",
+            "label_vi": "x",
+            "label_en": "x",
+            "reference_year": "2019",
+            "kind": "annual",
+            "field_start": "2019-09-01",
+            "field_end": "2019-01-01",
+        },
+    )
+    assert "field_end" in bad.get_data(as_text=True)  # named, and nothing saved
+    assert client.post("/admin/rounds/2018/status", data={"action": "open"}).status_code == 302
+    edited = client.post(
+        "/admin/rounds/2018/edit",
+        data={
+            "code": "2018",
+            "label_vi": "Giữa kỳ 2018",
+            "label_en": "Mid-term review 2018",
+            "reference_year": "2018",
+            "kind": "mid-term",
+            "field_start": "",
+            "field_end": "",
+            "party_term": "2020–2025",
+        },
+    )
+    assert edited.status_code == 302
+    page = client.get("/admin/rounds").get_data(as_text=True)
+    assert "Giữa kỳ 2018" in page and "2020–2025" in page
+    with app.app_context():
+        statuses = dict(db.session.execute(select(SurveyRound.code, SurveyRound.status)).all())
+        stored = db.session.scalar(select(SurveyRound).where(SurveyRound.code == "2018"))
+        assert stored.label_en == "Mid-term review 2018"
+        assert stored.settings == {"party_term": "2020–2025"} and stored.field_start is None
+        actions = set(db.session.scalars(select(AuditLog.action)))
+    assert statuses["2018"] == "open" and list(statuses.values()).count("open") == 1
+    assert "2019" not in statuses
+    assert {"round.create", "round.open", "round.close", "round.update"} <= actions
+    assert client.post("/admin/rounds/2018/status", data={"action": "close"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(SurveyRound.status).where(SurveyRound.code == "2018")) == (
+            "closed"
+        )
+
+
+def test_rounds_command_lists_creates_opens_and_closes(app, runner) -> None:  # noqa: ANN001
+    made = runner.invoke(
+        [
+            "rounds", "create", "2020", "--label-vi", "Cuối kỳ 2020", "--label-en", "Final 2020",
+            "--year", "2020", "--kind", "final", "--party-term", "2020–2025", "--open",
+        ]
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert made.output.strip() == "Survey round 2020: open."
+    listed = runner.invoke(["rounds", "list"]).output.splitlines()
+    assert listed == ["2020\topen\t2020\tfinal\t..\tCuối kỳ 2020 / Final 2020\t2020–2025"]
+    assert runner.invoke(["rounds", "close", "2020"]).output.strip() == "Survey round 2020: closed."
+    unknown = runner.invoke(["rounds", "open", "1999"])
+    assert unknown.exit_code != 0 and "1999" in unknown.output
+    twice = runner.invoke(
+        ["rounds", "create", "2020", "--label-vi", "x", "--label-en", "x", "--year", "2020",
+         "--kind", "final"]
+    )  # fmt: skip
+    assert twice.exit_code != 0 and "2020" in twice.output
