@@ -252,7 +252,7 @@ def rounds() -> ResponseReturnValue:
         form=form,
         status_form=RoundStatusForm(),
         lang=current_language(),
-        kinds=dict(form.kind.choices),  # type: ignore[arg-type]
+        kinds=dict(form.kind.choices),
     )
 
 
