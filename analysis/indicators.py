@@ -1,12 +1,12 @@
 """Read a survey data folder, evaluate a table plan's indicators over it, and monitor the plan.
 
 A data folder (``DATA_DIR``) holds one table per unit of observation, as written by
-``gesurvey simulate --out`` or an export: ``household``, ``member`` (the roster), ``individual``,
-``women``, ``birth`` and ``commune`` (``.parquet`` preferred, else ``.csv``), with the design
-columns ``stratum``, ``psu`` and ``weight_final``; optionally ``register.csv`` (``code,value``)
-with the administrative values the plan compares directly. The reader is tolerant: a missing
-table only leaves out the tables that need it (with a note), a missing background column only
-leaves out its block of rows.
+``gesurvey simulate --out`` or an export: ``household``, ``member`` (the roster),
+``individual``, ``women``, ``hh_birth`` (births of every woman 15–49) and ``commune``
+(``.parquet`` preferred, else ``.csv``), with the design columns ``stratum``, ``psu`` and
+``weight_final``; optionally ``register.csv`` (``code,value``) with the administrative values
+the plan compares directly. The reader is tolerant: a missing table only leaves out the tables
+that need it (with a note), a missing background column only leaves out its block of rows.
 
 Indicator expressions are the questionnaire expression language (FORMAT.md) compiled once by
 the plan loader and evaluated over whole columns by the questionnaire package's vectorised
@@ -39,7 +39,7 @@ from analysis.variables import parse_multi, parse_multi_column
 from questionnaires.codes import MISSING
 from questionnaires.errors import ExpressionError
 from questionnaires.model import Questionnaire
-from questionnaires.plans import TablePlan
+from questionnaires.plans import LATEST_COLUMN, TablePlan
 from questionnaires.vectorised import Level, MultiColumn, evaluate_columns
 
 __all__ = [
@@ -165,6 +165,8 @@ def _needed_columns(plan: TablePlan) -> Callable[[str], bool]:
     for source in plan.sources.values():
         names |= {v for v in (source.get("sex"), source.get("line")) if v}
         names |= set(source.get("attach", ()))
+        latest = source.get("latest") or {}
+        names |= {*latest.get("within", ()), *latest.get("order", ())}
     for variable in plan.row_variables.values():
         column = variable.get("column")
         for value in column.values() if isinstance(column, dict) else [column]:
@@ -317,6 +319,7 @@ def read_data_dir(
             sid: frame if sid == household_sid else _link_by_code(plan, frame, household)
             for sid, frame in raw.items()
         }
+    raw = {sid: _mark_latest(plan, sid, frame) for sid, frame in raw.items()}
     for sid, frame in raw.items():
         if sid != household_sid:
             frame = _attach(
@@ -333,6 +336,36 @@ def read_data_dir(
     if register.is_file():
         data.register = _read_register(register)
     return data
+
+
+def _mark_latest(plan: TablePlan, sid: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``is_latest`` to a source that declares ``latest``: 1 on each person's last row.
+
+    A person is the household key plus the ``within`` columns (a mother's roster line); rows
+    are ordered by the ``order`` columns (year, then month of birth), ties by their order in
+    the file, so twins give one most recent birth. A row whose person is unknown stands alone.
+    """
+    spec = plan.sources[sid].get("latest")
+    if not spec or LATEST_COLUMN in frame.columns:
+        return frame
+    key = _key(plan, frame) or []
+    within = [c for c in (*key, *spec["within"]) if c in frame.columns]
+    order = [c for c in spec["order"] if c in frame.columns]
+    frame = frame.copy()
+    if not within or not order:
+        frame[LATEST_COLUMN] = np.nan
+        return frame
+    sort = frame[within + order].apply(pd.to_numeric, errors="coerce")
+    coded = [c for c in (*spec["within"], *order) if c in sort.columns]
+    sort[coded] = sort[coded].where(~sort[coded].isin(MISSING))
+    sort["_row"] = np.arange(len(frame))
+    known = sort[within].notna().all(axis=1).to_numpy()
+    ordered = sort.loc[known].sort_values(order + ["_row"], kind="stable", na_position="first")
+    last = ordered.drop_duplicates(within, keep="last")["_row"].to_numpy()
+    flag = np.where(known, 0.0, 1.0)
+    flag[last] = 1.0
+    frame[LATEST_COLUMN] = flag
+    return frame
 
 
 def _read_register(path: Path) -> dict[str, float]:

@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "HOUSEHOLD_DERIVED",
     "KAP_DERIVED",
+    "LATEST_COLUMN",
     "TablePlan",
     "bundled_plan_path",
     "load_plan",
@@ -52,6 +53,10 @@ DEFAULT_SETTINGS: dict[str, float] = {
 #: Columns the report derives for each household from its roster (analysis/indicators.py):
 #: the head's sex and ethnicity (M02 = head) and whether a business owner (D2_02) is a woman.
 HOUSEHOLD_DERIVED = ("head_sex", "head_ethnicity", "owner_female")
+
+#: Column the report adds to a source that declares ``latest`` (analysis/indicators.py): 1 on
+#: the last row of each person by the ``order`` columns (a mother's most recent birth), else 0.
+LATEST_COLUMN = "is_latest"
 
 #: Columns analysis/kap.py adds to the KAP source, usable in indicator expressions.
 KAP_DERIVED = (
@@ -168,6 +173,8 @@ def source_scope(
         known.update(HOUSEHOLD_DERIVED)
     if plan_doc.get("kap", {}).get("source") == source_id:
         known.update(KAP_DERIVED)
+    if source.get("latest"):
+        known.add(LATEST_COLUMN)
     household = forms.get("household")
     if household is not None:
         for name in source.get("attach", ()):
@@ -278,6 +285,17 @@ def _check_sources(
                 f"cột giới tính '{sex}' không phải câu hỏi của phiếu '{form.id}'; hãy "
                 f"ghi câu hỏi ghi giới tính",
             )
+        latest = source.get("latest") or {}
+        for name in [*latest.get("within", ()), *latest.get("order", ())]:
+            if name not in _question_ids(form):
+                problems.add(
+                    where,
+                    where_vi,
+                    f"latest: '{name}' is not a question of form '{form.id}'; name the "
+                    f"questions that identify the person (within) and date the row (order)",
+                    f"latest: '{name}' không phải câu hỏi của phiếu '{form.id}'; hãy ghi "
+                    f"câu hỏi xác định người (within) và thời điểm (order)",
+                )
 
 
 def _check_row_variables(

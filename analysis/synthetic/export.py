@@ -2,7 +2,8 @@
 
 Format (also written as README.md and data_dictionary.csv next to the tables):
 
-- one row per unit (household, member, individual, birth, women, commune; ``sample`` holds
+- one row per unit (household, member, hh_birth, individual, women, commune, district, province;
+  ``birth`` only for an individual form that asks the respondent's own births; ``sample`` holds
   every selected household with its field outcome and selection probabilities), one column per
   question, named by the question id; a grid question gives one column per row,
   ``<grid id>_<row id>``;

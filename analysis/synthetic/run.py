@@ -387,7 +387,12 @@ class Simulator:
         hh_cols = question_columns(top_items(forms["household"]))
         member_cols = question_columns(forms["household"].group("roster").items)
         ind_cols = question_columns(top_items(forms["individual"]))
-        birth_cols = question_columns(forms["individual"].group("D7_03").items)
+        # the respondent's own births (D7_03) are asked only by individual form 1.0.0; from
+        # 1.1.0 every woman's births come from the household form (hh_birth)
+        own_births = "D7_03" in {g.id for g in forms["individual"].groups}
+        birth_cols = (
+            question_columns(forms["individual"].group("D7_03").items) if own_births else []
+        )
         women_cols = question_columns(top_items(forms["women"]))
         commune_cols = question_columns(top_items(forms["commune"]))
         result = SimulationResult(households=0, persons=0, directory=directory)
@@ -448,7 +453,22 @@ class Simulator:
                     member_cols,
                 ),
                 ("individual", ["hh_id"] + weights_design, ind_cols),
-                ("birth", ["hh_id", "birth_no"] + weights_design, birth_cols),
+                *(
+                    [("birth", ["hh_id", "birth_no"] + weights_design, birth_cols)]
+                    if own_births
+                    else []
+                ),
+                *(
+                    [
+                        (
+                            "hh_birth",
+                            ["hh_id", "birth_no"] + weights_design + ["district", "residence"],
+                            question_columns(forms["household"].group("hh_births").items),
+                        )
+                    ]
+                    if "hh_births" in {g.id for g in forms["household"].groups}
+                    else []
+                ),
                 ("women", ["hh_id"] + weights_design, women_cols),
                 ("commune", weights_design, commune_cols),
                 *[
@@ -477,7 +497,11 @@ class Simulator:
             directory / "README.md",
             self.households,
             self.seed,
-            [(name, units[name][0], result.tables.get(name, 0), units[name][1]) for name in units],
+            [
+                (name, units[name][0], result.tables.get(name, 0), units[name][1])
+                for name in units
+                if name != "birth" or own_births
+            ],
         )
         return result
 
@@ -544,15 +568,16 @@ class Simulator:
         writer.write(
             "individual", _join(_design(people, iw), level_arrays(levels[None], ind_cols, rows))
         )
-        births = levels["D7_03"]
-        mothers = hh.iloc[form_input.index[births.parent]]
-        birth_design = _design(mothers, ind_w.loc[mothers["hh_id"]])
-        birth_design = {
-            "hh_id": birth_design.pop("hh_id"),
-            "birth_no": pa.array(_row_numbers(_parents(births)) + 1),
-            **birth_design,
-        }
-        writer.write("birth", _join(birth_design, level_arrays(births, birth_cols)))
+        if "D7_03" in levels:
+            births = levels["D7_03"]
+            mothers = hh.iloc[form_input.index[births.parent]]
+            birth_design = _design(mothers, ind_w.loc[mothers["hh_id"]])
+            birth_design = {
+                "hh_id": birth_design.pop("hh_id"),
+                "birth_no": pa.array(_row_numbers(_parents(births)) + 1),
+                **birth_design,
+            }
+            writer.write("birth", _join(birth_design, level_arrays(births, birth_cols)))
 
         form_input, levels = batch.forms["women"]
         women = hh.iloc[form_input.index]

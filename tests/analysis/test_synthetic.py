@@ -16,7 +16,7 @@ from analysis.synthetic.run import Simulator
 from analysis.variables import parse_multi
 from survey_app.cli import cli
 
-TABLES = ("sample", "household", "member", "individual", "birth", "women", "commune")
+TABLES = ("sample", "household", "member", "individual", "hh_birth", "women", "commune")
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_psus_are_nested_in_strata_and_weights_are_positive(
     survey: tuple[Simulator, Path],
 ) -> None:
     _, out = survey
-    for table in ("household", "member", "individual", "birth", "women", "commune"):
+    for table in ("household", "member", "individual", "hh_birth", "women", "commune"):
         data = _read(out, table)
         assert (data.groupby("psu")["stratum"].nunique() == 1).all(), table
         for column in ("weight_base", "weight_adjusted", "weight_final"):
@@ -126,8 +126,12 @@ def test_tables_link_by_ids(survey: tuple[Simulator, Path]) -> None:
     assert person["resp_age"].between(18, 64).all()
     women = _read(out, "women")
     assert set(women["hh_id"]) <= set(individuals.loc[individuals["resp_sex"] == 2, "hh_id"])
-    births = _read(out, "birth")
-    assert set(births["hh_id"]) <= set(women["hh_id"]) | set(individuals["hh_id"])
+    # every birth's mother is a woman aged 15–49 on her household's roster
+    births = _read(out, "hh_birth")
+    mothers = births.merge(members, left_on=["hh_id", "B01"], right_on=["hh_id", "line"])
+    assert len(mothers) == len(births) > 0
+    assert (mothers["M03"] == 2).all() and mothers["M04"].between(15, 49).all()
+    assert not (out / "birth.csv").exists()  # the respondent's own births: individual 1.0.0 only
 
 
 def test_multi_answers_are_space_separated_codes(survey: tuple[Simulator, Path]) -> None:

@@ -92,3 +92,50 @@ def test_the_attitude_index_is_flagged_for_the_a01_split(verdicts) -> None:  # n
     assert verdicts[("indicator", "A.index")]["A01b"] == "added"
     assert verdicts[("indicator", "A.index")]["A01"] == "changed"
     assert verdicts[("table", "A.1")]["A01b"] == "added"
+
+
+def test_pmtct_counts_each_mother_once_from_every_womans_births(tmp_path: Path, forms) -> None:  # noqa: ANN001
+    """I7.1 (women with a birth in 24 months counselled on PMTCT) reads the household births of
+    every woman 15–49, at each mother's most recent birth; B.2 counts every birth."""
+    births, members = [], []
+    for i in range(30):
+        kind = "two births" if i < 10 else "twins" if i < 20 else "one birth"
+        members.append(dict(hh_id=i, line=1, M03=1, M04=35, M05=1, D4_01=3))
+        members.append(dict(hh_id=i, line=2, M03=2, M04=30, M05=2 if i < 10 else 7, D4_01=3))
+        base = dict(hh_id=i, B01=2, B02=1, B05=3, B06=4, district=178, residence=2)
+        if kind == "two births":  # an earlier birth without counselling, the latest with it
+            births += [dict(base, B04=2024, B03=11, B07=0), dict(base, B04=2025, B03=2, B07=1)]
+        elif kind == "twins":  # one most recent birth, not counselled
+            births += [dict(base, B04=2025, B03=5, B07=0), dict(base, B04=2025, B03=5, B07=0)]
+        else:
+            births.append(dict(base, B04=2025, B03=1, B07=1))
+    _frame(births).to_csv(tmp_path / "hh_birth.csv", index=False)
+    _frame(members).to_csv(tmp_path / "member.csv", index=False)
+    built, _ = build_tables(tmp_path, load_plan(bundled_plan_path(), forms), "en", forms)
+    tables = {t.id: t for t in built}
+    total = next(r for r in tables["D7.1"].rows if r.label == "Total")
+    assert total.values["n"] == 30 and total.values["est"] == pytest.approx(100 * 20 / 30)
+    assert _row(tables["D7.1"], "Ethnicity", "Tày").values["est"] == pytest.approx(100.0)
+    assert _row(tables["D7.1"], "Ethnicity", "Nùng").values["est"] == pytest.approx(50.0)
+    every_birth = next(r for r in tables["B.2"].rows if r.label == "Total")
+    assert every_birth.values["n"] == 50 and every_birth.values["est"] == pytest.approx(40.0)
+
+
+def test_births_left_the_individual_form_and_their_indicators_are_flagged(
+    forms,
+    verdicts,  # noqa: ANN001
+) -> None:
+    individual = {q.id for q in forms["individual"].iter_questions()}
+    assert not individual & {"D7_02", "D7_03_SEX", "D7_04", "D7_05"}
+    assert "D7_06" in individual
+    old = load_questionnaire(
+        next(
+            p
+            for p in earlier_version_paths()
+            if p.parent.name == "1.0.0" and p.stem == "individual"
+        )
+    )
+    assert old.question("D7_04").id == "D7_04"  # 1.0.0 is kept as it was
+    for kind, name in (("indicator", "I7.1"), ("table", "D7.1"), ("indicator", "I7.2")):
+        assert verdicts[(kind, name)].get("B02") == "added", name
+    assert verdicts[("indicator", "I7.1")]["B07"] == "added"
