@@ -35,7 +35,7 @@ import pandas as pd
 
 from analysis.design import SurveyDesign
 from analysis.errors import AnalysisError
-from analysis.variables import parse_multi, parse_multi_column
+from analysis.variables import parse_multi, parse_multi_distinct
 from questionnaires.codes import MISSING
 from questionnaires.errors import ExpressionError
 from questionnaires.model import Questionnaire
@@ -595,7 +595,6 @@ class _FrameColumns:
         self.multi = multi
         self.n = len(frame)
         self._columns: dict[str, Any] = {}
-        self._lists: dict[str, list[list[int] | None]] = {}
 
     def column(self, name: str) -> np.ndarray:
         """The column as floats: NaN where blank, not a number or a declared missing code."""
@@ -612,34 +611,32 @@ class _FrameColumns:
             self._columns[key] = values
         return np.asarray(self._columns[key])
 
-    def _parsed(self, name: str) -> list[list[int] | None]:
-        if name not in self._lists:
-            if name not in self.frame.columns:
-                self._lists[name] = [None] * self.n
-            else:
-                codes = set(self.missing.get(name, ()))
-                out: list[list[int] | None] = []
-                for parsed in parse_multi_column(self.frame[name].tolist()):
-                    if parsed is not None and len(parsed) == 1 and parsed[0] in codes:
-                        parsed = None
-                    out.append(parsed)
-                self._lists[name] = out
-        return self._lists[name]
-
     def lists(self, name: str) -> MultiColumn:
-        """The answers as lists of codes (a lone declared missing code is unanswered)."""
+        """The answers as lists of codes (a lone declared missing code is unanswered).
+
+        Each distinct answer is parsed once and its row of the 0/1 matrix built once; rows take
+        theirs by position (a million-row column holds a few hundred distinct answers).
+        """
         key = f"{name}#list"
         if key not in self._columns:
-            parsed = self._parsed(name)
+            if name not in self.frame.columns:
+                parsed: list[list[int] | None] = [None]
+                position = np.zeros(self.n, np.int64)
+            else:
+                missing = set(self.missing.get(name, ()))
+                parsed, position = parse_multi_distinct(self.frame[name])
+                parsed = [
+                    None if v is not None and len(v) == 1 and v[0] in missing else v for v in parsed
+                ]
             codes = sorted({c for v in parsed if v for c in v})
             where = {c: j for j, c in enumerate(codes)}
-            matrix = np.zeros((self.n, len(codes)), bool)
+            distinct = np.zeros((len(parsed), len(codes)), bool)
             for i, value in enumerate(parsed):
                 if value:
-                    matrix[i, [where[c] for c in value]] = True
-            answered = np.fromiter((v is not None for v in parsed), bool, self.n)
+                    distinct[i, [where[c] for c in value]] = True
+            answered = np.array([v is not None for v in parsed], bool)
             self._columns[key] = MultiColumn(
-                tuple(codes), matrix, answered, np.full(self.n, np.nan)
+                tuple(codes), distinct[position], answered[position], np.full(self.n, np.nan)
             )
         return cast(MultiColumn, self._columns[key])
 

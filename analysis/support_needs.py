@@ -31,7 +31,7 @@ from analysis.tables import (
     standard_notes,
     text,
 )
-from analysis.variables import parse_multi_column
+from analysis.variables import parse_multi_distinct
 
 __all__ = ["need_matrix", "priority_points", "rank_needs", "support_needs_table", "barriers_table"]
 
@@ -65,17 +65,18 @@ def _t(key: str, lang: str) -> str:
 
 def need_matrix(values: pd.Series, codes: list[int]) -> np.ndarray:
     """n × k 0/1 matrix of the needs chosen; NaN rows for unanswered."""
-    out = np.zeros((len(values), len(codes)))
-    position = {c: j for j, c in enumerate(codes)}
-    for i, chosen in enumerate(parse_multi_column(values.tolist())):
+    parsed, position = parse_multi_distinct(values)
+    distinct = np.zeros((len(parsed), len(codes)))
+    where = {c: j for j, c in enumerate(codes)}
+    for i, chosen in enumerate(parsed):
         if chosen is None:
-            out[i, :] = np.nan
+            distinct[i, :] = np.nan
             continue
         for code in chosen:
-            j = position.get(code)
+            j = where.get(code)
             if j is not None:
-                out[i, j] = 1.0
-    return out
+                distinct[i, j] = 1.0
+    return np.asarray(distinct[position])
 
 
 def priority_points(

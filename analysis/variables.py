@@ -30,6 +30,7 @@ __all__ = [
     "missing_to_nan",
     "parse_multi",
     "parse_multi_column",
+    "parse_multi_distinct",
     "question_columns",
 ]
 
@@ -119,6 +120,27 @@ def parse_multi_column(values: Iterable[Any], on_error: Any = None) -> list[Any]
         else:
             out.append(None if parsed is None else list(cast(list[int], parsed)))
     return out
+
+
+def parse_multi_distinct(values: pd.Series | Sequence[Any]) -> tuple[list[Any], np.ndarray]:
+    """Each distinct answer of a multi-choice column parsed once, and each row's position.
+
+    Returns ``(parsed, position)``: row ``i`` reads ``parsed[position[i]]`` (a list of codes,
+    or None when unanswered, missing or not a multi-choice answer, as
+    :func:`parse_multi_column` with ``on_error=None``). The last entry of ``parsed`` is None
+    and stands for blank cells (position −1 reaches it too), so callers build a small
+    distinct-answers × codes matrix and index it by ``position`` instead of looping over a
+    million rows.
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    try:
+        position, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:  # cells holding lists are not hashable: one entry per row
+        parsed = parse_multi_column(series.tolist())
+        return [*parsed, None], np.arange(len(parsed))
+    parsed = parse_multi_column(list(uniques))
+    position = np.where(position < 0, len(parsed), position)
+    return [*parsed, None], np.asarray(position)
 
 
 def expand_multi(
