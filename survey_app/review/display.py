@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from questionnaires.codes import MISSING_CODES
 from questionnaires.loader import BUILTIN_CHOICE_LISTS
+from questionnaires.placeholders import MEMBER_NAME, fill_placeholders
 
 
 @dataclass
@@ -105,29 +106,47 @@ def _is_sensitive(questionnaire: Any, question: Any) -> bool:
     return bool(getattr(question, "sensitive", False))
 
 
-def _row(questionnaire: Any, question: Any, answers: dict, lang: str) -> AnswerRow | None:
+def _row(
+    questionnaire: Any, question: Any, answers: dict, lang: str, values: dict | None = None
+) -> AnswerRow | None:
     if getattr(question, "type", "") == "note" or question.id not in answers:
         return None
-    label = _text(getattr(question, "label", None), lang)
+    label = fill_placeholders(_text(getattr(question, "label", None), lang), values or {})
     if _is_sensitive(questionnaire, question):
         return AnswerRow(question.id, label, _("(hidden: sensitive)"), hidden=True)
     value = format_answer(questionnaire, question, answers[question.id], lang)
     return AnswerRow(question.id, label, value)
 
 
-def _items(questionnaire: Any, items: Any, answers: dict, lang: str) -> list[Any]:
+def _member_name(questionnaire: Any, group: Any, row_answers: dict) -> dict[str, str]:
+    """The placeholder values of a roster row: the member's name ("[TÊN]"), from the row's
+    first text question (never in a sensitive questionnaire)."""
+    if getattr(group, "unit", "") != "member" or _is_sensitive(questionnaire, group):
+        return {}
+    first = next((q for q in group.items if getattr(q, "type", "") == "text"), None)
+    name = row_answers.get(first.id) if first is not None else None
+    return {MEMBER_NAME: str(name)} if isinstance(name, str) and name.strip() else {}
+
+
+def _items(
+    questionnaire: Any, items: Any, answers: dict, lang: str, values: dict | None = None
+) -> list[Any]:
     shown: list[Any] = []
     for item in items:
         if is_group(item):
             block = RosterBlock(item.id, _text(getattr(item, "label", None), lang))
             for row_answers in answers.get(item.id) or []:
                 if isinstance(row_answers, dict):
+                    row_values = {
+                        **(values or {}),
+                        **_member_name(questionnaire, item, row_answers),
+                    }
                     block.rows.append(
-                        [r for r in _items(questionnaire, item.items, row_answers, lang)]
+                        list(_items(questionnaire, item.items, row_answers, lang, row_values))
                     )
             shown.append(block)
         else:
-            row = _row(questionnaire, item, answers, lang)
+            row = _row(questionnaire, item, answers, lang, values)
             if row is not None:
                 shown.append(row)
     return shown

@@ -88,3 +88,14 @@ def choose(tab: Any, path: str, code: int) -> None:
 
 def section(tab: Any) -> str:
     return tab.locator(".gs-page").get_attribute("data-section")
+
+
+def fill_members(tab: Any, members: Sequence[tuple[str, int, str]]) -> None:
+    """Fill the test form's roster, shown one member per screen: (name, sex code, age) for each,
+    tapping Next after each member (the last Next leaves the roster)."""
+    for i, (name, sex, age) in enumerate(members):
+        assert tab.locator(".gs-page").get_attribute("data-row") == str(i)
+        field(tab, f"roster/{i}/M01").locator("input").fill(name)
+        choose(tab, f"roster/{i}/M03", sex)
+        field(tab, f"roster/{i}/M04").locator("input").fill(age)
+        tab.locator(".gs-next").tap()

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from survey_app.extensions import db
 from survey_app.models import Submission
 
-from .live_app import TABLET, choose, field, log_in, section, seeded_app, served
+from .live_app import TABLET, choose, field, fill_members, log_in, section, seeded_app, served
 
 
 @pytest.fixture(scope="module")
@@ -84,11 +84,7 @@ def test_interview_round_trip(browser: Any, live_app: tuple[str, Any]) -> None:
     wait_saved(enumerator)
 
     # Roster: one row per member (count comes from HH02).
-    for i, (name, sex, age) in enumerate([("Lâm", 1, "45"), ("Hoa", 2, "14")]):
-        field(enumerator, f"roster/{i}/M01").locator("input").fill(name)
-        choose(enumerator, f"roster/{i}/M03", sex)
-        field(enumerator, f"roster/{i}/M04").locator("input").fill(age)
-    enumerator.locator(".gs-next").tap()
+    fill_members(enumerator, [("Lâm", 1, "45"), ("Hoa", 2, "14")])
     assert section(enumerator) == "E", "the business section does not apply"
     wait_saved(enumerator)
     saved = stored(app)

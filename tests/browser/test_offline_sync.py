@@ -23,7 +23,17 @@ from survey_app.extensions import db
 from survey_app.models import Submission
 from survey_app.submissions.canonical import canonical_json
 
-from .live_app import TABLET, TEST_FORM, choose, field, log_in, section, seeded_app, served
+from .live_app import (
+    TABLET,
+    TEST_FORM,
+    choose,
+    field,
+    fill_members,
+    log_in,
+    section,
+    seeded_app,
+    served,
+)
 
 
 class CountingMiddleware:
@@ -73,11 +83,7 @@ def fill_interview(tab: Any, head: str) -> None:
     choose(tab, "HH03", 0)
     tab.locator(".gs-next").tap()
     assert section(tab) == "R"
-    for i, (name, sex, age) in enumerate([("Lâm", 1, "45"), ("Hoa", 2, "14")]):
-        field(tab, f"roster/{i}/M01").locator("input").fill(name)
-        choose(tab, f"roster/{i}/M03", sex)
-        field(tab, f"roster/{i}/M04").locator("input").fill(age)
-    tab.locator(".gs-next").tap()
+    fill_members(tab, [("Lâm", 1, "45"), ("Hoa", 2, "14")])
     assert section(tab) == "E"
     choose(tab, "E01", 1)
     tab.locator(".gs-submit").tap()

@@ -237,6 +237,7 @@
       if (!current) return;
       current.answers = record.answers;
       current.page = record.page;
+      current.row = record.row;
       current.paradata = record.paradata;
       current.saved_at = record.saved_at;
       await Outbox.put("drafts", uuid, current);
@@ -300,6 +301,7 @@
       questionnaire: definition,
       answers: draft.answers || {},
       page: draft.page || 0,
+      row: draft.row,
       paradata: draft.paradata,
       submission: { uuid: draft.uuid, status: "draft", row_version: 0 },
       errors: [],

@@ -31,6 +31,8 @@ export class FormApp {
     this.rowVersion = this.submission.row_version === undefined ? null : this.submission.row_version;
     this.raw = clone(data.answers || {}) || {};
     this.page = Number.isInteger(data.page) ? data.page : 0;
+    this.row = Number.isInteger(data.row) ? data.row : null; /* the member shown (navigation.js) */
+    this.placeholders = data.placeholders || {}; /* values for "{name}" in question texts */
     this.store = opts.store || new LocalDraftStore();
     this.transport = opts.transport || new FetchTransport(
       { draft: element.dataset.draftUrl, submit: element.dataset.submitUrl },
@@ -71,11 +73,13 @@ export class FormApp {
       this.raw = clone(local.answers);
       this.paradata.restore(local.paradata);
       if (Number.isInteger(local.page)) this.page = local.page;
+      if (Number.isInteger(local.row)) this.row = local.row;
       this.dirty = true;
       this.banner = { kind: "info", text: this.t("restored") };
     }
     this.analysis = analyse(this.model, this.raw, this.lang);
     this.page = this.relevantPage(this.page, 1);
+    this.settleScreen();
     this.paradata.start();
     this.watchParadata();
     this.paradata.locate(globalThis.navigator && globalThis.navigator.geolocation);

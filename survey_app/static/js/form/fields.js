@@ -3,24 +3,39 @@
  * the missing-code buttons, each with a sync(state) that brings it up to date.
  */
 import { Expr } from "./expr.js";
-import { getIn, h, isNull, pathKey, setIn, text } from "./util.js";
+import { fillPlaceholders, getIn, h, isNull, pathKey, setIn, text } from "./util.js";
 import { parseAnswer } from "./validation.js";
 
 /* FormApp methods that draw questions. */
 export class Fields {
+  /* A question's text in the form's language with its placeholders filled: the member's name
+     for "[TÊN]" in a roster, and the values the page gives (the round's words). */
+  questionText(label, path) {
+    const values = Object.assign({}, this.placeholders || {});
+    const name = this.memberNameFor(path);
+    if (name) values["member.name"] = name;
+    return fillPlaceholders(text(label, this.lang), values);
+  }
+
   fieldView(q, path) {
     const key = pathKey(path);
     const id = "gs-" + key.replace(/[^A-Za-z0-9_-]/g, "-");
+    const labelText = h("span", { class: "gs-label-text",
+      text: this.questionText(q.label, path) });
     const label = h("div", { class: "gs-label", id: id + "-label" }, [
       h("span", { class: "gs-qid", text: q.id }), " ",
-      h("span", { text: text(q.label, this.lang) }),
+      labelText,
       q.required ? h("span", { class: "gs-required", "aria-hidden": "true", text: " *" }) : null,
     ]);
     const message = h("p", { class: "gs-message", id: id + "-message", role: "alert" });
     const el = h("div", { class: "gs-field gs-type-" + q.type, "data-qid": q.id,
       "data-path": key, role: "group", "aria-labelledby": id + "-label" }, [label]);
-    if (q.hint) el.appendChild(h("p", { class: "gs-hint", text: text(q.hint, this.lang) }));
-    const view = { key, el, q, path, offeredKey: null, invalid: null };
+    const hint = q.hint ? h("p", { class: "gs-hint", text: this.questionText(q.hint, path) }) :
+      null;
+    if (hint) el.appendChild(hint);
+    const view = { key, el, q, path, offeredKey: null, invalid: null,
+      named: this.memberNameFor(path) !== "" || /\[(TÊN|NAME)\]/.test(
+        text(q.label, this.lang) + text(q.hint, this.lang)) };
     const input = this.inputFor(q, path, key, id, view);
     if (input) el.appendChild(input);
     const missing = (q.missing_codes || []).length && q.type !== "grid" &&
@@ -35,6 +50,15 @@ export class Fields {
         return;
       }
       if (view.sync) view.sync(state);
+      if (view.named) {
+        /* "[TÊN]": the member's name changes as it is typed. */
+        const wanted = this.questionText(q.label, path);
+        if (labelText.textContent !== wanted) labelText.textContent = wanted;
+        if (hint) {
+          const wantedHint = this.questionText(q.hint, path);
+          if (hint.textContent !== wantedHint) hint.textContent = wantedHint;
+        }
+      }
       const text_ = this.messageFor(key, state);
       message.textContent = text_ || "";
       message.hidden = !text_;

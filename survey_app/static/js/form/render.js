@@ -1,4 +1,5 @@
 /* Rendering: the page shell (title, progress, banner, buttons), one section, and its messages. */
+import { AFTER, BEFORE } from "./navigation.js";
 import { h, pathKey, text } from "./util.js";
 import { analyse } from "./validation.js";
 
@@ -81,6 +82,8 @@ export class Rendering {
       return;
     }
     this.views = new Map();
+    this.memberNav = null;
+    this.memberTitle = null;
     this.formatErrors.clear(); /* the boxes are drawn anew, so the bad text is gone too */
     this.pageEl.innerHTML = "";
     const section = this.model.sections[this.page];
@@ -90,7 +93,18 @@ export class Rendering {
     this.generalEl = h("ul", { class: "gs-general-errors", role: "alert" });
     this.pageEl.appendChild(this.generalEl);
     const list = h("div", { class: "gs-items" });
-    this.renderItems(section.items || [], [], list);
+    const roster = this.memberRoster(this.page);
+    if (!roster) {
+      this.row = null;
+      this.renderItems(section.items || [], [], list);
+    } else {
+      this.settleScreen();
+      this.pageEl.appendChild(this.memberList(roster));
+      if (this.row === BEFORE) this.renderItems(roster.before, [], list);
+      else if (this.row === AFTER) this.renderItems(roster.after, [], list);
+      else this.renderMember(roster, this.row, list);
+    }
+    this.pageEl.dataset.row = this.row === null ? "" : String(this.row);
     this.pageEl.appendChild(list);
     this.endEl = h("p", { class: "gs-end", text: this.t("end") });
     this.pageEl.appendChild(this.endEl);
@@ -114,12 +128,15 @@ export class Rendering {
     for (const view of Array.from(this.views.values())) {
       view.update(this.analysis.states.get(view.key));
     }
-    const pages = this.relevantPages();
-    const position = Math.max(0, pages.indexOf(this.page)) + 1;
-    this.progressText.textContent = this.t("progress", { n: position, total: pages.length });
-    this.progressBar.style.width = (100 * position / Math.max(1, pages.length)) + "%";
+    const screens = this.screens();
+    const index = this.screenIndex(screens);
+    const position = index + 1;
+    const total = Math.max(1, screens.length + this.pendingPages().length);
+    this.progressText.textContent = this.t("progress", { n: position, total });
+    this.progressBar.style.width = (100 * position / total) + "%";
     const last = this.isLastPage();
-    this.prevButton.disabled = !pages.some((i) => i < this.page);
+    this.prevButton.disabled = index <= 0;
+    this.updateMemberList();
     this.nextButton.hidden = last;
     this.submitButton.hidden = !last;
     this.endEl.hidden = !last;

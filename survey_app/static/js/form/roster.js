@@ -3,10 +3,81 @@
  * their first text answer, added and removed (two taps, so a stray touch loses nothing).
  */
 import { MAX_ROWS } from "./model.js";
+import { AFTER, BEFORE } from "./navigation.js";
 import { getIn, h, isNull, pathKey, setIn, text } from "./util.js";
 
 /* FormApp methods for repeat groups. */
 export class Roster {
+  /* The name of a roster row: its first text answer ("" while none). */
+  rowName(group, rowKey) {
+    const first = (group.items || []).find((item) => item.type === "text");
+    const state = first ? this.analysis.states.get(rowKey + "/" + first.id) : null;
+    return state && state.relevant && !isNull(state.value) ? String(state.value) : "";
+  }
+
+  /* The name of the member a question at path is about, for "[TÊN]" in its text. */
+  memberNameFor(path) {
+    if (!Array.isArray(path) || path.length < 3 || typeof path[1] !== "number") return "";
+    const entry = this.model.index.get(path[0]);
+    const group = entry ? entry.item : null;
+    if (!group || group.type !== "repeat" || group.unit !== "member") return "";
+    return this.rowName(group, pathKey(path.slice(0, 2)));
+  }
+
+  /* The list of members of a roster shown one per screen: a button per member (and the
+     screens before and after it) to jump straight there. */
+  memberList(roster) {
+    const nav = h("nav", { class: "gs-members", "aria-label": text(roster.group.label, this.lang) });
+    const list = h("ol", { class: "gs-member-list" });
+    nav.appendChild(list);
+    this.memberNav = { roster, list, buttons: [] };
+    const add = (row, label) => {
+      const button = h("button", { type: "button", class: "gs-btn gs-member",
+        "data-row": String(row), onclick: () => this.goTo(this.page, row) });
+      button.textContent = label;
+      list.appendChild(h("li", {}, [button]));
+      this.memberNav.buttons.push({ row, button });
+    };
+    if (roster.before.length) add(BEFORE, this.t("rosterStart"));
+    for (let r = 0; r < roster.rows; r += 1) add(r, String(r + 1));
+    if (roster.after.length) add(AFTER, this.t("rosterEnd"));
+    return nav;
+  }
+
+  /* Keep the member buttons' names and the current one up to date. */
+  updateMemberList() {
+    const nav = this.memberNav;
+    if (!nav || !this.pageEl.contains(nav.list)) return;
+    for (const { row, button } of nav.buttons) {
+      if (row !== BEFORE && row !== AFTER) {
+        const name = this.rowName(nav.roster.group, nav.roster.group.id + "/" + row);
+        const wanted = String(row + 1) + (name ? " · " + name : "");
+        if (button.textContent !== wanted) button.textContent = wanted;
+        const bad = this.pageErrors(this.page).some((e) =>
+          e.key.startsWith(nav.roster.group.id + "/" + row + "/")) && this.attempted.has(this.page);
+        button.classList.toggle("gs-member-error", bad);
+      }
+      if (row === this.row) button.setAttribute("aria-current", "step");
+      else button.removeAttribute("aria-current");
+    }
+    if (this.memberTitle) {
+      const name = this.rowName(nav.roster.group, nav.roster.group.id + "/" + this.row);
+      const wanted = this.t("member", { n: this.row + 1, total: nav.roster.rows }) +
+        (name ? " · " + name : "");
+      if (this.memberTitle.textContent !== wanted) this.memberTitle.textContent = wanted;
+    }
+  }
+
+  /* One member's questions on their own screen. */
+  renderMember(roster, row, container) {
+    this.memberTitle = h("h3", { class: "gs-member-title" });
+    container.appendChild(this.memberTitle);
+    const items = h("div", { class: "gs-row gs-member-row", "data-row": String(row),
+      "data-group": roster.group.id });
+    container.appendChild(items);
+    this.renderItems(roster.group.items || [], [roster.group.id, row], items);
+  }
+
   repeatView(group, path) {
     const key = pathKey(path);
     const rowsEl = h("div", { class: "gs-rows" });

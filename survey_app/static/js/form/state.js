@@ -56,6 +56,7 @@ export class DraftState {
       sensitive: Boolean(this.model.def.sensitive), /* wiped at logout after a warning */
       answers: this.analysis.answers,
       page: this.page,
+      row: this.row,
       row_version: this.rowVersion,
       paradata: this.paradata.snapshot(),
       saved_at: new Date().toISOString(),

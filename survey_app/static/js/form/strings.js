@@ -42,6 +42,9 @@ export const STRINGS = {
     expressionProblem: "Lỗi biểu thức ở {id}; báo cho quản trị viên.",
     resume: "Tiếp tục",
     later: "Hẹn hôm khác",
+    member: "Thành viên {n}/{total}",
+    rosterStart: "Đầu danh sách",
+    rosterEnd: "Sau danh sách",
   },
   en: {
     previous: "‹ Previous",
@@ -80,5 +83,8 @@ export const STRINGS = {
     expressionProblem: "Expression error in {id}; tell the administrator.",
     resume: "Continue",
     later: "Continue another day",
+    member: "Member {n} of {total}",
+    rosterStart: "Before the list",
+    rosterEnd: "After the list",
   },
 };

@@ -72,3 +72,20 @@ export function h(tag, attrs, children) {
   }
   return el;
 }
+
+/* The one placeholder rule of question texts (questionnaires/placeholders.py is the same rule
+   for the server): "{name}" or "{dotted.name}" is replaced by values[name] when it has a value,
+   and the roster markers "[TÊN]" / "[NAME]" stand for "{member.name}", the name of the member
+   the question is about. A placeholder without a value is left as written. */
+export const MEMBER_MARKERS = ["[TÊN]", "[NAME]"];
+
+export function fillPlaceholders(template, values) {
+  let out = String(template === null || template === undefined ? "" : template);
+  const given = (key) => Object.prototype.hasOwnProperty.call(values || {}, key) &&
+    !isNull(values[key]) && values[key] !== "";
+  if (given("member.name")) {
+    for (const marker of MEMBER_MARKERS) out = out.split(marker).join(String(values["member.name"]));
+  }
+  return out.replace(/\{([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)\}/g,
+    (whole, key) => (given(key) ? String(values[key]) : whole));
+}
