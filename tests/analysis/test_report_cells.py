@@ -12,9 +12,9 @@ shown ×100. Every row of every indicator table is compared; none is skipped.
 
 The mutation check: with ``analysis/report.py``'s ``build_tables`` changed locally to multiply
 every numeric cell of every table by 1.7 and add 3 (``v * 1.7 + 3`` on every number and CI
-bound of every row), this module fails on the first cell it compares, as do the hand-checked
-indicator values of ``test_indicator_hand_values.py`` for the table builder; the change was
-reverted, never committed.
+bound of every row), this module fails on the first cell it compares (and so do six tests of
+``test_tables_v11.py``); the change was reverted, never committed. The definitions themselves
+are checked by hand in ``test_indicator_hand_values.py``.
 """
 
 from __future__ import annotations
