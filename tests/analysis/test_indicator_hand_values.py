@@ -16,8 +16,7 @@ no 0; D2_04 vbsp 1; D4_02 reads_whole 3; D3_06 no_job 5; B02 boy 1, girl 2).
 
 Not here: I8.2, whose definition the plan's owner is correcting (help sought → support
 received, on every woman with violence in the last 12 months), gets its hand case with that
-change; and the KAP scores (K.score, K.adequate, A.index, A.wifebeating, P.chores), whose
-item-level scoring is hand-checked in ``test_kap.py``.
+change.
 """
 
 from __future__ import annotations
@@ -102,6 +101,65 @@ INDIVIDUAL = pd.DataFrame(
         "D8_01": [2, 5, 6, 4, 1, N],
     }
 )
+
+#: The knowledge items' correct answers (the ``correct`` choice of each: 1 true, 2 false).
+KEY = [1, 1, 1, 2, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+ATTITUDE = ["A01", "A01b", *(f"A{i:02d}" for i in range(2, 15))]
+#: Reverse-coded attitude items (6 − x); the others are A04, A08, A09, A10, A14.
+REVERSE = {"A01", "A01b", "A02", "A03", "A05", "A06", "A07", "A11", "A12", "A13"}
+CHORES = ["cook", "clean", "childcare", "care_sick", "water_wood"]
+
+
+def _individual() -> pd.DataFrame:
+    """The respondents with their KAP answers.
+
+    Knowledge (score = 100 × correct / answered, with 12 of 15 answered; 98 answered and wrong,
+    99 not answered): r1 12 of 15 right = 80; r2 10 of 15 = 66.7; r3 9 right, 2 don't know, 1
+    wrong, 3 blank = 9/12 = 75; r4 only 11 answered = no score; r5 14 right and 1 refused =
+    14/14 = 100; r6 6 of 15 = 40.
+
+    Attitudes (index = 25 × (mean − 1) of the items, reversed ones as 6 − x, 98/99 missing, with
+    80% answered): r1 all 3 → 50; r2 agreeing items 5 and reversed 1 → all 5 → 100; r3 all 1 →
+    ten reversed 5s and five 1s, mean 55/15 → 200/3; r4 11 of 15 answered → none; r5 the five
+    plain items 4, A01, A01b, A02 98, the other seven reversed 4 (→ 2) → mean 34/12 → 275/6;
+    r6 all 2 → (5·2 + 10·4)/15 → 175/3.
+
+    Wife beating (A15a–e, agree 1; 98 = not agree): r1 all no; r2 agrees with A15c; r3 with
+    A15a; r4 blank; r5 all "don't know"; r6 refused A15a, the rest blank.
+
+    Chores (P01: 1 me, 2 spouse, 3 both, 4 other woman, 5 other man, 6 not applicable; shared
+    or by a man counts): r1 (man) all "both" → 1; r2 (woman) all "me" → 0; r3 all "spouse";
+    r5 (man) cook me ✓, clean n/a, childcare spouse ✗, sick care other woman ✗, water other
+    man ✓ → 2/4; r6 all not applicable → no index.
+    """
+    frame = INDIVIDUAL.copy()
+    right = {0: 12, 1: 10, 2: 9, 3: 11, 4: 14, 5: 6}
+    for r, n_right in right.items():
+        for i, key in enumerate(KEY):
+            frame.loc[r, f"K{i + 1:02d}"] = key if i < n_right else 3 - key
+    frame.loc[2, ["K10", "K11"]] = 98
+    frame.loc[2, ["K13", "K14", "K15"]] = N
+    frame.loc[3, ["K12", "K13", "K14", "K15"]] = N
+    frame.loc[4, "K15"] = 99
+    for item in ATTITUDE:
+        reverse = item in REVERSE
+        frame[item] = [3, 1 if reverse else 5, 1, 3, 4, 2]
+    frame.loc[3, ATTITUDE[-4:]] = N
+    frame.loc[4, ["A01", "A01b", "A02"]] = 98
+    wife = ["A15a", "A15b", "A15c", "A15d", "A15e"]
+    frame[wife] = 0
+    frame.loc[1, "A15c"] = 1
+    frame.loc[2, "A15a"] = 1
+    frame.loc[3, wife] = N
+    frame.loc[4, wife] = 98
+    frame.loc[5, wife] = N
+    frame.loc[5, "A15a"] = 99
+    chores = {0: [3] * 5, 1: [1] * 5, 2: [2] * 5, 3: [N] * 5, 4: [1, 6, 2, 4, 5], 5: [6] * 5}
+    for r, codes in chores.items():
+        for row, code in zip(CHORES, codes, strict=True):
+            frame.loc[r, f"P01_{row}"] = code
+    return frame
+
 
 _VIOLENCE = [
     *(f"W01_0{i}" for i in range(1, 8)),
@@ -214,6 +272,18 @@ CASES: dict[str, tuple[str, list[float], float, float]] = {
     "IPV_ECON_12M": ("women", [0, 1, N, N, 0], 2, 5),  # wB
     "IPV_PHYS_SEX_12M": ("women", [1, 0, N, N, 0], 1, 5),  # wA
     "IPV_CONTROL": ("women", [1, 0, N, N, 0], 1, 5),  # wA
+    # knowledge score, mean over the scored: (2·80 + 1·200/3 + 3·75 + 2·100 + 1·40) / (2+1+3+2+1)
+    # = (2075/3) / 9
+    "K.score": ("individual", [80, 200 / 3, 75, N, 100, 40], 2075 / 3, 9),
+    # scored (r4 is not) = 9; adequate (70+): r1 r3 r5 = 2+3+2 = 7
+    "K.adequate": ("individual", [1, 0, 1, N, 1, 0], 7, 9),
+    # attitude index: (2·50 + 1·100 + 3·200/3 + 2·275/6 + 1·175/3) / 9 = 550 / 9
+    "A.index": ("individual", [50, 100, 200 / 3, N, 275 / 6, 175 / 3], 550, 9),
+    # married or cohabiting: r1 r2 r5 r6 = 2+1+2+1 = 6 (r6, who refused, counts as not agreeing:
+    # the definition has no "answered"); agreeing with a reason: r2 = 1
+    "A.wifebeating": ("individual", [0, 1, N, N, 0, 0], 1, 6),
+    # married with an applicable task (r6 has none): (2·1 + 1·0 + 2·0.5) / (2+1+2) = 3 / 5
+    "P.chores": ("individual", [1, 0, N, N, 0.5, N], 3, 5),
     # interviews in private (W00_02 1): wA wB wC wE = 1+2+1+2 = 6; by a man (wB) or not alone
     # (W09_08 0: wC): 2+1 = 3
     "W_QUALITY": ("women", [0, 1, 1, N, 0], 3, 6),
@@ -251,7 +321,7 @@ CASES: dict[str, tuple[str, list[float], float, float]] = {
 }
 
 #: Indicators whose hand case lives elsewhere (see the module docstring).
-ELSEWHERE = {"I8.2", "K.score", "K.adequate", "A.index", "A.wifebeating", "P.chores"}
+ELSEWHERE = {"I8.2"}
 
 
 @pytest.fixture(scope="module")
@@ -264,7 +334,7 @@ def work(tmp_path_factory: pytest.TempPathFactory, plan: TablePlan) -> WorkFrame
     folder: Path = tmp_path_factory.mktemp("hand_survey")
     HOUSEHOLD.to_csv(folder / "household.csv", index=False)
     MEMBER.to_csv(folder / "member.csv", index=False)
-    INDIVIDUAL.to_csv(folder / "individual.csv", index=False)
+    _individual().to_csv(folder / "individual.csv", index=False)
     _women().to_csv(folder / "women.csv", index=False)
     HH_BIRTH.to_csv(folder / "hh_birth.csv", index=False)
     forms = load_bundled()
@@ -292,9 +362,9 @@ def test_indicator_equals_its_hand_value(iid: str, work: WorkFrames, plan: Table
         assert float(np.sum(weights * values)) == numerator
         assert float(np.sum(weights * den_values)) == denominator
     else:
-        np.testing.assert_array_equal(values, hand)
+        np.testing.assert_allclose(values, hand, rtol=1e-12)
         inside = np.isfinite(hand)
-        assert float(np.sum(weights[inside] * hand[inside])) == numerator
+        assert float(np.sum(weights[inside] * hand[inside])) == pytest.approx(numerator, rel=1e-12)
         assert float(np.sum(weights[inside])) == denominator
     value = numerator / denominator
     design = work.design(sid)
