@@ -4,8 +4,9 @@ A data folder (``DATA_DIR``) holds one table per unit of observation, as written
 ``gesurvey simulate --out`` or an export: ``household``, ``member`` (the roster),
 ``individual``, ``women``, ``hh_birth`` (births of every woman 15–49) and ``commune``
 (``.parquet`` preferred, else ``.csv``), with the design columns ``stratum``, ``psu`` and
-``weight_final``; optionally ``register.csv`` (``code,value``) with the administrative values
-the plan compares directly. The reader is tolerant: a missing table only leaves out the tables
+``weight_final``; optionally ``register.csv``, administrative figures in the long format of
+:mod:`questionnaires.register` (indicator, period, level, area, sex, numerator, denominator,
+value, unit, source, note). The reader is tolerant: a missing table only leaves out the tables
 that need it (with a note), a missing background column only leaves out its block of rows.
 
 Indicator expressions are the questionnaire expression language (FORMAT.md) compiled once by
@@ -15,16 +16,12 @@ rules as the form engine: a declared missing code (98, 99) or a blank is ``null`
 arithmetic with ``null`` is ``null``; ``=`` is true when both sides are ``null``; ``<`` and
 friends with a ``null`` side are false; ``and``/``or``/``not`` treat ``null`` and 0 as false.
 
-Plan monitoring (table M1) follows one status rule: a survey estimate is
-"achieved" when its CI bound on the target's side meets the target (the lower bound for ``≥``
-and ``>`` targets, the upper bound for ``<`` and ``≤``), "not achieved" when the whole CI misses
-it, and "not distinguishable" otherwise; for ``=`` the target must lie inside the CI. Register
-and commune-form values have no CI and are compared directly.
+Plan monitoring (table M1) decides each target's status with the CI rule of
+:mod:`analysis.target_status`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,13 +37,14 @@ from questionnaires.codes import MISSING
 from questionnaires.errors import ExpressionError
 from questionnaires.model import Questionnaire
 from questionnaires.plans import LATEST_COLUMN, TablePlan
+from questionnaires.register import REGISTER_COLUMNS, RegisterRecord, read_register
 from questionnaires.vectorised import Level, MultiColumn, evaluate_columns
 
 __all__ = [
     "SurveyData",
     "evaluate_frame",
     "indicator_values",
-    "monitoring_status",
+    "read_register_file",
     "read_data_dir",
     "source_design",
 ]
@@ -59,7 +57,7 @@ class SurveyData:
     """The tables of one survey run, prepared for a plan: one DataFrame per plan source."""
 
     frames: dict[str, pd.DataFrame]
-    register: dict[str, float]
+    register: list[RegisterRecord]
     notes: list[tuple[str, str]] = field(default_factory=list)
     missing_codes: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
     multi: dict[str, set[str]] = field(default_factory=dict)
@@ -187,9 +185,6 @@ def _needed_columns(plan: TablePlan) -> Callable[[str], bool]:
     support = plan.support_needs
     names |= {support.get("need", ""), support.get("barriers", ""), support.get("sex", "")}
     names |= set(support.get("priorities", ()))
-    for table in plan.tables:
-        for target in table.get("targets", ()):
-            names.add(target.get("register", ""))
     wanted = frozenset(names - {""})
     starts = tuple(prefixes)
 
@@ -261,7 +256,7 @@ def read_data_dir(
             f"export tạo ra",
         )
     raw: dict[str, pd.DataFrame] = {}
-    data = SurveyData(frames={}, register={})
+    data = SurveyData(frames={}, register=[])
     keep = _needed_columns(plan)
     for sid, source in plan.sources.items():
         names = [source["table"]]
@@ -334,7 +329,7 @@ def read_data_dir(
         data.frames[sid] = frame
     register = folder / "register.csv"
     if register.is_file():
-        data.register = _read_register(register)
+        data.register = read_register_file(register)
     return data
 
 
@@ -368,21 +363,25 @@ def _mark_latest(plan: TablePlan, sid: str, frame: pd.DataFrame) -> pd.DataFrame
     return frame
 
 
-def _read_register(path: Path) -> dict[str, float]:
-    table = pd.read_csv(path, encoding="utf-8-sig")
-    if not {"code", "value"} <= set(table.columns):
+def read_register_file(path: Path) -> list[RegisterRecord]:
+    """The register figures of a data folder, in the long format of :mod:`questionnaires.register`.
+
+    A file in the old two-column layout (``code,value``) is refused with a message naming the
+    file and giving the new header, so nobody's figures are silently read wrong.
+    """
+    with path.open(encoding="utf-8-sig") as handle:
+        first = handle.readline()
+    header = [h.strip() for h in first.strip().split(",")]
+    if header[:2] == ["code", "value"]:
         raise AnalysisError(
-            f"{path}: needs the columns code and value (one row per plan target)",
-            f"{path}: cần các cột code và value (mỗi chỉ tiêu một dòng)",
+            f"{path}: this register file is in the old 'code,value' layout; write one figure "
+            f"per row in the long format with the header {','.join(REGISTER_COLUMNS)} "
+            f"(see the README, section on the register)",
+            f"{path}: tệp sổ đăng ký này theo mẫu cũ 'code,value'; hãy ghi mỗi số liệu một dòng "
+            f"theo mẫu dài với dòng tiêu đề {','.join(REGISTER_COLUMNS)} "
+            f"(xem README, phần sổ đăng ký)",
         )
-    values = pd.to_numeric(table["value"], errors="coerce")
-    bad = [int(i) + 2 for i in np.flatnonzero(values.isna().to_numpy())]
-    if bad:
-        raise AnalysisError(
-            f"{path}: rows {', '.join(map(str, bad))} have a value that is not a number",
-            f"{path}: các dòng {', '.join(map(str, bad))} có giá trị không phải số",
-        )
-    return dict(zip(table["code"].astype(str), values.astype(float), strict=True))
+    return read_register(path)
 
 
 def _derive_household(
@@ -424,15 +423,16 @@ def _derive_household(
 
 
 def _add_commune_area(household: pd.DataFrame, commune: pd.DataFrame) -> pd.DataFrame:
-    """Bring the commune's area class (COM_AREA: ethnic-minority area I–III) to its households."""
+    """Bring the commune's area class (COM_AREA: ethnic-minority area I–III) and Programme-135
+    status (COM_135) to its households, for the targets set in remote and disadvantaged areas."""
     key = ["district", "commune"]
-    if (
-        "COM_AREA" in household.columns
-        or not all(k in household.columns and k in commune.columns for k in key)
-        or "COM_AREA" not in commune.columns
-    ):
+    if not all(k in household.columns and k in commune.columns for k in key):
         return household
-    areas = commune[key + ["COM_AREA"]].drop_duplicates(key)
+    wanted = [c for c in ("COM_AREA", "COM_135") if c in commune.columns]
+    wanted = [c for c in wanted if c not in household.columns]
+    if not wanted:
+        return household
+    areas = commune[key + wanted].drop_duplicates(key)
     return household.merge(areas, on=key, how="left")
 
 
@@ -797,56 +797,3 @@ def source_design(
     if frame is None:
         data._designs[sid] = design
     return design
-
-
-# --------------------------------------------------------------------------------------------
-# plan monitoring
-
-
-def monitoring_status(
-    comparator: str,
-    target: float,
-    estimate: float,
-    ci_low: float | None = None,
-    ci_high: float | None = None,
-) -> str:
-    """``achieved``, ``not_achieved``, ``not_distinguishable`` or ``no_data`` for one target.
-
-    With a CI (survey estimates) the bound on the target's side decides; without one (register
-    and commune-form values) the value is compared directly.
-    """
-    if estimate is None or (isinstance(estimate, float) and math.isnan(estimate)):
-        return "no_data"
-    compare: dict[str, Callable[[float, float], bool]] = {
-        ">=": lambda a, b: a >= b,
-        ">": lambda a, b: a > b,
-        "<=": lambda a, b: a <= b,
-        "<": lambda a, b: a < b,
-        "=": lambda a, b: math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9),
-    }
-    if comparator not in compare:
-        raise AnalysisError(
-            f"comparator '{comparator}' is not one of >=, >, <=, <, =",
-            f"Phép so sánh '{comparator}' không thuộc >=, >, <=, <, =",
-        )
-    has_ci = (
-        ci_low is not None
-        and ci_high is not None
-        and not (math.isnan(ci_low) or math.isnan(ci_high))
-    )
-    if not has_ci:
-        return "achieved" if compare[comparator](estimate, target) else "not_achieved"
-    assert ci_low is not None and ci_high is not None
-    if comparator == "=":
-        return "achieved" if ci_low <= target <= ci_high else "not_achieved"
-    if comparator in (">=", ">"):
-        if compare[comparator](ci_low, target):
-            return "achieved"
-        if not compare[comparator](ci_high, target):
-            return "not_achieved"
-        return "not_distinguishable"
-    if compare[comparator](ci_high, target):
-        return "achieved"
-    if not compare[comparator](ci_low, target):
-        return "not_achieved"
-    return "not_distinguishable"

@@ -41,6 +41,7 @@ from questionnaires import load_bundled
 from questionnaires.cells import csv_cell
 from questionnaires.model import Questionnaire
 from questionnaires.plans import TablePlan, load_plan
+from questionnaires.rounds import read_round
 
 __all__ = ["ESTIMATE_COLUMNS", "build_tables", "run_report", "write_csv", "write_estimates"]
 
@@ -86,6 +87,8 @@ def build_tables(
     forms = load_bundled() if forms is None else forms
     data = read_data_dir(data_dir, plan, forms)
     work = WorkFrames(data, plan, forms, lang)
+    info = read_round(data_dir)
+    work.latest_year = None if info is None else info.reference_year
     add_kap_columns(work)
     results = []
     for table in plan.tables:

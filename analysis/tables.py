@@ -30,7 +30,7 @@ import pandas as pd
 
 from analysis import estimators
 from analysis.design import SurveyDesign
-from analysis.indicators import SurveyData, indicator_values, monitoring_status, source_design
+from analysis.indicators import SurveyData, indicator_values, source_design
 from questionnaires.codes import MISSING
 from questionnaires.model import Questionnaire
 from questionnaires.plans import TablePlan
@@ -80,10 +80,26 @@ _TEXT: dict[str, dict[str, str]] = {
     "source": {"vi": "Nguồn", "en": "Source"},
     "agency": {"vi": "Cơ quan chịu trách nhiệm", "en": "Responsible agency"},
     "status": {"vi": "Tình trạng", "en": "Status"},
-    "achieved": {"vi": "Đạt", "en": "Achieved"},
-    "not_achieved": {"vi": "Không đạt", "en": "Not achieved"},
-    "not_distinguishable": {"vi": "Chưa phân biệt được", "en": "Not distinguishable"},
     "no_data": {"vi": "Chưa có số liệu", "en": "No data"},
+    "objective": {"vi": "Mục tiêu", "en": "Objective"},
+    "each_sex": {"vi": "mỗi giới", "en": "each sex"},
+    "per_unit": {"vi": "mỗi đơn vị", "en": "per unit"},
+    "population_col": {"vi": "Đối tượng", "en": "Population"},
+    "baseline": {"vi": "Cơ sở", "en": "Baseline"},
+    "year": {"vi": "Năm", "en": "Year"},
+    "district_form": {"vi": "Phiếu huyện/tỉnh", "en": "District/province form"},
+    "commune_form": {"vi": "Phiếu xã", "en": "Commune form"},
+    "note_m1_sources": {
+        "vi": "Mục tiêu, đối tượng và cơ quan chịu trách nhiệm theo Kế hoạch (mục II.2 và VI). "
+        "Số liệu sổ đăng ký lấy dòng cấp tỉnh mới nhất của chỉ tiêu (register.csv), giá trị cơ sở "
+        "là dòng của năm cơ sở. Dòng ghi 'chỉ cấp xã' hoặc 'tham khảo' chỉ đo một phần đối tượng "
+        "của chỉ tiêu. Số liệu phiếu xã là tổng của các xã đã báo cáo.",
+        "en": "Targets, populations and responsible agencies as the plan states them (sections "
+        "II.2 and VI). Register figures are the target's latest province-level row of "
+        "register.csv; the baseline is its baseline-year row. Rows marked 'commune level only' "
+        "or 'indicative' measure part of the target's population. Commune-form figures are "
+        "sums over the communes that reported.",
+    },
     "too_few": {"vi": "Quá ít trường hợp (*)", "en": "Too few cases (*)"},
     "survey": {"vi": "Khảo sát", "en": "Survey"},
     "commune": {"vi": "Phiếu xã", "en": "Commune form"},
@@ -243,6 +259,8 @@ class WorkFrames:
         self.lang = lang
         self._row_labels: dict[tuple[str, str], list[tuple[float, str]] | None] = {}
         self._added: set[tuple[str, str]] = set()
+        #: The survey round's reference year (round.json), for the status's path to 2020.
+        self.latest_year: int | None = None
 
     def design(self, sid: str) -> SurveyDesign:
         return source_design(self.data, self.plan, sid)
@@ -737,84 +755,198 @@ def commune_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
     )
 
 
+#: How a target's unit is printed after its value.
+_UNIT_SHOWN = {
+    "percent": "%",
+    "per_100": "/100",
+    "per_1000": "/1 000",
+    "per_100000": "/100 000",
+    "per_unit": "",
+    "count": "",
+}
+
+_COMPARATOR_SHOWN = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "≈", "parity": "≥"}
+
+
+def target_text(comparator: str, value: float, unit: str, lang: str) -> str:
+    """A target as printed: "≥ 25%", "< 52/100 000", "≈ 115/100", "≥ 50% each sex"."""
+    shown = f"{_COMPARATOR_SHOWN[comparator]} {value:g}{_UNIT_SHOWN.get(unit, '')}"
+    if comparator == "parity":
+        shown += " " + text("each_sex", lang)
+    if unit == "per_unit":
+        shown += " " + text("per_unit", lang)
+    return shown
+
+
+def _survey_measure(
+    work: WorkFrames, table: dict[str, Any], measure: dict[str, Any]
+) -> tuple[float, tuple[float, float], int | None]:
+    """A survey indicator's total estimate, CI and n, within the measure's population."""
+    plan = work.plan
+    iid = measure["indicator"]
+    spec = plan.indicators[iid]
+    if not work.has(spec["source"]):
+        return math.nan, (math.nan, math.nan), None
+    sid, values, denominator = indicator_values(work.data, plan, iid)
+    within = plan.asts.get(f"{table['id']}#{measure['code']}.within")
+    suffix = ""
+    if within is not None:
+        from analysis.indicators import evaluate_frame
+
+        inside = evaluate_frame(within, work.frame(sid), work.data.missing_codes.get(sid, {}))
+        keep = np.nan_to_num(inside, nan=0.0) != 0
+        values = np.where(keep, values, np.nan)
+        if denominator is not None:
+            denominator = np.where(keep, denominator, np.nan)
+        suffix = f"@{measure['code']}"
+    if not np.isfinite(values).any():
+        return math.nan, (math.nan, math.nan), 0
+    column = work.add(sid, f"_i_{iid}{suffix}", values)
+    den_col = work.add(sid, f"_d_{iid}{suffix}", denominator) if denominator is not None else None
+    cells = single_cells(
+        work.design(sid),
+        column,
+        spec["type"],
+        None,
+        plan.settings,
+        float(spec.get("multiplier", 1.0)),
+        den_col,
+    )
+    if 0.0 not in cells:
+        return math.nan, (math.nan, math.nan), 0
+    found, _ = cells[0.0]
+    return found.get("est", math.nan), found.get("ci", (math.nan, math.nan)), found["n"]
+
+
 def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
-    """Table M1: each plan target with its estimate, CI, n, source, agency and status."""
+    """Table M1: every target of the plan with its figures, CI, source, agency and status.
+
+    The targets, their comparators, populations and responsible departments come from
+    ``tables/targets.json`` (all 27); the plan's M1 entries say how the survey or the commune
+    form measures some of them; the register (``register.csv``, long format) gives the figure
+    of any target by its code at province level, and its baseline-year figure. Each row's status
+    follows the CI rule of :mod:`analysis.target_status`; register and commune-form figures have
+    no sampling error and are passed as their own CI.
+    """
+    from analysis.target_status import STATUS_RULE, target_status
+    from questionnaires.register import find_record
+    from questionnaires.targets import load_targets
+
     plan, lang = work.plan, work.lang
     settings = plan.settings
+    measures: dict[str, list[dict[str, Any]]] = {}
+    for measure in table.get("targets", ()):
+        measures.setdefault(measure["code"], []).append(measure)
+    targets = load_targets()
     rows = []
-    for target in table.get("targets", ()):
-        estimate, ci, n = math.nan, (math.nan, math.nan), None
-        if target["source"] == "survey":
-            iid = target["indicator"]
-            values = None
-            spec = plan.indicators[iid]
-            if work.has(spec["source"]):
-                sid, values, denominator = indicator_values(work.data, plan, iid)
-                if not np.isfinite(values).any():
-                    values = None
-            if work.has(spec["source"]) and values is not None:
-                column = work.add(sid, f"_i_{iid}", values)
-                den_col = (
-                    work.add(sid, f"_d_{iid}", denominator) if denominator is not None else None
-                )
-                cells = single_cells(
-                    work.design(sid),
-                    column,
-                    spec["type"],
-                    None,
-                    settings,
-                    float(spec.get("multiplier", 1.0)),
-                    den_col,
-                )
-                if 0.0 in cells:
-                    values_, _ = cells[0.0]
-                    estimate, ci, n = values_["est"], values_["ci"], values_["n"]
-        elif target["source"] == "commune":
-            commune_sid = _commune_sid(plan)
-            if commune_sid is not None and work.has(commune_sid):
-                num, den, reporting = _commune_ratio(
-                    work,
-                    plan.asts[f"{table['id']}#{target['code']}.numerator"],
-                    plan.asts[f"{table['id']}#{target['code']}.denominator"],
-                )
-                estimate = 100.0 * num / den if den else math.nan
-                n = reporting
-        else:
-            estimate = work.data.register.get(target["register"], math.nan)
-        status = monitoring_status(target["comparator"], float(target["target"]), estimate, *ci)
-        if n is not None and target["source"] == "survey" and n < settings["suppress_below"]:
-            status = "too_few"
-        unit = target.get("unit", "")
-        rows.append(
-            Row(
-                target["code"],
-                {
-                    "indicator": target["label"][lang],
-                    "target": f"{target['comparator']} {target['target']:g}{unit}".replace(
-                        ">=", "≥"
-                    ).replace("<=", "≤"),
-                    "est": estimate,
-                    "ci": ci,
-                    "n": n,
-                    "source": text(target["source"], lang),
-                    "agency": "; ".join(_department_names(plan, target["departments"], lang)),
-                    "status": text(status, lang),
-                    "_departments": list(target["departments"]),
-                },
-                extra_flags(status),
-            )
+    for target in targets:
+        title = targets.objectives[target.objective][lang]
+        block = f"{text('objective', lang)} {target.objective}: {title}"
+        items = (
+            [(p.code, p.text, p.comparator, p.value) for p in target.parts]
+            if target.parts
+            else [(target.code, target.text, target.comparator, target.value)]
         )
+        agency = "; ".join(_department_names(plan, list(target.departments), lang))
+        for code, words, comparator, value in items:
+            baseline_record = find_record(work.data.register, code, period=target.baseline_year)
+            baseline = None if baseline_record is None else baseline_record.value
+            found: list[tuple[str, str, float, tuple[float, float], int | None, int | None, bool]]
+            found = []
+            if "register" in target.sources or not measures.get(code):
+                record = find_record(work.data.register, code)
+                if record is not None:
+                    source = text("register", lang)
+                    if record.source_agency or record.source_document:
+                        names = ", ".join(
+                            s for s in (record.source_agency, record.source_document) if s
+                        )
+                        source = f"{source}: {names}"
+                    pair = (record.value, record.value)
+                    found.append(("", source, record.value, pair, None, record.period, False))
+                else:
+                    source = f"{text('register', lang)}: {text('no_data', lang).lower()}"
+                    found.append(("", source, math.nan, (math.nan, math.nan), None, None, False))
+            for measure in measures.get(code, ()):
+                label = measure.get("label", {}).get(lang, "")
+                partial = bool(measure.get("partial", False))
+                if measure["source"] == "survey":
+                    est, ci, n = _survey_measure(work, table, measure)
+                    source = f"{text('survey', lang)} ({measure['indicator']})"
+                    year = work.latest_year
+                else:
+                    est, ci, n = math.nan, (math.nan, math.nan), None
+                    commune_sid = _commune_sid(plan)
+                    if commune_sid is not None and work.has(commune_sid):
+                        num, den, n = _commune_ratio(
+                            work,
+                            plan.asts[f"{table['id']}#{code}.numerator"],
+                            plan.asts[f"{table['id']}#{code}.denominator"],
+                        )
+                        est = 100.0 * num / den if den else math.nan
+                        ci = (est, est)
+                    source = text("commune", lang)
+                    year = work.latest_year
+                found.append((label, source, est, ci, n, year, partial))
+            for label, source, est, ci, n, year, partial in found:
+                status = target_status(
+                    est,
+                    ci[0],
+                    ci[1],
+                    value,
+                    comparator,
+                    baseline=baseline,
+                    baseline_year=target.baseline_year,
+                    latest_year=year,
+                    target_year=target.target_year,
+                )
+                too_few = n is not None and ci[0] != ci[1] and n < settings["suppress_below"]
+                is_survey = ci[0] != ci[1]
+                shown_ci = ci if is_survey else (math.nan, math.nan)
+                rows.append(
+                    Row(
+                        code,
+                        {
+                            "indicator": words[lang] + (f" — {label}" if label else ""),
+                            "target": target_text(comparator, value, target.unit, lang),
+                            "population": target.population[lang],
+                            "est": math.nan if too_few else est,
+                            "ci": (math.nan, math.nan) if too_few else shown_ci,
+                            "n": n,
+                            "year": year,
+                            "baseline": baseline,
+                            "source": source,
+                            "agency": agency,
+                            "status": text("too_few", lang) if too_few else status.label(lang),
+                            "_departments": list(target.departments),
+                            "_status": "cannot_tell" if too_few else status.value,
+                            "_objective": target.objective,
+                            "_target": value,
+                            "_comparator": comparator,
+                            "_unit": target.unit,
+                            "_partial": partial,
+                            "_ci": ci,
+                        },
+                        {"status": f"status_{'cannot_tell' if too_few else status.value}"},
+                        block=block,
+                        variable="target",
+                    )
+                )
     columns = [
         Column("indicator", text("indicator", lang), "text"),
         Column("target", text("target", lang), "text"),
+        Column("population", text("population_col", lang), "text"),
+        Column("baseline", text("baseline", lang), "number"),
         Column("est", text("estimate", lang), "number"),
         Column("ci", text("ci", lang), "ci"),
         Column("n", text("n", lang), "n"),
+        Column("year", text("year", lang), "text"),
         Column("source", text("source", lang), "text"),
         Column("agency", text("agency", lang), "text"),
         Column("status", text("status", lang), "text"),
     ]
-    notes = [n[lang] for n in table.get("notes", ())]
+    notes = [STATUS_RULE[lang], text("note_m1_sources", lang)]
+    notes += [n[lang] for n in table.get("notes", ())]
     return TableResult(
         table["id"],
         table["title"][lang],
@@ -823,6 +955,7 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
         rows,
         notes,
         plan.title[lang],
+        extra={"monitoring": True},
     )
 
 
@@ -832,8 +965,3 @@ def for_department(table: TableResult, department: str) -> TableResult:
         return table
     rows = [row for row in table.rows if department in row.values.get("_departments", ())]
     return replace(table, rows=rows, extra={**table.extra, "cache_key": f"{table.id}@{department}"})
-
-
-def extra_flags(status: str) -> dict[str, str]:
-    """Mark a monitoring row's status so writers can colour it."""
-    return {"status": f"status_{status}"}

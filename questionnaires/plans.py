@@ -28,6 +28,7 @@ from questionnaires.expressions import Scope, compile_expression
 from questionnaires.files import read_json, schema_where
 from questionnaires.loader import load_bundled
 from questionnaires.model import Questionnaire
+from questionnaires.targets import load_targets
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -51,8 +52,9 @@ DEFAULT_SETTINGS: dict[str, float] = {
 }
 
 #: Columns the report derives for each household from its roster (analysis/indicators.py):
-#: the head's sex and ethnicity (M02 = head) and whether a business owner (D2_02) is a woman.
-HOUSEHOLD_DERIVED = ("head_sex", "head_ethnicity", "owner_female")
+#: the head's sex and ethnicity (M02 = head), whether a business owner (D2_02) is a woman, and
+#: the commune's ethnic-minority area class and Programme-135 status from the commune form.
+HOUSEHOLD_DERIVED = ("head_sex", "head_ethnicity", "owner_female", "COM_AREA", "COM_135")
 
 #: Column the report adds to a source that declares ``latest`` (analysis/indicators.py): 1 on
 #: the last row of each person by the ``order`` columns (a mother's most recent birth), else 0.
@@ -549,26 +551,41 @@ def _check_targets(
     problems: _Problems,
     asts: dict[str, dict[str, Any]],
 ) -> None:
+    known = {t.code for t in load_targets()}
+    known |= {p.code for t in load_targets() for p in t.parts}
     scope = _commune_scope(doc, forms)
     for target in table.get("targets", ()):
         code = target["code"]
         t_where, t_where_vi = f"{where}, target {code}", f"{where_vi}, chỉ tiêu {code}"
-        for dep in target["departments"]:
-            if dep not in doc["departments"]:
-                problems.add(
-                    t_where,
-                    t_where_vi,
-                    f"department '{dep}' is not defined; add it under departments",
-                    f"sở/ngành '{dep}' chưa khai báo; hãy thêm vào departments",
-                )
-        source = target["source"]
-        if source == "survey" and target.get("indicator") not in doc["indicators"]:
+        if code not in known:
             problems.add(
                 t_where,
                 t_where_vi,
-                f"indicator '{target.get('indicator')}' is not defined; name a survey indicator",
-                f"chỉ số '{target.get('indicator')}' chưa khai báo; hãy ghi một chỉ số",
+                f"'{code}' is not a target of tables/targets.json; use a target's code",
+                f"'{code}' không phải mã chỉ tiêu trong tables/targets.json; hãy dùng mã chỉ tiêu",
             )
+        source = target["source"]
+        if source == "survey":
+            iid = target.get("indicator")
+            if iid not in doc["indicators"]:
+                problems.add(
+                    t_where,
+                    t_where_vi,
+                    f"indicator '{iid}' is not defined; name a survey indicator",
+                    f"chỉ số '{iid}' chưa khai báo; hãy ghi một chỉ số",
+                )
+            elif "within" in target:
+                sid = doc["indicators"][iid]["source"]
+                ast = _compile(
+                    target["within"],
+                    source_scope(doc, sid, forms),
+                    t_where,
+                    t_where_vi,
+                    "within",
+                    problems,
+                )
+                if ast is not None:
+                    asts[f"{table['id']}#{code}.within"] = ast
         if source == "commune":
             if "numerator" not in target or "denominator" not in target or scope is None:
                 problems.add(
@@ -583,10 +600,3 @@ def _check_targets(
                 ast = _compile(target[key], scope, t_where, t_where_vi, key, problems)
                 if ast is not None:
                     asts[f"{table['id']}#{code}.{key}"] = ast
-        if source == "register" and not target.get("register"):
-            problems.add(
-                t_where,
-                t_where_vi,
-                "a register target needs 'register' (its row code in register.csv)",
-                "chỉ tiêu từ sổ đăng ký cần 'register' (mã dòng trong register.csv)",
-            )

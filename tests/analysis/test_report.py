@@ -19,16 +19,21 @@ from questionnaires.plans import bundled_plan_path, load_plan
 from survey_app.cli import cli
 
 #: Administrative values for the plan's register targets (the simulator draws survey data only).
-REGISTER = """code,value
-MT1-CT2,45
-MT2-CT2,28
-MT4-CT1,112
-MT4-CT2,48
-MT4-CT4,17
-MT6-CT1,85
-MT6-CT2,90
-MT6-CT3,100
+REGISTER = (
+    (
+        "indicator,period,level,area_code,sex,numerator,denominator,value,unit,"
+        "source_agency,source_document,note\n"
+    )
+    + """MT1-CT2,2018,province,20,,9,20,45,percent,Sở Nội vụ,Báo cáo năm 2018,
+MT2-CT2,2018,province,20,,280,1000,28,percent,Sở KH&ĐT,,
+MT4-CT1,2018,province,20,,,,112,per_100,Sở Y tế,,
+MT4-CT2,2018,province,20,,6,12500,48,per_100000,Sở Y tế,,
+MT4-CT4,2018,province,20,,,,17,percent,Sở Y tế,,
+MT6-CT1,2018,province,20,,85,100,85,percent,Sở VHTT&DL,,
+MT6-CT2,2018,province,20,,90,100,90,percent,Sở VHTT&DL,,
+MT6-CT3,2018,province,20,,12,12,100,percent,Công an tỉnh,,
 """
+)
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +204,7 @@ def test_department_packs_hold_their_own_tables(report, plan_tables):
         book = load_workbook(folder / f"{dep_id}_vi.xlsx")
         assert book.sheetnames[1:] == expected
     m1 = load_workbook(out / "departments" / "yte" / "yte_vi.xlsx")["M1"]
-    codes = {row[0].value for row in m1.iter_rows(min_row=5)}
+    codes = {str(row[0].value).strip() for row in m1.iter_rows(min_row=5)}
     assert {"MT4-CT1", "MT4-CT2", "MT4-CT3", "MT4-CT4"} <= codes
     assert "MT1-CT1" not in codes  # the health pack shows the health targets only
     yte = PdfReader(out / "departments" / "yte" / "yte_vi.pdf")

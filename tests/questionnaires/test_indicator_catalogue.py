@@ -35,13 +35,18 @@ def test_bundled_catalogue_holds_every_survey_indicator_of_the_plan(plan) -> Non
         assert indicator.name["vi"] and indicator.name["en"]
 
 
-def test_bundled_catalogue_has_register_figures_of_the_monitoring_table(plan) -> None:
+def test_bundled_catalogue_keeps_the_register_figures_m1_reads_by_target_code() -> None:
+    from questionnaires.targets import load_targets
+
     catalogue = load_bundled_catalogue()
-    monitoring = next(t for t in plan["tables"] if t["kind"] == "monitoring")
-    registers = {t["register"] for t in monitoring["targets"] if t["source"] == "register"}
+    registers = [t for t in load_targets() if "register" in t.sources]
     assert registers
-    for code in registers:
-        assert catalogue[code].source in ("register", "district_form")
+    for target in registers:
+        codes = [p.code for p in target.parts] or [target.code]
+        kept = [code for code in codes if code in catalogue.indicators]
+        assert kept, target.code
+        for code in kept:
+            assert catalogue[code].source != "survey", code
 
 
 def test_every_target_of_the_plan_is_served_by_an_indicator() -> None:

@@ -26,7 +26,7 @@ PLAN = {
     "MT3-CT2b": (">=", 25, "percent", "noi_vu", False),  # doctoral
     "MT3-CT3": (">=", 40, "percent", "gddt", True),  # "Hàng năm, có từ 40%"
     "MT3-CT4": (">=", 55, "percent", "gddt", False),
-    "MT4-CT1": ("<=", 115, "per_100", "yte", False),
+    "MT4-CT1": ("=", 115, "per_100", "yte", False),  # "ở mức 115 bé trai/100 bé gái"
     "MT4-CT2": ("<", 52, "per_100000", "yte", False),  # "dưới 52/100.000"
     "MT4-CT3": (">=", 100, "percent", "yte", False),
     "MT4-CT4": ("<", 15, "percent", "yte", False),
