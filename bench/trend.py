@@ -1,7 +1,7 @@
 """Time ``gesurvey analyze trend`` on three rounds of 1,000,000 persons each, beside R's survey.
 
 Simulates three rounds (``gesurvey simulate --rounds 2017,2018,2020``) of ``--persons`` persons
-each (household members; about 3.75 a household), then times the whole ``gesurvey analyze
+each (household members; about 3.58 a household), then times the whole ``gesurvey analyze
 trend`` process (start-up, reading the three data folders, every indicator of the table plan by
 its row variables and sex, changes, gap changes, comparability, CSVs) with its CPU time and peak
 resident memory.
@@ -37,7 +37,7 @@ from pathlib import Path
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 YEARS = "2017,2018,2020"
-PERSONS_PER_HOUSEHOLD = 3.75
+PERSONS_PER_HOUSEHOLD = 3.58  # members per household in the simulated rosters
 
 R_SCRIPT = r"""
 suppressMessages(library(survey))
