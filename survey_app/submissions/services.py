@@ -17,12 +17,14 @@ import re
 import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import Request
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, func, literal, select
+from sqlalchemy import JSON, DateTime, Integer, Table, and_, case, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from questionnaires.errors import GesurveyError
@@ -32,8 +34,11 @@ from ..core.questionnaire_store import questionnaire_for
 from ..core.rounds import open_round
 from ..extensions import db
 from ..models import (
+    EDITABLE_STATUSES,
     Area,
+    AreaLevel,
     Assignment,
+    AuditLog,
     QuestionnaireVersion,
     Role,
     Status,
@@ -346,11 +351,12 @@ def mark_submitted(
 @dataclass
 class Received:
     """Outcome of receiving one submission: 'created' (201), 'duplicate' (200) or 'conflict'
-    (409); submission is the stored record, conflict the kept conflicting copy.
+    (409); submission is the stored record (None when a new interview was written by the
+    single-statement insert, which loads no ORM object), conflict the kept conflicting copy.
     """
 
     outcome: str
-    submission: Submission
+    submission: Submission | None
     conflict: SubmissionConflict | None = None
     sha256: str = ""
     # Built before the commit, so answering needs no reload of the committed rows.
@@ -402,7 +408,7 @@ class Envelope:
     sha256: str
     body: dict[str, Any]
     paradata: dict[str, Any] | None = None
-    district: Area | None = None
+    district_id: int | None = None
 
 
 def no_open_round_message() -> str:
@@ -477,7 +483,7 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
         raise _invalid(problems)
 
     current = open_round()
-    version, assignment = _version_and_assignment(
+    version, assignment, area, district_id = _version_and_assignment(
         user, qid, qversion, area_code, uuid, current.id if current else None
     )
     if version is None:
@@ -508,7 +514,8 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
                 )
             ]
         )
-    area, district = _area_with_ancestors(assignment.area_id)
+    # The assignment's area was loaded with it (the checks above refused a missing one).
+    assert area is not None
 
     known = known_question_ids(version)
     unknown = sorted(key for key in answers if key not in known)
@@ -550,23 +557,37 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
     # The checks above refused a missing start or end time.
     assert started is not None and ended is not None
     return Envelope(
-        uuid, version, area, assignment, answers, started, ended, sha, body, paradata, district
+        uuid, version, area, assignment, answers, started, ended, sha, body, paradata, district_id
     )
 
 
 def _version_and_assignment(
     user: User, qid: str, qversion: str, area_code: str, uuid: str, open_round_id: int | None
-) -> tuple[QuestionnaireVersion | None, Assignment | None]:
-    """The published version and the user's assignment for it in the area, in one query.
+) -> tuple[QuestionnaireVersion | None, Assignment | None, Area | None, int | None]:
+    """The published version, the user's assignment for it in the area, that area and the id of
+    its district, in one query (the intake's second and last read).
 
     The assignment is the one of the interview's own round when the server already holds that
     UUID (a resubmission or a draft finished offline keeps its round, even a closed one), else
-    the one of the open round.
+    the one of the open round. Areas are province > district > commune > village and a child
+    always lies below its parent's level, so an assigned area's district is the area itself,
+    its parent or its grandparent.
     """
     area_id = select(Area.id).where(Area.code == area_code).scalar_subquery()
     own_round = select(Submission.round_id).where(Submission.uuid == uuid).scalar_subquery()
+    area = aliased(Area)
+    parent = aliased(Area)
+    grandparent = aliased(Area)
+    district = AreaLevel.DISTRICT.value
+    district_id = case(
+        (area.level == district, area.id),
+        (parent.level == district, parent.id),
+        (grandparent.level == district, grandparent.id),
+        else_=None,
+    )
     row = db.session.execute(
-        select(QuestionnaireVersion, Assignment)
+        select(QuestionnaireVersion, Assignment, area, district_id)
+        .select_from(QuestionnaireVersion)
         .outerjoin(
             Assignment,
             and_(
@@ -577,23 +598,16 @@ def _version_and_assignment(
                 == func.coalesce(own_round, literal(open_round_id, type_=Integer)),
             ),
         )
+        .outerjoin(area, area.id == Assignment.area_id)
+        .outerjoin(parent, parent.id == area.parent_id)
+        .outerjoin(grandparent, grandparent.id == parent.parent_id)
         .where(
             QuestionnaireVersion.questionnaire_id == qid, QuestionnaireVersion.version == qversion
         )
     ).first()
-    return (row[0], row[1]) if row is not None else (None, None)
-
-
-def _area_with_ancestors(area_id: int) -> tuple[Area, Area | None]:
-    """The area and its district, with every area above it loaded in one recursive query (so
-    walking up the tree reads the session instead of sending one query per level)."""
-    chain = select(Area.id, Area.parent_id).where(Area.id == area_id).cte(recursive=True)
-    chain = chain.union_all(
-        select(Area.id, Area.parent_id).join(chain, Area.id == chain.c.parent_id)
-    )
-    areas = db.session.scalars(select(Area).join(chain, Area.id == chain.c.id)).all()
-    area = next(area for area in areas if area.id == area_id)
-    return area, area.district()  # while ``areas`` holds the ancestors in the session
+    if row is None:
+        return None, None, None, None
+    return row[0], row[1], row[2], row[3]
 
 
 def receive(
@@ -617,13 +631,17 @@ def receive(
 
 
 def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Received:
+    if db.session.get_bind().dialect.name == "postgresql":
+        created = _insert_new(user, envelope, channel, actor)
+        if created is not None:
+            return created
     existing = db.session.scalar(select(Submission).where(Submission.uuid == envelope.uuid))
     if existing is None:
         submission = Submission(
             uuid=envelope.uuid,
             questionnaire_version=envelope.version,
             area=envelope.area,
-            district=envelope.district,
+            district_id=envelope.district_id,
             enumerator=user,
             assignment=envelope.assignment,
             round_id=envelope.assignment.round_id,
@@ -654,6 +672,120 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
     ):
         return _receipt(existing, envelope, channel, actor)
     return _conflict(user, existing, envelope, channel, actor, None)
+
+
+def _insert_new(user: User, envelope: Envelope, channel: str, actor: User) -> Received | None:
+    """Write a new interview, its receipt and its audit entry in one PostgreSQL statement.
+
+    ``INSERT … ON CONFLICT (uuid) DO NOTHING`` decides "new" in the database itself, and the
+    receipt and audit inserts read the new row's id from it in the same statement, so all three
+    rows exist together or not at all. Returns None when the UUID is already stored (a resend, a
+    conflict or a server draft finished offline): the caller then takes the general path, in the
+    same transaction. The rows written are the ones the general path writes (answers sealed for
+    a sensitive questionnaire, the same audit entry); nothing is read back after the commit.
+    """
+    now = utcnow()
+    version = envelope.version
+    submission_table, receipt_table, audit_table = (
+        cast(Table, model.__table__) for model in (Submission, SubmissionReceipt, AuditLog)
+    )
+    values: dict[str, Any] = {
+        "uuid": envelope.uuid,
+        "questionnaire_version_id": version.id,
+        "area_id": envelope.area.id,
+        "district_id": envelope.district_id,
+        "enumerator_id": user.id,
+        "assignment_id": envelope.assignment.id,
+        "round_id": envelope.assignment.round_id,
+        "answers": sealed_answers(version, copy.deepcopy(envelope.answers)),
+        "paradata": envelope.paradata,
+        "page": 0,
+        "status": Status.SUBMITTED.value,
+        "review_comment": "",
+        "created_at": now,
+        "updated_at": now,
+        "submitted_at": now,
+        "reviewed_at": None,
+        "row_version": 1,
+    }
+    unset = set(submission_table.c.keys()) - set(values) - {"id"}
+    if unset:  # a column added to Submission must be written here too
+        raise RuntimeError(f"the single-statement insert does not set {sorted(unset)}")
+    new = (
+        pg_insert(submission_table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["uuid"])
+        .returning(submission_table.c.id)
+        .cte("new_submission")
+    )
+    when = DateTime(timezone=True)
+    receipt = insert(receipt_table).from_select(
+        [
+            "submission_id",
+            "uuid",
+            "content_hash",
+            "started_at",
+            "ended_at",
+            "received_at",
+            "channel",
+        ],
+        select(
+            new.c.id,
+            literal(envelope.uuid),
+            literal(envelope.sha256),
+            literal(envelope.started_at, when),
+            literal(envelope.ended_at, when),
+            literal(now, when),
+            literal(channel),
+        ),
+    )
+    audit = insert(audit_table).from_select(
+        [
+            "created_at",
+            "user_id",
+            "action",
+            "object_type",
+            "object_id",
+            "submission_id",
+            "field",
+            "old",
+            "new",
+            "reason",
+        ],
+        select(
+            literal(now, when),
+            literal(actor.id),
+            literal("submission.submit"),
+            literal("submission"),
+            literal(envelope.uuid),
+            new.c.id,
+            literal("status"),
+            literal(Status.DRAFT.value, JSON),
+            literal(Status.SUBMITTED.value, JSON),
+            literal(f"sync:{channel}"),
+        ),
+    )
+    statement = select(new.c.id).add_cte(receipt.cte("new_receipt")).add_cte(audit.cte("new_audit"))
+    if db.session.execute(statement).first() is None:
+        return None
+    return Received(
+        "created",
+        None,
+        sha256=envelope.sha256,
+        record=_record(
+            uuid=envelope.uuid,
+            version=version,
+            area_code=envelope.area.code,
+            status=Status.SUBMITTED.value,
+            answers=envelope.answers,
+            sha256=envelope.sha256,
+            started_at=envelope.started_at,
+            ended_at=envelope.ended_at,
+            received_at=now,
+            submitted_at=now,
+        ),
+        uuid=envelope.uuid,
+    )
 
 
 def _receipt(submission: Submission, envelope: Envelope, channel: str, actor: User) -> Received:
@@ -759,30 +891,55 @@ def record_of(
     area: Area | None = None,
     answers: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The API's record of an interview; version, area and answers may be given when known.
+    """The API's record of an interview; version, area and answers may be given when known."""
+    version = version or submission.questionnaire_version
+    withheld = version.sensitive and not submission.editable
+    return _record(
+        uuid=submission.uuid,
+        version=version,
+        area_code=(area or submission.area).code,
+        status=submission.status,
+        answers=None if withheld else answers if answers is not None else open_answers(submission),
+        sha256=receipt.content_hash if receipt else None,
+        started_at=receipt.started_at if receipt else None,
+        ended_at=receipt.ended_at if receipt else None,
+        received_at=receipt.received_at if receipt else None,
+        submitted_at=submission.submitted_at,
+    )
+
+
+def _record(
+    *,
+    uuid: str,
+    version: QuestionnaireVersion,
+    area_code: str,
+    status: str,
+    answers: dict[str, Any] | None,
+    sha256: str | None,
+    started_at: datetime | None,
+    ended_at: datetime | None,
+    received_at: datetime | None,
+    submitted_at: datetime | None,
+) -> dict[str, Any]:
+    """The record's JSON from its parts.
 
     Answers of a sensitive questionnaire are withheld once submitted: after that the tablet
     holds no copy and nobody reads them through the API.
     """
-    version = version or submission.questionnaire_version
-    withheld = version.sensitive and not submission.editable
-    if withheld:
-        shown: dict[str, Any] = {}
-    else:
-        shown = answers if answers is not None else open_answers(submission)
+    withheld = version.sensitive and status not in EDITABLE_STATUSES
     return {
-        "uuid": submission.uuid,
+        "uuid": uuid,
         "questionnaire_id": version.questionnaire_id,
         "questionnaire_version": version.version,
-        "area": (area or submission.area).code,
-        "status": submission.status,
-        "answers": shown,
+        "area": area_code,
+        "status": status,
+        "answers": {} if withheld or answers is None else answers,
         "answers_withheld": withheld,
-        "sha256": receipt.content_hash if receipt else None,
-        "started_at": _iso(receipt.started_at) if receipt else None,
-        "ended_at": _iso(receipt.ended_at) if receipt else None,
-        "received_at": _iso(receipt.received_at) if receipt else None,
-        "submitted_at": _iso(submission.submitted_at),
+        "sha256": sha256,
+        "started_at": _iso(started_at),
+        "ended_at": _iso(ended_at),
+        "received_at": _iso(received_at),
+        "submitted_at": _iso(submitted_at),
     }
 
 
