@@ -123,14 +123,18 @@ def _reml(
     a = float(np.median(d))
     for iteration in range(1, max_iter + 1):
         vinv = 1.0 / (a + d)
-        xtvx = x.T @ (x * vinv[:, None])
-        xtvx_inv = np.linalg.inv(xtvx)
-        # P = V^-1 - V^-1 X (X'V^-1X)^-1 X'V^-1
-        vx = x * vinv[:, None]
-        p = np.diag(vinv) - vx @ xtvx_inv @ vx.T
-        py = p @ y
-        score = -0.5 * np.trace(p) + 0.5 * py @ py
-        info = 0.5 * np.sum(p * p.T)
+        # P = V^-1 - V^-1 X C X'V^-1 with C = (X'V^-1X)^-1, never formed (m x m): with
+        # A_k = X'V^-k X, tr(P) = sum(v) - tr(C A_2), tr(PP) = sum(v^2) - 2 tr(C A_3)
+        # + tr(C A_2 C A_2), and P y = V^-1 (y - X C X'V^-1 y).
+        c = np.linalg.inv(x.T @ (x * vinv[:, None]))
+        a2 = x.T @ (x * (vinv**2)[:, None])
+        a3 = x.T @ (x * (vinv**3)[:, None])
+        py = vinv * (y - x @ (c @ (x.T @ (vinv * y))))
+        ca2 = c @ a2
+        trace_p = float(np.sum(vinv) - np.trace(ca2))
+        trace_pp = float(np.sum(vinv**2) - 2 * np.trace(c @ a3) + np.sum(ca2 * ca2.T))
+        score = -0.5 * trace_p + 0.5 * py @ py
+        info = 0.5 * trace_pp
         step = score / info
         new = max(a + step, 0.0)
         if abs(new - a) <= tol * max(1.0, abs(a)):
@@ -170,8 +174,10 @@ def fay_herriot(
     m, p = xs.shape
     if m <= p or np.linalg.matrix_rank(xs) < p:
         raise AnalysisError(
-            f"{m} sampled areas cannot fit {p} auxiliary coefficients",
-            f"{m} địa bàn có mẫu không đủ để ước lượng {p} hệ số phụ trợ",
+            f"{m} sampled areas cannot fit {p} auxiliary coefficients (too few areas, or an "
+            f"auxiliary is constant or collinear over them)",
+            f"{m} địa bàn có mẫu không đủ để ước lượng {p} hệ số phụ trợ (quá ít địa bàn, hoặc "
+            f"một biến phụ trợ không đổi hay cộng tuyến trên các địa bàn đó)",
         )
     a, iterations, converged = _reml(y, xs, d, max_iter, tol)
     vinv = 1.0 / (a + d)
@@ -393,39 +399,43 @@ def sae_table(
     y = np.where(usable, y, np.nan)
     x = np.column_stack([np.ones(len(aux)), aux[list(columns)].to_numpy(float)])
     fit = fay_herriot(y, np.where(usable, d, np.nan), x)
-    rows = []
-    for i, code in enumerate(aux.index):
-        direct_est = float(joined["estimate"].iloc[i])
-        direct_se = float(se[i])
-        model_se = math.sqrt(fit.mse[i])
-        choice, reason = publication_reason(
-            direct_est, direct_se, fit.diagnostics.ok, float(fit.residuals[i]), int(n[i])
-        )
-        published = {"direct": direct_est, "model": float(fit.eblup[i])}.get(choice, math.nan)
-        published_se = {"direct": direct_se, "model": model_se}.get(choice, math.nan)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rows.append(
-                {
-                    "area": code,
-                    "n": int(n[i]),
-                    "direct": direct_est,
-                    "direct_se": direct_se,
-                    "direct_cv": direct_se / abs(direct_est) if direct_est else math.nan,
-                    "model": float(fit.eblup[i]),
-                    "model_mse": float(fit.mse[i]),
-                    "model_cv": model_se / abs(fit.eblup[i]) if fit.eblup[i] else math.nan,
-                    "shrinkage": float(fit.gamma[i]),
-                    "synthetic": float(fit.synthetic[i]),
-                    "residual": float(fit.residuals[i]),
-                    "published": published,
-                    "published_se": published_se,
-                    "ci_low": published - Z95 * published_se,
-                    "ci_high": published + Z95 * published_se,
-                    "estimator": choice,
-                    "reason": reason,
-                }
-            )
-    return pd.DataFrame(rows), fit
+    direct_est = joined["estimate"].to_numpy(float)
+    ok = fit.diagnostics.ok
+    decided = [
+        publication_reason(float(y_i), float(se_i), ok, float(r_i), int(n_i))
+        for y_i, se_i, r_i, n_i in zip(direct_est, se, fit.residuals, n, strict=True)
+    ]
+    choice = np.array([c for c, _ in decided], dtype=object)
+    model_se = np.sqrt(fit.mse)
+    published = np.where(
+        choice == "direct", direct_est, np.where(choice == "model", fit.eblup, np.nan)
+    )
+    published_se = np.where(choice == "direct", se, np.where(choice == "model", model_se, np.nan))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        direct_cv = np.where(direct_est != 0, se / np.abs(direct_est), np.nan)
+        model_cv = np.where(fit.eblup != 0, model_se / np.abs(fit.eblup), np.nan)
+    table = pd.DataFrame(
+        {
+            "area": aux.index.to_numpy(),
+            "n": n.astype(int),
+            "direct": direct_est,
+            "direct_se": se,
+            "direct_cv": direct_cv,
+            "model": fit.eblup,
+            "model_mse": fit.mse,
+            "model_cv": model_cv,
+            "shrinkage": fit.gamma,
+            "synthetic": fit.synthetic,
+            "residual": fit.residuals,
+            "published": published,
+            "published_se": published_se,
+            "ci_low": published - Z95 * published_se,
+            "ci_high": published + Z95 * published_se,
+            "estimator": [c for c, _ in decided],
+            "reason": [r for _, r in decided],
+        }
+    )
+    return table, fit
 
 
 def model_summary(fit: FayHerriot, columns: Sequence[str]) -> dict[str, Any]:
@@ -535,7 +545,9 @@ def _survey_sae(
             f"Bảng của nguồn '{sid}' không có cột '{level}'",
             column=level,
         )
-    work = frame.assign(_sae_value=values)
+    # Only the columns the estimates need: a copy of a wide source per indicator cost seconds.
+    design_columns = [c for c in plan.design.values() if c in frame.columns]
+    work = frame[list(dict.fromkeys([*design_columns, level]))].assign(_sae_value=values)
     design = source_design(data, plan, sid, frame=work)
     direct = _direct_by_area(design, "_sae_value", level)
     unknown = sorted(set(direct.index) - set(aux.index))
@@ -628,12 +640,29 @@ def _has_values(data: Any, plan: Any, indicator: str, sex: str) -> bool:
     return bool(np.isfinite(values[sexes == code]).any())
 
 
+def _frame_scale(data: Any) -> int:
+    """The census frame's scale a survey was drawn from, read off its largest commune code.
+
+    The simulator draws larger surveys from a frame with ``scale`` times the communes (numbered
+    on from 1), so the scale is the largest code over the communes of the scale-1 frame,
+    rounded up; a survey without commune codes is taken at scale 1.
+    """
+    largest = 0.0
+    for frame in data.frames.values():
+        if "commune" in frame.columns:
+            codes = pd.to_numeric(frame["commune"], errors="coerce")
+            if codes.notna().any():
+                largest = max(largest, float(codes.max()))
+    per_scale = len(area_auxiliaries("commune", 1))
+    return max(1, math.ceil(largest / per_scale))
+
+
 def small_area_estimates(
     data_dir: str,
     indicators: Sequence[str] | None = None,
     levels: Sequence[str] = ("district", "commune"),
     plan_path: str | None = None,
-    frame_scale: int = 1,
+    frame_scale: int | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Published district and commune figures for the plan's proportions and means.
 
@@ -642,9 +671,12 @@ def small_area_estimates(
     (``T``): one row per area with the direct and model figures side by side, the published
     one, its estimator and the reason (:data:`REASONS`). An indicator whose source carries no
     code of the level (the women's module below the district) is listed under ``skipped`` in
-    the second value with its reason, and so is a model that cannot be fitted at all.
+    the second value with its reason, and so is a model that cannot be fitted at all. The
+    census frame's scale is read off the commune codes unless ``frame_scale`` is given.
     """
     data, plan = _load(data_dir, plan_path)
+    if frame_scale is None:
+        frame_scale = _frame_scale(data)
     wanted = (
         list(indicators)
         if indicators is not None

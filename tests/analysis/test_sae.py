@@ -223,3 +223,15 @@ def test_report_carries_the_small_area_table_with_its_note(survey: Path, tmp_pat
     table = read_small_area_csv(out / "small_areas.csv")
     assert len(table) == 2 * (11 + communes)
     assert sum(manifest["small_areas"]["estimators"].values()) == 2 * (11 + communes)
+
+
+def test_frame_scale_is_read_off_the_commune_codes() -> None:
+    from types import SimpleNamespace
+
+    from analysis.sae import _frame_scale
+
+    per_scale = len(area_auxiliaries("commune"))
+    households = pd.DataFrame({"commune": [1, per_scale + 3]})
+    data = SimpleNamespace(frames={"household": households, "women": pd.DataFrame({"x": [1]})})
+    assert _frame_scale(data) == 2
+    assert _frame_scale(SimpleNamespace(frames={"women": pd.DataFrame({"x": [1]})})) == 1
