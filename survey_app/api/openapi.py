@@ -184,6 +184,18 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/returned": {
+                "get": {
+                    "operationId": "listReturned",
+                    "summary": "The user's interviews returned for correction, with the "
+                    "supervisor's comment; send the corrected interview to POST /submissions "
+                    "under the same uuid (200, a new revision).",
+                    "responses": {
+                        "200": _json({"type": "object"}, "Returned interviews."),
+                        "401": unauthorised,
+                    },
+                }
+            },
             "/submissions": {
                 "post": {
                     "operationId": "createSubmission",

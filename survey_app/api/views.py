@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
+from ..collect.services import area_prefill
 from ..core.i18n import current_language
 from ..core.questionnaire_store import current_version, questionnaire_for
 from ..core.rounds import open_round
@@ -181,9 +182,47 @@ def assignments():  # noqa: ANN201
                 "target": assignment.target,
                 "done": done.get(assignment.id, 0),
                 "current_version": _version_summary(version, lang) if version else None,
+                "prefill": area_prefill(assignment.area),
             }
         )
     return jsonify({"user": user.username, "assignments": items})
+
+
+@bp.get("/returned")
+def returned():  # noqa: ANN201
+    """The user's interviews a supervisor returned for correction, with the comment and the
+    answers to fix (a sensitive one only to its own enumerator, like the online form). The
+    tablet corrects them and sends them again under the same UUID: a new revision, not a
+    conflict. Never cached (the service worker leaves it alone too)."""
+    user = g.api_user
+    lang = current_language()
+    rows = db.session.scalars(
+        select(Submission)
+        .where(Submission.enumerator_id == user.id, Submission.status == "returned")
+        .order_by(Submission.reviewed_at.desc())
+    )
+    items = []
+    for submission in rows:
+        record = stored_record(submission)
+        version = submission.questionnaire_version
+        items.append(
+            {
+                **record,
+                "title": version.title(lang),
+                "url": _version_summary(version, lang)["url"],
+                "area_name": submission.area.name,
+                "assignment_id": submission.assignment_id,
+                "review_comment": submission.review_comment,
+                "reviewed_at": submission.reviewed_at.isoformat()
+                if submission.reviewed_at
+                else None,
+                "created_at": submission.created_at.isoformat() if submission.created_at else None,
+                "sensitive": version.sensitive,
+            }
+        )
+    response = jsonify({"user": user.username, "returned": items})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/submissions")

@@ -17,7 +17,7 @@ from typing import Any
 from questionnaires.model import Questionnaire
 
 from ..core.questionnaire_store import questionnaire_for
-from ..models import Area, Submission
+from ..models import Area, QuestionnaireVersion, Submission
 from ..submissions import open_answers
 
 AREA_LEVELS = ("province", "district", "commune", "village")
@@ -87,3 +87,40 @@ def area_prefill(area: Area) -> dict[str, int]:
             prefill[node.level] = int(code[-3:] if node.level == "village" else code)
         node = node.parent
     return prefill
+
+
+def usable_prefill(questionnaire: Questionnaire, values: dict[str, Any]) -> dict[str, Any]:
+    """The values that answer a top-level question of the form and are valid choices."""
+    usable: dict[str, Any] = {}
+    top = {q.id: q for q in questionnaire.iter_questions() if q.group is None}
+    for question_id, value in values.items():
+        question = top.get(question_id)
+        if question is None or question.type in ("calculate", "note"):
+            continue
+        if question.choices is not None and question.choices.by_code(value) is None:
+            continue
+        usable[question_id] = value
+    return usable
+
+
+def next_household_no(submissions: list[Submission]) -> int:
+    """The smallest household number not yet used by these interviews (from 1)."""
+    used = set()
+    for submission in submissions:
+        if submission.questionnaire_version.sensitive:
+            continue
+        number = open_answers(submission).get("household_no")
+        if isinstance(number, int):
+            used.add(number)
+    number = 1
+    while number in used:
+        number += 1
+    return number
+
+
+def initial_answers(version: QuestionnaireVersion, area: Area, others: list[Submission]) -> dict:
+    """What a new interview starts with: the area's ids and the next household number."""
+    questionnaire = questionnaire_for(version)
+    values: dict[str, Any] = dict(area_prefill(area))
+    values["household_no"] = next_household_no(others)
+    return usable_prefill(questionnaire, values)

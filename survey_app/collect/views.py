@@ -20,6 +20,7 @@ from ..models import EDITABLE_STATUSES, Assignment, Role, Submission
 from ..submissions import (
     SubmissionProblem,
     open_answers,
+    put_answers,
     read_json,
     save_draft,
     start,
@@ -28,7 +29,7 @@ from ..submissions import (
 )
 from ..submissions.services import no_open_round_message
 from .forms import StartInterviewForm
-from .services import interview_summary
+from .services import initial_answers, interview_summary
 
 bp = Blueprint("collect", __name__, url_prefix="/collect")
 
@@ -128,6 +129,15 @@ def start_interview(assignment_id: int) -> ResponseReturnValue:
     except SubmissionProblem as problem:
         flash(problem.message, "error")
         return redirect(url_for("collect.assignments"))
+    others = list(
+        db.session.scalars(
+            select(Submission).where(
+                Submission.assignment_id == assignment.id,
+                Submission.enumerator_id == current_user.id,
+            )
+        )
+    )
+    put_answers(submission, initial_answers(version, assignment.area, others))
     db.session.add(submission)
     db.session.flush()
     record(

@@ -350,9 +350,15 @@ def mark_submitted(
 
 @dataclass
 class Received:
+<<<<<<< HEAD
     """Outcome of receiving one submission: 'created' (201), 'duplicate' (200) or 'conflict'
     (409); submission is the stored record (None when a new interview was written by the
     single-statement insert, which loads no ORM object), conflict the kept conflicting copy.
+=======
+    """Outcome of receiving one submission: 'created' (201), 'corrected' (200: a returned
+    interview's correction, applied as a new revision), 'duplicate' (200) or 'conflict' (409);
+    submission is the stored record, conflict the kept conflicting copy.
+>>>>>>> 6fae1fb (Returned interviews reach the tablet with the comment, open on the answer it names, and their correction is applied through the intake as a new audited revision (not a 409); new interviews start with the area's ids and the next household number; a household hands off to the selected person's individual or women's interview; the whole offline day as one browser test)
     """
 
     outcome: str
@@ -367,7 +373,7 @@ class Received:
     @property
     def status(self) -> int:
         """The HTTP status for the outcome."""
-        return {"created": 201, "duplicate": 200, "conflict": 409}[self.outcome]
+        return {"created": 201, "corrected": 200, "duplicate": 200, "conflict": 409}[self.outcome]
 
 
 def _timestamp(body: dict, name: str, problems: list[FieldProblem]) -> datetime | None:
@@ -662,6 +668,8 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
                 record=record_of(existing, receipt),
                 uuid=existing.uuid,
             )
+        if _is_correction(user, existing, envelope):
+            return _correction(existing, receipt, envelope, channel, actor)
         return _conflict(user, existing, envelope, channel, actor, receipt.content_hash)
     # Started online as a server draft, finished offline: the envelope submits that draft.
     if (
@@ -805,6 +813,59 @@ def _receipt(submission: Submission, envelope: Envelope, channel: str, actor: Us
     mark_submitted(submission, envelope.answers, actor, reason=f"sync:{channel}")
     return Received(
         "created",
+        submission,
+        sha256=envelope.sha256,
+        record=record_of(submission, receipt, envelope.version, envelope.area, envelope.answers),
+        uuid=envelope.uuid,
+    )
+
+
+def _is_correction(user: User, existing: Submission, envelope: Envelope) -> bool:
+    """True when different content under a stored UUID is the enumerator's correction of an
+    interview a supervisor returned to them (same questionnaire version and area)."""
+    return (
+        existing.enumerator_id == user.id
+        and existing.status == Status.RETURNED.value
+        and existing.questionnaire_version_id == envelope.version.id
+        and existing.area_id == envelope.area.id
+    )
+
+
+def _correction(
+    submission: Submission,
+    receipt: SubmissionReceipt,
+    envelope: Envelope,
+    channel: str,
+    actor: User,
+) -> Received:
+    """Apply a returned interview's correction: every changed answer gets an audit entry (old
+    and new value; sealed for a sensitive questionnaire), the receipt moves to the new content
+    (so a resend of the correction is a duplicate) and the interview is resubmitted."""
+    before = open_answers(submission)
+    for question_id in sorted(set(before) | set(envelope.answers)):
+        old, new = before.get(question_id), envelope.answers.get(question_id)
+        if old != new:
+            record(
+                "submission.correct",
+                user=actor,
+                object_type="submission",
+                object_id=submission.uuid,
+                submission=submission,
+                field=question_id,
+                old=old,
+                new=new,
+                reason=f"sync:{channel}",
+            )
+    receipt.content_hash = envelope.sha256
+    receipt.started_at = envelope.started_at
+    receipt.ended_at = envelope.ended_at
+    receipt.received_at = utcnow()
+    receipt.channel = channel
+    if envelope.paradata is not None:
+        submission.paradata = envelope.paradata
+    mark_submitted(submission, envelope.answers, actor, reason=f"sync:{channel}")
+    return Received(
+        "corrected",
         submission,
         sha256=envelope.sha256,
         record=record_of(submission, receipt, envelope.version, envelope.area, envelope.answers),

@@ -83,6 +83,7 @@ API_ALLOWED: dict[str, set[str]] = {
     "api.questionnaires": ALL,
     "api.questionnaire_version": ALL,
     "api.assignments": ALL,
+    "api.returned": ALL,
     "api.submissions": {"enumerator"},
     "api.submission": ALL,
     "api.indicators": {"admin", "analyst", "supervisor", "viewer"},
@@ -117,6 +118,7 @@ EXPECTED: dict[str, int | dict[str, int]] = {
     "admin.users GET": 200,
     "admin.users POST": 200,
     "api.assignments GET": 200,
+    "api.returned GET": 200,
     "api.questionnaire_version GET": 200,
     "api.questionnaires GET": 200,
     "api.submission GET": {

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from survey_app import create_app
 from survey_app.api.models import ApiToken, SubmissionConflict, SubmissionReceipt
 from survey_app.extensions import db
-from survey_app.models import AuditLog, Submission
+from survey_app.models import AuditLog, Submission, User
 
 from .conftest import BASE_CONFIG, TEST_PASSWORD, load_test_form
 from .sync_helpers import GOOD_ANSWERS, envelope, reference_hash
@@ -313,3 +313,54 @@ def test_token_requests_answer_in_the_owners_language(
     response = client.post(URL, json=body, headers=bearer(token))
     assert response.get_json()["error"] == message
     assert "Set-Cookie" not in response.headers
+
+
+def test_returned_interview_comes_back_and_its_correction_is_a_new_revision(
+    app, client, token, world
+) -> None:  # noqa: ANN001
+    """A returned interview is listed with the supervisor's comment and its answers; different
+    content sent under its UUID is applied (200, every changed answer audited, resubmitted), a
+    resend of the correction is a duplicate, and no conflict is kept. Once resubmitted, other
+    content under the UUID is a conflict again."""
+    from survey_app.submissions import review
+
+    first = envelope()
+    assert client.post(URL, json=first, headers=bearer(token)).status_code == 201
+    assert client.get("/api/v1/returned", headers=bearer(token)).get_json()["returned"] == []
+    with app.app_context():
+        stored = db.session.scalar(select(Submission).where(Submission.uuid == first["uuid"]))
+        supervisor = db.session.scalar(select(User).where(User.username == "sup178"))
+        review(stored, supervisor, "return", "M04: tuổi của B cần kiểm tra")
+        db.session.commit()
+        revision = stored.row_version
+    listed = client.get("/api/v1/returned", headers=bearer(token))
+    assert listed.headers["Cache-Control"] == "no-store"
+    [item] = listed.get_json()["returned"]
+    assert item["uuid"] == first["uuid"] and item["status"] == "returned"
+    assert item["review_comment"] == "M04: tuổi của B cần kiểm tra"
+    assert item["answers"] == GOOD_ANSWERS and item["started_at"]
+
+    fixed_answers = {**GOOD_ANSWERS, "roster": [dict(r) for r in GOOD_ANSWERS["roster"]]}
+    fixed_answers["roster"][1]["M04"] = 39
+    fixed = envelope(fixed_answers, uuid=first["uuid"])
+    corrected = client.post(URL, json=fixed, headers=bearer(token))
+    assert corrected.status_code == 200, corrected.get_json()
+    assert corrected.get_json()["status"] == "submitted"
+    assert corrected.get_json()["sha256"] == fixed["sha256"]
+    assert client.post(URL, json=fixed, headers=bearer(token)).status_code == 200
+    assert count(app, SubmissionConflict) == 0
+    with app.app_context():
+        stored = db.session.scalar(select(Submission).where(Submission.uuid == first["uuid"]))
+        assert stored.status == "submitted" and stored.answers["roster"][1]["M04"] == 39
+        assert stored.row_version > revision
+        actions = [
+            (a.action, a.field)
+            for a in db.session.scalars(
+                select(AuditLog).where(AuditLog.object_id == first["uuid"]).order_by(AuditLog.id)
+            )
+        ]
+    assert ("submission.correct", "roster") in actions
+    assert actions[-1] == ("submission.resubmit", "status")
+    assert client.get("/api/v1/returned", headers=bearer(token)).get_json()["returned"] == []
+    other = envelope({**GOOD_ANSWERS, "HH01": "Nông Thị C"}, uuid=first["uuid"])
+    assert client.post(URL, json=other, headers=bearer(token)).status_code == 409

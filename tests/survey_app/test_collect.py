@@ -361,3 +361,20 @@ def test_list_summary_never_reads_a_sensitive_form(app, enumerator) -> None:
             "village": 1,
         }
     assert given_name("Hoàng Văn Lâm") == "Lâm" and given_name("") == ""
+
+
+def test_new_interviews_start_with_the_ids_of_their_area() -> None:
+    """Province, district, commune and village come from the assignment's area, the household
+    number is the next unused one; values the form has no question (or choice) for are left."""
+    from pathlib import Path
+
+    from questionnaires import load_questionnaire
+    from survey_app.collect.services import usable_prefill
+
+    forms = Path(__file__).resolve().parents[2] / "questionnaires" / "forms"
+    household = load_questionnaire(forms / "household.json")
+    values = {"province": 20, "district": 178, "commune": 17801, "village": 1, "household_no": 4}
+    assert usable_prefill(household, values) == values
+    assert "district" not in usable_prefill(household, {**values, "district": 999})
+    women = load_questionnaire(forms / "women.json")
+    assert usable_prefill(women, values) == {"province": 20, "district": 178}

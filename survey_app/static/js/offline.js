@@ -107,6 +107,7 @@
           onclick: () => startInterview(a) }),
       ]));
     }
+    await fetchReturned();
     await drafts();
     showNetwork();
     /* Sent here by "start a new interview" on the online page while offline. */
@@ -118,10 +119,90 @@
     }
   }
 
-  async function startInterview(assignment, how) {
+  /* Interviews a supervisor returned: kept on the tablet as drafts under their own UUID, with
+     the comment, to be corrected offline and sent again (the server applies it as a new
+     revision). A draft already being corrected keeps its answers; one waiting in the outbox is
+     left alone. Offline, what was fetched before stays. */
+  async function fetchReturned() {
+    let data;
+    try {
+      data = await getJson("/api/v1/returned");
+    } catch (err) {
+      return;
+    }
+    for (const r of (data && data.returned) || []) {
+      const waiting = await Outbox.get("outbox", r.uuid);
+      if (waiting && waiting.state === "pending") continue;
+      const kept = await Outbox.get("drafts", r.uuid);
+      if (kept && kept.returned && kept.reviewed_at === r.reviewed_at) continue;
+      try {
+        await formFor(r.questionnaire_id, r.questionnaire_version, r.url);
+      } catch (err) {
+        continue;
+      }
+      await Outbox.put("drafts", r.uuid, {
+        uuid: r.uuid,
+        username: Outbox.currentUser(),
+        assignment_id: r.assignment_id,
+        area: r.area,
+        area_name: r.area_name,
+        title: r.title,
+        questionnaire: { id: r.questionnaire_id, version: r.questionnaire_version },
+        answers: kept ? kept.answers : r.answers,
+        page: kept ? kept.page : 0,
+        started_at: r.started_at || r.created_at,
+        saved_at: new Date().toISOString(),
+        returned: true,
+        review_comment: r.review_comment,
+        reviewed_at: r.reviewed_at,
+        open_at_comment: !kept,
+      });
+    }
+  }
+
+  /* The values that answer a top-level question of the form and are valid choices: the same
+     rule as usable_prefill in survey_app/collect/services.py. */
+  function usablePrefill(definition, values) {
+    const top = new Map();
+    for (const section of definition.sections || []) {
+      for (const item of section.items || []) if (item.type !== "repeat") top.set(item.id, item);
+    }
+    const out = {};
+    for (const [id, value] of Object.entries(values || {})) {
+      const q = top.get(id);
+      if (!q || q.type === "calculate" || q.type === "note") continue;
+      if (value === null || value === undefined || value === "") continue;
+      const list = Array.isArray(q.choices) ? q.choices :
+        typeof q.choices === "string" ? (definition.choice_lists || {})[q.choices] : null;
+      if (list && !list.some((c) => c.code === value)) continue;
+      out[id] = value;
+    }
+    return out;
+  }
+
+  /* The smallest household number this tablet has not used yet for the form in the area. */
+  async function nextHouseholdNo(questionnaireId, area) {
+    const used = new Set();
+    for (const d of await Outbox.all("drafts")) {
+      if (d.questionnaire && d.questionnaire.id === questionnaireId && d.area === area &&
+          d.answers && Number.isInteger(d.answers.household_no)) used.add(d.answers.household_no);
+    }
+    for (const i of await Outbox.all("outbox")) {
+      const e = i.envelope || {};
+      if (e.questionnaire_id === questionnaireId && e.area === area && e.answers &&
+          Number.isInteger(e.answers.household_no)) used.add(e.answers.household_no);
+    }
+    let n = 1;
+    while (used.has(n)) n += 1;
+    return n;
+  }
+
+  async function startInterview(assignment, how, given) {
     const version = assignment.current_version;
-    await formFor(version.id, version.version, version.url);
+    const definition = await formFor(version.id, version.version, version.url);
     const uuid = root.crypto.randomUUID();
+    const values = given || Object.assign({}, assignment.prefill || {},
+      { household_no: await nextHouseholdNo(version.id, assignment.area.code) });
     await Outbox.put("drafts", uuid, {
       uuid,
       username: Outbox.currentUser(),
@@ -130,7 +211,7 @@
       area_name: assignment.area.name,
       title: version.title,
       questionnaire: { id: version.id, version: version.version },
-      answers: {},
+      answers: usablePrefill(definition, values),
       page: 0,
       started_at: new Date().toISOString(),
       saved_at: new Date().toISOString(),
@@ -196,6 +277,59 @@
     ].concat(children.slice(1)));
   }
 
+  /* Hand-off from a household interview to the person selected in it (questionnaires/FORMAT.md,
+     "How the app uses a form"): the household's line of the selected person, its form type
+     and link code, and the roster's name, sex and age questions. */
+  const HANDOFF = { selected: "HH25", formType: "HH24", link: "W_LINK", roster: "roster",
+    name: "M01", sex: "M03", age: "M04",
+    ids: ["province", "district", "commune", "village", "household_no"] };
+
+  function selectedPerson(answers) {
+    const line = answers && answers[HANDOFF.selected];
+    const rows = answers && answers[HANDOFF.roster];
+    if (!Number.isInteger(line) || !Array.isArray(rows) || !rows[line - 1]) return null;
+    return { line, member: rows[line - 1] };
+  }
+
+  /* What the individual (or women's) interview of the selected person starts with. The women's
+     module gets no household number, line or name: only the link code, sex and age. */
+  function handoffValues(definition, answers, person) {
+    const member = person.member;
+    if (definition.sensitive || definition.unit === "women") {
+      return { province: answers.province, district: answers.district,
+        hh_link: answers[HANDOFF.link], resp_sex: member[HANDOFF.sex],
+        resp_age: member[HANDOFF.age] };
+    }
+    const values = {};
+    for (const id of HANDOFF.ids) values[id] = answers[id];
+    return Object.assign(values, { resp_line: person.line, form_type: answers[HANDOFF.formType],
+      resp_name: member[HANDOFF.name], resp_sex: member[HANDOFF.sex],
+      resp_age: member[HANDOFF.age] });
+  }
+
+  /* Buttons that start the interviews of the person a household selected, with the
+     questionnaires the enumerator is assigned in that area. */
+  async function handoffButtons(answers, area) {
+    const person = selectedPerson(answers);
+    if (!person) return [];
+    const data = await Outbox.get("forms", "assignments");
+    const buttons = [];
+    for (const a of (data && data.assignments) || []) {
+      const version = a.current_version;
+      if (!version || a.area.code !== area || version.unit === "household") continue;
+      if (version.unit === "women" && !answers[HANDOFF.link]) continue;
+      const name = givenName(person.member[HANDOFF.name]);
+      buttons.push(el("button", { class: "button offline-handoff", type: "button",
+        "data-questionnaire": version.id,
+        text: t("handoff", { title: version.title, name, line: person.line }),
+        onclick: async () => {
+          const definition = await formFor(version.id, version.version, version.url);
+          await startInterview(a, null, handoffValues(definition, answers, person));
+        } }));
+    }
+    return buttons;
+  }
+
   async function drafts() {
     const list = doc.getElementById("offline-drafts");
     if (!list) return;
@@ -212,8 +346,9 @@
           d.review_comment ? el("p", { class: "comment offline-comment",
             text: t("supervisor", { comment: d.review_comment }) }) : null,
           el("p", { class: "muted", text: t("started", { time: when(d.started_at) }) }),
-          el("a", { class: "button offline-continue",
-            href: "/collect/offline/interview?uuid=" + d.uuid, text: t("continue") }),
+          el("div", { class: "buttons" }, [el("a", { class: "button offline-continue",
+            href: "/collect/offline/interview?uuid=" + d.uuid, text: t("continue") })]
+            .concat(await handoffButtons(d.answers, d.area))),
         ]);
       card.classList.add("offline-draft");
       list.appendChild(card);
@@ -297,7 +432,12 @@
     }
     const element = doc.getElementById("gesurvey-form");
     const store = new IdbDraftStore(draft);
-    await root.GESurveyForm.mount(element, {
+    if (draft.review_comment) {
+      const note = doc.getElementById("review-comment");
+      note.textContent = t("supervisor", { comment: draft.review_comment });
+      note.hidden = false;
+    }
+    const app = await root.GESurveyForm.mount(element, {
       questionnaire: definition,
       answers: draft.answers || {},
       page: draft.page || 0,
@@ -306,6 +446,36 @@
       submission: { uuid: draft.uuid, status: "draft", row_version: 0 },
       errors: [],
     }, { store, transport: new OutboxTransport(draft, store, definition.sensitive) });
+    if (app && draft.open_at_comment) {
+      openAtComment(app, definition, draft);
+      draft.open_at_comment = false;
+      const current = await Outbox.get("drafts", draft.uuid);
+      if (current) {
+        current.open_at_comment = false;
+        await Outbox.put("drafts", draft.uuid, current);
+      }
+    }
+  }
+
+  /* A returned interview opens on the answer the supervisor's comment names: the first
+     question id in it (and, in a roster, the member whose name it mentions). */
+  function openAtComment(app, definition, draft) {
+    const comment = String(draft.review_comment || "");
+    const tokens = comment.match(/[A-Za-z][A-Za-z0-9_]*/g) || [];
+    const id = tokens.find((token) => app.model.index.has(token));
+    if (!id) return;
+    const entry = app.model.index.get(id);
+    let key = id;
+    if (entry.groups.length === 1) {
+      const rows = (draft.answers || {})[entry.groups[0]] || [];
+      const folded = comment.toLowerCase();
+      let row = rows.findIndex((r) => Object.values(r || {}).some((v) =>
+        typeof v === "string" && v.trim() && folded.includes(v.trim().toLowerCase().split(/\s+/).pop())));
+      if (row < 0) row = 0;
+      key = entry.groups[0] + "/" + row + "/" + id;
+    }
+    const screen = app.screenOf(entry.section, key);
+    app.goTo(screen.page, screen.row);
   }
 
   /* ---------------------------------------------------------------- outbox page */
@@ -347,6 +517,7 @@
             class: "button outbox-edit", type: "button", text: t("edit"),
             onclick: () => editAgain(item) }),
         ]);
+        for (const b of await handoffButtons(e.answers, e.area)) buttons.appendChild(b);
         lines.push(buttons);
         const card = listCard({ "data-uuid": item.uuid, "data-state": item.state }, line,
           t(item.state + "Short"), item.last_attempt || item.finalised_at, lines);

@@ -9,7 +9,7 @@
  */
 "use strict";
 
-const CACHE = "gesurvey-v5";
+const CACHE = "gesurvey-v6";
 const UNAVAILABLE = "/collect/offline/unavailable";
 const PRECACHE = [
   "/collect/offline/",
@@ -164,6 +164,12 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (url.pathname === "/sw.js") return;
+  /* Returned interviews carry answers (the women's module among them): never kept in the
+     cache; the offline app keeps what it needs in IndexedDB. */
+  if (url.pathname === "/api/v1/returned") {
+    event.respondWith(networkOnly(request));
+    return;
+  }
   /* An online interview page embeds its answers (the women's module among them): never
      keep a copy of it on the tablet. */
   if (url.pathname.startsWith("/collect/interview/")) {
