@@ -350,15 +350,10 @@ def mark_submitted(
 
 @dataclass
 class Received:
-<<<<<<< HEAD
-    """Outcome of receiving one submission: 'created' (201), 'duplicate' (200) or 'conflict'
-    (409); submission is the stored record (None when a new interview was written by the
-    single-statement insert, which loads no ORM object), conflict the kept conflicting copy.
-=======
     """Outcome of receiving one submission: 'created' (201), 'corrected' (200: a returned
     interview's correction, applied as a new revision), 'duplicate' (200) or 'conflict' (409);
-    submission is the stored record, conflict the kept conflicting copy.
->>>>>>> 6fae1fb (Returned interviews reach the tablet with the comment, open on the answer it names, and their correction is applied through the intake as a new audited revision (not a 409); new interviews start with the area's ids and the next household number; a household hands off to the selected person's individual or women's interview; the whole offline day as one browser test)
+    submission is the stored record (None when a new interview was written by the
+    single-statement insert, which loads no ORM object), conflict the kept conflicting copy.
     """
 
     outcome: str
