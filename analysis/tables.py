@@ -73,6 +73,8 @@ _TEXT: dict[str, dict[str, str]] = {
     "count": {"vi": "Số", "en": "Number"},
     "of": {"vi": "Trên tổng số", "en": "Out of"},
     "communes": {"vi": "Số xã báo cáo", "en": "Communes reporting"},
+    "districts": {"vi": "Số huyện báo cáo", "en": "Districts reporting"},
+    "provinces": {"vi": "Số phiếu tỉnh", "en": "Province forms"},
     "code": {"vi": "Mã", "en": "Code"},
     "indicator": {"vi": "Chỉ tiêu", "en": "Indicator"},
     "target": {"vi": "Mục tiêu", "en": "Target"},
@@ -703,11 +705,14 @@ def _commune_sid(plan: TablePlan) -> str | None:
 
 
 def _commune_ratio(
-    work: WorkFrames, ast_num: dict[str, Any], ast_den: dict[str, Any] | None
+    work: WorkFrames,
+    ast_num: dict[str, Any],
+    ast_den: dict[str, Any] | None,
+    sid: str | None = None,
 ) -> tuple[float, float, int]:
     from analysis.indicators import evaluate_frame
 
-    sid = _commune_sid(work.plan)
+    sid = sid or _commune_sid(work.plan)
     assert sid is not None, "callers check the plan has a commune source"
     frame = work.frame(sid)
     missing = work.data.missing_codes.get(sid, {})
@@ -720,10 +725,18 @@ def _commune_ratio(
     return float(num[ok].sum()), float(den[ok].sum()), int(ok.sum())
 
 
+#: The "reporting" column of an administrative-form table, by the form's unit.
+_REPORTING = {"district": "districts", "province": "provinces"}
+
+
 def commune_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
-    """Counts and percentages summed over the communes that reported (no CI)."""
+    """Counts and percentages summed over the forms that reported (no CI).
+
+    The forms are the commune form's, or those of the table's ``source`` (the district forms,
+    the province form): administrative figures collected in every unit, so plain sums.
+    """
     plan, lang = work.plan, work.lang
-    sid = _commune_sid(plan)
+    sid = table.get("source") or _commune_sid(plan)
     if sid is None or not work.has(sid):
         return empty_table(plan, table, lang, text("note_no_data", lang))
     rows = []
@@ -732,7 +745,7 @@ def commune_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
         den_ast = plan.asts.get(f"{table['id']}#{number}.denominator")
         if num_ast is None:
             continue
-        num, den, reporting = _commune_ratio(work, num_ast, den_ast)
+        num, den, reporting = _commune_ratio(work, num_ast, den_ast, sid)
         pct = 100.0 * num / den if den else math.nan
         rows.append(
             Row(item["label"][lang], {"count": num, "of": den, "pct": pct, "communes": reporting})
@@ -741,7 +754,11 @@ def commune_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
         Column("count", text("count", lang), "int"),
         Column("of", text("of", lang), "int"),
         Column("pct", text("pct", lang), "pct"),
-        Column("communes", text("communes", lang), "int"),
+        Column(
+            "communes",
+            text(_REPORTING.get(work.forms[plan.sources[sid]["form"]].unit, "communes"), lang),
+            "int",
+        ),
     ]
     notes = [n[lang] for n in table.get("notes", ())]
     return TableResult(

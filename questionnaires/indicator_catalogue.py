@@ -89,6 +89,9 @@ class Indicator:
     targets: tuple[str, ...]
     survey_indicator: str | None = None
     commune_form: dict[str, str] | None = None
+    #: ``{"district": {"numerator": id, "denominator": id}, "province": {...}}``: the questions
+    #: of the district and province forms whose approved answers give the figure at that level
+    admin_forms: dict[str, dict[str, str]] | None = None
     higher_code: str | None = None
     multiplier: float = 1.0
     range: tuple[float, float] = (-math.inf, math.inf)
@@ -325,6 +328,51 @@ def _commune_questions() -> set[str]:
     return {q.id for q in form.iter_questions()} if form is not None else set()
 
 
+#: The administrative forms above the commune, by the level whose figures they give.
+ADMIN_FORMS = ("district", "province")
+
+
+def _admin_questions() -> dict[str, set[str]]:
+    from questionnaires.loader import load_bundled
+
+    forms = load_bundled()
+    return {
+        level: {q.id for q in forms[level].iter_questions()} if level in forms else set()
+        for level in ADMIN_FORMS
+    }
+
+
+def _check_admin_forms(entry: dict[str, Any], problems: _Problems) -> None:
+    """Each level's numerator and denominator are questions of that level's form."""
+    code = entry["code"]
+    questions = _admin_questions()
+    for level, spec in (entry.get("admin_forms") or {}).items():
+        if level not in entry["levels"]:
+            problems.add(
+                code,
+                f"admin_forms gives {level} figures but the indicator is not kept at that "
+                f"level; add '{level}' to levels or remove admin_forms.{level}",
+                f"admin_forms cho số liệu cấp {level} nhưng chỉ tiêu không lưu ở cấp đó; "
+                f"hãy thêm '{level}' vào levels hoặc bỏ admin_forms.{level}",
+            )
+        for part in ("numerator", "denominator"):
+            question = spec.get(part)
+            if question is not None and question not in questions[level]:
+                problems.add(
+                    code,
+                    f"admin_forms.{level} {part}: question '{question}' is not in the {level} "
+                    f"form; use one of its question ids",
+                    f"admin_forms.{level} {_VI[part]}: câu hỏi '{question}' không có trong "
+                    f"phiếu cấp {level}",
+                )
+        if "denominator" in entry["definition"] and "denominator" not in spec:
+            problems.add(
+                code,
+                f"admin_forms.{level} needs a denominator question, as the indicator has one",
+                f"admin_forms.{level} cần câu hỏi mẫu số, vì chỉ tiêu có mẫu số",
+            )
+
+
 class _Problems:
     def __init__(self, display: str) -> None:
         self.display = display
@@ -389,6 +437,7 @@ def catalogue_from_dict(
             )
             continue
         _check_entry(entry, problems, departments, plan_indicators, commune_questions)
+        _check_admin_forms(entry, problems)
         for target in entry["targets"]:
             if target not in known_targets:
                 problems.add(
@@ -416,6 +465,7 @@ def catalogue_from_dict(
             targets=tuple(entry["targets"]),
             survey_indicator=entry.get("survey_indicator"),
             commune_form=entry.get("commune_form"),
+            admin_forms=entry.get("admin_forms"),
             higher_code=entry.get("higher_code"),
             multiplier=float(multiplier),
             range=(float(low), float(high)),

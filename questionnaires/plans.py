@@ -525,7 +525,19 @@ def _check_commune_items(
     problems: _Problems,
     asts: dict[str, dict[str, Any]],
 ) -> None:
-    scope = _commune_scope(doc, forms)
+    sid = table.get("source")
+    if sid is not None:
+        if sid not in doc["sources"] or doc["sources"][sid]["form"] not in forms:
+            problems.add(
+                where,
+                where_vi,
+                f"source '{sid}' is not one of the plan's sources; name one (e.g. district)",
+                f"nguồn '{sid}' không có trong kế hoạch; hãy ghi một nguồn (vd. district)",
+            )
+            return
+        scope: Scope | None = source_scope(doc, sid, forms)
+    else:
+        scope = _commune_scope(doc, forms)
     if scope is None:
         problems.add(
             where,

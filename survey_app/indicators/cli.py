@@ -84,3 +84,30 @@ def communes_command(period: str | None, username: str) -> None:
     changed = load_commune_forms(user, period)
     db.session.commit()
     click.echo(f"{changed} figures changed / {changed} số liệu thay đổi")
+
+
+@indicators_group.command("admin-forms")
+@click.option("--period", default=None, help="Only forms of this reference year / Chỉ năm này.")
+@click.option("--user", "username", required=True, help="Who loads them / Người tải.")
+@with_appcontext
+def admin_forms_command(period: str | None, username: str) -> None:
+    """Store district and province figures from every approved district and province form.
+
+    Lưu số liệu cấp huyện, cấp tỉnh từ các phiếu huyện, phiếu tỉnh đã duyệt.
+    """
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from ..models import User
+    from .admin_forms import load_admin_forms
+    from .services import is_labour
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not is_labour(user):
+        raise click.ClickException(
+            f"{username!r} is not an administrator or a Labour department user / "
+            f"{username!r} không phải quản trị viên hay người dùng Sở LĐTBXH"
+        )
+    changed = load_admin_forms(user, period)
+    db.session.commit()
+    click.echo(f"{changed} figures changed / {changed} số liệu thay đổi")

@@ -19,7 +19,8 @@ from .services import Figure, catalogue, put_figure
 COMMUNE_FORM = "commune"
 
 
-def _count(value: object, missing: tuple[int, ...]) -> float | None:
+def figure_count(value: object, missing: tuple[int, ...]) -> float | None:
+    """A form's answer as a count: a number that is not a missing code, else None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     if int(value) == value and int(value) in missing:
@@ -60,9 +61,11 @@ def load_commune_forms(user: User | None, period: str | None = None) -> int:
             numerator_q, denominator_q = spec.get("numerator"), spec.get("denominator")
             if numerator_q is None:
                 continue  # the catalogue's check gives every commune-form figure a numerator
-            numerator = _count(answers.get(numerator_q), form.question(numerator_q).missing_codes)
+            numerator = figure_count(
+                answers.get(numerator_q), form.question(numerator_q).missing_codes
+            )
             denominator = (
-                _count(answers.get(denominator_q), form.question(denominator_q).missing_codes)
+                figure_count(answers.get(denominator_q), form.question(denominator_q).missing_codes)
                 if denominator_q
                 else None
             )

@@ -34,8 +34,8 @@ class SourceKind(enum.StrEnum):
     """Where a figure came from."""
 
     SURVEY = "survey"  # a published report run
-    DEPARTMENT = "department"  # typed in by a provincial department
-    DISTRICT = "district"  # typed in by a district official
+    DEPARTMENT = "department"  # typed in by a provincial department, or its province form
+    DISTRICT = "district"  # typed in by a district official, or the district's form
     COMMUNE_FORM = "commune_form"  # summed from approved commune forms
     IMPORT = "import"  # a long-format file loaded with `gesurvey indicators import`
 

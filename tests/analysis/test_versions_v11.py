@@ -139,3 +139,55 @@ def test_births_left_the_individual_form_and_their_indicators_are_flagged(
     for kind, name in (("indicator", "I7.1"), ("table", "D7.1"), ("indicator", "I7.2")):
         assert verdicts[(kind, name)].get("B02") == "added", name
     assert verdicts[("indicator", "I7.1")]["B07"] == "added"
+
+
+def test_district_and_province_forms_are_tabulated_as_plain_sums(tmp_path: Path, forms) -> None:  # noqa: ANN001
+    """Census forms: district counts add up over the districts that reported; no weights."""
+    pd.DataFrame(
+        [
+            {
+                "district": 178,
+                "DIS_P1_1": 40,
+                "DIS_P1_2": 10,
+                "DIS_P4": 1,
+                "DIS_M2_1": 2,
+                "DIS_M2_2": 1,
+                "weight_final": 1.0,
+            },
+            {
+                "district": 180,
+                "DIS_P1_1": 35,
+                "DIS_P1_2": 5,
+                "DIS_P4": 0,
+                "DIS_M2_1": 1,
+                "DIS_M2_2": 0,
+                "weight_final": 1.0,
+            },
+        ]
+    ).to_csv(tmp_path / "district.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "province": 20,
+                "PRO_P1_1": 50,
+                "PRO_P1_2": 12,
+                "PRO_E3_1": 40,
+                "PRO_E3_2": 30,
+                "weight_final": 1.0,
+            }
+        ]
+    ).to_csv(tmp_path / "province.csv", index=False)
+    built, _ = build_tables(tmp_path, load_plan(bundled_plan_path(), forms), "en", forms)
+    tables = {t.id: t for t in built}
+    committee = tables["D1.4"].rows[0]
+    assert (committee.values["count"], committee.values["of"]) == (15, 75)
+    assert committee.values["pct"] == pytest.approx(20.0) and committee.values["communes"] == 2
+    led = next(r for r in tables["D1.4"].rows if "People's Committees" in r.label)
+    assert (led.values["count"], led.values["of"]) == (1, 2)
+    assert tables["D1.4"].columns[-1].header == "Districts reporting"
+    stations = next(r for r in tables["D6.3"].rows if "stations" in r.label)
+    assert stations.values["pct"] == pytest.approx(100 / 3)
+    theory = next(r for r in tables["D4.5"].rows if "political theory" in r.label)
+    assert theory.values["pct"] == pytest.approx(75.0)
+    assert tables["D1.5"].rows[0].values["pct"] == pytest.approx(24.0)
+    assert any("census" in note for note in tables["D1.4"].notes)
