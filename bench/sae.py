@@ -38,11 +38,14 @@ y <- d$direct; D <- d$D; X <- cbind(1, as.matrix(d[, grep("^x", names(d))]))
 fh <- function(y, D, X) {
   A <- median(D)
   for (it in 1:100) {
-    vi <- 1 / (A + D); VX <- X * vi
-    P <- diag(vi) - VX %*% solve(t(X) %*% VX, t(VX))
-    Py <- P %*% y
-    s <- -0.5 * sum(diag(P)) + 0.5 * sum(Py^2)
-    new <- max(A + s / (0.5 * sum(P * t(P))), 0)
+    vi <- 1 / (A + D)
+    C <- solve(t(X) %*% (X * vi)); A2 <- t(X) %*% (X * vi^2); A3 <- t(X) %*% (X * vi^3)
+    Py <- vi * (y - X %*% (C %*% (t(X) %*% (vi * y))))
+    CA2 <- C %*% A2
+    trP <- sum(vi) - sum(diag(CA2))
+    trPP <- sum(vi^2) - 2 * sum(diag(C %*% A3)) + sum(CA2 * t(CA2))
+    s <- -0.5 * trP + 0.5 * sum(Py^2)
+    new <- max(A + s / (0.5 * trPP), 0)
     done <- abs(new - A) <= 1e-10 * max(1, abs(A)); A <- new
     if (done) break
   }
