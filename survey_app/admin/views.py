@@ -41,6 +41,7 @@ from ..models import (
     Role,
     Status,
     Submission,
+    SurveyRound,
     User,
 )
 from . import bulk
@@ -552,7 +553,8 @@ def _without_withheld(answers: Any, withheld: frozenset[str]) -> Any:
 @bp.route("/export/<questionnaire_id>.json")
 @role_required(Role.ADMIN, Role.ANALYST)
 def export(questionnaire_id: str) -> ResponseReturnValue:
-    """Submissions of a questionnaire as JSON for analysis: approved only unless ?status=all.
+    """Submissions of a questionnaire as JSON for analysis: approved only unless ?status=all,
+    of every round unless ?round=CODE names one; each record says its round.
 
     Rows carry the questionnaire version, area codes and answers, without identifying or
     sensitive answers (names, phones, the women's module): those leave the server only through
@@ -572,12 +574,20 @@ def export(questionnaire_id: str) -> ResponseReturnValue:
         if status not in {s.value for s in Status}:
             abort(400)
         query = query.where(Submission.status == status)
+    round_code = request.args.get("round")
+    if round_code:
+        try:
+            query = query.where(Submission.round_id == round_services.find_round(round_code).id)
+        except AdminError as error:
+            abort(404, str(error))
+    codes = dict(db.session.execute(select(SurveyRound.id, SurveyRound.code)).tuples().all())
     records = [
         {
             "uuid": s.uuid,
             "questionnaire_id": s.questionnaire_version.questionnaire_id,
             "version": s.questionnaire_version.version,
             "status": s.status,
+            "round": codes.get(s.round_id),
             "area_code": s.area.code,
             "district_code": s.district.code if s.district else None,
             "submitted_at": s.submitted_at.isoformat() if s.submitted_at else None,
@@ -585,7 +595,14 @@ def export(questionnaire_id: str) -> ResponseReturnValue:
         }
         for s in db.session.scalars(query)
     ]
-    return jsonify({"questionnaire_id": questionnaire_id, "status": status, "records": records})
+    return jsonify(
+        {
+            "questionnaire_id": questionnaire_id,
+            "status": status,
+            "round": round_code or None,
+            "records": records,
+        }
+    )
 
 
 IMPORT_MAX_BYTES = 50 * 1024 * 1024

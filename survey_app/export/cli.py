@@ -53,6 +53,13 @@ STATUS_CHOICES = ["approved", "submitted", "returned", "draft", "rejected", "all
     help="Language of labels / Ngôn ngữ nhãn.",
 )
 @click.option(
+    "--round",
+    "round_code",
+    default=None,
+    help="Survey round code (default: the open round, else the newest) / "
+    "Mã đợt điều tra (mặc định: đợt đang mở, nếu không thì đợt mới nhất).",
+)
+@click.option(
     "--include-identifying",
     is_flag=True,
     help="Keep names and phone numbers (admin only) / Giữ họ tên, số điện thoại.",
@@ -70,6 +77,7 @@ def export_command(
     statuses: tuple[str, ...],
     questionnaires: tuple[str, ...],
     lang: str,
+    round_code: str | None,
     include_identifying: bool,
     include_women: bool,
 ) -> None:
@@ -81,7 +89,7 @@ def export_command(
 
     from ..extensions import db
     from ..models import User
-    from .service import count_submissions, export_submissions, latest_versions
+    from .service import choose_round, count_submissions, export_submissions, latest_versions
 
     if "all" in statuses:
         chosen: tuple[str, ...] = ()
@@ -94,13 +102,14 @@ def export_command(
         lang=lang,
         include_identifying=include_identifying,
         include_women=include_women,
+        round=round_code,
     )
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"no user {username!r} / không có người dùng {username!r}")
     try:
         ids = [v.questionnaire_id for v in latest_versions(questionnaires)]
-        total = count_submissions(ids, chosen)
+        total = count_submissions(ids, chosen, choose_round(round_code).id)
         with click.progressbar(
             length=total, label="Exporting / Đang xuất", file=click.get_text_stream("stderr")
         ) as bar:
@@ -116,4 +125,8 @@ def export_command(
             f"{questionnaire_id}: left out (sensitive; --include-women) / "
             f"bỏ qua (nhạy cảm; --include-women)"
         )
-    click.echo(f"{result.submissions} submissions exported / phiếu đã xuất")
+    click.echo(f"{result.round_file}: round / đợt {result.round}")
+    click.echo(
+        f"{result.submissions} submissions of round {result.round} exported / "
+        f"phiếu của đợt {result.round} đã xuất"
+    )

@@ -23,6 +23,7 @@ from questionnaires.tidy import Column, UnitTable
 from ..extensions import db
 from ..models import QuestionnaireVersion, Submission, User
 from .columns import arrow_schema
+from .round_column import add_round, with_round_column
 from .writers import open_writer
 
 __all__ = ["paradata_table", "write_paradata"]
@@ -60,7 +61,7 @@ def paradata_table(questionnaire_id: str, include_identifying: bool) -> UnitTabl
 
 
 def _batches(
-    questionnaire_id: str, statuses: Sequence[str], size: int
+    questionnaire_id: str, statuses: Sequence[str], size: int, round_id: int | None = None
 ) -> Iterator[list[tuple[str, str, str]]]:
     query = (
         select(Submission.uuid, User.username, cast(Submission.paradata, Text))
@@ -74,6 +75,8 @@ def _batches(
     )
     if statuses:
         query = query.where(Submission.status.in_(list(statuses)))
+    if round_id is not None:
+        query = query.where(Submission.round_id == round_id)
     result = db.session.execute(query.execution_options(yield_per=size))
     for partition in result.partitions():
         yield [(row[0], row[1], row[2]) for row in partition]
@@ -114,17 +117,23 @@ def write_paradata(
     include_identifying: bool,
     lang: str,
     batch: int = 2000,
+    survey_round: tuple[int, str] | None = None,
 ) -> tuple[Path, int] | None:
     """Write the questionnaire's paradata table; return its path and row count (None when the
-    questionnaire is sensitive)."""
+    questionnaire is sensitive). With ``survey_round`` (id, code) only that round's interviews,
+    the code in a first ``round`` column."""
     if version.sensitive:
         return None
     table = paradata_table(version.questionnaire_id, include_identifying)
-    writer = open_writer(fmt, folder / f"{table.name}.{fmt}", table, lang)
+    written = with_round_column(table) if survey_round else table
+    writer = open_writer(fmt, folder / f"{table.name}.{fmt}", written, lang)
     rows = 0
+    round_id = survey_round[0] if survey_round else None
     try:
-        for chunk in _batches(version.questionnaire_id, statuses, batch):
+        for chunk in _batches(version.questionnaire_id, statuses, batch, round_id):
             arrow = _rows(chunk, table)
+            if survey_round:
+                arrow = add_round(arrow, survey_round[1])
             if arrow.num_rows:
                 writer.write(arrow)
                 rows += arrow.num_rows

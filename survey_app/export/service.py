@@ -27,14 +27,16 @@ from sqlalchemy import Text, cast, select
 
 from questionnaires.errors import GesurveyError
 from questionnaires.model import Questionnaire
+from questionnaires.rounds import write_round
 from questionnaires.tidy import TidyLayout, merged_layout
 
 from ..core.questionnaire_store import questionnaire_for
 from ..extensions import db
-from ..models import Area, QuestionnaireVersion, Role, Status, Submission, User
+from ..models import Area, QuestionnaireVersion, Role, Status, Submission, SurveyRound, User
 from ..security.sealing import unseal
 from .columns import ValueTooLarge, arrow_schema, batch_tables
 from .paradata import write_paradata
+from .round_column import add_round, with_round_column
 from .writers import FORMATS, TableWriter, open_writer
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "ExportOptions",
     "ExportResult",
     "check_permission",
+    "choose_round",
     "export_submissions",
 ]
 
@@ -79,6 +82,7 @@ class ExportOptions:
     lang: str = "vi"
     include_identifying: bool = False
     include_women: bool = False
+    round: str | None = None  # a survey round's code; None: the open round, else the newest
 
 
 @dataclass
@@ -89,6 +93,8 @@ class ExportResult:
     rows: dict[str, int] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)
+    round: str = ""
+    round_file: Path | None = None
 
 
 def check_permission(user: User | None, options: ExportOptions) -> None:
@@ -145,11 +151,39 @@ def latest_versions(questionnaire_ids: Sequence[str]) -> list[QuestionnaireVersi
     return [latest[q] for q in (questionnaire_ids or sorted(latest))]
 
 
+def choose_round(code: str | None) -> SurveyRound:
+    """The round an export is of: ``code``, else the open round, else the newest one.
+
+    ExportError naming the code, and the codes there are, when no round has it.
+    """
+    rounds = list(
+        db.session.scalars(
+            select(SurveyRound).order_by(
+                (SurveyRound.status == "open").desc(),
+                SurveyRound.reference_year.desc(),
+                SurveyRound.id.desc(),
+            )
+        )
+    )
+    if code is None and rounds:
+        return rounds[0]
+    for item in rounds:
+        if item.code == code:
+            return item
+    known = ", ".join(sorted(r.code for r in rounds)) or "-"
+    raise ExportError(
+        f"no survey round {code!r}; rounds: {known}",
+        f"Không có đợt điều tra {code!r}; các đợt: {known}",
+    )
+
+
 def _psu(code: str | None) -> int | None:
     return int(code) if code and code.isdigit() else None
 
 
-def _answers_query(questionnaire_id: str, statuses: Sequence[str]) -> Any:
+def _answers_query(
+    questionnaire_id: str, statuses: Sequence[str], round_id: int | None = None
+) -> Any:
     query = (
         select(
             Submission.uuid,
@@ -164,6 +198,8 @@ def _answers_query(questionnaire_id: str, statuses: Sequence[str]) -> Any:
     )
     if statuses:
         query = query.where(Submission.status.in_(list(statuses)))
+    if round_id is not None:
+        query = query.where(Submission.round_id == round_id)
     return query
 
 
@@ -179,7 +215,10 @@ def _copy_rows(query: Any) -> Iterator[tuple[Any, ...]]:
 
 
 def stream_answers(
-    questionnaire_id: str, statuses: Sequence[str], batch: int = BATCH
+    questionnaire_id: str,
+    statuses: Sequence[str],
+    batch: int = BATCH,
+    round_id: int | None = None,
 ) -> Iterator[list[tuple[str, str, Any, int | None]]]:
     """Yield batches of ``(uuid, version, answers, psu)`` of one questionnaire's submissions.
 
@@ -187,7 +226,7 @@ def stream_answers(
     them with ``COPY``; other databases with ``yield_per`` (a server-side cursor where the
     driver has one).
     """
-    query = _answers_query(questionnaire_id, statuses)
+    query = _answers_query(questionnaire_id, statuses, round_id)
     if db.session.get_bind().dialect.name == "postgresql":
         rows: Iterator[Any] = _copy_rows(query)
     else:
@@ -206,7 +245,9 @@ def stream_answers(
         yield chunk
 
 
-def count_submissions(questionnaire_ids: Sequence[str], statuses: Sequence[str]) -> int:
+def count_submissions(
+    questionnaire_ids: Sequence[str], statuses: Sequence[str], round_id: int | None = None
+) -> int:
     """How many submissions an export will read (for the progress bar)."""
     from sqlalchemy import func
 
@@ -217,6 +258,8 @@ def count_submissions(questionnaire_ids: Sequence[str], statuses: Sequence[str])
     )
     if statuses:
         query = query.where(Submission.status.in_(list(statuses)))
+    if round_id is not None:
+        query = query.where(Submission.round_id == round_id)
     return int(db.session.scalar(query) or 0)
 
 
@@ -252,7 +295,9 @@ def export_submissions(
     """Write one file per unit of observation into folder out; return what was written.
 
     The user's role is checked first (:func:`check_permission`); progress is called with the
-    number of submissions of each batch.
+    number of submissions of each batch. Only the round's interviews are exported
+    (:func:`choose_round`); every table starts with its ``round`` column and the folder gets
+    the round's ``round.json``.
     """
     from ..core.audit import record
 
@@ -269,9 +314,10 @@ def export_submissions(
             f"{', '.join(s.value for s in Status)} hoặc all",
         )
     check_permission(user, options)
+    survey_round = choose_round(options.round)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    result = ExportResult()
+    result = ExportResult(round=survey_round.code)
     for version in latest_versions(options.questionnaires):
         questionnaire = questionnaire_for(version)
         layouts = version_layouts(questionnaire.id, options)
@@ -284,9 +330,13 @@ def export_submissions(
         try:
             for table in layout.tables:
                 path = folder / f"{table.name}.{options.format}"
-                writers[table.name] = open_writer(options.format, path, table, options.lang)
+                writers[table.name] = open_writer(
+                    options.format, path, with_round_column(table), options.lang
+                )
                 result.rows[table.name] = 0
-            for batch in stream_answers(questionnaire.id, options.statuses):
+            for batch in stream_answers(
+                questionnaire.id, options.statuses, round_id=survey_round.id
+            ):
                 try:
                     tables = batch_tables(layout, schemas, batch)
                 except ValueTooLarge as error:
@@ -298,7 +348,7 @@ def export_submissions(
                         f"({error.value:g}) quá lớn cho một số nguyên; hãy sửa phiếu rồi xuất lại",
                     ) from None
                 for name, rows in tables.items():
-                    writers[name].write(rows)
+                    writers[name].write(add_round(rows, survey_round.code))
                     result.rows[name] += rows.num_rows
                 result.submissions += len(batch)
                 if progress is not None:
@@ -314,6 +364,7 @@ def export_submissions(
             options.statuses,
             options.include_identifying,
             options.lang,
+            survey_round=(survey_round.id, survey_round.code),
         )
         if written is not None:
             result.files.append(written[0])
@@ -329,8 +380,10 @@ def export_submissions(
             "questionnaires": list(options.questionnaires),
             "include_identifying": options.include_identifying,
             "include_women": options.include_women,
+            "round": survey_round.code,
             "rows": result.rows,
         },
     )
+    result.round_file = write_round(folder, survey_round.info())
     db.session.commit()
     return result

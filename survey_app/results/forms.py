@@ -21,6 +21,8 @@ class RunReportForm(FlaskForm):
 
     title = StringField(_l("Title"), validators=[Length(max=200)])
     lang = SelectField(_l("Report language"), choices=LANGUAGE_CHOICES)
+    # Choices (the survey rounds, the open one first) are set by the view.
+    round = SelectField(_l("Survey round"), choices=[], validate_choice=False)
 
 
 class PublishRunForm(FlaskForm):

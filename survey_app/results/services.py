@@ -33,11 +33,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from questionnaires.errors import GesurveyError
+from questionnaires.rounds import RoundError, read_round
 
 from ..core.audit import record
 from ..core.i18n import current_language
 from ..extensions import db
-from ..models import Role, User, utcnow
+from ..models import Role, SurveyRound, User, utcnow
 from ..submissions.checks import InputRejected, load_json
 from .models import ReportRun, ViewerDepartment
 
@@ -179,6 +180,10 @@ def _new_run(folder: Path, title: str, source: str, user: User | None) -> Report
     manifest = _read_manifest(folder)
     if not _files(folder):
         raise ResultsError(_("The report folder is empty."))
+    try:
+        info = read_round(folder)
+    except RoundError as error:
+        raise ResultsError(error.message_in(current_language())) from None
     run = ReportRun(
         title=title.strip() or manifest.get("plan", "") or _("Report"),
         source=source,
@@ -187,6 +192,11 @@ def _new_run(folder: Path, title: str, source: str, user: User | None) -> Report
         folder=folder.name,
         manifest=manifest,
         created_by_id=user.id if user is not None else None,
+        round_id=(
+            db.session.scalar(select(SurveyRound.id).where(SurveyRound.code == info.code))
+            if info is not None
+            else None
+        ),
     )
     db.session.add(run)
     db.session.flush()
@@ -298,9 +308,14 @@ def _default_runner() -> ReportRunner:
 
 
 def run_on_approved(
-    title: str, lang: str, user: User, runner: ReportRunner | None = None
+    title: str,
+    lang: str,
+    user: User,
+    runner: ReportRunner | None = None,
+    round_code: str | None = None,
 ) -> ReportRun:
-    """Export the approved submissions, run the table plan on them and store the run.
+    """Export the approved submissions of a survey round (default: the open one, else the
+    newest), run the table plan on them and store the run, which belongs to that round.
 
     The export includes the women's module (its tables are aggregates with small cells
     suppressed) and never identifying fields; the exported files are deleted afterwards.
@@ -311,8 +326,10 @@ def run_on_approved(
     target = results_dir() / uuid.uuid4().hex
     with tempfile.TemporaryDirectory(prefix="gesurvey-report-") as data_dir:
         try:
-            export_submissions(
-                data_dir, ExportOptions(format="parquet", include_women=True, lang=lang), user
+            exported = export_submissions(
+                data_dir,
+                ExportOptions(format="parquet", include_women=True, lang=lang, round=round_code),
+                user,
             )
         except ExportError as error:
             raise ResultsError(error.message_in(lang)) from None
@@ -331,6 +348,9 @@ def run_on_approved(
         shutil.rmtree(target, ignore_errors=True)
         raise
     run.lang = lang
+    run.round_id = db.session.scalar(
+        select(SurveyRound.id).where(SurveyRound.code == exported.round)
+    )
     return run
 
 

@@ -49,6 +49,19 @@ def _run_or_404(run_id: int) -> ReportRun:
     return run
 
 
+def _run_form(form: RunReportForm) -> RunReportForm:
+    """The run form with the survey rounds to choose from (the open one first)."""
+    from ..export.service import choose_round
+    from ..models import SurveyRound
+
+    lang = current_language()
+    rounds = list(db.session.scalars(select(SurveyRound).order_by(SurveyRound.id.desc())))
+    first = choose_round(None).code if rounds else None
+    rounds.sort(key=lambda r: r.code != first)
+    form.round.choices = [(r.code, f"{r.code} · {r.label(lang)}") for r in rounds]
+    return form
+
+
 @bp.route("/")
 @role_required(*READ_ROLES)
 def index():  # noqa: ANN201
@@ -60,7 +73,7 @@ def index():  # noqa: ANN201
         runs=runs,
         manage=may_manage(current_user),
         upload=UploadRunForm(),
-        run_form=RunReportForm(lang=current_language()),
+        run_form=_run_form(RunReportForm(lang=current_language())),
         publish_form=PublishRunForm(),
         department=own,
         departments=known_departments(),
@@ -150,12 +163,14 @@ def upload():  # noqa: ANN201
 @role_required(*MANAGE_ROLES)
 def run_report():  # noqa: ANN201
     """Run the table plan on the approved submissions and add the result (not yet published)."""
-    form = RunReportForm()
+    form = _run_form(RunReportForm())
     if not form.validate_on_submit():
         flash(_("Choose the report language."), "error")
         return redirect(url_for("results.index"))
     try:
-        added = run_on_approved(form.title.data or "", form.lang.data, current_user)
+        added = run_on_approved(
+            form.title.data or "", form.lang.data, current_user, round_code=form.round.data or None
+        )
         db.session.commit()
     except ResultsError as error:
         db.session.rollback()
