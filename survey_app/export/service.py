@@ -31,6 +31,7 @@ from questionnaires.rounds import write_round
 from questionnaires.tidy import TidyLayout, merged_layout
 
 from ..core.questionnaire_store import questionnaire_for
+from ..core.rounds import ensure_default_round
 from ..extensions import db
 from ..models import Area, QuestionnaireVersion, Role, Status, Submission, SurveyRound, User
 from ..security.sealing import unseal
@@ -152,7 +153,8 @@ def latest_versions(questionnaire_ids: Sequence[str]) -> list[QuestionnaireVersi
 
 
 def choose_round(code: str | None) -> SurveyRound:
-    """The round an export is of: ``code``, else the open round, else the newest one.
+    """The round an export is of: ``code``, else the open round, else the newest one (a
+    database without rounds gets its default round).
 
     ExportError naming the code, and the codes there are, when no round has it.
     """
@@ -165,8 +167,9 @@ def choose_round(code: str | None) -> SurveyRound:
             )
         )
     )
-    if code is None and rounds:
-        return rounds[0]
+    if code is None:
+        # A database without any round gets its default one, as on first collection.
+        return rounds[0] if rounds else ensure_default_round()
     for item in rounds:
         if item.code == code:
             return item
