@@ -55,7 +55,9 @@ def test_export_writes_only_the_rounds_interviews_with_its_code(
         with table.open(encoding="utf-8-sig") as handle:
             assert next(csv.reader(handle))[0] == "round", table.name
         assert {row["round"] for row in rows} <= {"2018"}
-    households = list(csv.DictReader((out / "test_household_household.csv").open(encoding="utf-8-sig")))
+    households = list(
+        csv.DictReader((out / "test_household_household.csv").open(encoding="utf-8-sig"))
+    )
     assert len(households) == 1 and households[0]["round"] == "2018"
     default = tmp_path / "default"
     runner.invoke(["export", "--format", "csv", "--out", str(default), "--user", "admin"])
