@@ -342,3 +342,40 @@ def test_a_district_official_opens_the_browse_page_on_her_district(app, client) 
     page = client.get("/indicators/?code=MT1-CT2").get_data(as_text=True)
     assert "MT1-CT2 – " in page and " · Thành phố Lạng Sơn</h2>" in page
     assert "40.0" in page  # her own draft, with its status
+
+
+def test_figure_page_says_which_estimator_a_survey_figure_is(app, client) -> None:
+    from survey_app.indicators.models import FigureStatus, SourceKind
+    from survey_app.indicators.services import Figure, find_area, put_figure
+
+    world = build_indicator_world(app)
+    with app.app_context():
+        common = {
+            "status": FigureStatus.APPROVED.value,
+            "source_kind": SourceKind.SURVEY.value,
+            "source": "report run 1",
+        }
+        model, _ = put_figure(
+            "I4.1",
+            find_area("178"),
+            "2019",
+            "F",
+            Figure(
+                value=88.5, std_error=2.0, estimator="model", comment="MSE=4 / CV=2.3%", **common
+            ),
+            None,
+        )
+        hidden, _ = put_figure(
+            "I4.1", find_area("178"), "2019", "M", Figure(flag="suppressed", **common), None
+        )
+        db.session.commit()
+        ids = (model.id, hidden.id)
+    login(client, "admin")
+    shown = client.get(f"/indicators/figures/{ids[0]}").get_data(as_text=True)
+    # the pages speak Vietnamese by default
+    assert "Ước lượng mô hình địa bàn nhỏ (EBLUP Fay–Herriot" in shown
+    assert "MSE=4 / CV=2.3%" in shown
+    direct = client.get(f"/indicators/figures/{world.approved_id}").get_data(as_text=True)
+    assert "Ước lượng trực tiếp từ khảo sát" in direct
+    suppressed = client.get(f"/indicators/figures/{ids[1]}").get_data(as_text=True)
+    assert "Không công bố: cả khảo sát và mô hình địa bàn nhỏ" in suppressed
