@@ -23,11 +23,12 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analysis.comparability import version_notes
 from analysis.indicators import read_data_dir
 from analysis.kap import add_kap_columns, kap_table
+from analysis.report_front import front_tables
 from analysis.support_needs import barriers_table, support_needs_table
 from analysis.tables import (
     TableResult,
@@ -37,11 +38,15 @@ from analysis.tables import (
     indicator_table,
     monitoring_table,
 )
+from analysis.target_status import PARITY_NOTE, STATUS_RULE
 from questionnaires import load_bundled
 from questionnaires.cells import csv_cell
 from questionnaires.model import Questionnaire
 from questionnaires.plans import TablePlan, load_plan
 from questionnaires.rounds import read_round
+
+if TYPE_CHECKING:
+    from analysis.trend import TrendResult
 
 __all__ = ["ESTIMATE_COLUMNS", "build_tables", "run_report", "write_csv", "write_estimates"]
 
@@ -102,6 +107,8 @@ def build_tables(
         if note is not None:
             result.notes.append(note)
     notes = [vi if lang == "vi" else en for en, vi in data.notes]
+    if any(t["kind"] == "monitoring" for t in plan.tables):
+        notes += [STATUS_RULE[lang], PARITY_NOTE[lang]]
     return results, notes
 
 
@@ -210,8 +217,13 @@ def run_report(
     progress: Callable[[str], None] | None = None,
     pdf: bool = True,
     small_areas: bool | Sequence[str] = True,
+    trend: TrendResult | None = None,
 ) -> dict[str, Any]:
     """Build every table and write the Excel, PDF, CSV files and department packs.
+
+    The report opens with the plan at a glance and the key findings
+    (:mod:`analysis.report_front`); ``trend`` (the trend tables of earlier rounds and this one)
+    gives them the change since the last round.
 
     ``small_areas`` (default: every proportion and mean of the plan; a list of indicator ids
     restricts it; ``False`` leaves it out) adds ``small_areas.csv``: the district and commune
@@ -239,11 +251,15 @@ def run_report(
         "files": {},
         "departments": {},
     }
-    xlsx = write_xlsx(tables, out / f"report_{lang}.xlsx", title, lang, notes)
+    front = front_tables(tables, lang, None if trend is None else trend.changes)
+    manifest["front"] = [t.id for t in front]
+    xlsx = write_xlsx(front + tables, out / f"report_{lang}.xlsx", title, lang, notes)
     manifest["files"]["xlsx"] = xlsx.name
     rendered: dict[str, bytes] = {}
     if pdf:
-        written = write_pdf(tables, out / f"report_{lang}.pdf", title, lang, notes, rendered)
+        written = write_pdf(
+            front + tables, out / f"report_{lang}.pdf", title, lang, notes, rendered
+        )
         manifest["files"]["pdf"] = written.name
     write_csv(tables, out / "csv")
     manifest["files"]["csv"] = "csv"

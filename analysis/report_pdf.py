@@ -20,6 +20,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from pypdf import PdfReader, PdfWriter
+from pypdf.annotations import Link
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
@@ -29,6 +30,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     BaseDocTemplate,
+    Flowable,
     Frame,
     KeepTogether,
     PageTemplate,
@@ -48,6 +50,14 @@ _SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")
 _WOMEN_COLOUR = colors.HexColor("#B2457A")
 _MEN_COLOUR = colors.HexColor("#3A6EA5")
 
+#: Cell colours of a target's status (table M1 and the plan at a glance).
+STATUS_COLOURS = {
+    "status_achieved": colors.HexColor("#C6EFCE"),
+    "status_on_track": colors.HexColor("#DDEBF7"),
+    "status_off_track": colors.HexColor("#F4CCCC"),
+    "status_cannot_tell": colors.HexColor("#EDEDED"),
+}
+
 #: Relative column widths (by column key, else by kind) in the PDF tables.
 _SHARES = {
     "text": 3.0,
@@ -57,6 +67,11 @@ _SHARES = {
     "target": 1.2,
     "source": 1.8,
     "status": 1.8,
+    "finding": 12.0,
+    "table": 1.0,
+    "goal": 1.4,
+    "change": 1.3,
+    "year": 0.8,
 }
 
 _PDF_TEXT = {
@@ -135,6 +150,30 @@ class _Document(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type
         canvas.setFont(FONT, 7.5)
         canvas.drawString(self.leftMargin, 0.8 * cm, self.footer_text)
         canvas.restoreState()
+
+
+class _Anchor(Flowable):  # type: ignore[misc]  # reportlab has no type information
+    """A cell that records where it was drawn, so a link to another table can be put there.
+
+    The rectangle and the page (within the table's own PDF) go to ``sink``; :func:`write_pdf`
+    turns them into link annotations once it knows the page each table starts on.
+    """
+
+    def __init__(self, inner: Any, target: str, sink: list[Any]) -> None:
+        super().__init__()
+        self.inner = inner
+        self.target = target
+        self.sink = sink
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width, self.height = self.inner.wrap(available_width, available_height)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.inner.drawOn(self.canv, 0, 0)
+        x0, y0 = self.canv.absolutePosition(0, 0)
+        x1, y1 = self.canv.absolutePosition(self.width, self.height)
+        self.sink.append((self.canv.getPageNumber(), (x0, y0, x1, y1), self.target))
 
 
 def _chart(table: TableResult, width: float, lang: str) -> Drawing | None:
@@ -223,8 +262,8 @@ def _table_flowable(table: TableResult, width: float, styles: dict[str, Paragrap
     label_width = 5.2 * cm if len(table.columns) > 4 else 8 * cm
     if len(table.columns) > 12:
         label_width = 4.2 * cm
-    if any(c.key == "agency" for c in table.columns):
-        label_width = 2.6 * cm  # M1: the label is the target's code
+    if any(c.key == "agency" for c in table.columns) or table.extra.get("front"):
+        label_width = 2.6 * cm  # M1 and the front pages: the label is a code
     shares = [_SHARES.get(c.key, _SHARES.get(c.kind, 1.0)) for c in table.columns]
     unit = (width - label_width) / sum(shares) if shares else 0.0
     widths = [label_width] + [unit * share for share in shares]
@@ -268,17 +307,26 @@ def _table_flowable(table: TableResult, width: float, styles: dict[str, Paragrap
             ]
         elif not row.block:
             block = None
-        if len(row.label) <= 38:
-            cells: list[Any] = [("   " if row.block else "") + row.label]
+        link = row.values.get("_link")
+        if link:
+            label = Paragraph(
+                f'<font color="#1F4E9A"><u>{escape(row.label)}</u></font>', styles["cell"]
+            )
+            cells: list[Any] = [_Anchor(label, link, table.extra.setdefault("links", []))]
+        elif len(row.label) <= 38:
+            cells = [("   " if row.block else "") + row.label]
         else:
             indent = "&nbsp;&nbsp;&nbsp;" if row.block else ""
             cells = [Paragraph(indent + escape(row.label), styles["cell"])]
-        for column in table.columns:
-            shown = format_cell(row.values.get(column.key), column.kind, row.flags.get(column.key))
+        for j, column in enumerate(table.columns, start=1):
+            flag = row.flags.get(column.key)
+            shown = format_cell(row.values.get(column.key), column.kind, flag)
             if column.kind == "text":
                 cells.append(Paragraph(escape(shown), styles["cell"]))
             else:
                 cells.append(shown)
+            if flag in STATUS_COLOURS:
+                style.append(("BACKGROUND", (j, len(data)), (j, len(data)), STATUS_COLOURS[flag]))
         data.append(cells)
     if len(data) > 2:
         style.append(("LINEBELOW", (0, -1), (-1, -1), 0.6, colors.black))
@@ -382,6 +430,14 @@ def write_pdf(
     for (label, start), reader in zip(entries, readers, strict=True):
         writer.append(reader, import_outline=False)
         writer.add_outline_item(title=label, page_number=start - 1)
+    starts = {t.id: start for t, (_, start) in zip(tables, entries, strict=True)}
+    for table, (_, start) in zip(tables, entries, strict=True):
+        for page, rect, target in table.extra.get("links", ()):
+            if target in starts:
+                writer.add_annotation(
+                    page_number=start - 1 + page - 1,
+                    annotation=Link(rect=rect, target_page_index=starts[target] - 1),
+                )
     writer.add_metadata({"/Title": title, "/Author": "gesurvey"})
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

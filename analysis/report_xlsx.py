@@ -42,6 +42,17 @@ _TITLE = Font(bold=True, size=12)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
 _BLOCK_FILL = PatternFill("solid", fgColor="F2F2F2")
 _THIN = Side(style="thin", color="999999")
+_LINK = Font(color="1F4E9A", underline="single")
+#: Fills of a target's status (table M1 and the plan at a glance), as in the PDF.
+_STATUS_FILLS = {
+    f"status_{name}": PatternFill("solid", fgColor=colour)
+    for name, colour in (
+        ("achieved", "C6EFCE"),
+        ("on_track", "DDEBF7"),
+        ("off_track", "F4CCCC"),
+        ("cannot_tell", "EDEDED"),
+    )
+}
 
 
 def _sheet_name(table_id: str, used: set[str]) -> str:
@@ -80,13 +91,18 @@ def write_xlsx(
         contents.cell(row=i, column=1, value=note)
     start = 3 + len(notes or [])
     used = {contents.title}
+    names = {table.id: _sheet_name(table.id, used) for table in tables}
     for i, table in enumerate(tables):
-        name = _sheet_name(table.id, used)
+        name = names[table.id]
         row = start + i
         cell = contents.cell(row=row, column=1, value=table.id)
         cell.hyperlink = f"#'{name}'!A1"
         contents.cell(row=row, column=2, value=table.title)
-        _write_sheet(book.create_sheet(name), table, lang)
+        _write_sheet(book.create_sheet(name), table, lang, names)
+    front = sum(1 for table in tables if table.extra.get("front"))
+    if front:  # the front pages open the workbook, before the contents
+        book.move_sheet(contents, offset=front)
+        book.active = 0
     contents.column_dimensions["A"].width = 14
     contents.column_dimensions["B"].width = 110
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +110,9 @@ def write_xlsx(
     return path
 
 
-def _write_sheet(sheet: Any, table: TableResult, lang: str) -> None:
+def _write_sheet(
+    sheet: Any, table: TableResult, lang: str, names: dict[str, str] | None = None
+) -> None:
     low, high = _LOW_HIGH["vi" if lang == "vi" else "en"]
     sheet["A1"] = f"{table.id}. {table.title}"
     sheet["A1"].font = _TITLE
@@ -132,10 +150,16 @@ def _write_sheet(sheet: Any, table: TableResult, lang: str) -> None:
             block = None
         label = sheet.cell(row=r, column=1, value=("   " if row.block else "") + row.label)
         label.alignment = Alignment(wrap_text=True)
+        link = row.values.get("_link")
+        if link and names and link in names:
+            label.hyperlink = f"#'{names[link]}'!A1"
+            label.font = _LINK
         for j, (key, _, kind, _) in enumerate(layout, start=2):
             value = row.values.get(key)
             flag = row.flags.get(key)
             cell = sheet.cell(row=r, column=j)
+            if flag in _STATUS_FILLS:
+                cell.fill = _STATUS_FILLS[flag]
             if flag == SUPPRESSED:
                 cell.value = "*"
                 cell.alignment = Alignment(horizontal="right")

@@ -95,12 +95,13 @@ _TEXT: dict[str, dict[str, str]] = {
         "vi": "Mục tiêu, đối tượng và cơ quan chịu trách nhiệm theo Kế hoạch (mục II.2 và VI). "
         "Số liệu sổ đăng ký lấy dòng cấp tỉnh mới nhất của chỉ tiêu (register.csv), giá trị cơ sở "
         "là dòng của năm cơ sở. Dòng ghi 'chỉ cấp xã' hoặc 'tham khảo' chỉ đo một phần đối tượng "
-        "của chỉ tiêu. Số liệu phiếu xã là tổng của các xã đã báo cáo.",
+        "của chỉ tiêu nên được ghi 'chưa kết luận được'. Số liệu phiếu xã là tổng của các xã đã "
+        "báo cáo.",
         "en": "Targets, populations and responsible agencies as the plan states them (sections "
         "II.2 and VI). Register figures are the target's latest province-level row of "
         "register.csv; the baseline is its baseline-year row. Rows marked 'commune level only' "
-        "or 'indicative' measure part of the target's population. Commune-form figures are "
-        "sums over the communes that reported.",
+        "or 'indicative' measure part of the target's population and are marked 'cannot tell'. "
+        "Commune-form figures are sums over the communes that reported.",
     },
     "too_few": {"vi": "Quá ít trường hợp (*)", "en": "Too few cases (*)"},
     "survey": {"vi": "Khảo sát", "en": "Survey"},
@@ -845,7 +846,7 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
     follows the CI rule of :mod:`analysis.target_status`; register and commune-form figures have
     no sampling error and are passed as their own CI.
     """
-    from analysis.target_status import STATUS_RULE, target_status
+    from analysis.target_status import STATUS_RULE, Status, target_status
     from questionnaires.register import find_record
     from questionnaires.targets import load_targets
 
@@ -870,6 +871,7 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
             baseline = None if baseline_record is None else baseline_record.value
             found: list[tuple[str, str, float, tuple[float, float], int | None, int | None, bool]]
             found = []
+            indicators: list[str | None] = []
             if "register" in target.sources or not measures.get(code):
                 record = find_record(work.data.register, code)
                 if record is not None:
@@ -881,9 +883,11 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
                         source = f"{source}: {names}"
                     pair = (record.value, record.value)
                     found.append(("", source, record.value, pair, None, record.period, False))
+                    indicators.append(None)
                 else:
                     source = f"{text('register', lang)}: {text('no_data', lang).lower()}"
                     found.append(("", source, math.nan, (math.nan, math.nan), None, None, False))
+                    indicators.append(None)
             for measure in measures.get(code, ()):
                 label = measure.get("label", {}).get(lang, "")
                 partial = bool(measure.get("partial", False))
@@ -905,7 +909,10 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
                     source = text("commune", lang)
                     year = work.latest_year
                 found.append((label, source, est, ci, n, year, partial))
-            for label, source, est, ci, n, year, partial in found:
+                indicators.append(measure.get("indicator"))
+            for (label, source, est, ci, n, year, partial), iid in zip(
+                found, indicators, strict=True
+            ):
                 status = target_status(
                     est,
                     ci[0],
@@ -917,6 +924,9 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
                     latest_year=year,
                     target_year=target.target_year,
                 )
+                if partial:
+                    # Part of the target's population only: shown, but no verdict on the target.
+                    status = Status.CANNOT_TELL
                 too_few = n is not None and ci[0] != ci[1] and n < settings["suppress_below"]
                 is_survey = ci[0] != ci[1]
                 shown_ci = ci if is_survey else (math.nan, math.nan)
@@ -942,6 +952,7 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
                             "_comparator": comparator,
                             "_unit": target.unit,
                             "_partial": partial,
+                            "_indicator": iid,
                             "_ci": ci,
                         },
                         {"status": f"status_{'cannot_tell' if too_few else status.value}"},

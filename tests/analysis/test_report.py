@@ -94,8 +94,9 @@ def test_pdf_outline_lists_the_tables(report, plan_tables):
     out, _ = report
     outline = PdfReader(out / "report_vi.pdf").outline
     titles = [item.title for item in outline]
-    assert len(titles) == len(plan_tables)
-    assert titles[0].startswith("D1.1.")
+    assert len(titles) == len(plan_tables) + 2  # the plan at a glance and the key findings
+    assert titles[0].startswith("G1.") and titles[1].startswith("G2.")
+    assert titles[2].startswith("D1.1.")
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
@@ -147,7 +148,8 @@ def test_pdftotext_reads_the_diacritics(report):
 def test_excel_has_a_sheet_per_table_with_numbers(report, plan_tables):
     out, _ = report
     book = load_workbook(out / "report_vi.xlsx")
-    assert len(book.sheetnames) == len(plan_tables) + 1
+    assert len(book.sheetnames) == len(plan_tables) + 3
+    assert book.sheetnames[:3] == ["G1", "G2", "Mục lục"]  # the front pages open the workbook
     sheet = book["D4.1"]
     assert sheet["A1"].value.startswith("D4.1. Tỷ lệ biết chữ")
     assert sheet.freeze_panes == "B5"  # two header rows stay visible
@@ -235,7 +237,7 @@ def test_command_writes_an_english_report_and_tolerates_missing_tables(
     assert f"Wrote {len(plan_tables)} tables" in result.output
     book = load_workbook(out / "report_en.xlsx")
     assert book["D4.1"]["A1"].value.startswith("D4.1. Literacy rate of women and men")
-    notes = [c.value for row in book[book.sheetnames[0]].iter_rows() for c in row if c.value]
+    notes = [c.value for row in book["Contents"].iter_rows() for c in row if c.value]
     assert any("Table 'women' is not in" in str(n) for n in notes)
 
 
@@ -262,3 +264,33 @@ def test_command_reports_bad_input_without_a_traceback(tmp_path):
     assert result.exit_code == 2
     assert "plan.json" in result.output
     assert "Traceback" not in result.output
+
+
+def test_front_pages_take_their_numbers_from_m1_and_link_to_the_tables(report):
+    out, manifest = report
+    assert manifest["front"] == ["G1", "G2"]
+    book = load_workbook(out / "report_vi.xlsx")
+    glance, m1 = book["G1"], book["M1"]
+    codes = [str(r[0].value).strip() for r in glance.iter_rows(min_row=5) if r[0].value]
+    targets = [c for c in codes if c.startswith("MT")]
+    assert len(targets) == 28  # 27 targets, the awareness target in its two parts
+    # The figure of MT4-CT2 on the glance page is the register's 48 shown in M1.
+    row = next(r for r in glance.iter_rows(min_row=5) if str(r[0].value).strip() == "MT4-CT2")
+    m1_row = next(r for r in m1.iter_rows(min_row=5) if str(r[0].value).strip() == "MT4-CT2")
+    assert 48.0 in [c.value for c in row] and 48.0 in [c.value for c in m1_row]
+    assert row[0].hyperlink.target == "#'M1'!A1"
+    fills = {c.fill.fgColor.rgb for r in glance.iter_rows(min_row=5) for c in r}
+    assert "00C6EFCE" in fills  # MT4-CT2 achieved: green
+    reader = PdfReader(out / "report_vi.pdf")
+    outline = {
+        item.title.split(".")[0]: reader.get_destination_page_number(item)
+        for item in reader.outline
+    }
+    targets_of_links = []
+    for page in reader.pages[outline["G1"] : outline["D1"]]:
+        for annotation in page.get("/Annots", []) or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") == "/Link":
+                destination = annotation["/Dest"]
+                targets_of_links.append(reader.get_page_number(destination[0].get_object()))
+    assert outline["M1"] in targets_of_links  # glance rows link to M1
