@@ -43,7 +43,7 @@ from questionnaires import load_bundled
 from questionnaires.cells import csv_cell
 from questionnaires.model import Questionnaire
 from questionnaires.plans import TablePlan, load_plan
-from questionnaires.rounds import read_round
+from questionnaires.rounds import RoundInfo, read_round, write_round
 
 if TYPE_CHECKING:
     from analysis.trend import TrendResult
@@ -116,15 +116,17 @@ def _safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
 
 
-def write_csv(tables: list[TableResult], folder: Path) -> list[Path]:
-    """One CSV per table, UTF-8 with BOM; title first, then the table, notes and source."""
+def write_csv(tables: list[TableResult], folder: Path, round_label: str = "") -> list[Path]:
+    """One CSV per table, UTF-8 with BOM; title first (with the survey round's label when
+    given), then the table, notes and source."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for table in tables:
         path = folder / f"{_safe_name(table.id)}.csv"
         frame = table.to_frame().map(csv_cell)
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            handle.write(_csv_line([f"{table.id}. {table.title}"]))
+            suffix = f" · {round_label}" if round_label else ""
+            handle.write(_csv_line([f"{table.id}. {table.title}{suffix}"]))
             frame.to_csv(handle, index=False, lineterminator="\n")
             for note in table.notes:
                 handle.write(_csv_line([note]))
@@ -218,12 +220,17 @@ def run_report(
     pdf: bool = True,
     small_areas: bool | Sequence[str] = True,
     trend: TrendResult | None = None,
+    survey_round: RoundInfo | None = None,
 ) -> dict[str, Any]:
     """Build every table and write the Excel, PDF, CSV files and department packs.
 
     The report opens with the plan at a glance and the key findings
     (:mod:`analysis.report_front`); ``trend`` (the trend tables of earlier rounds and this one)
     gives them the change since the last round.
+
+    ``survey_round`` (default: the data folder's ``round.json``, when there is one) puts the
+    round's label in the title of the workbook, the PDF's title page and every table CSV's
+    title line, and its ``round.json`` beside the report and in each department pack.
 
     ``small_areas`` (default: every proportion and mean of the plan; a list of indicator ids
     restricts it; ``False`` leaves it out) adds ``small_areas.csv``: the district and commune
@@ -242,6 +249,13 @@ def run_report(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     title = plan.title[lang]
+    round_label = ""
+    if survey_round is None:
+        survey_round = read_round(data_dir)
+    if survey_round is not None:
+        round_label = f"{survey_round.label(lang)} ({survey_round.code})"
+        title = f"{title} · {round_label}"
+        write_round(out, survey_round)
     manifest: dict[str, Any] = {
         "plan": plan.id,
         "plan_version": plan.version,
@@ -250,6 +264,7 @@ def run_report(
         "notes": notes,
         "files": {},
         "departments": {},
+        "round": survey_round.to_dict() if survey_round is not None else None,
     }
     front = front_tables(tables, lang, None if trend is None else trend.changes)
     manifest["front"] = [t.id for t in front]
@@ -261,7 +276,7 @@ def run_report(
             front + tables, out / f"report_{lang}.pdf", title, lang, notes, rendered
         )
         manifest["files"]["pdf"] = written.name
-    write_csv(tables, out / "csv")
+    write_csv(tables, out / "csv", round_label)
     manifest["files"]["csv"] = "csv"
     manifest["files"]["estimates"] = write_estimates(tables, out / "estimates.csv").name
     for dep_id, label in plan.departments.items():
@@ -278,7 +293,9 @@ def run_report(
                     own, folder / f"{dep_id}_{lang}.pdf", dep_title, lang, notes, rendered
                 ).name
             )
-        write_csv(own, folder / "csv")
+        write_csv(own, folder / "csv", round_label)
+        if survey_round is not None:
+            write_round(folder, survey_round)
         manifest["departments"][dep_id] = {
             "label": label[lang],
             "tables": [t.id for t in own],
