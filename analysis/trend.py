@@ -797,7 +797,14 @@ def trend_tables(
 def _targets(plan: TablePlan, refs: list[RoundRef], levels: pd.DataFrame) -> pd.DataFrame:
     """The on-track table: each survey target's baseline, latest estimate, path and status."""
     from analysis.target_status import path_value, target_status
+    from questionnaires.targets import load_targets
 
+    # The targets (comparator, value, text) live in targets.json; M1 names their survey measures.
+    plan_targets = {}
+    for known in load_targets():
+        plan_targets[known.code] = (known.comparator, known.value, known.text)
+        for part in known.parts:
+            plan_targets[part.code] = (part.comparator, part.value, part.text)
     totals = levels[(levels["by"] == "total") & (levels["sex"] == "all")].set_index(
         ["indicator", "round"]
     )
@@ -810,19 +817,22 @@ def _targets(plan: TablePlan, refs: list[RoundRef], levels: pd.DataFrame) -> pd.
             iid = target.get("indicator")
             if target.get("source") != "survey" or iid is None:
                 continue
+            if target["code"] not in plan_targets:
+                continue
+            comparator, value, words = plan_targets[target["code"]]
+            label = target.get("label") or words
             base = totals.loc[(iid, first.code)] if (iid, first.code) in totals.index else None
             latest = totals.loc[(iid, last.code)] if (iid, last.code) in totals.index else None
             baseline = None if base is None else float(base["estimate"])
             estimate = math.nan if latest is None else float(latest["estimate"])
             low = math.nan if latest is None else float(latest["ci_low"])
             high = math.nan if latest is None else float(latest["ci_high"])
-            value = float(target["target"])
             status = target_status(
                 estimate,
                 low,
                 high,
                 value,
-                target["comparator"],
+                comparator,
                 baseline=baseline,
                 baseline_year=first.year,
                 latest_year=last.year,
@@ -836,9 +846,9 @@ def _targets(plan: TablePlan, refs: list[RoundRef], levels: pd.DataFrame) -> pd.
                 {
                     "code": target["code"],
                     "indicator": iid,
-                    "label_vi": target["label"]["vi"],
-                    "label_en": target["label"]["en"],
-                    "comparator": target["comparator"],
+                    "label_vi": label["vi"],
+                    "label_en": label["en"],
+                    "comparator": comparator,
                     "target": value,
                     "baseline_round": first.code,
                     "baseline_year": first.year,
