@@ -235,3 +235,15 @@ def test_frame_scale_is_read_off_the_commune_codes() -> None:
     data = SimpleNamespace(frames={"household": households, "women": pd.DataFrame({"x": [1]})})
     assert _frame_scale(data) == 2
     assert _frame_scale(SimpleNamespace(frames={"women": pd.DataFrame({"x": [1]})})) == 1
+
+
+def test_normality_check_beyond_shapiro_wilks_range() -> None:
+    from scipy import stats
+
+    from analysis.sae import _normality_p
+
+    rng = np.random.default_rng(4)
+    small, large = rng.normal(size=200), rng.normal(size=6000)
+    assert _normality_p(small) == stats.shapiro(small).pvalue
+    assert _normality_p(large) == stats.normaltest(large).pvalue
+    assert _normality_p(rng.exponential(size=6000)) < 0.01
