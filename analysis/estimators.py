@@ -50,6 +50,9 @@ __all__ = [
     "total",
 ]
 
+#: Below this share of rows with a value, domain sums run over those rows only.
+_COMPACT_SHARE = 0.5
+
 #: Build dense score chunks of at most this many cells for calibrated designs (~64 MB).
 _DENSE_CELLS = 8_000_000
 
@@ -324,6 +327,15 @@ class _Values:
         assert self.numeric is not None
         return np.asarray(self.numeric[rows][:, None])
 
+    def take(self, rows: np.ndarray) -> _Values:
+        """The values of ``rows`` only."""
+        return _Values(
+            numeric=None if self.numeric is None else self.numeric[rows],
+            levels=None if self.levels is None else self.levels[rows],
+            n_levels=self.n_levels,
+            matrix=None if self.matrix is None else self.matrix[rows],
+        )
+
     def grouped(self, key: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
         """``sum(w * value)`` per group of ``key`` and per column: groups × width.
 
@@ -387,18 +399,29 @@ def _linearise(
     n_domains = domains.count
     n_psu = design.n_psu
     cells = n_psu * n_domains
-    # Rows without a value go to one extra, discarded cell instead of being copied out.
-    key = np.where(valid, design.psu_codes * n_domains + domains.codes, cells)
-    w = np.where(valid, design.weights, 0.0)
+    kept = np.count_nonzero(valid)
+    if 0 < kept < _COMPACT_SHARE * len(valid):
+        # Few rows in the population (a table's indicator on a million persons): sum only them.
+        rows = np.flatnonzero(valid)
+        key = design.psu_codes[rows] * n_domains + domains.codes[rows]
+        w = design.weights[rows]
+        in_rows = values.take(rows)
+        v_rows = None if v is None else v[rows]
+    else:
+        # Rows without a value go to one extra, discarded cell instead of being copied out.
+        key = np.where(valid, design.psu_codes * n_domains + domains.codes, cells)
+        w = np.where(valid, design.weights, 0.0)
+        in_rows = values
+        v_rows = v
     counts = np.bincount(key, minlength=cells + 1)[:cells].reshape(n_psu, n_domains)
     b = np.bincount(key, weights=w, minlength=cells + 1)[:cells].reshape(n_psu, n_domains)
     width = values.width
-    a = values.grouped(key, w, cells + 1)[:cells].reshape(n_psu, n_domains, width)
+    a = in_rows.grouped(key, w, cells + 1)[:cells].reshape(n_psu, n_domains, width)
     if denominator == "weights":
         bv: np.ndarray | None = b
     elif denominator == "v":
-        assert v is not None
-        wv = np.where(valid, w * v, 0.0)
+        assert v_rows is not None
+        wv = w * v_rows if in_rows is not values else np.where(valid, w * v_rows, 0.0)
         bv = np.bincount(key, weights=wv, minlength=cells + 1)[:cells].reshape(n_psu, n_domains)
     else:
         bv = None
