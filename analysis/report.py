@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis.comparability import version_notes
-from analysis.indicators import read_data_dir
+from analysis.indicators import SurveyData, read_data_dir
 from analysis.kap import add_kap_columns, kap_table
 from analysis.report_front import front_tables
 from analysis.support_needs import barriers_table, support_needs_table
@@ -87,10 +87,15 @@ def build_tables(
     lang: str = "vi",
     forms: dict[str, Questionnaire] | None = None,
     progress: Callable[[str], None] | None = None,
+    data: SurveyData | None = None,
 ) -> tuple[list[TableResult], list[str]]:
-    """Compute every table of the plan; return the tables and the run's general notes."""
+    """Compute every table of the plan; return the tables and the run's general notes.
+
+    ``data`` is the folder already read for this plan (:func:`read_data_dir`), when the caller
+    needs it again afterwards (the report's small-area step) and should not read it twice.
+    """
     forms = load_bundled() if forms is None else forms
-    data = read_data_dir(data_dir, plan, forms)
+    data = read_data_dir(data_dir, plan, forms) if data is None else data
     work = WorkFrames(data, plan, forms, lang)
     info = read_round(data_dir)
     work.latest_year = None if info is None else info.reference_year
@@ -245,7 +250,10 @@ def run_report(
 
     forms = load_bundled()
     plan = load_plan(plan_path, forms)
-    tables, notes = build_tables(data_dir, plan, lang, forms, progress)
+    # Read once: the tables and the small-area step use the same frames (a million persons'
+    # tables read twice held both copies at once).
+    data = read_data_dir(data_dir, plan, forms)
+    tables, notes = build_tables(data_dir, plan, lang, forms, progress, data=data)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     title = plan.title[lang]
@@ -307,7 +315,7 @@ def run_report(
         name = "small_areas.csv"
         chosen = None if small_areas is True else list(small_areas)
         manifest["small_areas"] = write_small_area_csv(
-            str(data_dir), out / name, lang, chosen, plan_path=str(plan_path)
+            str(data_dir), out / name, lang, chosen, plan_path=str(plan_path), loaded=(data, plan)
         ) | {"file": name}
         manifest["files"]["small_areas"] = name
     (out / "manifest.json").write_text(

@@ -673,7 +673,12 @@ def small_area_estimates(
     indicators: Sequence[str] | None = None,
     levels: Sequence[str] = ("district", "commune"),
     plan_path: str | None = None,
+<<<<<<< HEAD
     frame_scale: int | None = None,
+=======
+    frame_scale: int = 1,
+    loaded: tuple[Any, Any] | None = None,
+>>>>>>> 85502dd (report: the data folder is read once for the tables and the small-area step (it was read twice and both copies held), and each small-area fit copies only the design and area columns, not the whole source frame; report files identical)
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Published district and commune figures for the plan's proportions and means.
 
@@ -685,9 +690,13 @@ def small_area_estimates(
     the second value with its reason, and so is a model that cannot be fitted at all. The
     census frame's scale is read off the commune codes unless ``frame_scale`` is given.
     """
+<<<<<<< HEAD
     data, plan = _load(data_dir, plan_path)
     if frame_scale is None:
         frame_scale = _frame_scale(data)
+=======
+    data, plan = _load(data_dir, plan_path) if loaded is None else loaded
+>>>>>>> 85502dd (report: the data folder is read once for the tables and the small-area step (it was read twice and both copies held), and each small-area fit copies only the design and area columns, not the whole source frame; report files identical)
     wanted = (
         list(indicators)
         if indicators is not None
@@ -797,12 +806,14 @@ def write_small_area_csv(
     indicators: Sequence[str] | None = None,
     levels: Sequence[str] = ("district", "commune"),
     plan_path: str | None = None,
+    loaded: tuple[Any, Any] | None = None,
 ) -> dict[str, Any]:
     """The report's small-area table: one row per indicator, level, sex and area with the
     direct and model figures, the published one, its estimator and the reason (a key of
     :data:`REASONS` and its text in both languages, which the gender database stores); then a
-    note in ``lang`` explaining each estimator. A suppressed figure has no published number."""
-    table, info = small_area_estimates(data_dir, indicators, levels, plan_path)
+    note in ``lang`` explaining each estimator. A suppressed figure has no published number.
+    ``loaded``: the folder's data and plan as the report already read them (else read here)."""
+    table, info = small_area_estimates(data_dir, indicators, levels, plan_path, loaded=loaded)
     notes = ESTIMATOR_NOTES[lang]
     if len(table):
         table["reason_en"] = [REASONS[r]["en"] for r in table["reason"]]
