@@ -673,12 +673,8 @@ def small_area_estimates(
     indicators: Sequence[str] | None = None,
     levels: Sequence[str] = ("district", "commune"),
     plan_path: str | None = None,
-<<<<<<< HEAD
     frame_scale: int | None = None,
-=======
-    frame_scale: int = 1,
     loaded: tuple[Any, Any] | None = None,
->>>>>>> 85502dd (report: the data folder is read once for the tables and the small-area step (it was read twice and both copies held), and each small-area fit copies only the design and area columns, not the whole source frame; report files identical)
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Published district and commune figures for the plan's proportions and means.
 
@@ -690,13 +686,9 @@ def small_area_estimates(
     the second value with its reason, and so is a model that cannot be fitted at all. The
     census frame's scale is read off the commune codes unless ``frame_scale`` is given.
     """
-<<<<<<< HEAD
-    data, plan = _load(data_dir, plan_path)
+    data, plan = _load(data_dir, plan_path) if loaded is None else loaded
     if frame_scale is None:
         frame_scale = _frame_scale(data)
-=======
-    data, plan = _load(data_dir, plan_path) if loaded is None else loaded
->>>>>>> 85502dd (report: the data folder is read once for the tables and the small-area step (it was read twice and both copies held), and each small-area fit copies only the design and area columns, not the whole source frame; report files identical)
     wanted = (
         list(indicators)
         if indicators is not None
