@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..core.access import area_ids_within, role_required
-from ..core.audit import record
+from ..core.audit import action_label, record
 from ..core.i18n import current_language
 from ..core.questionnaire_store import (
     PublishError,
@@ -475,34 +476,54 @@ def progress() -> ResponseReturnValue:
     Only counts: no page here shows an individual submission.
     """
     limit = area_ids_within(current_user.area) if current_user.role == Role.SUPERVISOR else None
+    # Targets are households of one questionnaire: they add up within a questionnaire only
+    # (a household's individual interview is not a second household).
     targets: dict[tuple, int] = defaultdict(int)
     assignment_query = select(Assignment)
     if limit is not None:
         assignment_query = assignment_query.where(Assignment.area_id.in_(limit))
     for assignment in db.session.scalars(assignment_query):
         district = assignment.area.district()
-        key = (district.label if district else "", assignment.enumerator.username)
+        key = (
+            district.label if district else "",
+            assignment.questionnaire_id,
+            assignment.enumerator.username,
+        )
         targets[key] += assignment.target
     counts: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     query = (
-        select(Area, User.username, Submission.status, func.count())
+        select(
+            Area,
+            QuestionnaireVersion.questionnaire_id,
+            User.username,
+            Submission.status,
+            func.count(),
+        )
         .join(Area, Submission.district_id == Area.id, isouter=True)
         .join(User, Submission.enumerator_id == User.id)
-        .group_by(Area.id, User.username, Submission.status)
+        .join(QuestionnaireVersion, Submission.questionnaire_version_id == QuestionnaireVersion.id)
+        .group_by(Area.id, QuestionnaireVersion.questionnaire_id, User.username, Submission.status)
     )
     if limit is not None:
         query = query.where(Submission.area_id.in_(limit))
-    for district, username, status, n in db.session.execute(query):
-        counts[(district.label if district else "", username)][status] += n
+    for district, questionnaire_id, username, status, n in db.session.execute(query):
+        counts[(district.label if district else "", questionnaire_id, username)][status] += n
     keys = sorted(set(targets) | set(counts))
     show_names = current_user.role in (Role.ADMIN, Role.SUPERVISOR)
+    lang = current_language()
+    titles: dict[str, str] = {}
+    for _district, questionnaire_id, _name in keys:
+        if questionnaire_id not in titles:
+            version = current_version(questionnaire_id)
+            titles[questionnaire_id] = version.title(lang) if version else questionnaire_id
     rows = []
-    by_district: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_district: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for key in keys:
         c = counts.get(key, {})
         row: dict[str, Any] = {
             "district": key[0],
-            "enumerator": key[1],
+            "questionnaire": titles[key[1]],
+            "enumerator": key[2],
             "target": targets.get(key, 0),
             "completed": sum(c.get(s, 0) for s in COMPLETED),
             "approved": c.get(Status.APPROVED.value, 0),
@@ -510,12 +531,21 @@ def progress() -> ResponseReturnValue:
         }
         rows.append(row)
         for name in ("target", "completed", "approved", "returned"):
-            by_district[key[0]][name] += row[name]
+            by_district[(key[0], key[1])][name] += row[name]
     return render_template(
         "admin/progress.html",
         rows=rows if show_names else [],
-        by_district=sorted(by_district.items()),
+        by_district=[
+            ((district, titles[questionnaire_id]), c)
+            for (district, questionnaire_id), c in sorted(by_district.items())
+        ],
     )
+
+
+@bp.app_template_filter("plain_json")
+def plain_json(value: Any) -> str:
+    """A value as JSON with its letters as they are (no \\u escapes of Vietnamese text)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 @bp.route("/audit")
@@ -528,7 +558,9 @@ def audit() -> ResponseReturnValue:
             select(AuditLog).order_by(AuditLog.id.desc()).offset((page - 1) * 500).limit(500)
         )
     )
-    return render_template("admin/audit.html", entries=entries, page=page)
+    return render_template(
+        "admin/audit.html", entries=entries, page=page, action_label=action_label
+    )
 
 
 def _withheld_ids(version: QuestionnaireVersion) -> frozenset[str]:

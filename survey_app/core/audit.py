@@ -47,3 +47,42 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def _action_labels() -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    return {
+        "submission.start": _("Interview started"),
+        "submission.submit": _("Interview submitted"),
+        "submission.resubmit": _("Interview submitted again after correction"),
+        "submission.approve": _("Interview approved"),
+        "submission.return": _("Interview returned for correction"),
+        "submission.reject": _("Interview rejected"),
+        "submission.correct": _("Answer corrected"),
+        "submission.correct_refused": _("Correction refused"),
+        "submission.conflict": _("Different copy of an interview kept as a conflict"),
+        "user.create": _("User created"),
+        "user.active": _("User enabled or disabled"),
+        "user.password_reset": _("Password reset"),
+        "user.token": _("API token made"),
+        "auth.lockout": _("Login locked after failed attempts"),
+        "area.create": _("Area created"),
+        "areas.load": _("Areas loaded"),
+        "assignment.create": _("Assignment created"),
+        "assignment.target": _("Assignment target changed"),
+        "assignments.import": _("Assignments imported"),
+        "questionnaire.publish": _("Questionnaire version published"),
+        "export.microdata": _("Microdata exported"),
+        "results.add": _("Report run added"),
+        "results.publish": _("Results published"),
+        "results.withdraw": _("Results withdrawn"),
+        "results.department": _("Department pack made"),
+        "simulation.load": _("Simulated survey loaded"),
+    }
+
+
+def action_label(action: str) -> str:
+    """An audit action in the reader's language ("submission.return" -> "Interview returned for
+    correction"); an action without a label keeps its code."""
+    return _action_labels().get(action, action)

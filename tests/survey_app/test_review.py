@@ -299,3 +299,31 @@ def test_json_export_withholds_names_and_the_womens_module(app, client, auth, wo
     assert "HH01" not in record["answers"]  # the household head's name
     assert all("M01" not in row for row in record["answers"]["roster"])  # members' names
     assert client.get("/admin/export/test_women.json").status_code == 403
+
+
+def test_progress_keeps_each_questionnaires_targets_apart(app, client, auth, world) -> None:
+    """A second questionnaire assigned in the same village is its own line, never added to the
+    household target."""
+    from survey_app.admin.services import create_assignment
+
+    second = {**load_test_form(), "id": "test_second"}
+    with app.app_context():
+        publish(second)
+        db.session.flush()
+        create_assignment("enum178", "17801001", "test_second", 7)
+        db.session.commit()
+    auth.login("admin")
+    page = client.get("/admin/progress").get_data(as_text=True)
+    assert "<td>enum178</td><td>20</td>" in page
+    assert "<td>enum178</td><td>7</td>" in page
+    assert "<td>27</td>" not in page
+
+
+def test_audit_view_speaks_the_readers_language(app, client, auth, world) -> None:
+    """Actions are named in Vietnamese and Vietnamese values are shown as written."""
+    submit_own_draft(client, auth, world)
+    auth.login("admin")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "Nộp phiếu" in page
+    assert ">submission.submit<" not in page
+    assert "\\u" not in page

@@ -26,8 +26,10 @@ export class Fields {
       h("span", { class: "gs-qid", text: q.id }), " ",
       labelText,
       q.required ? h("span", { class: "gs-required", "aria-hidden": "true", text: " *" }) : null,
+      q.required ? h("span", { class: "gs-visually-hidden", text: " " + this.t("requiredMark") }) :
+        null,
     ]);
-    const message = h("p", { class: "gs-message", id: id + "-message", role: "alert" });
+    const message = h("p", { class: "gs-message", id: id + "-message" });
     const el = h("div", { class: "gs-field gs-type-" + q.type, "data-qid": q.id,
       "data-path": key, role: "group", "aria-labelledby": id + "-label" }, [label]);
     const hint = q.hint ? h("p", { class: "gs-hint", text: this.questionText(q.hint, path) }) :
@@ -112,6 +114,7 @@ export class Fields {
     else if (q.type === "decimal") Object.assign(attrs, { type: "text", inputmode: "decimal" });
     else if (q.type === "date") Object.assign(attrs, { type: "date" });
     else Object.assign(attrs, { type: "text" });
+    if (q.required) attrs["aria-required"] = "true";
     const input = h("input", attrs);
     if (q.generate) input.readOnly = true; /* made by the tablet, never typed */
     const missingCodes = q.missing_codes || [];
@@ -147,8 +150,11 @@ export class Fields {
     return input;
   }
   choiceInput(q, path, key, view) {
-    const box = h("div", { class: "gs-choices" + (q.type === "likert5" ? " gs-likert" : "") });
     const multi = q.type === "multi";
+    const labelId = "gs-" + key.replace(/[^A-Za-z0-9_-]/g, "-") + "-label";
+    const box = h("div", { class: "gs-choices" + (q.type === "likert5" ? " gs-likert" : ""),
+      role: multi ? null : "radiogroup", "aria-labelledby": multi ? null : labelId,
+      "aria-required": q.required && !multi ? "true" : null });
     const all = this.model.choices(q);
     const drawOptions = (offered) => {
       box.innerHTML = "";

@@ -14,17 +14,22 @@ export class Rendering {
       onclick: () => this.switchLanguage() });
     this.progressText = h("span", { class: "gs-progress-text" });
     this.progressBar = h("span", { class: "gs-progress-bar" });
-    const progress = h("div", { class: "gs-progress", role: "progressbar" },
-      [this.progressText, h("span", { class: "gs-progress-track" }, [this.progressBar])]);
+    this.progressEl = h("div", { class: "gs-progress", role: "progressbar",
+      "aria-valuemin": "1" }, [this.progressText,
+      h("span", { class: "gs-progress-track", "aria-hidden": "true" }, [this.progressBar])]);
+    const progress = this.progressEl;
+    /* The form's one live region: errors, restored drafts, what the server said. Field
+       messages are tied to their inputs (aria-describedby) instead of each being announced. */
     this.bannerEl = h("div", { class: "gs-banner", role: "alert", hidden: true });
-    this.pageEl = h("main", { class: "gs-page" });
+    /* The page's <main> is the layout's: the questions are a region inside it. */
+    this.pageEl = h("section", { class: "gs-page", "aria-labelledby": "gs-section-title" });
     this.prevButton = h("button", { type: "button", class: "gs-btn gs-prev",
       onclick: () => this.previous() });
     this.nextButton = h("button", { type: "button", class: "gs-btn gs-primary gs-next",
       onclick: () => this.next() });
     this.submitButton = h("button", { type: "button", class: "gs-btn gs-primary gs-submit",
       onclick: () => this.submit() });
-    this.statusEl = h("span", { class: "gs-status", "aria-live": "polite" });
+    this.statusEl = h("span", { class: "gs-status" });
     this.el.appendChild(h("header", { class: "gs-header" },
       [h("div", { class: "gs-header-top" }, [this.titleEl, this.langButton]), progress]));
     this.el.appendChild(this.bannerEl);
@@ -88,9 +93,9 @@ export class Rendering {
     this.pageEl.innerHTML = "";
     const section = this.model.sections[this.page];
     this.pageEl.dataset.section = section.id;
-    this.pageEl.appendChild(h("h2", { class: "gs-section-title",
+    this.pageEl.appendChild(h("h2", { class: "gs-section-title", id: "gs-section-title",
       text: text(section.title, this.lang) }));
-    this.generalEl = h("ul", { class: "gs-general-errors", role: "alert" });
+    this.generalEl = h("ul", { class: "gs-general-errors" });
     this.pageEl.appendChild(this.generalEl);
     const list = h("div", { class: "gs-items" });
     const roster = this.memberRoster(this.page);
@@ -108,7 +113,7 @@ export class Rendering {
     this.pageEl.appendChild(list);
     this.endEl = h("p", { class: "gs-end", text: this.t("end") });
     this.pageEl.appendChild(this.endEl);
-    this.problemsEl = h("p", { class: "gs-problems", role: "status", hidden: true });
+    this.problemsEl = h("p", { class: "gs-problems", hidden: true });
     this.pageEl.appendChild(this.problemsEl);
     this.refresh();
   }
@@ -133,6 +138,10 @@ export class Rendering {
     const position = index + 1;
     const total = Math.max(1, screens.length + this.pendingPages().length);
     this.progressText.textContent = this.t("progress", { n: position, total });
+    this.progressEl.setAttribute("aria-label", this.t("progressName"));
+    this.progressEl.setAttribute("aria-valuemax", String(total));
+    this.progressEl.setAttribute("aria-valuenow", String(position));
+    this.progressEl.setAttribute("aria-valuetext", this.progressText.textContent);
     this.progressBar.style.width = (100 * position / total) + "%";
     const last = this.isLastPage();
     this.prevButton.disabled = index <= 0;

@@ -82,7 +82,7 @@ export class Roster {
     const key = pathKey(path);
     const rowsEl = h("div", { class: "gs-rows" });
     const note = h("p", { class: "gs-repeat-note" });
-    const message = h("p", { class: "gs-message", role: "alert", hidden: true });
+    const message = h("p", { class: "gs-message", hidden: true });
     const addButton = h("button", { type: "button", class: "gs-btn gs-add-row",
       text: this.t("addRow"), onclick: () => this.addRow(path) });
     const el = h("section", { class: "gs-repeat", "data-group": group.id, "data-path": key }, [

@@ -1,0 +1,142 @@
+"""WCAG 2.1 AA checks and screenshots of the form, list, review and results pages.
+
+axe-core comes from its npm package (tests/browser/package.json, installed with
+`npm ci --prefix tests/browser`) and is served to the page from the test's own origin. Each
+page, in Vietnamese, at phone (390 px) and tablet (800 px) width: no serious or critical axe
+violation, no horizontal overflow, and a screenshot in the artefact folder
+(GESURVEY_ARTEFACTS, else a temporary folder) for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from survey_app.extensions import db
+from survey_app.models import Submission, User
+from survey_app.submissions import review
+
+from .live_app import choose, field, fill_members, log_in, seeded_app, served
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 800, "height": 1280}}
+AXE_PATH = "/__tests__/axe.min.js"
+
+
+def _require_axe() -> None:
+    if AXE.exists():
+        return
+    message = f"{AXE} is missing: run `npm ci --prefix tests/browser`"
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI never skips these checks)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def artefacts(tmp_path_factory) -> Path:  # noqa: ANN001
+    root = os.environ.get("GESURVEY_ARTEFACTS")
+    folder = Path(root) / "screens" if root else tmp_path_factory.mktemp("screens")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory, browser) -> Iterator[tuple[str, Any, str, str]]:  # noqa: ANN001
+    """The app with one interview submitted through the form, so every page has content."""
+    _require_axe()
+    app = seeded_app(tmp_path_factory.mktemp("a11y") / "a11y.sqlite", "browser-a11y")
+    with served(app) as base:
+        context = browser.new_context(viewport=WIDTHS["tablet"], locale="vi-VN", has_touch=True)
+        tab = context.new_page()
+        log_in(tab, base, "lan")
+        for head in ("Hoàng Văn Lâm", "Nông Thị Hoa"):
+            tab.goto(f"{base}/collect/")
+            tab.get_by_role("button", name="Bắt đầu phiếu mới").tap()
+            tab.wait_for_selector("#gesurvey-form[data-ready='true']")
+            field(tab, "HH01").locator("input").fill(head)
+            field(tab, "HH02").locator("input").fill("2")
+            choose(tab, "HH03", 0)
+            tab.locator(".gs-next").tap()
+            fill_members(tab, [("Lâm", 1, "45"), ("Hoa", 2, "40")])
+            choose(tab, "E01", 1)
+            tab.locator(".gs-submit").tap()
+            tab.wait_for_url(f"{base}/collect/")
+        tab.goto(f"{base}/collect/")
+        tab.get_by_role("button", name="Bắt đầu phiếu mới").tap()
+        tab.wait_for_selector("#gesurvey-form[data-ready='true']")
+        draft = tab.url.rsplit("/", 1)[1]
+        context.close()
+        with app.app_context():
+            first = db.session.scalars(
+                select(Submission).where(Submission.status == "submitted")
+            ).first()
+            supervisor = db.session.scalar(select(User).where(User.username == "minh"))
+            review(first, supervisor, "return", "Tuổi của Hoa cần kiểm tra lại")
+            db.session.commit()
+            reviewed = db.session.scalars(
+                select(Submission.uuid).where(Submission.status == "submitted")
+            ).first()
+        yield base, app, draft, reviewed
+
+
+def check(tab: Any, name: str, width: str, artefacts: Path) -> None:
+    """axe-core on the page (serious and critical violations fail), overflow, screenshot."""
+    tab.wait_for_load_state("networkidle")
+    assert tab.locator("html").get_attribute("lang") == "vi"
+    tab.add_script_tag(url=AXE_PATH)
+    result = tab.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', "
+        "'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})"
+    )
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{name} at {width}: " + " | ".join(bad)
+    sizes = tab.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert sizes[0] <= sizes[1], f"{name} at {width} overflows sideways: {sizes}"
+    tab.screenshot(path=str(artefacts / f"{name}-{width}.png"), full_page=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_pages_meet_wcag_aa_and_fit_the_screen(
+    browser: Any, live_app: tuple[str, Any, str, str], artefacts: Path, width: str
+) -> None:
+    base, _app, draft, reviewed = live_app
+    context = browser.new_context(viewport=WIDTHS[width], locale="vi-VN", has_touch=True)
+    context.route(
+        f"{base}{AXE_PATH}",
+        lambda route: route.fulfill(path=str(AXE), content_type="application/javascript"),
+    )
+    tab = context.new_page()
+    try:
+        log_in(tab, base, "lan")
+        tab.goto(f"{base}/collect/interview/{draft}")
+        tab.wait_for_selector("#gesurvey-form[data-ready='true']")
+        check(tab, "form", width, artefacts)
+        tab.goto(f"{base}/collect/submissions")
+        check(tab, "list", width, artefacts)
+        tab.goto(f"{base}/collect/offline/")
+        tab.wait_for_selector(".offline-assignment")
+        check(tab, "offline-list", width, artefacts)
+        tab.locator("#logout").tap()
+        tab.wait_for_url(lambda url: "/auth/login" in url)
+        log_in(tab, base, "minh")
+        tab.goto(f"{base}/review/")
+        check(tab, "review-queue", width, artefacts)
+        tab.goto(f"{base}/review/{reviewed}")
+        check(tab, "review", width, artefacts)
+        tab.goto(f"{base}/results/")
+        check(tab, "results", width, artefacts)
+    finally:
+        context.close()
