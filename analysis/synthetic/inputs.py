@@ -267,7 +267,7 @@ def women_input(batch: Households, rng: np.random.Generator) -> FormInput:
 
 
 def commune_input(communes: pd.DataFrame) -> FormInput:
-    """One commune form per commune with a sampled village (``communes``: one row each)."""
+    """One commune form per commune of the frame, a census (``communes``: one row each)."""
     n = len(communes)
     code = communes["commune"].to_numpy()
     kind = communes["commune_type"].to_numpy()

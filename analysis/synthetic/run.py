@@ -256,18 +256,14 @@ class Simulator:
         return Interviews(households, out)
 
     def communes(self) -> tuple[pd.DataFrame, FormInput, dict[str | None, Level]]:
-        """The commune forms: one per commune holding a sampled village, with its weight."""
-        villages = self.sample.villages
-        frame = self.frame.villages
-        commune_size = frame.groupby("commune")["households"].sum()
-        stratum_size = frame.groupby("stratum")["households"].sum()
-        communes = villages.drop_duplicates("commune").reset_index(drop=True)
-        pi = (
-            communes["a_h"].to_numpy()
-            * commune_size.loc[communes["commune"]].to_numpy()
-            / stratum_size.loc[communes["stratum"]].to_numpy()
-        )
-        communes["weight_base"] = 1 / np.minimum(pi, 1.0)
+        """The commune forms: one per commune of the frame, weight 1.
+
+        From version 1.1.0 the commune form is a census (the gender database wants every
+        commune, and the report's commune tables are plain sums, as their notes say), so every
+        commune answers it, sampled or not.
+        """
+        communes = self.frame.villages.drop_duplicates("commune").reset_index(drop=True)
+        communes["weight_base"] = 1.0
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, 2]))
         form_input = commune_input(communes)
         levels = fill(
@@ -489,7 +485,7 @@ class Simulator:
                 "household's",
             ),
             "women": ("woman, module W / phụ nữ, mô-đun W", "respondent's"),
-            "commune": ("commune / xã", "1 / π(commune)"),
+            "commune": ("commune (census) / xã (tổng điều tra)", "1"),
             "district": ("district (census) / huyện (tổng điều tra)", "1"),
             "province": ("province (census) / tỉnh (tổng điều tra)", "1"),
         }

@@ -2,11 +2,11 @@
 
 For demos and load tests: after it, the review queue, the admin pages and the exports show a
 whole survey. It prepares the database the way ``gesurvey setup`` does (migrations, districts,
-published questionnaires; each step skips what is done), adds the sampled communes and villages
-under their districts, one enumerator, one women's-module interviewer and one supervisor per
-district (random passwords, never shown: an admin resets them), then one approved submission per
-interview. Submission UUIDs derive from the seed and the household, so loading the same survey
-twice adds nothing.
+published questionnaires; each step skips what is done), adds the communes (all of them: the
+commune form is a census) and the sampled villages under their districts, one enumerator, one
+women's-module interviewer and one supervisor per district (random passwords, never shown: an
+admin resets them), then one approved submission per interview. Submission UUIDs derive from
+the seed and the household, so loading the same survey twice adds nothing.
 """
 
 from __future__ import annotations

@@ -191,3 +191,39 @@ def test_district_and_province_forms_are_tabulated_as_plain_sums(tmp_path: Path,
     assert theory.values["pct"] == pytest.approx(75.0)
     assert tables["D1.5"].rows[0].values["pct"] == pytest.approx(24.0)
     assert any("census" in note for note in tables["D1.4"].notes)
+
+
+def test_the_pay_gap_is_split_by_occupation(tmp_path: Path, forms) -> None:  # noqa: ANN001
+    """Occupation (ISCO major group, D3_09) is a row block of the earnings table."""
+    adult = {"district": 178, "residence": 2, "M04": 30, "M05": 2}
+    members = (
+        [dict(adult, M03=2, D3_09=2, D3_10=6000) for _ in range(30)]  # women professionals
+        + [dict(adult, M03=1, D3_09=2, D3_10=8000) for _ in range(30)]  # men professionals
+        + [dict(adult, M03=2, D3_09=9, D3_10=3000) for _ in range(30)]  # elementary
+        + [dict(adult, M03=1, D3_09=9, D3_10=3000) for _ in range(30)]
+    )
+    frame = _frame(members)
+    frame["hh_id"] = range(len(frame))
+    frame["line"] = 1
+    frame.to_csv(tmp_path / "member.csv", index=False)
+    built, _ = build_tables(tmp_path, load_plan(bundled_plan_path(), forms), "en", forms)
+    earnings = next(t for t in built if t.id == "L.3")
+    professionals = _row(earnings, "Occupation (ISCO major group)", "Professionals")
+    assert professionals.values["gap"] == pytest.approx(-2000.0)
+    elementary = _row(earnings, "Occupation (ISCO major group)", "Elementary occupations")
+    assert elementary.values["gap"] == pytest.approx(0.0)
+    total = next(r for r in earnings.rows if r.label == "Total")
+    assert total.values["gap"] == pytest.approx(-1000.0)
+
+
+def test_validate_passes_on_every_bundled_form_of_both_versions() -> None:
+    from click.testing import CliRunner
+
+    from survey_app.cli import cli
+
+    result = CliRunner().invoke(cli, ["questionnaires", "validate"])
+    assert result.exit_code == 0, result.output
+    for name in ("commune", "district", "household", "individual", "province", "women"):
+        assert f"ok: forms/{name}.json ({name} 1.1.0," in result.output
+    for name in ("commune", "household", "individual", "women"):
+        assert f"ok: forms/versions/1.0.0/{name}.json ({name} 1.0.0," in result.output
