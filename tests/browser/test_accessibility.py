@@ -17,15 +17,23 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from survey_app.core.questionnaire_store import current_version
 from survey_app.extensions import db
-from survey_app.models import Submission, User
-from survey_app.submissions import review
+from survey_app.models import Assignment, User
+from survey_app.submissions import review, start
+from survey_app.submissions.services import mark_submitted
 
-from .live_app import choose, field, fill_members, log_in, seeded_app, served
+from .live_app import log_in, seeded_app, served
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 800, "height": 1280}}
 AXE_PATH = "/__tests__/axe.min.js"
+ANSWERS = {
+    "HH02": 2,
+    "HH03": 0,
+    "roster": [{"M01": "Lâm", "M03": 1, "M04": 45}, {"M01": "Hoa", "M03": 2, "M04": 40}],
+    "E01": 1,
+}
 
 
 def _require_axe() -> None:
@@ -46,41 +54,29 @@ def artefacts(tmp_path_factory) -> Path:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def live_app(tmp_path_factory, browser) -> Iterator[tuple[str, Any, str, str]]:  # noqa: ANN001
-    """The app with one interview submitted through the form, so every page has content."""
+def live_app(tmp_path_factory) -> Iterator[tuple[str, Any, str, str]]:  # noqa: ANN001
+    """The app with two submitted interviews (one returned with a comment) and a draft, made
+    through the intake services, so every page has content."""
     _require_axe()
     app = seeded_app(tmp_path_factory.mktemp("a11y") / "a11y.sqlite", "browser-a11y")
+    with app.app_context():
+        lan = db.session.scalar(select(User).where(User.username == "lan"))
+        supervisor = db.session.scalar(select(User).where(User.username == "minh"))
+        assignment = db.session.scalar(select(Assignment))
+        version = current_version("test_household")
+        made = []
+        for head in ("Hoàng Văn Lâm", "Nông Thị Hoa", None):
+            submission = start(lan, assignment, version, None)
+            db.session.add(submission)
+            db.session.flush()
+            if head:
+                mark_submitted(submission, {**ANSWERS, "HH01": head}, lan)
+            made.append(submission)
+        db.session.flush()
+        review(made[0], supervisor, "return", "Tuổi của Hoa cần kiểm tra lại")
+        db.session.commit()
+        reviewed, draft = made[1].uuid, made[2].uuid
     with served(app) as base:
-        context = browser.new_context(viewport=WIDTHS["tablet"], locale="vi-VN", has_touch=True)
-        tab = context.new_page()
-        log_in(tab, base, "lan")
-        for head in ("Hoàng Văn Lâm", "Nông Thị Hoa"):
-            tab.goto(f"{base}/collect/")
-            tab.get_by_role("button", name="Bắt đầu phiếu mới").tap()
-            tab.wait_for_selector("#gesurvey-form[data-ready='true']")
-            field(tab, "HH01").locator("input").fill(head)
-            field(tab, "HH02").locator("input").fill("2")
-            choose(tab, "HH03", 0)
-            tab.locator(".gs-next").tap()
-            fill_members(tab, [("Lâm", 1, "45"), ("Hoa", 2, "40")])
-            choose(tab, "E01", 1)
-            tab.locator(".gs-submit").tap()
-            tab.wait_for_url(f"{base}/collect/")
-        tab.goto(f"{base}/collect/")
-        tab.get_by_role("button", name="Bắt đầu phiếu mới").tap()
-        tab.wait_for_selector("#gesurvey-form[data-ready='true']")
-        draft = tab.url.rsplit("/", 1)[1]
-        context.close()
-        with app.app_context():
-            first = db.session.scalars(
-                select(Submission).where(Submission.status == "submitted")
-            ).first()
-            supervisor = db.session.scalar(select(User).where(User.username == "minh"))
-            review(first, supervisor, "return", "Tuổi của Hoa cần kiểm tra lại")
-            db.session.commit()
-            reviewed = db.session.scalars(
-                select(Submission.uuid).where(Submission.status == "submitted")
-            ).first()
         yield base, app, draft, reviewed
 
 
