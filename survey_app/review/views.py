@@ -14,7 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..core.access import area_ids_within, can_see_submission, role_required, visible_submissions
-from ..core.audit import record
+from ..core.audit import action_label, record
 from ..core.i18n import current_language
 from ..core.questionnaire_store import questionnaire_for
 from ..extensions import db
@@ -112,6 +112,7 @@ def detail(uuid: str) -> ResponseReturnValue:
         review_form=ReviewSubmissionForm(),
         correct_form=CorrectAnswerForm(),
         lang=lang,
+        action_label=action_label,
     )
 
 
