@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..core.audit import record
@@ -52,16 +53,21 @@ def issue_token(user: User) -> str:
     return token
 
 
+@lru_cache(maxsize=1)
+def _token_statement() -> Select[ApiToken]:
+    """Token and user in one query, built once per process: it runs on every API request."""
+    return (
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+    )
+
+
 def user_for_token(token: str) -> User | None:
     """The active user a token belongs to, or None for an unknown, revoked or inactive one."""
     if not token or len(token) > 200:
         return None
-    # Token and user in one query: the lookup runs on every API request.
-    row = db.session.scalar(
-        select(ApiToken)
-        .options(joinedload(ApiToken.user))
-        .where(ApiToken.token_hash == hash_token(token))
-    )
+    row = db.session.scalar(_token_statement(), {"token_hash": hash_token(token)})
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     return row.user

@@ -17,11 +17,25 @@ import re
 import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from flask import Request
 from flask_babel import gettext as _
-from sqlalchemy import JSON, DateTime, Integer, Table, and_, case, func, insert, literal, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -562,6 +576,47 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
     )
 
 
+@lru_cache(maxsize=1)
+def _lookup_statement() -> Select[Any]:
+    """The intake's one read, built once per process (building it costs more than running it):
+    bind parameters user_id, qid, qversion, area_code, uuid, open_round_id."""
+    area_id = select(Area.id).where(Area.code == bindparam("area_code")).scalar_subquery()
+    own_round = (
+        select(Submission.round_id).where(Submission.uuid == bindparam("uuid")).scalar_subquery()
+    )
+    area = aliased(Area)
+    parent = aliased(Area)
+    grandparent = aliased(Area)
+    district = AreaLevel.DISTRICT.value
+    district_id = case(
+        (area.level == district, area.id),
+        (parent.level == district, parent.id),
+        (grandparent.level == district, grandparent.id),
+        else_=None,
+    )
+    return (
+        select(QuestionnaireVersion, Assignment, area, district_id)
+        .select_from(QuestionnaireVersion)
+        .outerjoin(
+            Assignment,
+            and_(
+                Assignment.enumerator_id == bindparam("user_id"),
+                Assignment.questionnaire_id == QuestionnaireVersion.questionnaire_id,
+                Assignment.area_id == area_id,
+                Assignment.round_id
+                == func.coalesce(own_round, bindparam("open_round_id", type_=Integer)),
+            ),
+        )
+        .outerjoin(area, area.id == Assignment.area_id)
+        .outerjoin(parent, parent.id == area.parent_id)
+        .outerjoin(grandparent, grandparent.id == parent.parent_id)
+        .where(
+            QuestionnaireVersion.questionnaire_id == bindparam("qid"),
+            QuestionnaireVersion.version == bindparam("qversion"),
+        )
+    )
+
+
 def _version_and_assignment(
     user: User, qid: str, qversion: str, area_code: str, uuid: str, open_round_id: int | None
 ) -> tuple[QuestionnaireVersion | None, Assignment | None, Area | None, int | None]:
@@ -574,37 +629,16 @@ def _version_and_assignment(
     always lies below its parent's level, so an assigned area's district is the area itself,
     its parent or its grandparent.
     """
-    area_id = select(Area.id).where(Area.code == area_code).scalar_subquery()
-    own_round = select(Submission.round_id).where(Submission.uuid == uuid).scalar_subquery()
-    area = aliased(Area)
-    parent = aliased(Area)
-    grandparent = aliased(Area)
-    district = AreaLevel.DISTRICT.value
-    district_id = case(
-        (area.level == district, area.id),
-        (parent.level == district, parent.id),
-        (grandparent.level == district, grandparent.id),
-        else_=None,
-    )
     row = db.session.execute(
-        select(QuestionnaireVersion, Assignment, area, district_id)
-        .select_from(QuestionnaireVersion)
-        .outerjoin(
-            Assignment,
-            and_(
-                Assignment.enumerator_id == user.id,
-                Assignment.questionnaire_id == QuestionnaireVersion.questionnaire_id,
-                Assignment.area_id == area_id,
-                Assignment.round_id
-                == func.coalesce(own_round, literal(open_round_id, type_=Integer)),
-            ),
-        )
-        .outerjoin(area, area.id == Assignment.area_id)
-        .outerjoin(parent, parent.id == area.parent_id)
-        .outerjoin(grandparent, grandparent.id == parent.parent_id)
-        .where(
-            QuestionnaireVersion.questionnaire_id == qid, QuestionnaireVersion.version == qversion
-        )
+        _lookup_statement(),
+        {
+            "user_id": user.id,
+            "qid": qid,
+            "qversion": qversion,
+            "area_code": area_code,
+            "uuid": uuid,
+            "open_round_id": open_round_id,
+        },
     ).first()
     if row is None:
         return None, None, None, None
@@ -677,6 +711,80 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
     return _conflict(user, existing, envelope, channel, actor, None)
 
 
+# The columns the single-statement insert writes; every column of the table but its key.
+_NEW_SUBMISSION_COLUMNS = (
+    "uuid",
+    "questionnaire_version_id",
+    "area_id",
+    "district_id",
+    "enumerator_id",
+    "assignment_id",
+    "round_id",
+    "answers",
+    "paradata",
+    "page",
+    "status",
+    "review_comment",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "reviewed_at",
+    "row_version",
+)
+
+
+@lru_cache(maxsize=1)
+def _insert_statement() -> Select[Any]:
+    """``INSERT submission … ON CONFLICT (uuid) DO NOTHING RETURNING id`` with the receipt and
+    the audit entry inserted from its result, built once per process; bind parameters are the
+    submission's columns plus sha256, started_at, ended_at, channel, actor_id, action, field,
+    old, new and reason."""
+    submission_table, receipt_table, audit_table = (
+        cast(Table, model.__table__) for model in (Submission, SubmissionReceipt, AuditLog)
+    )
+    unset = set(submission_table.c.keys()) - set(_NEW_SUBMISSION_COLUMNS) - {"id"}
+    if unset:  # a column added to Submission must be written here too
+        raise RuntimeError(f"the single-statement insert does not set {sorted(unset)}")
+    new = (
+        pg_insert(submission_table)
+        .values({name: bindparam(name) for name in _NEW_SUBMISSION_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["uuid"])
+        .returning(submission_table.c.id)
+        .cte("new_submission")
+    )
+    when = DateTime(timezone=True)
+    receipt = insert(receipt_table).from_select(
+        ["submission_id", "uuid", "content_hash", "started_at", "ended_at", "received_at"]
+        + ["channel"],
+        select(
+            new.c.id,
+            bindparam("uuid", type_=String),
+            bindparam("sha256", type_=String),
+            bindparam("started_at", type_=when),
+            bindparam("ended_at", type_=when),
+            bindparam("created_at", type_=when),
+            bindparam("channel", type_=String),
+        ),
+    )
+    audit = insert(audit_table).from_select(
+        ["created_at", "user_id", "action", "object_type", "object_id", "submission_id"]
+        + ["field", "old", "new", "reason"],
+        select(
+            bindparam("created_at", type_=when),
+            bindparam("actor_id", type_=Integer),
+            bindparam("action", type_=String),
+            bindparam("object_type", type_=String),
+            bindparam("uuid", type_=String),
+            new.c.id,
+            bindparam("field", type_=String),
+            bindparam("old", type_=JSON),
+            bindparam("new", type_=JSON),
+            bindparam("reason", type_=String),
+        ),
+    )
+    return select(new.c.id).add_cte(receipt.cte("new_receipt")).add_cte(audit.cte("new_audit"))
+
+
 def _insert_new(user: User, envelope: Envelope, channel: str, actor: User) -> Received | None:
     """Write a new interview, its receipt and its audit entry in one PostgreSQL statement.
 
@@ -689,10 +797,7 @@ def _insert_new(user: User, envelope: Envelope, channel: str, actor: User) -> Re
     """
     now = utcnow()
     version = envelope.version
-    submission_table, receipt_table, audit_table = (
-        cast(Table, model.__table__) for model in (Submission, SubmissionReceipt, AuditLog)
-    )
-    values: dict[str, Any] = {
+    parameters: dict[str, Any] = {
         "uuid": envelope.uuid,
         "questionnaire_version_id": version.id,
         "area_id": envelope.area.id,
@@ -710,66 +815,21 @@ def _insert_new(user: User, envelope: Envelope, channel: str, actor: User) -> Re
         "submitted_at": now,
         "reviewed_at": None,
         "row_version": 1,
+        # the receipt
+        "sha256": envelope.sha256,
+        "started_at": envelope.started_at,
+        "ended_at": envelope.ended_at,
+        "channel": channel,
+        # the audit entry, as mark_submitted writes it for a new interview
+        "actor_id": actor.id,
+        "action": "submission.submit",
+        "object_type": "submission",
+        "field": "status",
+        "old": Status.DRAFT.value,
+        "new": Status.SUBMITTED.value,
+        "reason": f"sync:{channel}",
     }
-    unset = set(submission_table.c.keys()) - set(values) - {"id"}
-    if unset:  # a column added to Submission must be written here too
-        raise RuntimeError(f"the single-statement insert does not set {sorted(unset)}")
-    new = (
-        pg_insert(submission_table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["uuid"])
-        .returning(submission_table.c.id)
-        .cte("new_submission")
-    )
-    when = DateTime(timezone=True)
-    receipt = insert(receipt_table).from_select(
-        [
-            "submission_id",
-            "uuid",
-            "content_hash",
-            "started_at",
-            "ended_at",
-            "received_at",
-            "channel",
-        ],
-        select(
-            new.c.id,
-            literal(envelope.uuid),
-            literal(envelope.sha256),
-            literal(envelope.started_at, when),
-            literal(envelope.ended_at, when),
-            literal(now, when),
-            literal(channel),
-        ),
-    )
-    audit = insert(audit_table).from_select(
-        [
-            "created_at",
-            "user_id",
-            "action",
-            "object_type",
-            "object_id",
-            "submission_id",
-            "field",
-            "old",
-            "new",
-            "reason",
-        ],
-        select(
-            literal(now, when),
-            literal(actor.id),
-            literal("submission.submit"),
-            literal("submission"),
-            literal(envelope.uuid),
-            new.c.id,
-            literal("status"),
-            literal(Status.DRAFT.value, JSON),
-            literal(Status.SUBMITTED.value, JSON),
-            literal(f"sync:{channel}"),
-        ),
-    )
-    statement = select(new.c.id).add_cte(receipt.cte("new_receipt")).add_cte(audit.cte("new_audit"))
-    if db.session.execute(statement).first() is None:
+    if db.session.execute(_insert_statement(), parameters).first() is None:
         return None
     return Received(
         "created",
