@@ -111,6 +111,9 @@ def build(url: str, n: int, seed: int) -> None:
         user = create_user("bench", "analyst", "bench-password")
         publish_bundled()
         db.session.flush()
+        from survey_app.core.rounds import ensure_default_round
+
+        round_id = ensure_default_round().id
         forms = {}
         for form_id in ("household", "individual"):
             version = current_version(form_id)
@@ -127,6 +130,7 @@ def build(url: str, n: int, seed: int) -> None:
                     "area_id": village.id,
                     "district_id": district.id,
                     "enumerator_id": user.id,
+                    "round_id": round_id,
                     "answers": _answers(questionnaire, rng, number),
                     "status": "approved" if number % 10 == 0 else "submitted",
                     "row_version": 1,
