@@ -36,6 +36,7 @@ from questionnaires.model import (
     RepeatGroup,
     Section,
 )
+from questionnaires.rounds import SETTING_NAMES, round_setting_names
 
 __all__ = [
     "BUILTIN_CHOICE_LISTS",
@@ -505,6 +506,7 @@ class _Builder:
                 f'chỉ câu hỏi dạng bảng (grid) mới có dòng; hãy xóa "rows" hoặc đổi '
                 f"loại '{qtype}' thành grid",
             )
+        self.check_round_placeholders(item, where)
         rows = item.get("rows", [])
         seen_rows: set[str] = set()
         for grid_row in rows:
@@ -615,6 +617,23 @@ class _Builder:
             choice_filter_ast=choice_filter,
             calculation_ast=calculation,
         )
+
+    def check_round_placeholders(self, item: Mapping[str, Any], where: str) -> None:
+        """A ``{round.<name>}`` in a label or hint must name a round setting (FORMAT.md)."""
+        for field in ("label", "hint"):
+            texts = item.get(field) or {}
+            for lang in ("vi", "en"):
+                for name in round_setting_names(texts.get(lang, "")):
+                    if name in SETTING_NAMES:
+                        continue
+                    known = ", ".join(f"{{round.{n}}}" for n in SETTING_NAMES)
+                    self.problem(
+                        where,
+                        f"{field} ({lang}) quotes {{round.{name}}}, which is not a round "
+                        f"setting; use one of {known}",
+                        f"{field} ({lang}) dùng {{round.{name}}}, không phải thiết lập của đợt "
+                        f"điều tra; hãy dùng một trong {known}",
+                    )
 
     def check_attributes(self, ast: Node, choice_list: ChoiceList, where: str) -> None:
         allowed = {"code", "name"}

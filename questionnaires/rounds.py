@@ -36,6 +36,8 @@ __all__ = [
     "RoundError",
     "RoundInfo",
     "read_round",
+    "round_placeholders",
+    "round_setting_names",
     "write_round",
 ]
 
@@ -66,6 +68,22 @@ SETTING_NAMES: Mapping[str, Mapping[str, str]] = MappingProxyType(
 ROUND_FILE = "round.json"
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+_ROUND_PLACEHOLDER = re.compile(r"\{round\.([A-Za-z0-9_]+)\}")
+
+
+def round_setting_names(text: str) -> list[str]:
+    """The setting names a text quotes as ``{round.<name>}``, in order (known or not)."""
+    return _ROUND_PLACEHOLDER.findall(text or "")
+
+
+def round_placeholders(settings: Mapping[str, Any] | None) -> dict[str, str]:
+    """The placeholder values of a round's settings: ``{"round.party_term": "2020–2025"}``,
+    for :func:`questionnaires.placeholders.fill_placeholders` and the browser's copy."""
+    return {
+        f"round.{name}": str(value)
+        for name, value in (settings or {}).items()
+        if name in SETTING_NAMES and value not in (None, "")
+    }
 
 
 class RoundError(GesurveyError):

@@ -26,6 +26,7 @@ from typing import Any
 from questionnaires.codes import MISSING_CODES
 from questionnaires.errors import ExpressionSyntaxError, QuestionnaireError
 from questionnaires.expressions import compile_expression
+from questionnaires.rounds import SETTING_NAMES
 
 __all__ = [
     "XLSFormError",
@@ -298,9 +299,26 @@ def _walk(
             yield from _walk(item["items"], item["id"])
 
 
+#: A round placeholder ``{round.<name>}`` is, in XLSForm, a reference to a ``calculate`` field
+#: ``round_<name>`` that holds the round's setting (FORMAT.md, *Round placeholders*).
+_ROUND_FIELDS = {f"round_{name}": name for name in SETTING_NAMES}
+_ROUND_IN_JSON = re.compile(r"\{round\.([A-Za-z0-9_]+)\}")
+_ROUND_IN_XLSFORM = re.compile(r"\$\{round_([A-Za-z0-9_]+)\}")
+
+
+def _to_xlsform_text(text: str) -> str:
+    return _ROUND_IN_JSON.sub(lambda m: f"${{round_{m.group(1)}}}", text)
+
+
+def _from_xlsform_text(text: str) -> str:
+    return _ROUND_IN_XLSFORM.sub(
+        lambda m: f"{{round.{m.group(1)}}}" if m.group(1) in SETTING_NAMES else m.group(0), text
+    )
+
+
 def _label_cells(value: Mapping[str, str] | None) -> list[str]:
     value = value or {}
-    return [value.get("vi", ""), value.get("en", "")]
+    return [_to_xlsform_text(value.get("vi", "")), _to_xlsform_text(value.get("en", ""))]
 
 
 _SURVEY_HEADER = [
@@ -331,8 +349,15 @@ _SURVEY_HEADER = [
 ]
 
 
-def to_workbook(document: Mapping[str, Any]) -> Any:
-    """Build an openpyxl workbook holding ``document`` (a questionnaire's JSON) as XLSForm."""
+def to_workbook(
+    document: Mapping[str, Any], round_settings: Mapping[str, str] | None = None
+) -> Any:
+    """Build an openpyxl workbook holding ``document`` (a questionnaire's JSON) as XLSForm.
+
+    Each round setting the texts quote (``{round.party_term}``) becomes a ``calculate`` field
+    ``round_party_term`` first in the form, holding ``round_settings[name]`` (empty when not
+    given), and the texts refer to it as ``${round_party_term}``.
+    """
     from openpyxl import Workbook
 
     lists: dict[str, list[dict[str, Any]]] = dict(document.get("choice_lists", {}))
@@ -359,6 +384,11 @@ def to_workbook(document: Mapping[str, Any]) -> Any:
 
     def row(**cells: Any) -> None:
         survey_rows.append([cells.get(_key(column), "") for column in _SURVEY_HEADER])
+
+    quoted = sorted(set(_ROUND_IN_JSON.findall(json.dumps(document, ensure_ascii=False))))
+    for name in quoted:
+        value = str((round_settings or {}).get(name, ""))
+        row(type="calculate", name=f"round_{name}", calculation=_literal(value))
 
     def expression(text: str | None, current: str | None = None) -> str:
         if not text:
@@ -511,10 +541,15 @@ def to_workbook(document: Mapping[str, Any]) -> Any:
     return workbook
 
 
-def write_xlsform(document: Mapping[str, Any], path: str | Path) -> Path:
-    """Write ``document`` as an XLSForm workbook at ``path`` and return the path."""
+def write_xlsform(
+    document: Mapping[str, Any],
+    path: str | Path,
+    round_settings: Mapping[str, str] | None = None,
+) -> Path:
+    """Write ``document`` as an XLSForm workbook at ``path`` and return the path
+    (``round_settings`` fill the round placeholders, see :func:`to_workbook`)."""
     path = Path(path)
-    to_workbook(document).save(path)
+    to_workbook(document, round_settings).save(path)
     return path
 
 
@@ -633,12 +668,12 @@ def _labels(record: Mapping[str, Any], column: str) -> dict[str, str]:
         if match and match.group("column") == column:
             code = match.group("code").lower()
             if code in ("vi", "vietnamese", "tiếng việt"):
-                found["vi"] = str(value)
+                found["vi"] = _from_xlsform_text(str(value))
             elif code in ("en", "english"):
-                found["en"] = str(value)
+                found["en"] = _from_xlsform_text(str(value))
     if column in record:
-        found.setdefault("vi", str(record[column]))
-        found.setdefault("en", str(record[column]))
+        found.setdefault("vi", _from_xlsform_text(str(record[column])))
+        found.setdefault("en", _from_xlsform_text(str(record[column])))
     if found and len(found) == 1:
         only = next(iter(found.values()))
         found = {"vi": only, "en": only}
@@ -1033,6 +1068,8 @@ class _Importer:
         for number, record in self.survey.rows:
             kind = str(record.get("type", "")).strip()
             name = str(record.get("name", "")).strip()
+            if kind == "calculate" and name in _ROUND_FIELDS:
+                continue  # a round setting: the texts quote it as {round.<name>} again
             words = kind.replace("_", " ").split()
             head = " ".join(words[:2]) if words[:1] in (["begin"], ["end"]) else kind
             if head == "begin group":

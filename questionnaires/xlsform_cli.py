@@ -9,6 +9,7 @@ import click
 
 from questionnaires.errors import QuestionnaireError
 from questionnaires.loader import bundled_paths
+from questionnaires.rounds import SETTING_NAMES
 from questionnaires.xlsform import read_xlsform, write_xlsform
 
 __all__ = ["forms"]
@@ -51,8 +52,26 @@ def import_command(source: Path, out: Path | None, form_id: str | None, lang: st
     type=click.Path(dir_okay=False, path_type=Path),
     help="The .xlsx file to write.",
 )
-def export_command(form: str, target: Path) -> None:
+@click.option(
+    "--round-setting",
+    "round_settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A survey round setting the texts quote, e.g. party_term=2020–2025 (repeatable) / "
+    "thiết lập của đợt điều tra.",
+)
+def export_command(form: str, target: Path, round_settings: tuple[str, ...]) -> None:
     """Write FORM (a bundled questionnaire id or a JSON file) as an XLSForm workbook."""
+    settings: dict[str, str] = {}
+    for pair in round_settings:
+        name, sep, value = pair.partition("=")
+        if not sep or name not in SETTING_NAMES:
+            known = ", ".join(SETTING_NAMES)
+            raise click.ClickException(
+                f"--round-setting {pair!r}: write NAME=VALUE with NAME one of {known} "
+                f"(viết TÊN=GIÁ TRỊ, TÊN là một trong {known})"
+            )
+        settings[name] = value
     path = Path(form)
     if not path.suffix:
         matches = [candidate for candidate in bundled_paths() if candidate.stem == form]
@@ -67,5 +86,5 @@ def export_command(form: str, target: Path) -> None:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
         raise click.ClickException(f"{path}: {error}") from None
-    write_xlsform(document, target)
+    write_xlsform(document, target, settings)
     click.echo(f"Wrote {target} (Đã ghi {target})")

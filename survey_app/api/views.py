@@ -13,6 +13,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
+from questionnaires.rounds import round_placeholders
+
 from ..collect.services import area_prefill
 from ..core.i18n import current_language
 from ..core.questionnaire_store import current_version, questionnaire_for
@@ -185,7 +187,18 @@ def assignments():  # noqa: ANN201
                 "prefill": area_prefill(assignment.area),
             }
         )
-    return jsonify({"user": user.username, "assignments": items})
+    # The open round's words that question texts quote ("{round.party_term}"): the offline
+    # form fills them from this copy kept on the tablet.
+    survey_round = (
+        {
+            "code": current.code,
+            "label": current.label(lang),
+            "placeholders": round_placeholders(current.settings),
+        }
+        if current is not None
+        else None
+    )
+    return jsonify({"user": user.username, "round": survey_round, "assignments": items})
 
 
 @bp.get("/returned")

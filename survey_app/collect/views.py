@@ -10,6 +10,8 @@ from jinja2.utils import htmlsafe_json_dumps
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from questionnaires.rounds import round_placeholders
+
 from ..core.access import can_see_submission, role_required, visible_submissions
 from ..core.audit import record
 from ..core.i18n import current_language
@@ -214,6 +216,8 @@ def interview(uuid: str) -> ResponseReturnValue:
                 "row_version": submission.row_version,
             },
             "errors": [],
+            # The interview's own round fills "{round.…}" in question texts (FORMAT.md).
+            "placeholders": round_placeholders(submission.survey_round.settings),
         }
     )
     return render_template(

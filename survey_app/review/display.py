@@ -152,13 +152,16 @@ def _items(
     return shown
 
 
-def answer_rows(questionnaire: Any, answers: dict, lang: str) -> list[SectionBlock]:
-    """Every answered question by section, labelled in lang, sensitive answers hidden."""
+def answer_rows(
+    questionnaire: Any, answers: dict, lang: str, values: dict | None = None
+) -> list[SectionBlock]:
+    """Every answered question by section, labelled in lang, sensitive answers hidden;
+    ``values`` fill the texts' placeholders (the interview's round settings)."""
     return [
         SectionBlock(
             section.id,
             _text(getattr(section, "title", None), lang),
-            _items(questionnaire, section.items, answers, lang),
+            _items(questionnaire, section.items, answers, lang, values),
         )
         for section in questionnaire.sections
     ]

@@ -13,6 +13,8 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from questionnaires.rounds import round_placeholders
+
 from ..core.access import area_ids_within, can_see_submission, role_required, visible_submissions
 from ..core.audit import action_label, record
 from ..core.i18n import current_language
@@ -107,7 +109,14 @@ def detail(uuid: str) -> ResponseReturnValue:
         sensitive=sensitive,
         # A sensitive interview shows no rows at all: even which questions were answered
         # tells what the hidden answers are.
-        sections=[] if sensitive else answer_rows(questionnaire, submission.answers or {}, lang),
+        sections=[]
+        if sensitive
+        else answer_rows(
+            questionnaire,
+            submission.answers or {},
+            lang,
+            round_placeholders(submission.survey_round.settings),
+        ),
         audit=audit,
         review_form=ReviewSubmissionForm(),
         correct_form=CorrectAnswerForm(),

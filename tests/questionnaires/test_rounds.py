@@ -71,3 +71,30 @@ def test_a_missing_field_and_broken_json_are_named(tmp_path: Path) -> None:
 def test_the_dataclass_refuses_bad_values_when_built_directly() -> None:
     with pytest.raises(RoundError, match="'kind'"):
         RoundInfo("2018", "Giữa kỳ", "Mid-term", 2018, "midterm")
+
+
+def test_a_question_may_quote_only_known_round_settings() -> None:
+    import copy
+
+    from questionnaires.errors import QuestionnaireError
+    from questionnaires.loader import bundled_paths, questionnaire_from_dict
+    from questionnaires.placeholders import fill_placeholders
+    from questionnaires.rounds import round_placeholders
+
+    commune = next(p for p in bundled_paths() if p.stem == "commune")
+    document = json.loads(commune.read_text(encoding="utf-8"))
+    form = questionnaire_from_dict(document)
+    label = form.question("COM_P1_1").label
+    values = round_placeholders({"party_term": "2020–2025"})
+    assert fill_placeholders(label.vi, values).endswith("nhiệm kỳ 2020–2025")
+    assert fill_placeholders(label.en, values).endswith("term 2020–2025")
+    assert "2020–2025" not in label.vi  # the term is the round's, not the question's
+    wrong = copy.deepcopy(document)
+    text = json.dumps(wrong, ensure_ascii=False).replace("{round.party_term}", "{round.term}")
+    with pytest.raises(QuestionnaireError) as caught:
+        questionnaire_from_dict(json.loads(text))
+    assert "question COM_P1_1" in caught.value.message_en
+    assert "{round.term}" in caught.value.message_en and "{round.party_term}" in (
+        caught.value.message_en
+    )
+    assert "không phải thiết lập của đợt" in caught.value.message_vi

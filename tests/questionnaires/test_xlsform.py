@@ -427,3 +427,25 @@ def test_cli_exports_and_imports(tmp_path: Path) -> None:
     result = runner.invoke(forms, ["import", str(bad)])
     assert result.exit_code == 1
     assert "dòng 2" in result.output and "geopoint" in result.output
+
+
+def test_round_placeholder_is_a_calculate_field_in_xlsform_and_comes_back(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    document = json.loads(BUNDLED["commune"].read_text(encoding="utf-8"))
+    target = write_xlsform(
+        document, tmp_path / "commune.xlsx", round_settings={"party_term": "2020–2025"}
+    )
+    survey = list(load_workbook(target)["survey"].iter_rows(values_only=True))
+    header = list(survey[0])
+    first = dict(zip(header, survey[1], strict=False))
+    assert (first["type"], first["name"], first["calculation"]) == (
+        "calculate",
+        "round_party_term",
+        "'2020–2025'",
+    )
+    labels = [str(row[header.index("label::Vietnamese (vi)")]) for row in survey[1:]]
+    assert any(label.endswith("nhiệm kỳ ${round_party_term}") for label in labels)
+    result = convert(xlsform=str(target), validate=shutil.which("java") is not None)
+    assert "round_party_term" in result.xform
+    assert _compiled(read_xlsform(target)) == _compiled(document)

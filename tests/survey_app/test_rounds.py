@@ -186,3 +186,29 @@ def test_rounds_command_lists_creates_opens_and_closes(app, runner) -> None:  # 
          "--kind", "final"]
     )  # fmt: skip
     assert twice.exit_code != 0 and "2020" in twice.output
+
+
+def test_the_form_gets_its_rounds_words_for_question_texts(app, client, auth, world, token) -> None:  # noqa: ANN001
+    import json as json_module
+
+    from survey_app.admin.rounds import find_round, update_round
+
+    with app.app_context():
+        item = db.session.scalar(select(SurveyRound))
+        update_round(
+            find_round(item.code),
+            item.label_vi,
+            item.label_en,
+            item.reference_year,
+            item.kind,
+            None,
+            None,
+            {"party_term": "2020–2025"},
+        )
+        db.session.commit()
+    listed = client.get("/api/v1/assignments", headers=bearer(token)).get_json()
+    assert listed["round"]["placeholders"] == {"round.party_term": "2020–2025"}
+    auth.login("enum178")
+    page = client.get(f"/collect/interview/{world.own_draft}").get_data(as_text=True)
+    data = page.split('id="gesurvey-form-data">', 1)[1].split("</script>", 1)[0]
+    assert json_module.loads(data)["placeholders"] == {"round.party_term": "2020–2025"}

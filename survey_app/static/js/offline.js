@@ -437,8 +437,12 @@
       note.textContent = t("supervisor", { comment: draft.review_comment });
       note.hidden = false;
     }
+    /* The round's words that question texts quote ("{round.party_term}"), kept on the tablet
+       with the assignments (api/v1/assignments). */
+    const kept = await Outbox.get("forms", "assignments");
     const app = await root.GESurveyForm.mount(element, {
       questionnaire: definition,
+      placeholders: (kept && kept.round && kept.round.placeholders) || {},
       answers: draft.answers || {},
       page: draft.page || 0,
       row: draft.row,
