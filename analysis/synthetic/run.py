@@ -280,6 +280,8 @@ class Simulator:
     def iter_answer_dicts(self) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
         """Every interview as ``(form id, answers, design fields)`` (for checks and the DB).
 
+        The district and province census forms come last, with no design fields.
+
         Design fields: ``hh_id`` (households' forms), ``stratum``, ``psu`` and ``commune_type``
         (1 ward, 2 township, 3 rural commune).
         """
@@ -319,6 +321,9 @@ class Simulator:
                     "commune_type": int(row.commune_type),
                 },
             )
+        for form_id, (_table, admin_levels) in self.administrative().items():
+            for record in to_answer_dicts(self.forms[form_id], admin_levels):
+                yield form_id, record, {}
 
     def administrative(self) -> dict[str, tuple[pd.DataFrame, dict[str | None, Level]]]:
         """The district forms (one per district) and the province form, when the forms exist.
@@ -351,12 +356,7 @@ class Simulator:
     def check(self) -> int:
         """Validate every generated interview with the engine; return how many were checked."""
         checked = 0
-        extra = [
-            (form_id, answers, {"unit": form_id})
-            for form_id, (_, levels) in self.administrative().items()
-            for answers in to_answer_dicts(self.forms[form_id], levels)
-        ]
-        for form_id, answers, design in [*self.iter_answer_dicts(), *extra]:
+        for form_id, answers, design in self.iter_answer_dicts():
             errors = self.forms[form_id].validate_answers(answers, lang="en")
             if errors:
                 details = "; ".join(

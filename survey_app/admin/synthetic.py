@@ -109,7 +109,37 @@ def _store(simulator: Any) -> int:
         db.session.commit()
         pending.clear()
 
+    province = db.session.scalar(select(Area).where(Area.level == AreaLevel.PROVINCE.value))
     for form_id, answers, design in simulator.iter_answer_dicts():
+        if form_id in ("district", "province"):
+            # the census forms above the commune: one per district, one for the province
+            own = districts[str(answers["district"])] if form_id == "district" else province
+            if own is None:
+                continue
+            clerk = _user(
+                f"sim.enum.{own.code}.admin",
+                Role.ENUMERATOR.value,
+                own,
+                f"Cán bộ thu thập phiếu {own.code} mô phỏng",
+            )
+            when = _when(answers)
+            pending.append(
+                Submission(
+                    uuid=str(uuid.uuid5(NAMESPACE, f"{simulator.seed}:{form_id}:{own.code}")),
+                    questionnaire_version=versions[form_id],
+                    area=own,
+                    district=own if form_id == "district" else None,
+                    enumerator=clerk,
+                    answers=answers,
+                    page=0,
+                    status=Status.APPROVED.value,
+                    created_at=when,
+                    updated_at=when,
+                    submitted_at=when,
+                    reviewed_at=when + timedelta(days=2),
+                )
+            )
+            continue
         district_code = str(answers["district"])
         district = districts[district_code]
         # The women's record (form 1.1.0) names no commune or village: the design says where.

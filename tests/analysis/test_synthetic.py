@@ -39,7 +39,8 @@ def test_every_simulated_interview_validates_with_the_engine() -> None:
         errors = simulator.forms[form_id].validate_answers(answers, lang="en")
         assert errors == [], (form_id, errors[:3])
         forms[form_id] = forms.get(form_id, 0) + 1
-    assert set(forms) == {"household", "individual", "women", "commune"}
+    assert set(forms) == {"household", "individual", "women", "commune", "district", "province"}
+    assert (forms["district"], forms["province"]) == (11, 1)
     assert forms["household"] == 400
 
 
