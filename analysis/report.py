@@ -276,6 +276,14 @@ def run_report(
     }
     front = front_tables(tables, lang, None if trend is None else trend.changes)
     manifest["front"] = [t.id for t in front]
+    if trend is not None:
+        from analysis.report_trend import trend_table
+        from analysis.trend_cli import write_trend
+
+        trend_result = trend_table(trend, plan, lang)
+        tables = tables + [trend_result]
+        write_trend(trend, out / "trend")
+        manifest["trend"] = {"table": trend_result.id, "folder": "trend"}
     xlsx = write_xlsx(front + tables, out / f"report_{lang}.xlsx", title, lang, notes)
     manifest["files"]["xlsx"] = xlsx.name
     rendered: dict[str, bytes] = {}

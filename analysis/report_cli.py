@@ -86,6 +86,14 @@ def report_round(data_dir: str | Path, code: str | None) -> RoundInfo | None:
     is_flag=True,
     help="No district/commune small-area table / không lập bảng địa bàn nhỏ.",
 )
+@click.option(
+    "--earlier",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Data folder of an earlier round (repeatable): adds the trend table, charts and "
+    "trend/ CSVs, and the change since the last round on the front pages / thư mục dữ liệu "
+    "của vòng trước (lặp lại được): thêm bảng, biểu đồ xu hướng và thay đổi so với vòng trước.",
+)
 def report(
     data_dir: str,
     plan_path: str | None,
@@ -95,6 +103,7 @@ def report(
     small_areas: tuple[str, ...],
     no_small_areas: bool,
     round_code: str | None,
+    earlier: tuple[str, ...],
 ) -> None:
     """Write the report of a survey data folder: Excel, PDF, CSV and department packs.
 
@@ -111,7 +120,13 @@ def report(
     plan_file = Path(plan_path) if plan_path else bundled_plan_path()
     try:
         survey_round = report_round(data_dir, round_code)
-        total = len(load_plan(plan_file).tables)
+        plan = load_plan(plan_file)
+        total = len(plan.tables)
+        trend = None
+        if earlier:
+            from analysis.trend import trend_tables
+
+            trend = trend_tables([*earlier, data_dir], plan, lang=lang)
         label = "Đang lập bảng" if lang == "vi" else "Building tables"
         with click.progressbar(
             length=total, label=label, file=click.get_text_stream("stderr"), show_pos=True
@@ -125,6 +140,7 @@ def report(
                 pdf=not no_pdf,
                 small_areas=False if no_small_areas else (list(small_areas) or True),
                 survey_round=survey_round,
+                trend=trend,
             )
     except AnalysisError as error:
         click.echo(f"Lỗi: {error.message('vi')}", err=True)

@@ -68,6 +68,8 @@ _SHARES = {
     "source": 1.8,
     "status": 1.8,
     "finding": 12.0,
+    "number": 1.2,
+    "comparable": 1.5,
     "table": 1.0,
     "goal": 1.4,
     "change": 1.3,
@@ -82,6 +84,10 @@ _PDF_TEXT = {
         "en": "Chart: {label}, by sex (bars: estimate; whiskers: 95% CI)",
     },
     "no_rows": {"vi": "Không có dòng nào.", "en": "No rows."},
+    "trend_chart": {
+        "vi": "Ước lượng mỗi vòng (điểm) và KTC 95% (vạch), theo chỉ số",
+        "en": "Estimate per round (dots) and 95% CI (whiskers), by indicator",
+    },
 }
 
 
@@ -258,6 +264,77 @@ def _chart(table: TableResult, width: float, lang: str) -> Drawing | None:
     return drawing
 
 
+_SERIES_COLOURS = {"women": _WOMEN_COLOUR, "men": _MEN_COLOUR, "all": colors.HexColor("#555555")}
+
+
+def _small_chart(entry: dict[str, Any], width: float, height: float) -> Drawing:
+    """One indicator's trend: a line per sex across the rounds, with 95% CI whiskers."""
+    drawing = Drawing(width, height)
+    series = {k: v for k, v in entry["series"].items() if v}
+    values = [x for points in series.values() for _, e, lo, hi in points for x in (e, lo, hi)]
+    values = [v for v in values if v == v]
+    drawing.add(String(2, height - 9, entry["label"][:48], fontName=FONT_BOLD, fontSize=6.5))
+    if not values:
+        return drawing
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.1 or max(abs(high), 1.0) * 0.1
+    low, high = low - pad, high + pad
+    left, bottom = 0.9 * cm, 0.55 * cm
+    plot_w, plot_h = width - left - 0.2 * cm, height - bottom - 0.6 * cm
+    drawing.add(Line(left, bottom, left + plot_w, bottom, strokeColor=colors.black))
+    drawing.add(Line(left, bottom, left, bottom + plot_h, strokeColor=colors.black))
+    for value in (low + pad, high - pad):
+        y = bottom + (value - low) / (high - low) * plot_h
+        drawing.add(Line(left - 2, y, left, y, strokeColor=colors.black))
+        drawing.add(
+            String(left - 3, y - 2, f"{value:.1f}", fontName=FONT, fontSize=5.5, textAnchor="end")
+        )
+    rounds = [name for name, *_ in max(series.values(), key=len)]
+    step = plot_w / max(len(rounds), 1)
+    x_of = {name: left + step * (i + 0.5) for i, name in enumerate(rounds)}
+    for name, x in x_of.items():
+        drawing.add(
+            String(x, bottom - 8, name[:14], fontName=FONT, fontSize=5.5, textAnchor="middle")
+        )
+
+    def y_of(value: float) -> float:
+        return float(bottom + (value - low) / (high - low) * plot_h)
+
+    for offset, (sex, points) in enumerate(series.items()):
+        colour = _SERIES_COLOURS.get(sex, colors.black)
+        shift = (offset - (len(series) - 1) / 2) * 3
+        previous = None
+        for name, est, lo, hi in points:
+            if est != est or name not in x_of:
+                continue
+            x = x_of[name] + shift
+            if lo == lo and hi == hi:
+                drawing.add(Line(x, y_of(lo), x, y_of(hi), strokeColor=colour, strokeWidth=0.6))
+            drawing.add(Rect(x - 1.5, y_of(est) - 1.5, 3, 3, fillColor=colour, strokeColor=None))
+            if previous is not None:
+                drawing.add(Line(*previous, x, y_of(est), strokeColor=colour, strokeWidth=1))
+            previous = (x, y_of(est))
+    return drawing
+
+
+def _small_multiples(table: TableResult, width: float, lang: str) -> list[Any]:
+    """The trend table's charts, four per row, with a legend line."""
+    charts = table.extra.get("trend_chart") or {}
+    if not charts:
+        return []
+    per_row = 4
+    cell_w, cell_h = width / per_row, 4.2 * cm
+    drawings = [_small_chart(entry, cell_w - 4, cell_h) for entry in charts.values()]
+    grid = [drawings[i : i + per_row] for i in range(0, len(drawings), per_row)]
+    grid[-1] += [""] * (per_row - len(grid[-1]))
+    legend = Drawing(width, 12)
+    for j, (key, colour) in enumerate((("women", _WOMEN_COLOUR), ("men", _MEN_COLOUR))):
+        legend.add(Rect(j * 60, 2, 8, 8, fillColor=colour, strokeColor=None))
+        legend.add(String(j * 60 + 12, 2, text(key, lang), fontName=FONT, fontSize=8))
+    legend.add(String(130, 2, _t("trend_chart", lang), fontName=FONT, fontSize=8))
+    return [Spacer(1, 6), legend, Table(grid, colWidths=[cell_w] * per_row, hAlign="LEFT")]
+
+
 def _table_flowable(table: TableResult, width: float, styles: dict[str, ParagraphStyle]) -> Table:
     label_width = 5.2 * cm if len(table.columns) > 4 else 8 * cm
     if len(table.columns) > 12:
@@ -356,6 +433,7 @@ def render_table(table: TableResult, title: str, lang: str) -> bytes:
     chart = _chart(table, doc.width, lang)
     if chart is not None:
         story += [Spacer(1, 6), KeepTogether([chart])]
+    story += _small_multiples(table, doc.width, lang)
     doc.build(story)
     return buffer.getvalue()
 

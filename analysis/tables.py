@@ -988,8 +988,13 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
 
 
 def for_department(table: TableResult, department: str) -> TableResult:
-    """The table as a department's pack shows it: M1 keeps only that department's targets."""
+    """The table as a department's pack shows it: M1 keeps only that department's targets, the
+    trend table only its indicators."""
     if not any("_departments" in row.values for row in table.rows):
         return table
     rows = [row for row in table.rows if department in row.values.get("_departments", ())]
-    return replace(table, rows=rows, extra={**table.extra, "cache_key": f"{table.id}@{department}"})
+    extra = {**table.extra, "cache_key": f"{table.id}@{department}"}
+    if "trend_chart" in extra:  # the trend charts of the department's own indicators
+        kept = {row.values.get("_indicator") for row in rows}
+        extra["trend_chart"] = {k: v for k, v in extra["trend_chart"].items() if k in kept}
+    return replace(table, rows=rows, extra=extra)

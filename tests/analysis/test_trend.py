@@ -225,3 +225,59 @@ def test_the_on_track_column_reads_the_ci_against_the_path_to_the_target(
     )
     assert row["status"] == expected.value and row["status_vi"] == expected.label("vi")
     assert set(result.targets["status"]) <= {"achieved", "on_track", "off_track", "cannot_tell"}
+
+
+def test_report_with_earlier_rounds_has_trend_table_charts_csvs_and_changes(
+    rounds: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from survey_app.cli import cli
+
+    out = tmp_path / "report"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "analyze",
+            "report",
+            str(rounds / "2020"),
+            "--earlier",
+            str(rounds / "2017"),
+            "--earlier",
+            str(rounds / "2018"),
+            "--out",
+            str(out),
+            "--lang",
+            "en",
+            "--no-pdf",
+            "--no-small-areas",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["trend"] == {"table": "T1", "folder": "trend"}
+    assert (out / "trend" / "levels.csv").is_file() and (out / "csv" / "T1.csv").is_file()
+    levels = pd.read_csv(out / "trend" / "levels.csv")
+    book = load_workbook(out / "report_en.xlsx")
+    t1 = book["T1"]
+    # the 2020 women's figure of I1.1 in T1 is the trend table's
+    wanted = levels[
+        (levels["indicator"] == "I1.1")
+        & (levels["by"] == "total")
+        & (levels["sex"] == "women")
+        & (levels["round"].astype(str) == "2020")
+    ]["estimate"].iloc[0]
+    block = False
+    for row in t1.iter_rows(min_row=5):
+        if str(row[0].value).startswith("I1.1."):
+            block = True
+        elif block and "2020" in str(row[0].value):
+            assert row[1].value == pytest.approx(wanted, rel=1e-12)  # CSV keeps 15 digits
+            break
+    else:
+        raise AssertionError("I1.1's 2020 row is missing from T1")
+    glance = book["G1"]
+    changes = [r[7].value for r in glance.iter_rows(min_row=5) if isinstance(r[7].value, float)]
+    assert changes  # the survey targets show their change since the last round
+    assert "T1" in manifest["departments"]["yte"]["tables"]
