@@ -90,9 +90,11 @@ def row(tab: Any) -> str:
 
 
 def finish_selection(tab: Any, form_type: int, line: int) -> None:
+    """Say which individual form the household has; the app selects the person (Kish grid)."""
     assert section(tab) == "SEL"
+    assert chosen(tab, "HH25") is None
     choose(tab, "HH24", form_type)
-    choose(tab, "HH25", line)
+    assert chosen(tab, "HH25") == str(line)
     tab.locator(".gs-submit").tap()
     tab.wait_for_url(lambda url: url.endswith("/collect/outbox"))
 
@@ -152,7 +154,9 @@ def test_a_whole_offline_day(browser: Any, live_app: tuple[str, Any]) -> None:
             tab.locator(".gs-next").tap()
         members = tab.locator(".gs-members")
         assert members.count() == 0  # past the roster
-        finish_selection(tab, 2, 2)  # form B: Nông Thị Hoa, line 2
+        # Form B: the women 18-64 oldest first are Hoa (line 2) and Mai (line 4); household 1,
+        # two eligible: the grid's row 1, column 2 says the first, Hoa.
+        finish_selection(tab, 2, 2)
         card = items(tab, "pending").first
         card.wait_for()
         assert card.get_attribute("data-household") == "1"

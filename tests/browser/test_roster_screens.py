@@ -83,3 +83,30 @@ def test_household_roster_one_member_per_screen(page: Any, static_server: str) -
         .inner_text()
         .startswith("Is Hoàng Văn Minh")
     )
+
+
+def test_the_kish_grid_selects_the_person(page: Any, static_server: str) -> None:
+    """Eligible: the assigned form's sex, aged 18-64, oldest first; the household number's last
+    digit and their number pick the position (checked against the grid by hand)."""
+    page.goto(f"{static_server}/static/css/app.css")
+    women = [
+        {"M03": 2, "M04": 30},  # line 1
+        {"M03": 1, "M04": 50},  # line 2: a man
+        {"M03": 2, "M04": 64},  # line 3
+        {"M03": 2, "M04": 17},  # line 4: too young
+        {"M03": 2, "M04": 41},  # line 5
+    ]
+    cases = [
+        # The eligible women oldest first: line 3 (64), line 5 (41), line 1 (30).
+        ({"HH24": 2, "household_no": 10, "roster": women}, 5, "row 0, 3 eligible: the 2nd"),
+        ({"HH24": 2, "household_no": 14, "roster": women}, 1, "row 4, 3 eligible: the 3rd"),
+        ({"HH24": 2, "household_no": 25, "roster": women}, 3, "row 5, 3 eligible: the 1st"),
+        ({"HH24": 1, "household_no": 7, "roster": women}, 2, "one man"),
+        ({"HH24": 1, "household_no": 7, "roster": women[:1]}, None, "no eligible man"),
+    ]
+    for answers, line, why in cases:
+        got = page.evaluate(
+            "async ([url, answers]) => (await import(url)).kishLine(answers)",
+            [f"{static_server}/static/js/form/selection.js", answers],
+        )
+        assert got == line, why

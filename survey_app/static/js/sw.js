@@ -9,7 +9,7 @@
  */
 "use strict";
 
-const CACHE = "gesurvey-v6";
+const CACHE = "gesurvey-v7";
 const UNAVAILABLE = "/collect/offline/unavailable";
 const PRECACHE = [
   "/collect/offline/",
@@ -32,6 +32,7 @@ const PRECACHE = [
   "/static/js/form/paradata.js",
   "/static/js/form/render.js",
   "/static/js/form/roster.js",
+  "/static/js/form/selection.js",
   "/static/js/form/state.js",
   "/static/js/form/strings.js",
   "/static/js/form/sync.js",

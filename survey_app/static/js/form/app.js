@@ -12,6 +12,7 @@ import { Navigation } from "./navigation.js";
 import { Paradata, ParadataRecorder } from "./paradata.js";
 import { Rendering } from "./render.js";
 import { Roster } from "./roster.js";
+import { Selection } from "./selection.js";
 import { DraftState, LocalDraftStore } from "./state.js";
 import { STRINGS } from "./strings.js";
 import { FetchTransport, Sync } from "./sync.js";
@@ -104,7 +105,8 @@ export class FormApp {
 }
 
 /* Copy the methods of each part onto FormApp, so `this` is the one interview throughout. */
-for (const part of [DraftState, Navigation, Sync, Rendering, Roster, Fields, Paradata, Interruption]) {
+for (const part of [DraftState, Navigation, Sync, Rendering, Roster, Fields, Paradata,
+  Interruption, Selection]) {
   for (const name of Object.getOwnPropertyNames(part.prototype)) {
     if (name === "constructor") continue;
     if (Object.prototype.hasOwnProperty.call(FormApp.prototype, name)) {

@@ -162,6 +162,7 @@ export class Rendering {
       this.filling = true;
       try {
         this.fillGenerated();
+        this.fillSelection();
       } finally {
         this.filling = false;
       }
