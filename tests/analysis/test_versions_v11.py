@@ -227,3 +227,30 @@ def test_validate_passes_on_every_bundled_form_of_both_versions() -> None:
         assert f"ok: forms/{name}.json ({name} 1.1.0," in result.output
     for name in ("commune", "household", "individual", "women"):
         assert f"ok: forms/versions/1.0.0/{name}.json ({name} 1.0.0," in result.output
+
+
+def test_1_0_0_individual_interviews_keep_their_own_births_in_the_export(forms) -> None:  # noqa: ANN001
+    """The export's layout for both versions keeps 1.0.0's birth table and D7_04 column."""
+    from questionnaires.tidy import TidyLayout, merged_layout
+
+    old = load_questionnaire(
+        next(
+            p
+            for p in earlier_version_paths()
+            if p.parent.name == "1.0.0" and p.stem == "individual"
+        )
+    )
+    layout = merged_layout([TidyLayout(forms["individual"]), TidyLayout(old)])
+    answers = {
+        "district": 178,
+        "residence": 1,
+        "household_no": 3,
+        "D7_02": 1,
+        "D7_04": 1,
+        "D7_03": [{"D7_03_SEX": 2, "D7_03_YEAR": 2025}],
+    }
+    rows: dict[str, list[dict]] = {}
+    for table, row in layout.rows(answers, psu=5):
+        rows.setdefault(table.name, []).append(row)
+    assert rows["individual"][0]["D7_04"] == 1
+    assert [(b["hh_id"], b["D7_03_SEX"]) for b in rows["birth"]] == [(5003, 2)]
