@@ -237,8 +237,9 @@ def run_report(
     round's label in the title of the workbook, the PDF's title page and every table CSV's
     title line, and its ``round.json`` beside the report and in each department pack.
 
-    ``small_areas`` (default: every proportion and mean of the plan; a list of indicator ids
-    restricts it; ``False`` leaves it out) adds ``small_areas.csv``: the district and commune
+    ``small_areas`` (default: the proportions and means the gender database keeps at district
+    and commune level, by its catalogue; a list of indicator ids gives those at both levels;
+    ``False`` leaves it out) adds ``small_areas.csv``: the district and commune
     figures, each the direct estimate or the Fay-Herriot model estimate or suppressed by the
     publication rule of :mod:`analysis.sae`, with MSE/CV, the reason, and a note on each
     estimator. The web app's gender database stores these as its district and commune figures.
@@ -318,12 +319,20 @@ def run_report(
             "files": files,
         }
     if small_areas is not False:
-        from analysis.sae import write_small_area_csv
+        from analysis.sae import catalogue_levels, write_small_area_csv
 
         name = "small_areas.csv"
         chosen = None if small_areas is True else list(small_areas)
+        # By default what the gender database keeps at district and commune level.
+        by_level = catalogue_levels() if small_areas is True else None
         manifest["small_areas"] = write_small_area_csv(
-            str(data_dir), out / name, lang, chosen, plan_path=str(plan_path), loaded=(data, plan)
+            str(data_dir),
+            out / name,
+            lang,
+            chosen,
+            plan_path=str(plan_path),
+            loaded=(data, plan),
+            by_level=by_level,
         ) | {"file": name}
         manifest["files"]["small_areas"] = name
     (out / "manifest.json").write_text(

@@ -71,8 +71,8 @@ def report_round(data_dir: str | Path, code: str | None) -> RoundInfo | None:
 @click.option(
     "--small-areas",
     multiple=True,
-    help="Only these indicators in small_areas.csv (repeatable; default: every proportion and "
-    "mean) / chỉ các chỉ tiêu này trong bảng địa bàn nhỏ.",
+    help="Only these indicators in small_areas.csv (repeatable; default: those the gender "
+    "database keeps at district and commune level) / chỉ các chỉ tiêu này trong bảng địa bàn nhỏ.",
 )
 @click.option(
     "--round",

@@ -668,6 +668,20 @@ def _frame_scale(data: Any) -> int:
     return max(1, math.ceil(largest / per_scale))
 
 
+def catalogue_levels() -> dict[str, list[str]]:
+    """The plan indicators the bundled gender-database catalogue keeps at each level (district,
+    commune): the figures the report's small-area table needs to give it."""
+    from questionnaires.indicator_catalogue import load_bundled_catalogue
+
+    out: dict[str, list[str]] = {"district": [], "commune": []}
+    for entry in load_bundled_catalogue().indicators.values():
+        if entry.survey_indicator:
+            for level in out:
+                if level in entry.levels:
+                    out[level].append(entry.survey_indicator)
+    return out
+
+
 def small_area_estimates(
     data_dir: str,
     indicators: Sequence[str] | None = None,
@@ -675,6 +689,7 @@ def small_area_estimates(
     plan_path: str | None = None,
     frame_scale: int | None = None,
     loaded: tuple[Any, Any] | None = None,
+    by_level: dict[str, list[str]] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Published district and commune figures for the plan's proportions and means.
 
@@ -685,6 +700,8 @@ def small_area_estimates(
     code of the level (the women's module below the district) is listed under ``skipped`` in
     the second value with its reason, and so is a model that cannot be fitted at all. The
     census frame's scale is read off the commune codes unless ``frame_scale`` is given.
+    ``by_level`` narrows the indicators level by level (e.g. to what the gender database keeps
+    at that level, :func:`catalogue_levels`).
     """
     data, plan = _load(data_dir, plan_path) if loaded is None else loaded
     if frame_scale is None:
@@ -698,7 +715,8 @@ def small_area_estimates(
     info: dict[str, Any] = {"models": {}, "skipped": []}
     for level in levels:
         aux = area_auxiliaries(level, frame_scale)
-        for indicator in wanted:
+        chosen = wanted if by_level is None else [i for i in wanted if i in by_level.get(level, ())]
+        for indicator in chosen:
             _known(plan, indicator)
             sid = plan.indicators[indicator]["source"]
             if sid not in data.frames:
@@ -799,13 +817,16 @@ def write_small_area_csv(
     levels: Sequence[str] = ("district", "commune"),
     plan_path: str | None = None,
     loaded: tuple[Any, Any] | None = None,
+    by_level: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """The report's small-area table: one row per indicator, level, sex and area with the
     direct and model figures, the published one, its estimator and the reason (a key of
     :data:`REASONS` and its text in both languages, which the gender database stores); then a
     note in ``lang`` explaining each estimator. A suppressed figure has no published number.
     ``loaded``: the folder's data and plan as the report already read them (else read here)."""
-    table, info = small_area_estimates(data_dir, indicators, levels, plan_path, loaded=loaded)
+    table, info = small_area_estimates(
+        data_dir, indicators, levels, plan_path, loaded=loaded, by_level=by_level
+    )
     notes = ESTIMATOR_NOTES[lang]
     if len(table):
         table["reason_en"] = [REASONS[r]["en"] for r in table["reason"]]
