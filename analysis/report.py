@@ -88,17 +88,21 @@ def build_tables(
     forms: dict[str, Questionnaire] | None = None,
     progress: Callable[[str], None] | None = None,
     data: SurveyData | None = None,
+    survey_baselines: dict[str, tuple[float, int | None]] | None = None,
 ) -> tuple[list[TableResult], list[str]]:
     """Compute every table of the plan; return the tables and the run's general notes.
 
     ``data`` is the folder already read for this plan (:func:`read_data_dir`), when the caller
     needs it again afterwards (the report's small-area step) and should not read it twice.
+    ``survey_baselines`` (indicator → baseline estimate and year, from an earlier round) give
+    M1's survey targets the start of their path to 2020.
     """
     forms = load_bundled() if forms is None else forms
     data = read_data_dir(data_dir, plan, forms) if data is None else data
     work = WorkFrames(data, plan, forms, lang)
     info = read_round(data_dir)
     work.latest_year = None if info is None else info.reference_year
+    work.survey_baselines = dict(survey_baselines or {})
     add_kap_columns(work)
     results = []
     for table in plan.tables:
@@ -216,6 +220,22 @@ def _lean_arrow_memory() -> None:
         pass
 
 
+def _first_round_totals(trend: TrendResult) -> dict[str, tuple[float, int | None]]:
+    """Each indicator's total estimate (both sexes) in the first round, with its year."""
+    first = trend.rounds[0]
+    levels = trend.levels
+    total = levels[
+        (levels["by"] == "total")
+        & (levels["sex"] == "all")
+        & (levels["round"].astype(str) == first.code)
+    ]
+    return {
+        str(iid): (float(est), first.year)
+        for iid, est in zip(total["indicator"], total["estimate"], strict=True)
+        if est == est
+    }
+
+
 def run_report(
     data_dir: str | Path,
     plan_path: str | Path,
@@ -254,7 +274,10 @@ def run_report(
     # Read once: the tables and the small-area step use the same frames (a million persons'
     # tables read twice held both copies at once).
     data = read_data_dir(data_dir, plan, forms)
-    tables, notes = build_tables(data_dir, plan, lang, forms, progress, data=data)
+    baselines = None if trend is None else _first_round_totals(trend)
+    tables, notes = build_tables(
+        data_dir, plan, lang, forms, progress, data=data, survey_baselines=baselines
+    )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     title = plan.title[lang]

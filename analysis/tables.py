@@ -96,12 +96,15 @@ _TEXT: dict[str, dict[str, str]] = {
         "Số liệu sổ đăng ký lấy dòng cấp tỉnh mới nhất của chỉ tiêu (register.csv), giá trị cơ sở "
         "là dòng của năm cơ sở. Dòng ghi 'chỉ cấp xã' hoặc 'tham khảo' chỉ đo một phần đối tượng "
         "của chỉ tiêu nên được ghi 'chưa kết luận được'. Số liệu phiếu xã là tổng của các xã đã "
-        "báo cáo.",
+        "báo cáo. Khi báo cáo có các vòng trước, giá trị cơ sở của chỉ tiêu khảo sát (không có "
+        "sổ đăng ký) là ước lượng của vòng đầu tiên.",
         "en": "Targets, populations and responsible agencies as the plan states them (sections "
         "II.2 and VI). Register figures are the target's latest province-level row of "
         "register.csv; the baseline is its baseline-year row. Rows marked 'commune level only' "
         "or 'indicative' measure part of the target's population and are marked 'cannot tell'. "
-        "Commune-form figures are sums over the communes that reported.",
+        "Commune-form figures are sums over the communes that reported. When the report is given "
+        "earlier rounds, a survey target's baseline (without a register one) is the first "
+        "round's estimate.",
     },
     "too_few": {"vi": "Quá ít trường hợp (*)", "en": "Too few cases (*)"},
     "survey": {"vi": "Khảo sát", "en": "Survey"},
@@ -264,6 +267,9 @@ class WorkFrames:
         self._added: set[tuple[str, str]] = set()
         #: The survey round's reference year (round.json), for the status's path to 2020.
         self.latest_year: int | None = None
+        #: Each survey indicator's baseline (total, both sexes) and its year, from the first of
+        #: the earlier rounds the report is given, for M1's path from baseline to target.
+        self.survey_baselines: dict[str, tuple[float, int | None]] = {}
 
     def design(self, sid: str) -> SurveyDesign:
         return source_design(self.data, self.plan, sid)
@@ -872,6 +878,7 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
             found: list[tuple[str, str, float, tuple[float, float], int | None, int | None, bool]]
             found = []
             indicators: list[str | None] = []
+            bases: list[tuple[float | None, int | None]] = []
             if "register" in target.sources or not measures.get(code):
                 record = find_record(work.data.register, code)
                 if record is not None:
@@ -884,10 +891,12 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
                     pair = (record.value, record.value)
                     found.append(("", source, record.value, pair, None, record.period, False))
                     indicators.append(None)
+                    bases.append((baseline, target.baseline_year))
                 else:
                     source = f"{text('register', lang)}: {text('no_data', lang).lower()}"
                     found.append(("", source, math.nan, (math.nan, math.nan), None, None, False))
                     indicators.append(None)
+                    bases.append((baseline, target.baseline_year))
             for measure in measures.get(code, ()):
                 label = measure.get("label", {}).get(lang, "")
                 partial = bool(measure.get("partial", False))
@@ -910,8 +919,14 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
                     year = work.latest_year
                 found.append((label, source, est, ci, n, year, partial))
                 indicators.append(measure.get("indicator"))
-            for (label, source, est, ci, n, year, partial), iid in zip(
-                found, indicators, strict=True
+                earlier = work.survey_baselines.get(measure.get("indicator") or "")
+                if baseline is None and earlier is not None and "within" not in measure:
+                    # The first earlier round's estimate of the same indicator and population.
+                    bases.append(earlier)
+                else:
+                    bases.append((baseline, target.baseline_year))
+            for (label, source, est, ci, n, year, partial), iid, (base, base_year) in zip(
+                found, indicators, bases, strict=True
             ):
                 status = target_status(
                     est,
@@ -919,8 +934,8 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
                     ci[1],
                     value,
                     comparator,
-                    baseline=baseline,
-                    baseline_year=target.baseline_year,
+                    baseline=base,
+                    baseline_year=base_year,
                     latest_year=year,
                     target_year=target.target_year,
                 )
@@ -941,7 +956,7 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
                             "ci": (math.nan, math.nan) if too_few else shown_ci,
                             "n": n,
                             "year": year,
-                            "baseline": baseline,
+                            "baseline": base,
                             "source": source,
                             "agency": agency,
                             "status": text("too_few", lang) if too_few else status.label(lang),

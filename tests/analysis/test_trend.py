@@ -281,3 +281,31 @@ def test_report_with_earlier_rounds_has_trend_table_charts_csvs_and_changes(
     changes = [r[7].value for r in glance.iter_rows(min_row=5) if isinstance(r[7].value, float)]
     assert changes  # the survey targets show their change since the last round
     assert "T1" in manifest["departments"]["yte"]["tables"]
+    # M1's survey target MT2-CT3 (I3.2) starts its path at the 2017 round's estimate
+    from analysis.target_status import Status, target_status
+
+    first = levels[
+        (levels["indicator"] == "I3.2")
+        & (levels["by"] == "total")
+        & (levels["sex"] == "all")
+        & (levels["round"].astype(str) == "2017")
+    ]["estimate"].iloc[0]
+    m1 = book["M1"]
+    row = next(
+        r
+        for r in m1.iter_rows(min_row=5)
+        if str(r[0].value).strip() == "MT2-CT3" and "I3.2" in str(r[10].value)
+    )
+    baseline, estimate, low, high, year, status = (
+        row[4].value,
+        row[5].value,
+        row[6].value,
+        row[7].value,
+        row[9].value,
+        row[12].value,
+    )
+    assert baseline == pytest.approx(first, rel=1e-12) and year == 2020
+    expected = target_status(
+        estimate, low, high, 40, ">=", baseline=baseline, baseline_year=2017, latest_year=2020
+    )
+    assert status == expected.label("en") and isinstance(expected, Status)
