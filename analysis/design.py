@@ -417,27 +417,66 @@ class SurveyDesign:
         stratum_mean = self.stratum_sums(t) / n_h[:, None]
         centred = t - stratum_mean[self.psu_stratum]
         lonely = self._lonely_strata
-        f = self._fpc_factor
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale_h = np.where(n_h > 1, f * n_h / np.maximum(n_h - 1, 1), f)
-        scale_h = np.where(f < _SELF_REPRESENTING, 0.0, scale_h)
-        expand = 1.0
+        scale_h, expand = self._stratum_scales()
         if lonely.any():
             lonely_psu = lonely[self.psu_stratum]
             if self.lonely_psu == "adjust":
                 grand_mean = t.sum(axis=0) / self.n_psu
                 centred[lonely_psu] = t[lonely_psu] - grand_mean
-            elif self.lonely_psu == "average":
-                scale_h = np.where(lonely, 0.0, scale_h)
-                n_ok = int((~lonely).sum())
-                expand = self.n_strata / n_ok if n_ok else 0.0
-            else:
+            elif self.lonely_psu != "average":
                 # certainty / remove: a lonely PSU is its stratum's mean, it adds nothing.
                 centred[lonely_psu] = 0.0
         scale = scale_h[self.psu_stratum]
         if full:
             return np.asarray(expand * ((centred * scale[:, None]).T @ centred))
         return np.asarray(expand * np.einsum("pk,pk,p->k", centred, centred, scale))
+
+    def _stratum_scales(self) -> tuple[np.ndarray, float]:
+        """Per-stratum factor ``f_h n_h / (n_h - 1)`` (0 when self-representing, and for lonely
+        strata under "average") and the "average" rule's expansion ``H / (H - lonely)``."""
+        n_h = self.psu_per_stratum
+        lonely = self._lonely_strata
+        f = self._fpc_factor
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale_h = np.where(n_h > 1, f * n_h / np.maximum(n_h - 1, 1), f)
+        scale_h = np.where(f < _SELF_REPRESENTING, 0.0, scale_h)
+        expand = 1.0
+        if lonely.any() and self.lonely_psu == "average":
+            scale_h = np.where(lonely, 0.0, scale_h)
+            n_ok = int((~lonely).sum())
+            expand = self.n_strata / n_ok if n_ok else 0.0
+        return scale_h, expand
+
+    def sparse_total_variance(
+        self, psu: np.ndarray, column: np.ndarray, totals: np.ndarray, n_columns: int
+    ) -> np.ndarray:
+        """The variances of :meth:`psu_total_variance` (``full=False``) from the nonzero PSU
+        totals only: ``totals[i]`` is the total of column ``column[i]`` in PSU ``psu[i]``.
+
+        For domains nested in few PSUs each (communes, villages), the dense PSU × domain matrix
+        would hold billions of zeros. Per stratum, ``sum_i (t_i - mean)^2 = sum t^2 - (sum t)^2
+        / n_h``, with the lonely-PSU rules as there. No calibration (its projections mix rows).
+        """
+        if self.calibration:
+            raise ValueError("sparse PSU totals cannot carry a calibrated design's projections")
+        n_strata = self.n_strata
+        stratum = self.psu_stratum[psu]
+        key = stratum * n_columns + column
+        size = n_strata * n_columns
+        t1 = np.bincount(key, weights=totals, minlength=size).reshape(n_strata, n_columns)
+        t2 = np.bincount(key, weights=totals * totals, minlength=size).reshape(n_strata, n_columns)
+        n_h = self.psu_per_stratum[:, None].astype(float)
+        lonely = self._lonely_strata
+        scale_h, expand = self._stratum_scales()
+        within = t2 - t1 * t1 / n_h
+        if lonely.any():
+            if self.lonely_psu == "adjust":
+                grand_mean = t1.sum(axis=0) / self.n_psu
+                centred = t2 - 2 * grand_mean * t1 + n_h * grand_mean**2
+                within = np.where(lonely[:, None], centred, within)
+            elif self.lonely_psu != "average":
+                within = np.where(lonely[:, None], 0.0, within)
+        return np.asarray(expand * (scale_h[:, None] * within).sum(axis=0))
 
     def total_variance(self, scores: np.ndarray) -> np.ndarray:
         """Covariance matrix (k×k) of the estimated totals whose n×k weighted scores are given.

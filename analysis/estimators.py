@@ -53,6 +53,10 @@ __all__ = [
 #: Below this share of rows with a value, domain sums run over those rows only.
 _COMPACT_SHARE = 0.5
 
+#: Above this many PSU × domain cells, means, proportions, totals and ratios keep the cells
+#: sparse (small areas on a million persons); the dense matrices would take gigabytes.
+_SPARSE_CELLS = 20_000_000
+
 #: Build dense score chunks of at most this many cells for calibrated designs (~64 MB).
 _DENSE_CELLS = 8_000_000
 
@@ -377,6 +381,8 @@ class _Linear:
     df: np.ndarray  # D
     cells: np.ndarray  # P×D, rows with a value per PSU and domain
     s: np.ndarray  # D, the estimates' denominators
+    # D·L variances, when the scores' PSU totals were kept sparse (``totals`` is then empty)
+    variance: np.ndarray | None = None
 
 
 def _linearise(
@@ -386,6 +392,7 @@ def _linearise(
     values: _Values,
     v: np.ndarray | None,
     denominator: str,
+    sparse_ok: bool = False,
 ) -> _Linear:
     """Point estimates and score PSU totals for every domain × column at once.
 
@@ -400,6 +407,8 @@ def _linearise(
     n_psu = design.n_psu
     cells = n_psu * n_domains
     kept = np.count_nonzero(valid)
+    if sparse_ok and cells > _SPARSE_CELLS and kept and not design.calibration:
+        return _sparse_linear(design, domains, valid, values, v, denominator)
     if 0 < kept < _COMPACT_SHARE * len(valid):
         # Few rows in the population (a table's indicator on a million persons): sum only them.
         rows = np.flatnonzero(valid)
@@ -443,6 +452,78 @@ def _linearise(
     n = counts.sum(axis=0)
     df = design.degf_from_presence(counts > 0)
     return _Linear(theta, totals, n, wsum, df, counts, s)
+
+
+def _sparse_linear(
+    design: SurveyDesign,
+    domains: _Domains,
+    valid: np.ndarray,
+    values: _Values,
+    v: np.ndarray | None,
+    denominator: str,
+) -> _Linear:
+    """:func:`_linearise` over the occupied PSU × domain cells only, with the variances.
+
+    Small domains nested in PSUs (communes on a million persons: 13,500 PSUs × 10,000
+    communes) would need dense matrices of 10^8 cells; the same sums over the few occupied
+    cells give the same estimates, and :meth:`SurveyDesign.sparse_total_variance` the
+    variances. Only for estimates whose table needs the variances alone (not gaps).
+    """
+    n_domains = domains.count
+    rows = np.flatnonzero(valid)
+    occupied, cell = np.unique(
+        design.psu_codes[rows] * n_domains + domains.codes[rows], return_inverse=True
+    )
+    n_cells = len(occupied)
+    cell_domain = occupied % n_domains
+    cell_psu = occupied // n_domains
+    w = design.weights[rows]
+    counts = np.bincount(cell, minlength=n_cells)
+    b = np.bincount(cell, weights=w, minlength=n_cells)
+    a = values.take(rows).grouped(cell, w, n_cells)
+    width = a.shape[1]
+    if denominator == "weights":
+        bv: np.ndarray | None = b
+    elif denominator == "v":
+        assert v is not None
+        bv = np.bincount(cell, weights=w * v[rows], minlength=n_cells)
+    else:
+        bv = None
+
+    def by_domain(per_cell: np.ndarray) -> np.ndarray:
+        return np.bincount(cell_domain, weights=per_cell, minlength=n_domains)
+
+    wsum = by_domain(b)
+    s = np.ones(n_domains) if bv is None else by_domain(bv)
+    a_sum = np.column_stack([by_domain(a[:, j]) for j in range(width)])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = a_sum / s[:, None]
+        inv_s = np.where(s != 0, 1.0 / s, 0.0)
+    safe_theta = np.where(np.isfinite(theta), theta, 0.0)
+    if bv is not None:
+        a = a - safe_theta[cell_domain] * bv[:, None]
+    a = a * inv_s[cell_domain][:, None]
+    variance = design.sparse_total_variance(
+        np.repeat(cell_psu, width),
+        (cell_domain[:, None] * width + np.arange(width)).ravel(),
+        a.ravel(),
+        n_domains * width,
+    )
+    n = by_domain(counts.astype(float)).astype(np.int64)
+    psu_count = np.bincount(cell_domain, minlength=n_domains)
+    pairs = np.unique(cell_domain * design.n_strata + design.psu_stratum[cell_psu])
+    strata_count = np.bincount(pairs // design.n_strata, minlength=n_domains)
+    df = (psu_count - strata_count).astype(np.int64)
+    return _Linear(
+        theta,
+        np.empty((0, n_domains * width)),
+        n,
+        wsum,
+        df,
+        np.empty((0, n_domains), np.int64),
+        s,
+        variance,
+    )
 
 
 def _calibrated_totals(
@@ -567,7 +648,10 @@ def _table(
     logit_ci: bool = False,
 ) -> EstimateTable[Estimate]:
     n_domains, n_levels = lin.theta.shape
-    var = design.psu_total_variance(lin.totals, full=False).reshape(n_domains, n_levels)
+    if lin.variance is not None:
+        var = lin.variance.reshape(n_domains, n_levels)
+    else:
+        var = design.psu_total_variance(lin.totals, full=False).reshape(n_domains, n_levels)
     se = np.sqrt(var)
     est = lin.theta
     t = _t_quantile(level, lin.df)[:, None]
@@ -625,7 +709,7 @@ def mean(
     domains = _domains(design, _by_list(by))
     y = _numeric(design, variable)
     valid = ~np.isnan(y) & (domains.codes >= 0)
-    lin = _linearise(design, domains, valid, _Values(numeric=y), None, "weights")
+    lin = _linearise(design, domains, valid, _Values(numeric=y), None, "weights", True)
     resid = y - _per_row(lin.theta[:, 0], domains.codes)
     vsrs = _srs_variance(lin, _squares(design, domains, valid, resid))
     return _table(design, variable, "mean", domains, [None], lin, vsrs, level)
@@ -668,7 +752,7 @@ def proportion(
             design,
         )
     values = _Values(levels=codes, n_levels=len(labels))
-    lin = _linearise(design, domains, valid, values, None, "weights")
+    lin = _linearise(design, domains, valid, values, None, "weights", True)
     # For an indicator, sum(w (u - p)^2) = W p (1 - p).
     squares = lin.wsum[:, None] * lin.theta * (1 - lin.theta)
     vsrs = _srs_variance(lin, squares)
@@ -688,7 +772,7 @@ def total(
     domains = _domains(design, _by_list(by))
     y = _numeric(design, variable)
     valid = ~np.isnan(y) & (domains.codes >= 0)
-    lin = _linearise(design, domains, valid, _Values(numeric=y), None, "one")
+    lin = _linearise(design, domains, valid, _Values(numeric=y), None, "one", True)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_y = lin.theta[:, 0] / lin.wsum
     resid = y - _per_row(mean_y, domains.codes)
@@ -715,7 +799,7 @@ def ratio(
     y = _numeric(design, numerator)
     x = _numeric(design, denominator)
     valid = ~np.isnan(y) & ~np.isnan(x) & (domains.codes >= 0)
-    lin = _linearise(design, domains, valid, _Values(numeric=y), x, "v")
+    lin = _linearise(design, domains, valid, _Values(numeric=y), x, "v", True)
     d = domains.codes
     with np.errstate(divide="ignore", invalid="ignore"):
         resid = (y - _per_row(lin.theta[:, 0], d) * x) / _per_row(lin.s, d)
