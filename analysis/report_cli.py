@@ -94,6 +94,14 @@ def report_round(data_dir: str | Path, code: str | None) -> RoundInfo | None:
     "trend/ CSVs, and the change since the last round on the front pages / thư mục dữ liệu "
     "của vòng trước (lặp lại được): thêm bảng, biểu đồ xu hướng và thay đổi so với vòng trước.",
 )
+@click.option(
+    "--trend",
+    "trend_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="A folder 'gesurvey analyze trend' wrote, ending with this round (instead of "
+    "--earlier) / thư mục do 'analyze trend' tạo ra, vòng cuối là vòng này.",
+)
 def report(
     data_dir: str,
     plan_path: str | None,
@@ -104,6 +112,7 @@ def report(
     no_small_areas: bool,
     round_code: str | None,
     earlier: tuple[str, ...],
+    trend_dir: str | None,
 ) -> None:
     """Write the report of a survey data folder: Excel, PDF, CSV and department packs.
 
@@ -123,7 +132,11 @@ def report(
         plan = load_plan(plan_file)
         total = len(plan.tables)
         trend = None
-        if earlier:
+        if trend_dir:
+            from analysis.report_trend import read_trend
+
+            trend = read_trend(trend_dir)
+        elif earlier:
             from analysis.trend import trend_tables
 
             trend = trend_tables([*earlier, data_dir], plan, lang=lang)

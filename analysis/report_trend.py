@@ -12,6 +12,7 @@ written beside the report in ``trend/``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis.tables import Column, Row, TableResult
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from analysis.trend import TrendResult
     from questionnaires.plans import TablePlan
 
-__all__ = ["trend_table"]
+__all__ = ["read_trend", "trend_table"]
 
 _TEXT = {
     "title": {
@@ -138,4 +139,55 @@ def trend_table(result: TrendResult, plan: TablePlan, lang: str) -> TableResult:
         notes,
         "",
         extra={"trend_chart": chart},
+    )
+
+
+def read_trend(folder: str | Path) -> TrendResult:
+    """The trend tables a ``gesurvey analyze trend --out FOLDER`` run wrote, read back.
+
+    So a report can take a trend computed once (``analyze report DATA --trend FOLDER``) instead
+    of recomputing it from the rounds' data folders. Round codes stay text ("2017", not 2017).
+    """
+    import json
+
+    import pandas as pd
+
+    from analysis.errors import AnalysisError
+    from analysis.trend import RoundRef, TrendResult
+
+    folder = Path(folder)
+    names = ("levels", "changes", "gaps", "comparability", "targets")
+    missing = [f"{n}.csv" for n in names if not (folder / f"{n}.csv").is_file()]
+    if not (folder / "rounds.json").is_file():
+        missing.append("rounds.json")
+    if missing:
+        raise AnalysisError(
+            f"{folder}: not a trend folder (missing {', '.join(missing)}); give the folder "
+            f"'gesurvey analyze trend … --out' wrote",
+            f"{folder}: không phải thư mục xu hướng (thiếu {', '.join(missing)}); hãy chỉ thư mục "
+            f"do 'gesurvey analyze trend … --out' tạo ra",
+        )
+    text_columns = {
+        c: str
+        for c in ("round", "from_round", "to_round", "baseline_round", "latest_round", "by_value")
+    }
+    frames = {n: pd.read_csv(folder / f"{n}.csv", dtype=text_columns) for n in names}
+    rounds = [
+        RoundRef(
+            str(r["code"]),
+            r["label"]["vi"],
+            r["label"]["en"],
+            r.get("reference_year"),
+            r.get("kind"),
+            Path(r.get("folder") or folder),
+        )
+        for r in json.loads((folder / "rounds.json").read_text(encoding="utf-8"))
+    ]
+    return TrendResult(
+        rounds,
+        frames["levels"],
+        frames["changes"],
+        frames["gaps"],
+        frames["comparability"],
+        frames["targets"],
     )

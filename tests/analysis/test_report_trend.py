@@ -5,12 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from pypdf import PdfReader
 
+from analysis.errors import AnalysisError
 from analysis.report_pdf import write_pdf
-from analysis.report_trend import trend_table
+from analysis.report_trend import read_trend, trend_table
 from analysis.tables import for_department
-from analysis.trend import CHANGE_COLUMNS, LEVEL_COLUMNS, RoundRef, TrendResult
+from analysis.trend import (
+    CHANGE_COLUMNS,
+    COMPARABILITY_COLUMNS,
+    GAP_COLUMNS,
+    LEVEL_COLUMNS,
+    RoundRef,
+    TrendResult,
+)
+from analysis.trend_cli import write_trend
 from questionnaires.plans import bundled_plan_path, load_plan
 
 
@@ -40,6 +50,7 @@ def _change(iid: str, sex: str, a: str, b: str, change: float, p: float) -> dict
         to_round=b,
         change=change,
         p_value=p,
+        significant=p < 0.05,
         comparable=True,
     )
     return row
@@ -65,8 +76,8 @@ def _result() -> TrendResult:
         rounds,
         pd.DataFrame(levels, columns=LEVEL_COLUMNS),
         pd.DataFrame(changes, columns=CHANGE_COLUMNS),
-        pd.DataFrame(),
-        pd.DataFrame(),
+        pd.DataFrame(columns=GAP_COLUMNS),
+        pd.DataFrame(columns=COMPARABILITY_COLUMNS),
     )
 
 
@@ -91,3 +102,18 @@ def test_department_packs_keep_their_own_indicators_trends(tmp_path: Path) -> No
     pdf = write_pdf([health], tmp_path / "yte.pdf", "Report", "en")
     text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "I7.1. label I7.1" in text and "I1.1" not in text
+
+
+def test_a_trend_folder_read_back_gives_the_same_trend_table(tmp_path: Path) -> None:
+    plan = load_plan(bundled_plan_path())
+    result = _result()
+    write_trend(result, tmp_path / "trend")
+    again = read_trend(tmp_path / "trend")
+    assert [r.code for r in again.rounds] == ["2017", "2018", "2020"]
+    first, second = trend_table(result, plan, "vi"), trend_table(again, plan, "vi")
+    assert [(r.block, r.label, r.values) for r in first.rows] == [
+        (r.block, r.label, r.values) for r in second.rows
+    ]
+    with pytest.raises(AnalysisError) as caught:
+        read_trend(tmp_path)
+    assert "rounds.json" in caught.value.en and "không phải thư mục xu hướng" in caught.value.vi
