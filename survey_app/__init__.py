@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from flask import Flask
 
+__version__ = "0.1.0"
+
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
-__all__ = ["create_app", "MIGRATIONS_DIR"]
+__all__ = ["create_app", "MIGRATIONS_DIR", "__version__"]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

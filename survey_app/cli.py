@@ -17,6 +17,8 @@ from typing import Any
 
 import click
 
+from survey_app import __version__
+
 # Commands that never build the web app.
 COMMANDS: dict[str, str] = {
     "questionnaires": "questionnaires.cli:questionnaires",
@@ -82,7 +84,7 @@ class GesurveyGroup(click.Group):
 
 
 @click.group(cls=GesurveyGroup)
-@click.version_option(package_name="gesurvey", prog_name="gesurvey")
+@click.version_option(__version__, prog_name="gesurvey")
 def cli() -> None:
     """Gender-equality survey collection and analysis (gesurvey).
 
