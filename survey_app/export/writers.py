@@ -251,27 +251,14 @@ class LabelledWriter:
         }
 
     def _write_dta(self, frame: Any) -> None:
-        """Stata 118 (Unicode) through pandas' writer, which lays the rows out with numpy in
-        one pass (pyreadstat walks every cell in Python, ~4 times slower); texts longer than
-        Stata's fixed 2,045 bytes become strL so nothing is cut."""
-        labels = self._value_labels()
-        for name in labels:  # Stata labels whole numbers; a column with missing values is float
-            frame[name] = frame[name].astype("float64")
-        texts = [c.name for c in self.table.columns if c.kind == "str"]
-        for name in texts:
-            frame[name] = frame[name].fillna("")
-        frame.to_stata(
-            self.path,
-            write_index=False,
-            version=118,
-            data_label=self.table.name[:_STATA_LABEL],
-            variable_labels={c.name: c.label[self.lang][:_STATA_LABEL] for c in self.table.columns},
-            value_labels=labels,
-            convert_strl=[
-                name
-                for name in texts
-                if len(frame[name]) and frame[name].str.encode("utf-8").str.len().max() > 2045
-            ],
+        import pyreadstat
+
+        pyreadstat.write_dta(
+            frame,
+            str(self.path),
+            file_label=self.table.name,
+            column_labels={c.name: c.label[self.lang][:_STATA_LABEL] for c in self.table.columns},
+            variable_value_labels=self._value_labels(),
         )
 
     def _write_sav(self, frame: Any) -> None:
