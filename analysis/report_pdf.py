@@ -438,17 +438,34 @@ def render_table(table: TableResult, title: str, lang: str) -> bytes:
     return buffer.getvalue()
 
 
-def _front(title: str, lang: str, notes: list[str], entries: list[tuple[str, int]]) -> bytes:
-    """Title page and contents (table titles with the page each starts on)."""
+def _front(
+    title: str,
+    lang: str,
+    notes: list[str],
+    entries: list[tuple[str, int]],
+    *,
+    heading: bool = True,
+    contents: bool = True,
+) -> bytes:
+    """Title page, notes and contents (table titles with the page each starts on).
+
+    ``heading=False`` leaves out the title (notes and contents on pages of their own, after the
+    front pages); ``contents=False`` gives the title page alone.
+    """
     styles = _styles()
     buffer = io.BytesIO()
     doc = _Document(buffer, lang, title=title, author="gesurvey")
     doc.footer_text = title
-    story: list[Any] = [
-        Paragraph(escape(title), styles["title"]),
-        Paragraph(escape(_t("made", lang, date=_dt.date.today().isoformat())), styles["body"]),
-        Spacer(1, 8),
-    ]
+    story: list[Any] = []
+    if heading:
+        story += [
+            Paragraph(escape(title), styles["title"]),
+            Paragraph(escape(_t("made", lang, date=_dt.date.today().isoformat())), styles["body"]),
+            Spacer(1, 8),
+        ]
+    if not contents:
+        doc.build(story)
+        return buffer.getvalue()
     for note in notes:
         story.append(Paragraph(escape(note), styles["note"]))
     story += [Spacer(1, 10), Paragraph(escape(_t("contents", lang)), styles["h1"])]
@@ -494,20 +511,45 @@ def write_pdf(
             rendered[key] = render_table(table, title, lang)
         readers.append(PdfReader(io.BytesIO(rendered[key])))
     labels = [f"{t.id}. {t.title}" for t in tables]
-    front_pages = len(
-        PdfReader(
-            io.BytesIO(_front(title, lang, notes or [], [(label, 0) for label in labels]))
-        ).pages
-    )
-    entries, page = [], front_pages + 1
-    for label, reader in zip(labels, readers, strict=True):
+    # The front pages (plan at a glance, key findings) come right after the title page, before
+    # the notes and contents; without them the title page holds the notes and contents too.
+    lead = 0
+    while lead < len(tables) and tables[lead].extra.get("front"):
+        lead += 1
+    note_list = notes or []
+    if lead:
+        title_pdf = _front(title, lang, [], [], contents=False)
+        title_pages = len(PdfReader(io.BytesIO(title_pdf)).pages)
+        dummy = [(label, 0) for label in labels]
+        contents_pages = len(
+            PdfReader(io.BytesIO(_front("", lang, note_list, dummy, heading=False))).pages
+        )
+    else:
+        title_pages = 0
+        contents_pages = len(
+            PdfReader(io.BytesIO(_front(title, lang, note_list, [(lb, 0) for lb in labels]))).pages
+        )
+    entries, page = [], title_pages + 1
+    for i, (label, reader) in enumerate(zip(labels, readers, strict=True)):
+        if i == lead:
+            page += contents_pages
         entries.append((label, page))
         page += len(reader.pages)
     writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(_front(title, lang, notes or [], entries))))
-    for (label, start), reader in zip(entries, readers, strict=True):
+    if lead:
+        writer.append(PdfReader(io.BytesIO(title_pdf)))
+    contents_pdf = (
+        _front("", lang, note_list, entries, heading=False)
+        if lead
+        else _front(title, lang, note_list, entries)
+    )
+    for i, ((label, start), reader) in enumerate(zip(entries, readers, strict=True)):
+        if i == lead:
+            writer.append(PdfReader(io.BytesIO(contents_pdf)))
         writer.append(reader, import_outline=False)
         writer.add_outline_item(title=label, page_number=start - 1)
+    if lead == len(tables):
+        writer.append(PdfReader(io.BytesIO(contents_pdf)))
     starts = {t.id: start for t, (_, start) in zip(tables, entries, strict=True)}
     for table, (_, start) in zip(tables, entries, strict=True):
         for page, rect, target in table.extra.get("links", ()):
