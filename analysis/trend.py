@@ -249,6 +249,30 @@ def change_test(
     return statistic, p_value, p_value < 1 - level
 
 
+def independent_change(
+    estimate_a: float, se_a: float, df_a: int, estimate_b: float, se_b: float, df_b: int
+) -> tuple[float, float, int]:
+    """Change b − a between independent samples: its SE √(se_a² + se_b²) and df df_a + df_b."""
+    return estimate_b - estimate_a, math.hypot(se_a, se_b), df_a + df_b
+
+
+def _change_weights(rows: np.ndarray, second: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """Contrast weights of a domain's change from the first to the second stacked round."""
+    return [(rows & ~second, -1.0), (rows & second, 1.0)]
+
+
+def _gap_change_weights(
+    women: np.ndarray, men: np.ndarray, second: np.ndarray
+) -> list[tuple[np.ndarray, float]]:
+    """Contrast weights of the change of the women − men gap between the stacked rounds."""
+    return [
+        (women & second, 1.0),
+        (men & second, -1.0),
+        (women & ~second, -1.0),
+        (men & ~second, 1.0),
+    ]
+
+
 def _influence(
     y: np.ndarray, x: np.ndarray | None, w: np.ndarray, rows: np.ndarray
 ) -> tuple[float, np.ndarray]:
@@ -579,23 +603,11 @@ def _panel_contrasts(
                 groups["women"] = domain & (sex == attrs["women"])
                 groups["men"] = domain & (sex == attrs["men"])
             for name, rows in groups.items():
-                est, se, df = contrast(
-                    design, y, [(rows & ~in_second, -1.0), (rows & in_second, 1.0)], x
-                )
+                est, se, df = contrast(design, y, _change_weights(rows, in_second), x)
                 changes[(rid, code, name)] = (est * factor, se * factor, df)
             if sex is not None:
                 w, m = groups["women"], groups["men"]
-                est, se, df = contrast(
-                    design,
-                    y,
-                    [
-                        (w & in_second, 1.0),
-                        (m & in_second, -1.0),
-                        (w & ~in_second, -1.0),
-                        (m & ~in_second, 1.0),
-                    ],
-                    x,
-                )
+                est, se, df = contrast(design, y, _gap_change_weights(w, m, in_second), x)
                 gaps[(rid, code)] = (est * factor, se * factor, df)
     return changes, gaps
 
@@ -721,9 +733,9 @@ def trend_tables(
                 if key in panel_changes:
                     change, se, df = panel_changes[key]
                 else:
-                    change = cell_b.estimate - cell_a.estimate
-                    se = math.hypot(cell_a.se, cell_b.se)
-                    df = cell_a.df + cell_b.df
+                    change, se, df = independent_change(
+                        cell_a.estimate, cell_a.se, cell_a.df, cell_b.estimate, cell_b.se, cell_b.df
+                    )
                 statistic, p_value, significant = change_test(change, se, df, level)
                 change_rows.append(
                     {
@@ -754,9 +766,9 @@ def trend_tables(
                 if gkey in panel_gaps:
                     change, se, df = panel_gaps[gkey]
                 else:
-                    change = gap_b.gap - gap_a.gap
-                    se = math.hypot(gap_a.se, gap_b.se)
-                    df = gap_a.df + gap_b.df
+                    change, se, df = independent_change(
+                        gap_a.gap, gap_a.se, gap_a.df, gap_b.gap, gap_b.se, gap_b.df
+                    )
                 statistic, p_value, significant = change_test(change, se, df, level)
                 gap_rows.append(
                     {
@@ -947,18 +959,11 @@ def _panel_rows(
         rows = np.zeros(len(data), bool)
         rows[index] = True
         for name, y in ys:
-            entry = {"change": contrast(stacked, y, [(rows & ~second, -1.0), (rows & second, 1.0)])}
+            entry = {"change": contrast(stacked, y, _change_weights(rows, second))}
             if group_rows is not None:
                 ga, gb = group_rows
                 entry["gap"] = contrast(
-                    stacked,
-                    y,
-                    [
-                        (rows & ga & second, 1.0),
-                        (rows & gb & second, -1.0),
-                        (rows & ga & ~second, -1.0),
-                        (rows & gb & ~second, 1.0),
-                    ],
+                    stacked, y, _gap_change_weights(rows & ga, rows & gb, second)
                 )
             out[(key, name)] = entry
     return out
@@ -1000,10 +1005,8 @@ def change_between(
         if panel is not None and key in panel:
             change, se, df = panel[key]["change"]
         else:
-            change, se, df = (
-                b.estimate - a.estimate,
-                math.hypot(a.std_error, b.std_error),
-                a.df + b.df,
+            change, se, df = independent_change(
+                a.estimate, a.std_error, a.df, b.estimate, b.std_error, b.df
             )
         statistic, p_value, _ = change_test(change, se, df, level)
         row: dict[str, Any] = {
@@ -1029,9 +1032,9 @@ def change_between(
                 if panel is not None and key in panel and "gap" in panel[key]:
                     g_change, g_se, g_df = panel[key]["gap"]
                 else:
-                    g_change = gb.difference - ga.difference
-                    g_se = math.hypot(ga.std_error, gb.std_error)
-                    g_df = ga.df + gb.df
+                    g_change, g_se, g_df = independent_change(
+                        ga.difference, ga.std_error, ga.df, gb.difference, gb.std_error, gb.df
+                    )
                 g_stat, g_p, _ = change_test(g_change, g_se, g_df, level)
                 row.update(
                     {
