@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,6 +34,7 @@ from questionnaires.cells import FORMULA_STARTS, csv_cell
 from questionnaires.tidy import Column, UnitTable
 
 from .columns import arrow_schema
+from .dta import MAX_STR, DtaVariable, write_dta
 
 __all__ = [
     "EXCEL_MAX_ROWS",
@@ -206,11 +208,54 @@ def _truncate_bytes(text: str, limit: int) -> str:
     return encoded[:limit].decode("utf-8", errors="ignore")
 
 
-class LabelledWriter:
-    """Stata or SPSS through pyreadstat, with variable and value labels (and SPSS user-missing).
+class _Spool:
+    """Batches kept in an uncompressed Arrow IPC file in a hidden folder beside the output (so
+    sensitive answers never go anywhere the export itself does not), with the row count and
+    the widest text of each string column in bytes, which the file's header needs first."""
 
-    Batches are spooled to a Parquet file in a hidden folder beside the output (so sensitive
-    answers never go anywhere the export itself does not) and written at close.
+    def __init__(self, folder: Path, schema: pa.Schema) -> None:
+        self.path = folder / "spool.arrow"
+        self.rows = 0
+        self.widths = {f.name: 0 for f in schema if pa.types.is_string(f.type)}
+        self._sink = pa.OSFile(str(self.path), "wb")
+        self._writer = pa.ipc.new_file(self._sink, schema)
+
+    def write(self, batch: pa.Table) -> None:
+        """Keep rows and widen the string columns' widths."""
+        if not batch.num_rows:
+            return
+        for name, width in self.widths.items():
+            longest = pc.max(pc.binary_length(batch.column(name))).as_py()
+            if longest is not None and longest > width:
+                self.widths[name] = longest
+        self._writer.write_table(batch)
+        self.rows += batch.num_rows
+
+    def close(self) -> None:
+        """Finish the spool file."""
+        self._writer.close()
+        self._sink.close()
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """The kept batches in order, one in memory at a time (read, not memory-mapped)."""
+        with pa.OSFile(str(self.path)) as source:
+            reader = pa.ipc.open_file(source)
+            for index in range(reader.num_record_batches):
+                yield reader.get_batch(index)
+
+    def table(self) -> pa.Table:
+        """All kept rows at once."""
+        with pa.OSFile(str(self.path)) as source:
+            return pa.ipc.open_file(source).read_all()
+
+
+class LabelledWriter:
+    """Stata or SPSS, with variable and value labels (and SPSS user-missing).
+
+    Batches are spooled (:class:`_Spool`) and written at close: Stata by our streaming writer
+    (:mod:`.dta`) one batch at a time; text wider than ``str2045`` (Stata's ``strL``) and SPSS
+    through pyreadstat (ReadStat, which pandas and R's haven build on), which takes the whole
+    table at once.
     """
 
     def __init__(self, path: Path, table: UnitTable, lang: str, kind: str) -> None:
@@ -219,7 +264,7 @@ class LabelledWriter:
         self.lang = lang
         self.kind = kind
         self._spool_dir = Path(tempfile.mkdtemp(prefix=".gesurvey-spool-", dir=path.parent))
-        self._spool = ParquetTableWriter(self._spool_dir / "spool.parquet", table, lang)
+        self._spool = _Spool(self._spool_dir, arrow_schema(table))
 
     def write(self, batch: pa.Table) -> None:
         """Spool rows."""
@@ -227,18 +272,39 @@ class LabelledWriter:
 
     def close(self) -> None:
         """Write the labelled file from the spool."""
-        import pyarrow.parquet as pq
-
         self._spool.close()
         try:
+            if self.kind == "dta" and max(self._spool.widths.values(), default=0) <= MAX_STR:
+                self._write_dta_streaming()
+                return
+            table = self._spool.table()
+            if self.kind == "dta":
+                # Stata text has no missing value (empty is missing), and ReadStat fails on a
+                # null in a strL column ("a registered string reference was never inserted").
+                for index, field in enumerate(table.schema):
+                    if pa.types.is_string(field.type):
+                        table = table.set_column(index, field, pc.fill_null(table[index], ""))
             # Arrow buffers are released column by column as pandas takes them over.
-            frame = pq.read_table(self._spool.path).to_pandas(split_blocks=True, self_destruct=True)
+            frame = table.to_pandas(split_blocks=True, self_destruct=True)
             if self.kind == "dta":
                 self._write_dta(frame)
             else:
                 self._write_sav(frame)
         finally:
             shutil.rmtree(self._spool_dir, ignore_errors=True)
+
+    def _write_dta_streaming(self) -> None:
+        labels = self._value_labels()
+        variables = [
+            DtaVariable(
+                name=c.name,
+                label=c.label[self.lang],
+                value_labels={int(code): text for code, text in labels.get(c.name, {}).items()},
+                width=max(self._spool.widths[c.name], 1) if c.name in self._spool.widths else None,
+            )
+            for c in self.table.columns
+        ]
+        write_dta(self.path, variables, self._spool.rows, self._spool.batches(), self.table.name)
 
     def _value_labels(self) -> dict[str, dict[int | float, str]]:
         return {
