@@ -1,25 +1,28 @@
-"""Write report tables to an Excel workbook: one formatted sheet per table (openpyxl).
+"""Write report tables to an Excel workbook: one formatted sheet per table (xlsxwriter).
 
 Each sheet carries the table number and title, a two-row header (column group, then column),
 frozen below the header, the rows with their block headings, then the notes and the source
 line. Numbers are stored as numbers (a CI as two numeric cells, low and high) with a display
 format; a figure in parentheses keeps its number and gets a ``(0.0)`` format; a suppressed
-figure is the text ``*``. The first sheet lists the tables (the contents).
+figure is the text ``*``. The first sheet lists the tables (the contents), after the front
+pages when there are any. Links to another table are internal hyperlinks to its cell A1.
+
+xlsxwriter writes each row to disk as soon as the next one starts (``constant_memory``): on a
+million persons' report, openpyxl's cell objects and its serialiser were a quarter of the run.
+Text is always written as a text cell, never as a formula (:mod:`questionnaires.cells`).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from pathlib import Path
 from typing import Any, cast
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from analysis.tables import GPI_FLAG, PARENTHESES, SUPPRESSED, TableResult
-from questionnaires.cells import text_cells_only
 
 __all__ = ["write_xlsx"]
 
@@ -37,15 +40,13 @@ _FORMATS = {
 }
 _CONTENTS = {"vi": "Mục lục", "en": "Contents"}
 _LOW_HIGH = {"vi": ("cận dưới", "cận trên"), "en": ("low", "high")}
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=12)
-_HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
-_BLOCK_FILL = PatternFill("solid", fgColor="F2F2F2")
-_THIN = Side(style="thin", color="999999")
-_LINK = Font(color="1F4E9A", underline="single")
+_HEADER_FILL = "#DDE6F0"
+_BLOCK_FILL = "#F2F2F2"
+_THIN = "#999999"
+_LINK = "#1F4E9A"
 #: Fills of a target's status (table M1 and the plan at a glance), as in the PDF.
 _STATUS_FILLS = {
-    f"status_{name}": PatternFill("solid", fgColor=colour)
+    f"status_{name}": f"#{colour}"
     for name, colour in (
         ("achieved", "C6EFCE"),
         ("on_track", "DDEBF7"),
@@ -53,6 +54,25 @@ _STATUS_FILLS = {
         ("cannot_tell", "EDEDED"),
     )
 }
+
+
+class _Formats:
+    """One xlsxwriter format per distinct set of properties (a workbook holds few)."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.made: dict[tuple[tuple[str, Any], ...], Any] = {}
+
+    def get(self, **properties: Any) -> Any:
+        if not properties:
+            return None
+        key = tuple(sorted(properties.items()))
+        if key not in self.made:
+            props = dict(properties)
+            if "bg_color" in props:
+                props["pattern"] = 1
+            self.made[key] = self.book.add_format(props)
+        return self.made[key]
 
 
 def _sheet_name(table_id: str, used: set[str]) -> str:
@@ -82,40 +102,51 @@ def write_xlsx(
 ) -> Path:
     """Write the workbook and return its path."""
     path = Path(path)
-    book = Workbook()
-    contents = book.active
-    contents.title = _CONTENTS["vi" if lang == "vi" else "en"][:31]
-    contents["A1"] = title
-    contents["A1"].font = _TITLE
-    for i, note in enumerate(notes or [], start=2):
-        contents.cell(row=i, column=1, value=note)
-    start = 3 + len(notes or [])
-    used = {contents.title}
-    names = {table.id: _sheet_name(table.id, used) for table in tables}
-    for i, table in enumerate(tables):
-        name = names[table.id]
-        row = start + i
-        cell = contents.cell(row=row, column=1, value=table.id)
-        cell.hyperlink = f"#'{name}'!A1"
-        contents.cell(row=row, column=2, value=table.title)
-        _write_sheet(book.create_sheet(name), table, lang, names)
-    front = sum(1 for table in tables if table.extra.get("front"))
-    if front:  # the front pages open the workbook, before the contents
-        book.move_sheet(contents, offset=front)
-        book.active = 0
-    contents.column_dimensions["A"].width = 14
-    contents.column_dimensions["B"].width = 110
     path.parent.mkdir(parents=True, exist_ok=True)
-    text_cells_only(book).save(path)
+    book = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    formats = _Formats(book)
+    contents_name = _CONTENTS["vi" if lang == "vi" else "en"][:31]
+    used = {contents_name}
+    names = {table.id: _sheet_name(table.id, used) for table in tables}
+    # The front pages open the workbook, before the contents.
+    front = sum(1 for table in tables if table.extra.get("front"))
+    for table in tables[:front]:
+        _write_sheet(book.add_worksheet(names[table.id]), table, lang, formats, names)
+    contents = book.add_worksheet(contents_name)
+    contents.write_string(0, 0, title, formats.get(bold=True, font_size=12))
+    for i, note in enumerate(notes or [], start=1):
+        contents.write_string(i, 0, note)
+    start = 2 + len(notes or [])
+    for i, table in enumerate(tables):
+        contents.write_url(start + i, 0, f"internal:'{names[table.id]}'!A1", string=table.id)
+        contents.write_string(start + i, 1, table.title)
+    contents.set_column(0, 0, 14)
+    contents.set_column(1, 1, 110)
+    for table in tables[front:]:
+        _write_sheet(book.add_worksheet(names[table.id]), table, lang, formats, names)
+    book.worksheets()[0].activate()
+    book.close()
     return path
 
 
 def _write_sheet(
-    sheet: Any, table: TableResult, lang: str, names: dict[str, str] | None = None
+    sheet: Any,
+    table: TableResult,
+    lang: str,
+    formats: _Formats,
+    names: dict[str, str] | None = None,
 ) -> None:
+    """One table's sheet, written row by row from the top (constant-memory mode)."""
     low, high = _LOW_HIGH["vi" if lang == "vi" else "en"]
-    sheet["A1"] = f"{table.id}. {table.title}"
-    sheet["A1"].font = _TITLE
+    sheet.write_string(0, 0, f"{table.id}. {table.title}", formats.get(bold=True, font_size=12))
     # Expand CI columns into two numeric cells.
     layout: list[tuple[str, str, str, str | None]] = []  # key, header, kind/part, group
     for column in table.columns:
@@ -124,72 +155,96 @@ def _write_sheet(
             layout.append((column.key, f"{column.header} ({high})", "ci_high", column.group))
         else:
             layout.append((column.key, column.header, column.kind, column.group))
-    header_row = 3
-    sheet.cell(row=header_row + 1, column=1, value="")
-    for j, (_, header, _, group) in enumerate(layout, start=2):
-        top = sheet.cell(row=header_row, column=j, value=group or "")
-        bottom = sheet.cell(row=header_row + 1, column=j, value=header)
-        for c in (top, bottom):
-            c.font = _BOLD
-            c.fill = _HEADER_FILL
-            c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            c.border = Border(bottom=_THIN)
-    sheet.cell(row=header_row, column=1).fill = _HEADER_FILL
-    sheet.cell(row=header_row + 1, column=1).fill = _HEADER_FILL
+    header_row = 2  # zero-based: the header is on rows 3 and 4
+    header_format = formats.get(
+        bold=True,
+        bg_color=_HEADER_FILL,
+        align="center",
+        valign="vcenter",
+        text_wrap=True,
+        bottom=1,
+        bottom_color=_THIN,
+    )
+    corner = formats.get(bg_color=_HEADER_FILL)
+    for r, texts in ((header_row, [g or "" for *_, g in layout]), (header_row + 1, None)):
+        sheet.write_blank(r, 0, None, corner)
+        for j, (_, header, _, group) in enumerate(layout, start=1):
+            value = (group or "") if texts is not None else header
+            sheet.write_string(r, j, value, header_format)
     r = header_row + 2
     block = None
+    block_label = formats.get(bold=True, bg_color=_BLOCK_FILL)
+    block_fill = formats.get(bg_color=_BLOCK_FILL)
+    wrap = formats.get(text_wrap=True)
+    link_format = formats.get(text_wrap=True, font_color=_LINK, underline=1)
     for row in table.rows:
         if row.block and row.block != block:
             block = row.block
-            c = sheet.cell(row=r, column=1, value=block)
-            c.font = _BOLD
-            for j in range(1, len(layout) + 2):
-                sheet.cell(row=r, column=j).fill = _BLOCK_FILL
+            sheet.write_string(r, 0, block, block_label)
+            for j in range(1, len(layout) + 1):
+                sheet.write_blank(r, j, None, block_fill)
             r += 1
         elif not row.block and block is not None:
             block = None
-        label = sheet.cell(row=r, column=1, value=("   " if row.block else "") + row.label)
-        label.alignment = Alignment(wrap_text=True)
+        label = ("   " if row.block else "") + row.label
         link = row.values.get("_link")
         if link and names and link in names:
-            label.hyperlink = f"#'{names[link]}'!A1"
-            label.font = _LINK
-        for j, (key, _, kind, _) in enumerate(layout, start=2):
-            value = row.values.get(key)
-            flag = row.flags.get(key)
-            cell = sheet.cell(row=r, column=j)
-            if flag in _STATUS_FILLS:
-                cell.fill = _STATUS_FILLS[flag]
-            if flag == SUPPRESSED:
-                cell.value = "*"
-                cell.alignment = Alignment(horizontal="right")
-                continue
-            base_kind = "ci" if kind in ("ci_low", "ci_high") else kind
-            if kind in ("ci_low", "ci_high"):
-                value = None if value is None else value[0 if kind == "ci_low" else 1]
-            value = _number(value)
-            if isinstance(value, str) or base_kind == "text":
-                cell.value = value
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-                continue
-            cell.value = value
-            if value is None:
-                continue
-            fmt = _FORMATS.get(base_kind, "General")
-            if flag == PARENTHESES:
-                fmt = f'"("{fmt}")"'
-            elif flag == GPI_FLAG:
-                fmt = f'{fmt}" †"'
-            cell.number_format = fmt
+            sheet.write_url(r, 0, f"internal:'{names[link]}'!A1", link_format, string=label)
+        else:
+            sheet.write_string(r, 0, label, wrap)
+        for j, (key, _, kind, _) in enumerate(layout, start=1):
+            _write_value(sheet, r, j, row.values.get(key), row.flags.get(key), kind, formats)
         r += 1
     r += 1
     for note in table.notes:
-        sheet.cell(row=r, column=1, value=note).alignment = Alignment(wrap_text=False)
+        sheet.write_string(r, 0, note)
         r += 1
     if table.source:
-        sheet.cell(row=r, column=1, value=table.source).font = Font(italic=True)
-    sheet.freeze_panes = sheet.cell(row=header_row + 2, column=2)
-    sheet.column_dimensions["A"].width = 42
-    for j, (_, header, kind, _) in enumerate(layout, start=2):
+        sheet.write_string(r, 0, table.source, formats.get(italic=True))
+    sheet.freeze_panes(header_row + 2, 1)
+    sheet.set_column(0, 0, 42)
+    for j, (_, header, kind, _) in enumerate(layout, start=1):
         width = 40 if kind == "text" else max(9, min(16, len(header) + 2))
-        sheet.column_dimensions[get_column_letter(j)].width = width
+        sheet.set_column(j, j, width)
+
+
+def _write_value(
+    sheet: Any, r: int, j: int, value: Any, flag: str | None, kind: str, formats: _Formats
+) -> None:
+    """One value cell: a number with its display format, a text, or ``*`` when suppressed."""
+    fill = {"bg_color": _STATUS_FILLS[flag]} if flag in _STATUS_FILLS else {}
+    if flag == SUPPRESSED:
+        sheet.write_string(r, j, "*", formats.get(align="right", **fill))
+        return
+    base_kind = "ci" if kind in ("ci_low", "ci_high") else kind
+    if kind in ("ci_low", "ci_high"):
+        value = None if value is None else value[0 if kind == "ci_low" else 1]
+    value = _number(value)
+    if isinstance(value, str) or base_kind == "text":
+        style = formats.get(text_wrap=True, valign="top", **fill)
+        if value is None:
+            sheet.write_blank(r, j, None, style)
+        elif isinstance(value, str):
+            sheet.write_string(r, j, value, style)
+        else:
+            _write_number(sheet, r, j, value, style)
+        return
+    if value is None:
+        if fill:
+            sheet.write_blank(r, j, None, formats.get(**fill))
+        return
+    fmt = _FORMATS.get(base_kind, "General")
+    if flag == PARENTHESES:
+        fmt = f'"("{fmt}")"'
+    elif flag == GPI_FLAG:
+        fmt = f'{fmt}" †"'
+    _write_number(sheet, r, j, value, formats.get(num_format=fmt, **fill))
+
+
+def _write_number(sheet: Any, r: int, j: int, value: Any, style: Any) -> None:
+    if isinstance(value, bool):
+        sheet.write_boolean(r, j, value, style)
+    elif isinstance(value, numbers.Real):
+        sheet.write_number(r, j, float(value), style)
+    else:
+        sheet.write_string(r, j, str(value), style)
