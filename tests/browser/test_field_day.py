@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from survey_app.admin.services import create_assignment
@@ -191,7 +192,7 @@ def test_a_whole_offline_day(browser: Any, live_app: tuple[str, Any]) -> None:
         finish_selection(tab, 1, 1)
 
         # Logout and the language switch while offline: a clear message, nothing lost.
-        items(tab, "pending").nth(2).wait_for()
+        expect(items(tab, "pending")).to_have_count(3)
         tab.locator("#logout").tap()
         message = tab.locator("#app-message")
         message.wait_for(state="visible")
@@ -201,7 +202,7 @@ def test_a_whole_offline_day(browser: Any, live_app: tuple[str, Any]) -> None:
             tab, "() => document.getElementById('app-message').dataset.shown === 'languageOffline'"
         )
         assert tab.url.endswith("/collect/outbox")
-        assert items(tab, "pending").count() == 3
+        expect(items(tab, "pending")).to_have_count(3)
 
         # Online: everything is sent.
         context.set_offline(False)

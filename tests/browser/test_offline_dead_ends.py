@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .live_app import TABLET, field, log_in, seeded_app, served
 from .test_offline_sync import wait_until
@@ -103,9 +104,9 @@ def test_offline_links_and_buttons_never_dead_end(browser: Any, live_app: tuple[
         assert "Đang làm" in card.inner_text()
         search = tab.locator(".list-tools[data-list='offline-drafts'] .list-search")
         search.fill("khong co")
-        assert card.is_hidden()
+        expect(card).to_be_hidden()
         search.fill("lam")
-        assert card.is_visible()
+        expect(card).to_be_visible()
 
         # Pages that need the network: the "no network" page, in Vietnamese.
         for path in ("/collect/submissions", f"/collect/interview/{uuid}", "/review/"):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from survey_app.api.models import SubmissionConflict
@@ -103,6 +104,27 @@ def items(tab: Any, state: str) -> Any:
     return tab.locator(f"#outbox-list .outbox-item[data-state='{state}']")
 
 
+# Every state of the outbox list the page could show, as [cards, pending cards], recorded by a
+# mutation observer (its callbacks run before any later task, so a list drawn card by card across
+# awaits shows up here empty, half drawn or with duplicated cards).
+WATCH_OUTBOX = """
+new MutationObserver(() => {
+  const list = document.getElementById("outbox-list");
+  if (!list) return;
+  const seen = (window.gesurveyOutboxDrawn = window.gesurveyOutboxDrawn || []);
+  seen.push([list.querySelectorAll(".outbox-item").length,
+    list.querySelectorAll(".outbox-item[data-state='pending']").length]);
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+def drawn_states(tab: Any) -> set[tuple[int, int]]:
+    """The outbox list's states shown on this page since it first drew an interview."""
+    drawn = tab.evaluate("window.gesurveyOutboxDrawn || []")
+    first = next((i for i, (cards, _) in enumerate(drawn) if cards), len(drawn))
+    return {(cards, pending) for cards, pending in drawn[first:]}
+
+
 def stored_count(app: Any, model: Any = Submission) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
@@ -114,6 +136,7 @@ def test_offline_interviews_reach_the_server_exactly_once(
 ) -> None:
     base, app, counter = live_app
     context = browser.new_context(viewport=TABLET, has_touch=True, locale="vi-VN")
+    context.add_init_script(WATCH_OUTBOX)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -162,9 +185,11 @@ def test_offline_interviews_reach_the_server_exactly_once(
             tab.wait_for_url(lambda url: "/collect/offline/interview?uuid=" in url)
             uuids.append(tab.url.rsplit("=", 1)[1])
             fill_interview(tab, head)
-        tab.wait_for_selector("#outbox-list .outbox-item")
-        assert items(tab, "pending").count() == 2
-        assert tab.locator("#outbox-summary").get_attribute("data-pending") == "2"
+        # The outbox redraws on every failed attempt: wait for the drawn end state.
+        expect(items(tab, "pending")).to_have_count(2)
+        expect(tab.locator("#outbox-summary")).to_have_attribute("data-pending", "2")
+        # Each redraw swaps the whole list at once: never empty, half drawn or doubled meanwhile.
+        assert drawn_states(tab) == {(2, 2)}
         # The browser's own update check of the service worker script (made by chromium's
         # browser process on navigation) is outside the page's emulated network: not ours.
         leaked = [path for path in counter.paths[before:] if path != "GET /sw.js"]
@@ -173,8 +198,8 @@ def test_offline_interviews_reach_the_server_exactly_once(
 
         # Back online: both arrive, once, on the version they were started on.
         context.set_offline(False)
-        items(tab, "sent").nth(1).wait_for(timeout=30_000)
-        assert items(tab, "sent").count() == 2
+        expect(items(tab, "sent")).to_have_count(2, timeout=30_000)
+        expect(tab.locator("#outbox-list .outbox-item")).to_have_count(2)
         with app.app_context():
             rows = db.session.scalars(select(Submission)).all()
             assert sorted(r.uuid for r in rows) == sorted(uuids)
@@ -229,7 +254,7 @@ def test_offline_interviews_reach_the_server_exactly_once(
         log_in(tab, base, "mai")
         tab.goto(f"{base}/collect/outbox")
         tab.wait_for_selector("#outbox-list li")
-        assert tab.locator("#outbox-list .outbox-item").count() == 0
+        expect(tab.locator("#outbox-list .outbox-item")).to_have_count(0)
         tab.evaluate(
             """async (id) => {
             const item = await GESurveyOutbox.get('outbox', id);

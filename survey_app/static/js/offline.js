@@ -45,6 +45,30 @@
     return node;
   }
 
+  /* Replace a list's items in one synchronous step, from cards built off the page. Building
+     awaits IndexedDB between cards; drawing into the live list as they come would show it empty
+     or half drawn meanwhile, and two drawings running at once (the outbox redraws on every
+     change) would interleave into duplicated cards. `begin()` numbers each drawing; one that
+     finishes after a newer one has been shown is dropped, so the list never goes back in time. */
+  function drawer(list) {
+    let started = 0;
+    let shown = 0;
+    return {
+      begin: () => ++started,
+      show(drawing, cards, before) {
+        if (drawing < shown) return false;
+        shown = drawing;
+        if (before) before();
+        const fragment = doc.createDocumentFragment();
+        for (const card of cards) fragment.appendChild(card);
+        list.textContent = "";
+        list.appendChild(fragment);
+        if (root.GESurveyLists) root.GESurveyLists.apply(list);
+        return true;
+      },
+    };
+  }
+
   function lang() {
     return doc.documentElement.lang === "en" ? "en" : "vi";
   }
@@ -330,13 +354,16 @@
     return buttons;
   }
 
+  let draftsDrawer = null;
   async function drafts() {
     const list = doc.getElementById("offline-drafts");
     if (!list) return;
+    draftsDrawer = draftsDrawer || drawer(list);
+    const drawing = draftsDrawer.begin();
     const items = (await Outbox.all("drafts")).filter(Outbox.mine).sort((a, b) =>
       String(b.saved_at).localeCompare(String(a.saved_at)));
-    list.textContent = "";
-    if (!items.length) list.appendChild(el("li", { text: t("noDrafts") }));
+    const cards = [];
+    if (!items.length) cards.push(el("li", { text: t("noDrafts") }));
     for (const d of items) {
       const definition = await definitionOf(d.questionnaire.id, d.questionnaire.version);
       const line = summary(d.answers, definition, d.area_name);
@@ -351,9 +378,9 @@
             .concat(await handoffButtons(d.answers, d.area))),
         ]);
       card.classList.add("offline-draft");
-      list.appendChild(card);
+      cards.push(card);
     }
-    if (root.GESurveyLists) root.GESurveyLists.apply(list);
+    draftsDrawer.show(drawing, cards);
   }
 
   /* ---------------------------------------------------------------- interview */
@@ -486,14 +513,17 @@
 
   async function outboxPage() {
     const list = doc.getElementById("outbox-list");
+    const counts = doc.getElementById("outbox-summary");
+    const outboxDrawer = drawer(list);
+    /* Every change of the outbox (each attempt of a sync) redraws it: the summary and the cards
+       always show the same snapshot, swapped in together. */
     const render = async () => {
+      const drawing = outboxDrawer.begin();
       const items = (await Outbox.all("outbox")).filter(Outbox.mine).sort((a, b) =>
         String(b.finalised_at).localeCompare(String(a.finalised_at)));
       const waiting = items.filter((i) => i.state === "pending").length;
-      doc.getElementById("outbox-summary").textContent = t("summary", { n: waiting });
-      doc.getElementById("outbox-summary").dataset.pending = String(waiting);
-      list.textContent = "";
-      if (!items.length) list.appendChild(el("li", { text: t("empty") }));
+      const cards = [];
+      if (!items.length) cards.push(el("li", { text: t("empty") }));
       for (const item of items) {
         const e = item.envelope;
         const meta = item.meta || {};
@@ -526,9 +556,12 @@
         const card = listCard({ "data-uuid": item.uuid, "data-state": item.state }, line,
           t(item.state + "Short"), item.last_attempt || item.finalised_at, lines);
         card.classList.add("outbox-item", "outbox-" + item.state);
-        list.appendChild(card);
+        cards.push(card);
       }
-      if (root.GESurveyLists) root.GESurveyLists.apply(list);
+      outboxDrawer.show(drawing, cards, () => {
+        counts.textContent = t("summary", { n: waiting });
+        counts.dataset.pending = String(waiting);
+      });
     };
     Outbox.onChange(() => render().catch(() => {}));
     doc.getElementById("outbox-send").addEventListener("click",

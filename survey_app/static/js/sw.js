@@ -9,7 +9,7 @@
  */
 "use strict";
 
-const CACHE = "gesurvey-v7";
+const CACHE = "gesurvey-v8";
 const UNAVAILABLE = "/collect/offline/unavailable";
 const PRECACHE = [
   "/collect/offline/",
