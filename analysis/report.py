@@ -43,15 +43,24 @@ from questionnaires import load_bundled
 from questionnaires.cells import csv_cell
 from questionnaires.model import Questionnaire
 from questionnaires.plans import TablePlan, load_plan
-from questionnaires.rounds import RoundInfo, read_round, write_round
+from questionnaires.rounds import KIND_LABELS, RoundInfo, read_round, write_round
 
 if TYPE_CHECKING:
     from analysis.trend import TrendResult
 
-__all__ = ["ESTIMATE_COLUMNS", "build_tables", "run_report", "write_csv", "write_estimates"]
+__all__ = [
+    "ESTIMATE_COLUMNS",
+    "build_tables",
+    "round_note",
+    "run_report",
+    "write_csv",
+    "write_estimates",
+]
 
-#: Columns of ``estimates.csv``; ``sex`` is F (women), M (men) or T (no sex split).
+#: Columns of ``estimates.csv``; ``round`` is the survey round's code (blank when the data
+#: have none), ``sex`` is F (women), M (men) or T (no sex split).
 ESTIMATE_COLUMNS = (
+    "round",
     "table",
     "indicator",
     "variable",
@@ -125,14 +134,19 @@ def _safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
 
 
-def write_csv(tables: list[TableResult], folder: Path, round_label: str = "") -> list[Path]:
+def write_csv(
+    tables: list[TableResult], folder: Path, round_label: str = "", round_code: str = ""
+) -> list[Path]:
     """One CSV per table, UTF-8 with BOM; title first (with the survey round's label when
-    given), then the table, notes and source."""
+    given), then the table (with a first column ``round`` holding the round's code when given,
+    as exported data have, so tables of several rounds can be stacked), notes and source."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for table in tables:
         path = folder / f"{_safe_name(table.id)}.csv"
         frame = table.to_frame().map(csv_cell)
+        if round_code:
+            frame.insert(0, "round", round_code)
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             suffix = f" · {round_label}" if round_label else ""
             handle.write(_csv_line([f"{table.id}. {table.title}{suffix}"]))
@@ -153,8 +167,9 @@ def _number(value: Any) -> str:
     return "" if math.isnan(value) else repr(value)
 
 
-def write_estimates(tables: list[TableResult], path: Path) -> Path:
-    """The figures of every indicator table in long format, at full precision.
+def write_estimates(tables: list[TableResult], path: Path, round_code: str = "") -> Path:
+    """The figures of every indicator table in long format, at full precision, each row with
+    the survey round's code (``round``; blank when the data have no round).
 
     A suppressed figure (fewer than ``suppress_below`` cases) is written without its number,
     as the report shows it: only its n and the mark ``suppressed``.
@@ -179,6 +194,7 @@ def write_estimates(tables: list[TableResult], path: Path) -> Path:
                     low, high = values.get(f"{prefix}ci", (None, None))
                     writer.writerow(
                         [
+                            round_code,
                             table.id,
                             indicator,
                             row.variable,
@@ -204,6 +220,26 @@ def _code(value: float) -> str:
 def _csv_line(cells: list[str]) -> str:
     quoted = ['"' + csv_cell(c).replace('"', '""') + '"' for c in cells]
     return ",".join(quoted) + "\n"
+
+
+def round_note(info: RoundInfo, lang: str) -> str:
+    """The report's note on its survey round: label, code, kind, reference year, fieldwork."""
+    vi = lang == "vi"
+    kind = KIND_LABELS[info.kind]["vi" if vi else "en"]
+    dates = ""
+    if info.field_start is not None or info.field_end is not None:
+        start = info.field_start.isoformat() if info.field_start else "?"
+        end = info.field_end.isoformat() if info.field_end else "?"
+        dates = f"; thực địa {start} – {end}" if vi else f"; fieldwork {start} – {end}"
+    if vi:
+        return (
+            f"Đợt điều tra: {info.label('vi')} (mã {info.code}; {kind.lower()}; "
+            f"năm tham chiếu {info.reference_year}{dates})."
+        )
+    return (
+        f"Survey round: {info.label('en')} (code {info.code}; {kind.lower()}; "
+        f"reference year {info.reference_year}{dates})."
+    )
 
 
 def _lean_arrow_memory() -> None:
@@ -281,12 +317,14 @@ def run_report(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     title = plan.title[lang]
-    round_label = ""
+    round_label = round_code = ""
     if survey_round is None:
         survey_round = read_round(data_dir)
     if survey_round is not None:
         round_label = f"{survey_round.label(lang)} ({survey_round.code})"
+        round_code = survey_round.code
         title = f"{title} · {round_label}"
+        notes = [round_note(survey_round, lang), *notes]
         write_round(out, survey_round)
     manifest: dict[str, Any] = {
         "plan": plan.id,
@@ -316,9 +354,9 @@ def run_report(
             front + tables, out / f"report_{lang}.pdf", title, lang, notes, rendered
         )
         manifest["files"]["pdf"] = written.name
-    write_csv(tables, out / "csv", round_label)
+    write_csv(tables, out / "csv", round_label, round_code)
     manifest["files"]["csv"] = "csv"
-    manifest["files"]["estimates"] = write_estimates(tables, out / "estimates.csv").name
+    manifest["files"]["estimates"] = write_estimates(tables, out / "estimates.csv", round_code).name
     for dep_id, label in plan.departments.items():
         own = [for_department(t, dep_id) for t in tables if dep_id in t.departments]
         if not own:
@@ -333,7 +371,7 @@ def run_report(
                     own, folder / f"{dep_id}_{lang}.pdf", dep_title, lang, notes, rendered
                 ).name
             )
-        write_csv(own, folder / "csv", round_label)
+        write_csv(own, folder / "csv", round_label, round_code)
         if survey_round is not None:
             write_round(folder, survey_round)
         manifest["departments"][dep_id] = {
@@ -356,6 +394,7 @@ def run_report(
             plan_path=str(plan_path),
             loaded=(data, plan),
             by_level=by_level,
+            round_code=round_code,
         ) | {"file": name}
         manifest["files"]["small_areas"] = name
     (out / "manifest.json").write_text(

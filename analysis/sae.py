@@ -783,8 +783,10 @@ ESTIMATOR_NOTES = {
     },
 }
 
-#: Columns of ``small_areas.csv``, the report's district and commune figures.
+#: Columns of ``small_areas.csv``, the report's district and commune figures; ``round`` is the
+#: survey round's code (blank when the data have none).
 SMALL_AREA_COLUMNS = (
+    "round",
     "indicator",
     "level",
     "sex",
@@ -818,12 +820,14 @@ def write_small_area_csv(
     plan_path: str | None = None,
     loaded: tuple[Any, Any] | None = None,
     by_level: dict[str, list[str]] | None = None,
+    round_code: str = "",
 ) -> dict[str, Any]:
-    """The report's small-area table: one row per indicator, level, sex and area with the
-    direct and model figures, the published one, its estimator and the reason (a key of
-    :data:`REASONS` and its text in both languages, which the gender database stores); then a
-    note in ``lang`` explaining each estimator. A suppressed figure has no published number.
-    ``loaded``: the folder's data and plan as the report already read them (else read here)."""
+    """The report's small-area table: one row per indicator, level, sex and area, with the
+    survey round's code (``round``), the direct and model figures, the published one, its
+    estimator and the reason (a key of :data:`REASONS` and its text in both languages, which the
+    gender database stores); then a note in ``lang`` explaining each estimator. A suppressed
+    figure has no published number. ``loaded``: the folder's data and plan as the report
+    already read them (else read here)."""
     table, info = small_area_estimates(
         data_dir, indicators, levels, plan_path, loaded=loaded, by_level=by_level
     )
@@ -833,6 +837,7 @@ def write_small_area_csv(
         table["reason_vi"] = [REASONS[r]["vi"] for r in table["reason"]]
         table["area"] = table["area"].astype(int)
         table["district"] = table["district"].astype(int)
+        table["round"] = round_code
     else:
         table = pd.DataFrame(columns=list(SMALL_AREA_COLUMNS))
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
@@ -857,5 +862,5 @@ def read_small_area_csv(path: Any) -> pd.DataFrame:
     rows = [line for line in lines[1:] if not line.startswith('"')]
     return pd.read_csv(
         io.StringIO("\n".join([lines[0], *rows])),
-        dtype={"reason": str},
+        dtype={"reason": str, "round": str},
     )

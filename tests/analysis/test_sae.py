@@ -216,7 +216,7 @@ def test_report_carries_the_small_area_table_with_its_note(survey: Path, tmp_pat
     manifest = run_report(survey, bundled_plan_path(), out, "en", pdf=False, small_areas=["I1.1"])
     assert manifest["files"]["small_areas"] == "small_areas.csv"
     lines = (out / "small_areas.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0].startswith("indicator,level,sex,area,district")
+    assert lines[0].startswith("round,indicator,level,sex,area,district")
     communes = len(area_auxiliaries("commune"))
     assert len(lines) == 1 + 2 * (11 + communes) + 3
     assert "Fay-Herriot" in lines[-2]
