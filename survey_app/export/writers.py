@@ -33,8 +33,8 @@ import pyarrow.compute as pc
 from questionnaires.cells import FORMULA_STARTS, csv_cell
 from questionnaires.tidy import Column, UnitTable
 
+from . import dta, sav
 from .columns import arrow_schema
-from .dta import MAX_STR, DtaVariable, write_dta
 
 __all__ = [
     "EXCEL_MAX_ROWS",
@@ -217,6 +217,10 @@ class _Spool:
         self.path = folder / "spool.arrow"
         self.rows = 0
         self.widths = {f.name: 0 for f in schema if pa.types.is_string(f.type)}
+        # The largest absolute value of each integer column (None while all are missing).
+        self.largest: dict[str, int | None] = {
+            f.name: None for f in schema if pa.types.is_integer(f.type)
+        }
         self._sink = pa.OSFile(str(self.path), "wb")
         self._writer = pa.ipc.new_file(self._sink, schema)
 
@@ -228,6 +232,11 @@ class _Spool:
             longest = pc.max(pc.binary_length(batch.column(name))).as_py()
             if longest is not None and longest > width:
                 self.widths[name] = longest
+        for name, largest in self.largest.items():
+            low, high = pc.min_max(batch.column(name)).values()
+            if low.is_valid:
+                value = max(abs(low.as_py()), abs(high.as_py()))
+                self.largest[name] = value if largest is None else max(largest, value)
         self._writer.write_table(batch)
         self.rows += batch.num_rows
 
@@ -252,10 +261,10 @@ class _Spool:
 class LabelledWriter:
     """Stata or SPSS, with variable and value labels (and SPSS user-missing).
 
-    Batches are spooled (:class:`_Spool`) and written at close: Stata by our streaming writer
-    (:mod:`.dta`) one batch at a time; text wider than ``str2045`` (Stata's ``strL``) and SPSS
-    through pyreadstat (ReadStat, which pandas and R's haven build on), which takes the whole
-    table at once.
+    Batches are spooled (:class:`_Spool`) and written at close by our streaming writers
+    (:mod:`.dta`, :mod:`.sav`) one batch at a time; text wider than they take (Stata's
+    ``strL`` past 2045 bytes, SPSS's segmented strings past 255) through pyreadstat (ReadStat,
+    which pandas and R's haven build on), which takes the whole table at once.
     """
 
     def __init__(self, path: Path, table: UnitTable, lang: str, kind: str) -> None:
@@ -274,8 +283,12 @@ class LabelledWriter:
         """Write the labelled file from the spool."""
         self._spool.close()
         try:
-            if self.kind == "dta" and max(self._spool.widths.values(), default=0) <= MAX_STR:
+            widest = max(self._spool.widths.values(), default=0)
+            if self.kind == "dta" and widest <= dta.MAX_STR:
                 self._write_dta_streaming()
+                return
+            if self.kind == "sav" and widest <= sav.MAX_STR:
+                self._write_sav_streaming()
                 return
             table = self._spool.table()
             if self.kind == "dta":
@@ -296,15 +309,41 @@ class LabelledWriter:
     def _write_dta_streaming(self) -> None:
         labels = self._value_labels()
         variables = [
-            DtaVariable(
+            dta.DtaVariable(
                 name=c.name,
                 label=c.label[self.lang],
                 value_labels={int(code): text for code, text in labels.get(c.name, {}).items()},
-                width=max(self._spool.widths[c.name], 1) if c.name in self._spool.widths else None,
+                width=self._width(c),
             )
             for c in self.table.columns
         ]
-        write_dta(self.path, variables, self._spool.rows, self._spool.batches(), self.table.name)
+        dta.write_dta(
+            self.path, variables, self._spool.rows, self._spool.batches(), self.table.name
+        )
+
+    def _width(self, column: Column) -> int | None:
+        return max(self._spool.widths[column.name], 1) if column.kind == "str" else None
+
+    def _write_sav_streaming(self) -> None:
+        labels = self._value_labels()
+        variables = [
+            sav.SavVariable(
+                name=c.name,
+                label=c.label[self.lang],
+                value_labels=labels.get(c.name, {}),
+                missing=[float(code) for code in c.missing_codes],
+                format=(
+                    _spss_integer_format_of(self._spool.largest[c.name])
+                    if c.kind == "int"
+                    else "F8.2"
+                ),
+                width=self._width(c),
+            )
+            for c in self.table.columns
+        ]
+        sav.write_sav(
+            self.path, variables, self._spool.rows, self._spool.batches(), self.table.name
+        )
 
     def _value_labels(self) -> dict[str, dict[int | float, str]]:
         return {
@@ -350,7 +389,12 @@ class LabelledWriter:
 def _spss_integer_format(column: Column, values: Any) -> str:
     """An F format wide enough for the column's largest integer, without decimals."""
     largest = values.abs().max() if len(values) else 0
-    digits = len(str(int(largest))) if largest == largest else 1  # NaN when all missing
+    return _spss_integer_format_of(int(largest) if largest == largest else None)  # NaN: none
+
+
+def _spss_integer_format_of(largest: int | None) -> str:
+    """An F format for integers up to largest in absolute value (None: all missing)."""
+    digits = len(str(largest)) if largest is not None else 1
     return f"F{max(digits, 1) + 1}.0"
 
 

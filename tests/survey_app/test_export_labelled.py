@@ -1,6 +1,7 @@
-"""The streaming Stata writer against pyreadstat's on the same rows: both files read back by
-pyreadstat and by pandas give the same values, missing values, variable and value labels,
-Vietnamese text included; text too wide for ``str2045`` still goes through pyreadstat."""
+"""The streaming Stata and SPSS writers against pyreadstat's on the same rows: both files read
+back by pyreadstat and by pandas give the same values, missing values (SPSS user-missing
+codes), variable and value labels, Vietnamese text included; text too wide for ``str2045`` /
+SPSS's 255 bytes still goes through pyreadstat."""
 
 from __future__ import annotations
 
@@ -78,7 +79,10 @@ def _write(path: Path, lang: str, streaming: bool, name_tail: str = "") -> None:
     # The pyreadstat writer on the same spooled rows: the reference.
     writer._spool.close()
     frame = writer._spool.table().to_pandas()
-    writer._write_dta(frame)
+    if path.suffix == ".dta":
+        writer._write_dta(frame)
+    else:
+        writer._write_sav(frame)
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -118,3 +122,46 @@ def test_text_wider_than_str2045_goes_through_pyreadstat(tmp_path) -> None:  # n
     _write(path, "vi", streaming=True, name_tail="ữ" * 1000)
     frame, _meta = pyreadstat.read_dta(str(path))
     assert frame["name"][3] == "Nguyễn Văn Đức" + "ữ" * 1000
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_spss_file_reads_back_like_pyreadstats(tmp_path, lang) -> None:  # noqa: ANN001
+    ours, reference = tmp_path / "ours" / "member.sav", tmp_path / "ref" / "member.sav"
+    for path, streaming in ((ours, True), (reference, False)):
+        path.parent.mkdir()
+        _write(path, lang, streaming)
+    assert not list(ours.parent.glob(".gesurvey-spool-*"))
+
+    for user_missing in (False, True):
+        frame, meta = pyreadstat.read_sav(str(ours), user_missing=user_missing)
+        expected, expected_meta = pyreadstat.read_sav(str(reference), user_missing=user_missing)
+        pd.testing.assert_frame_equal(frame, expected)
+        for attribute in (
+            "column_names",
+            "column_names_to_labels",
+            "variable_value_labels",
+            "missing_ranges",
+            "original_variable_types",
+            "readstat_variable_types",
+            "variable_measure",
+            "file_label",
+            "number_rows",
+            "file_encoding",
+        ):
+            assert getattr(meta, attribute) == getattr(expected_meta, attribute), attribute
+    assert meta.missing_ranges["D5_05_1"] == [{"lo": 98.0, "hi": 98.0}]
+    assert frame["name"].tolist() == ["Hoàng Thị Lan", "", "", "Nguyễn Văn Đức"]
+    assert frame["D5_05_1"].tolist()[:3] == [1, 98, 0]
+    plain, _meta = pyreadstat.read_sav(str(ours))
+    assert pd.isna(plain["D5_05_1"][1]) and plain["line"][3] == 2**40
+
+    labelled = pd.read_spss(str(ours), convert_categoricals=True)
+    pd.testing.assert_frame_equal(labelled, pd.read_spss(str(reference), convert_categoricals=True))
+    assert labelled["M03"].tolist()[:2] == (["Nữ", "Nam"] if lang == "vi" else ["Female", "Male"])
+
+
+def test_spss_text_wider_than_255_bytes_goes_through_pyreadstat(tmp_path) -> None:  # noqa: ANN001
+    path = tmp_path / "member.sav"
+    _write(path, "vi", streaming=True, name_tail="ữ" * 100)
+    frame, _meta = pyreadstat.read_sav(str(path))
+    assert frame["name"][3] == "Nguyễn Văn Đức" + "ữ" * 100
