@@ -211,6 +211,16 @@ def read_table(
     """
     import pandas as pd
 
+    data = read_arrow(path, columns, prefixes).to_pandas()
+    data.index = pd.RangeIndex(1, len(data) + 1)
+    return data
+
+
+def read_arrow(
+    path: str | Path, columns: Sequence[str] | None = None, prefixes: Sequence[str] = ()
+) -> Any:
+    """:func:`read_table` as a ``pyarrow.Table``, the form a :class:`SurveyDesign` takes
+    without loading pandas (it converts to the same DataFrame only if a command needs one)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet", ".pq"):
@@ -224,18 +234,18 @@ def read_table(
         else:
             from pyarrow import parquet
 
+            # One file: its reader, not read_table's dataset layer (which imports pandas).
+            handle = parquet.ParquetFile(path)
             include = None
             if columns is not None:
-                include = _wanted(parquet.read_schema(path).names, columns, prefixes)
-            table = parquet.read_table(path, columns=include)
-        data = table.to_pandas()
+                include = _wanted(handle.schema_arrow.names, columns, prefixes)
+            table = handle.read(columns=include)
     except (OSError, ValueError) as exc:
         raise AnalysisError(
             f"cannot read data file '{path}': {exc}",
             f"Không đọc được tệp dữ liệu '{path}': {exc}",
         ) from exc
-    data.index = pd.RangeIndex(1, len(data) + 1)
-    return data
+    return table
 
 
 def _fail(error: AnalysisError) -> None:
@@ -337,7 +347,7 @@ def _build(
 
     design_columns = [c for c in (weight, strata, psu, fpc) if c]
     wanted = list(dict.fromkeys([*design_columns, *columns]))
-    data = read_table(data_path, wanted, prefixes=list(columns) if form else ())
+    data = read_arrow(data_path, wanted, prefixes=list(columns) if form else ())
     return SurveyDesign(
         data, weight=weight, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely_psu, nest=nest
     )
@@ -347,10 +357,10 @@ def _apply_missing(
     design: SurveyDesign, columns: Sequence[str], codes: Sequence[int], numeric: bool
 ) -> None:
     """Declared missing codes become NaN in the analysed columns (never averaged)."""
-    from analysis.variables import missing_to_nan
-
     if not codes:
         return
+    from analysis.variables import missing_to_nan
+
     for column in columns:
         if column not in design.data.columns:
             continue

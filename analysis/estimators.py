@@ -29,14 +29,19 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import numpy as np
-import pandas as pd
 
-from analysis.design import SurveyDesign, factor_codes
+from analysis.design import SurveyDesign, array_codes, factor_codes
 from analysis.errors import AnalysisError, format_rows
 from analysis.student_t import t_quantile_two_sided
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas loads when a column needs it (text, missing integers, a changed DataFrame): numeric
+# columns of a design built on an Arrow table come from SurveyDesign.column_array.
 
 __all__ = [
     "Estimate",
@@ -166,6 +171,8 @@ class EstimateTable(Sequence[Row]):
             record = dict(row.domain)
             record.update({k: v for k, v in asdict(row).items() if k != "domain"})
             records.append(record)
+        import pandas as pd
+
         return pd.DataFrame.from_records(records)
 
 
@@ -194,8 +201,19 @@ def _column(design: SurveyDesign, column: str) -> pd.Series:
     return design.data[column]
 
 
+def _column_array(design: SurveyDesign, column: str) -> np.ndarray | None:
+    """:meth:`SurveyDesign.column_array`; None for designs without it (replicate designs)."""
+    column_array = getattr(design, "column_array", None)
+    return None if column_array is None else column_array(column)
+
+
 def _numeric(design: SurveyDesign, column: str) -> np.ndarray:
     """The column as floats, NaN for missing; text that is not a number is an error."""
+    array = _column_array(design, column)
+    if array is not None:
+        return np.array(array, dtype=float)
+    import pandas as pd
+
     raw = _column(design, column)
     if pd.api.types.is_bool_dtype(raw):
         raw = raw.astype(float)
@@ -222,11 +240,17 @@ def _level_label(value: Any) -> str:
     return str(value)
 
 
-def _codes_of(design: SurveyDesign, column: str) -> tuple[np.ndarray, pd.Index]:
+def _codes_of(design: SurveyDesign, column: str) -> tuple[np.ndarray, pd.Index | np.ndarray]:
     """Sorted factor codes of a column (−1 for missing), cached: the design's data is frozen."""
-    cache: dict[str, tuple[np.ndarray, pd.Index]] = design.__dict__.setdefault("_codes_cache", {})
+    cache: dict[str, tuple[np.ndarray, pd.Index | np.ndarray]] = design.__dict__.setdefault(
+        "_codes_cache", {}
+    )
     if column not in cache:
-        codes, uniques = factor_codes(_column(design, column))
+        array = _column_array(design, column)
+        if array is not None:
+            codes, uniques = array_codes(array)
+        else:
+            codes, uniques = factor_codes(_column(design, column))
         # int32 codes: the cache holds one array per column used, 4 bytes a row is enough.
         cache[column] = (codes.astype(np.int32), uniques)
     return cache[column]

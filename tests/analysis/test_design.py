@@ -155,3 +155,37 @@ def test_clusters_without_strata_have_psus_minus_one_df() -> None:
     # Cluster totals 2, 2, 3 of y = 1: var(total) = 3/2 * sum((t - mean t)^2).
     variance = design.total_variance(np.ones(7))[0, 0]
     assert variance == pytest.approx(1.5 * ((2 - 7 / 3) ** 2 * 2 + (3 - 7 / 3) ** 2))
+
+
+def test_a_design_on_an_arrow_table_estimates_as_on_its_dataframe() -> None:
+    """The command line hands SurveyDesign a pyarrow Table (no pandas); the estimates of
+    numeric columns with missing values, float-coded categories and integer domains must be
+    those of the same rows as a DataFrame."""
+    import pyarrow as pa
+
+    from analysis.estimators import mean, proportion
+
+    rng = np.random.default_rng(3)
+    n = 400
+    score = rng.normal(50, 10, n)
+    score[::17] = np.nan
+    need = rng.integers(1, 4, n).astype(float)
+    need[::23] = np.nan
+    table = pa.table(
+        {
+            "stratum": np.repeat(np.arange(4), n // 4),
+            "psu": np.repeat(np.arange(40), n // 40),
+            "sex": rng.integers(1, 3, n),
+            "score": score,
+            "need": need,
+            "w": rng.uniform(1, 3, n),
+        }
+    )
+    frame = table.to_pandas()
+    frame.index = pd.RangeIndex(1, n + 1)
+    on_table = SurveyDesign(table, weight="w", strata="stratum", psu="psu")
+    on_frame = SurveyDesign(frame, weight="w", strata="stratum", psu="psu")
+    assert on_table.summary() == on_frame.summary()
+    assert mean(on_table, "score", by="sex") == mean(on_frame, "score", by="sex")
+    assert proportion(on_table, "need", by="sex") == proportion(on_frame, "need", by="sex")
+    assert on_table.data.equals(frame)
