@@ -7,10 +7,12 @@ Every writer takes the table's layout (:class:`questionnaires.tidy.UnitTable`) a
   (zstd, one row group per batch) are written by pyarrow from the Arrow columns;
 - Excel by xlsxwriter in ``constant_memory`` mode (each row goes to disk as it is written), a
   new data sheet every 1,048,575 rows (Excel's limit with the header), then a sheet of labels;
-- Stata ``.dta`` and SPSS ``.sav`` by pyreadstat (ReadStat, which pandas and R's haven build on)
-  with variable labels, value labels and, in SPSS, the declared missing codes (98/99) as
-  user-missing values. pyreadstat writes a whole table at once, so batches are spooled to a
-  Parquet file beside the output and written table by table at close.
+- Stata ``.dta`` and SPSS ``.sav`` with variable labels, value labels and, in SPSS, the
+  declared missing codes (98/99) as user-missing values. Their headers need the row count and
+  each text column's width first, so batches are spooled to an Arrow file beside the output
+  and written at close, batch by batch, by our own fixed-width writers (:mod:`.dta`,
+  :mod:`.sav`: no library streams these formats); text too wide for them goes through
+  pyreadstat (ReadStat, which pandas and R's haven build on), which takes the whole table.
 
 Text cells follow the one spreadsheet rule of :mod:`questionnaires.cells`: in CSV a text a
 spreadsheet would read as a formula gets a leading apostrophe (:func:`text_cells` applies
