@@ -29,12 +29,14 @@ from questionnaires.model import (
     Choice,
     ChoiceList,
     GridRow,
+    Handoff,
     Interrupt,
     Label,
     Question,
     Questionnaire,
     RepeatGroup,
     Section,
+    Selection,
 )
 from questionnaires.rounds import SETTING_NAMES, round_setting_names
 
@@ -796,6 +798,103 @@ class _Builder:
             later_label=_label(raw.get("later_label")),
         )
 
+    def selection(
+        self, questions: Mapping[str, Question], groups: Mapping[str, RepeatGroup]
+    ) -> Selection | None:
+        """Check the selection rule: every name it gives is a question of the right kind and
+        place, the eligibility compiles on a roster row, and a hand-off to the women's module
+        carries the link code and nothing that names or locates the person."""
+        raw = self.doc.get("selection")
+        if raw is None:
+            return None
+        roster = raw["roster"]
+        group = groups.get(roster)
+        if group is None or group.parent is not None:
+            self.problem(
+                "selection",
+                f"roster names '{roster}', which is not a top-level repeat group; name the "
+                f"household roster",
+                f"roster trỏ tới '{roster}', không phải là nhóm lặp cấp ngoài cùng; hãy ghi mã "
+                f"danh sách thành viên hộ",
+            )
+
+        def check(key: str, ident: str, types: tuple[str, ...], member: bool) -> None:
+            q = questions.get(ident)
+            place_en = f"a question of the roster {roster}" if member else "a top-level question"
+            place_vi = f"câu hỏi trong nhóm {roster}" if member else "câu hỏi cấp ngoài cùng"
+            wanted = " or ".join(types)
+            if q is None or q.group != (roster if member else None) or q.type not in types:
+                self.problem(
+                    "selection",
+                    f"{key} names '{ident}', which is not {place_en} of type {wanted}; "
+                    f"name such a question",
+                    f"{key} trỏ tới '{ident}', không phải là {place_vi} loại {wanted}; hãy ghi "
+                    f"mã một câu hỏi như vậy",
+                )
+
+        check("question", raw["question"], ("single", "integer"), False)
+        check("kish_number", raw["kish_number"], ("integer",), False)
+        check("oldest_first", raw["oldest_first"], ("integer",), True)
+        if "name" in raw:
+            check("name", raw["name"], ("text",), True)
+        eligible = self.compile(
+            raw["eligible"],
+            "selection",
+            "eligible",
+            self.scope(roster if group is not None else None),
+        )
+        handoffs = []
+        for unit, entry in raw.get("handoff", {}).items():
+            where = f"selection, handoff to {unit}"
+            sources = set(entry["prefill"].values())
+            for target, source in entry["prefill"].items():
+                q = questions.get(source)
+                if q is None or q.group not in (None, roster) or q.type == "note":
+                    self.problem(
+                        where,
+                        f"prefill of {target} names '{source}', which is not a question of the "
+                        f"form or of its roster {roster}; name the question that answers it",
+                        f"prefill của {target} trỏ tới '{source}', không phải là câu hỏi của "
+                        f"phiếu hay của nhóm {roster}; hãy ghi mã câu hỏi trả lời nó",
+                    )
+            if unit == "women":
+                named = sorted(
+                    s
+                    for s in sources
+                    if s in questions
+                    and (questions[s].identifying or s in (raw["kish_number"], raw.get("name")))
+                )
+                if named or "line" in entry:
+                    what = ", ".join(named + (["line"] if "line" in entry else []))
+                    self.problem(
+                        where,
+                        f"the women's module may not carry {what}: it would link her record to "
+                        f"a named or numbered person; link it by a random_id question only",
+                        f"mô-đun phụ nữ không được mang {what}: nó sẽ nối phiếu của chị với một "
+                        f"người có tên hay số thứ tự; chỉ nối bằng một câu hỏi random_id",
+                    )
+                if not any(
+                    s in questions and questions[s].generate == "random_id" for s in sources
+                ):
+                    self.problem(
+                        where,
+                        "the women's module must be linked to the household by a question with "
+                        'generate "random_id" (the link code); add it to prefill',
+                        "mô-đun phụ nữ phải được nối với hộ bằng một câu hỏi có generate "
+                        '"random_id" (mã liên kết); hãy thêm nó vào prefill',
+                    )
+            handoffs.append(Handoff(unit, dict(entry["prefill"]), entry.get("line")))
+        return Selection(
+            question=raw["question"],
+            roster=roster,
+            eligible=raw["eligible"],
+            oldest_first=raw["oldest_first"],
+            kish_number=raw["kish_number"],
+            name=raw.get("name"),
+            handoff=tuple(handoffs),
+            eligible_ast=eligible,
+        )
+
     def build(self) -> Questionnaire:
         doc = self.doc
         if self.stem is not None and doc["id"] != self.stem:
@@ -841,6 +940,7 @@ class _Builder:
             _index(section.items, questions, groups)
         self.check_calculation_cycles(questions)
         interrupt = self.interrupt(sections)
+        selection = self.selection(questions, groups)
         analysis = doc["analysis"]
         sex = analysis.get("sex")
         if sex is not None and sex not in questions:
@@ -874,6 +974,7 @@ class _Builder:
             description=_label(doc.get("description")),
             source=self.display,
             interrupt=interrupt,
+            selection=selection,
             _questions=questions,
             _groups=groups,
         )

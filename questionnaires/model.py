@@ -24,12 +24,14 @@ __all__ = [
     "Choice",
     "ChoiceList",
     "GridRow",
+    "Handoff",
     "Interrupt",
     "Label",
     "Question",
     "Questionnaire",
     "RepeatGroup",
     "Section",
+    "Selection",
     "QUESTION_TYPES",
     "MISSING_CODES",
 ]
@@ -269,6 +271,61 @@ class Interrupt:
 
 
 @dataclass(frozen=True)
+class Handoff:
+    """What an interview of another unit, started for the selected person, is filled in with.
+
+    ``prefill`` maps a question of the target form to the question of this form that answers it
+    (top-level, or a question of the roster read on the selected member's row); ``line`` names
+    the target question that gets the selected member's line (from 1), if any.
+    """
+
+    unit: str
+    prefill: Mapping[str, str]
+    line: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON for the browser."""
+        return {
+            "prefill": dict(self.prefill),
+            **({"line": self.line} if self.line is not None else {}),
+        }
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The form's rule for selecting one member of its roster and handing off to them.
+
+    The eligible members are the rows of ``roster`` where ``eligible`` is true, listed from the
+    highest ``oldest_first`` answer down (equal values by line); the last digit of the
+    ``kish_number`` answer and the number of eligible members pick a cell of the Kish grid, the
+    position in that list of the member whose line answers ``question``. ``handoff`` says, per
+    unit of observation, what an interview of that unit started for the member begins with.
+    """
+
+    question: str
+    roster: str
+    eligible: str
+    oldest_first: str
+    kish_number: str
+    name: str | None = None
+    handoff: tuple[Handoff, ...] = ()
+    eligible_ast: Node | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON for the browser, with the eligibility expression's AST."""
+        return {
+            "question": self.question,
+            "roster": self.roster,
+            "eligible": self.eligible,
+            "oldest_first": self.oldest_first,
+            "kish_number": self.kish_number,
+            **({"name": self.name} if self.name is not None else {}),
+            "handoff": {h.unit: h.to_dict() for h in self.handoff},
+            "ast": {"eligible": self.eligible_ast},
+        }
+
+
+@dataclass(frozen=True)
 class AnalysisMeta:
     """Names of the design fields (weight, stratum, PSU, fpc) and the respondent's sex."""
 
@@ -297,6 +354,7 @@ class Questionnaire:
     description: Label | None = None
     source: str = ""
     interrupt: Interrupt | None = None
+    selection: Selection | None = None
     _questions: Mapping[str, Question] = field(default_factory=dict, repr=False, compare=False)
     _groups: Mapping[str, RepeatGroup] = field(default_factory=dict, repr=False, compare=False)
 
@@ -359,6 +417,7 @@ class Questionnaire:
             "unit": self.unit,
             "sensitive": self.sensitive,
             **({"interrupt": self.interrupt.to_dict()} if self.interrupt else {}),
+            **({"selection": self.selection.to_dict()} if self.selection else {}),
             "analysis": {k: v for k, v in vars(self.analysis).items() if v is not None},
             "choice_lists": {
                 name: [choice.to_dict() for choice in choice_list]

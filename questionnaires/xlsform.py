@@ -102,7 +102,16 @@ _METADATA_TYPES = {
 }
 _MISSING_NAMES = {98: "dont_know", 99: "refused"}
 # Top-level keys XLSForm has no place for, carried on the `gesurvey` sheet as JSON.
-META_KEYS = ("title", "description", "unit", "analysis", "sensitive", "quality", "interrupt")
+META_KEYS = (
+    "title",
+    "description",
+    "unit",
+    "analysis",
+    "sensitive",
+    "quality",
+    "interrupt",
+    "selection",
+)
 
 
 def _builtin_list(name: str) -> list[dict[str, Any]]:
@@ -970,7 +979,7 @@ class _Importer:
         document["analysis"] = meta.get(
             "analysis", {"weight": "weight", "stratum": "stratum", "psu": "psu"}
         )
-        for key in ("sensitive", "quality", "interrupt"):
+        for key in ("sensitive", "quality", "interrupt", "selection"):
             if key in meta:
                 document[key] = meta[key]
         self.scan_members()

@@ -29,7 +29,7 @@ from survey_app.extensions import db
 from survey_app.models import Assignment, AuditLog, Submission, User
 from survey_app.submissions import open_answers, review
 
-from .live_app import TABLET, choose, field, log_in, section, seeded_app, served
+from .live_app import TABLET, choose, field, fill_members, log_in, section, seeded_app, served
 from .test_offline_sync import items, wait_until
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -51,11 +51,11 @@ MEMBERS = [
 def live_app(tmp_path_factory) -> Iterator[tuple[str, Any]]:  # noqa: ANN001
     app = seeded_app(tmp_path_factory.mktemp("day") / "day.sqlite", "browser-field-day")
     with app.app_context():
-        for name in ("day_household", "day_individual"):
+        for name in ("day_household", "day_individual", "day_women"):
             publish(json.loads((DATA / f"{name}.json").read_text(encoding="utf-8")))
         db.session.flush()
-        create_assignment("lan", "17801001", "day_household", 20)
-        create_assignment("lan", "17801001", "day_individual", 20)
+        for name in ("day_household", "day_individual", "day_women"):
+            create_assignment("lan", "17801001", name, 20)
         db.session.commit()
     with served(app) as base:
         yield base, app
@@ -268,3 +268,60 @@ def test_a_whole_offline_day(browser: Any, live_app: tuple[str, Any]) -> None:
     finally:
         context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+
+
+@pytest.mark.slow
+def test_the_womens_module_starts_from_the_household_with_only_the_link(
+    browser: Any, live_app: tuple[str, Any]
+) -> None:
+    """Offline, the household selects its woman by the form's declared rule (Kish grid) and
+    makes the link code; the women's module started from it holds her sex and age and the link
+    code only: no name, household number, village or line."""
+    base, app = live_app
+    context = browser.new_context(viewport=TABLET, has_touch=True, locale="vi-VN")
+    tab = context.new_page()
+    try:
+        log_in(tab, base, "lan")
+        tab.goto(f"{base}/collect/offline/")
+        tab.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        for form in ("day_household@1.0.0", "day_women@1.0.0"):
+            wait_until(tab, f"() => GESurveyOutbox.get('forms', '{form}').then(Boolean)")
+        tab.reload()
+        wait_until(tab, "() => navigator.serviceWorker.controller !== null")
+        tab.wait_for_load_state("networkidle")
+        context.set_offline(True)
+
+        start_household(tab, base, assignment_id(app, "day_household"))
+        field(tab, "HH01").locator("input").fill("Hoàng Văn Lâm")
+        tab.locator(".gs-next").tap()
+        field(tab, "HH06").locator("input").fill("3")
+        tab.locator(".gs-next").tap()
+        fill_members(tab, MEMBERS[:3])
+        # The women 18-64: Hoa (line 2) alone; household 1, one eligible: she is selected.
+        assert section(tab) == "SEL"
+        choose(tab, "HH24", 2)
+        assert chosen(tab, "HH25") == "2"
+        link = value(tab, "W_LINK")
+        assert len(link) == 16
+        tab.locator(".gs-submit").tap()
+        tab.wait_for_url(lambda url: url.endswith("/collect/outbox"))
+
+        card = items(tab, "pending").first
+        card.locator(".offline-handoff[data-questionnaire='day_women']").tap()
+        tab.wait_for_url(lambda url: "/collect/offline/interview?uuid=" in url)
+        tab.wait_for_selector("#gesurvey-form[data-ready='true']")
+        assert value(tab, "hh_link") == link
+        assert (chosen(tab, "resp_sex"), value(tab, "resp_age")) == ("2", "47")
+        uuid = tab.url.rsplit("=", 1)[1]
+        answers = tab.evaluate("id => GESurveyOutbox.get('drafts', id).then(d => d.answers)", uuid)
+        assert answers == {
+            "province": 20,
+            "district": 178,
+            "hh_link": link,
+            "resp_sex": 2,
+            "resp_age": 47,
+        }
+        page = tab.locator("body").inner_text()
+        assert "Hoa" not in page and "Lâm" not in page
+    finally:
+        context.close()

@@ -86,8 +86,10 @@ def test_household_roster_one_member_per_screen(page: Any, static_server: str) -
 
 
 def test_the_kish_grid_selects_the_person(page: Any, static_server: str) -> None:
-    """Eligible: the assigned form's sex, aged 18-64, oldest first; the household number's last
-    digit and their number pick the position (checked against the grid by hand)."""
+    """Eligible by the household form's declared rule: the assigned form's sex, aged 18-64,
+    oldest first; the household number's last digit and their number pick the position
+    (checked against the grid by hand)."""
+    rule = load_questionnaire(HOUSEHOLD).to_client_dict()["selection"]
     page.goto(f"{static_server}/static/css/app.css")
     women = [
         {"M03": 2, "M04": 30},  # line 1
@@ -106,7 +108,7 @@ def test_the_kish_grid_selects_the_person(page: Any, static_server: str) -> None
     ]
     for answers, line, why in cases:
         got = page.evaluate(
-            "async ([url, answers]) => (await import(url)).kishLine(answers)",
-            [f"{static_server}/static/js/form/selection.js", answers],
+            "async ([url, answers, rule]) => (await import(url)).kishLine(answers, rule)",
+            [f"{static_server}/static/js/form/selection.js", answers, rule],
         )
         assert got == line, why

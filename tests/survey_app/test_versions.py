@@ -75,7 +75,8 @@ def old_database(app):  # noqa: ANN001, ANN201
         create_user("analyst", "analyst", TEST_PASSWORD)
         create_user("enum", "enumerator", TEST_PASSWORD)
         for definition in bundled_earlier_definitions():
-            publish(definition)
+            if definition["version"] == "1.0.0":
+                publish(definition)
         _submit(
             "household",
             "1.0.0",
@@ -98,13 +99,14 @@ def test_publish_adds_1_1_0_beside_1_0_0(old_database, runner) -> None:  # noqa:
     assert result.exit_code == 0, result.output
     assert "household 1.0.0: unchanged" in result.output
     assert "household 1.1.0: published" in result.output
+    assert "household 1.1.1: published" in result.output  # 1.1.0 with its selection rule
     assert "province 1.1.0: published" in result.output
     with old_database.app_context():
         stored = {
             (v.questionnaire_id, v.version) for v in db.session.query(QuestionnaireVersion).all()
         }
         assert {("household", "1.0.0"), ("household", "1.1.0"), ("women", "1.0.0")} <= stored
-        assert current_version("household").version == "1.1.0"
+        assert current_version("household").version == "1.1.1"
         assert current_version("women").version == "1.1.0"
     again = runner.invoke(["publish"])
     assert "published" not in again.output.replace("unchanged", "")

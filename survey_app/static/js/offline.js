@@ -301,54 +301,70 @@
     ].concat(children.slice(1)));
   }
 
-  /* Hand-off from a household interview to the person selected in it (questionnaires/FORMAT.md,
-     "How the app uses a form"): the household's line of the selected person, its form type
-     and link code, and the roster's name, sex and age questions. */
-  const HANDOFF = { selected: "HH25", formType: "HH24", link: "W_LINK", roster: "roster",
-    name: "M01", sex: "M03", age: "M04",
-    ids: ["province", "district", "commune", "village", "household_no"] };
-
-  function selectedPerson(answers) {
-    const line = answers && answers[HANDOFF.selected];
-    const rows = answers && answers[HANDOFF.roster];
+  /* Hand-off from a household interview to the person selected in it, by the rule its form
+     declares (the "selection" block, questionnaires/FORMAT.md "Selection and hand-off"): the
+     selected member's line answers the rule's question; each unit it hands off to says which
+     of its questions are filled from which household or member question. The app names no
+     question itself. */
+  function selectedPerson(definition, answers) {
+    const rule = definition && definition.selection;
+    if (!rule || !answers) return null;
+    const line = answers[rule.question];
+    const rows = answers[rule.roster];
     if (!Number.isInteger(line) || !Array.isArray(rows) || !rows[line - 1]) return null;
-    return { line, member: rows[line - 1] };
+    return { rule, line, member: rows[line - 1] };
   }
 
-  /* What the individual (or women's) interview of the selected person starts with. The women's
-     module gets no household number, line or name: only the link code, sex and age. */
-  function handoffValues(definition, answers, person) {
-    const member = person.member;
-    if (definition.sensitive || definition.unit === "women") {
-      return { province: answers.province, district: answers.district,
-        hh_link: answers[HANDOFF.link], resp_sex: member[HANDOFF.sex],
-        resp_age: member[HANDOFF.age] };
+  /* Top-level question ids of a form and whether each is a generated link code. */
+  function topLevel(definition) {
+    const out = new Map();
+    for (const section of (definition && definition.sections) || []) {
+      for (const item of section.items || []) if (item.type !== "repeat") out.set(item.id, item);
     }
+    return out;
+  }
+
+  /* What the interview of the selected person starts with, for one hand-off: each prefilled
+     question from the household's answer, or the selected member's (for a roster question),
+     and the member's line where the hand-off asks for it. */
+  function handoffValues(definition, answers, person, handoff) {
+    const top = topLevel(definition);
     const values = {};
-    for (const id of HANDOFF.ids) values[id] = answers[id];
-    return Object.assign(values, { resp_line: person.line, form_type: answers[HANDOFF.formType],
-      resp_name: member[HANDOFF.name], resp_sex: member[HANDOFF.sex],
-      resp_age: member[HANDOFF.age] });
+    for (const [target, source] of Object.entries(handoff.prefill || {})) {
+      values[target] = top.has(source) ? answers[source] : person.member[source];
+    }
+    if (handoff.line) values[handoff.line] = person.line;
+    return values;
+  }
+
+  /* A hand-off is ready when every link code it carries (a generated question) is answered. */
+  function handoffReady(definition, answers, handoff) {
+    const top = topLevel(definition);
+    return Object.values(handoff.prefill || {}).every((source) => {
+      const q = top.get(source);
+      return !q || !q.generate || Boolean(answers[source]);
+    });
   }
 
   /* Buttons that start the interviews of the person a household selected, with the
-     questionnaires the enumerator is assigned in that area. */
-  async function handoffButtons(answers, area) {
-    const person = selectedPerson(answers);
+     questionnaires the enumerator is assigned in that area and the household's form hands off
+     to (by their unit). */
+  async function handoffButtons(definition, answers, area) {
+    const person = selectedPerson(definition, answers);
     if (!person) return [];
     const data = await Outbox.get("forms", "assignments");
     const buttons = [];
     for (const a of (data && data.assignments) || []) {
       const version = a.current_version;
-      if (!version || a.area.code !== area || version.unit === "household") continue;
-      if (version.unit === "women" && !answers[HANDOFF.link]) continue;
-      const name = givenName(person.member[HANDOFF.name]);
+      if (!version || a.area.code !== area) continue;
+      const handoff = (person.rule.handoff || {})[version.unit];
+      if (!handoff || !handoffReady(definition, answers, handoff)) continue;
+      const name = person.rule.name ? givenName(person.member[person.rule.name]) : "";
       buttons.push(el("button", { class: "button offline-handoff", type: "button",
         "data-questionnaire": version.id,
         text: t("handoff", { title: version.title, name, line: person.line }),
         onclick: async () => {
-          const definition = await formFor(version.id, version.version, version.url);
-          await startInterview(a, null, handoffValues(definition, answers, person));
+          await startInterview(a, null, handoffValues(definition, answers, person, handoff));
         } }));
     }
     return buttons;
@@ -375,7 +391,7 @@
           el("p", { class: "muted", text: t("started", { time: when(d.started_at) }) }),
           el("div", { class: "buttons" }, [el("a", { class: "button offline-continue",
             href: "/collect/offline/interview?uuid=" + d.uuid, text: t("continue") })]
-            .concat(await handoffButtons(d.answers, d.area))),
+            .concat(await handoffButtons(definition, d.answers, d.area))),
         ]);
       card.classList.add("offline-draft");
       cards.push(card);
@@ -551,7 +567,7 @@
             class: "button outbox-edit", type: "button", text: t("edit"),
             onclick: () => editAgain(item) }),
         ]);
-        for (const b of await handoffButtons(e.answers, e.area)) buttons.appendChild(b);
+        for (const b of await handoffButtons(definition, e.answers, e.area)) buttons.appendChild(b);
         lines.push(buttons);
         const card = listCard({ "data-uuid": item.uuid, "data-state": item.state }, line,
           t(item.state + "Short"), item.last_attempt || item.finalised_at, lines);

@@ -1,12 +1,15 @@
 /*
- * The household's selection of the person for the individual interview, done by the app with
- * the Kish grid (questionnaires/FORMAT.md, "How the app uses a form"): the eligible members are
- * those of the assigned form's sex (HH24: 1 a man, 2 a woman) aged 18 to 64, listed from oldest
- * to youngest (equal ages by line); the last digit of the household number picks the grid's
- * row and the number of eligible members (8 and more as 8) its column; the cell is the
- * position in that list of the person selected, whose line answers HH25. The app answers HH25
- * once it can, while it is unanswered; the enumerator can still change it.
+ * The selection of one member of the roster, done by the app with the Kish grid, by the rule the
+ * questionnaire declares in its "selection" block (questionnaires/FORMAT.md, "Selection and
+ * hand-off"; the app hard-codes no question): the eligible members are the roster's rows where
+ * the rule's "eligible" expression is true, listed from the highest "oldest_first" answer down
+ * (equal values by line); the last digit of the "kish_number" answer picks the grid's row and
+ * the number of eligible members (8 and more as 8) its column; the cell is the position in that
+ * list of the member whose line answers the rule's "question". The app answers it once it can,
+ * while it is unanswered; the enumerator can still change it. A form without the block (the
+ * versions before it) is answered by hand.
  */
+import { Expr } from "./expr.js";
 
 /* Rows: last digit of the household number (0-9); columns: 1..8 eligible members. */
 export const KISH_GRID = [
@@ -22,23 +25,31 @@ export const KISH_GRID = [
   [1, 1, 2, 1, 2, 3, 7, 5],
 ];
 
-const SELECTION = { selected: "HH25", formType: "HH24", roster: "roster", sex: "M03", age: "M04",
-  number: "household_no", minAge: 18, maxAge: 64 };
+/* Is the member eligible under the rule? An expression that cannot be evaluated says no. */
+function isEligible(rule, answers, member) {
+  try {
+    return Expr.truthy(Expr.evaluate(rule.ast.eligible, { answers, row: member }));
+  } catch (err) {
+    return false;
+  }
+}
 
-/* The line (from 1) the Kish grid selects, or null when it cannot yet be told. */
-export function kishLine(answers) {
-  const sex = answers[SELECTION.formType];
-  const number = answers[SELECTION.number];
-  const rows = answers[SELECTION.roster];
-  if ((sex !== 1 && sex !== 2) || !Number.isInteger(number) || !Array.isArray(rows)) return null;
+/* The line (from 1) the Kish grid selects under the form's selection rule (to_client_dict()'s
+   "selection"), or null when it cannot yet be told. */
+export function kishLine(answers, rule) {
+  if (!rule || !rule.ast || !rule.ast.eligible) return null;
+  const number = answers[rule.kish_number];
+  const rows = answers[rule.roster];
+  if (!Number.isInteger(number) || !Array.isArray(rows)) return null;
   const eligible = [];
   rows.forEach((member, i) => {
-    const age = member ? member[SELECTION.age] : null;
-    if (member && member[SELECTION.sex] === sex && Number.isInteger(age) &&
-        age >= SELECTION.minAge && age <= SELECTION.maxAge) eligible.push({ line: i + 1, age });
+    const order = member ? member[rule.oldest_first] : null;
+    if (member && Number.isInteger(order) && isEligible(rule, answers, member)) {
+      eligible.push({ line: i + 1, order });
+    }
   });
   if (!eligible.length) return null;
-  eligible.sort((a, b) => b.age - a.age || a.line - b.line);
+  eligible.sort((a, b) => b.order - a.order || a.line - b.line);
   const column = Math.min(eligible.length, 8) - 1;
   const position = KISH_GRID[Math.abs(number) % 10][column];
   return eligible[Math.min(position, eligible.length) - 1].line;
@@ -47,15 +58,17 @@ export function kishLine(answers) {
 /* FormApp methods: answer the selection question with the grid when it is asked and empty. */
 export class Selection {
   fillSelection() {
-    const state = this.analysis.states.get(SELECTION.selected);
+    const rule = this.model.def.selection;
+    if (!rule) return;
+    const state = this.analysis.states.get(rule.question);
     if (!state || !state.relevant) return;
     if (state.value !== null && state.value !== undefined && state.value !== "") return;
-    const entry = this.model.index.get(SELECTION.selected);
+    const entry = this.model.index.get(rule.question);
     if (!entry || entry.groups.length) return;
-    const line = kishLine(this.analysis.answers || {});
+    const line = kishLine(this.analysis.answers || {}, rule);
     if (line === null) return;
     const offered = state.offered ? state.offered.map((c) => c.code) : null;
     if (offered && !offered.includes(line)) return;
-    this.setAnswer([SELECTION.selected], line);
+    this.setAnswer([rule.question], line);
   }
 }
