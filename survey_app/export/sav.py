@@ -32,10 +32,12 @@ import pyarrow.compute as pc
 
 from .dta import fixed_width_bytes
 
-__all__ = ["MAX_STR", "SavVariable", "short_names", "write_sav"]
+__all__ = ["MAX_MISSING", "MAX_STR", "SavVariable", "short_names", "write_sav"]
 
 #: The widest string one SPSS variable holds; longer text is split into segments.
 MAX_STR = 255
+#: The most discrete user-missing values one variable holds.
+MAX_MISSING = 3
 _SYSMIS = -np.finfo(np.float64).max
 _LABEL_BYTES = 254
 _CONTINUATION_FORMAT = 0x011D01  # what SPSS writes for the continuation of a long string

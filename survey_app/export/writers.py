@@ -289,7 +289,11 @@ class LabelledWriter:
             if self.kind == "dta" and widest <= dta.MAX_STR:
                 self._write_dta_streaming()
                 return
-            if self.kind == "sav" and widest <= sav.MAX_STR:
+            if (
+                self.kind == "sav"
+                and widest <= sav.MAX_STR
+                and all(len(c.missing_codes) <= sav.MAX_MISSING for c in self.table.columns)
+            ):
                 self._write_sav_streaming()
                 return
             table = self._spool.table()

@@ -165,3 +165,12 @@ def test_spss_text_wider_than_255_bytes_goes_through_pyreadstat(tmp_path) -> Non
     _write(path, "vi", streaming=True, name_tail="ữ" * 100)
     frame, _meta = pyreadstat.read_sav(str(path))
     assert frame["name"][3] == "Nguyễn Văn Đức" + "ữ" * 100
+
+
+def test_spss_short_names_are_unique_and_eight_bytes() -> None:
+    from survey_app.export.sav import short_names
+
+    names = ["weight_base", "weight_based", "WEIGHT_B", "_x", "D5_05_1"]
+    shorts = short_names(names)
+    assert len(set(shorts)) == len(names) and all(len(s.encode()) <= 8 for s in shorts)
+    assert shorts[0] == "WEIGHT_B" and shorts[-1] == "D5_05_1"
