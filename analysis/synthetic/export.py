@@ -21,7 +21,9 @@ Format (also written as README.md and data_dictionary.csv next to the tables):
 from __future__ import annotations
 
 import csv
+from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,8 +102,9 @@ def top_items(q: Questionnaire) -> list[Question | RepeatGroup]:
 def _multi_text(column: MultiColumn, rows: np.ndarray) -> pa.Array:
     """Multi answers as text: codes joined by spaces, a bare missing code, or null.
 
-    Rows are grouped by their pattern of chosen codes (few distinct patterns), so the text is
-    built once per pattern rather than once per row.
+    Rows are grouped by their pattern of chosen codes (few distinct patterns): the texts are
+    built for the patterns, one choice at a time, and Arrow's ``take`` spreads them over the rows
+    (no Python work per row or per pattern).
     """
     matrix = column.matrix[rows]
     answered = column.answered[rows]
@@ -110,15 +113,20 @@ def _multi_text(column: MultiColumn, rows: np.ndarray) -> pa.Array:
         return pa.array([], pa.string())
     packed = np.packbits(matrix, axis=1) if matrix.shape[1] else np.zeros((len(rows), 1), np.uint8)
     keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
-    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    texts = np.array(
-        [" ".join(str(column.codes[j]) for j in np.flatnonzero(matrix[i])) for i in first], object
-    )
-    out = texts[inverse.ravel()]
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    patterns = matrix[first].astype(bool)
+    texts = np.full(len(first), "", dtype=object)
+    for j, code in enumerate(column.codes):
+        chosen = patterns[:, j]
+        texts[chosen] = texts[chosen] + f" {code}"
+    labels = [text[1:] for text in texts]
+    index = inverse.ravel().astype(np.int64)
     has_missing = ~np.isnan(missing)
     if has_missing.any():
-        out[has_missing] = [str(int(v)) for v in missing[has_missing]]
-    return pa.array(out, pa.string(), mask=~answered)
+        codes, which = np.unique(missing[has_missing].astype(np.int64), return_inverse=True)
+        index[has_missing] = len(labels) + which.ravel()
+        labels += [str(code) for code in codes]
+    return pa.array(labels, pa.string()).take(pa.array(index, mask=~answered))
 
 
 def _int_array(values: np.ndarray) -> pa.Array:
@@ -169,17 +177,33 @@ class _Open:
     schema: pa.Schema
 
 
+#: Table writes that may wait in the writer threads before ``TableWriter.write`` waits for the
+#: oldest (about one batch's tables: memory stays flat).
+_QUEUED_WRITES = 16
+
+
 class TableWriter:
     """Append batches of one table to ``<name>.csv`` and ``<name>.parquet`` (flat memory).
 
     CSV: UTF-8, comma-separated, a header line, text in double quotes, numbers bare, missing
     values empty.
+
+    Encoding and compressing are a quarter of the simulator's time and Arrow's writers release
+    the GIL, so each format has its own writer thread: the next batch is generated while this one
+    is written. One thread per format keeps every file's batches in order; at most
+    ``_QUEUED_WRITES`` writes wait, and ``close`` (or the next ``write``) raises a writer's
+    error.
     """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.open: dict[str, _Open] = {}
         self.rows: dict[str, int] = {}
+        self._threads = (
+            ThreadPoolExecutor(1, thread_name_prefix="csv-writer"),
+            ThreadPoolExecutor(1, thread_name_prefix="parquet-writer"),
+        )
+        self._pending: deque[Future[None]] = deque()
 
     def write(self, name: str, columns: dict[str, pa.Array]) -> None:
         """Append a batch (the same columns, in the same order, every time) to table ``name``."""
@@ -198,15 +222,27 @@ class TableWriter:
             self.rows[name] = 0
         handle = self.open[name]
         table = table.cast(handle.schema)
-        handle.csv.write_table(table)
-        handle.parquet.write_table(table)
+        self._wait(_QUEUED_WRITES - 2)
+        csv_thread, parquet_thread = self._threads
+        self._pending.append(csv_thread.submit(handle.csv.write_table, table))
+        self._pending.append(parquet_thread.submit(handle.parquet.write_table, table))
         self.rows[name] += table.num_rows
 
+    def _wait(self, keep: int) -> None:
+        """Wait until at most ``keep`` writes are pending (re-raising a failed write's error)."""
+        while len(self._pending) > keep:
+            self._pending.popleft().result()
+
     def close(self) -> None:
-        """Finish every file."""
-        for handle in self.open.values():
-            handle.csv.close()
-            handle.parquet.close()
+        """Finish every write and every file."""
+        try:
+            self._wait(0)
+        finally:
+            for thread in self._threads:
+                thread.shutdown(wait=True, cancel_futures=True)
+            for handle in self.open.values():
+                handle.csv.close()
+                handle.parquet.close()
 
 
 def _values_text(question: Question) -> tuple[str, str]:
