@@ -55,7 +55,10 @@ from questionnaires.vectorised import Level
 
 __all__ = ["SimulationError", "SimulationResult", "Simulator", "simulate"]
 
-BATCH_VILLAGES = 250
+#: Villages per batch (10,000 households): each batch pays a fixed cost per question (skip logic,
+#: constraints, an Arrow write per table), so larger batches cost less CPU per person, and
+#: memory grows with the batch, not with the survey (≈300 MB at this size).
+BATCH_VILLAGES = 500
 # The real frame (≈2,600 villages) carries the plan's ≈180-cluster design; larger samples get
 # a proportionally larger frame, keeping the sampling fractions realistic.
 CLUSTERS_PER_FRAME = 250
