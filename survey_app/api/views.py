@@ -258,7 +258,7 @@ def submissions():  # noqa: ANN201
                     }
                 ],
             )
-        result = receive(g.api_user, body, lang=current_language(), channel="api")
+        result = receive(g.api_user, body, lang=current_language(), channel="api", checked=True)
     except SubmissionProblem as problem:
         db.session.rollback()
         return error(

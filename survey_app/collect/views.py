@@ -259,7 +259,7 @@ def draft(uuid: str) -> ResponseReturnValue:
     """Save the answers as they are; 200 with the new row_version, 409 when stale."""
     submission = _own_submission(uuid)
     try:
-        save_draft(submission, current_user, read_json(request))
+        save_draft(submission, current_user, read_json(request), checked=True)
         db.session.commit()
     except SubmissionProblem as problem:
         return _json_problem(problem, submission)
@@ -274,7 +274,7 @@ def submit_interview(uuid: str) -> ResponseReturnValue:
     """Validate on the server and submit; 422 with field errors in the user's language."""
     submission = _own_submission(uuid)
     try:
-        submit(submission, current_user, read_json(request), current_language())
+        submit(submission, current_user, read_json(request), current_language(), checked=True)
         db.session.commit()
     except SubmissionProblem as problem:
         return _json_problem(problem, submission)

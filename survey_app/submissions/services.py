@@ -127,7 +127,8 @@ def read_json(request: Request) -> Any:
     """The request's JSON body through the one input check; None when it is not JSON.
 
     Raises SubmissionProblem(422) naming the problem (depth, NaN, NUL, broken Unicode, size);
-    a body over the request's size limit raises werkzeug's 413.
+    a body over the request's size limit raises werkzeug's 413. The value returned has passed
+    the check: give ``checked=True`` to the function that takes it, so it is not walked twice.
     """
     if not request.is_json:
         return None
@@ -207,14 +208,16 @@ def start(
     return submission
 
 
-def parse_body(body: Any, known_ids: set[str]) -> tuple[dict, int, int]:
+def parse_body(body: Any, known_ids: set[str], *, checked: bool = False) -> tuple[dict, int, int]:
     """Check the JSON the form engine posts; return answers, page and row_version.
 
+    checked: body already passed the one input check (it came from :func:`read_json`).
     Raises SubmissionProblem(422) naming what is wrong.
     """
     if not isinstance(body, dict):
         raise SubmissionProblem(422, _("The request body must be a JSON object."))
-    _checked(body)
+    if not checked:
+        _checked(body)
     answers = body.get("answers")
     if not isinstance(answers, dict):
         raise SubmissionProblem(422, _("'answers' must be an object keyed by question id."))
@@ -292,10 +295,15 @@ def _paradata(version: QuestionnaireVersion, body: dict[str, Any]) -> dict[str, 
         ) from None
 
 
-def save_draft(submission: Submission, user: User, body: Any) -> Submission:
-    """Store the answers and page as they are (no validation beyond shape); bump row_version."""
+def save_draft(
+    submission: Submission, user: User, body: Any, *, checked: bool = False
+) -> Submission:
+    """Store the answers and page as they are (no validation beyond shape); bump row_version.
+
+    checked: body came from :func:`read_json`, which ran the input check.
+    """
     answers, page, row_version = parse_body(
-        body, known_question_ids(submission.questionnaire_version)
+        body, known_question_ids(submission.questionnaire_version), checked=checked
     )
     check_version_matches(body, submission)
     paradata = _paradata(submission.questionnaire_version, body)
@@ -316,10 +324,15 @@ def validate(version: QuestionnaireVersion, answers: dict, lang: str) -> list[Fi
     ]
 
 
-def submit(submission: Submission, user: User, body: Any, lang: str) -> Submission:
-    """Validate with the Python engine and mark submitted; on any error change nothing."""
+def submit(
+    submission: Submission, user: User, body: Any, lang: str, *, checked: bool = False
+) -> Submission:
+    """Validate with the Python engine and mark submitted; on any error change nothing.
+
+    checked: body came from :func:`read_json`, which ran the input check.
+    """
     answers, page, row_version = parse_body(
-        body, known_question_ids(submission.questionnaire_version)
+        body, known_question_ids(submission.questionnaire_version), checked=checked
     )
     check_version_matches(body, submission)
     paradata = _paradata(submission.questionnaire_version, body)
@@ -439,14 +452,17 @@ def _invalid(problems: list[FieldProblem], status: int = 422) -> SubmissionProbl
     return SubmissionProblem(status, message, problems)
 
 
-def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) -> Envelope:
+def check_envelope(
+    user: User, body: Any, lang: str, *, for_owner: bool = True, checked: bool = False
+) -> Envelope:
     """Check a submission envelope field by field; raise SubmissionProblem listing every problem.
 
     The checks, in order: shape, the one input check, the questionnaire version, the user's
     assignment in the area, the answers (the questionnaire's own validation), then the hash.
     When someone other than the enumerator sends it (an admin's import) the answers of a
     sensitive questionnaire get one general message: per-question messages would tell which
-    questions apply, and so what the hidden answers are.
+    questions apply, and so what the hidden answers are. checked: body already passed the one
+    input check (it came from :func:`read_json`), which is then not walked a second time.
     """
     if not user.has_role(Role.ENUMERATOR):
         raise _invalid(
@@ -464,7 +480,8 @@ def check_envelope(user: User, body: Any, lang: str, *, for_owner: bool = True) 
     if problems:
         raise _invalid(problems)
     try:
-        check_value(body)
+        if not checked:
+            check_value(body)
     except InputRejected as rejected:
         raise _invalid([_whole(rejected.message)]) from None
     uuid = body["uuid"]
@@ -646,14 +663,23 @@ def _version_and_assignment(
 
 
 def receive(
-    user: User, body: Any, *, lang: str, channel: str = "api", actor: User | None = None
+    user: User,
+    body: Any,
+    *,
+    lang: str,
+    channel: str = "api",
+    actor: User | None = None,
+    checked: bool = False,
 ) -> Received:
     """Check and store one submission exactly once; commits. actor is who acted (an importing
-    admin), user whose interview it is.
+    admin), user whose interview it is; checked: body came from :func:`read_json`, which ran
+    the input check (an import's items are checked one by one here).
 
     Raises SubmissionProblem when the submission cannot be accepted (nothing stored).
     """
-    envelope = check_envelope(user, body, lang, for_owner=actor is None or actor.id == user.id)
+    envelope = check_envelope(
+        user, body, lang, for_owner=actor is None or actor.id == user.id, checked=checked
+    )
     for _attempt in range(3):
         try:
             result = _store(user, envelope, channel, actor or user)
