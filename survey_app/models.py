@@ -4,6 +4,7 @@ audit log."""
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from flask import current_app
@@ -177,6 +178,42 @@ class User(UserMixin, Model):
         if self.area is None:
             return True
         return area is not None and self.area.contains(area)
+
+
+@dataclass(frozen=True)
+class TokenUser:
+    """The owner of a personal API token, as the sync API reads it: plain values, no ORM object.
+
+    Read with the token in one Core statement (and kept a few seconds, see
+    ``survey_app.api.services.user_for_token``); it answers what the API's routes, the intake
+    and Flask-Login ask of a user (id, name, role, language, authenticated and active). A route
+    that needs the full row (its area, its department) loads it with :meth:`row`.
+    """
+
+    id: int
+    username: str
+    role: str
+    language: str
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """Flask-Login's id; never stored in a session (token requests set no cookie)."""
+        return str(self.id)
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the user's role is one of roles."""
+        return self.role in roles
+
+    def row(self) -> User:
+        """The user's row in the current session."""
+        from .extensions import db
+
+        user = db.session.get(User, self.id)
+        assert user is not None  # a user with a token cannot be deleted (the token refers to it)
+        return user
 
 
 class SurveyRound(Model):
@@ -357,15 +394,18 @@ class Submission(Model):
 @event.listens_for(Submission, "before_update")
 def _seal_sensitive_answers(mapper, connection, target: Submission) -> None:
     """Whatever code stored them, answers of a sensitive questionnaire reach the database sealed."""
+    from .core.questionnaire_store import PublishedVersion, session_version
     from .security.sealing import is_sealed, seal
 
     if not target.answers or is_sealed(target.answers):
         return
-    version = target.questionnaire_version
+    version: QuestionnaireVersion | PublishedVersion | None = target.questionnaire_version
     session = object_session(target)
     if version is None and target.questionnaire_version_id is not None and session is not None:
-        with session.no_autoflush:
-            version = session.get(QuestionnaireVersion, target.questionnaire_version_id)
+        version = session_version(session, target.questionnaire_version_id)
+        if version is None:
+            with session.no_autoflush:
+                version = session.get(QuestionnaireVersion, target.questionnaire_version_id)
     if version is not None and version.sensitive:
         target.answers = seal(target.answers)
 

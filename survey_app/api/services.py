@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import joinedload
+from flask import current_app, has_app_context
+from sqlalchemy import Select, Table, bindparam, event, select
+from sqlalchemy.orm import Session
 
 from ..core.audit import record
 from ..extensions import db
-from ..models import User, utcnow
+from ..models import TokenUser, User, utcnow
 from .models import ApiToken
 
 TOKEN_PREFIX = "gs_"
@@ -53,21 +56,81 @@ def issue_token(user: User) -> str:
     return token
 
 
+# Token look-ups are kept this long per process: a token revoked, or a user deactivated or
+# given another role, in another process (another gunicorn worker, the command line) is
+# honoured there within this time; in the process that made the change at once (below).
+DEFAULT_TOKEN_CACHE_SECONDS = 5.0
+TOKEN_CACHE_KEY = "gesurvey.api_tokens"
+_MAX_CACHED_TOKENS = 10_000
+_CHANGED = "gesurvey.tokens_changed"
+
+
 @lru_cache(maxsize=1)
-def _token_statement() -> Select[ApiToken]:
-    """Token and user in one query, built once per process: it runs on every API request."""
+def _token_statement() -> Select[Any]:
+    """The token's state and its user's columns in one Core query, built once per process: it
+    runs on every API request whose token is not in the cache (no ORM objects are built)."""
+    tokens, users = (cast(Table, model.__table__) for model in (ApiToken, User))
     return (
-        select(ApiToken)
-        .options(joinedload(ApiToken.user))
-        .where(ApiToken.token_hash == bindparam("token_hash"))
+        select(
+            tokens.c.revoked_at,
+            users.c.active,
+            users.c.id,
+            users.c.username,
+            users.c.role,
+            users.c.language,
+        )
+        .select_from(tokens.join(users, users.c.id == tokens.c.user_id))
+        .where(tokens.c.token_hash == bindparam("token_hash"))
     )
 
 
-def user_for_token(token: str) -> User | None:
-    """The active user a token belongs to, or None for an unknown, revoked or inactive one."""
+def user_for_token(token: str) -> TokenUser | None:
+    """The active user a token belongs to, or None for an unknown, revoked or inactive one.
+
+    A found user is kept for ``TOKEN_CACHE_SECONDS`` (default 5) in this process, so most API
+    requests cost no statement for their token; unknown tokens are not kept (a token just
+    issued elsewhere works at once).
+    """
     if not token or len(token) > 200:
         return None
-    row = db.session.scalar(_token_statement(), {"token_hash": hash_token(token)})
-    if row is None or row.revoked_at is not None or not row.user.active:
+    digest = hash_token(token)
+    cache: dict[str, tuple[float, TokenUser]] = current_app.extensions.setdefault(
+        TOKEN_CACHE_KEY, {}
+    )
+    now = time.monotonic()
+    hit = cache.get(digest)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    row = db.session.connection().execute(_token_statement(), {"token_hash": digest}).first()
+    if row is None or row.revoked_at is not None or not row.active:
+        cache.pop(digest, None)
         return None
-    return row.user
+    user = TokenUser(row.id, row.username, row.role, row.language)
+    if len(cache) >= _MAX_CACHED_TOKENS:
+        cache.clear()
+    seconds = float(current_app.config.get("TOKEN_CACHE_SECONDS", DEFAULT_TOKEN_CACHE_SECONDS))
+    cache[digest] = (now + seconds, user)
+    return user
+
+
+def forget_tokens() -> None:
+    """Drop this process's cached token look-ups (a token or user changed)."""
+    if has_app_context():
+        current_app.extensions.pop(TOKEN_CACHE_KEY, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _tokens_changed(session: Session, _context: Any) -> None:
+    """A flush that writes a user or a token forgets the cached look-ups, and again at commit
+    (a request that read the old row between the flush and the commit cached it again)."""
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(instance, User | ApiToken):
+            session.info[_CHANGED] = True
+            forget_tokens()
+            return
+
+
+@event.listens_for(Session, "after_commit")
+def _tokens_committed(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
+        forget_tokens()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..extensions import db
-from ..models import AuditLog, Submission, User
+from ..models import AuditLog, Submission, TokenUser, User
 from ..security.sealing import seal
 
 # Fields whose values are workflow states, never answers: kept readable for the audit screens.
@@ -15,7 +15,7 @@ PLAIN_FIELDS = ("status", "content_hash")
 def record(
     action: str,
     *,
-    user: User | None,
+    user: User | TokenUser | None,
     object_type: str,
     object_id: str | int,
     submission: Submission | None = None,

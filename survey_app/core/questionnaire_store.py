@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2.utils import htmlsafe_json_dumps
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from questionnaires import Questionnaire
 from questionnaires.errors import GesurveyError
@@ -73,7 +74,48 @@ def parse_definition(definition: dict[str, Any]) -> Questionnaire:
 _BY_HASH: dict[str, Questionnaire] = {}
 
 
-def questionnaire_for(version: QuestionnaireVersion) -> Questionnaire:
+@dataclass(frozen=True)
+class PublishedVersion:
+    """A published questionnaire version's columns, read as plain values (no ORM object).
+
+    The sync API's intake reads them with its one look-up statement: building an ORM object
+    for a row that never changes cost more CPU than the rest of the look-up. The parsed form
+    comes from :func:`questionnaire_for`, kept per content hash like the ORM row's.
+    """
+
+    id: int
+    questionnaire_id: str
+    version: str
+    content_hash: str
+    unit: str
+    title_vi: str
+    title_en: str
+
+    def title(self, lang: str) -> str:
+        """The title in lang (Vietnamese unless lang is 'en')."""
+        return self.title_en if lang == "en" else self.title_vi
+
+    @property
+    def sensitive(self) -> bool:
+        """True for the women's safety questionnaire (as :attr:`QuestionnaireVersion.sensitive`)."""
+        return self.unit == "women" or questionnaire_for(self).sensitive
+
+
+SESSION_VERSIONS = "gesurvey.published_versions"
+
+
+def remember_version(session: Session, version: PublishedVersion) -> None:
+    """Tell session a version it did not load as an ORM object (a row inserted with only the
+    version's id then needs no read of it: see :func:`session_version`)."""
+    session.info.setdefault(SESSION_VERSIONS, {})[version.id] = version
+
+
+def session_version(session: Session, version_id: int) -> PublishedVersion | None:
+    """A version given to :func:`remember_version` in this session, or None."""
+    return session.info.get(SESSION_VERSIONS, {}).get(version_id)
+
+
+def questionnaire_for(version: QuestionnaireVersion | PublishedVersion) -> Questionnaire:
     """The engine's Questionnaire for a published version.
 
     Published versions are immutable, so the parsed form is kept per content hash and the
@@ -81,7 +123,15 @@ def questionnaire_for(version: QuestionnaireVersion) -> Questionnaire:
     """
     questionnaire = _BY_HASH.get(version.content_hash)
     if questionnaire is None:
-        questionnaire = parse_definition(version.definition)
+        definition: dict[str, Any] | None
+        if isinstance(version, PublishedVersion):
+            definition = db.session.scalar(
+                select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version.id)
+            )
+        else:
+            definition = version.definition
+        assert definition is not None  # a published version keeps its definition
+        questionnaire = parse_definition(definition)
         _BY_HASH[version.content_hash] = questionnaire
     return questionnaire
 

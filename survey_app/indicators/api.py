@@ -15,6 +15,7 @@ from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from ..api.views import bp
+from ..models import TokenUser
 from .services import api_page, figure_record, find_area, may_read
 
 DEFAULT_LIMIT = 100
@@ -41,6 +42,8 @@ def _after(cursor: str) -> tuple[str, int, str, str, str] | None:
 def indicators():  # noqa: ANN201
     """One page of indicator figures the user may see."""
     user = g.api_user
+    if isinstance(user, TokenUser):
+        user = user.row()  # the figures a user may see depend on the whole row
     if not may_read(user):
         return jsonify({"error": _("You may not see indicator figures.")}), 403
     args = request.args

@@ -38,13 +38,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from questionnaires.errors import GesurveyError
 
 from ..core.audit import record
-from ..core.questionnaire_store import questionnaire_for
+from ..core.questionnaire_store import PublishedVersion, questionnaire_for, remember_version
 from ..core.rounds import open_round
 from ..extensions import db
 from ..models import (
@@ -57,6 +56,7 @@ from ..models import (
     Role,
     Status,
     Submission,
+    TokenUser,
     User,
     utcnow,
 )
@@ -148,14 +148,21 @@ def _checked(body: Any) -> None:
 # ----------------------------------------------------------------------------- answers at rest
 
 
-def sealed_answers(version: QuestionnaireVersion, answers: Any) -> Any:
+def sealed_answers(version: QuestionnaireVersion | PublishedVersion, answers: Any) -> Any:
     """The answers as stored: sealed for a sensitive questionnaire, else unchanged."""
     return seal(answers) if version.sensitive and answers else answers
 
 
-def put_answers(submission: Submission, answers: dict[str, Any]) -> None:
-    """Store answers on a submission (sealed when its questionnaire is sensitive)."""
-    submission.answers = sealed_answers(submission.questionnaire_version, copy.deepcopy(answers))
+def put_answers(
+    submission: Submission,
+    answers: dict[str, Any],
+    version: QuestionnaireVersion | PublishedVersion | None = None,
+) -> None:
+    """Store answers on a submission (sealed when its questionnaire is sensitive); version is
+    the submission's own, given when the caller holds it (a new row has no loaded relation)."""
+    submission.answers = sealed_answers(
+        version or submission.questionnaire_version, copy.deepcopy(answers)
+    )
 
 
 def open_answers(submission: Submission) -> dict[str, Any]:
@@ -240,7 +247,7 @@ def parse_body(body: Any, known_ids: set[str], *, checked: bool = False) -> tupl
     return answers, page, row_version
 
 
-def known_question_ids(version: QuestionnaireVersion) -> set[str]:
+def known_question_ids(version: QuestionnaireVersion | PublishedVersion) -> set[str]:
     """Every id an answers object may use: questions and repeat groups."""
     questionnaire = questionnaire_for(version)
     ids = {question.id for question in questionnaire.iter_questions() if not question.group}
@@ -285,7 +292,9 @@ def _check_editable(submission: Submission, row_version: int) -> None:
         )
 
 
-def _paradata(version: QuestionnaireVersion, body: dict[str, Any]) -> dict[str, Any] | None:
+def _paradata(
+    version: QuestionnaireVersion | PublishedVersion, body: dict[str, Any]
+) -> dict[str, Any] | None:
     """The body's paradata, checked; SubmissionProblem(422) naming the part that is wrong."""
     try:
         return clean_paradata(body.get("paradata"), version.sensitive)
@@ -315,7 +324,9 @@ def save_draft(
     return submission
 
 
-def validate(version: QuestionnaireVersion, answers: dict, lang: str) -> list[FieldProblem]:
+def validate(
+    version: QuestionnaireVersion | PublishedVersion, answers: dict, lang: str
+) -> list[FieldProblem]:
     """Run the questionnaire's own validation on answers; messages in lang."""
     questionnaire = questionnaire_for(version)
     return [
@@ -348,15 +359,20 @@ def submit(
 
 
 def mark_submitted(
-    submission: Submission, answers: dict[str, Any], actor: User, reason: str = ""
+    submission: Submission,
+    answers: dict[str, Any],
+    actor: User | TokenUser,
+    reason: str = "",
+    version: QuestionnaireVersion | PublishedVersion | None = None,
 ) -> None:
     """Store the validated answers and mark the interview submitted, with its audit entry.
 
     The one place where an interview becomes submitted, whichever way it came (web form,
     sync API, outbox import); a returned interview's second submission is a resubmit.
+    version: the interview's questionnaire version when the caller holds it.
     """
     old_status = submission.status or Status.DRAFT.value
-    put_answers(submission, answers)
+    put_answers(submission, answers, version)
     submission.status = Status.SUBMITTED.value
     submission.submitted_at = utcnow()
     record(
@@ -424,12 +440,15 @@ def _timestamp(body: dict, name: str, problems: list[FieldProblem]) -> datetime 
 
 @dataclass
 class Envelope:
-    """A checked submission envelope with the rows it refers to."""
+    """A checked submission envelope with what it refers to: the published version, the
+    assigned area (id and code), the assignment (id and round) and the area's district."""
 
     uuid: str
-    version: QuestionnaireVersion
-    area: Area
-    assignment: Assignment
+    version: PublishedVersion
+    area_id: int
+    area_code: str
+    assignment_id: int
+    round_id: int
     answers: dict[str, Any]
     started_at: datetime
     ended_at: datetime
@@ -453,7 +472,12 @@ def _invalid(problems: list[FieldProblem], status: int = 422) -> SubmissionProbl
 
 
 def check_envelope(
-    user: User, body: Any, lang: str, *, for_owner: bool = True, checked: bool = False
+    user: User | TokenUser,
+    body: Any,
+    lang: str,
+    *,
+    for_owner: bool = True,
+    checked: bool = False,
 ) -> Envelope:
     """Check a submission envelope field by field; raise SubmissionProblem listing every problem.
 
@@ -515,7 +539,7 @@ def check_envelope(
         raise _invalid(problems)
 
     current = open_round()
-    version, assignment, area, district_id = _version_and_assignment(
+    version, assigned, district_id = _version_and_assignment(
         user, qid, qversion, area_code, uuid, current.id if current else None
     )
     if version is None:
@@ -531,9 +555,9 @@ def check_envelope(
                 )
             ]
         )
-    if assignment is None and current is None:
+    if assigned is None and current is None:
         raise _invalid([_whole(no_open_round_message(), "uuid")], 403)
-    if assignment is None:
+    if assigned is None:
         raise _invalid(
             [
                 _whole(
@@ -546,8 +570,6 @@ def check_envelope(
                 )
             ]
         )
-    # The assignment's area was loaded with it (the checks above refused a missing one).
-    assert area is not None
 
     known = known_question_ids(version)
     unknown = sorted(key for key in answers if key not in known)
@@ -588,57 +610,96 @@ def check_envelope(
     paradata = _paradata(version, body)
     # The checks above refused a missing start or end time.
     assert started is not None and ended is not None
+    assignment_id, round_id, area_id = assigned
     return Envelope(
-        uuid, version, area, assignment, answers, started, ended, sha, body, paradata, district_id
+        uuid,
+        version,
+        area_id,
+        area_code,
+        assignment_id,
+        round_id,
+        answers,
+        started,
+        ended,
+        sha,
+        body,
+        paradata,
+        district_id,
     )
+
+
+def _table(model: Any) -> Table:
+    return cast(Table, model.__table__)
 
 
 @lru_cache(maxsize=1)
 def _lookup_statement() -> Select[Any]:
     """The intake's one read, built once per process (building it costs more than running it):
-    bind parameters user_id, qid, qversion, area_code, uuid, open_round_id."""
-    area_id = select(Area.id).where(Area.code == bindparam("area_code")).scalar_subquery()
-    own_round = (
-        select(Submission.round_id).where(Submission.uuid == bindparam("uuid")).scalar_subquery()
+    bind parameters user_id, qid, qversion, area_code, uuid, open_round_id. Core columns, not
+    ORM objects: loading three ORM objects cost more CPU than the database spent on the query.
+    """
+    version, assignment, submission, areas = (
+        _table(model) for model in (QuestionnaireVersion, Assignment, Submission, Area)
     )
-    area = aliased(Area)
-    parent = aliased(Area)
-    grandparent = aliased(Area)
+    area_id = select(areas.c.id).where(areas.c.code == bindparam("area_code")).scalar_subquery()
+    own_round = (
+        select(submission.c.round_id)
+        .where(submission.c.uuid == bindparam("uuid"))
+        .scalar_subquery()
+    )
+    area, parent, grandparent = (areas.alias(name) for name in ("assigned", "parent", "up"))
     district = AreaLevel.DISTRICT.value
     district_id = case(
-        (area.level == district, area.id),
-        (parent.level == district, parent.id),
-        (grandparent.level == district, grandparent.id),
+        (area.c.level == district, area.c.id),
+        (parent.c.level == district, parent.c.id),
+        (grandparent.c.level == district, grandparent.c.id),
         else_=None,
     )
     return (
-        select(QuestionnaireVersion, Assignment, area, district_id)
-        .select_from(QuestionnaireVersion)
+        select(
+            version.c.id,
+            version.c.questionnaire_id,
+            version.c.version,
+            version.c.content_hash,
+            version.c.unit,
+            version.c.title_vi,
+            version.c.title_en,
+            assignment.c.id,
+            assignment.c.round_id,
+            area.c.id,
+            district_id,
+        )
+        .select_from(version)
         .outerjoin(
-            Assignment,
+            assignment,
             and_(
-                Assignment.enumerator_id == bindparam("user_id"),
-                Assignment.questionnaire_id == QuestionnaireVersion.questionnaire_id,
-                Assignment.area_id == area_id,
-                Assignment.round_id
+                assignment.c.enumerator_id == bindparam("user_id"),
+                assignment.c.questionnaire_id == version.c.questionnaire_id,
+                assignment.c.area_id == area_id,
+                assignment.c.round_id
                 == func.coalesce(own_round, bindparam("open_round_id", type_=Integer)),
             ),
         )
-        .outerjoin(area, area.id == Assignment.area_id)
-        .outerjoin(parent, parent.id == area.parent_id)
-        .outerjoin(grandparent, grandparent.id == parent.parent_id)
+        .outerjoin(area, area.c.id == assignment.c.area_id)
+        .outerjoin(parent, parent.c.id == area.c.parent_id)
+        .outerjoin(grandparent, grandparent.c.id == parent.c.parent_id)
         .where(
-            QuestionnaireVersion.questionnaire_id == bindparam("qid"),
-            QuestionnaireVersion.version == bindparam("qversion"),
+            version.c.questionnaire_id == bindparam("qid"),
+            version.c.version == bindparam("qversion"),
         )
     )
 
 
 def _version_and_assignment(
-    user: User, qid: str, qversion: str, area_code: str, uuid: str, open_round_id: int | None
-) -> tuple[QuestionnaireVersion | None, Assignment | None, Area | None, int | None]:
-    """The published version, the user's assignment for it in the area, that area and the id of
-    its district, in one query (the intake's second and last read).
+    user: User | TokenUser,
+    qid: str,
+    qversion: str,
+    area_code: str,
+    uuid: str,
+    open_round_id: int | None,
+) -> tuple[PublishedVersion | None, tuple[int, int, int] | None, int | None]:
+    """The published version, the user's assignment for it in the area (its id, round and area
+    id) and the id of the area's district, in one query (the intake's second and last read).
 
     The assignment is the one of the interview's own round when the server already holds that
     UUID (a resubmission or a draft finished offline keeps its round, even a closed one), else
@@ -646,29 +707,36 @@ def _version_and_assignment(
     always lies below its parent's level, so an assigned area's district is the area itself,
     its parent or its grandparent.
     """
-    row = db.session.execute(
-        _lookup_statement(),
-        {
-            "user_id": user.id,
-            "qid": qid,
-            "qversion": qversion,
-            "area_code": area_code,
-            "uuid": uuid,
-            "open_round_id": open_round_id,
-        },
-    ).first()
+    row = (
+        db.session.connection()
+        .execute(
+            _lookup_statement(),
+            {
+                "user_id": user.id,
+                "qid": qid,
+                "qversion": qversion,
+                "area_code": area_code,
+                "uuid": uuid,
+                "open_round_id": open_round_id,
+            },
+        )
+        .first()
+    )
     if row is None:
-        return None, None, None, None
-    return row[0], row[1], row[2], row[3]
+        return None, None, None
+    version = PublishedVersion(*row[:7])
+    if row[7] is None:
+        return version, None, None
+    return version, (row[7], row[8], row[9]), row[10]
 
 
 def receive(
-    user: User,
+    user: User | TokenUser,
     body: Any,
     *,
     lang: str,
     channel: str = "api",
-    actor: User | None = None,
+    actor: User | TokenUser | None = None,
     checked: bool = False,
 ) -> Received:
     """Check and store one submission exactly once; commits. actor is who acted (an importing
@@ -691,21 +759,26 @@ def receive(
     raise RuntimeError(f"could not store submission {envelope.uuid} after 3 attempts")
 
 
-def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Received:
+def _store(
+    user: User | TokenUser, envelope: Envelope, channel: str, actor: User | TokenUser
+) -> Received:
     if db.session.get_bind().dialect.name == "postgresql":
         created = _insert_new(user, envelope, channel, actor)
         if created is not None:
             return created
     existing = db.session.scalar(select(Submission).where(Submission.uuid == envelope.uuid))
     if existing is None:
+        # The row refers to what the look-up found by id; the session is told the version,
+        # so the sealing check at insert needs no second read of it.
+        remember_version(db.session(), envelope.version)
         submission = Submission(
             uuid=envelope.uuid,
-            questionnaire_version=envelope.version,
-            area=envelope.area,
+            questionnaire_version_id=envelope.version.id,
+            area_id=envelope.area_id,
             district_id=envelope.district_id,
-            enumerator=user,
-            assignment=envelope.assignment,
-            round_id=envelope.assignment.round_id,
+            enumerator_id=user.id,
+            assignment_id=envelope.assignment_id,
+            round_id=envelope.round_id,
             page=0,
             status=Status.DRAFT.value,
         )
@@ -716,11 +789,12 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
     )
     if receipt is not None:
         if receipt.content_hash == envelope.sha256 and existing.enumerator_id == user.id:
+            # The same content: the same questionnaire version and area as the envelope's.
             return Received(
                 "duplicate",
                 existing,
                 sha256=receipt.content_hash,
-                record=record_of(existing, receipt),
+                record=record_of(existing, receipt, envelope.version, envelope.area_code),
                 uuid=existing.uuid,
             )
         if _is_correction(user, existing, envelope):
@@ -731,7 +805,7 @@ def _store(user: User, envelope: Envelope, channel: str, actor: User) -> Receive
         existing.enumerator_id == user.id
         and existing.editable
         and existing.questionnaire_version_id == envelope.version.id
-        and existing.area_id == envelope.area.id
+        and existing.area_id == envelope.area_id
     ):
         return _receipt(existing, envelope, channel, actor)
     return _conflict(user, existing, envelope, channel, actor, None)
@@ -811,7 +885,9 @@ def _insert_statement() -> Select[Any]:
     return select(new.c.id).add_cte(receipt.cte("new_receipt")).add_cte(audit.cte("new_audit"))
 
 
-def _insert_new(user: User, envelope: Envelope, channel: str, actor: User) -> Received | None:
+def _insert_new(
+    user: User | TokenUser, envelope: Envelope, channel: str, actor: User | TokenUser
+) -> Received | None:
     """Write a new interview, its receipt and its audit entry in one PostgreSQL statement.
 
     ``INSERT … ON CONFLICT (uuid) DO NOTHING`` decides "new" in the database itself, and the
@@ -826,11 +902,11 @@ def _insert_new(user: User, envelope: Envelope, channel: str, actor: User) -> Re
     parameters: dict[str, Any] = {
         "uuid": envelope.uuid,
         "questionnaire_version_id": version.id,
-        "area_id": envelope.area.id,
+        "area_id": envelope.area_id,
         "district_id": envelope.district_id,
         "enumerator_id": user.id,
-        "assignment_id": envelope.assignment.id,
-        "round_id": envelope.assignment.round_id,
+        "assignment_id": envelope.assignment_id,
+        "round_id": envelope.round_id,
         "answers": sealed_answers(version, copy.deepcopy(envelope.answers)),
         "paradata": envelope.paradata,
         "page": 0,
@@ -855,7 +931,7 @@ def _insert_new(user: User, envelope: Envelope, channel: str, actor: User) -> Re
         "new": Status.SUBMITTED.value,
         "reason": f"sync:{channel}",
     }
-    if db.session.execute(_insert_statement(), parameters).first() is None:
+    if db.session.connection().execute(_insert_statement(), parameters).first() is None:
         return None
     return Received(
         "created",
@@ -864,7 +940,7 @@ def _insert_new(user: User, envelope: Envelope, channel: str, actor: User) -> Re
         record=_record(
             uuid=envelope.uuid,
             version=version,
-            area_code=envelope.area.code,
+            area_code=envelope.area_code,
             status=Status.SUBMITTED.value,
             answers=envelope.answers,
             sha256=envelope.sha256,
@@ -877,7 +953,9 @@ def _insert_new(user: User, envelope: Envelope, channel: str, actor: User) -> Re
     )
 
 
-def _receipt(submission: Submission, envelope: Envelope, channel: str, actor: User) -> Received:
+def _receipt(
+    submission: Submission, envelope: Envelope, channel: str, actor: User | TokenUser
+) -> Received:
     # The receipt and the audit entry join the same transaction as the submission row.
     receipt = SubmissionReceipt(
         submission=submission,
@@ -891,24 +969,26 @@ def _receipt(submission: Submission, envelope: Envelope, channel: str, actor: Us
     db.session.add(receipt)
     if envelope.paradata is not None:
         submission.paradata = envelope.paradata
-    mark_submitted(submission, envelope.answers, actor, reason=f"sync:{channel}")
+    mark_submitted(submission, envelope.answers, actor, f"sync:{channel}", envelope.version)
     return Received(
         "created",
         submission,
         sha256=envelope.sha256,
-        record=record_of(submission, receipt, envelope.version, envelope.area, envelope.answers),
+        record=record_of(
+            submission, receipt, envelope.version, envelope.area_code, envelope.answers
+        ),
         uuid=envelope.uuid,
     )
 
 
-def _is_correction(user: User, existing: Submission, envelope: Envelope) -> bool:
+def _is_correction(user: User | TokenUser, existing: Submission, envelope: Envelope) -> bool:
     """True when different content under a stored UUID is the enumerator's correction of an
     interview a supervisor returned to them (same questionnaire version and area)."""
     return (
         existing.enumerator_id == user.id
         and existing.status == Status.RETURNED.value
         and existing.questionnaire_version_id == envelope.version.id
-        and existing.area_id == envelope.area.id
+        and existing.area_id == envelope.area_id
     )
 
 
@@ -917,7 +997,7 @@ def _correction(
     receipt: SubmissionReceipt,
     envelope: Envelope,
     channel: str,
-    actor: User,
+    actor: User | TokenUser,
 ) -> Received:
     """Apply a returned interview's correction: every changed answer gets an audit entry (old
     and new value; sealed for a sensitive questionnaire), the receipt moves to the new content
@@ -944,27 +1024,31 @@ def _correction(
     receipt.channel = channel
     if envelope.paradata is not None:
         submission.paradata = envelope.paradata
-    mark_submitted(submission, envelope.answers, actor, reason=f"sync:{channel}")
+    mark_submitted(submission, envelope.answers, actor, f"sync:{channel}", envelope.version)
     return Received(
         "corrected",
         submission,
         sha256=envelope.sha256,
-        record=record_of(submission, receipt, envelope.version, envelope.area, envelope.answers),
+        record=record_of(
+            submission, receipt, envelope.version, envelope.area_code, envelope.answers
+        ),
         uuid=envelope.uuid,
     )
 
 
-def conflict_is_sensitive(existing: Submission, version: QuestionnaireVersion) -> bool:
+def conflict_is_sensitive(
+    existing: Submission, version: QuestionnaireVersion | PublishedVersion
+) -> bool:
     """A conflict is sensitive when either the stored or the sent interview is."""
     return existing.questionnaire_version.sensitive or version.sensitive
 
 
 def _conflict(
-    user: User,
+    user: User | TokenUser,
     existing: Submission,
     envelope: Envelope,
     channel: str,
-    actor: User,
+    actor: User | TokenUser,
     stored_sha256: str | None,
 ) -> Received:
     conflict = db.session.scalar(
@@ -982,7 +1066,7 @@ def _conflict(
             content_hash=envelope.sha256,
             submission_id=existing.id,
             user_id=user.id,
-            area_id=envelope.area.id,
+            area_id=envelope.area_id,
             content=content,
             channel=channel,
         )
@@ -1029,17 +1113,18 @@ def _iso(moment: datetime | None) -> str | None:
 def record_of(
     submission: Submission,
     receipt: SubmissionReceipt | None,
-    version: QuestionnaireVersion | None = None,
-    area: Area | None = None,
+    version: QuestionnaireVersion | PublishedVersion | None = None,
+    area_code: str | None = None,
     answers: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The API's record of an interview; version, area and answers may be given when known."""
+    """The API's record of an interview; version, area code and answers may be given when
+    known (then they are not read again)."""
     version = version or submission.questionnaire_version
     withheld = version.sensitive and not submission.editable
     return _record(
         uuid=submission.uuid,
         version=version,
-        area_code=(area or submission.area).code,
+        area_code=area_code or submission.area.code,
         status=submission.status,
         answers=None if withheld else answers if answers is not None else open_answers(submission),
         sha256=receipt.content_hash if receipt else None,
@@ -1053,7 +1138,7 @@ def record_of(
 def _record(
     *,
     uuid: str,
-    version: QuestionnaireVersion,
+    version: QuestionnaireVersion | PublishedVersion,
     area_code: str,
     status: str,
     answers: dict[str, Any] | None,
