@@ -47,6 +47,7 @@ __all__ = [
     "Estimate",
     "EstimateTable",
     "GapEstimate",
+    "area_codes",
     "gap",
     "mean",
     "proportion",
@@ -314,6 +315,13 @@ def _domains(design: SurveyDesign, by: Sequence[str]) -> _Domains:
     result = _Domains(codes_out, labels)
     cache[key] = result
     return result
+
+
+def area_codes(design: SurveyDesign, by: str | Sequence[str]) -> np.ndarray:
+    """Each row's domain of ``by`` as the code the estimators use (``0, 1, …`` in the order of
+    the estimates' domains; ``-1`` where a ``by`` value is missing), cached on the design, so
+    a caller summing by the same domains does not code the column again."""
+    return _domains(design, _by_list(by)).codes
 
 
 def _by_list(by: str | Sequence[str] | None) -> list[str]:

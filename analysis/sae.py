@@ -33,6 +33,7 @@ standardised residuals ``(direct_i - x_i' beta) / sqrt(A + D_i)`` pass a Shapiro
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -504,17 +505,47 @@ def within_area_variance(frame: pd.DataFrame, column: str, level: str, weight: s
     province design effect near 2, yet inside their commune they are nearly independent, and
     the Prasad-Rao MSE then came out at half the true MSE in the simulation test.
     """
-    keep = np.isfinite(frame[column].to_numpy(float)) & frame[level].notna().to_numpy()
-    y = frame[column].to_numpy(float)[keep]
-    w = frame[weight].to_numpy(float)[keep]
-    area = frame[level].to_numpy()[keep]
+    codes, _ = pd.factorize(frame[level])
+    return _within_area_variance(
+        frame[column].to_numpy(float), frame[weight].to_numpy(float), codes
+    )
+
+
+def _within_area_variance(y: np.ndarray, w: np.ndarray, area: np.ndarray) -> float:
+    """:func:`within_area_variance` of values ``y`` with weights ``w`` in areas coded
+    ``0, 1, …`` (``-1``: no area)."""
+    keep = np.isfinite(y) & (area >= 0)
+    y, w, area = y[keep], w[keep], area[keep]
     if len(y) < 2:
         return math.nan
-    sums = pd.DataFrame({"a": area, "w": w, "wy": w * y}).groupby("a")[["w", "wy"]].transform("sum")
-    mean = (sums["wy"] / sums["w"]).to_numpy()
+    size = int(area.max()) + 1
+    with np.errstate(invalid="ignore", divide="ignore"):  # areas without a value: unused
+        sums = np.bincount(area, weights=w * y, minlength=size)
+        mean = (sums / np.bincount(area, weights=w, minlength=size))[area]
     within = float(np.sum(w * (y - mean) ** 2) / np.sum(w))
     kish = 1.0 + float(np.var(w) / np.mean(w) ** 2)
     return within * kish
+
+
+#: The name of the indicator's values while they sit in the source frame.
+_VALUE = "_sae_value"
+
+
+def _put_column(design: Any, name: str, values: np.ndarray | None) -> None:
+    """Put ``values`` into the design's frame as ``name`` (``None``: take it out), dropping
+    what the estimators cached under that name."""
+    frame = design.data
+    if values is None:
+        if name in frame.columns:
+            del frame[name]
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+            frame[name] = values
+    design.__dict__.get("_codes_cache", {}).pop(name, None)
+    domains = design.__dict__.get("_domain_cache", {})
+    for key in [k for k in domains if name in k]:
+        del domains[key]
 
 
 def _survey_sae(
@@ -529,9 +560,9 @@ def _survey_sae(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The side-by-side table of one indicator, level and sex (T, F or M) of a loaded survey."""
     from analysis import estimators
-    from analysis.indicators import indicator_values, source_design
+    from analysis.indicators import source_design
 
-    sid, values, denominator = indicator_values(data, plan, indicator)
+    sid, values, denominator = _indicator_values(data, plan, indicator)
     if denominator is not None:
         raise AnalysisError(
             f"indicator '{indicator}' is a ratio; small-area estimates are made for "
@@ -556,27 +587,33 @@ def _survey_sae(
             f"Bảng của nguồn '{sid}' không có cột '{level}'",
             column=level,
         )
-    # Only the columns the estimates need: a copy of a wide source per indicator cost seconds.
-    design_columns = [c for c in plan.design.values() if c in frame.columns]
-    work = frame[list(dict.fromkeys([*design_columns, level]))].assign(_sae_value=values)
-    design = source_design(data, plan, sid, frame=work)
-    direct = _direct_by_area(design, "_sae_value", level)
-    unknown = sorted(set(direct.index) - set(aux.index))
-    if unknown:
-        raise AnalysisError(
-            f"{level} codes {unknown[:10]} are not in the census frame (scale "
-            f"{frame_scale}); pass the frame scale the survey was drawn from",
-            f"Mã {level} {unknown[:10]} không có trong khung mẫu điều tra dân số (tỉ lệ "
-            f"{frame_scale}); hãy cho tỉ lệ khung mẫu của cuộc khảo sát",
-        )
-    overall = estimators.mean(design, "_sae_value")[0]
+    # The source's own design (the one the report's tables used, with its PSU and strata codes
+    # and its area codes cached), the values put in its frame for the estimate and taken out
+    # after: a design built per indicator, level and sex re-coded a million rows each time.
+    design = source_design(data, plan, sid)
+    _put_column(design, _VALUE, values)
+    try:
+        direct = _direct_by_area(design, _VALUE, level)
+        unknown = sorted(set(direct.index) - set(aux.index))
+        if unknown:
+            raise AnalysisError(
+                f"{level} codes {unknown[:10]} are not in the census frame (scale "
+                f"{frame_scale}); pass the frame scale the survey was drawn from",
+                f"Mã {level} {unknown[:10]} không có trong khung mẫu điều tra dân số (tỉ lệ "
+                f"{frame_scale}); hãy cho tỉ lệ khung mẫu của cuộc khảo sát",
+            )
+        overall = estimators.mean(design, _VALUE)[0]
+        # The area codes the direct estimates used (cached on the design), not coded again.
+        within = _within_area_variance(values, design.weights, estimators.area_codes(design, level))
+    finally:
+        _put_column(design, _VALUE, None)
     columns = MODEL_COLUMNS[level]
     table, fit = sae_table(
         direct,
         aux.drop(columns=["district"], errors="ignore"),
         columns,
         variance=variance,
-        overall_variance=within_area_variance(work, "_sae_value", level, plan.design["weight"]),
+        overall_variance=within,
     )
     table.insert(0, "indicator", indicator)
     table.insert(1, "level", level)
@@ -641,10 +678,23 @@ def _known(plan: Any, indicator: str) -> None:
         )
 
 
-def _has_values(data: Any, plan: Any, indicator: str, sex: str) -> bool:
+def _indicator_values(
+    data: Any, plan: Any, indicator: str
+) -> tuple[str, np.ndarray, np.ndarray | None]:
+    """:func:`analysis.indicators.indicator_values`, kept for the last indicator asked: its
+    sexes' checks and fits ask for it four times in a row (one at a time, so a million
+    persons' values are held once)."""
     from analysis.indicators import indicator_values
 
-    sid, values, _ = indicator_values(data, plan, indicator)
+    memo: dict[str, Any] = data.__dict__.setdefault("_sae_values", {})
+    if indicator not in memo:
+        memo.clear()
+        memo[indicator] = indicator_values(data, plan, indicator)
+    return memo[indicator]  # type: ignore[no-any-return]
+
+
+def _has_values(data: Any, plan: Any, indicator: str, sex: str) -> bool:
+    sid, values, _ = _indicator_values(data, plan, indicator)
     source = plan.sources[sid]
     code = source.get("women" if sex == "F" else "men")
     sexes = pd.to_numeric(data.frames[sid][source["sex"]], errors="coerce").to_numpy()
@@ -757,6 +807,7 @@ def small_area_estimates(
                     continue
                 tables.append(table)
                 info["models"][f"{indicator}/{level}/{sex}"] = model
+    data.__dict__.pop("_sae_values", None)
     out = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     return out, info
 
