@@ -272,6 +272,75 @@ def _first_round_totals(trend: TrendResult) -> dict[str, tuple[float, int | None
     }
 
 
+def _small_areas(
+    data_dir: str | Path,
+    plan_path: str | Path,
+    out: Path,
+    lang: str,
+    small_areas: Sequence[str] | None,
+    data: SurveyData,
+    plan: TablePlan,
+    round_code: str = "",
+) -> dict[str, Any]:
+    """Write ``small_areas.csv`` (of these indicators, ``None``: the catalogue's); the
+    manifest's entry for it."""
+    from analysis.sae import catalogue_levels, write_small_area_csv
+
+    name = "small_areas.csv"
+    chosen = None if small_areas is None else list(small_areas)
+    # By default what the gender database keeps at district and commune level.
+    by_level = catalogue_levels() if small_areas is None else None
+    summary = write_small_area_csv(
+        str(data_dir),
+        out / name,
+        lang,
+        chosen,
+        plan_path=str(plan_path),
+        loaded=(data, plan),
+        by_level=by_level,
+        round_code=round_code,
+    )
+    return {"small_areas": summary | {"file": name}}
+
+
+class _PdfWriter:
+    """The report's PDFs written by a process of their own while this one writes the rest.
+
+    Laying out the PDFs is a third of the report's work and needs only the finished tables, so
+    on a machine with two cores it runs beside the workbooks, the CSVs and the small-area
+    estimates. The process is started fresh (``spawn``, not ``fork``): it holds the pickled
+    tables and reportlab, not a copy-on-write image of the survey's frames, so its memory is
+    its own and small. Without PDFs to write nothing is started.
+    """
+
+    def __init__(
+        self, jobs: list[tuple[list[TableResult], Path, str]], lang: str, notes: list[str]
+    ) -> None:
+        self.jobs, self.lang, self.notes = jobs, lang, notes
+        self.pool: Any = None
+        self.future: Any = None
+
+    def __enter__(self) -> _PdfWriter:
+        if self.jobs:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            from analysis.report_pdf import write_pdfs
+
+            context = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            self.future = self.pool.submit(write_pdfs, self.jobs, self.lang, self.notes)
+        return self
+
+    def result(self) -> list[Path]:
+        """The PDFs' paths, once written (the PDF process's error, if it failed)."""
+        return [] if self.future is None else list(self.future.result())
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def run_report(
     data_dir: str | Path,
     plan_path: str | Path,
@@ -300,7 +369,6 @@ def run_report(
     publication rule of :mod:`analysis.sae`, with MSE/CV, the reason, and a note on each
     estimator. The web app's gender database stores these as its district and commune figures.
     """
-    from analysis.report_pdf import write_pdf
     from analysis.report_xlsx import write_xlsx
 
     _lean_arrow_memory()
@@ -346,57 +414,45 @@ def run_report(
         tables = tables + [trend_result]
         write_trend(trend, out / "trend")
         manifest["trend"] = {"table": trend_result.id, "folder": "trend"}
-    xlsx = write_xlsx(front + tables, out / f"report_{lang}.xlsx", title, lang, notes)
-    manifest["files"]["xlsx"] = xlsx.name
-    rendered: dict[str, bytes] = {}
-    if pdf:
-        written = write_pdf(
-            front + tables, out / f"report_{lang}.pdf", title, lang, notes, rendered
-        )
-        manifest["files"]["pdf"] = written.name
-    write_csv(tables, out / "csv", round_label, round_code)
-    manifest["files"]["csv"] = "csv"
-    manifest["files"]["estimates"] = write_estimates(tables, out / "estimates.csv", round_code).name
+    packs = []
     for dep_id, label in plan.departments.items():
         own = [for_department(t, dep_id) for t in tables if dep_id in t.departments]
-        if not own:
-            continue
-        folder = out / "departments" / dep_id
-        folder.mkdir(parents=True, exist_ok=True)
-        dep_title = f"{title} – {label[lang]}"
-        files = [write_xlsx(own, folder / f"{dep_id}_{lang}.xlsx", dep_title, lang, notes).name]
+        if own:
+            packs.append((dep_id, label, own, out / "departments" / dep_id))
+    pdf_jobs: list[tuple[list[TableResult], Path, str]] = []
+    if pdf:
+        pdf_jobs.append((front + tables, out / f"report_{lang}.pdf", title))
+        for dep_id, label, own, folder in packs:
+            pdf_jobs.append((own, folder / f"{dep_id}_{lang}.pdf", f"{title} – {label[lang]}"))
+    with _PdfWriter(pdf_jobs, lang, notes) as pdfs:
+        xlsx = write_xlsx(front + tables, out / f"report_{lang}.xlsx", title, lang, notes)
+        manifest["files"]["xlsx"] = xlsx.name
         if pdf:
-            files.append(
-                write_pdf(
-                    own, folder / f"{dep_id}_{lang}.pdf", dep_title, lang, notes, rendered
-                ).name
-            )
-        write_csv(own, folder / "csv", round_label, round_code)
-        if survey_round is not None:
-            write_round(folder, survey_round)
-        manifest["departments"][dep_id] = {
-            "label": label[lang],
-            "tables": [t.id for t in own],
-            "files": files,
-        }
-    if small_areas is not False:
-        from analysis.sae import catalogue_levels, write_small_area_csv
-
-        name = "small_areas.csv"
-        chosen = None if small_areas is True else list(small_areas)
-        # By default what the gender database keeps at district and commune level.
-        by_level = catalogue_levels() if small_areas is True else None
-        manifest["small_areas"] = write_small_area_csv(
-            str(data_dir),
-            out / name,
-            lang,
-            chosen,
-            plan_path=str(plan_path),
-            loaded=(data, plan),
-            by_level=by_level,
-            round_code=round_code,
-        ) | {"file": name}
-        manifest["files"]["small_areas"] = name
+            manifest["files"]["pdf"] = pdf_jobs[0][1].name
+        write_csv(tables, out / "csv", round_label, round_code)
+        manifest["files"]["csv"] = "csv"
+        manifest["files"]["estimates"] = write_estimates(
+            tables, out / "estimates.csv", round_code
+        ).name
+        for dep_id, label, own, folder in packs:
+            folder.mkdir(parents=True, exist_ok=True)
+            dep_title = f"{title} – {label[lang]}"
+            xlsx_path = folder / f"{dep_id}_{lang}.xlsx"
+            write_xlsx(own, xlsx_path, dep_title, lang, notes)
+            write_csv(own, folder / "csv", round_label, round_code)
+            if survey_round is not None:
+                write_round(folder, survey_round)
+            manifest["departments"][dep_id] = {
+                "label": label[lang],
+                "tables": [t.id for t in own],
+                "files": [xlsx_path.name, *([f"{dep_id}_{lang}.pdf"] if pdf else [])],
+            }
+        if small_areas is not False:
+            chosen = None if small_areas is True else small_areas
+            manifest |= _small_areas(data_dir, plan_path, out, lang, chosen, data, plan, round_code)
+            manifest["files"]["small_areas"] = manifest["small_areas"]["file"]
+        del data  # the PDFs' process may still run: the survey's frames are not needed now
+        pdfs.result()
     (out / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
     )

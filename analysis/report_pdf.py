@@ -42,7 +42,7 @@ from reportlab.platypus import (
 
 from analysis.tables import SUPPRESSED, TableResult, format_cell, text
 
-__all__ = ["register_fonts", "render_table", "write_pdf"]
+__all__ = ["register_fonts", "render_table", "write_pdf", "write_pdfs"]
 
 FONT = "DejaVuSansCondensed"
 FONT_BOLD = "DejaVuSansCondensed-Bold"
@@ -564,6 +564,17 @@ def write_pdf(
     with path.open("wb") as handle:
         writer.write(handle)
     return path
+
+
+def write_pdfs(
+    jobs: list[tuple[list[TableResult], Path, str]], lang: str, notes: list[str] | None = None
+) -> list[Path]:
+    """Write several PDFs (the report, then its department packs: tables, path and title of
+    each) sharing one cache of rendered tables, so a table drawn for the report is not drawn
+    again for a pack. :func:`analysis.report.run_report` runs this in a process of its own,
+    beside the workbooks and the small-area estimates."""
+    rendered: dict[str, bytes] = {}
+    return [write_pdf(tables, path, title, lang, notes, rendered) for tables, path, title in jobs]
 
 
 def suppressed_share(table: TableResult) -> float:
