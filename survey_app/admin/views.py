@@ -25,7 +25,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..core.access import area_ids_within, role_required
-from ..core.audit import action_label, record
+from ..core.audit import action_label, object_label, record
 from ..core.i18n import current_language
 from ..core.questionnaire_store import (
     PublishError,
@@ -559,7 +559,11 @@ def audit() -> ResponseReturnValue:
         )
     )
     return render_template(
-        "admin/audit.html", entries=entries, page=page, action_label=action_label
+        "admin/audit.html",
+        entries=entries,
+        page=page,
+        action_label=action_label,
+        object_label=object_label,
     )
 
 

@@ -79,6 +79,33 @@ def _action_labels() -> dict[str, str]:
         "results.withdraw": _("Results withdrawn"),
         "results.department": _("Department pack made"),
         "simulation.load": _("Simulated survey loaded"),
+        "indicator.create": _("Indicator figure entered"),
+        "indicator.update": _("Indicator figure changed"),
+        "indicator.revise": _("Approved indicator figure revised"),
+        "indicator.submitted": _("Indicator figure submitted for approval"),
+        "indicator.approved": _("Indicator figure approved"),
+        "round.create": _("Survey round created"),
+        "round.update": _("Survey round changed"),
+        "round.open": _("Survey round opened"),
+        "round.close": _("Survey round closed"),
+    }
+
+
+def _object_labels() -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    return {
+        "area": _("Area"),
+        "assignment": _("Assignment"),
+        "export": _("Export"),
+        "indicator_value": _("Indicator figure"),
+        "questionnaire_version": _("Questionnaire version"),
+        "report_run": _("Report run"),
+        "simulation": _("Simulation"),
+        "submission": _("Interview"),
+        "submission_conflict": _("Sync conflict"),
+        "survey_round": _("Survey round"),
+        "user": _("User"),
     }
 
 
@@ -86,3 +113,9 @@ def action_label(action: str) -> str:
     """An audit action in the reader's language ("submission.return" -> "Interview returned for
     correction"); an action without a label keeps its code."""
     return _action_labels().get(action, action)
+
+
+def object_label(object_type: str) -> str:
+    """The kind of thing an audit entry is about, in the reader's language ("submission" ->
+    "Interview"), so a Vietnamese page shows no English code; an unknown kind keeps its code."""
+    return _object_labels().get(object_type, object_type)

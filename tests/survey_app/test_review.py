@@ -327,3 +327,5 @@ def test_audit_view_speaks_the_readers_language(app, client, auth, world) -> Non
     assert "Nộp phiếu" in page
     assert ">submission.submit<" not in page
     assert "\\u" not in page
+    assert "Phiếu phỏng vấn " in page and "<td>submission " not in page  # what it is about
+    assert "Người dùng " in page and "<td>user " not in page
