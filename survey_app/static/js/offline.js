@@ -401,24 +401,33 @@
 
   /* ---------------------------------------------------------------- interview */
 
+  /* The interview's draft in IndexedDB. Each change is written at once from the draft held in
+     memory (no read first), so the write is issued in the same task as the keystroke and a
+     reload right after typing finds it. */
   class IdbDraftStore {
     constructor(draft) {
       this.draft = draft;
+      this.pending = Promise.resolve();
     }
 
     async get() {
       return null; /* the page mounts with the IndexedDB draft already */
     }
 
-    async put(uuid, record) {
-      const current = (await Outbox.get("drafts", uuid)) || this.draft;
+    putNow(uuid, record) {
+      const current = this.draft;
       if (!current) return;
       current.answers = record.answers;
       current.page = record.page;
       current.row = record.row;
       current.paradata = record.paradata;
       current.saved_at = record.saved_at;
-      await Outbox.put("drafts", uuid, current);
+      this.pending = Outbox.put("drafts", uuid, current).catch(() => {});
+    }
+
+    async put(uuid, record) {
+      this.putNow(uuid, record);
+      await this.pending;
     }
 
     async remove() {
