@@ -892,7 +892,7 @@ def write_small_area_csv(
     else:
         table = pd.DataFrame(columns=list(SMALL_AREA_COLUMNS))
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        table[list(SMALL_AREA_COLUMNS)].to_csv(handle, index=False, lineterminator="\n")
+        _write_rows(table[list(SMALL_AREA_COLUMNS)], handle)
         for key in ("direct", "model", "suppressed"):
             handle.write(f'"{notes[key]}"\n')
     counts = {str(k): int(v) for k, v in table["estimator"].value_counts().items()}
@@ -902,6 +902,29 @@ def write_small_area_csv(
         "skipped": info["skipped"],
         "models": info["models"],
     }
+
+
+def _write_rows(table: pd.DataFrame, handle: Any) -> None:
+    """``table.to_csv(handle, index=False, lineterminator="\\n")``, the same text, faster.
+
+    pandas turns each float into text through NumPy (``astype(str)``), which took most of the
+    small-area step on a million persons (300,000 rows); Python's ``repr`` gives the same
+    shortest round-trip text. A missing number is an empty cell, as pandas writes it.
+    """
+    import csv
+
+    columns = []
+    for name in table.columns:
+        values = table[name]
+        if values.dtype.kind == "f":
+            columns.append([repr(v) if v == v else "" for v in values.to_numpy().tolist()])
+        elif values.dtype.kind in "iub":
+            columns.append([str(v) for v in values.to_numpy().tolist()])
+        else:
+            columns.append(["" if v is None or v != v else str(v) for v in values.tolist()])
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow([str(name) for name in table.columns])
+    writer.writerows(zip(*columns, strict=True))
 
 
 def read_small_area_csv(path: Any) -> pd.DataFrame:
