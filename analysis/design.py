@@ -161,6 +161,10 @@ class SurveyDesign:
     without it a PSU code found in two strata is an error, because it usually means a data-entry
     slip. ``lonely_psu`` is one of :data:`LONELY_PSU_RULES`.
 
+    ``data`` may also be a ``pyarrow.Table`` (what ``gesurvey analyze`` reads): numeric design
+    and analysis columns are then read from the table without pandas, and ``data`` becomes the
+    equivalent DataFrame (rows labelled 1, 2, ...) the first time something asks for it.
+
     Attributes: ``data`` (the DataFrame), ``weights`` (float ndarray), ``n``, ``n_strata``,
     ``n_psu``, ``degf`` (PSUs minus strata), ``sum_weights``, ``calibration`` (tuple).
     """
