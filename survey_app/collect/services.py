@@ -4,8 +4,9 @@ Both follow rules of the questionnaire format (questionnaires/FORMAT.md, "How th
 form"): an interview is named by the given name in its first top-level identifying text question
 (the household head in the household form, the respondent in the individual form), never for a
 sensitive form; the top-level questions named after area levels (`province`, `district`,
-`commune`, `village`) are filled from the assignment's area. The offline app (offline.js)
-applies the same rules in the browser.
+`commune`, `village`) are filled from the assignment's area; an interview started for the
+person a household selected is filled as the household form's `selection` block says
+("Selection and hand-off"). The offline app (offline.js) applies the same rules in the browser.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from questionnaires.model import Questionnaire
+from questionnaires.model import Handoff, Questionnaire
 
 from ..core.questionnaire_store import questionnaire_for
 from ..models import Area, QuestionnaireVersion, Submission
@@ -124,3 +125,56 @@ def initial_answers(version: QuestionnaireVersion, area: Area, others: list[Subm
     values: dict[str, Any] = dict(area_prefill(area))
     values["household_no"] = next_household_no(others)
     return usable_prefill(questionnaire, values)
+
+
+@dataclass(frozen=True)
+class SelectedPerson:
+    """The roster member a household interview selected: line (from 1), row, given name."""
+
+    line: int
+    member: dict[str, Any]
+    name: str
+
+
+def selected_person(questionnaire: Questionnaire, answers: dict[str, Any]) -> SelectedPerson | None:
+    """The member whose line answers the form's selection question, or None (no rule, not
+    answered yet, or no such row)."""
+    rule = questionnaire.selection
+    if rule is None:
+        return None
+    line = answers.get(rule.question)
+    rows = answers.get(rule.roster)
+    if not isinstance(line, int) or not isinstance(rows, list) or not 1 <= line <= len(rows):
+        return None
+    member = rows[line - 1] if isinstance(rows[line - 1], dict) else {}
+    name = given_name(member.get(rule.name)) if rule.name else ""
+    return SelectedPerson(line, member, name)
+
+
+def handoff_for(questionnaire: Questionnaire, unit: str) -> Handoff | None:
+    """The form's hand-off to interviews of that unit, if it declares one."""
+    rule = questionnaire.selection
+    if rule is None:
+        return None
+    return next((h for h in rule.handoff if h.unit == unit), None)
+
+
+def handoff_values(
+    questionnaire: Questionnaire,
+    answers: dict[str, Any],
+    person: SelectedPerson,
+    handoff: Handoff,
+) -> dict[str, Any] | None:
+    """What the interview of the selected person starts with: each prefilled question from the
+    household's answer or the member's (a roster question), and the line where asked. None
+    while a link code it carries (a generated question) is not made yet."""
+    values: dict[str, Any] = {}
+    for target, source in handoff.prefill.items():
+        question = questionnaire.question(source)
+        value = person.member.get(source) if question.group else answers.get(source)
+        if question.generate and not value:
+            return None
+        values[target] = value
+    if handoff.line is not None:
+        values[handoff.line] = person.line
+    return {key: value for key, value in values.items() if value not in (None, "")}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -15,10 +18,10 @@ from questionnaires.rounds import round_placeholders
 from ..core.access import can_see_submission, role_required, visible_submissions
 from ..core.audit import record
 from ..core.i18n import current_language
-from ..core.questionnaire_store import current_version
+from ..core.questionnaire_store import current_version, questionnaire_for
 from ..core.rounds import open_round
 from ..extensions import db
-from ..models import EDITABLE_STATUSES, Assignment, Role, Submission
+from ..models import EDITABLE_STATUSES, Assignment, QuestionnaireVersion, Role, Submission
 from ..submissions import (
     SubmissionProblem,
     open_answers,
@@ -31,7 +34,14 @@ from ..submissions import (
 )
 from ..submissions.services import no_open_round_message
 from .forms import StartInterviewForm
-from .services import initial_answers, interview_summary
+from .services import (
+    handoff_for,
+    handoff_values,
+    initial_answers,
+    interview_summary,
+    selected_person,
+    usable_prefill,
+)
 
 bp = Blueprint("collect", __name__, url_prefix="/collect")
 
@@ -126,11 +136,6 @@ def start_interview(assignment_id: int) -> ResponseReturnValue:
             "error",
         )
         return redirect(url_for("collect.assignments"))
-    try:
-        submission = start(current_user, assignment, version, client_uuid)
-    except SubmissionProblem as problem:
-        flash(problem.message, "error")
-        return redirect(url_for("collect.assignments"))
     others = list(
         db.session.scalars(
             select(Submission).where(
@@ -139,7 +144,27 @@ def start_interview(assignment_id: int) -> ResponseReturnValue:
             )
         )
     )
-    put_answers(submission, initial_answers(version, assignment.area, others))
+    return _begin(
+        assignment,
+        version,
+        client_uuid,
+        lambda: initial_answers(version, assignment.area, others),
+    )
+
+
+def _begin(
+    assignment: Assignment,
+    version: QuestionnaireVersion,
+    client_uuid: str | None,
+    answers: Callable[[], dict[str, Any]],
+) -> ResponseReturnValue:
+    """Start a draft of the assignment with the answers it begins with (audited) and open it."""
+    try:
+        submission = start(current_user, assignment, version, client_uuid)
+    except SubmissionProblem as problem:
+        flash(problem.message, "error")
+        return redirect(url_for("collect.assignments"))
+    put_answers(submission, answers())
     db.session.add(submission)
     db.session.flush()
     record(
@@ -155,6 +180,60 @@ def start_interview(assignment_id: int) -> ResponseReturnValue:
     return redirect(url_for("collect.interview", uuid=submission.uuid))
 
 
+def _handoffs(submission: Submission, assignments: list[Assignment]) -> list[dict[str, Any]]:
+    """The interviews a household interview can start for the person it selected: the
+    enumerator's assignments in its area whose questionnaire's unit the household form hands
+    off to (questionnaires/FORMAT.md, "Selection and hand-off")."""
+    version = submission.questionnaire_version
+    if version.sensitive or version.unit != "household":
+        return []
+    questionnaire = questionnaire_for(version)
+    person = selected_person(questionnaire, open_answers(submission))
+    if person is None:
+        return []
+    found = []
+    for assignment in assignments:
+        target = current_version(assignment.questionnaire_id)
+        if assignment.area_id != submission.area_id or target is None:
+            continue
+        handoff = handoff_for(questionnaire, target.unit)
+        if handoff is None:
+            continue
+        if handoff_values(questionnaire, open_answers(submission), person, handoff) is None:
+            continue
+        found.append(
+            {"assignment": assignment, "version": target, "name": person.name, "line": person.line}
+        )
+    return found
+
+
+@bp.route("/interview/<uuid>/handoff/<int:assignment_id>", methods=["POST"])
+@role_required(Role.ENUMERATOR)
+def handoff(uuid: str, assignment_id: int) -> ResponseReturnValue:
+    """Start the interview of the person a household selected, filled in as the household
+    form's selection rule says (the women's module gets only the link code, sex and age)."""
+    household = _own_submission(uuid)
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.enumerator_id != current_user.id:
+        abort(404)
+    if not StartInterviewForm().validate_on_submit():
+        abort(400)
+    offered = {item["assignment"].id: item for item in _handoffs(household, [assignment])}
+    if assignment.id not in offered:
+        flash(_("This household has not selected a person for that questionnaire yet."), "error")
+        return redirect(url_for("collect.submissions"))
+    version = offered[assignment.id]["version"]
+    source = questionnaire_for(household.questionnaire_version)
+    answers = open_answers(household)
+    person = selected_person(source, answers)
+    rule = handoff_for(source, version.unit)
+    assert person is not None and rule is not None  # offered only when both exist
+    values = handoff_values(source, answers, person, rule) or {}
+    return _begin(
+        assignment, version, None, lambda: usable_prefill(questionnaire_for(version), values)
+    )
+
+
 @bp.route("/submissions")
 @role_required(Role.ENUMERATOR)
 def submissions() -> ResponseReturnValue:
@@ -163,10 +242,15 @@ def submissions() -> ResponseReturnValue:
         Submission.updated_at.desc()
     )
     rows = list(db.session.scalars(query))
+    assignments = list(
+        db.session.scalars(select(Assignment).where(Assignment.enumerator_id == current_user.id))
+    )
     return render_template(
         "collect/submissions.html",
         submissions=rows,
         summaries={s.uuid: interview_summary(s) for s in rows},
+        handoffs={s.uuid: _handoffs(s, assignments) for s in rows},
+        form=StartInterviewForm(),
         lang=current_language(),
     )
 

@@ -21,6 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "collect.interview": {"enumerator"},
     "collect.draft": {"enumerator"},
     "collect.submit_interview": {"enumerator"},
+    "collect.handoff": {"enumerator"},
     "review.queue": {"supervisor", "admin"},
     "review.detail": {"supervisor", "admin"},
     "review.decide": {"supervisor", "admin"},
@@ -132,6 +133,7 @@ EXPECTED: dict[str, int | dict[str, int]] = {
     "api.indicators GET": 200,
     "collect.assignments GET": 200,
     "collect.draft POST": 200,
+    "collect.handoff POST": 302,  # the test form selects no one: back to the list
     "collect.interview GET": 200,
     "collect.start_interview POST": 302,  # redirects to the new interview
     "collect.submissions GET": 200,
@@ -177,6 +179,8 @@ def expected_status(endpoint: str, method: str, role: str) -> int:
 
 def url_args(endpoint: str, world: World) -> dict:
     """Arguments that make each URL point at a row the allowed roles may see."""
+    if endpoint == "collect.handoff":
+        return {"uuid": world.own_draft, "assignment_id": world.assignment_id}
     if endpoint.startswith("collect.") and "uuid" in ENDPOINT_ARGS.get(endpoint, ()):
         return {"uuid": world.own_draft}
     if endpoint.startswith("review.") and endpoint != "review.queue":

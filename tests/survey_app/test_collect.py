@@ -378,3 +378,86 @@ def test_new_interviews_start_with_the_ids_of_their_area() -> None:
     assert "district" not in usable_prefill(household, {**values, "district": 999})
     women = load_questionnaire(forms / "women.json")
     assert usable_prefill(women, values) == {"province": 20, "district": 178}
+
+
+def test_a_household_hands_off_to_the_selected_person_online(app, client, enumerator) -> None:
+    """Online too, a household interview whose person is selected starts the individual
+    interview and the women's module for her, filled in as the form's selection rule says:
+    the women's module gets the link code, her sex and age, and nothing naming her."""
+    import json
+    from pathlib import Path
+
+    from survey_app.admin.services import create_assignment
+    from survey_app.core.questionnaire_store import current_version, publish
+    from survey_app.models import Assignment, User
+    from survey_app.submissions import open_answers, put_answers, start
+
+    data = Path(__file__).resolve().parents[1] / "browser" / "data"
+    link = "k3f9a0b1c2d3e4f5"
+    with app.app_context():
+        for name in ("day_household", "day_individual", "day_women"):
+            publish(json.loads((data / f"{name}.json").read_text(encoding="utf-8")))
+            create_assignment("enum178", "17801001", name, 5)
+        db.session.flush()
+        enum = db.session.scalar(select(User).where(User.username == "enum178"))
+        ids = {
+            a.questionnaire_id: a.id
+            for a in db.session.scalars(
+                select(Assignment).where(Assignment.enumerator_id == enum.id)
+            )
+        }
+        household = start(
+            enum,
+            db.session.get(Assignment, ids["day_household"]),
+            current_version("day_household"),
+            None,
+        )
+        answers = {
+            "province": 20,
+            "district": 178,
+            "commune": 17801,
+            "village": 1,
+            "household_no": 3,
+            "HH01": "Hoàng Văn Lâm",
+            "HH06": 2,
+            "roster": [
+                {"M01": "Hoàng Văn Lâm", "M03": 1, "M04": 52},
+                {"M01": "Nông Thị Hoa", "M03": 2, "M04": 47},
+            ],
+            "HH24": 2,
+            "HH25": 2,
+            "W_LINK": link,
+        }
+        put_answers(household, answers)
+        db.session.add(household)
+        db.session.commit()
+        uuid = household.uuid
+    page = client.get("/collect/submissions").get_data(as_text=True)
+    assert "Hoa (dòng 2)" in page
+    started = {}
+    for name in ("day_individual", "day_women"):
+        response = client.post(f"/collect/interview/{uuid}/handoff/{ids[name]}", data={})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        new = response.headers["Location"].rsplit("/", 1)[1]
+        with app.app_context():
+            stored = db.session.scalar(select(Submission).where(Submission.uuid == new))
+            started[name] = open_answers(stored)
+    assert started["day_women"] == {
+        "province": 20,
+        "district": 178,
+        "hh_link": link,
+        "resp_sex": 2,
+        "resp_age": 47,
+    }
+    assert started["day_individual"] == {
+        "province": 20,
+        "district": 178,
+        "commune": 17801,
+        "village": 1,
+        "household_no": 3,
+        "resp_line": 2,
+        "form_type": 2,
+        "resp_name": "Nông Thị Hoa",
+        "resp_sex": 2,
+        "resp_age": 47,
+    }
