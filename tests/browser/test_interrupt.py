@@ -110,7 +110,14 @@ def test_interrupt_hides_the_module_and_resumes_at_the_same_question(
     )
 
     interrupt_and_check(tab)  # a second interruption on the same page
-    tab.locator(".gs-resume").tap()
+    interview = tab.url
+    tab.locator(".gs-later").tap()  # continue another day: saved, the interview is left
+    tab.wait_for_url(lambda url: url != interview)
+    assert "/collect/interview/" not in tab.url
+    tab.goto(interview)
+    tab.wait_for_selector("#gesurvey-form[data-ready='true']")
+    assert section(tab) == "V1"  # back where it was, with its answers
+    assert field(tab, "V1_03").locator("input").input_value() == "ghi chú"
     choose(tab, "V1_02", 0)
     tab.locator(".gs-next").tap()
     assert section(tab) == "V2"
