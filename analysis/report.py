@@ -274,33 +274,35 @@ def _first_round_totals(trend: TrendResult) -> dict[str, tuple[float, int | None
 
 def _small_areas(
     data_dir: str | Path,
-    plan_path: str | Path,
     out: Path,
     lang: str,
     small_areas: Sequence[str] | None,
     data: SurveyData,
     plan: TablePlan,
     round_code: str = "",
-) -> dict[str, Any]:
-    """Write ``small_areas.csv`` (of these indicators, ``None``: the catalogue's); the
-    manifest's entry for it."""
-    from analysis.sae import catalogue_levels, write_small_area_csv
+) -> tuple[list[TableResult], dict[str, Any]]:
+    """Estimate and write ``small_areas.csv`` (of these indicators, ``None``: the
+    catalogue's); its side-by-side tables for the workbook and the PDF
+    (:mod:`analysis.report_sae`) and the manifest's entry for it."""
+    from analysis.report_sae import small_area_tables
+    from analysis.sae import catalogue_levels, small_area_estimates, write_small_area_table
 
     name = "small_areas.csv"
     chosen = None if small_areas is None else list(small_areas)
     # By default what the gender database keeps at district and commune level.
     by_level = catalogue_levels() if small_areas is None else None
-    summary = write_small_area_csv(
-        str(data_dir),
-        out / name,
-        lang,
-        chosen,
-        plan_path=str(plan_path),
-        loaded=(data, plan),
-        by_level=by_level,
-        round_code=round_code,
+    table, info = small_area_estimates(
+        str(data_dir), chosen, loaded=(data, plan), by_level=by_level
     )
-    return {"small_areas": summary | {"file": name}}
+    summary = write_small_area_table(table, info, out / name, lang, round_code=round_code)
+    appendix = small_area_tables(table, plan, lang, plan.title[lang])
+    return appendix, summary | {"file": name, "tables": [t.id for t in appendix]}
+
+
+def _on_paper(tables: list[TableResult]) -> list[TableResult]:
+    """The tables a PDF holds: all but those marked workbook-only (every commune's small-area
+    figures, which the PDF summarises instead)."""
+    return [t for t in tables if t.extra.get("pdf", True)]
 
 
 class _PdfWriter:
@@ -368,6 +370,8 @@ def run_report(
     figures, each the direct estimate or the Fay-Herriot model estimate or suppressed by the
     publication rule of :mod:`analysis.sae`, with MSE/CV, the reason, and a note on each
     estimator. The web app's gender database stores these as its district and commune figures.
+    The same table closes the workbook and the PDF (:mod:`analysis.report_sae`: SAE.1
+    districts, SAE.2 communes in the workbook only, SAE.3 the communes' summary).
     """
     from analysis.report_xlsx import write_xlsx
 
@@ -414,6 +418,14 @@ def run_report(
         tables = tables + [trend_result]
         write_trend(trend, out / "trend")
         manifest["trend"] = {"table": trend_result.id, "folder": "trend"}
+    if small_areas is not False:
+        # Before the PDFs start: the side-by-side table is their appendix, as the workbook's.
+        chosen = None if small_areas is True else small_areas
+        appendix, manifest["small_areas"] = _small_areas(
+            data_dir, out, lang, chosen, data, plan, round_code
+        )
+        manifest["files"]["small_areas"] = manifest["small_areas"]["file"]
+        tables = tables + appendix
     packs = []
     for dep_id, label in plan.departments.items():
         own = [for_department(t, dep_id) for t in tables if dep_id in t.departments]
@@ -421,9 +433,11 @@ def run_report(
             packs.append((dep_id, label, own, out / "departments" / dep_id))
     pdf_jobs: list[tuple[list[TableResult], Path, str]] = []
     if pdf:
-        pdf_jobs.append((front + tables, out / f"report_{lang}.pdf", title))
+        pdf_jobs.append((front + _on_paper(tables), out / f"report_{lang}.pdf", title))
         for dep_id, label, own, folder in packs:
-            pdf_jobs.append((own, folder / f"{dep_id}_{lang}.pdf", f"{title} – {label[lang]}"))
+            pdf_jobs.append(
+                (_on_paper(own), folder / f"{dep_id}_{lang}.pdf", f"{title} – {label[lang]}")
+            )
     with _PdfWriter(pdf_jobs, lang, notes) as pdfs:
         xlsx = write_xlsx(front + tables, out / f"report_{lang}.xlsx", title, lang, notes)
         manifest["files"]["xlsx"] = xlsx.name
@@ -447,10 +461,6 @@ def run_report(
                 "tables": [t.id for t in own],
                 "files": [xlsx_path.name, *([f"{dep_id}_{lang}.pdf"] if pdf else [])],
             }
-        if small_areas is not False:
-            chosen = None if small_areas is True else small_areas
-            manifest |= _small_areas(data_dir, plan_path, out, lang, chosen, data, plan, round_code)
-            manifest["files"]["small_areas"] = manifest["small_areas"]["file"]
         del data  # the PDFs' process may still run: the survey's frames are not needed now
         pdfs.result()
     (out / "manifest.json").write_text(

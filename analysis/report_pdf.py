@@ -74,6 +74,8 @@ _SHARES = {
     "goal": 1.4,
     "change": 1.3,
     "year": 0.8,
+    "estimator": 1.5,  # the small-area tables (analysis/report_sae.py)
+    "reason": 2.4,
 }
 
 _PDF_TEXT = {

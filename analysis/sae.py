@@ -873,16 +873,31 @@ def write_small_area_csv(
     by_level: dict[str, list[str]] | None = None,
     round_code: str = "",
 ) -> dict[str, Any]:
-    """The report's small-area table: one row per indicator, level, sex and area, with the
-    survey round's code (``round``), the direct and model figures, the published one, its
-    estimator and the reason (a key of :data:`REASONS` and its text in both languages, which the
-    gender database stores); then a note in ``lang`` explaining each estimator. A suppressed
-    figure has no published number. ``loaded``: the folder's data and plan as the report
+    """Estimate (:func:`small_area_estimates`) and write the report's small-area table
+    (:func:`write_small_area_table`). ``loaded``: the folder's data and plan as the report
     already read them (else read here)."""
     table, info = small_area_estimates(
         data_dir, indicators, levels, plan_path, loaded=loaded, by_level=by_level
     )
+    return write_small_area_table(table, info, path, lang, levels, round_code)
+
+
+def write_small_area_table(
+    table: pd.DataFrame,
+    info: dict[str, Any],
+    path: Any,
+    lang: str = "vi",
+    levels: Sequence[str] = ("district", "commune"),
+    round_code: str = "",
+) -> dict[str, Any]:
+    """The report's ``small_areas.csv``: one row per indicator, level, sex and area, with the
+    survey round's code (``round``), the direct and model figures, the published one, its
+    estimator and the reason (a key of :data:`REASONS` and its text in both languages, which the
+    gender database stores); then a note in ``lang`` explaining each estimator. A suppressed
+    figure has no published number. ``table`` and ``info`` are what
+    :func:`small_area_estimates` returned; the summary of the run goes back to the manifest."""
     notes = ESTIMATOR_NOTES[lang]
+    table = table.copy()
     if len(table):
         table["reason_en"] = [REASONS[r]["en"] for r in table["reason"]]
         table["reason_vi"] = [REASONS[r]["vi"] for r in table["reason"]]

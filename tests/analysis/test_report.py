@@ -14,6 +14,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from analysis.report import run_report
+from analysis.report_sae import SAE_TABLE_IDS
+from analysis.sae import read_small_area_csv
+from analysis.synthetic.frame import load_districts
 from analysis.synthetic.run import simulate
 from questionnaires.plans import bundled_plan_path, load_plan
 from survey_app.cli import cli
@@ -94,9 +97,12 @@ def test_pdf_outline_lists_the_tables(report, plan_tables):
     out, _ = report
     outline = PdfReader(out / "report_vi.pdf").outline
     titles = [item.title for item in outline]
-    assert len(titles) == len(plan_tables) + 2  # the plan at a glance and the key findings
+    # the plan at a glance and the key findings, the plan's tables, the small-area appendix
+    # (districts and the commune summary; every commune's row is in the workbook only)
+    assert len(titles) == 2 + len(plan_tables) + 2
     assert titles[0].startswith("G1.") and titles[1].startswith("G2.")
     assert titles[2].startswith("D1.1.")
+    assert titles[-2].startswith("SAE.1.") and titles[-1].startswith("SAE.3.")
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
@@ -150,7 +156,8 @@ def test_pdftotext_reads_the_diacritics(report):
 def test_excel_has_a_sheet_per_table_with_numbers(report, plan_tables):
     out, _ = report
     book = load_workbook(out / "report_vi.xlsx")
-    assert len(book.sheetnames) == len(plan_tables) + 3
+    # the front pages, the contents, the plan's tables, the small-area appendix
+    assert len(book.sheetnames) == 3 + len(plan_tables) + len(SAE_TABLE_IDS)
     assert book.sheetnames[:3] == ["G1", "G2", "Mục lục"]  # the front pages open the workbook
     sheet = book["D4.1"]
     assert sheet["A1"].value.startswith("D4.1. Tỷ lệ biết chữ")
@@ -186,7 +193,7 @@ def test_excel_marks_keep_numbers(report):
 def test_csv_files_have_a_bom_and_vietnamese(report, plan_tables):
     out, _ = report
     files = sorted((out / "csv").glob("*.csv"))
-    assert len(files) == len(plan_tables)
+    assert len(files) == len(plan_tables) + len(SAE_TABLE_IDS)
     raw = (out / "csv" / "D4.1.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert "Tỷ lệ biết chữ" in raw.decode("utf-8-sig")
@@ -201,8 +208,10 @@ def test_every_table_has_data_for_every_block_on_simulated_data(report, plan_tab
 
 def test_department_packs_hold_their_own_tables(report, plan_tables):
     out, manifest = report
+    sae_departments = _sae_departments(out)
     for dep_id, pack in manifest["departments"].items():
         expected = [t["id"] for t in plan_tables if dep_id in t["departments"]]
+        expected += [t for t in SAE_TABLE_IDS if dep_id in sae_departments[t]]
         assert pack["tables"] == expected
         folder = out / "departments" / dep_id
         book = load_workbook(folder / f"{dep_id}_vi.xlsx")
@@ -296,3 +305,98 @@ def test_front_pages_take_their_numbers_from_m1_and_link_to_the_tables(report):
                 destination = annotation["/Dest"]
                 targets_of_links.append(reader.get_page_number(destination[0].get_object()))
     assert outline["M1"] in targets_of_links  # glance rows link to M1
+
+
+def _sae_departments(out: Path) -> dict[str, set[str]]:
+    """The departments each small-area table reaches: those of its indicators' tables."""
+    plan = load_plan(bundled_plan_path())
+    areas = read_small_area_csv(out / "small_areas.csv")
+    found: dict[str, set[str]] = {t: set() for t in SAE_TABLE_IDS}
+    for table in plan.tables:
+        for level, ids in (("district", ("SAE.1",)), ("commune", ("SAE.2", "SAE.3"))):
+            if table.get("indicator") in set(areas.loc[areas["level"] == level, "indicator"]):
+                for table_id in ids:
+                    found[table_id] |= set(table["departments"])
+    return found
+
+
+def _sheet_rows(sheet) -> dict[tuple[str, str], list]:
+    """The data rows of a report sheet by (block, label): values from column B on."""
+    rows, block = {}, ""
+    for row in sheet.iter_rows(min_row=5, values_only=True):
+        if row[0] is None:
+            break
+        if all(v is None for v in row[1:]):
+            block = str(row[0])
+        else:
+            rows[(block, str(row[0]).strip())] = list(row[1:])
+    return rows
+
+
+def test_small_area_figures_side_by_side_in_the_workbook_and_the_pdf(report, pdf_text):
+    """SAE.1 (districts) and SAE.2 (communes) carry small_areas.csv's figures cell by cell on
+    the report's scale, with Vietnamese headings; SAE.3 counts the communes' estimators; the PDF
+    holds SAE.1 and SAE.3 (not the thousands of commune rows)."""
+    out, manifest = report
+    assert manifest["small_areas"]["tables"] == list(SAE_TABLE_IDS)
+    areas = read_small_area_csv(out / "small_areas.csv")
+    book = load_workbook(out / "report_vi.xlsx")
+    sheet = book["SAE.1"]
+    assert sheet["A1"].value.startswith("SAE.1. Ước lượng cấp huyện: trực tiếp và mô hình")
+    groups = [c.value for c in sheet[3]]
+    assert groups[2:5] == ["Trực tiếp"] * 3 and groups[9:] == ["Công bố"] * 5
+    headers = [c.value for c in sheet[4]][1:]
+    assert headers == [
+        "n", "Ước lượng", "SE", "CV (%)", "Ước lượng", "√MSE", "CV (%)", "γ", "Ước lượng",
+        "KTC 95% (cận dưới)", "KTC 95% (cận trên)", "Loại", "Lý do",
+    ]  # fmt: skip
+    cells = _sheet_rows(sheet)
+    plan = load_plan(bundled_plan_path())
+    names = load_districts().set_index("district_code")["name_vi"]
+    words = {"direct": "Trực tiếp", "model": "Mô hình (EBLUP)", "suppressed": "Không công bố"}
+    district = areas[areas["level"] == "district"]
+    # One row of each estimator the run published: every figure on the report's scale
+    # (×100 for a proportion) beside the CSV's.
+    for _, one in district.groupby("estimator").head(1).iterrows():
+        spec = plan.indicators[one["indicator"]]
+        scale = 100.0 if spec["type"] == "proportion" else spec.get("multiplier", 1.0)
+        sex = {"F": " — Nữ", "M": " — Nam"}.get(one["sex"], "")
+        block = f"{one['indicator']}. {spec['label']['vi']}{sex}"
+        got = cells[(block, names[one["area"]])]
+        expected = [
+            one["n"], scale * one["direct"], scale * one["direct_se"], 100 * one["direct_cv"],
+            scale * one["model"], scale * np.sqrt(one["model_mse"]), 100 * one["model_cv"],
+            one["shrinkage"],
+        ]  # fmt: skip
+        assert got[:8] == pytest.approx(expected, rel=1e-12)
+        if one["estimator"] == "suppressed":
+            assert got[8:11] == ["*", "*", "*"]
+        else:
+            published = [one["published"], one["ci_low"], one["ci_high"]]
+            assert got[8:11] == pytest.approx([scale * v for v in published], rel=1e-12)
+        assert got[11] == words[one["estimator"]]
+    assert set(district["estimator"]) >= {"direct", "suppressed"}  # both cases were checked
+    assert len(cells) == len(district)  # every district row is there
+    communes = _sheet_rows(book["SAE.2"])
+    assert len(communes) == (areas["level"] == "commune").sum()
+    # SAE.3: per indicator and sex, how many communes publish which estimator.
+    summary = _sheet_rows(book["SAE.3"])
+    for (iid, sex), group in areas[areas["level"] == "commune"].groupby(["indicator", "sex"]):
+        label = next(k[1] for k in summary if k[1].startswith(f"{iid}. ") and (
+            sex == "T" or k[1].endswith("— Nữ" if sex == "F" else "— Nam")))  # fmt: skip
+        counts = group["estimator"].value_counts()
+        row = summary[("", label)]
+        assert row[:4] == [len(group), counts.get("direct", 0), counts.get("model", 0),
+                           counts.get("suppressed", 0)]  # fmt: skip
+    # The PDF: the district table and the commune summary, in Vietnamese, with the same figures.
+    flat = " ".join(pdf_text.split())
+    assert "SAE.1. Ước lượng cấp huyện" in flat and "SAE.3. Số liệu cấp xã" in flat
+    assert "SAE.2. Ước lượng cấp xã" not in flat
+    one = district[district["estimator"] == "direct"].iloc[0]
+    scale = 100.0 if plan.indicators[one["indicator"]]["type"] == "proportion" else 1.0
+    shown = (
+        f"{names[one['area']]} {int(one['n'])} {scale * one['direct']:.1f} "
+        f"{scale * one['direct_se']:.1f} {100 * one['direct_cv']:.1f} {scale * one['model']:.1f}"
+    )
+    assert shown in flat
+    assert "γ, hệ số co, = A / (A + D)" in flat
