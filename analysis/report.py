@@ -257,7 +257,9 @@ def _lean_arrow_memory() -> None:
 
 
 def _first_round_totals(trend: TrendResult) -> dict[str, tuple[float, int | None]]:
-    """Each indicator's total estimate (both sexes) in the first round, with its year."""
+    """Each indicator's total estimate (both sexes) in the first round, with its year; and
+    each survey target's first-round figure within its own population, by target code (the
+    trend's on-track table), which M1 takes first."""
     first = trend.rounds[0]
     levels = trend.levels
     total = levels[
@@ -265,11 +267,16 @@ def _first_round_totals(trend: TrendResult) -> dict[str, tuple[float, int | None
         & (levels["sex"] == "all")
         & (levels["round"].astype(str) == first.code)
     ]
-    return {
+    found = {
         str(iid): (float(est), first.year)
         for iid, est in zip(total["indicator"], total["estimate"], strict=True)
         if est == est
     }
+    targets = trend.targets
+    for code, baseline in zip(targets["code"], targets["baseline"], strict=True):
+        if baseline == baseline:
+            found[str(code)] = (float(baseline), first.year)
+    return found
 
 
 def _small_areas(

@@ -802,46 +802,6 @@ def target_text(comparator: str, value: float, unit: str, lang: str) -> str:
     return shown
 
 
-def _survey_measure(
-    work: WorkFrames, table: dict[str, Any], measure: dict[str, Any]
-) -> tuple[float, tuple[float, float], int | None]:
-    """A survey indicator's total estimate, CI and n, within the measure's population."""
-    plan = work.plan
-    iid = measure["indicator"]
-    spec = plan.indicators[iid]
-    if not work.has(spec["source"]):
-        return math.nan, (math.nan, math.nan), None
-    sid, values, denominator = indicator_values(work.data, plan, iid)
-    within = plan.asts.get(f"{table['id']}#{measure['code']}.within")
-    suffix = ""
-    if within is not None:
-        from analysis.indicators import evaluate_frame
-
-        inside = evaluate_frame(within, work.frame(sid), work.data.missing_codes.get(sid, {}))
-        keep = np.nan_to_num(inside, nan=0.0) != 0
-        values = np.where(keep, values, np.nan)
-        if denominator is not None:
-            denominator = np.where(keep, denominator, np.nan)
-        suffix = f"@{measure['code']}"
-    if not np.isfinite(values).any():
-        return math.nan, (math.nan, math.nan), 0
-    column = work.add(sid, f"_i_{iid}{suffix}", values)
-    den_col = work.add(sid, f"_d_{iid}{suffix}", denominator) if denominator is not None else None
-    cells = single_cells(
-        work.design(sid),
-        column,
-        spec["type"],
-        None,
-        plan.settings,
-        float(spec.get("multiplier", 1.0)),
-        den_col,
-    )
-    if 0.0 not in cells:
-        return math.nan, (math.nan, math.nan), 0
-    found, _ = cells[0.0]
-    return found.get("est", math.nan), found.get("ci", (math.nan, math.nan)), found["n"]
-
-
 def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
     """Table M1: every target of the plan with its figures, CI, source, agency and status.
 
@@ -852,7 +812,7 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
     follows the CI rule of :mod:`analysis.target_status`; register and commune-form figures have
     no sampling error and are passed as their own CI.
     """
-    from analysis.target_status import STATUS_RULE, Status, target_status
+    from analysis.target_status import STATUS_RULE, survey_measure, target_status
     from questionnaires.register import find_record
     from questionnaires.targets import load_targets
 
@@ -901,7 +861,7 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
                 label = measure.get("label", {}).get(lang, "")
                 partial = bool(measure.get("partial", False))
                 if measure["source"] == "survey":
-                    est, ci, n = _survey_measure(work, table, measure)
+                    est, ci, n = survey_measure(work, table, measure)
                     source = f"{text('survey', lang)} ({measure['indicator']})"
                     year = work.latest_year
                 else:
@@ -919,9 +879,12 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
                     year = work.latest_year
                 found.append((label, source, est, ci, n, year, partial))
                 indicators.append(measure.get("indicator"))
-                earlier = work.survey_baselines.get(measure.get("indicator") or "")
-                if baseline is None and earlier is not None and "within" not in measure:
-                    # The first earlier round's estimate of the same indicator and population.
+                # The first earlier round's estimate of the same measure (its own population:
+                # the trend's on-track table gives it by target code), else of the indicator.
+                earlier = work.survey_baselines.get(code)
+                if earlier is None and "within" not in measure:
+                    earlier = work.survey_baselines.get(measure.get("indicator") or "")
+                if baseline is None and earlier is not None:
                     bases.append(earlier)
                 else:
                     bases.append((baseline, target.baseline_year))
@@ -938,10 +901,8 @@ def monitoring_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
                     baseline_year=base_year,
                     latest_year=year,
                     target_year=target.target_year,
+                    partial=partial,
                 )
-                if partial:
-                    # Part of the target's population only: shown, but no verdict on the target.
-                    status = Status.CANNOT_TELL
                 too_few = n is not None and ci[0] != ci[1] and n < settings["suppress_below"]
                 is_survey = ci[0] != ci[1]
                 shown_ci = ci if is_survey else (math.nan, math.nan)

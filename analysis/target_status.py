@@ -30,15 +30,25 @@ The rule (also :data:`STATUS_RULE`, printed in the report's notes in Vietnamese 
   the value as both CI bounds, and the rule then compares the value itself.
 
 The trend tables (:mod:`analysis.trend`) use :func:`target_status` for their on-track column and
-the report (table M1, plan at a glance) for every target.
+the report (table M1, plan at a glance) for every target. Both measure a survey target the same
+way, with :func:`survey_measure`: the indicator's total within the target's own population (the
+plan's ``within`` restriction, e.g. MT3-CT1's literacy in remote, ethnic-minority and
+Programme-135 communes only), so the trend's on-track table and M1 never judge different
+populations.
 """
 
 from __future__ import annotations
 
 import enum
 import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from analysis.errors import AnalysisError
+
+if TYPE_CHECKING:
+    from analysis.tables import WorkFrames
 
 __all__ = [
     "ABOUT_TOLERANCE",
@@ -47,6 +57,7 @@ __all__ = [
     "STATUS_RULE",
     "Status",
     "path_value",
+    "survey_measure",
     "target_status",
 ]
 
@@ -182,18 +193,23 @@ def target_status(
     baseline_year: int | None = None,
     latest_year: int | None = None,
     target_year: int = 2020,
+    partial: bool = False,
 ) -> Status:
     """The status of one target from the latest estimate and its 95% CI (see the module text).
 
     ``comparator`` is one of :data:`COMPARATORS`. A figure without sampling error (register,
     commune form) is passed with ``ci_low == ci_high == estimate``. ``parity`` takes the women's
-    share in percent and ``target`` 50.
+    share in percent and ``target`` 50. ``partial``: the figure covers only part of the
+    target's population (a measure marked ``partial`` in the plan), so it is shown but gives no
+    verdict: cannot tell.
     """
     if comparator not in COMPARATORS:
         raise AnalysisError(
             f"comparator '{comparator}' is not one of {', '.join(COMPARATORS)}",
             f"Phép so sánh '{comparator}' không thuộc {', '.join(COMPARATORS)}",
         )
+    if partial:
+        return Status.CANNOT_TELL
     if _missing(estimate) or _missing(ci_low) or _missing(ci_high):
         return Status.CANNOT_TELL
     assert ci_low is not None and ci_high is not None
@@ -265,3 +281,53 @@ def _about_status(
     if low >= band_low:
         return Status.ON_TRACK
     return Status.CANNOT_TELL
+
+
+def survey_measure(
+    work: WorkFrames, table: dict[str, Any], measure: dict[str, Any]
+) -> tuple[float, tuple[float, float], int | None]:
+    """A survey target's figure: the indicator's total estimate, 95% CI and unweighted n within
+    the measure's population.
+
+    ``table`` is the plan's monitoring table and ``measure`` one of its ``targets`` entries
+    (``source: survey``); a ``within`` expression (compiled by the plan loader as
+    ``<table id>#<code>.within``) keeps only the rows it holds for: the others are left out
+    as rows without a value of the indicator are (a domain of the whole design). Table M1 and
+    the trend's on-track table both call this: one rule for a target's population. NaN (and n
+    ``None``) when the indicator's source is not in the data; n 0 when no row has a value.
+    """
+    from analysis.indicators import evaluate_frame, indicator_values
+    from analysis.tables import single_cells
+
+    plan = work.plan
+    iid = measure["indicator"]
+    spec = plan.indicators[iid]
+    if not work.has(spec["source"]):
+        return math.nan, (math.nan, math.nan), None
+    sid, values, denominator = indicator_values(work.data, plan, iid)
+    within = plan.asts.get(f"{table['id']}#{measure['code']}.within")
+    suffix = ""
+    if within is not None:
+        inside = evaluate_frame(within, work.frame(sid), work.data.missing_codes.get(sid, {}))
+        keep = np.nan_to_num(inside, nan=0.0) != 0
+        values = np.where(keep, values, np.nan)
+        if denominator is not None:
+            denominator = np.where(keep, denominator, np.nan)
+        suffix = f"@{measure['code']}"
+    if not np.isfinite(values).any():
+        return math.nan, (math.nan, math.nan), 0
+    column = work.add(sid, f"_i_{iid}{suffix}", values)
+    den_col = work.add(sid, f"_d_{iid}{suffix}", denominator) if denominator is not None else None
+    cells = single_cells(
+        work.design(sid),
+        column,
+        spec["type"],
+        None,
+        plan.settings,
+        float(spec.get("multiplier", 1.0)),
+        den_col,
+    )
+    if 0.0 not in cells:
+        return math.nan, (math.nan, math.nan), 0
+    found, _ = cells[0.0]
+    return found.get("est", math.nan), found.get("ci", (math.nan, math.nan)), found["n"]

@@ -13,10 +13,12 @@ for women, men and everyone. It returns four tables (:class:`TrendResult`):
 - ``gaps``: the women − men gap in each of the two rounds and the change of the gap, tested the
   same way;
 - ``targets``: the on-track column: every survey target of the plan's monitoring tables with
-  its indicator's baseline (first round) and latest estimate and CI (total row, everyone), the
-  value of the straight path from the baseline to the 2020 target at the latest year, and the
-  status from the CI (:func:`analysis.target_status.target_status`: achieved, on track, off
-  track, cannot tell);
+  its baseline (first round) and latest estimate and CI, each measured as table M1 measures it
+  (:func:`analysis.target_status.survey_measure`: the indicator's total within the target's own
+  population, e.g. MT3-CT1's remote and ethnic-minority communes only), the value of the
+  straight path from the baseline to the target at the latest year, and the status from the
+  CI (:func:`analysis.target_status.target_status`: achieved, on track, off track, cannot
+  tell);
 - ``comparability``: for each indicator and pair of rounds, whether a question it reads changed
   between the questionnaire versions the two rounds were collected on (then its changes are
   flagged ``comparable = False`` and should not be read as change on the ground).
@@ -659,6 +661,7 @@ def trend_tables(
             f"Chỉ số {', '.join(unknown)} không có trong kế hoạch bảng",
         )
     per_round: list[dict[str, _IndicatorRound]] = []
+    measured: list[dict[tuple[str, int], _Measured]] = []
     round_forms: list[dict[str, Questionnaire]] = []
     notes: list[tuple[str, str]] = []
     for ref in refs:
@@ -674,6 +677,7 @@ def trend_tables(
             if result is not None:
                 found[iid] = result
         per_round.append(found)
+        measured.append(_measure_targets(work, plan, wanted))
         round_forms.append(_round_forms(ref.folder, plan, forms))
         del work, data
         if progress is not None:
@@ -799,83 +803,117 @@ def trend_tables(
         pd.DataFrame(change_rows, columns=CHANGE_COLUMNS),
         pd.DataFrame(gap_rows, columns=GAP_COLUMNS),
         comparability,
-        _targets(plan, refs, levels),
+        _targets(plan, refs, measured),
         panel,
         level,
         notes,
     )
 
 
-def _targets(plan: TablePlan, refs: list[RoundRef], levels: pd.DataFrame) -> pd.DataFrame:
-    """The on-track table: each survey target's baseline, latest estimate, path and status."""
+#: A survey target's figure in one round: estimate, 95% CI and unweighted n.
+_Measured = tuple[float, tuple[float, float], int | None]
+
+
+def _survey_targets(plan: TablePlan) -> list[tuple[dict[str, Any], int, dict[str, Any]]]:
+    """The survey measures of the plan's monitoring tables: (table, position, measure)."""
+    return [
+        (table, i, measure)
+        for table in plan.tables
+        if table.get("kind") == "monitoring"
+        for i, measure in enumerate(table.get("targets", ()))
+        if measure.get("source") == "survey" and measure.get("indicator")
+    ]
+
+
+def _measure_targets(
+    work: WorkFrames, plan: TablePlan, wanted: Sequence[str]
+) -> dict[tuple[str, int], _Measured]:
+    """Each survey target's figure in one round, by (table id, position), measured as table M1
+    measures it (:func:`analysis.target_status.survey_measure`: within the target's own
+    population)."""
+    from analysis.target_status import survey_measure
+
+    out = {}
+    for table, i, measure in _survey_targets(plan):
+        if measure["indicator"] in wanted:
+            out[(table["id"], i)] = survey_measure(work, table, measure)
+            work.release()
+    return out
+
+
+def _targets(
+    plan: TablePlan, refs: list[RoundRef], measured: list[dict[tuple[str, int], _Measured]]
+) -> pd.DataFrame:
+    """The on-track table: each survey target's baseline, latest estimate, path and status.
+
+    The baseline is the first round's figure and the latest the last round's, each measured
+    within the target's population as M1 measures it; the status follows the CI rule of
+    :func:`analysis.target_status.target_status` with the target's own year.
+    """
     from analysis.target_status import path_value, target_status
     from questionnaires.targets import load_targets
 
-    # The targets (comparator, value, text) live in targets.json; M1 names their survey measures.
+    # The targets (comparator, value, text, year) live in targets.json; M1 names their survey
+    # measures.
     plan_targets = {}
     for known in load_targets():
-        plan_targets[known.code] = (known.comparator, known.value, known.text)
+        plan_targets[known.code] = (known.comparator, known.value, known.text, known.target_year)
         for part in known.parts:
-            plan_targets[part.code] = (part.comparator, part.value, part.text)
-    totals = levels[(levels["by"] == "total") & (levels["sex"] == "all")].set_index(
-        ["indicator", "round"]
-    )
+            plan_targets[part.code] = (part.comparator, part.value, part.text, known.target_year)
     first, last = refs[0], refs[-1]
     rows: list[dict[str, Any]] = []
-    for table in plan.tables:
-        if table.get("kind") != "monitoring":
+    for table, i, target in _survey_targets(plan):
+        key = (table["id"], i)
+        if target["code"] not in plan_targets or key not in measured[-1]:
             continue
-        for target in table.get("targets", ()):
-            iid = target.get("indicator")
-            if target.get("source") != "survey" or iid is None:
-                continue
-            if target["code"] not in plan_targets:
-                continue
-            comparator, value, words = plan_targets[target["code"]]
-            label = target.get("label") or words
-            base = totals.loc[(iid, first.code)] if (iid, first.code) in totals.index else None
-            latest = totals.loc[(iid, last.code)] if (iid, last.code) in totals.index else None
-            baseline = None if base is None else float(base["estimate"])
-            estimate = math.nan if latest is None else float(latest["estimate"])
-            low = math.nan if latest is None else float(latest["ci_low"])
-            high = math.nan if latest is None else float(latest["ci_high"])
-            status = target_status(
-                estimate,
-                low,
-                high,
+        comparator, value, words, target_year = plan_targets[target["code"]]
+        label = target.get("label") or words
+        base_estimate = measured[0].get(key, (math.nan,))[0]
+        baseline = None if math.isnan(base_estimate) else float(base_estimate)
+        estimate, (low, high), _n = measured[-1][key]
+        status = target_status(
+            estimate,
+            low,
+            high,
+            value,
+            comparator,
+            baseline=baseline,
+            baseline_year=first.year,
+            latest_year=last.year,
+            target_year=target_year,
+            partial=bool(target.get("partial", False)),
+        )
+        path = None
+        if baseline is not None and first.year is not None and last.year is not None:
+            path = path_value(
                 value,
-                comparator,
                 baseline=baseline,
                 baseline_year=first.year,
                 latest_year=last.year,
+                target_year=target_year,
             )
-            path = None
-            if baseline is not None and first.year is not None and last.year is not None:
-                path = path_value(
-                    value, baseline=baseline, baseline_year=first.year, latest_year=last.year
-                )
-            rows.append(
-                {
-                    "code": target["code"],
-                    "indicator": iid,
-                    "label_vi": label["vi"],
-                    "label_en": label["en"],
-                    "comparator": comparator,
-                    "target": value,
-                    "baseline_round": first.code,
-                    "baseline_year": first.year,
-                    "baseline": math.nan if baseline is None else baseline,
-                    "latest_round": last.code,
-                    "latest_year": last.year,
-                    "estimate": estimate,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "path": math.nan if path is None else path,
-                    "status": status.value,
-                    "status_vi": status.label("vi"),
-                    "status_en": status.label("en"),
-                }
-            )
+        rows.append(
+            {
+                "code": target["code"],
+                "indicator": target["indicator"],
+                "label_vi": label["vi"],
+                "label_en": label["en"],
+                "comparator": comparator,
+                "target": value,
+                "baseline_round": first.code,
+                "baseline_year": first.year,
+                "baseline": math.nan if baseline is None else baseline,
+                "latest_round": last.code,
+                "latest_year": last.year,
+                "estimate": estimate,
+                "ci_low": low,
+                "ci_high": high,
+                "path": math.nan if path is None else path,
+                "status": status.value,
+                "status_vi": status.label("vi"),
+                "status_en": status.label("en"),
+            }
+        )
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
 

@@ -125,3 +125,10 @@ def test_unknown_comparator_is_refused_in_both_languages() -> None:
     with pytest.raises(AnalysisError) as caught:
         target_status(1.0, 1.0, 1.0, 1, "~")
     assert "'~'" in caught.value.en and "'~'" in caught.value.vi
+
+
+def test_a_partial_measure_gives_no_verdict() -> None:
+    """A figure covering part of the target's population (commune level only) cannot tell,
+    even when its CI clears the target: M1 and the trend's on-track table both pass it so."""
+    assert target_status(60, 55, 65, 50, ">=") is Status.ACHIEVED
+    assert target_status(60, 55, 65, 50, ">=", partial=True) is Status.CANNOT_TELL

@@ -197,20 +197,40 @@ def test_analyze_change_gives_the_change_of_any_variable_and_of_its_gap(
     assert panel.exit_code == 0 and "panel" in panel.output
 
 
+def _literacy_by_hand(folder: Path, within: bool) -> float:
+    """I4.1 (literate among members aged 15–40 who answered D4_01: D4_01 ≥ 2 or D4_02 = 3,
+    'reads the whole sentence'), weighted, in %; ``within``: MT3-CT1's population only, members
+    of households in communes of area class 2 or 3 (remote, especially difficult) or in
+    Programme 135 (the commune form's COM_AREA and COM_135)."""
+    members = pd.read_csv(folder / "member.csv")
+    households = pd.read_csv(folder / "household.csv", usecols=["hh_id", "commune"])
+    communes = pd.read_csv(folder / "commune.csv", usecols=["commune", "COM_AREA", "COM_135"])
+    rows = members.merge(households, on="hh_id").merge(communes, on="commune", how="left")
+    keep = rows["M04"].between(15, 40) & rows["D4_01"].notna() & ~rows["D4_01"].isin([98, 99])
+    if within:
+        keep &= rows["COM_AREA"].isin([2, 3]) | (rows["COM_135"] == 1)
+    literate = ((rows["D4_01"] >= 2) | (rows["D4_02"] == 3)).astype(float)[keep]
+    weight = rows["weight_final"][keep]
+    return float(100 * (weight * literate).sum() / weight.sum())
+
+
 def test_the_on_track_column_reads_the_ci_against_the_path_to_the_target(
     rounds: Path,
 ) -> None:
+    """Each target is measured in its own population, as M1 measures it: MT3-CT1 is literacy
+    in remote, ethnic-minority and Programme-135 communes only (the plan's 'within'), not the
+    province's literacy; the baseline is the first round's figure, the path runs to 2020."""
     from analysis.target_status import target_status
 
     result = trend_tables([rounds / "2017", rounds / "2018"], indicators=["I4.1", "I3.2"])
     targets = result.targets.set_index("code")
     assert {"MT3-CT1", "MT2-CT3"} <= set(targets.index)
     row = targets.loc["MT3-CT1"]  # literacy > 98%
-    levels = result.levels[(result.levels["by"] == "total") & (result.levels["sex"] == "all")]
-    levels = levels.set_index(["indicator", "round"])
-    assert row["baseline"] == levels.loc[("I4.1", "2017"), "estimate"]
-    assert row["estimate"] == levels.loc[("I4.1", "2018"), "estimate"]
-    assert row["ci_low"] == levels.loc[("I4.1", "2018"), "ci_low"]
+    assert row["baseline"] == pytest.approx(_literacy_by_hand(rounds / "2017", True), rel=1e-12)
+    assert row["estimate"] == pytest.approx(_literacy_by_hand(rounds / "2018", True), rel=1e-12)
+    everyone = _literacy_by_hand(rounds / "2018", False)
+    assert abs(row["estimate"] - everyone) > 0.5  # the restriction matters on these data
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]
     # one year of three from the 2017 baseline to the 2020 target
     assert row["path"] == pytest.approx(row["baseline"] + (98 - row["baseline"]) / 3, rel=1e-12)
     expected = target_status(
@@ -224,6 +244,11 @@ def test_the_on_track_column_reads_the_ci_against_the_path_to_the_target(
         latest_year=2018,
     )
     assert row["status"] == expected.value and row["status_vi"] == expected.label("vi")
+    # A target without a restriction is its indicator's total.
+    levels = result.levels[(result.levels["by"] == "total") & (result.levels["sex"] == "all")]
+    levels = levels.set_index(["indicator", "round"])
+    plain = targets.loc["MT2-CT3"]
+    assert plain["estimate"] == pytest.approx(levels.loc[("I3.2", "2018"), "estimate"], rel=1e-12)
     assert set(result.targets["status"]) <= {"achieved", "on_track", "off_track", "cannot_tell"}
 
 
@@ -309,3 +334,14 @@ def test_report_with_earlier_rounds_has_trend_table_charts_csvs_and_changes(
         estimate, low, high, 40, ">=", baseline=baseline, baseline_year=2017, latest_year=2020
     )
     assert status == expected.label("en") and isinstance(expected, Status)
+    # MT3-CT1 (I4.1 within remote, ethnic-minority and Programme-135 communes) in M1 is the
+    # trend's on-track row: the same population in the baseline round and the latest.
+    on_track = pd.read_csv(out / "trend" / "targets.csv").set_index("code").loc["MT3-CT1"]
+    row = next(r for r in m1.iter_rows(min_row=5) if str(r[0].value).strip() == "MT3-CT1")
+    assert row[4].value == pytest.approx(_literacy_by_hand(rounds / "2017", True), rel=1e-12)
+    assert row[4].value == pytest.approx(on_track["baseline"], rel=1e-12)
+    assert row[5].value == pytest.approx(on_track["estimate"], rel=1e-12)
+    assert (row[6].value, row[7].value) == pytest.approx(
+        (on_track["ci_low"], on_track["ci_high"]), rel=1e-12
+    )
+    assert row[12].value == on_track["status_en"]
