@@ -18,10 +18,12 @@ import pandas as pd
 from analysis.synthetic.people import COHABITING, MARRIED, NEVER, Households
 
 __all__ = [
+    "FIELDWORK_DAYS",
     "FIELDWORK_START",
     "FormInput",
     "administrative_input",
     "commune_input",
+    "fieldwork_window",
     "household_input",
     "individual_input",
     "women_input",
@@ -40,10 +42,17 @@ class FormInput:
     covariates: dict[str | None, dict[str, np.ndarray]]
 
 
-def interview_dates(hh: pd.DataFrame) -> np.ndarray:
-    """One fieldwork day per village (the team visits the village once), as ``datetime.date``."""
+def fieldwork_window(start: dt.date = FIELDWORK_START) -> tuple[dt.date, dt.date]:
+    """The first and last day of the simulated fieldwork that starts on ``start``
+    (:data:`FIELDWORK_DAYS` days)."""
+    return start, start + dt.timedelta(days=FIELDWORK_DAYS - 1)
+
+
+def interview_dates(hh: pd.DataFrame, start: dt.date = FIELDWORK_START) -> np.ndarray:
+    """One fieldwork day per village (the team visits the village once), as ``datetime.date``,
+    within the :data:`FIELDWORK_DAYS` days from ``start``."""
     offset = (hh["psu"].to_numpy() * 7919) % FIELDWORK_DAYS
-    days = np.array([FIELDWORK_START + dt.timedelta(days=d) for d in range(FIELDWORK_DAYS)], object)
+    days = np.array([start + dt.timedelta(days=d) for d in range(FIELDWORK_DAYS)], object)
     return np.asarray(days[offset])
 
 
@@ -93,11 +102,11 @@ def _common(hh: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def household_input(batch: Households) -> FormInput:
+def household_input(batch: Households, start: dt.date = FIELDWORK_START) -> FormInput:
     """Every sampled household fills the household form (non-contacts record the result)."""
     hh = batch.hh
     n = len(hh)
-    dates = interview_dates(hh)
+    dates = interview_dates(hh, start)
     top = _common(hh)
     responded = hh["responded"].to_numpy() == 1
     top.update(
@@ -183,13 +192,15 @@ def _person_covariates(
     }
 
 
-def individual_input(batch: Households, rng: np.random.Generator) -> FormInput:
+def individual_input(
+    batch: Households, rng: np.random.Generator, start: dt.date = FIELDWORK_START
+) -> FormInput:
     """Selected persons of responding households (those who refused record consent = 0)."""
     hh_all = batch.hh
     index = np.flatnonzero(hh_all["person_consent"].to_numpy() >= 0)
     hh = hh_all.iloc[index]
     person = _person(batch, index)
-    dates = interview_dates(hh)
+    dates = interview_dates(hh, start)
     top = _common(hh)
     top.update(
         {
@@ -218,13 +229,15 @@ def individual_input(batch: Households, rng: np.random.Generator) -> FormInput:
 _PARTNER = {MARRIED: 1, COHABITING: 2}
 
 
-def women_input(batch: Households, rng: np.random.Generator) -> FormInput:
+def women_input(
+    batch: Households, rng: np.random.Generator, start: dt.date = FIELDWORK_START
+) -> FormInput:
     """Form-B respondents who have ever had a partner get the women's module."""
     hh_all = batch.hh
     index = np.flatnonzero(hh_all["women_module"].to_numpy() == 1)
     hh = hh_all.iloc[index]
     person = _person(batch, index)
-    dates = interview_dates(hh)
+    dates = interview_dates(hh, start)
     ethnicity = person["ethnicity"].to_numpy()
     language = np.select(
         [ethnicity == 2, ethnicity == 7, ethnicity == 9, ethnicity == 8], [2, 3, 4, 5], 1
@@ -266,8 +279,9 @@ def women_input(batch: Households, rng: np.random.Generator) -> FormInput:
     return FormInput(index, presets, covariates)
 
 
-def commune_input(communes: pd.DataFrame) -> FormInput:
-    """One commune form per commune of the frame, a census (``communes``: one row each)."""
+def commune_input(communes: pd.DataFrame, start: dt.date = FIELDWORK_START) -> FormInput:
+    """One commune form per commune of the frame, a census (``communes``: one row each),
+    filled on the fieldwork's first day and about its year."""
     n = len(communes)
     code = communes["commune"].to_numpy()
     kind = communes["commune_type"].to_numpy()
@@ -281,24 +295,27 @@ def commune_input(communes: pd.DataFrame) -> FormInput:
         "commune_name": np.array([f"{p} {c}" for p, c in zip(prefix, code, strict=True)], object),
         "commune_type": kind.astype(float),
         "COM_AREA": area,
-        "COM_YEAR": np.full(n, 2025.0),
+        "COM_YEAR": np.full(n, float(start.year)),
         "COM_R2": np.full(n, "Cán bộ văn hóa - xã hội", object),
         "interviewer_id": (communes["district"].to_numpy() - 177) * 10.0 + 9,
-        "interview_date": np.full(n, FIELDWORK_START.isoformat(), object),
+        "interview_date": np.full(n, start.isoformat(), object),
         "interview_language": np.ones(n),
     }
     return FormInput(np.arange(n), {None: top}, {None: {"remote": remote}})
 
 
-def administrative_input(units: pd.DataFrame, level: str) -> FormInput:
-    """The district forms (``units``: one row per district) or the province form (one row)."""
+def administrative_input(
+    units: pd.DataFrame, level: str, start: dt.date = FIELDWORK_START
+) -> FormInput:
+    """The district forms (``units``: one row per district) or the province form (one row),
+    filled on the fieldwork's first day and about its year."""
     n = len(units)
     top: dict[str, Any] = {
         "province": np.full(n, 20.0),
-        "REF_YEAR": np.full(n, 2025.0),
+        "REF_YEAR": np.full(n, float(start.year)),
         "RESP_POSITION": np.full(n, "Phòng Nội vụ" if level == "district" else "Sở Nội vụ", object),
         "interview_language": np.ones(n),
-        "interview_date": np.full(n, FIELDWORK_START.isoformat(), object),
+        "interview_date": np.full(n, start.isoformat(), object),
     }
     if level == "district":
         top["district"] = units["district"].to_numpy(float)

@@ -3,7 +3,10 @@
 ``gesurvey simulate --rounds 2017,2018,2020 --households N --out OUT`` writes one folder per
 round (``OUT/2017/``, ``OUT/2018/``, ``OUT/2020/``), each an independent sample of the same frame
 (the frame is the population; each round draws its own villages and households from its own
-seed), each with its ``round.json``, and ``OUT/changes_truth.json`` saying what changed.
+seed), each with its ``round.json``, and ``OUT/changes_truth.json`` saying what changed. Each
+round's fieldwork runs 60 days from 1 October of its year (2017-10-01 – 2017-11-29 for 2017):
+every interview date of the round falls in it, the commune and district forms' reference year
+is the round's year, and ``round.json`` gives the window as ``field_start`` / ``field_end``.
 
 The behaviour model (:mod:`analysis.synthetic.behaviour`) is the same in every round except for
 the changes in :data:`CHANGES`. Round ``k`` (0 for the first, the baseline) applies each change
@@ -32,6 +35,7 @@ that is progress for the plan):
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import json
 from collections.abc import Callable, Sequence
@@ -43,6 +47,7 @@ import numpy as np
 
 from analysis.synthetic import behaviour
 from analysis.synthetic.answers import Context
+from analysis.synthetic.inputs import FIELDWORK_START, fieldwork_window
 from questionnaires.errors import GesurveyError
 
 __all__ = [
@@ -50,6 +55,7 @@ __all__ = [
     "FLAT",
     "Change",
     "RoundsError",
+    "fieldwork_start",
     "parse_years",
     "round_dict",
     "round_models",
@@ -243,20 +249,29 @@ _KIND_LABELS = {
 }
 
 
+def fieldwork_start(year: int) -> dt.date:
+    """The first fieldwork day of the simulated round of ``year``: 1 October, as the
+    single-survey simulator's calendar (:data:`analysis.synthetic.inputs.FIELDWORK_START`)."""
+    return dt.date(year, FIELDWORK_START.month, FIELDWORK_START.day)
+
+
 def round_dict(year: int, index: int, count: int) -> dict[str, Any]:
     """The ``round.json`` content of round ``index`` of ``count`` (the rounds contract).
 
-    Field dates are null: the simulated interviews keep the simulator's own fieldwork calendar.
+    Field dates are the round's simulated fieldwork: 60 days from 1 October
+    of its year (1 October – 29 November), the window every interview date of the round falls
+    in (the simulator is given the same start).
     """
     kind = _kind(index, count)
     vi, en = _KIND_LABELS[kind]
+    start, end = fieldwork_window(fieldwork_start(year))
     return {
         "code": str(year),
         "label": {"vi": f"{vi} {year}", "en": f"{en} {year}"},
         "reference_year": year,
         "kind": kind,
-        "field_start": None,
-        "field_end": None,
+        "field_start": start.isoformat(),
+        "field_end": end.isoformat(),
         "settings": {"party_term": "2020–2025" if year >= 2020 else "2015–2020"},
     }
 
@@ -344,6 +359,7 @@ def simulate_rounds(
             round_seed(seed, year),
             step=index,
             sample_seed=round_seed(seed, years[0]) if panel else None,
+            fieldwork_start=fieldwork_start(year),
         )
         result = simulator.write(folder)
         _write_round(folder, round_dict(year, index, len(years)))

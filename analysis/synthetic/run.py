@@ -11,6 +11,7 @@ number (``numpy.random.SeedSequence``), so the output is byte-identical for a se
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import shutil
 import tempfile
@@ -37,6 +38,7 @@ from analysis.synthetic.export import (
 )
 from analysis.synthetic.frame import Frame, build_frame, census_totals, household_totals
 from analysis.synthetic.inputs import (
+    FIELDWORK_START,
     FormInput,
     administrative_input,
     commune_input,
@@ -130,6 +132,7 @@ class Simulator:
         forms: dict[str, Questionnaire] | None = None,
         step: int = 0,
         sample_seed: int | None = None,
+        fieldwork_start: dt.date = FIELDWORK_START,
     ) -> None:
         if households < 20:
             raise SimulationError(
@@ -138,6 +141,8 @@ class Simulator:
             )
         self.households = households
         self.seed = seed
+        # Interviews fall within FIELDWORK_DAYS from here (rounds: autumn of their year).
+        self.fieldwork_start = fieldwork_start
         # Rounds after the baseline carry the documented changes (analysis.synthetic.rounds).
         self.models = round_models(step)
         self.forms = forms or load_bundled()
@@ -234,13 +239,21 @@ class Simulator:
         answer_rng = self._streams(b)[2]
         out: dict[str, tuple[FormInput, dict[str | None, Level]]] = {}
         plan: list[tuple[str, Callable[[], FormInput], dict[str, Any]]] = [
-            ("household", lambda: household_input(households), self.models["household"]),
+            (
+                "household",
+                lambda: household_input(households, self.fieldwork_start),
+                self.models["household"],
+            ),
             (
                 "individual",
-                lambda: individual_input(households, answer_rng),
+                lambda: individual_input(households, answer_rng, self.fieldwork_start),
                 self.models["individual"],
             ),
-            ("women", lambda: women_input(households, answer_rng), self.models["women"]),
+            (
+                "women",
+                lambda: women_input(households, answer_rng, self.fieldwork_start),
+                self.models["women"],
+            ),
         ]
         for form_id, make_input, model in plan:
             form_input = make_input()
@@ -268,7 +281,7 @@ class Simulator:
         communes = self.frame.villages.drop_duplicates("commune").reset_index(drop=True)
         communes["weight_base"] = 1.0
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, 2]))
-        form_input = commune_input(communes)
+        form_input = commune_input(communes, self.fieldwork_start)
         levels = fill(
             self.forms["commune"],
             len(communes),
@@ -343,7 +356,7 @@ class Simulator:
             if form_id not in self.forms:
                 continue
             rng = np.random.default_rng(np.random.SeedSequence([self.seed, 3, len(out)]))
-            form_input = administrative_input(table, form_id)
+            form_input = administrative_input(table, form_id, self.fieldwork_start)
             levels = fill(
                 self.forms[form_id],
                 len(table),

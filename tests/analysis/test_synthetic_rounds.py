@@ -4,6 +4,7 @@ and household weights calibrated to the frame like the persons' weights."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from analysis.synthetic.rounds import CHANGES, FLAT, parse_years, round_dict
 from analysis.synthetic.run import Simulator
 from analysis.synthetic.weights import calibrate_households
 from questionnaires.errors import GesurveyError
+from questionnaires.rounds import read_round
 from survey_app.cli import cli
 
 
@@ -38,6 +40,33 @@ def test_one_folder_per_round_with_its_round_json(rounds: Path) -> None:
         kinds[year] = info["kind"]
         assert (rounds / year / "household.parquet").is_file()
     assert kinds == {"2017": "baseline", "2018": "mid-term", "2020": "final"}
+
+
+def test_each_round_has_field_dates_its_interviews_fall_in(rounds: Path) -> None:
+    """Fieldwork of 60 days from 1 October of the round's year: round.json says so, every
+    interview date of every form lies in it, the commune form's reference year is the round's."""
+    for year in (2017, 2018, 2020):
+        folder = rounds / str(year)
+        info = read_round(folder)
+        assert (info.field_start, info.field_end) == (date(year, 10, 1), date(year, 11, 29))
+        for table in ("household", "women", "commune", "district"):
+            dates = pd.to_datetime(pd.read_parquet(folder / f"{table}.parquet")["interview_date"])
+            assert dates.notna().all(), table
+            assert dates.min().date() >= info.field_start, table
+            assert dates.max().date() <= info.field_end, table
+        person = pd.read_parquet(folder / "individual.parquet")
+        days = pd.to_datetime(
+            pd.DataFrame(
+                {
+                    "year": person["interview_year"],
+                    "month": person["interview_month"],
+                    "day": person["interview_day"],
+                }
+            )
+        )
+        assert days.dt.date.between(info.field_start, info.field_end).all()
+        communes = pd.read_parquet(folder / "commune.parquet")
+        assert set(communes["COM_YEAR"]) == {year}
 
 
 def test_rounds_are_independent_samples_of_the_same_frame(rounds: Path) -> None:
