@@ -18,14 +18,21 @@ One run writes, into the output folder:
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
+import os
+import pickle
 import re
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis.comparability import version_notes
+from analysis.errors import AnalysisError
 from analysis.indicators import SurveyData, read_data_dir
 from analysis.kap import add_kap_columns, kap_table
 from analysis.report_front import front_tables
@@ -135,28 +142,46 @@ def _safe_name(name: str) -> str:
 
 
 def write_csv(
-    tables: list[TableResult], folder: Path, round_label: str = "", round_code: str = ""
+    tables: list[TableResult],
+    folder: Path,
+    round_label: str = "",
+    round_code: str = "",
+    written: dict[str, str] | None = None,
 ) -> list[Path]:
     """One CSV per table, UTF-8 with BOM; title first (with the survey round's label when
     given), then the table (with a first column ``round`` holding the round's code when given,
-    as exported data have, so tables of several rounds can be stacked), notes and source."""
+    as exported data have, so tables of several rounds can be stacked), notes and source.
+
+    ``written`` keeps each table's text by table (its ``cache_key`` where a department's copy
+    differs), so a department pack's copy of a report table is not formatted again.
+    """
     folder.mkdir(parents=True, exist_ok=True)
+    written = {} if written is None else written
     paths = []
     for table in tables:
         path = folder / f"{_safe_name(table.id)}.csv"
-        frame = table.to_frame().map(csv_cell)
-        if round_code:
-            frame.insert(0, "round", round_code)
+        key = table.extra.get("cache_key", table.id)
+        if key not in written:
+            written[key] = _csv_text(table, round_label, round_code)
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            suffix = f" · {round_label}" if round_label else ""
-            handle.write(_csv_line([f"{table.id}. {table.title}{suffix}"]))
-            frame.to_csv(handle, index=False, lineterminator="\n")
-            for note in table.notes:
-                handle.write(_csv_line([note]))
-            if table.source:
-                handle.write(_csv_line([table.source]))
+            handle.write(written[key])
         paths.append(path)
     return paths
+
+
+def _csv_text(table: TableResult, round_label: str, round_code: str) -> str:
+    frame = table.to_frame().map(csv_cell)
+    if round_code:
+        frame.insert(0, "round", round_code)
+    handle = io.StringIO()
+    suffix = f" · {round_label}" if round_label else ""
+    handle.write(_csv_line([f"{table.id}. {table.title}{suffix}"]))
+    frame.to_csv(handle, index=False, lineterminator="\n")
+    for note in table.notes:
+        handle.write(_csv_line([note]))
+    if table.source:
+        handle.write(_csv_line([table.source]))
+    return handle.getvalue()
 
 
 def _number(value: Any) -> str:
@@ -317,37 +342,91 @@ class _PdfWriter:
 
     Laying out the PDFs is a third of the report's work and needs only the finished tables, so
     on a machine with two cores it runs beside the workbooks, the CSVs and the small-area
-    estimates. The process is started fresh (``spawn``, not ``fork``): it holds the pickled
-    tables and reportlab, not a copy-on-write image of the survey's frames, so its memory is
-    its own and small. Without PDFs to write nothing is started.
+    estimates. The process (:func:`analysis.report_pdf.pdf_worker`) is a fresh Python started
+    before the survey is read, not a fork: it holds the pickled tables and reportlab, not a
+    copy of the survey's frames, and loads reportlab and the fonts while the data are read.
+    It is started with ``-c``, not through :mod:`multiprocessing`, so a script that calls
+    :func:`run_report` without a ``__main__`` guard is not run again. ``start=False``: no PDFs.
     """
 
-    def __init__(
-        self, jobs: list[tuple[list[TableResult], Path, str]], lang: str, notes: list[str]
-    ) -> None:
-        self.jobs, self.lang, self.notes = jobs, lang, notes
-        self.pool: Any = None
-        self.future: Any = None
+    def __init__(self, start: bool) -> None:
+        self.start = start
+        self.process: subprocess.Popen[bytes] | None = None
+        self.errors: Any = None
+        self.files: list[Path] = []
 
     def __enter__(self) -> _PdfWriter:
-        if self.jobs:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            from analysis.report_pdf import write_pdfs
-
-            context = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-            self.future = self.pool.submit(write_pdfs, self.jobs, self.lang, self.notes)
+        if self.start:
+            self.errors = tempfile.TemporaryFile()
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _PDF_WORKER],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=self.errors,
+            )
+            assert self.process.stdin is not None
+            self.process.stdin.write(json.dumps(sys.path).encode() + b"\n")
+            self.process.stdin.flush()
         return self
 
-    def result(self) -> list[Path]:
-        """The PDFs' paths, once written (the PDF process's error, if it failed)."""
-        return [] if self.future is None else list(self.future.result())
+    def render(self, tables: list[TableResult], title: str, lang: str) -> None:
+        """Lay out these tables in the PDF process now (the report's, under its ``title``);
+        :meth:`submit` later puts them into the PDFs without drawing them again."""
+        if tables:
+            self._send("render", (tables, title, lang))
 
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+    def submit(
+        self, jobs: list[tuple[list[TableResult], Path, str]], lang: str, notes: list[str]
+    ) -> None:
+        """Write these PDFs (tables, path and title of each) in the PDF process."""
+        if jobs:
+            self._send("write", (jobs, lang, notes))
+
+    def _send(self, kind: str, payload: Any) -> None:
+        if self.process is None:
+            return
+        handle, name = tempfile.mkstemp(prefix="gesurvey_pdf_", suffix=".pickle")
+        with os.fdopen(handle, "wb") as file:
+            pickle.dump(payload, file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.files.append(Path(name))
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps([kind, name]).encode() + b"\n")
+        self.process.stdin.flush()
+
+    def result(self) -> None:
+        """Wait for the PDFs; the PDF process's error as an :class:`AnalysisError`."""
+        if self.process is None:
+            return
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        code = self.process.wait()
+        if code != 0:
+            self.errors.seek(0)
+            detail = self.errors.read().decode("utf-8", "replace").strip().splitlines()
+            last = detail[-1] if detail else f"exit code {code}"
+            raise AnalysisError(
+                f"the PDF files could not be written: {last}",
+                f"Không ghi được các tệp PDF: {last}",
+            )
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if self.process is not None:
+            if self.process.poll() is None and kind is not None:
+                self.process.kill()  # the report failed: its PDFs are not wanted
+            if self.process.stdin is not None and not self.process.stdin.closed:
+                self.process.stdin.close()
+            self.process.wait()
+            self.errors.close()
+        for path in self.files:
+            path.unlink(missing_ok=True)
+
+
+#: The PDF process: the parent's import path on the first line of its input, then one line per
+#: request (:func:`analysis.report_pdf.pdf_worker`).
+_PDF_WORKER = (
+    "import json, sys; sys.path[:0] = json.loads(sys.stdin.readline()); "
+    "from analysis.report_pdf import pdf_worker; pdf_worker()"
+)
 
 
 def run_report(
@@ -380,8 +459,28 @@ def run_report(
     The same table closes the workbook and the PDF (:mod:`analysis.report_sae`: SAE.1
     districts, SAE.2 communes in the workbook only, SAE.3 the communes' summary).
     """
+    # The PDFs' process starts now, small, and loads reportlab while this one reads the data.
+    with _PdfWriter(start=pdf) as pdfs:
+        return _run_report(
+            data_dir, plan_path, out, lang, progress, small_areas, trend, survey_round, pdfs
+        )
+
+
+def _run_report(
+    data_dir: str | Path,
+    plan_path: str | Path,
+    out: str | Path,
+    lang: str,
+    progress: Callable[[str], None] | None,
+    small_areas: bool | Sequence[str],
+    trend: TrendResult | None,
+    survey_round: RoundInfo | None,
+    pdfs: _PdfWriter,
+) -> dict[str, Any]:
+    """:func:`run_report` with its PDF process (``pdfs``) running."""
     from analysis.report_xlsx import write_xlsx
 
+    pdf = pdfs.start
     _lean_arrow_memory()
 
     forms = load_bundled()
@@ -425,14 +524,18 @@ def run_report(
         tables = tables + [trend_result]
         write_trend(trend, out / "trend")
         manifest["trend"] = {"table": trend_result.id, "folder": "trend"}
+    # The PDF process lays out the tables while this one makes the small-area estimates.
+    pdfs.render(front + _on_paper(tables), title, lang)
     if small_areas is not False:
-        # Before the PDFs start: the side-by-side table is their appendix, as the workbook's.
+        # Before the PDFs are put together: the side-by-side table is their appendix, as the
+        # workbook's.
         chosen = None if small_areas is True else small_areas
         appendix, manifest["small_areas"] = _small_areas(
             data_dir, out, lang, chosen, data, plan, round_code
         )
         manifest["files"]["small_areas"] = manifest["small_areas"]["file"]
         tables = tables + appendix
+    del data  # the survey's frames are not needed any more
     packs = []
     for dep_id, label in plan.departments.items():
         own = [for_department(t, dep_id) for t in tables if dep_id in t.departments]
@@ -445,31 +548,29 @@ def run_report(
             pdf_jobs.append(
                 (_on_paper(own), folder / f"{dep_id}_{lang}.pdf", f"{title} – {label[lang]}")
             )
-    with _PdfWriter(pdf_jobs, lang, notes) as pdfs:
-        xlsx = write_xlsx(front + tables, out / f"report_{lang}.xlsx", title, lang, notes)
-        manifest["files"]["xlsx"] = xlsx.name
-        if pdf:
-            manifest["files"]["pdf"] = pdf_jobs[0][1].name
-        write_csv(tables, out / "csv", round_label, round_code)
-        manifest["files"]["csv"] = "csv"
-        manifest["files"]["estimates"] = write_estimates(
-            tables, out / "estimates.csv", round_code
-        ).name
-        for dep_id, label, own, folder in packs:
-            folder.mkdir(parents=True, exist_ok=True)
-            dep_title = f"{title} – {label[lang]}"
-            xlsx_path = folder / f"{dep_id}_{lang}.xlsx"
-            write_xlsx(own, xlsx_path, dep_title, lang, notes)
-            write_csv(own, folder / "csv", round_label, round_code)
-            if survey_round is not None:
-                write_round(folder, survey_round)
-            manifest["departments"][dep_id] = {
-                "label": label[lang],
-                "tables": [t.id for t in own],
-                "files": [xlsx_path.name, *([f"{dep_id}_{lang}.pdf"] if pdf else [])],
-            }
-        del data  # the PDFs' process may still run: the survey's frames are not needed now
-        pdfs.result()
+    pdfs.submit(pdf_jobs, lang, notes)
+    xlsx = write_xlsx(front + tables, out / f"report_{lang}.xlsx", title, lang, notes)
+    manifest["files"]["xlsx"] = xlsx.name
+    if pdf:
+        manifest["files"]["pdf"] = pdf_jobs[0][1].name
+    texts: dict[str, str] = {}
+    write_csv(tables, out / "csv", round_label, round_code, texts)
+    manifest["files"]["csv"] = "csv"
+    manifest["files"]["estimates"] = write_estimates(tables, out / "estimates.csv", round_code).name
+    for dep_id, label, own, folder in packs:
+        folder.mkdir(parents=True, exist_ok=True)
+        dep_title = f"{title} – {label[lang]}"
+        xlsx_path = folder / f"{dep_id}_{lang}.xlsx"
+        write_xlsx(own, xlsx_path, dep_title, lang, notes)
+        write_csv(own, folder / "csv", round_label, round_code, texts)
+        if survey_round is not None:
+            write_round(folder, survey_round)
+        manifest["departments"][dep_id] = {
+            "label": label[lang],
+            "tables": [t.id for t in own],
+            "files": [xlsx_path.name, *([f"{dep_id}_{lang}.pdf"] if pdf else [])],
+        }
+    pdfs.result()
     (out / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
     )

@@ -42,7 +42,7 @@ from reportlab.platypus import (
 
 from analysis.tables import SUPPRESSED, TableResult, format_cell, text
 
-__all__ = ["register_fonts", "render_table", "write_pdf", "write_pdfs"]
+__all__ = ["pdf_worker", "register_fonts", "render_table", "write_pdf", "write_pdfs"]
 
 FONT = "DejaVuSansCondensed"
 FONT_BOLD = "DejaVuSansCondensed-Bold"
@@ -569,14 +569,55 @@ def write_pdf(
 
 
 def write_pdfs(
-    jobs: list[tuple[list[TableResult], Path, str]], lang: str, notes: list[str] | None = None
+    jobs: list[tuple[list[TableResult], Path, str]],
+    lang: str,
+    notes: list[str] | None = None,
+    rendered: dict[str, bytes] | None = None,
 ) -> list[Path]:
     """Write several PDFs (the report, then its department packs: tables, path and title of
     each) sharing one cache of rendered tables, so a table drawn for the report is not drawn
     again for a pack. :func:`analysis.report.run_report` runs this in a process of its own,
     beside the workbooks and the small-area estimates."""
-    rendered: dict[str, bytes] = {}
+    rendered = {} if rendered is None else rendered
     return [write_pdf(tables, path, title, lang, notes, rendered) for tables, path, title in jobs]
+
+
+def pdf_worker() -> None:
+    """The report's PDF process (:class:`analysis.report._PdfWriter`): load reportlab and the
+    fonts at once, then serve the requests read from standard input, one a line: ``["render",
+    file]`` lays out the pickled tables (tables, title, language) ahead of time, ``["write",
+    file]`` writes the pickled PDFs (jobs, language, notes) with the tables laid out so far.
+
+    Each file is written by the report process itself, in its own temporary folder, just
+    before it names it here (pickle is only ever read from that trusted source).
+    """
+    import json
+    import pickle
+    import sys
+
+    register_fonts()
+    rendered: dict[str, bytes] = {}
+    drawn: dict[str, TableResult] = {}
+    for line in sys.stdin:
+        kind, name = json.loads(line)
+        with open(name, "rb") as handle:
+            payload = pickle.load(handle)
+        if kind == "render":
+            tables, title, lang = payload
+            for table in tables:
+                key = table.extra.get("cache_key", table.id)
+                if key not in rendered:
+                    rendered[key] = render_table(table, title, lang)
+                    drawn[key] = table
+            continue
+        jobs, lang, notes = payload
+        for tables, _, _ in jobs:
+            for table in tables:
+                # The links found while drawing a table ahead of time belong to its pages.
+                earlier = drawn.get(table.extra.get("cache_key", table.id))
+                if earlier is not None and "links" in earlier.extra:
+                    table.extra["links"] = earlier.extra["links"]
+        write_pdfs(jobs, lang, notes, rendered)
 
 
 def suppressed_share(table: TableResult) -> float:
