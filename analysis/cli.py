@@ -347,6 +347,41 @@ def design_flags(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def _public_use(
+    data_path: str,
+    weight: str,
+    replicates: str | None,
+    strata: str | None,
+    psu: str | None,
+) -> dict[str, Any] | None:
+    """The replicate settings of a public-use file (``DATA.replicates.json`` beside it), used
+    for its SEs when no design (``--strata``/``--psu``) nor ``--replicates`` is asked for: a
+    file without PSU codes analysed as a simple random sample would understate its SEs."""
+    if replicates or strata or psu:
+        return None
+    from analysis.replicates_cli import read_sidecar
+
+    meta = read_sidecar(data_path)
+    if meta is not None and str(meta.get("weight")) != weight:
+        raise AnalysisError(
+            f"{meta['file']}: the replicate weights go with the weight column "
+            f"'{meta.get('weight')}', not '{weight}'; use --weight {meta.get('weight')}",
+            f"{meta['file']}: trọng số mẫu lặp đi với cột trọng số '{meta.get('weight')}', "
+            f"không phải '{weight}'; hãy dùng --weight {meta.get('weight')}",
+        )
+    return meta
+
+
+def _replicate_summary(
+    rep: Any, design: SurveyDesign, sidecar: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The design line of replicate estimates: strata and PSUs are those of the design the
+    replicates were built from; a public-use file has none to show, and names its settings."""
+    if sidecar is not None:
+        return dict(rep.summary()) | {"n_strata": "—", "n_psu": "—", "settings": sidecar["file"]}
+    return dict(rep.summary()) | {"n_strata": design.n_strata, "n_psu": design.n_psu}
+
+
 def _build(
     data_path: str,
     weight: str,
@@ -579,6 +614,9 @@ def estimate(
     if any(stat == "ratio" for _, stat in paired) and not denominator:
         raise AnalysisError("--stat ratio needs --denominator", "--stat ratio cần --denominator")
     columns = [*variables, *_split(by), *([denominator] if denominator else [])]
+    sidecar = _public_use(data, weight, replicates, strata, psu)
+    if sidecar is not None:
+        columns += list(sidecar["repweights"])
     design = _build(data, weight, strata, psu, fpc, nest, lonely_psu, columns, form)
     if form:
         questionnaire = _load_form(form)
@@ -597,10 +635,17 @@ def estimate(
     _apply_missing(design, categorical, missing_codes, False)
     domains = _split(by)
     rows: list[dict[str, Any]] = []
-    if replicates:
-        from analysis.replicates_cli import build_replicates, replicate_estimate
+    if replicates or sidecar is not None:
+        from analysis.replicates_cli import (
+            build_replicates,
+            public_use_replicates,
+            replicate_estimate,
+        )
 
-        rep = build_replicates(design, replicates, replicates_n, seed)
+        if sidecar is not None:
+            rep = public_use_replicates(design, sidecar)
+        else:
+            rep = build_replicates(design, replicates or "jk", replicates_n, seed)
         for variable, stat in paired:
             table = replicate_estimate(
                 rep, stat, variable, denominator, quantiles, domains, level, interval_type
@@ -610,7 +655,7 @@ def estimate(
             )
         _emit(
             {
-                "design": rep.summary() | {"n_strata": design.n_strata, "n_psu": design.n_psu},
+                "design": _replicate_summary(rep, design, sidecar),
                 "estimates": rows,
             },
             "estimates",
@@ -698,6 +743,9 @@ def gap(
     from analysis import estimators
 
     columns = [*variables, between[0], *_split(by)]
+    sidecar = _public_use(data, weight, replicates, strata, psu)
+    if sidecar is not None:
+        columns += list(sidecar["repweights"])
     design = _build(data, weight, strata, psu, fpc, nest, lonely_psu, columns, form)
     if form:
         variables = tuple(_apply_form(design, _load_form(form), variables))
@@ -705,12 +753,14 @@ def gap(
     column, group_a, group_b = between
     a, b = _match_group(design, column, group_a), _match_group(design, column, group_b)
     rows: list[dict[str, Any]] = []
-    if replicates or stat == "median":
+    if replicates or stat == "median" or sidecar is not None:
         from analysis import replicates as rp
         from analysis.quantiles import median_gap
-        from analysis.replicates_cli import build_replicates
+        from analysis.replicates_cli import build_replicates, public_use_replicates
 
-        if replicates:
+        if sidecar is not None:
+            rep = public_use_replicates(design, sidecar)
+        elif replicates:
             rep = build_replicates(design, replicates, replicates_n, seed)
         else:
             rep = build_replicates(design, "bootstrap", replicates_n, seed)
@@ -720,7 +770,7 @@ def gap(
             else:
                 found = rp.gap(rep, variable, (column, a, b), stat=stat, by=_split(by), level=level)
             rows.extend(row.to_dict() for row in found)
-        summary = rep.summary() | {"n_strata": design.n_strata, "n_psu": design.n_psu}
+        summary = _replicate_summary(rep, design, sidecar)
         _emit({"design": summary, "estimates": rows}, "estimates", fmt, lang)
         return
     for variable in variables:

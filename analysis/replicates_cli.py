@@ -22,7 +22,49 @@ if TYPE_CHECKING:
 # numpy, pandas and the estimators load inside the functions: ``gesurvey analyze --help`` stays
 # light.
 
-__all__ = ["build_replicates", "replicate_estimate", "replicate_options"]
+__all__ = [
+    "build_replicates",
+    "public_use_replicates",
+    "read_sidecar",
+    "replicate_estimate",
+    "replicate_options",
+]
+
+
+def read_sidecar(data_path: str) -> dict[str, Any] | None:
+    """The replicate settings a public-use file carries beside it (``DATA.replicates.json``,
+    written by ``gesurvey analyze replicates``), or None when there is no such file."""
+    import json
+    from pathlib import Path
+
+    path = Path(data_path)
+    side = path.with_name(path.name + ".replicates.json")
+    if not side.is_file():
+        return None
+    meta = json.loads(side.read_text(encoding="utf-8"))
+    if not isinstance(meta, dict) or not meta.get("repweights"):
+        raise AnalysisError(
+            f"{side}: no replicate weight columns listed (repweights)",
+            f"{side}: không liệt kê cột trọng số mẫu lặp nào (repweights)",
+        )
+    meta["file"] = side.name
+    return meta
+
+
+def public_use_replicates(design: SurveyDesign, meta: dict[str, Any]) -> rp.ReplicateDesign:
+    """The replicate design of a public-use file from its settings (:func:`read_sidecar`):
+    the same weights, scale, rscales and mse as R's ``svrepdesign`` call the settings name."""
+    from analysis import replicates as rp
+
+    return rp.from_columns(
+        design.data,
+        str(meta["weight"]),
+        [str(c) for c in meta["repweights"]],
+        type=str(meta.get("type", "other")),
+        scale=float(meta.get("scale", 1.0)),
+        rscales=meta.get("rscales"),
+        mse=bool(meta.get("mse", False)),
+    )
 
 
 def replicate_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -115,3 +115,35 @@ def test_public_use_file_refuses_the_womens_module(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "W01_01" in result.output and "never" in result.output
     assert not (tmp_path / "puf.csv").exists()
+
+
+def test_a_public_use_file_is_analysed_with_its_replicate_weights(tmp_path: Path) -> None:
+    """``analyze estimate PUF --weight weight`` takes its SEs from the replicate weights named
+    in PUF.replicates.json: R's JKn SE of the mean (svymean on as.svrepdesign(type="JKn"),
+    reference/replicates_results.csv), not the simple-random-sample SE the same columns give
+    without the settings file."""
+    puf = tmp_path / "puf.csv"
+    args = ["replicates", str(SAMPLE), *DESIGN, "--type", "jk", "--out", str(puf)]
+    made = CliRunner().invoke(analyze, args)
+    assert made.exit_code == 0, made.output
+    reference = pd.read_csv(SAMPLE.parent / "replicates_results.csv").set_index("key")["value"]
+    query = ["--weight", "weight", "--var", "kap_score", "--stat", "mean", "--format", "json"]
+    result = CliRunner().invoke(analyze, ["estimate", str(puf), *query])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    row = found["estimates"][0]
+    assert row["estimate"] == pytest.approx(reference["jk.mean.est"], rel=1e-8)
+    assert row["std_error"] == pytest.approx(reference["jk.mean.se"], rel=1e-8)
+    assert found["design"]["settings"] == "puf.csv.replicates.json"
+    bare = tmp_path / "bare.csv"
+    bare.write_bytes(puf.read_bytes())  # the same columns without the settings file
+    plain = json.loads(CliRunner().invoke(analyze, ["estimate", str(bare), *query]).output)
+    assert plain["estimates"][0]["std_error"] != pytest.approx(reference["jk.mean.se"], rel=0.01)
+    gap = CliRunner().invoke(
+        analyze,
+        ["gap", str(puf), "--weight", "weight", "--var", "kap_score", "--between", "sex", "F", "M",
+         "--format", "json"],
+    )  # fmt: skip
+    assert gap.exit_code == 0, gap.output
+    wrong = CliRunner().invoke(analyze, ["estimate", str(puf), "--weight", "w2", "--var", "x"])
+    assert wrong.exit_code != 0 and "--weight weight" in wrong.output
