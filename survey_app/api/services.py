@@ -10,9 +10,11 @@ from typing import Any, cast
 
 from flask import current_app, has_app_context
 from sqlalchemy import Select, Table, bindparam, event, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from ..core.audit import record
+from ..core.driver_sql import DriverStatement
 from ..extensions import db
 from ..models import TokenUser, User, utcnow
 from .models import ApiToken
@@ -84,6 +86,11 @@ def _token_statement() -> Select[Any]:
     )
 
 
+@lru_cache(maxsize=4)
+def _compiled_token_statement(dialect: Dialect) -> DriverStatement:
+    return DriverStatement.compile(_token_statement(), dialect)
+
+
 def user_for_token(token: str) -> TokenUser | None:
     """The active user a token belongs to, or None for an unknown, revoked or inactive one.
 
@@ -101,11 +108,15 @@ def user_for_token(token: str) -> TokenUser | None:
     hit = cache.get(digest)
     if hit is not None and hit[0] > now:
         return hit[1]
-    row = db.session.connection().execute(_token_statement(), {"token_hash": digest}).first()
-    if row is None or row.revoked_at is not None or not row.active:
+    connection = db.session.connection()
+    row = _compiled_token_statement(connection.dialect).first(connection, {"token_hash": digest})
+    if row is None:
+        return None
+    revoked_at, active, user_id, username, role, language = row
+    if revoked_at is not None or not active:
         cache.pop(digest, None)
         return None
-    user = TokenUser(row.id, row.username, row.role, row.language)
+    user = TokenUser(user_id, username, role, language)
     if len(cache) >= _MAX_CACHED_TOKENS:
         cache.clear()
     seconds = float(current_app.config.get("TOKEN_CACHE_SECONDS", DEFAULT_TOKEN_CACHE_SECONDS))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import re
 import uuid as uuid_module
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -37,12 +38,15 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.expression import Executable
 
 from questionnaires.errors import GesurveyError
 
 from ..core.audit import record
+from ..core.driver_sql import DriverStatement
 from ..core.questionnaire_store import PublishedVersion, questionnaire_for, remember_version
 from ..core.rounds import open_round
 from ..extensions import db
@@ -628,6 +632,16 @@ def check_envelope(
     )
 
 
+@lru_cache(maxsize=8)
+def _compiled(build: Callable[[], Executable], dialect: Dialect) -> DriverStatement:
+    return DriverStatement.compile(build(), dialect)
+
+
+def _driver(build: Callable[[], Executable], connection: Connection) -> DriverStatement:
+    """The statement build() returns, compiled once per process for the connection's dialect."""
+    return _compiled(build, connection.dialect)
+
+
 def _table(model: Any) -> Table:
     return cast(Table, model.__table__)
 
@@ -707,20 +721,17 @@ def _version_and_assignment(
     always lies below its parent's level, so an assigned area's district is the area itself,
     its parent or its grandparent.
     """
-    row = (
-        db.session.connection()
-        .execute(
-            _lookup_statement(),
-            {
-                "user_id": user.id,
-                "qid": qid,
-                "qversion": qversion,
-                "area_code": area_code,
-                "uuid": uuid,
-                "open_round_id": open_round_id,
-            },
-        )
-        .first()
+    connection = db.session.connection()
+    row = _driver(_lookup_statement, connection).first(
+        connection,
+        {
+            "user_id": user.id,
+            "qid": qid,
+            "qversion": qversion,
+            "area_code": area_code,
+            "uuid": uuid,
+            "open_round_id": open_round_id,
+        },
     )
     if row is None:
         return None, None, None
@@ -907,7 +918,8 @@ def _insert_new(
         "enumerator_id": user.id,
         "assignment_id": envelope.assignment_id,
         "round_id": envelope.round_id,
-        "answers": sealed_answers(version, copy.deepcopy(envelope.answers)),
+        # Serialised (or sealed) as the statement runs; nothing changes it: no copy needed.
+        "answers": sealed_answers(version, envelope.answers),
         "paradata": envelope.paradata,
         "page": 0,
         "status": Status.SUBMITTED.value,
@@ -931,7 +943,8 @@ def _insert_new(
         "new": Status.SUBMITTED.value,
         "reason": f"sync:{channel}",
     }
-    if db.session.connection().execute(_insert_statement(), parameters).first() is None:
+    connection = db.session.connection()
+    if _driver(_insert_statement, connection).first(connection, parameters) is None:
         return None
     return Received(
         "created",
