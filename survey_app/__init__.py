@@ -29,8 +29,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .config import default_config
     from .extensions import babel, csrf, db, login_manager, migrate
+    from .security.session_cookie import SessionInterface
 
     app = Flask(__name__, instance_relative_config=True)
+    app.session_interface = SessionInterface()
     app.config.from_mapping(default_config(app.instance_path))
     if config:
         app.config.from_mapping(config)

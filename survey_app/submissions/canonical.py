@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -82,7 +83,33 @@ def content_of(envelope: dict[str, Any]) -> dict[str, Any]:
     return {name: envelope.get(name) for name in CONTENT_FIELDS}
 
 
+# A JSON string token, and a digit followed by what only a float's text has after a digit.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_FLOAT = re.compile(r"\d[.eE]")
+
+
+def canonical_text(value: Any) -> str:
+    """:func:`canonical_json` of a value parsed from JSON (object keys are text, arrays are
+    lists), written by the C encoder when that gives the same text.
+
+    Sorted keys, no whitespace and strings escaped by ``json.dumps`` are what
+    :func:`canonical_json` writes too; only floats are spelled differently (Python writes
+    ``2.0`` and ``1e-07`` where JavaScript writes ``2`` and ``1e-7``). A float always leaves a
+    digit followed by ``.``, ``e`` or ``E`` outside the strings, and then the value goes
+    through :func:`canonical_json`. Several times faster on the sync API's every request.
+    """
+    try:
+        text = json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except (TypeError, ValueError):
+        return canonical_json(value)
+    if _FLOAT.search(_STRING.sub("", text)):
+        return canonical_json(value)
+    return text
+
+
 def content_hash(envelope: dict[str, Any]) -> str:
-    """Hex SHA-256 of the canonical JSON of the envelope's content."""
-    text = canonical_json(content_of(envelope))
+    """Hex SHA-256 of the canonical JSON of the envelope's content (parsed from JSON)."""
+    text = canonical_text(content_of(envelope))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
