@@ -157,6 +157,22 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture(scope="session")
+def report_folder(tmp_path_factory) -> Path:
+    """What `gesurvey analyze report` writes (no PDF) for a simulated survey of 1,500 households
+    with the bundled plan: built once for every test that publishes a real report, on both
+    database backends (the SQLite tests all run before the PostgreSQL ones, so a module
+    fixture would be built twice)."""
+    from analysis.report import run_report
+    from analysis.synthetic.run import simulate
+    from questionnaires.plans import bundled_plan_path
+
+    root = tmp_path_factory.mktemp("report_folder")
+    simulate(1500, 5, root / "data")
+    run_report(root / "data", bundled_plan_path(), root / "out", pdf=False)
+    return root / "out"
+
+
 class GesurveyRunner:
     """Invoke the ``gesurvey`` command group against the test app."""
 

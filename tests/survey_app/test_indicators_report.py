@@ -69,19 +69,6 @@ def _cell_label(cell: str) -> tuple[str, str]:
     return BLOCKS[variable], label
 
 
-@pytest.fixture(scope="module")
-def report_folder(tmp_path_factory):  # noqa: ANN001, ANN201
-    """One simulated survey's report folder, shared by both database backends."""
-    from analysis.report import run_report
-    from analysis.synthetic.run import simulate
-    from questionnaires.plans import bundled_plan_path
-
-    root = tmp_path_factory.mktemp("indicator_report")
-    simulate(1500, 5, root / "data")
-    run_report(root / "data", bundled_plan_path(), root / "out", pdf=False)
-    return root / "out"
-
-
 @pytest.mark.slow
 def test_published_run_fills_province_and_districts_with_the_report_numbers(
     app, tmp_path, report_folder

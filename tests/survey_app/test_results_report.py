@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import pytest
@@ -13,17 +14,17 @@ from .conftest import TEST_PASSWORD
 
 
 @pytest.mark.slow
-def test_real_report_folder_is_published_and_packed(app, client, tmp_path) -> None:  # noqa: ANN001
-    from analysis.report import run_report
-    from analysis.synthetic.run import simulate
+def test_real_report_folder_is_published_and_packed(app, client, tmp_path, report_folder) -> None:  # noqa: ANN001
+    from questionnaires.plans import bundled_plan_path
     from survey_app.admin.services import create_user
     from survey_app.models import User
     from survey_app.results.services import add_folder, bundled_plan, publish, set_department
 
     app.config["RESULTS_DIR"] = str(tmp_path / "results")
-    simulate(200, 3, tmp_path / "data")
+    folder = report_folder
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     with app.app_context():
-        manifest = run_report(tmp_path / "data", bundled_plan(), tmp_path / "out", pdf=False)
+        assert bundled_plan().resolve() == bundled_plan_path().resolve()  # the app's own plan
         for name, role in [
             ("analyst", "analyst"),
             ("viewer_yte", "viewer"),
@@ -34,7 +35,7 @@ def test_real_report_folder_is_published_and_packed(app, client, tmp_path) -> No
         users = {u.username: u for u in db.session.query(User)}
         set_department(users["viewer_yte"], "yte", None)
         set_department(users["viewer_gddt"], "gddt", None)
-        run = add_folder(tmp_path / "out", "", users["analyst"])
+        run = add_folder(folder, "", users["analyst"])
         publish(run, users["analyst"])
         db.session.commit()
         run_id = run.id
