@@ -32,8 +32,8 @@ standardised residuals ``(direct_i - x_i' beta) / sqrt(A + D_i)`` pass a Shapiro
 
 from __future__ import annotations
 
+import copy
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -527,25 +527,26 @@ def _within_area_variance(y: np.ndarray, w: np.ndarray, area: np.ndarray) -> flo
     return within * kish
 
 
-#: The name of the indicator's values while they sit in the source frame.
+#: The name of the indicator's values in the design the estimates are made on.
 _VALUE = "_sae_value"
 
 
-def _put_column(design: Any, name: str, values: np.ndarray | None) -> None:
-    """Put ``values`` into the design's frame as ``name`` (``None``: take it out), dropping
-    what the estimators cached under that name."""
+def _with_values(design: Any, level: str, values: np.ndarray) -> Any:
+    """The source's design over a two-column frame: the area codes and ``values``.
+
+    The PSU, strata and area codes (coded once on the source's design, and cached there) are
+    shared; the source's wide frame is neither copied nor changed (taking a column out of it
+    again copied its consolidated block: half a gigabyte on a million persons).
+    """
+    from analysis import estimators
+
+    estimators.area_codes(design, level)  # coded on the source's design, kept for the next
+    view = copy.copy(design)
+    view.__dict__["_domain_cache"] = dict(design.__dict__.get("_domain_cache", {}))
+    view.__dict__["_codes_cache"] = dict(design.__dict__.get("_codes_cache", {}))
     frame = design.data
-    if values is None:
-        if name in frame.columns:
-            del frame[name]
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-            frame[name] = values
-    design.__dict__.get("_codes_cache", {}).pop(name, None)
-    domains = design.__dict__.get("_domain_cache", {})
-    for key in [k for k in domains if name in k]:
-        del domains[key]
+    view.data = pd.DataFrame({level: frame[level], _VALUE: values}, index=frame.index)
+    return view
 
 
 def _survey_sae(
@@ -588,25 +589,21 @@ def _survey_sae(
             column=level,
         )
     # The source's own design (the one the report's tables used, with its PSU and strata codes
-    # and its area codes cached), the values put in its frame for the estimate and taken out
-    # after: a design built per indicator, level and sex re-coded a million rows each time.
-    design = source_design(data, plan, sid)
-    _put_column(design, _VALUE, values)
-    try:
-        direct = _direct_by_area(design, _VALUE, level)
-        unknown = sorted(set(direct.index) - set(aux.index))
-        if unknown:
-            raise AnalysisError(
-                f"{level} codes {unknown[:10]} are not in the census frame (scale "
-                f"{frame_scale}); pass the frame scale the survey was drawn from",
-                f"Mã {level} {unknown[:10]} không có trong khung mẫu điều tra dân số (tỉ lệ "
-                f"{frame_scale}); hãy cho tỉ lệ khung mẫu của cuộc khảo sát",
-            )
-        overall = estimators.mean(design, _VALUE)[0]
-        # The area codes the direct estimates used (cached on the design), not coded again.
-        within = _within_area_variance(values, design.weights, estimators.area_codes(design, level))
-    finally:
-        _put_column(design, _VALUE, None)
+    # and its area codes cached) over the values: a design built per indicator, level and sex
+    # re-coded a million rows each time.
+    design = _with_values(source_design(data, plan, sid), level, values)
+    direct = _direct_by_area(design, _VALUE, level)
+    unknown = sorted(set(direct.index) - set(aux.index))
+    if unknown:
+        raise AnalysisError(
+            f"{level} codes {unknown[:10]} are not in the census frame (scale "
+            f"{frame_scale}); pass the frame scale the survey was drawn from",
+            f"Mã {level} {unknown[:10]} không có trong khung mẫu điều tra dân số (tỉ lệ "
+            f"{frame_scale}); hãy cho tỉ lệ khung mẫu của cuộc khảo sát",
+        )
+    overall = estimators.mean(design, _VALUE)[0]
+    # The area codes the direct estimates used (cached on the design), not coded again.
+    within = _within_area_variance(values, design.weights, estimators.area_codes(design, level))
     columns = MODEL_COLUMNS[level]
     table, fit = sae_table(
         direct,
