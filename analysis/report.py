@@ -309,13 +309,18 @@ def _small_areas(
     out: Path,
     lang: str,
     small_areas: Sequence[str] | None,
-    data: SurveyData,
+    held: list[SurveyData],
     plan: TablePlan,
     round_code: str = "",
 ) -> tuple[list[TableResult], dict[str, Any]]:
     """Estimate and write ``small_areas.csv`` (of these indicators, ``None``: the
     catalogue's); its side-by-side tables for the workbook and the PDF
-    (:mod:`analysis.report_sae`) and the manifest's entry for it."""
+    (:mod:`analysis.report_sae`) and the manifest's entry for it.
+
+    ``held`` holds the survey read for the report, the only reference to it: it is emptied
+    once the estimates are made, so the frames are freed before the side-by-side tables (every
+    commune's rows) are built.
+    """
     from analysis.report_sae import small_area_tables
     from analysis.sae import catalogue_levels, small_area_estimates, write_small_area_table
 
@@ -324,8 +329,9 @@ def _small_areas(
     # By default what the gender database keeps at district and commune level.
     by_level = catalogue_levels() if small_areas is None else None
     table, info = small_area_estimates(
-        str(data_dir), chosen, loaded=(data, plan), by_level=by_level
+        str(data_dir), chosen, loaded=(held[0], plan), by_level=by_level
     )
+    held.clear()
     summary = write_small_area_table(table, info, out / name, lang, round_code=round_code)
     appendix = small_area_tables(table, plan, lang, plan.title[lang])
     return appendix, summary | {"file": name, "tables": [t.id for t in appendix]}
@@ -526,16 +532,18 @@ def _run_report(
         manifest["trend"] = {"table": trend_result.id, "folder": "trend"}
     # The PDF process lays out the tables while this one makes the small-area estimates.
     pdfs.render(front + _on_paper(tables), title, lang)
+    held = [data]  # the small-area step lets the survey go as soon as it is done with it
+    del data
     if small_areas is not False:
         # Before the PDFs are put together: the side-by-side table is their appendix, as the
         # workbook's.
         chosen = None if small_areas is True else small_areas
         appendix, manifest["small_areas"] = _small_areas(
-            data_dir, out, lang, chosen, data, plan, round_code
+            data_dir, out, lang, chosen, held, plan, round_code
         )
         manifest["files"]["small_areas"] = manifest["small_areas"]["file"]
         tables = tables + appendix
-    del data  # the survey's frames are not needed any more
+    held.clear()  # the survey's frames are not needed any more
     packs = []
     for dep_id, label in plan.departments.items():
         own = [for_department(t, dep_id) for t in tables if dep_id in t.departments]
