@@ -106,9 +106,7 @@ def answers_schema(layout: TidyLayout) -> pa.Schema | None:
 def _psu_codes(codes: pa.Array) -> pa.Array:
     """The area code's PSU (its number when it is all digits), as ``service._psu`` gives."""
     unique = pc.unique(codes)
-    numbers = [
-        int(code) if code and code.isdigit() else None for code in unique.to_pylist()
-    ]
+    numbers = [int(code) if code and code.isdigit() else None for code in unique.to_pylist()]
     return pa.array(numbers, type=_INT).take(pc.index_in(codes, unique))
 
 
@@ -159,9 +157,7 @@ def _has(n: int, answers: tuple[np.ndarray, np.ndarray, np.ndarray], code: int) 
     return out
 
 
-def _column(
-    column: Column, fields: dict[str, pa.Array], multi: dict[str, Any], n: int
-) -> pa.Array:
+def _column(column: Column, fields: dict[str, pa.Array], multi: dict[str, Any], n: int) -> pa.Array:
     values = fields[column.question_id]
     if column.source == "grid":
         return _fields(values)[column.grid_row]  # type: ignore[index]

@@ -266,8 +266,14 @@ def stream_lines(
     line = func.translate(
         cast(
             func.json_build_object(
-                "u", plain.selected_columns[0], "v", plain.selected_columns[1],
-                "p", plain.selected_columns[3], "a", Submission.answers,
+                "u",
+                plain.selected_columns[0],
+                "v",
+                plain.selected_columns[1],
+                "p",
+                plain.selected_columns[3],
+                "a",
+                Submission.answers,
             ),
             Text,
         ),
