@@ -285,6 +285,9 @@ class Assignment(Model):
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
     questionnaire_id: Mapped[str] = mapped_column(String(64))
     target: Mapped[int] = mapped_column(Integer)
+    # The sampled households' numbers in the village, space-separated, when the sample names
+    # them (new interviews take them in order); empty when the enumerator lists the village.
+    households: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     enumerator: Mapped[User] = relationship()

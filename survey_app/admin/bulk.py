@@ -2,10 +2,12 @@
 
 The file has one row per assignment with the columns of ``ASSIGNMENT_COLUMNS``: the enumerator's
 user name, the questionnaire id, the code of a village (or commune) and the target number of
-households. An import is all or nothing: every row is checked first and, when any row is wrong,
-nothing is written and every problem is reported with its row and column. Importing the same file
-again changes nothing; a row for an existing assignment updates its target instead of adding a
-second one. Exporting writes the same columns, so an export can be edited and imported back.
+households, and optionally ``households``: the numbers of the sampled households in the village,
+separated by spaces (new interviews take them in order). An import is all or nothing: every row
+is checked first and, when any row is wrong, nothing is written and every problem is reported
+with its row and column. Importing the same file again changes nothing; a row for an existing
+assignment updates its target and household list instead of adding a second one. Exporting
+writes the same columns, so an export can be edited and imported back.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from .services import (
 )
 
 ASSIGNMENT_COLUMNS = ("enumerator", "questionnaire", "area_code", "target")
+OPTIONAL_COLUMNS = ("households",)
 MAX_TARGET = 10000
 
 
@@ -81,6 +84,26 @@ class _Row:
     area: Area
     questionnaire_id: str
     target: int
+    households: str
+
+
+def parse_households(text: str) -> str:
+    """The household list as canonical text ("3 7 12": distinct whole numbers from 1, in the
+    order given); AdminError otherwise."""
+    numbers: list[int] = []
+    for word in text.replace(",", " ").replace(";", " ").split():
+        if not word.isdigit() or not 1 <= int(word) <= MAX_TARGET:
+            raise AdminError(
+                _(
+                    "households: %(value)s is not a household number from 1 to %(max)d; "
+                    "separate the numbers with spaces.",
+                    value=repr(word),
+                    max=MAX_TARGET,
+                )
+            )
+        if int(word) not in numbers:
+            numbers.append(int(word))
+    return " ".join(str(n) for n in numbers)
 
 
 def parse_target(text: str) -> int:
@@ -148,7 +171,7 @@ def import_assignments(handle: IO[str], source: str, by: User | None = None) -> 
         name = row["enumerator"].strip()
         questionnaire_id = row["questionnaire"].strip()
         code = row["area_code"].strip()
-        enumerator = area = target = None
+        enumerator = area = target = households = None
         try:
             enumerator = check_enumerator(users.get(name), name)
         except AdminError as error:
@@ -169,7 +192,17 @@ def import_assignments(handle: IO[str], source: str, by: User | None = None) -> 
             target = parse_target(row["target"])
         except AdminError as error:
             errors.append(RowError(line, "target", str(error)))
-        if enumerator is None or area is None or not questionnaire_id or target is None:
+        try:
+            households = parse_households(row.get("households", ""))
+        except AdminError as error:
+            errors.append(RowError(line, "households", str(error)))
+        if (
+            enumerator is None
+            or area is None
+            or not questionnaire_id
+            or target is None
+            or households is None
+        ):
             continue
         key = (enumerator.id, area.id, questionnaire_id)
         if key in first_line:
@@ -182,7 +215,7 @@ def import_assignments(handle: IO[str], source: str, by: User | None = None) -> 
             )
             continue
         first_line[key] = line
-        valid.append(_Row(line, enumerator, area, questionnaire_id, target))
+        valid.append(_Row(line, enumerator, area, questionnaire_id, target, households))
     if errors:
         raise AssignmentImportError(source, errors)
     round_id = assignment_round_id()
@@ -199,23 +232,31 @@ def import_assignments(handle: IO[str], source: str, by: User | None = None) -> 
                 area=item.area,
                 questionnaire_id=item.questionnaire_id,
                 target=item.target,
+                households=item.households,
                 round_id=round_id,
             )
             db.session.add(assignment)
             db.session.flush()
             record_assignment_created(assignment, by)
             result.created += 1
-        elif assignment.target != item.target:
+            continue
+        changed = False
+        for name in ("target", "households"):
+            old, new = getattr(assignment, name), getattr(item, name)
+            if old == new:
+                continue
             record(
-                "assignment.target",
+                f"assignment.{name}",
                 user=by,
                 object_type="assignment",
                 object_id=assignment.id,
-                field="target",
-                old=assignment.target,
-                new=item.target,
+                field=name,
+                old=old,
+                new=new,
             )
-            assignment.target = item.target
+            setattr(assignment, name, new)
+            changed = True
+        if changed:
             result.updated += 1
         else:
             result.unchanged += 1
@@ -232,15 +273,21 @@ def import_assignments(handle: IO[str], source: str, by: User | None = None) -> 
 
 def assignment_rows() -> Iterable[list[str]]:
     """The current assignments as CSV rows (header first), ordered for reading and diffing."""
-    yield list(ASSIGNMENT_COLUMNS)
+    yield [*ASSIGNMENT_COLUMNS, *OPTIONAL_COLUMNS]
     query = (
-        select(User.username, Assignment.questionnaire_id, Area.code, Assignment.target)
+        select(
+            User.username,
+            Assignment.questionnaire_id,
+            Area.code,
+            Assignment.target,
+            Assignment.households,
+        )
         .join(User, Assignment.enumerator_id == User.id)
         .join(Area, Assignment.area_id == Area.id)
         .order_by(User.username, Assignment.questionnaire_id, Area.code)
     )
-    for username, questionnaire_id, code, target in db.session.execute(query):
-        yield [username, questionnaire_id, code, str(target)]
+    for username, questionnaire_id, code, target, households in db.session.execute(query):
+        yield [username, questionnaire_id, code, str(target), households]
 
 
 def export_assignments(handle: IO[str]) -> int:

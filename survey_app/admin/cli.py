@@ -203,7 +203,8 @@ def load_areas_command(file: str) -> None:
 
 @click.group("assignments")
 def assignments_group() -> None:
-    """Assignments in bulk (CSV columns: enumerator,questionnaire,area_code,target)."""
+    """Assignments in bulk (CSV columns: enumerator,questionnaire,area_code,target and optionally
+    households, the sampled household numbers separated by spaces)."""
 
 
 @assignments_group.command("import")

@@ -84,7 +84,8 @@ class CreateAssignmentForm(BaseForm):
 
 
 class ImportAssignmentsForm(BaseForm):
-    """A CSV file of assignments (enumerator,questionnaire,area_code,target), all or nothing."""
+    """A CSV file of assignments (enumerator,questionnaire,area_code,target, optionally
+    households), all or nothing."""
 
     file = FileField(_l("CSV file of assignments"), validators=[FileRequired()])
 

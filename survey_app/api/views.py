@@ -185,6 +185,7 @@ def assignments():  # noqa: ANN201
                 "done": done.get(assignment.id, 0),
                 "current_version": _version_summary(version, lang) if version else None,
                 "prefill": area_prefill(assignment.area),
+                "households": [int(n) for n in assignment.households.split()],
             }
         )
     # The open round's words that question texts quote ("{round.party_term}"): the offline

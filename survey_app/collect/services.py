@@ -104,8 +104,9 @@ def usable_prefill(questionnaire: Questionnaire, values: dict[str, Any]) -> dict
     return usable
 
 
-def next_household_no(submissions: list[Submission]) -> int:
-    """The smallest household number not yet used by these interviews (from 1)."""
+def next_household_no(submissions: list[Submission], listed: str = "") -> int:
+    """The first household of the assignment's list (``listed``, "3 7 12") not used yet by
+    these interviews, else the smallest number not used (from 1)."""
     used = set()
     for submission in submissions:
         if submission.questionnaire_version.sensitive:
@@ -113,17 +114,23 @@ def next_household_no(submissions: list[Submission]) -> int:
         number = open_answers(submission).get("household_no")
         if isinstance(number, int):
             used.add(number)
+    for word in listed.split():
+        if int(word) not in used:
+            return int(word)
     number = 1
     while number in used:
         number += 1
     return number
 
 
-def initial_answers(version: QuestionnaireVersion, area: Area, others: list[Submission]) -> dict:
-    """What a new interview starts with: the area's ids and the next household number."""
+def initial_answers(
+    version: QuestionnaireVersion, area: Area, others: list[Submission], listed: str = ""
+) -> dict:
+    """What a new interview starts with: the area's ids and the next household number (the
+    next of the assignment's household list, when it has one)."""
     questionnaire = questionnaire_for(version)
     values: dict[str, Any] = dict(area_prefill(area))
-    values["household_no"] = next_household_no(others)
+    values["household_no"] = next_household_no(others, listed)
     return usable_prefill(questionnaire, values)
 
 

@@ -148,7 +148,7 @@ def start_interview(assignment_id: int) -> ResponseReturnValue:
         assignment,
         version,
         client_uuid,
-        lambda: initial_answers(version, assignment.area, others),
+        lambda: initial_answers(version, assignment.area, others, assignment.households),
     )
 
 

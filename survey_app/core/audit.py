@@ -71,6 +71,7 @@ def _action_labels() -> dict[str, str]:
         "areas.load": _("Areas loaded"),
         "assignment.create": _("Assignment created"),
         "assignment.target": _("Assignment target changed"),
+        "assignment.households": _("Assignment's household list changed"),
         "assignments.import": _("Assignments imported"),
         "questionnaire.publish": _("Questionnaire version published"),
         "export.microdata": _("Microdata exported"),

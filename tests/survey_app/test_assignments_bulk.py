@@ -157,7 +157,8 @@ def test_export_writes_the_import_format_and_reimports_unchanged(
     result = runner.invoke(["assignments", "export", str(path)])
     assert result.exit_code == 0, result.output
     assert path.read_text(encoding="utf-8") == (
-        HEADER + "enum178,test_household,17801001,20\nenum180,test_household,18001001,15\n"
+        HEADER.replace("\n", ",households\n")
+        + "enum178,test_household,17801001,20,\nenum180,test_household,18001001,15,\n"
     )
     again = runner.invoke(["assignments", "import", str(path)])
     assert "0 created, 0 updated, 2 unchanged" in again.output
@@ -237,3 +238,41 @@ def test_upload_without_the_csrf_token_is_refused(app, database_url) -> None:
     assert assignments(csrf_app) == before
     with csrf_app.app_context():
         db.engine.dispose()
+
+
+def test_a_household_list_is_imported_exported_and_numbers_new_interviews(
+    app, client, auth, runner, world, tmp_path
+) -> None:
+    """The sample's household numbers ride with the assignment: new interviews take them in
+    order (then the smallest unused number); a bad number is named with its row."""
+    from survey_app.collect.services import next_household_no
+
+    path = tmp_path / "a.csv"
+    path.write_text(
+        "enumerator,questionnaire,area_code,target,households\n"
+        "enum178,test_household,17801001,3,7 3; 12\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(["assignments", "import", str(path)])
+    assert "0 created, 1 updated, 0 unchanged" in result.output, result.output
+    assert audit_actions(app)[-3:-1] == ["assignment.target", "assignment.households"]
+    with app.app_context():
+        stored = db.session.scalar(select(Assignment).where(Assignment.id == world.assignment_id))
+        assert stored.households == "7 3 12"
+        assert next_household_no([], stored.households) == 7
+    out = tmp_path / "out.csv"
+    runner.invoke(["assignments", "export", str(out)])
+    assert "enum178,test_household,17801001,3,7 3 12\n" in out.read_text(encoding="utf-8")
+    auth.login("enum178")
+    assert client.get("/api/v1/assignments").get_json()["assignments"][0]["households"] == [
+        7,
+        3,
+        12,
+    ]
+    path.write_text(
+        "enumerator,questionnaire,area_code,target,households\n"
+        "enum178,test_household,17801001,3,7 x\n",
+        encoding="utf-8",
+    )
+    bad = runner.invoke(["assignments", "import", str(path)])
+    assert "Row 2, column households" in bad.output and "'x'" in bad.output

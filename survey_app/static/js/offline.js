@@ -204,8 +204,10 @@
     return out;
   }
 
-  /* The smallest household number this tablet has not used yet for the form in the area. */
-  async function nextHouseholdNo(questionnaireId, area) {
+  /* The first household of the assignment's list (the sample's household numbers) this tablet
+     has not used yet for the form in the area, else the smallest number not used: the same
+     rule as next_household_no in survey_app/collect/services.py. */
+  async function nextHouseholdNo(questionnaireId, area, listed) {
     const used = new Set();
     for (const d of await Outbox.all("drafts")) {
       if (d.questionnaire && d.questionnaire.id === questionnaireId && d.area === area &&
@@ -216,6 +218,7 @@
       if (e.questionnaire_id === questionnaireId && e.area === area && e.answers &&
           Number.isInteger(e.answers.household_no)) used.add(e.answers.household_no);
     }
+    for (const n of listed || []) if (!used.has(n)) return n;
     let n = 1;
     while (used.has(n)) n += 1;
     return n;
@@ -226,7 +229,8 @@
     const definition = await formFor(version.id, version.version, version.url);
     const uuid = root.crypto.randomUUID();
     const values = given || Object.assign({}, assignment.prefill || {},
-      { household_no: await nextHouseholdNo(version.id, assignment.area.code) });
+      { household_no: await nextHouseholdNo(version.id, assignment.area.code,
+        assignment.households) });
     await Outbox.put("drafts", uuid, {
       uuid,
       username: Outbox.currentUser(),
