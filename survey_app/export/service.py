@@ -17,6 +17,8 @@ audit log.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,39 +256,35 @@ def stream_lines(
     statuses: Sequence[str],
     batch: int = BATCH,
     round_id: int | None = None,
-) -> Iterator[tuple[bytes, int]]:
-    """Yield batches of PostgreSQL ``COPY`` output, one JSON object per line
-    ``{"u": uuid, "v": version, "p": area code, "a": answers}``, with their number of lines.
+) -> Iterator[bytes]:
+    """Yield batches of whole rows of PostgreSQL ``COPY`` output, one JSON object per row
+    ``{"u": uuid, "v": version, "p": area code, "a": answers}``.
 
-    The answers' JSON text passes unchanged: CSV format with control characters as quote and
-    delimiter (JSON text never holds them raw), and line breaks between JSON tokens turned
-    into spaces (JSON strings never hold them raw either), so each submission is one line.
+    CSV format with control characters as quote and delimiter, which JSON text never holds
+    raw, so the answers' JSON passes unchanged and each row is one line; only a row whose JSON
+    has a line break between its tokens comes quoted (:func:`_json_rows` reads it).
     """
     plain = _answers_query(questionnaire_id, statuses, round_id)
-    line = func.translate(
-        cast(
-            func.json_build_object(
-                "u",
-                plain.selected_columns[0],
-                "v",
-                plain.selected_columns[1],
-                "p",
-                plain.selected_columns[3],
-                "a",
-                Submission.answers,
-            ),
-            Text,
+    row = cast(
+        func.json_build_object(
+            "u",
+            plain.selected_columns[0],
+            "v",
+            plain.selected_columns[1],
+            "p",
+            plain.selected_columns[3],
+            "a",
+            Submission.answers,
         ),
-        "\n\r",
-        "  ",
+        Text,
     )
-    query = plain.with_only_columns(line, maintain_column_froms=True)
+    query = plain.with_only_columns(row, maintain_column_froms=True)
     connection = db.session.connection()
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     driver = connection.connection.driver_connection
     assert driver is not None  # a live connection always has its driver's
     pending = bytearray()
-    count = 0
+    lines = quotes = 0
     with (
         driver.cursor() as cursor,
         cursor.copy(
@@ -296,20 +294,30 @@ def stream_lines(
         for block in copy:
             start = len(pending)
             pending += block
-            count += pending.count(b"\n", start)
-            if count >= batch:
-                yield bytes(pending), count
+            lines += pending.count(b"\n", start)
+            quotes += pending.count(b"\x01", start)
+            # Cut only between rows: after a line end, outside a quoted value.
+            if lines >= batch and not quotes % 2 and pending.endswith(b"\n"):
+                yield bytes(pending)
                 pending.clear()
-                count = 0
+                lines = quotes = 0
     if pending:
-        yield bytes(pending), count
+        yield bytes(pending)
+
+
+def _json_rows(data: bytes) -> list[bytes]:
+    """The JSON text of each row of a :func:`stream_lines` batch."""
+    if b"\x01" not in data:
+        return data.split(b"\n")[:-1]
+    reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter="\x02", quotechar="\x01")
+    return [fields[0].encode("utf-8") for fields in reader]
 
 
 def _general_batch(data: bytes) -> list[tuple[str, str, Any, int | None]]:
-    """The lines of :func:`stream_lines` as :func:`stream_answers` gives its rows."""
+    """The rows of a :func:`stream_lines` batch as :func:`stream_answers` gives them."""
     out = []
-    for line in data.splitlines():
-        row = orjson.loads(line)
+    for text in _json_rows(data):
+        row = orjson.loads(text)
         answers = row["a"]
         out.append((row["u"], row["v"], unseal(answers) if answers else {}, _psu(row["p"])))
     return out
@@ -325,20 +333,23 @@ def _tables(
     """Each batch's tables and its number of submissions.
 
     On PostgreSQL the answers are parsed into Arrow by pyarrow's JSON reader
-    (:mod:`.arrow_columns`); a batch with a value that route does not take, the women's module
-    (decrypted in Python), and other databases go through :mod:`.columns`.
+    (:mod:`.arrow_columns`); a batch with a value that route does not take or a row on several
+    lines, the women's module (decrypted in Python), and other databases go through
+    :mod:`.columns`.
     """
     schema = answers_schema(layout) if not options.include_women else None
     if schema is None or db.session.get_bind().dialect.name != "postgresql":
         for batch in stream_answers(questionnaire_id, options.statuses, round_id=round_id):
             yield batch_tables(layout, schemas, batch), len(batch)
         return
-    for data, count in stream_lines(questionnaire_id, options.statuses, round_id=round_id):
-        lines = read_lines(data, schema)
+    for data in stream_lines(questionnaire_id, options.statuses, round_id=round_id):
+        lines = None if b"\x01" in data else read_lines(data, schema)
         tables = None if lines is None else arrow_batch_tables(layout, schemas, lines)
-        if tables is None:
-            tables = batch_tables(layout, schemas, _general_batch(data))
-        yield tables, count
+        if tables is not None and lines is not None:
+            yield tables, lines.num_rows
+            continue
+        batch = _general_batch(data)
+        yield batch_tables(layout, schemas, batch), len(batch)
 
 
 def count_submissions(

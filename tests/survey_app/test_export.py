@@ -279,3 +279,22 @@ def test_spss_rows_match_the_csv_rows(app, survey, tmp_path) -> None:  # noqa: A
     assert list(spss["hh_id"]) == list(text["hh_id"])
     assert list(spss["weight_final"]) == list(text["weight_final"])
     assert list(spss["questionnaire_version"]) == list(text["questionnaire_version"])
+
+
+def test_answers_stored_on_several_lines_export_the_same(app, survey, tmp_path) -> None:  # noqa: ANN001
+    import json
+
+    from sqlalchemy import text
+
+    run_export(app, "csv", tmp_path / "one_line", statuses=("approved", "submitted"))
+    with app.app_context():
+        db.session.execute(
+            text("UPDATE submission SET answers = :answers WHERE uuid = :uuid"),
+            {"answers": json.dumps(HOUSEHOLD, indent=1), "uuid": survey["approved"]},
+        )
+        db.session.commit()
+    run_export(app, "csv", tmp_path / "lines", statuses=("approved", "submitted"))
+    for name in ("household.csv", "member.csv"):
+        assert (tmp_path / "lines" / name).read_bytes() == (
+            tmp_path / "one_line" / name
+        ).read_bytes()
