@@ -60,6 +60,7 @@ def test_department_enters_a_ratio_from_its_counts_and_labour_approves(app, clie
             select(AuditLog.action).where(
                 AuditLog.object_type == "indicator_value", AuditLog.object_id == str(figure.id)
             )
+            .order_by(AuditLog.id)
         ).all()
     assert actions == ["indicator.create", "indicator.approved"]
 
