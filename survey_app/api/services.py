@@ -58,10 +58,12 @@ def issue_token(user: User) -> str:
     return token
 
 
-# Token look-ups are kept this long per process: a token revoked, or a user deactivated or
-# given another role, in another process (another gunicorn worker, the command line) is
-# honoured there within this time; in the process that made the change at once (below).
-DEFAULT_TOKEN_CACHE_SECONDS = 5.0
+# Token look-ups may be kept this long per process (``TOKEN_CACHE_SECONDS``). Off by default: a
+# token revoked, or a user deactivated or given another role, must stop working at once in every
+# gunicorn worker, and a cached look-up is honoured in another process until it expires (in the
+# process that made the change it is forgotten at once, below). An operator who accepts that
+# delay for throughput may set a few seconds.
+DEFAULT_TOKEN_CACHE_SECONDS = 0.0
 TOKEN_CACHE_KEY = "gesurvey.api_tokens"
 _MAX_CACHED_TOKENS = 10_000
 _CHANGED = "gesurvey.tokens_changed"
@@ -94,9 +96,9 @@ def _compiled_token_statement(dialect: Dialect) -> DriverStatement:
 def user_for_token(token: str) -> TokenUser | None:
     """The active user a token belongs to, or None for an unknown, revoked or inactive one.
 
-    A found user is kept for ``TOKEN_CACHE_SECONDS`` (default 5) in this process, so most API
-    requests cost no statement for their token; unknown tokens are not kept (a token just
-    issued elsewhere works at once).
+    With ``TOKEN_CACHE_SECONDS`` above 0 (default 0: every request looks its token up, so a
+    revocation works at once everywhere) a found user is kept that long in this process;
+    unknown tokens are never kept (a token just issued elsewhere works at once).
     """
     if not token or len(token) > 200:
         return None
@@ -117,9 +119,11 @@ def user_for_token(token: str) -> TokenUser | None:
         cache.pop(digest, None)
         return None
     user = TokenUser(user_id, username, role, language)
+    seconds = float(current_app.config.get("TOKEN_CACHE_SECONDS", DEFAULT_TOKEN_CACHE_SECONDS))
+    if seconds <= 0:
+        return user
     if len(cache) >= _MAX_CACHED_TOKENS:
         cache.clear()
-    seconds = float(current_app.config.get("TOKEN_CACHE_SECONDS", DEFAULT_TOKEN_CACHE_SECONDS))
     cache[digest] = (now + seconds, user)
     return user
 

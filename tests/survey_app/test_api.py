@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from survey_app import create_app
 from survey_app.api.models import ApiToken, SubmissionConflict, SubmissionReceipt
@@ -56,6 +56,22 @@ def test_unknown_or_revoked_token_gets_401(app, client, runner, token) -> None: 
     newer = runner.invoke(["users", "token", "enum178"]).output.strip()
     assert client.get("/api/v1/assignments", headers=bearer(token)).status_code == 401
     assert client.get("/api/v1/assignments", headers=bearer(newer)).status_code == 200
+
+
+def test_a_token_revoked_or_a_user_deactivated_elsewhere_stops_working_at_once(
+    app, client, token
+) -> None:  # noqa: ANN001
+    """A revocation made by another process (another gunicorn worker, an operator's SQL) is
+    not seen by this process's session events, yet the next request is refused."""
+    assert client.get("/api/v1/assignments", headers=bearer(token)).status_code == 200
+    users, tokens = User.__table__, ApiToken.__table__
+    with app.app_context(), db.engine.begin() as elsewhere:
+        elsewhere.execute(update(users).where(users.c.username == "enum178").values(active=False))
+    assert client.get("/api/v1/assignments", headers=bearer(token)).status_code == 401
+    with app.app_context(), db.engine.begin() as elsewhere:
+        elsewhere.execute(update(users).where(users.c.username == "enum178").values(active=True))
+        elsewhere.execute(update(tokens).values(revoked_at=func.now()))
+    assert client.get("/api/v1/assignments", headers=bearer(token)).status_code == 401
 
 
 def test_token_is_stored_hashed_only(app, token) -> None:  # noqa: ANN001
