@@ -57,9 +57,8 @@ def test_department_enters_a_ratio_from_its_counts_and_labour_approves(app, clie
     assert figure.status == "approved" and figure.approved_at is not None
     with app.app_context():
         actions = db.session.scalars(
-            select(AuditLog.action).where(
-                AuditLog.object_type == "indicator_value", AuditLog.object_id == str(figure.id)
-            )
+            select(AuditLog.action)
+            .where(AuditLog.object_type == "indicator_value", AuditLog.object_id == str(figure.id))
             .order_by(AuditLog.id)
         ).all()
     assert actions == ["indicator.create", "indicator.approved"]
