@@ -62,6 +62,8 @@ class _Formats:
     def __init__(self, book: Any) -> None:
         self.book = book
         self.made: dict[tuple[tuple[str, Any], ...], Any] = {}
+        #: Value cells' formats by flag, column kind and content (:func:`_cell_format`).
+        self.cells: dict[tuple[str | None, str, str], Any] = {}
 
     def get(self, **properties: Any) -> Any:
         if not properties:
@@ -212,16 +214,14 @@ def _write_value(
     sheet: Any, r: int, j: int, value: Any, flag: str | None, kind: str, formats: _Formats
 ) -> None:
     """One value cell: a number with its display format, a text, or ``*`` when suppressed."""
-    fill = {"bg_color": _STATUS_FILLS[flag]} if flag in _STATUS_FILLS else {}
     if flag == SUPPRESSED:
-        sheet.write_string(r, j, "*", formats.get(align="right", **fill))
+        sheet.write_string(r, j, "*", _cell_format(formats, flag, kind, "star"))
         return
-    base_kind = "ci" if kind in ("ci_low", "ci_high") else kind
     if kind in ("ci_low", "ci_high"):
         value = None if value is None else value[0 if kind == "ci_low" else 1]
     value = _number(value)
-    if isinstance(value, str) or base_kind == "text":
-        style = formats.get(text_wrap=True, valign="top", **fill)
+    if isinstance(value, str) or kind == "text":
+        style = _cell_format(formats, flag, kind, "text")
         if value is None:
             sheet.write_blank(r, j, None, style)
         elif isinstance(value, str):
@@ -230,15 +230,36 @@ def _write_value(
             _write_number(sheet, r, j, value, style)
         return
     if value is None:
-        if fill:
-            sheet.write_blank(r, j, None, formats.get(**fill))
+        if flag in _STATUS_FILLS:
+            sheet.write_blank(r, j, None, _cell_format(formats, flag, kind, "blank"))
         return
-    fmt = _FORMATS.get(base_kind, "General")
-    if flag == PARENTHESES:
-        fmt = f'"("{fmt}")"'
-    elif flag == GPI_FLAG:
-        fmt = f'{fmt}" †"'
-    _write_number(sheet, r, j, value, formats.get(num_format=fmt, **fill))
+    _write_number(sheet, r, j, value, _cell_format(formats, flag, kind, "number"))
+
+
+def _cell_format(formats: _Formats, flag: str | None, kind: str, what: str) -> Any:
+    """The format of a value cell by its flag, column kind and content (``star``, ``text``,
+    ``blank``, ``number``), looked up once per combination: a sheet of every commune's
+    figures has millions of cells but a handful of formats."""
+    key = (flag, kind, what)
+    made = formats.cells.get(key)
+    if made is not None:
+        return made
+    fill = {"bg_color": _STATUS_FILLS[flag]} if flag in _STATUS_FILLS else {}
+    if what == "star":
+        made = formats.get(align="right", **fill)
+    elif what == "text":
+        made = formats.get(text_wrap=True, valign="top", **fill)
+    elif what == "blank":
+        made = formats.get(**fill)
+    else:
+        fmt = _FORMATS.get("ci" if kind in ("ci_low", "ci_high") else kind, "General")
+        if flag == PARENTHESES:
+            fmt = f'"("{fmt}")"'
+        elif flag == GPI_FLAG:
+            fmt = f'{fmt}" †"'
+        made = formats.get(num_format=fmt, **fill)
+    formats.cells[key] = made
+    return made
 
 
 def _write_number(sheet: Any, r: int, j: int, value: Any, style: Any) -> None:
