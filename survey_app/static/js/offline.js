@@ -405,13 +405,57 @@
 
   /* ---------------------------------------------------------------- interview */
 
+  /* The last change of each open interview, kept synchronously in the tab's sessionStorage until
+     IndexedDB has committed it: an IndexedDB write is asynchronous, and a reload right after a
+     keystroke can abort it, so without this the last answer could be lost. One key per
+     interview, removed as soon as its write is committed (and by the logout wipe). */
+  const JOURNAL_PREFIX = "gesurvey:journal:";
+
+  function journalWrite(uuid, entry) {
+    try {
+      root.sessionStorage.setItem(JOURNAL_PREFIX + uuid, JSON.stringify(entry));
+    } catch (err) {
+      /* storage full or disabled: IndexedDB alone */
+    }
+  }
+
+  function journalRead(uuid) {
+    try {
+      return JSON.parse(root.sessionStorage.getItem(JOURNAL_PREFIX + uuid) || "null");
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function journalDrop(uuid, seq) {
+    const entry = journalRead(uuid);
+    if (entry && (seq === undefined || entry.seq === seq)) {
+      try {
+        root.sessionStorage.removeItem(JOURNAL_PREFIX + uuid);
+      } catch (err) {
+        /* nothing kept */
+      }
+    }
+  }
+
+  /* A change the journal holds that IndexedDB did not get before the page went away. */
+  async function recoverJournal(draft) {
+    const entry = journalRead(draft.uuid);
+    if (!entry) return;
+    if (!draft.saved_at || !entry.saved_at || entry.saved_at >= draft.saved_at) {
+      for (const name of ["answers", "page", "row", "paradata", "saved_at"]) draft[name] = entry[name];
+      await Outbox.put("drafts", draft.uuid, draft);
+    }
+    journalDrop(draft.uuid);
+  }
+
   /* The interview's draft in IndexedDB. Each change is written at once from the draft held in
-     memory (no read first), so the write is issued in the same task as the keystroke and a
-     reload right after typing finds it. */
+     memory (no read first), with the journal above covering the moment until it commits. */
   class IdbDraftStore {
     constructor(draft) {
       this.draft = draft;
       this.pending = Promise.resolve();
+      this.seq = 0;
     }
 
     async get() {
@@ -426,7 +470,13 @@
       current.row = record.row;
       current.paradata = record.paradata;
       current.saved_at = record.saved_at;
-      this.pending = Outbox.put("drafts", uuid, current).catch(() => {});
+      this.seq += 1;
+      const seq = this.seq;
+      journalWrite(uuid, { seq, answers: current.answers, page: current.page, row: current.row,
+        paradata: current.paradata, saved_at: current.saved_at });
+      this.pending = Outbox.put("drafts", uuid, current)
+        .then(() => journalDrop(uuid, seq))
+        .catch(() => {});
     }
 
     async put(uuid, record) {
@@ -486,6 +536,7 @@
       problem(t("missingForm"));
       return;
     }
+    await recoverJournal(draft);
     const element = doc.getElementById("gesurvey-form");
     const store = new IdbDraftStore(draft);
     if (draft.review_comment) {

@@ -140,7 +140,22 @@
     return count;
   }
 
+  /* The offline interview page's journal of not yet committed changes (offline.js). */
+  function dropJournals() {
+    try {
+      const keys = [];
+      for (let i = 0; i < root.sessionStorage.length; i += 1) {
+        const key = root.sessionStorage.key(i);
+        if (key && key.startsWith("gesurvey:journal:")) keys.push(key);
+      }
+      for (const key of keys) root.sessionStorage.removeItem(key);
+    } catch (err) {
+      /* storage disabled: nothing kept */
+    }
+  }
+
   async function wipeSensitive() {
+    dropJournals();
     for (const [key] of localSensitiveDrafts()) root.localStorage.removeItem(key);
     if (Outbox) await Outbox.wipeUnsentSensitive();
   }

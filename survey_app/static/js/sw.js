@@ -9,7 +9,7 @@
  */
 "use strict";
 
-const CACHE = "gesurvey-v8";
+const CACHE = "gesurvey-v9";
 const UNAVAILABLE = "/collect/offline/unavailable";
 const PRECACHE = [
   "/collect/offline/",
