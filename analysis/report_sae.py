@@ -7,7 +7,10 @@ should see that choice, not only the gender database, so the report carries it a
 
 - ``SAE.1``: every district, indicator and sex, side by side (workbook and PDF);
 - ``SAE.2``: every commune the same way (workbook and CSV only: a few thousand rows, which on
-  paper would be a hundred pages);
+  paper would be a hundred pages), up to :data:`WORKBOOK_COMMUNE_ROWS` rows; past that (a
+  survey far larger than a province's) the commune rows stay in ``small_areas.csv`` alone,
+  since a sheet of hundreds of thousands of rows is of no use to a reader and would cost most
+  of the report's time and memory;
 - ``SAE.3``: per indicator and sex, how many communes publish the direct estimate, the model
   or nothing, with the median CV and shrinkage (workbook and PDF).
 
@@ -29,10 +32,14 @@ from analysis.sae import ESTIMATOR_NOTES, REASONS
 from analysis.tables import SUPPRESSED, Column, Row, TableResult, text
 from questionnaires.plans import TablePlan
 
-__all__ = ["SAE_TABLE_IDS", "small_area_tables"]
+__all__ = ["SAE_TABLE_IDS", "WORKBOOK_COMMUNE_ROWS", "small_area_tables"]
 
 #: The ids of the small-area tables, in report order.
 SAE_TABLE_IDS = ("SAE.1", "SAE.2", "SAE.3")
+
+#: Most commune rows the workbook's ``SAE.2`` holds (Lạng Sơn's ~200 communes × the catalogue's
+#: commune indicators × sex are under 10,000); more stay in ``small_areas.csv`` only.
+WORKBOOK_COMMUNE_ROWS = 20_000
 
 _WORDS: dict[str, dict[str, str]] = {
     "title_district": {
@@ -81,6 +88,12 @@ _WORDS: dict[str, dict[str, str]] = {
     "note_communes": {
         "vi": "Số liệu của từng xã: bảng SAE.2 trong tệp Excel và tệp small_areas.csv.",
         "en": "Each commune's figures: table SAE.2 in the workbook and small_areas.csv.",
+    },
+    "note_communes_csv": {
+        "vi": "Số liệu của từng xã: tệp small_areas.csv ({rows} dòng, quá nhiều cho một trang "
+        "tính nên không có bảng SAE.2).",
+        "en": "Each commune's figures: small_areas.csv ({rows} rows, too many for a worksheet, "
+        "so there is no table SAE.2).",
     },
 }
 
@@ -239,7 +252,9 @@ def small_area_tables(
     commune summary) from the side-by-side table of :func:`analysis.sae.small_area_estimates`.
 
     ``SAE.2`` is marked ``extra["pdf"] = False``: the report leaves it out of the PDFs (the
-    commune summary ``SAE.3`` stands for it there). Tables with no row are not returned.
+    commune summary ``SAE.3`` stands for it there); past :data:`WORKBOOK_COMMUNE_ROWS` commune
+    rows it is not made at all and ``SAE.3``'s note sends the reader to ``small_areas.csv``.
+    Tables with no row are not returned.
     """
     from analysis.synthetic.frame import load_districts
 
@@ -262,7 +277,7 @@ def small_area_tables(
         ("SAE.2", "commune", "title_commune"),
     ):
         part = frame[frame["level"] == level]
-        if not len(part):
+        if not len(part) or (level == "commune" and len(part) > WORKBOOK_COMMUNE_ROWS):
             continue
         rows = _area_rows(part, plan, lang, names, departments)
         tables.append(
@@ -295,7 +310,12 @@ def small_area_tables(
                 sorted({d for row in rows for d in row.values["_departments"]}),
                 columns,
                 rows,
-                [_w("note_communes", lang), *notes],
+                [
+                    _w("note_communes", lang)
+                    if len(communes) <= WORKBOOK_COMMUNE_ROWS
+                    else _w("note_communes_csv", lang, rows=len(communes)),
+                    *notes,
+                ],
                 source,
                 extra={"small_areas": "summary"},
             )

@@ -333,6 +333,23 @@ def _sheet_rows(sheet) -> dict[tuple[str, str], list]:
     return rows
 
 
+def test_past_the_workbook_limit_commune_figures_stay_in_the_csv(report, monkeypatch):
+    """A survey with more commune rows than a worksheet should hold gets no SAE.2: SAE.1 and
+    the summary SAE.3 remain, and SAE.3's note sends the reader to small_areas.csv."""
+    from analysis import report_sae
+
+    out, _ = report
+    areas = read_small_area_csv(out / "small_areas.csv")
+    communes = int((areas["level"] == "commune").sum())
+    plan = load_plan(bundled_plan_path())
+    assert [t.id for t in report_sae.small_area_tables(areas, plan, "vi")] == list(SAE_TABLE_IDS)
+    monkeypatch.setattr(report_sae, "WORKBOOK_COMMUNE_ROWS", communes - 1)
+    for lang, words in (("vi", f"small_areas.csv ({communes} dòng"), ("en", f"({communes} rows")):
+        tables = report_sae.small_area_tables(areas, plan, lang)
+        assert [t.id for t in tables] == ["SAE.1", "SAE.3"]
+        assert words in tables[1].notes[0] and "SAE.2" in tables[1].notes[0]
+
+
 def test_small_area_figures_side_by_side_in_the_workbook_and_the_pdf(report, pdf_text):
     """SAE.1 (districts) and SAE.2 (communes) carry small_areas.csv's figures cell by cell on
     the report's scale, with Vietnamese headings; SAE.3 counts the communes' estimators; the PDF
