@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from questionnaires.errors import GesurveyError
 from questionnaires.tidy import Column, TidyLayout, UnitTable
 
 from ..security.sealing import SEALED
@@ -32,8 +33,18 @@ _FLOAT = pa.float64()
 _REFUSED = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError)
 
 
-class _Conflict(Exception):
-    """Two uses of one JSON key need different Arrow types."""
+class _Conflict(GesurveyError):
+    """Two uses of one JSON key need different Arrow types (never reaches a user: the batch
+    then goes the general route)."""
+
+    code = "arrow_schema_conflict"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"the answers' key {name!r} needs two different column types",
+            f"khóa {name!r} của câu trả lời cần hai kiểu cột khác nhau",
+            where=name,
+        )
 
 
 def _put(fields: dict[str, Any], name: str, value: Any) -> None:
@@ -132,8 +143,17 @@ def _design(layout: TidyLayout, answers: dict[str, pa.Array], area: pa.Array) ->
     return out
 
 
-class _Irregular(Exception):
-    """A value the Arrow route does not handle: build the batch with :mod:`.columns`."""
+class _Irregular(GesurveyError):
+    """A value the Arrow route does not handle: build the batch with :mod:`.columns` (never
+    reaches a user)."""
+
+    code = "arrow_irregular"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a value the Arrow route does not handle",
+            "một giá trị mà đường Arrow không xử lý được",
+        )
 
 
 def _fields(container: pa.StructArray) -> dict[str, pa.Array]:
@@ -145,7 +165,7 @@ def _multi(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: whether answered, and the chosen codes with their row numbers."""
     flat = pc.list_flatten(values)
     if flat.null_count:
-        raise _Irregular
+        raise _Irregular()
     parents = pc.list_parent_indices(values).to_numpy()
     return values.is_valid().to_numpy(zero_copy_only=False), flat.to_numpy(), parents
 
@@ -163,7 +183,7 @@ def _column(column: Column, fields: dict[str, pa.Array], multi: dict[str, Any], 
         return _fields(values)[column.grid_row]  # type: ignore[index]
     if column.source == "multi_text":
         if pc.list_flatten(values).null_count:
-            raise _Irregular
+            raise _Irregular()
         return pc.binary_join(values.cast(pa.list_(pa.string())), " ")
     if column.source == "multi_dummy":
         answers = multi.get(column.question_id)

@@ -173,6 +173,16 @@ def _column_values(
         raise ValueTooLarge(column.name, huge) from None
 
 
+def _id_array(name: str, values: list[Any], column: Column) -> pa.Array:
+    """An id column (household number, PSU, …), with the clear error for a number past 64 bits
+    (such as '1E100' typed as a household number) instead of pyarrow's OverflowError."""
+    try:
+        return pa.array(values, type=_arrow_type(column))
+    except OverflowError:
+        huge = next(v for v in values if isinstance(v, int) and not -(2**63) <= v < 2**63)
+        raise ValueTooLarge(name, huge) from None
+
+
 def _children(layout: TidyLayout, table: UnitTable) -> list[UnitTable]:
     depth = len(table.groups)
     return [
@@ -250,7 +260,7 @@ def batch_tables(
     ]
     top = layout.tables[0]
     ids = {
-        column.name: pa.array([key.get(column.name) for key in keys], type=_arrow_type(column))
+        column.name: _id_array(column.name, [key.get(column.name) for key in keys], column)
         for column in top.columns
         if column.source == "id"
     }
