@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from ..security.sealing import unseal
 from .arrow_columns import answers_schema, arrow_batch_tables, read_lines
 from .columns import ValueTooLarge, arrow_schema, batch_tables
 from .paradata import write_paradata
+from .read_ahead import read_ahead
 from .round_column import add_round, with_round_column
 from .writers import FORMATS, TableWriter, open_writer
 
@@ -256,13 +258,16 @@ def stream_lines(
     statuses: Sequence[str],
     batch: int = BATCH,
     round_id: int | None = None,
-) -> Iterator[bytes]:
+) -> Generator[bytes, None, None]:
     """Yield batches of whole rows of PostgreSQL ``COPY`` output, one JSON object per row
     ``{"u": uuid, "v": version, "p": area code, "a": answers}``.
 
     CSV format with control characters as quote and delimiter, which JSON text never holds
     raw, so the answers' JSON passes unchanged and each row is one line; only a row whose JSON
-    has a line break between its tokens comes quoted (:func:`_json_rows` reads it).
+    has a line break between its tokens comes quoted (:func:`_json_rows` reads it). A thread
+    reads the next batches while the caller parses this one (:func:`.read_ahead.read_ahead`):
+    the session's connection is the thread's until the returned iterator is exhausted or
+    closed, so close it before any other use of the session.
     """
     plain = _answers_query(questionnaire_id, statuses, round_id)
     row = cast(
@@ -283,14 +288,18 @@ def stream_lines(
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     driver = connection.connection.driver_connection
     assert driver is not None  # a live connection always has its driver's
+    copy_sql = f"COPY ({sql}) TO STDOUT (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
+    return read_ahead(_copy_batches(driver, copy_sql, batch))
+
+
+def _copy_batches(driver: Any, copy_sql: str, batch: int) -> Iterator[bytes]:
+    """The output of copy_sql on the psycopg connection driver, cut after about batch rows.
+
+    Uses only the driver connection (no session, no app context), so it runs in a thread.
+    """
     pending = bytearray()
     lines = quotes = 0
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(
-            f"COPY ({sql}) TO STDOUT (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
-        ) as copy,
-    ):
+    with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
         for block in copy:
             start = len(pending)
             pending += block
@@ -329,7 +338,7 @@ def _tables(
     options: ExportOptions,
     questionnaire_id: str,
     round_id: int,
-) -> Iterator[tuple[dict[str, Any], int]]:
+) -> Generator[tuple[dict[str, Any], int], None, None]:
     """Each batch's tables and its number of submissions.
 
     On PostgreSQL the answers are parsed into Arrow by pyarrow's JSON reader
@@ -342,14 +351,16 @@ def _tables(
         for batch in stream_answers(questionnaire_id, options.statuses, round_id=round_id):
             yield batch_tables(layout, schemas, batch), len(batch)
         return
-    for data in stream_lines(questionnaire_id, options.statuses, round_id=round_id):
-        lines = None if b"\x01" in data else read_lines(data, schema)
-        tables = None if lines is None else arrow_batch_tables(layout, schemas, lines)
-        if tables is not None and lines is not None:
-            yield tables, lines.num_rows
-            continue
-        batch = _general_batch(data)
-        yield batch_tables(layout, schemas, batch), len(batch)
+    # Closed here whatever happens, so the reader thread is gone before the session is used.
+    with closing(stream_lines(questionnaire_id, options.statuses, round_id=round_id)) as blocks:
+        for data in blocks:
+            lines = None if b"\x01" in data else read_lines(data, schema)
+            tables = None if lines is None else arrow_batch_tables(layout, schemas, lines)
+            if tables is not None and lines is not None:
+                yield tables, lines.num_rows
+                continue
+            batch = _general_batch(data)
+            yield batch_tables(layout, schemas, batch), len(batch)
 
 
 def count_submissions(
@@ -434,6 +445,7 @@ def export_submissions(
             continue
         writers: dict[str, TableWriter] = {}
         schemas = {table.name: arrow_schema(table) for table in layout.tables}
+        batches = _tables(layout, schemas, options, questionnaire.id, survey_round.id)
         try:
             for table in layout.tables:
                 path = folder / f"{table.name}.{options.format}"
@@ -441,7 +453,6 @@ def export_submissions(
                     options.format, path, with_round_column(table), options.lang
                 )
                 result.rows[table.name] = 0
-            batches = _tables(layout, schemas, options, questionnaire.id, survey_round.id)
             while True:
                 try:
                     tables, count = next(batches)
@@ -462,6 +473,7 @@ def export_submissions(
                 if progress is not None:
                     progress(count)
         finally:
+            batches.close()  # stops the reading (and its thread) when a writer failed
             for writer in writers.values():
                 writer.close()
         result.files.extend(w.path for w in writers.values())
