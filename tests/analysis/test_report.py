@@ -242,8 +242,10 @@ def test_command_writes_an_english_report_and_tolerates_missing_tables(
         (partial / f"women{suffix}").unlink()
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        cli, ["analyze", "report", str(partial), "--out", str(out), "--lang", "en", "--no-pdf"]
-    )
+        cli,
+        ["analyze", "report", str(partial), "--out", str(out), "--lang", "en", "--no-pdf",
+         "--small-areas", "I1.1"],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert f"Wrote {len(plan_tables)} tables" in result.output
     book = load_workbook(out / "report_en.xlsx")
