@@ -17,13 +17,14 @@ One run writes, into the output folder:
 
 from __future__ import annotations
 
+import atexit
 import csv
 import io
 import json
 import math
-import os
 import pickle
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -359,13 +360,20 @@ class _PdfWriter:
         self.start = start
         self.process: subprocess.Popen[bytes] | None = None
         self.errors: Any = None
-        self.files: list[Path] = []
+        #: The pickles' own temporary folder, removed however the report ends.
+        self.folder: Path | None = None
+        self.sent = 0
 
     def __enter__(self) -> _PdfWriter:
         if self.start:
+            self.folder = Path(tempfile.mkdtemp(prefix="gesurvey_pdf_"))
+            # An exit that skips ``__exit__`` (an interpreter ending on an unhandled signal
+            # handler's SystemExit, or a caller not using ``with``) still removes it; a process
+            # killed outright leaves it to the PDF process, which removes it when its input ends.
+            atexit.register(self._remove_folder)
             self.errors = tempfile.TemporaryFile()
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _PDF_WORKER],
+                [sys.executable, "-c", _PDF_WORKER, str(self.folder)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=self.errors,
@@ -389,12 +397,12 @@ class _PdfWriter:
             self._send("write", (jobs, lang, notes))
 
     def _send(self, kind: str, payload: Any) -> None:
-        if self.process is None:
+        if self.process is None or self.folder is None:
             return
-        handle, name = tempfile.mkstemp(prefix="gesurvey_pdf_", suffix=".pickle")
-        with os.fdopen(handle, "wb") as file:
+        self.sent += 1
+        name = str(self.folder / f"{self.sent}_{kind}.pickle")
+        with open(name, "wb") as file:
             pickle.dump(payload, file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.files.append(Path(name))
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps([kind, name]).encode() + b"\n")
         self.process.stdin.flush()
@@ -416,22 +424,28 @@ class _PdfWriter:
             )
 
     def __exit__(self, kind: object, *exc: object) -> None:
-        if self.process is not None:
-            if self.process.poll() is None and kind is not None:
-                self.process.kill()  # the report failed: its PDFs are not wanted
-            if self.process.stdin is not None and not self.process.stdin.closed:
-                self.process.stdin.close()
-            self.process.wait()
-            self.errors.close()
-        for path in self.files:
-            path.unlink(missing_ok=True)
+        try:
+            if self.process is not None:
+                if self.process.poll() is None and kind is not None:
+                    self.process.kill()  # the report failed: its PDFs are not wanted
+                if self.process.stdin is not None and not self.process.stdin.closed:
+                    self.process.stdin.close()
+                self.process.wait()
+                self.errors.close()
+        finally:
+            self._remove_folder()
+            atexit.unregister(self._remove_folder)
+
+    def _remove_folder(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 #: The PDF process: the parent's import path on the first line of its input, then one line per
-#: request (:func:`analysis.report_pdf.pdf_worker`).
+#: request (:func:`analysis.report_pdf.pdf_worker`); its argument is the pickles' folder.
 _PDF_WORKER = (
     "import json, sys; sys.path[:0] = json.loads(sys.stdin.readline()); "
-    "from analysis.report_pdf import pdf_worker; pdf_worker()"
+    "from analysis.report_pdf import pdf_worker; pdf_worker(*sys.argv[1:])"
 )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import math
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -582,26 +583,40 @@ def write_pdfs(
     return [write_pdf(tables, path, title, lang, notes, rendered) for tables, path, title in jobs]
 
 
-def pdf_worker() -> None:
+def pdf_worker(folder: str | None = None) -> None:
     """The report's PDF process (:class:`analysis.report._PdfWriter`): load reportlab and the
     fonts at once, then serve the requests read from standard input, one a line: ``["render",
     file]`` lays out the pickled tables (tables, title, language) ahead of time, ``["write",
     file]`` writes the pickled PDFs (jobs, language, notes) with the tables laid out so far.
 
-    Each file is written by the report process itself, in its own temporary folder, just
-    before it names it here (pickle is only ever read from that trusted source).
+    Each file is written by the report process itself, in its own temporary ``folder``, just
+    before it names it here (pickle is only ever read from that trusted source). A file is
+    deleted once read, and the folder when the input ends, so a report process killed
+    outright (which cannot clean up) leaves nothing behind in the temporary directory.
     """
+    import shutil
+    import sys
+
+    try:
+        _serve(sys.stdin)
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _serve(requests: Any) -> None:
+    """:func:`pdf_worker`'s requests, one JSON line each."""
     import json
     import pickle
-    import sys
 
     register_fonts()
     rendered: dict[str, bytes] = {}
     drawn: dict[str, TableResult] = {}
-    for line in sys.stdin:
+    for line in requests:
         kind, name = json.loads(line)
         with open(name, "rb") as handle:
             payload = pickle.load(handle)
+        os.unlink(name)
         if kind == "render":
             tables, title, lang = payload
             for table in tables:

@@ -419,3 +419,44 @@ def test_small_area_figures_side_by_side_in_the_workbook_and_the_pdf(report, pdf
     )
     assert shown in flat
     assert "γ, hệ số co, = A / (A + D)" in flat
+
+
+def _one_table():
+    from analysis.tables import Column, Row, TableResult
+
+    return TableResult(
+        "X.1", "A table", [], [Column("n", "n", "n")], [Row("All", {"n": 3}, {})], ["A note."]
+    )
+
+
+def test_pdf_pickles_are_removed_when_the_report_fails(tmp_path, monkeypatch):
+    """The tables handed to the PDF process go through a temporary folder of the report's own,
+    removed even when the report fails half-way (they were once left in /tmp)."""
+    import tempfile
+
+    from analysis.report import _PdfWriter
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(RuntimeError), _PdfWriter(start=True) as pdfs:
+        pdfs.render([_one_table()], "Title", "en")
+        assert pdfs.folder is not None and pdfs.folder.parent == tmp_path
+        raise RuntimeError("the report failed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_pdf_process_removes_the_pickles_when_its_input_ends(tmp_path, monkeypatch):
+    """A report process killed outright cleans up nothing: its PDF process, whose input then
+    ends, deletes each pickle once read and the folder at the end."""
+    import io
+    import pickle
+    import sys
+
+    from analysis.report_pdf import pdf_worker
+
+    folder = tmp_path / "gesurvey_pdf_x"
+    folder.mkdir()
+    request = folder / "1_render.pickle"
+    request.write_bytes(pickle.dumps(([_one_table()], "Title", "en")))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(["render", str(request)]) + "\n"))
+    pdf_worker(str(folder))
+    assert not folder.exists()
