@@ -26,6 +26,7 @@ import pandas as pd
 
 from questionnaires.codes import MISSING_CODES
 from questionnaires.model import Question, Questionnaire
+from questionnaires.selection import selection_off
 
 __all__ = [
     "CHECKS",
@@ -118,8 +119,12 @@ def interview_quality(
     ``interviews`` has ``submission_uuid``, ``enumerator``, ``started_at``, ``ended_at``;
     ``answers`` gives each interview's answers in the same order; ``questions`` (the paradata
     table: ``submission_uuid``, ``question_id``, ``visits``) tells which questions were shown,
-    for the share of optional questions skipped (NaN without it).
+    for the share of optional questions skipped (NaN without it). ``selection_off`` is 1 where
+    a household's recorded selection is not the Kish grid's (a person picked by hand, or an
+    override whose reason the supervisor should hear), 0 where it is, NaN where it cannot be
+    told (no selection rule, unanswered, no one eligible).
     """
+    rule = questionnaire.selection
     blocks = likert_blocks(questionnaire)
     dont_know_questions = {
         q.id for q in questionnaire.iter_questions() if DONT_KNOW in (q.missing_codes or ())
@@ -143,6 +148,7 @@ def interview_quality(
             for block in blocks
             if all(flat.get(item) is not None for item in block)
         ]
+        off = selection_off(rule, answer)
         seen = shown.get(str(uuid))
         seen_optional = (seen & optional) if seen is not None else set()
         records.append(
@@ -155,6 +161,7 @@ def interview_quality(
                 / len(seen_optional)
                 if seen_optional
                 else np.nan,
+                "selection_off": np.nan if off is None else float(off),
             }
         )
     table = pd.DataFrame(records, index=interviews.index)
@@ -201,6 +208,8 @@ def quality_by_enumerator(
     suspicious direction.
     """
     data = per_interview.assign(short=(per_interview["minutes"] < short_minutes).astype(float))
+    if "selection_off" not in data:  # a table made before households were checked for it
+        data = data.assign(selection_off=np.nan)
     keys = ["enumerator", "day"] if by_day else ["enumerator"]
     grouped = data.groupby(keys, sort=True)
     table = pd.DataFrame(
@@ -211,6 +220,7 @@ def quality_by_enumerator(
             "share_dont_know": grouped["dont_know"].mean(),
             "share_straightlined": grouped["straightlined"].mean(),
             "share_optional_skipped": grouped["optional_skipped"].mean(),
+            "share_selection_off": grouped["selection_off"].mean(),
         }
     ).reset_index()
     overall = quality_by_enumerator(per_interview, short_minutes, threshold) if by_day else None

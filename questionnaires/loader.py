@@ -39,6 +39,7 @@ from questionnaires.model import (
     Selection,
 )
 from questionnaires.rounds import SETTING_NAMES, round_setting_names
+from questionnaires.selection import kish_grid
 
 __all__ = [
     "BUILTIN_CHOICE_LISTS",
@@ -884,6 +885,12 @@ class _Builder:
                         '"random_id" (mã liên kết); hãy thêm nó vào prefill',
                     )
             handoffs.append(Handoff(unit, dict(entry["prefill"]), entry.get("line")))
+        try:
+            grid = kish_grid()
+        except QuestionnaireError as exc:
+            self.problems.extend(exc.messages)
+            self.problems_vi.extend(exc.messages_vi)
+            grid = ()
         return Selection(
             question=raw["question"],
             roster=roster,
@@ -893,6 +900,7 @@ class _Builder:
             name=raw.get("name"),
             handoff=tuple(handoffs),
             eligible_ast=eligible,
+            grid=grid,
         )
 
     def build(self) -> Questionnaire:

@@ -300,6 +300,9 @@ class Selection:
     ``kish_number`` answer and the number of eligible members pick a cell of the Kish grid, the
     position in that list of the member whose line answers ``question``. ``handoff`` says, per
     unit of observation, what an interview of that unit started for the member begins with.
+    ``grid`` is the Kish grid (``tables/kish_grid.json``, read by the loader), which the browser
+    gets with the rule so that it keeps no copy; ``questionnaires.selection.kish_line`` applies
+    it on the server.
     """
 
     question: str
@@ -310,9 +313,10 @@ class Selection:
     name: str | None = None
     handoff: tuple[Handoff, ...] = ()
     eligible_ast: Node | None = field(default=None, repr=False, compare=False)
+    grid: tuple[tuple[int, ...], ...] = field(default=(), repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON for the browser, with the eligibility expression's AST."""
+        """JSON for the browser, with the eligibility expression's AST and the Kish grid."""
         return {
             "question": self.question,
             "roster": self.roster,
@@ -322,6 +326,7 @@ class Selection:
             **({"name": self.name} if self.name is not None else {}),
             "handoff": {h.unit: h.to_dict() for h in self.handoff},
             "ast": {"eligible": self.eligible_ast},
+            "grid": [list(row) for row in self.grid],
         }
 
 

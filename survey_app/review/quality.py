@@ -38,6 +38,7 @@ CHECK_LABELS = (
     ("share_dont_know", _l("Don't know")),
     ("share_straightlined", _l("Straight-lined Likert blocks")),
     ("share_optional_skipped", _l("Optional questions skipped")),
+    ("share_selection_off", _l("Selection not the Kish grid's")),
 )
 REVIEWED = (Status.SUBMITTED.value, Status.APPROVED.value, Status.RETURNED.value)
 

@@ -14,6 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from questionnaires.rounds import round_placeholders
+from questionnaires.selection import selection_mismatch
 
 from ..core.access import area_ids_within, can_see_submission, role_required, visible_submissions
 from ..core.audit import action_label, record
@@ -103,10 +104,16 @@ def detail(uuid: str) -> ResponseReturnValue:
         )
     )
     sensitive = not may_correct(submission)
+    # A household whose recorded person is not the Kish grid's is flagged, not refused: the
+    # enumerator may have changed the app's selection for a reason the supervisor should ask.
+    mismatch = (
+        None if sensitive else selection_mismatch(questionnaire.selection, submission.answers or {})
+    )
     return render_template(
         "review/detail.html",
         submission=submission,
         sensitive=sensitive,
+        selection_mismatch=mismatch,
         # A sensitive interview shows no rows at all: even which questions were answered
         # tells what the hidden answers are.
         sections=[]

@@ -124,3 +124,32 @@ def test_simulated_paradata_files(simulator: Simulator, tmp_path: Path) -> None:
     assert set(questions["submission_uuid"]) <= set(interviews["submission_uuid"])
     assert (questions["seconds"] > 0).all() and not math.isnan(questions["seconds"].sum())
     assert np.all(pd.to_datetime(interviews["ended_at"]) > pd.to_datetime(interviews["started_at"]))
+
+
+def test_the_quality_table_counts_selections_other_than_the_grids() -> None:
+    """Household number 3, two women (lines 1 and 2): row 3 of the grid with two eligible
+    selects the 1st, the oldest (line 1); line 2 recorded is counted, unanswered is not."""
+    from questionnaires import load_questionnaire
+
+    data = Path(__file__).resolve().parents[1] / "browser" / "data"
+    form = load_questionnaire(data / "day_household.json")
+    base = {
+        "household_no": 3,
+        "HH24": 2,
+        "roster": [{"M03": 2, "M04": 47}, {"M03": 2, "M04": 30}],
+    }
+    answers = [{**base, "HH25": 1}, {**base, "HH25": 2}, {**base, "HH25": 1}, base]
+    heads = pd.DataFrame(
+        {
+            "submission_uuid": ["a", "b", "c", "d"],
+            "enumerator": ["x", "x", "y", "y"],
+            "started_at": ["2026-12-03T08:00:00Z"] * 4,
+            "ended_at": ["2026-12-03T08:30:00Z"] * 4,
+        }
+    )
+    per_interview = interview_quality(form, heads, answers)
+    assert per_interview["selection_off"].tolist()[:3] == [0.0, 1.0, 0.0]
+    assert pd.isna(per_interview["selection_off"].iloc[3])  # unanswered: cannot be told
+    table = quality_by_enumerator(per_interview).set_index("enumerator")
+    assert table.loc["x", "share_selection_off"] == 0.5
+    assert table.loc["y", "share_selection_off"] == 0.0

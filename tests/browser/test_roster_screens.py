@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from questionnaires import load_questionnaire
+from questionnaires.selection import kish_line
 
 from .test_form_engine import Server, field, form_page_html, html_route, section
 
@@ -112,3 +113,32 @@ def test_the_kish_grid_selects_the_person(page: Any, static_server: str) -> None
             [f"{static_server}/static/js/form/selection.js", answers, rule],
         )
         assert got == line, why
+
+
+def test_the_app_and_the_server_select_the_same_person(page: Any, static_server: str) -> None:
+    """The tablet (selection.js, with the grid the form hands it) and the server
+    (questionnaires.selection.kish_line) pick the same line for every household of a set that
+    covers each last digit, 0 to 9+ eligible members, ties, both sexes and unknown ages."""
+    form = load_questionnaire(HOUSEHOLD)
+    rule = form.to_client_dict()["selection"]
+    page.goto(f"{static_server}/static/css/app.css")
+    households = []
+    for number in range(40):
+        size = number % 12
+        roster = [
+            {
+                "M03": 1 + (number + line) % 2,
+                "M04": None if line == 5 else 16 + (number * 7 + line * 13) % 52,
+            }
+            for line in range(size)
+        ]
+        for sex in (1, 2):
+            households.append({"HH24": sex, "household_no": number * 3 + 1, "roster": roster})
+    got = page.evaluate(
+        "async ([url, all, rule]) => { const m = await import(url);"
+        " return all.map((answers) => m.kishLine(answers, rule)); }",
+        [f"{static_server}/static/js/form/selection.js", households, rule],
+    )
+    expected = [kish_line(form.selection, answers) for answers in households]
+    assert got == expected
+    assert len({line for line in expected if line is not None}) >= 5

@@ -9,7 +9,7 @@
  */
 "use strict";
 
-const CACHE = "gesurvey-v9";
+const CACHE = "gesurvey-v10";
 const UNAVAILABLE = "/collect/offline/unavailable";
 const PRECACHE = [
   "/collect/offline/",

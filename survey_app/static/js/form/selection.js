@@ -7,23 +7,11 @@
  * the number of eligible members (8 and more as 8) its column; the cell is the position in that
  * list of the member whose line answers the rule's "question". The app answers it once it can,
  * while it is unanswered; the enumerator can still change it. A form without the block (the
- * versions before it) is answered by hand.
+ * versions before it) is answered by hand. The grid itself comes with the rule ("grid", from
+ * questionnaires/tables/kish_grid.json): the app keeps no copy, and the server applies the same
+ * grid (questionnaires/selection.py) to flag a recorded selection that differs from it.
  */
 import { Expr } from "./expr.js";
-
-/* Rows: last digit of the household number (0-9); columns: 1..8 eligible members. */
-export const KISH_GRID = [
-  [1, 2, 2, 4, 3, 6, 5, 4],
-  [1, 1, 3, 1, 4, 1, 6, 5],
-  [1, 2, 1, 2, 5, 2, 7, 6],
-  [1, 1, 2, 3, 1, 3, 1, 7],
-  [1, 2, 3, 4, 2, 4, 2, 8],
-  [1, 1, 1, 1, 3, 5, 3, 1],
-  [1, 2, 2, 2, 4, 6, 4, 2],
-  [1, 1, 3, 3, 5, 1, 5, 3],
-  [1, 2, 1, 4, 1, 2, 6, 4],
-  [1, 1, 2, 1, 2, 3, 7, 5],
-];
 
 /* Is the member eligible under the rule? An expression that cannot be evaluated says no. */
 function isEligible(rule, answers, member) {
@@ -37,7 +25,7 @@ function isEligible(rule, answers, member) {
 /* The line (from 1) the Kish grid selects under the form's selection rule (to_client_dict()'s
    "selection"), or null when it cannot yet be told. */
 export function kishLine(answers, rule) {
-  if (!rule || !rule.ast || !rule.ast.eligible) return null;
+  if (!rule || !rule.ast || !rule.ast.eligible || !Array.isArray(rule.grid)) return null;
   const number = answers[rule.kish_number];
   const rows = answers[rule.roster];
   if (!Number.isInteger(number) || !Array.isArray(rows)) return null;
@@ -51,7 +39,7 @@ export function kishLine(answers, rule) {
   if (!eligible.length) return null;
   eligible.sort((a, b) => b.order - a.order || a.line - b.line);
   const column = Math.min(eligible.length, 8) - 1;
-  const position = KISH_GRID[Math.abs(number) % 10][column];
+  const position = rule.grid[Math.abs(number) % 10][column];
   return eligible[Math.min(position, eligible.length) - 1].line;
 }
 
