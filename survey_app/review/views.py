@@ -66,15 +66,27 @@ def queue() -> ResponseReturnValue:
             abort(400)
         query = query.where(Submission.district_id == district.id)
     query = query.order_by(Submission.submitted_at.desc().nullslast(), Submission.id.desc())
+    submissions = list(db.session.scalars(query.limit(500)))
     return render_template(
         "review/queue.html",
-        submissions=list(db.session.scalars(query.limit(500))),
+        submissions=submissions,
+        selection_flagged={s.uuid for s in submissions if _selection_flagged(s)},
         districts=districts_for(current_user),
         status=status,
         district_code=district_code,
         statuses=[s.value for s in Status],
         lang=current_language(),
     )
+
+
+def _selection_flagged(submission: Submission) -> bool:
+    """Is this a household whose recorded person is not the Kish grid's? (Never opens a
+    sensitive questionnaire's answers.)"""
+    version = submission.questionnaire_version
+    if version.sensitive:
+        return False
+    rule = questionnaire_for(version).selection
+    return rule is not None and selection_mismatch(rule, submission.answers or {}) is not None
 
 
 def _visible(uuid: str) -> Submission:

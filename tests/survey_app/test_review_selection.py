@@ -1,6 +1,6 @@
 """A household whose recorded person is not the one the Kish grid selects is flagged to the
-supervisor in review (Vietnamese and English); the interview itself is neither refused nor
-changed."""
+supervisor in the review queue and page (Vietnamese and English); the interview itself is
+neither refused nor changed."""
 
 from __future__ import annotations
 
@@ -64,6 +64,13 @@ def test_review_flags_a_selection_other_than_the_grids(app, client, auth, world)
     by_rule = _household(app, 2)
     by_hand = _household(app, 3)
     auth.login("sup178")
+    queue = client.get("/review/").get_data(as_text=True)
+    flagged = [
+        row.split('"', 1)[0]
+        for row in queue.split('data-uuid="')[1:]
+        if "selection-flag" in row.split("</tr>", 1)[0]
+    ]
+    assert flagged == [by_hand] and by_rule in queue
     page = client.get(f"/review/{by_hand}").get_data(as_text=True)
     assert 'id="selection-mismatch"' in page
     assert "HH25 ghi dòng 3, bảng Kish chọn dòng 2" in page
