@@ -15,8 +15,16 @@ from sqlalchemy.orm import Session
 
 from ..core.audit import record
 from ..core.driver_sql import DriverStatement
+from ..core.rounds import open_round
 from ..extensions import db
 from ..models import TokenUser, User, utcnow
+from ..submissions.services import (
+    Intake,
+    begin_single_statement,
+    intake_of,
+    intake_parameters,
+    intake_select,
+)
 from .models import ApiToken
 
 TOKEN_PREFIX = "gs_"
@@ -62,7 +70,9 @@ def issue_token(user: User) -> str:
 # token revoked, or a user deactivated or given another role, must stop working at once in every
 # gunicorn worker, and a cached look-up is honoured in another process until it expires (in the
 # process that made the change it is forgotten at once, below). An operator who accepts that
-# delay for throughput may set a few seconds.
+# delay for throughput may set a few seconds. A new interview (POST /submissions) never uses the
+# cache: its token is read with the envelope's look-up, in the same statement
+# (:func:`user_and_intake_for_token`), so it costs no round trip of its own.
 DEFAULT_TOKEN_CACHE_SECONDS = 0.0
 TOKEN_CACHE_KEY = "gesurvey.api_tokens"
 _MAX_CACHED_TOKENS = 10_000
@@ -93,6 +103,19 @@ def _compiled_token_statement(dialect: Dialect) -> DriverStatement:
     return DriverStatement.compile(_token_statement(), dialect)
 
 
+def _token_user(
+    revoked_at: Any, active: Any, user_id: int, username: str, role: str, language: str
+) -> TokenUser | None:
+    """The token's user from the look-up's columns; None when revoked or inactive."""
+    if revoked_at is not None or not active:
+        return None
+    return TokenUser(user_id, username, role, language)
+
+
+def _usable(token: str) -> bool:
+    return bool(token) and len(token) <= 200
+
+
 def user_for_token(token: str) -> TokenUser | None:
     """The active user a token belongs to, or None for an unknown, revoked or inactive one.
 
@@ -100,7 +123,7 @@ def user_for_token(token: str) -> TokenUser | None:
     revocation works at once everywhere) a found user is kept that long in this process;
     unknown tokens are never kept (a token just issued elsewhere works at once).
     """
-    if not token or len(token) > 200:
+    if not _usable(token):
         return None
     digest = hash_token(token)
     cache: dict[str, tuple[float, TokenUser]] = current_app.extensions.setdefault(
@@ -114,11 +137,10 @@ def user_for_token(token: str) -> TokenUser | None:
     row = _compiled_token_statement(connection.dialect).first(connection, {"token_hash": digest})
     if row is None:
         return None
-    revoked_at, active, user_id, username, role, language = row
-    if revoked_at is not None or not active:
+    user = _token_user(*row)
+    if user is None:
         cache.pop(digest, None)
         return None
-    user = TokenUser(user_id, username, role, language)
     seconds = float(current_app.config.get("TOKEN_CACHE_SECONDS", DEFAULT_TOKEN_CACHE_SECONDS))
     if seconds <= 0:
         return user
@@ -126,6 +148,57 @@ def user_for_token(token: str) -> TokenUser | None:
         cache.clear()
     cache[digest] = (now + seconds, user)
     return user
+
+
+@lru_cache(maxsize=1)
+def _token_intake_statement() -> Select[Any]:
+    """The token's state and user, then the intake's look-up for that user, in one statement
+    (bind parameters token_hash and the intake's; see ``intake_select``)."""
+    token = _token_statement()
+    tokens, users = (cast(Table, model.__table__) for model in (ApiToken, User))
+    return intake_select(
+        users.c.id,
+        start=tokens.join(users, users.c.id == tokens.c.user_id),
+        leading=tuple(token.selected_columns),
+    ).where(tokens.c.token_hash == bindparam("token_hash"))
+
+
+@lru_cache(maxsize=4)
+def _compiled_token_intake_statement(dialect: Dialect) -> DriverStatement:
+    return DriverStatement.compile(_token_intake_statement(), dialect)
+
+
+def user_and_intake_for_token(token: str, body: Any) -> tuple[TokenUser | None, Intake | None]:
+    """The token's active user (None as :func:`user_for_token` gives it) and, when body is an
+    envelope the intake will look up, that look-up made in the same statement.
+
+    A new interview through the sync API then costs two statements in all, this one and the
+    insert, and the token is read from the database on every request (no cache: a revoked
+    token or a deactivated user is refused at once). The session begins in autocommit mode
+    first when the insert will commit by itself (see ``begin_single_statement``). Any other
+    body gets :func:`user_for_token` and no intake: the envelope will be refused before its
+    look-up, or looked up after it as on any other path.
+    """
+    if not _usable(token):
+        return None, None
+    current = open_round()  # read (when not cached) before autocommit mode may begin
+    parameters = intake_parameters(body, current.id if current else None)
+    if parameters is None:
+        return user_for_token(token), None
+    begin_single_statement()
+    digest = hash_token(token)
+    connection = db.session.connection()
+    row = _compiled_token_intake_statement(connection.dialect).first(
+        connection, {"token_hash": digest, **parameters}
+    )
+    if row is None:
+        return None, None
+    user = _token_user(*row[:6])
+    if user is None:
+        # Other routes may hold it in the optional cache: they refuse it from now on too.
+        current_app.extensions.get(TOKEN_CACHE_KEY, {}).pop(digest, None)
+        return None, None
+    return user, intake_of(row[6:], parameters, user.id)
 
 
 def forget_tokens() -> None:

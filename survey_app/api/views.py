@@ -22,10 +22,10 @@ from ..core.rounds import open_round
 from ..extensions import csrf, db
 from ..models import Assignment, QuestionnaireVersion, Role, Submission
 from ..submissions import SubmissionProblem, read_json, receive, stored_record
-from ..submissions.services import UUID_PATTERN
+from ..submissions.services import NOT_READ, UUID_PATTERN, check_json, peek_json
 from . import models  # noqa: F401  (registers the API's tables)
 from .openapi import openapi_document
-from .services import user_for_token
+from .services import user_and_intake_for_token, user_for_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -48,7 +48,16 @@ def authenticate():  # noqa: ANN201
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _sep, token = header.partition(" ")
-        user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+        if scheme.lower() != "bearer":
+            user = None
+        elif request.endpoint == "api.submissions" and request.method == "POST":
+            # The token is read with the intake's look-up of the envelope (one statement for
+            # both); the body is parsed quietly first (nothing translated before the user's
+            # language is known) and checked in the view, after the 401 and 403 answers.
+            g.api_body = peek_json(request)
+            user, g.api_intake = user_and_intake_for_token(token.strip(), g.api_body)
+        else:
+            user = user_for_token(token.strip())
         if user is None:
             return _unauthorised()
         g.api_user = user
@@ -245,7 +254,8 @@ def submissions():  # noqa: ANN201
     if not g.api_user.has_role(Role.ENUMERATOR):
         return error(403, _("Only enumerators send interviews; this account is not an enumerator."))
     try:
-        body = read_json(request)
+        body = g.get("api_body", NOT_READ)
+        body = read_json(request) if body is NOT_READ else check_json(body)
         if body is None:
             return error(
                 422,
@@ -259,7 +269,14 @@ def submissions():  # noqa: ANN201
                     }
                 ],
             )
-        result = receive(g.api_user, body, lang=current_language(), channel="api", checked=True)
+        result = receive(
+            g.api_user,
+            body,
+            lang=current_language(),
+            channel="api",
+            checked=True,
+            intake=g.get("api_intake"),
+        )
     except SubmissionProblem as problem:
         db.session.rollback()
         return error(

@@ -13,9 +13,10 @@ the database (:mod:`survey_app.security.sealing`) and opened only by :func:`open
 from __future__ import annotations
 
 import copy
+import json
 import re
 import uuid as uuid_module
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -25,7 +26,9 @@ from flask import Request
 from flask_babel import gettext as _
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     DateTime,
+    FromClause,
     Integer,
     Select,
     String,
@@ -147,6 +150,57 @@ def _checked(body: Any) -> None:
         check_value(body)
     except InputRejected as rejected:
         raise SubmissionProblem(422, rejected.message, [_whole(rejected.message)]) from None
+
+
+class _NotRead:
+    """The marker :func:`peek_json` returns when it leaves the body to :func:`read_json`."""
+
+    def __repr__(self) -> str:
+        return "NOT_READ"
+
+
+NOT_READ: Any = _NotRead()
+# peek_json parses a body before the request's user is known (the sync API reads its token with
+# the intake's look-up, which needs the envelope); larger bodies wait for the token check.
+PEEK_MAX_BYTES = 64 * 1024
+
+
+class _Refused(Exception):
+    """A NaN or infinite number met by peek_json (read_json then names it)."""
+
+
+def _refuse_quietly(_name: str) -> Any:
+    raise _Refused
+
+
+def peek_json(request: Request) -> Any:
+    """The request's JSON body parsed as :func:`read_json` parses it, but without the input
+    check and without translating or raising anything; NOT_READ when that cannot be done
+    quietly (not JSON, no length, over ``PEEK_MAX_BYTES`` or the request's limit, not UTF-8,
+    broken JSON, a NaN): then :func:`read_json` says why, once the user and their language are
+    known. A value returned must go through :func:`check_json` before use."""
+    length = request.content_length
+    limit = request.max_content_length
+    if (
+        not request.is_json
+        or length is None
+        or length > PEEK_MAX_BYTES
+        or (limit is not None and length > limit)
+    ):
+        return NOT_READ
+    try:
+        return json.loads(
+            request.get_data(cache=True).decode("utf-8"), parse_constant=_refuse_quietly
+        )
+    except (ValueError, RecursionError, _Refused):
+        return NOT_READ
+
+
+def check_json(body: Any) -> Any:
+    """Run the one input check on a body :func:`peek_json` parsed; raise SubmissionProblem(422)
+    exactly as :func:`read_json` does for the same body. Returns body (checked)."""
+    _checked(body)
+    return body
 
 
 # ----------------------------------------------------------------------------- answers at rest
@@ -482,6 +536,7 @@ def check_envelope(
     *,
     for_owner: bool = True,
     checked: bool = False,
+    intake: Intake | None = None,
 ) -> Envelope:
     """Check a submission envelope field by field; raise SubmissionProblem listing every problem.
 
@@ -490,7 +545,8 @@ def check_envelope(
     When someone other than the enumerator sends it (an admin's import) the answers of a
     sensitive questionnaire get one general message: per-question messages would tell which
     questions apply, and so what the hidden answers are. checked: body already passed the one
-    input check (it came from :func:`read_json`), which is then not walked a second time.
+    input check (it came from :func:`read_json`), which is then not walked a second time;
+    intake: the look-up already made for this envelope (see :func:`intake_select`).
     """
     if not user.has_role(Role.ENUMERATOR):
         raise _invalid(
@@ -544,7 +600,7 @@ def check_envelope(
 
     current = open_round()
     version, assigned, district_id = _version_and_assignment(
-        user, qid, qversion, area_code, uuid, current.id if current else None
+        user, qid, qversion, area_code, uuid, current.id if current else None, intake
     )
     if version is None:
         raise _invalid(
@@ -646,11 +702,19 @@ def _table(model: Any) -> Table:
     return cast(Table, model.__table__)
 
 
-@lru_cache(maxsize=1)
-def _lookup_statement() -> Select[Any]:
-    """The intake's one read, built once per process (building it costs more than running it):
-    bind parameters user_id, qid, qversion, area_code, uuid, open_round_id. Core columns, not
-    ORM objects: loading three ORM objects cost more CPU than the database spent on the query.
+def intake_select(
+    user_id: ColumnElement[Any], start: FromClause | None = None, leading: tuple[Any, ...] = ()
+) -> Select[Any]:
+    """The intake's look-up as a Core select (build it once per process: building costs more
+    than running it). Bind parameters: qid, qversion, area_code, uuid, open_round_id.
+
+    user_id is whose assignment to find: a bind parameter, or a column of start when the
+    look-up hangs off another table (the sync API's reads the token and its user with it, so
+    a new interview costs the token no statement of its own). The row is leading's columns,
+    then the version's, the assignment's and the district's (see :func:`intake_of`); with
+    start, every row of start comes back, the rest NULL when the version is not published.
+    Core columns, not ORM objects: loading three ORM objects cost more CPU than the database
+    spent on the query.
     """
     version, assignment, submission, areas = (
         _table(model) for model in (QuestionnaireVersion, Assignment, Submission, Area)
@@ -669,25 +733,29 @@ def _lookup_statement() -> Select[Any]:
         (grandparent.c.level == district, grandparent.c.id),
         else_=None,
     )
-    return (
-        select(
-            version.c.id,
-            version.c.questionnaire_id,
-            version.c.version,
-            version.c.content_hash,
-            version.c.unit,
-            version.c.title_vi,
-            version.c.title_en,
-            assignment.c.id,
-            assignment.c.round_id,
-            area.c.id,
-            district_id,
-        )
-        .select_from(version)
-        .outerjoin(
+    published = and_(
+        version.c.questionnaire_id == bindparam("qid"),
+        version.c.version == bindparam("qversion"),
+    )
+    joined = version if start is None else start.outerjoin(version, published)
+    statement = select(
+        *leading,
+        version.c.id,
+        version.c.questionnaire_id,
+        version.c.version,
+        version.c.content_hash,
+        version.c.unit,
+        version.c.title_vi,
+        version.c.title_en,
+        assignment.c.id,
+        assignment.c.round_id,
+        area.c.id,
+        district_id,
+    ).select_from(
+        joined.outerjoin(
             assignment,
             and_(
-                assignment.c.enumerator_id == bindparam("user_id"),
+                assignment.c.enumerator_id == user_id,
                 assignment.c.questionnaire_id == version.c.questionnaire_id,
                 assignment.c.area_id == area_id,
                 assignment.c.round_id
@@ -697,11 +765,72 @@ def _lookup_statement() -> Select[Any]:
         .outerjoin(area, area.c.id == assignment.c.area_id)
         .outerjoin(parent, parent.c.id == area.c.parent_id)
         .outerjoin(grandparent, grandparent.c.id == parent.c.parent_id)
-        .where(
-            version.c.questionnaire_id == bindparam("qid"),
-            version.c.version == bindparam("qversion"),
-        )
     )
+    return statement if start is not None else statement.where(published)
+
+
+@lru_cache(maxsize=1)
+def _lookup_statement() -> Select[Any]:
+    """The intake's look-up for a known user (bind parameter user_id)."""
+    return intake_select(bindparam("user_id"))
+
+
+IntakeKey = tuple[str, str, str, str, int | None]
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What the intake's look-up found for one envelope: the published version (None when it
+    is not published), the user's assignment (its id, round and area id; None when there is
+    none) and the area's district. user_id and key are what it was looked up by (the user;
+    questionnaire id, version, area code, UUID, open round id): :func:`check_envelope` uses it
+    only for the same ones."""
+
+    user_id: int
+    key: IntakeKey
+    version: PublishedVersion | None
+    assigned: tuple[int, int, int] | None
+    district_id: int | None
+
+
+def intake_parameters(body: Any, open_round_id: int | None) -> dict[str, Any] | None:
+    """The look-up's bind parameters (all but the user) for a body whose questionnaire,
+    version, area and UUID have the shapes :func:`check_envelope` accepts; else None (the
+    envelope will be refused before any look-up)."""
+    if not isinstance(body, dict):
+        return None
+    qid, qversion, area_code, uuid = (
+        body.get(name) for name in ("questionnaire_id", "questionnaire_version", "area", "uuid")
+    )
+    for value in (qid, qversion, area_code):
+        if not isinstance(value, str) or not 0 < len(value) <= 64:
+            return None
+    if not isinstance(uuid, str) or not UUID_PATTERN.match(uuid):
+        return None
+    return {
+        "qid": qid,
+        "qversion": qversion,
+        "area_code": area_code,
+        "uuid": uuid,
+        "open_round_id": open_round_id,
+    }
+
+
+def intake_of(row: Sequence[Any], parameters: dict[str, Any], user_id: int) -> Intake:
+    """The Intake from the look-up's columns (:func:`intake_select`, leading ones left out)."""
+    key: IntakeKey = (
+        parameters["qid"],
+        parameters["qversion"],
+        parameters["area_code"],
+        parameters["uuid"],
+        parameters["open_round_id"],
+    )
+    if row[0] is None:
+        return Intake(user_id, key, None, None, None)
+    version = PublishedVersion(*row[:7])
+    if row[7] is None:
+        return Intake(user_id, key, version, None, None)
+    return Intake(user_id, key, version, (row[7], row[8], row[9]), row[10])
 
 
 def _version_and_assignment(
@@ -711,9 +840,11 @@ def _version_and_assignment(
     area_code: str,
     uuid: str,
     open_round_id: int | None,
+    intake: Intake | None = None,
 ) -> tuple[PublishedVersion | None, tuple[int, int, int] | None, int | None]:
     """The published version, the user's assignment for it in the area (its id, round and area
-    id) and the id of the area's district, in one query (the intake's second and last read).
+    id) and the id of the area's district, in one query (the intake's one read); intake is the
+    same look-up already made for these values (the sync API makes it with the token's).
 
     The assignment is the one of the interview's own round when the server already holds that
     UUID (a resubmission or a draft finished offline keeps its round, even a closed one), else
@@ -721,24 +852,23 @@ def _version_and_assignment(
     always lies below its parent's level, so an assigned area's district is the area itself,
     its parent or its grandparent.
     """
-    connection = db.session.connection()
-    row = _driver(_lookup_statement, connection).first(
-        connection,
-        {
-            "user_id": user.id,
+    key = (qid, qversion, area_code, uuid, open_round_id)
+    if intake is None or intake.user_id != user.id or intake.key != key:
+        parameters = {
             "qid": qid,
             "qversion": qversion,
             "area_code": area_code,
             "uuid": uuid,
             "open_round_id": open_round_id,
-        },
-    )
-    if row is None:
-        return None, None, None
-    version = PublishedVersion(*row[:7])
-    if row[7] is None:
-        return version, None, None
-    return version, (row[7], row[8], row[9]), row[10]
+        }
+        connection = db.session.connection()
+        row = _driver(_lookup_statement, connection).first(
+            connection, {"user_id": user.id, **parameters}
+        )
+        if row is None:
+            return None, None, None
+        intake = intake_of(row, parameters, user.id)
+    return intake.version, intake.assigned, intake.district_id
 
 
 def receive(
@@ -749,17 +879,24 @@ def receive(
     channel: str = "api",
     actor: User | TokenUser | None = None,
     checked: bool = False,
+    intake: Intake | None = None,
 ) -> Received:
     """Check and store one submission exactly once; commits. actor is who acted (an importing
     admin), user whose interview it is; checked: body came from :func:`read_json`, which ran
-    the input check (an import's items are checked one by one here).
+    the input check (an import's items are checked one by one here); intake: the look-up
+    already made for this envelope (the sync API's, with the token).
 
     Raises SubmissionProblem when the submission cannot be accepted (nothing stored).
     """
     open_round()  # read (when not cached) before the session may begin in autocommit mode
-    single = _begin_single_statement()
+    single = single_statement_begun() or begin_single_statement()
     envelope = check_envelope(
-        user, body, lang, for_owner=actor is None or actor.id == user.id, checked=checked
+        user,
+        body,
+        lang,
+        for_owner=actor is None or actor.id == user.id,
+        checked=checked,
+        intake=intake,
     )
     if single:
         created = _insert_new(user, envelope, channel, actor or user)
@@ -779,7 +916,10 @@ def receive(
     raise RuntimeError(f"could not store submission {envelope.uuid} after 3 attempts")
 
 
-def _begin_single_statement() -> bool:
+_SINGLE_STATEMENT = "gesurvey.single_statement"
+
+
+def begin_single_statement() -> bool:
     """Begin the session's transaction in autocommit mode when a new interview will be written
     by the single-statement insert (PostgreSQL) and the session holds nothing yet.
 
@@ -787,8 +927,9 @@ def _begin_single_statement() -> bool:
     and at READ COMMITTED the look-up before it sees the same inside a transaction as outside
     one; autocommit spares the BEGIN and COMMIT round trips, two of the happy path's four, and
     their CPU. False (nothing changed) when the session already began a transaction or holds
-    changes (an import between items, a token or round read this request), or on another
-    database.
+    changes (an import between items, a round read this request), or on another database.
+    The sync API calls it before its token and intake look-up; :func:`receive` then goes on
+    in the same mode (:func:`single_statement_begun`).
     """
     session = db.session()
     if session.in_transaction() or session.new or session.dirty or session.deleted:
@@ -796,7 +937,20 @@ def _begin_single_statement() -> bool:
     if session.get_bind().dialect.name != "postgresql":
         return False
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    session.info[_SINGLE_STATEMENT] = session.get_transaction()
     return True
+
+
+def single_statement_begun() -> bool:
+    """True while the session's transaction is the one :func:`begin_single_statement` began in
+    autocommit mode (it holds only reads; the insert will commit itself)."""
+    session = db.session()
+    begun = session.info.get(_SINGLE_STATEMENT)
+    return (
+        begun is not None
+        and begun is session.get_transaction()
+        and not (session.new or session.dirty or session.deleted)
+    )
 
 
 def _store(

@@ -74,6 +74,33 @@ def test_a_token_revoked_or_a_user_deactivated_elsewhere_stops_working_at_once(
     assert client.get("/api/v1/assignments", headers=bearer(token)).status_code == 401
 
 
+@pytest.mark.parametrize(
+    "change,status",
+    [({"active": False}, 401), ({"revoked": True}, 401), ({"role": "supervisor"}, 403)],
+)
+def test_a_submission_is_refused_at_once_when_its_token_or_user_changed_elsewhere(
+    app, client, token, change, status
+) -> None:  # noqa: ANN001
+    """The token of POST /submissions is read with the envelope's look-up: refused as on any
+    route whatever the body (a new interview, an invalid envelope, broken JSON), nothing kept."""
+    assert client.post(URL, json=envelope(), headers=bearer(token)).status_code == 201
+    users, tokens = User.__table__, ApiToken.__table__
+    with app.app_context(), db.engine.begin() as elsewhere:
+        if "revoked" in change:
+            elsewhere.execute(update(tokens).values(revoked_at=func.now()))
+        else:
+            elsewhere.execute(update(users).where(users.c.username == "enum178").values(**change))
+    stored = count(app, Submission), count(app, AuditLog)
+    for body in (envelope(), {**envelope(), "uuid": "nope"}, "{broken"):
+        sent = {"json": body} if isinstance(body, dict) else {"data": body}
+        response = client.post(
+            URL, **sent, headers={**bearer(token), "Content-Type": "application/json"}
+        )
+        assert response.status_code == status, (body, response.get_json())
+        assert (status == 401) == ("WWW-Authenticate" in response.headers)
+    assert (count(app, Submission), count(app, AuditLog)) == stored
+
+
 def test_token_is_stored_hashed_only(app, token) -> None:  # noqa: ANN001
     with app.app_context():
         rows = db.session.scalars(select(ApiToken)).all()
@@ -324,11 +351,13 @@ def test_token_requests_answer_in_the_owners_language(
     with app.app_context():
         db.session.scalar(select(User).where(User.username == "enum178")).language = language
         db.session.commit()
-    body = envelope()
-    body["uuid"] = "nope"
-    response = client.post(URL, json=body, headers=bearer(token))
-    assert response.get_json()["error"] == message
-    assert "Set-Cookie" not in response.headers
+    # A bad UUID is refused before any look-up; an unknown question after the token's and
+    # the envelope's look-up, made in one statement.
+    for body in ({**envelope(), "uuid": "nope"}, envelope({**GOOD_ANSWERS, "NOPE": 1})):
+        response = client.post(URL, json=body, headers=bearer(token))
+        assert response.status_code == 422
+        assert response.get_json()["error"] == message
+        assert "Set-Cookie" not in response.headers
 
 
 def test_returned_interview_comes_back_and_its_correction_is_a_new_revision(
