@@ -44,6 +44,7 @@ from analysis.tables import (
     commune_table,
     for_department,
     indicator_table,
+    median_table,
     monitoring_table,
 )
 from analysis.target_status import PARITY_NOTE, STATUS_RULE
@@ -95,6 +96,7 @@ _BUILDERS: dict[str, Callable[[WorkFrames, dict[str, Any]], TableResult]] = {
     "barriers": barriers_table,
     "commune": commune_table,
     "monitoring": monitoring_table,
+    "median": median_table,
 }
 
 

@@ -63,6 +63,7 @@ STATUS_COLOURS = {
 _SHARES = {
     "text": 3.0,
     "ci": 1.5,
+    "ci2": 1.5,
     "indicator": 4.0,
     "agency": 3.0,
     "target": 1.2,

@@ -32,6 +32,8 @@ _FORMATS = {
     "points": "0.0",
     "number": "0.0",
     "ci": "0.0",
+    "ci2_low": "0.00",
+    "ci2_high": "0.00",
     "mean2": "0.00",
     "gpi": "0.00",
     "p": "0.000",
@@ -152,9 +154,13 @@ def _write_sheet(
     # Expand CI columns into two numeric cells.
     layout: list[tuple[str, str, str, str | None]] = []  # key, header, kind/part, group
     for column in table.columns:
-        if column.kind == "ci":
-            layout.append((column.key, f"{column.header} ({low})", "ci_low", column.group))
-            layout.append((column.key, f"{column.header} ({high})", "ci_high", column.group))
+        if column.kind in ("ci", "ci2"):
+            layout.append(
+                (column.key, f"{column.header} ({low})", f"{column.kind}_low", column.group)
+            )
+            layout.append(
+                (column.key, f"{column.header} ({high})", f"{column.kind}_high", column.group)
+            )
         else:
             layout.append((column.key, column.header, column.kind, column.group))
     header_row = 2  # zero-based: the header is on rows 3 and 4
@@ -217,8 +223,8 @@ def _write_value(
     if flag == SUPPRESSED:
         sheet.write_string(r, j, "*", _cell_format(formats, flag, kind, "star"))
         return
-    if kind in ("ci_low", "ci_high"):
-        value = None if value is None else value[0 if kind == "ci_low" else 1]
+    if kind in ("ci_low", "ci_high", "ci2_low", "ci2_high"):
+        value = None if value is None else value[0 if kind.endswith("_low") else 1]
     value = _number(value)
     if isinstance(value, str) or kind == "text":
         style = _cell_format(formats, flag, kind, "text")

@@ -44,6 +44,8 @@ __all__ = [
     "for_department",
     "format_cell",
     "indicator_table",
+    "median_cells",
+    "median_table",
     "monitoring_table",
     "sex_cells",
     "single_cells",
@@ -60,6 +62,28 @@ _TEXT: dict[str, dict[str, str]] = {
     "gap": {"vi": "Chênh lệch Nữ − Nam (điểm %)", "en": "Gap W − M (points)"},
     "gap_mean": {"vi": "Chênh lệch Nữ − Nam", "en": "Gap W − M"},
     "gpi": {"vi": "GPI (Nữ/Nam)", "en": "GPI (W/M)"},
+    "median": {"vi": "Trung vị", "en": "Median"},
+    "quantile": {"vi": "Phân vị {q:g}", "en": "Quantile {q:g}"},
+    "ratio_wm": {"vi": "Tỷ số Nữ/Nam", "en": "Ratio W/M"},
+    "note_median": {
+        "vi": '{stat} có trọng số theo quy tắc qrule="math" của hàm svyquantile (gói survey '
+        'của R). KTC 95% của nữ và của nam theo phương pháp Woodruff (interval.type="mean", '
+        "tuyến tính hóa Taylor trên tầng và cụm). Chênh lệch Nữ − Nam và tỷ số Nữ/Nam: sai số "
+        "chuẩn từ {reps} mẫu lặp bootstrap Rao–Wu của thiết kế mẫu (hạt giống {seed}), mỗi mẫu "
+        "lặp tính lại cả hai {stat_lower} (withReplicates của R); KTC = ước lượng ± t(bậc tự do) "
+        "× sai số chuẩn.",
+        "en": 'Weighted {stat_lower}s by R\'s svyquantile rule qrule="math" (survey package). '
+        "Women's and men's 95% CIs: Woodruff (interval.type=\"mean\", Taylor linearisation on "
+        "strata and PSUs). Gap W − M and ratio W/M: SEs from {reps} Rao–Wu bootstrap replicates "
+        "of the design (seed {seed}), both {stat_lower}s recomputed in every replicate (R's "
+        "withReplicates); CI = estimate ± t(df) × SE.",
+    },
+    "note_no_gap": {
+        "vi": "Có tầng chỉ có một PSU nên không lấy được mẫu lặp bootstrap: bảng không có chênh "
+        "lệch và tỷ số Nữ/Nam; hãy gộp tầng.",
+        "en": "A stratum has one PSU, so the design cannot be bootstrapped: the table has no gap "
+        "or ratio W/M; merge strata.",
+    },
     "difference": {"vi": "Chênh lệch", "en": "Difference"},
     "pct": {"vi": "%", "en": "%"},
     "mean": {"vi": "Trung bình", "en": "Mean"},
@@ -219,6 +243,11 @@ def format_cell(value: Any, kind: str, flag: str | None = None) -> str:
         shown = f"{low:.1f}–{high:.1f}"
     elif kind in ("pct", "mean", "points", "number"):
         shown = f"{value:.1f}"
+    elif kind == "ci2":
+        low, high = value
+        if any(v is None or math.isnan(v) for v in (low, high)):
+            return ""
+        shown = f"{low:.2f}–{high:.2f}"
     elif kind == "mean2":
         shown = f"{value:.2f}"
     elif kind == "gpi":
@@ -700,6 +729,204 @@ def indicator_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
             "label": spec["label"][lang],
             "headline": bool(spec.get("headline")),
         },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# median (quantile) tables
+
+#: Bootstrap replicates and seed of a median table's gap: fixed, so a report run twice on the
+#: same data prints the same CI (``analysis.quantiles.median_gap_from_design``'s defaults).
+MEDIAN_REPLICATES = 200
+MEDIAN_SEED = 20261203
+
+
+def median_cells(
+    design: SurveyDesign,
+    column: str,
+    sex: str,
+    women: Any,
+    men: Any,
+    by: str | None,
+    settings: dict[str, float],
+    q: float = 0.5,
+    with_gap: bool = True,
+) -> dict[float, tuple[dict[str, Any], dict[str, str]]]:
+    """Women's and men's quantile ``q`` with Woodruff CIs, and the gap W − M and ratio W/M with
+    their bootstrap CIs, per ``by`` value.
+
+    The sides are :func:`analysis.estimators.quantile` (R's ``svyquantile`` with
+    ``qrule="math"`` and the Woodruff interval, pinned to R in the tests); the gap and ratio are
+    :func:`analysis.quantiles.median_gap_from_design` (``MEDIAN_REPLICATES`` Rao–Wu bootstrap
+    replicates, seed ``MEDIAN_SEED``): a median is not a smooth function of totals, so its gap
+    has no linearised SE; ``with_gap=False`` leaves them out (a design with a one-PSU stratum
+    cannot be bootstrapped). Suppression and parentheses follow the unweighted n of each side,
+    as in :func:`sex_cells`; the gap and the ratio take the stricter mark of the two.
+    """
+    from analysis.quantiles import median_gap_from_design
+
+    level = settings["confidence"]
+    by_list = [by, sex] if by else [sex]
+    table = estimators.quantile(design, column, (q,), by=by_list, level=level)
+    sides: dict[tuple[float, float], estimators.Estimate] = {}
+    for est in table:
+        if est.n_unweighted == 0:
+            continue
+        key = _domain_key(est.domain[by]) if by else 0.0
+        sides[(key, float(est.domain[sex]))] = est
+    if not sides:
+        return {}
+    gaps: list[estimators.GapEstimate] = []
+    if with_gap:
+        gaps = median_gap_from_design(
+            design,
+            column,
+            (sex, women, men),
+            q=q,
+            by=by,
+            level=level,
+            replicates=MEDIAN_REPLICATES,
+            seed=MEDIAN_SEED,
+        )
+    gap_by = {(_domain_key(g.domain[by]) if by else 0.0): g for g in gaps}
+    out: dict[float, tuple[dict[str, Any], dict[str, str]]] = {}
+    for key in sorted({k for k, _ in sides}):
+        values: dict[str, Any] = {}
+        flags: dict[str, str] = {}
+        side_marks = []
+        for prefix, group in (("w", women), ("m", men)):
+            side = sides.get((key, float(group)))
+            n = side.n_unweighted if side is not None else 0
+            if side is not None:
+                values[f"{prefix}_est"] = side.estimate
+                values[f"{prefix}_se"] = side.std_error
+                values[f"{prefix}_ci"] = (side.ci_low, side.ci_high)
+            values[f"{prefix}_n"] = n
+            mark = _mark(n, settings)
+            side_marks.append(mark)
+            if mark:
+                flags[f"{prefix}_est"] = flags[f"{prefix}_ci"] = mark
+        g = gap_by.get(key)
+        if g is not None:
+            values["gap"] = g.difference
+            values["gap_se"] = g.std_error
+            values["gap_ci"] = (g.ci_low, g.ci_high)
+            values["p"] = g.p_value
+            values["gpi"] = g.ratio
+            values["gpi_se"] = g.ratio_std_error
+            values["gpi_ci"] = (g.ratio_ci_low, g.ratio_ci_high)
+            mark = _stricter(*side_marks)
+            if mark:
+                for k in ("gap", "gap_ci", "p", "gpi", "gpi_ci"):
+                    flags[k] = mark
+            elif math.isfinite(g.ratio) and not (
+                settings["gpi_low"] <= g.ratio <= settings["gpi_high"]
+            ):
+                flags["gpi"] = GPI_FLAG
+        out[key] = (values, flags)
+    return out
+
+
+def median_columns(q: float, lang: str) -> list[Column]:
+    """Women | men (median, CI, n) | gap W − M (difference, CI, p) | ratio W/M with its CI."""
+    head = text("median", lang) if q == 0.5 else text("quantile", lang, q=q)
+    columns = []
+    for prefix, group in (("w", "women"), ("m", "men")):
+        g = text(group, lang)
+        columns += [
+            Column(f"{prefix}_est", head, "mean", g),
+            Column(f"{prefix}_ci", text("ci", lang), "ci", g),
+            Column(f"{prefix}_n", text("n", lang), "n", g),
+        ]
+    gap = text("gap_mean", lang)
+    ratio = text("ratio_wm", lang)
+    columns += [
+        Column("gap", text("difference", lang), "points", gap),
+        Column("gap_ci", text("ci", lang), "ci", gap),
+        Column("p", text("p", lang), "p", gap),
+        Column("gpi", text("ratio", lang), "gpi", ratio),
+        Column("gpi_ci", text("ci", lang), "ci2", ratio),
+    ]
+    return columns
+
+
+def median_table(work: WorkFrames, table: dict[str, Any]) -> TableResult:
+    """The median (or quantile ``q``) of a mean indicator's values by sex and the plan's rows.
+
+    The indicator gives the numbers and the population (e.g. EARNINGS: the monthly earnings of
+    wage workers); the table shows their weighted quantile for women and for men with Woodruff
+    CIs, and the gap W − M and ratio W/M with bootstrap CIs (:func:`median_cells`), row block
+    by row block, with the usual suppression marks.
+    """
+    plan, lang = work.plan, work.lang
+    iid = table["indicator"]
+    spec = plan.indicators[iid]
+    q = float(table.get("q", 0.5))
+    if not work.has(spec["source"]):
+        return empty_table(plan, table, lang, text("note_no_data", lang))
+    sid, values, _ = indicator_values(work.data, plan, iid)
+    if not np.isfinite(values).any():
+        return empty_table(plan, table, lang, text("note_no_cases", lang))
+    column = work.add(sid, f"_q_{iid}", values)
+    sex = work.sex_column(sid)
+    if sex is None:
+        return empty_table(plan, table, lang, text("note_no_data", lang))
+    design = work.design(sid)
+    source = plan.sources[sid]
+    notes: list[str] = []
+    rows: list[Row] = []
+    with_gap = bool((design.psu_per_stratum >= 2).all())
+    if not with_gap:
+        notes.append(text("note_no_gap", lang))
+    for rid in table.get("rows", ["total"]):
+        coded = work.row_variable(sid, rid)
+        block = plan.row_variables[rid]["label"][lang]
+        if coded is None:
+            notes.append(text("note_missing_block", lang, block=block))
+            continue
+        rv_column, labels = coded
+        by = None if plan.row_variables[rid].get("derived") == "total" else rv_column
+        cells = median_cells(
+            design,
+            column,
+            sex,
+            source.get("women", 2),
+            source.get("men", 1),
+            by,
+            plan.settings,
+            q,
+            with_gap,
+        )
+        for code, label in labels:
+            key = 0.0 if by is None else code
+            if key in cells:
+                row_values, flags = cells[key]
+                rows.append(
+                    Row(label, row_values, flags, block if by is not None else None, rid, key)
+                )
+    stat = text("median", lang) if q == 0.5 else text("quantile", lang, q=q)
+    all_notes = [n[lang] for n in table.get("notes", ())]
+    all_notes.append(text("population", lang, label=spec["label"][lang]))
+    all_notes += notes + standard_notes(plan, lang, True)[:1]
+    all_notes.append(
+        text(
+            "note_median",
+            lang,
+            stat=stat,
+            stat_lower=stat.lower(),
+            reps=MEDIAN_REPLICATES,
+            seed=MEDIAN_SEED,
+        )
+    )
+    return TableResult(
+        table["id"],
+        table["title"][lang],
+        list(table["departments"]),
+        median_columns(q, lang),
+        rows,
+        all_notes,
+        source_line(plan, sid, lang),
+        extra={"median_of": iid, "q": q, "label": spec["label"][lang]},
     )
 
 

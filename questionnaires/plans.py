@@ -480,12 +480,30 @@ def _check_tables(
                     f"biến dòng '{rid}' chưa khai báo; hãy thêm vào row_variables",
                 )
         kind = table["kind"]
-        if kind == "indicator" and table.get("indicator") not in doc["indicators"]:
+        if kind in ("indicator", "median") and table.get("indicator") not in doc["indicators"]:
             problems.add(
                 where,
                 where_vi,
                 f"indicator '{table.get('indicator')}' is not defined; add it under indicators",
                 f"chỉ số '{table.get('indicator')}' chưa khai báo; hãy thêm vào indicators",
+            )
+        elif kind == "median" and doc["indicators"][table["indicator"]]["type"] != "mean":
+            problems.add(
+                where,
+                where_vi,
+                f"a median table needs a mean indicator (its values are the numbers whose median "
+                f"is shown), but '{table['indicator']}' is a "
+                f"{doc['indicators'][table['indicator']]['type']}; name a mean indicator",
+                f"bảng trung vị cần một chỉ số loại mean (trung vị được tính trên các giá trị "
+                f"của nó), nhưng '{table['indicator']}' là "
+                f"{doc['indicators'][table['indicator']]['type']}; hãy chọn một chỉ số mean",
+            )
+        if "q" in table and kind != "median":
+            problems.add(
+                where,
+                where_vi,
+                "q (the quantile) is for median tables only; remove it or set kind to median",
+                "q (phân vị) chỉ dùng cho bảng trung vị; hãy bỏ q hoặc đặt kind là median",
             )
         if kind in ("knowledge", "attitude", "wife_beating", "decisions", "chores") and not doc.get(
             "kap"

@@ -30,7 +30,7 @@ import pytest
 from analysis import estimators
 from analysis.indicators import indicator_values, read_data_dir
 from analysis.kap import add_kap_columns
-from analysis.tables import WorkFrames, indicator_table
+from analysis.tables import WorkFrames, indicator_table, median_table
 from questionnaires import load_bundled
 from questionnaires.plans import TablePlan, bundled_plan_path, load_plan
 
@@ -312,6 +312,12 @@ CASES: dict[str, tuple[str, list[float], float, float]] = {
     # aged 20-49: m1 m2 m6 m9 m10 m11 m12 m13 = 1+1+1+3+1+1+2+2 = 12 (never married: no); first
     # married before 18: m2 (17) m11 (16) = 2
     "CHILD_MARRIAGE": ("member", [0, 1, N, N, N, 0, N, N, 0, 0, 1, 0, 0, N], 2, 12),
+    # aged 20-49 with an age at first union (M07 is asked of the ever married only): m1 (22) m2
+    # (17) m6 (19) m10 (25) m11 (16) m12 (20, weight 2); m9 and m13 are married without it;
+    # sum 22+17+19+25+16+2·20 = 139 over 1+1+1+1+1+2 = 7. Weighted medians (qrule "math"):
+    # women m11 16, m2 17, m6 19, m12 20 (×2): CDF 0.2 0.4 0.6 1 → 19; men m1 22, m10 25: CDF
+    # 0.5 at 22 → 22
+    "AGE_FIRST_MARRIAGE": ("member", [22, 17, N, N, N, 19, N, N, N, 25, 16, 20, N, N], 139, 7),
     # a home certificate naming someone (codes 1-4): hh1 hh2 hh3 hh5 hh6 = 1+2+1+1+2 = 7; the
     # wife's or joint (2, 3): hh1 hh2 hh6 = 1+2+2 = 5
     "LAND_HOME": ("household", [1, 1, 0, N, 0, 1], 5, 7),
@@ -382,6 +388,22 @@ def test_indicator_equals_its_hand_value(iid: str, work: WorkFrames, plan: Table
     _check_report_total(iid, work, plan, frame, hand, weights)
 
 
+#: Indicators the plan shows only as a median table, with their women's and men's weighted
+#: medians worked out by hand above.
+MEDIANS = {"AGE_FIRST_MARRIAGE": (19.0, 22.0)}
+
+
+def _check_median_total(iid: str, work: WorkFrames, plan: TablePlan) -> None:
+    """The median table's total row shows the hand medians and their difference."""
+    table = next(t for t in plan.tables if t["kind"] == "median" and t["indicator"] == iid)
+    (row,) = median_table(work, table | {"rows": ["total"]}).rows
+    women, men = MEDIANS[iid]
+    assert row.values["w_est"] == women
+    assert row.values["m_est"] == men
+    assert row.values["gap"] == women - men
+    assert row.values["gpi"] == pytest.approx(women / men, rel=1e-12)
+
+
 def _check_report_total(
     iid: str,
     work: WorkFrames,
@@ -392,6 +414,9 @@ def _check_report_total(
 ) -> None:
     """The report table's total row shows the hand figure (×100 for a percentage or ratio)."""
     spec = plan.indicators[iid]
+    if iid in MEDIANS:
+        _check_median_total(iid, work, plan)
+        return
     table = next(t for t in plan.tables if t["kind"] == "indicator" and t["indicator"] == iid)
     result = indicator_table(work, table | {"rows": ["total"]})
     (row,) = result.rows

@@ -169,6 +169,8 @@ def test_every_indicator_table_cell_equals_a_direct_estimate(
     seen_indicators = set()
     without_cases = set()
     for spec_table in plan.tables:
+        if spec_table["kind"] == "median":
+            seen_indicators.add(spec_table["indicator"])
         if spec_table["kind"] != "indicator":
             continue
         result = tables[spec_table["id"]]
@@ -221,3 +223,74 @@ def test_every_indicator_table_cell_equals_a_direct_estimate(
     assert len(without_cases) <= 2, without_cases
     print(f"{compared_rows} rows, {compared_cells} cells, no case: {sorted(without_cases)}")
     assert compared_rows > 300 and compared_cells > 3000
+
+
+def _expected_median_cells(
+    design: SurveyDesign, column: str, sex: str, by: str | None, key: float, q: float
+) -> dict[str, Any]:
+    """Women's/men's quantile and the gap, as ``analyze estimate --stat quantile`` and the
+    median gap of :mod:`analysis.quantiles` give them (200 bootstrap replicates, seed 20261203)."""
+    from analysis.quantiles import median_gap_from_design
+
+    by_list = [by, sex] if by else [sex]
+    table = estimators.quantile(design, column, (q,), by=by_list)
+    out: dict[str, Any] = {}
+    for prefix, code in (("w", 2.0), ("m", 1.0)):
+        side = _pick(table, {sex: code} | ({by: key} if by else {}), None)
+        if side is not None and side.n_unweighted:
+            out[f"{prefix}_est"] = side.estimate
+            out[f"{prefix}_se"] = side.std_error
+            out[f"{prefix}_ci"] = (side.ci_low, side.ci_high)
+        out[f"{prefix}_n"] = side.n_unweighted if side is not None else 0
+    gaps = median_gap_from_design(
+        design, column, (sex, 2, 1), q=q, by=by, replicates=200, seed=20261203
+    )
+    gap = _pick(gaps, {by: key} if by else {}, None)
+    if gap is not None:
+        out |= {
+            "gap": gap.difference,
+            "gap_se": gap.std_error,
+            "gap_ci": (gap.ci_low, gap.ci_high),
+            "p": gap.p_value,
+            "gpi": gap.ratio,
+            "gpi_se": gap.ratio_std_error,
+            "gpi_ci": (gap.ratio_ci_low, gap.ratio_ci_high),
+        }
+    return out
+
+
+def test_every_median_table_cell_equals_the_quantile_engine(
+    tables: dict[str, TableResult], fresh: WorkFrames, plan: TablePlan
+) -> None:
+    """The median tables (L.4 earnings, F.2 age at first union): every row's women's and men's
+    median, Woodruff CI and n, and the gap W − M and ratio W/M with their bootstrap CIs, equal
+    the quantile engine called directly on a fresh read of the data. That engine is pinned to
+    R's survey 4.1.1 in ``test_replicates_reference.py`` (``svyquantile`` with ``qrule="math"``,
+    Woodruff CIs by sex; the median gap's ``withReplicates`` SE); the report's own cell code is
+    pinned to R's numbers on a small sample in ``test_median_reference.py``."""
+    medians = [t for t in plan.tables if t["kind"] == "median"]
+    assert {t["indicator"] for t in medians} == {"EARNINGS", "AGE_FIRST_MARRIAGE"}
+    compared = 0
+    for spec_table in medians:
+        result = tables[spec_table["id"]]
+        iid = spec_table["indicator"]
+        sid, values, _ = indicator_values(fresh.data, plan, iid)
+        frame = fresh.frame(sid)
+        frame["_value"] = values
+        frame["_sex_code"] = frame[plan.sources[sid]["sex"]].astype(float)
+        design = _design(frame)
+        assert result.rows, result.id
+        assert {row.variable for row in result.rows} <= set(spec_table["rows"]), result.id
+        for row in result.rows:
+            coded = fresh.row_variable(sid, row.variable)
+            assert coded is not None, result.id
+            by = None if plan.row_variables[row.variable].get("derived") == "total" else coded[0]
+            expected = _expected_median_cells(
+                design, "_value", "_sex_code", by, float(row.code), spec_table.get("q", 0.5)
+            )
+            where = f"{result.id} {row.variable}={row.code} ({row.label})"
+            assert set(row.values) == set(expected), where
+            for name, value in expected.items():
+                _same(row.values[name], value, f"{where} {name}")
+                compared += 1
+    assert compared > 300, compared

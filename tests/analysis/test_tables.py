@@ -135,6 +135,8 @@ def test_format_cell_marks():
         or format_cell((1.25, 20.0), "ci") == "1.3–20.0"
     )
     assert format_cell(1.2, "gpi", GPI_FLAG) == "1.20 †"
+    assert format_cell((0.8, 1.0), "ci2") == "0.80–1.00"
+    assert format_cell((0.8, 1.02), "ci2", PARENTHESES) == "(0.80–1.02)"
     assert format_cell(0.0004, "p") == "<0.001"
     assert format_cell(1234, "n") == "1 234"
 
@@ -241,7 +243,10 @@ def test_bundled_plan_covers_every_indicator_and_kind(plan_doc):
         "barriers",
         "commune",
         "monitoring",
+        "median",
     } <= kinds
+    medians = {t["id"]: t["indicator"] for t in plan.tables if t["kind"] == "median"}
+    assert medians == {"L.4": "EARNINGS", "F.2": "AGE_FIRST_MARRIAGE"}
     # I1.2 is a commune-form table
     assert any(
         "I1.2" in item["label"]["en"]
@@ -292,6 +297,18 @@ def test_bundled_plan_covers_every_indicator_and_kind(plan_doc):
         (
             lambda d: d["kap"]["knowledge"]["items"].append("K99"),
             "kap: item 'K99' is not a question of form 'individual'",
+        ),
+        (
+            lambda d: next(t for t in d["tables"] if t["id"] == "L.4").update(indicator="I1.1"),
+            "table L.4: a median table needs a mean indicator",
+        ),
+        (
+            lambda d: next(t for t in d["tables"] if t["id"] == "L.4").update(indicator="I9.9"),
+            "table L.4: indicator 'I9.9' is not defined",
+        ),
+        (
+            lambda d: d["tables"][0].update(q=0.5),
+            "table D1.1: q (the quantile) is for median tables only",
         ),
     ],
 )
