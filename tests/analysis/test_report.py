@@ -191,8 +191,10 @@ def test_excel_marks_keep_numbers(report):
 
 
 def test_median_tables_reach_the_workbook_the_csv_and_the_pdf(report, pdf_text):
-    """L.4 (median earnings) and F.2 (median age at first union): medians by sex with their
-    CIs as numbers, the ratio W/M's CI as two 0.00 cells, the method note, in every output."""
+    """L.4 (median earnings) and F.2 (median age at first union): medians by sex as numbers,
+    the gap and ratio columns, the method note, in every output. This small survey has one
+    village per stratum, so no bootstrap: the tables say so instead of showing a gap (the
+    gap's cells are checked on a larger survey in ``test_report_cells.py``)."""
     out, _ = report
     book = load_workbook(out / "report_vi.xlsx")
     for tid in ("L.4", "F.2"):
@@ -200,14 +202,13 @@ def test_median_tables_reach_the_workbook_the_csv_and_the_pdf(report, pdf_text):
         assert sheet["A1"].value.startswith(f"{tid}. Trung vị")
         headers = [c.value for row in sheet.iter_rows(min_row=3, max_row=4) for c in row]
         assert "Trung vị" in headers and "Tỷ số Nữ/Nam" in headers
-        formats = {c.number_format for row in sheet.iter_rows(min_row=5) for c in row}
-        assert "0.00" in formats and "0.0" in formats
         total = next(
             [c.value for c in row] for row in sheet.iter_rows(min_row=5) if row[0].value == "Tổng"
         )
-        assert sum(isinstance(v, (int, float)) for v in total) >= 12, total
+        assert sum(isinstance(v, (int, float)) for v in total) >= 4, total
         texts = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
         assert any("Woodruff" in t and "bootstrap" in t for t in texts)
+        assert any(t.startswith("Có tầng chỉ có một PSU") for t in texts)
         csv_text = (out / "csv" / f"{tid}.csv").read_text(encoding="utf-8-sig")
         assert "Trung vị" in csv_text and "Tỷ số Nữ/Nam" in csv_text
         assert tid in pdf_text

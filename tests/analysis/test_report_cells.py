@@ -294,3 +294,28 @@ def test_every_median_table_cell_equals_the_quantile_engine(
                 _same(row.values[name], value, f"{where} {name}")
                 compared += 1
     assert compared > 300, compared
+    with_gap = [
+        row
+        for t in medians
+        for row in tables[t["id"]].rows
+        if math.isfinite(row.values.get("gap_ci", (math.nan,))[0])
+        and math.isfinite(row.values.get("w_ci", (math.nan,))[0])
+    ]
+    assert len(with_gap) > 40, len(with_gap)
+
+
+def test_the_workbook_writes_a_median_tables_ratio_ci_as_two_numbers(
+    tables: dict[str, TableResult], tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from analysis.report_xlsx import write_xlsx
+
+    table = tables["L.4"]
+    total = next(row for row in table.rows if row.variable == "total")
+    write_xlsx([table], tmp_path / "l4.xlsx", "L.4", "en")
+    sheet = load_workbook(tmp_path / "l4.xlsx")["L.4"]
+    cells = next(row for row in sheet.iter_rows(min_row=5) if row[0].value == "Total")
+    low, high = cells[-2], cells[-1]
+    assert (low.value, high.value) == pytest.approx(total.values["gpi_ci"], rel=1e-12)
+    assert low.number_format == high.number_format == "0.00"
