@@ -60,10 +60,39 @@ def _replicated_quantile(
 ) -> tuple[float, np.ndarray]:
     order = rows[np.argsort(y[rows], kind="stable")]
     xs = y[order]
-    wr = rep.replicate_weights(order)
     full = _weighted_quantile(xs, rep.weights[order], q)
-    reps = np.array([_weighted_quantile(xs, wr[:, r], q) for r in range(rep.n_replicates)])
+    reps = np.empty(rep.n_replicates)
+    step = max(1, min(rep.n_replicates, 4_000_000 // max(len(order), 1)))
+    for start in range(0, rep.n_replicates, step):
+        columns = slice(start, min(start + step, rep.n_replicates))
+        reps[columns] = _quantile_columns(xs, rep.replicate_weights(order)[:, columns], q)
     return full, reps
+
+
+def _quantile_columns(xs: np.ndarray, w: np.ndarray, q: float) -> np.ndarray:
+    """:func:`_weighted_quantile` of every column of ``w`` at once (rows sorted by ``xs``).
+
+    Zero weights are left out as there: a row's rank among the kept rows is the running count
+    of positive weights, and adding a zero weight leaves the running sum exactly as it was.
+    """
+    keep = w > 0
+    kept = keep.sum(axis=0)
+    cw = np.cumsum(w, axis=0)
+    total = cw[-1]
+    # R's qrule_math on the kept rows: pos = kept rows whose running sum is <= q total, minus 1
+    pos = (keep & (cw <= q * total)).sum(axis=0) - 1
+    rank = np.cumsum(keep, axis=0)
+    cols = np.arange(w.shape[1])
+
+    def row_of(k: np.ndarray) -> np.ndarray:
+        return np.asarray(np.argmax(rank >= (k + 1)[None, :], axis=0))
+
+    at = row_of(np.clip(pos, 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a column without a kept row
+        exact = (pos >= 0) & (q - cw[at, cols] / total == 0)
+    nxt = row_of(np.minimum(pos + 1, kept - 1))
+    out = np.where(pos < 0, xs[row_of(np.zeros_like(pos))], np.where(exact, xs[at], xs[nxt]))
+    return np.where(kept > 0, out, np.nan)
 
 
 def median_gap(
