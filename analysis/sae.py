@@ -263,6 +263,36 @@ def publication_reason(
     return "model", "direct_imprecise"
 
 
+def _publication_reasons(
+    direct: np.ndarray, direct_se: np.ndarray, fit_ok: bool, residual: np.ndarray, n: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`publication_reason` of every area at once (estimators and reasons as object
+    arrays of str): a Python call per area was a tenth of the report's CPU on a million
+    persons' 246,000 commune rows."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = np.where(direct != 0, direct_se / np.abs(direct), math.inf)
+    direct_ok = (
+        np.isfinite(direct)
+        & np.isfinite(cv)
+        & (cv < CV_THRESHOLD)
+        & (n >= MIN_DIRECT_N)
+        & (direct_se > 0)
+    )
+    with np.errstate(invalid="ignore"):
+        misfit = np.isfinite(residual) & (np.abs(residual) > 3)
+    if fit_ok:
+        cases = [direct_ok, misfit, ~np.isfinite(direct)]
+        estimators = ["direct", "suppressed", "model"]
+        reasons = ["direct_precise", "area_misfit", "no_sample"]
+    else:
+        cases = [direct_ok]
+        estimators = ["direct"]
+        reasons = ["direct_precise"]
+    estimator = np.select(cases, estimators, "model" if fit_ok else "suppressed")
+    reason = np.select(cases, reasons, "direct_imprecise" if fit_ok else "model_failed")
+    return estimator.astype(object), reason.astype(object)
+
+
 def publication(
     direct: float, direct_se: float, fit_ok: bool, residual: float, n: int | None = None
 ) -> str:
@@ -412,12 +442,9 @@ def sae_table(
     x = np.column_stack([np.ones(len(aux)), aux[list(columns)].to_numpy(float)])
     fit = fay_herriot(y, np.where(usable, d, np.nan), x)
     direct_est = joined["estimate"].to_numpy(float)
-    ok = fit.diagnostics.ok
-    decided = [
-        publication_reason(float(y_i), float(se_i), ok, float(r_i), int(n_i))
-        for y_i, se_i, r_i, n_i in zip(direct_est, se, fit.residuals, n, strict=True)
-    ]
-    choice = np.array([c for c, _ in decided], dtype=object)
+    choice, reason = _publication_reasons(
+        direct_est, se, fit.diagnostics.ok, fit.residuals, n.astype(int)
+    )
     model_se = np.sqrt(fit.mse)
     published = np.where(
         choice == "direct", direct_est, np.where(choice == "model", fit.eblup, np.nan)
@@ -443,8 +470,8 @@ def sae_table(
             "published_se": published_se,
             "ci_low": published - Z95 * published_se,
             "ci_high": published + Z95 * published_se,
-            "estimator": [c for c, _ in decided],
-            "reason": [r for _, r in decided],
+            "estimator": choice.tolist(),
+            "reason": reason.tolist(),
         }
     )
     return table, fit

@@ -18,6 +18,7 @@
   within 20% of the EBLUP's empirical MSE.
 """
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -247,3 +248,25 @@ def test_normality_check_beyond_shapiro_wilks_range() -> None:
     assert _normality_p(small) == stats.shapiro(small).pvalue
     assert _normality_p(large) == stats.normaltest(large).pvalue
     assert _normality_p(rng.exponential(size=6000)) < 0.01
+
+
+def test_publication_of_every_area_at_once_is_the_rule_area_by_area():
+    """The vectorised rule the side-by-side table uses gives each area what
+    publication_reason gives it, edge cases included (zero, negative zero, NaN and infinite
+    figures, SE 0, n at the threshold, residuals at ±3, a failed fit)."""
+    import itertools
+
+    from analysis.sae import MIN_DIRECT_N, _publication_reasons, publication_reason
+
+    directs = [0.4, 0.05, 0.0, -0.0, -0.3, math.nan, math.inf]
+    ses = [0.01, 0.0, 0.2, math.nan]
+    residuals = [0.5, 3.0, -3.5, math.nan]
+    ns = [0, MIN_DIRECT_N - 1, MIN_DIRECT_N, 200]
+    grid = list(itertools.product(directs, ses, residuals, ns))
+    arrays = [np.array([g[i] for g in grid], dtype=float) for i in range(4)]
+    for ok in (True, False):
+        estimators, reasons = _publication_reasons(
+            arrays[0], arrays[1], ok, arrays[2], arrays[3].astype(int)
+        )
+        expected = [publication_reason(d, s, ok, r, n) for d, s, r, n in grid]
+        assert list(zip(estimators.tolist(), reasons.tolist(), strict=True)) == expected
