@@ -32,7 +32,7 @@ import pandas as pd
 
 from analysis.design import SurveyDesign
 from analysis.errors import AnalysisError
-from analysis.variables import parse_multi, parse_multi_distinct
+from analysis.variables import parse_multi_distinct
 from questionnaires.codes import MISSING
 from questionnaires.errors import ExpressionError
 from questionnaires.model import Questionnaire
@@ -401,7 +401,8 @@ def _derive_household(
     household = household.merge(heads[key + list(take)].rename(columns=take), on=key, how="left")
     if "D2_02" in household.columns and "M03" in member.columns:
         owners = household[key + ["D2_02"]].copy()
-        owners["_line"] = owners["D2_02"].map(_safe_multi)
+        lines = _safe_multi_column(household["D2_02"])
+        owners["_line"] = lines
         owners = owners.explode("_line").dropna(subset=["_line"])
         owners["_line"] = owners["_line"].astype(int)
         sexes = member[key + [line, "M03"]].rename(columns={line: "_line"})
@@ -417,7 +418,7 @@ def _derive_household(
         household = household.drop(columns=["owner_female"], errors="ignore").merge(
             female, on=key, how="left"
         )
-        has_owner = household["D2_02"].map(_safe_multi).map(bool)
+        has_owner = lines.map(bool).to_numpy()
         household.loc[~has_owner, "owner_female"] = np.nan
     return household
 
@@ -436,12 +437,13 @@ def _add_commune_area(household: pd.DataFrame, commune: pd.DataFrame) -> pd.Data
     return household.merge(areas, on=key, how="left")
 
 
-def _safe_multi(value: Any) -> list[int]:
-    try:
-        codes = parse_multi(value)
-    except (ValueError, TypeError):
-        return []
-    return [c for c in (codes or []) if c not in MISSING]
+def _safe_multi_column(column: pd.Series) -> pd.Series:
+    """Each row's codes of a multi-choice answer without the missing codes (none where it is
+    unanswered or not a list of codes), each distinct answer parsed once: a Python call per
+    household was a third of reading a million persons' data."""
+    parsed, position = parse_multi_distinct(column)
+    lines = [[c for c in (codes or []) if c not in MISSING] for codes in parsed]
+    return pd.Series([lines[i] for i in position], index=column.index, dtype=object)
 
 
 def _add_wealth(plan: TablePlan, household: pd.DataFrame) -> pd.DataFrame:
