@@ -165,12 +165,22 @@ NOT_READ: Any = _NotRead()
 PEEK_MAX_BYTES = 64 * 1024
 
 
-class _Refused(Exception):
-    """A NaN or infinite number met by peek_json (read_json then names it)."""
+class _Refused(GesurveyError):
+    """A NaN or infinite number met by peek_json (never reaches a user: read_json then names
+    it)."""
+
+    code = "not_a_number"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"{name} is not a number JSON allows",
+            f"{name} không phải là số mà JSON cho phép",
+            where=name,
+        )
 
 
-def _refuse_quietly(_name: str) -> Any:
-    raise _Refused
+def _refuse_quietly(name: str) -> Any:
+    raise _Refused(name)
 
 
 def peek_json(request: Request) -> Any:
