@@ -108,8 +108,10 @@ def _font_path(name: str) -> Path:
 
 
 def register_fonts() -> None:
-    """Register the embedded Unicode fonts with reportlab (once)."""
-    if FONT in pdfmetrics.getRegisteredFontNames():
+    """Register the embedded Unicode fonts and their family with reportlab (once per process;
+    every PDF of the project, the indicator reports' too, goes through here)."""
+    registered = pdfmetrics.getRegisteredFontNames()
+    if FONT in registered and FONT_BOLD in registered:
         return
     pdfmetrics.registerFont(TTFont(FONT, str(_font_path(FONT))))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_font_path(FONT_BOLD))))

@@ -9,8 +9,6 @@ district for district-level indicators) that has no figure yet.
 from __future__ import annotations
 
 import io
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -135,22 +133,6 @@ def _report_rows(year: str, lang: str) -> tuple[list[list[Any]], list[list[Any]]
     return rows, missing
 
 
-_FONTS = Path("/usr/share/fonts/truetype/dejavu")
-_FONT = "DejaVuSansCondensed"
-
-
-def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if _FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    path = _FONTS / f"{_FONT}.ttf"
-    if not path.is_file():  # the copy the reports ship (same font, every Vietnamese diacritic)
-        path = Path(str(resources.files("analysis"))) / "fonts" / f"{_FONT}.ttf"
-    pdfmetrics.registerFont(TTFont(_FONT, str(path)))
-
-
 def consolidated_pdf(year: str, lang: str) -> bytes:
     """The same report as :func:`consolidated_report`, as a landscape A4 PDF."""
     from reportlab.lib import colors
@@ -159,10 +141,12 @@ def consolidated_pdf(year: str, lang: str) -> bytes:
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     lang = "vi" if lang == "vi" else "en"
-    _register_font()
+    from analysis.report_pdf import FONT, register_fonts
+
+    register_fonts()
     rows, missing = _report_rows(year, lang)
-    body = ParagraphStyle("body", fontName=_FONT, fontSize=7, leading=8.5)
-    heading = ParagraphStyle("heading", fontName=_FONT, fontSize=13, leading=16)
+    body = ParagraphStyle("body", fontName=FONT, fontSize=7, leading=8.5)
+    heading = ParagraphStyle("heading", fontName=FONT, fontSize=13, leading=16)
     title = _TEXT["title"][lang].format(year=year)
 
     def table(header: list[str], lines: list[list[Any]]) -> Table:
